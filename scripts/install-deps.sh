@@ -1,0 +1,22 @@
+#!/bin/sh
+# Install the Debian 12 packages qlaunch needs to build, test and run guests.
+# Idempotent; run as root. Set QLAUNCH_SKIP_APT=1 to skip (packages managed elsewhere).
+set -eu
+PKGS="build-essential autoconf automake libtool pkg-config
+      libxml2-dev uuid-dev libjson-c-dev libcmocka-dev
+      qemu-system-x86 qemu-utils ovmf iproute2 python3 ca-certificates"
+[ "${QLAUNCH_SKIP_APT:-0}" = 1 ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+    echo "install-deps: must run as root (apt-get install)" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    apt-get update -q
+    # shellcheck disable=SC2086
+    apt-get install -y -q --no-install-recommends $missing
+fi

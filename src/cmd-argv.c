@@ -1,0 +1,151 @@
+/* qlaunch argv [--accel tcg|kvm] [--emulator PATH] [--run-dir DIR] [--json] FILE
+ * Prints the QEMU command line for a domain, one option per line, shell-quoted. */
+#include "config.h"
+#include "cmds.h"
+#include "domain/parse.h"
+#include "qemu/build.h"
+#include "util/cleanup.h"
+#include "util/strbuf.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void usage(FILE *f)
+{
+    fputs("Usage: qlaunch argv [--accel tcg|kvm] [--emulator PATH] [--run-dir DIR] [--json] FILE\n"
+          "Prints the QEMU command line for FILE, one option per line (shell-quoted),\n"
+          "followed by the file descriptors the launcher passes. --json prints a JSON array.\n",
+          f);
+}
+
+static bool is_option(const char *s)
+{
+    return s[0] == '-' && s[1] != '\0';
+}
+
+static void print_shell(const struct qb_result *r)
+{
+    struct strbuf sb = STRBUF_INIT;
+    for (size_t i = 0; i < r->argv.n; i++) {
+        if (i > 0) {
+            if (is_option(r->argv.v[i]))
+                sb_add(&sb, " \\\n");
+            else
+                sb_addc(&sb, ' ');
+        }
+        sb_add_shell_quoted(&sb, r->argv.v[i]);
+    }
+    sb_addc(&sb, '\n');
+    for (size_t i = 0; i < r->n_fds; i++) {
+        const struct qb_fd *f = &r->fds[i];
+        if (f->fd >= 0)
+            sb_addf(&sb, "# fd %d (%s): %s\n", f->fd, qb_fd_kind_to_string(f->kind), f->what);
+        else
+            sb_addf(&sb, "# file (%s): %s\n", qb_fd_kind_to_string(f->kind), f->what);
+    }
+    for (size_t i = 0; i < r->n_notes; i++)
+        sb_addf(&sb, "# note: %s\n", r->notes[i]);
+    fwrite(sb.s, 1, sb.len, stdout);
+    sb_free(&sb);
+}
+
+static void print_json(const struct qb_result *r)
+{
+    struct strbuf sb = STRBUF_INIT;
+    sb_addc(&sb, '[');
+    for (size_t i = 0; i < r->argv.n; i++) {
+        if (i)
+            sb_addc(&sb, ',');
+        sb_add_json_string(&sb, r->argv.v[i]);
+    }
+    sb_add(&sb, "]\n");
+    fwrite(sb.s, 1, sb.len, stdout);
+    sb_free(&sb);
+    for (size_t i = 0; i < r->n_fds; i++) {
+        const struct qb_fd *f = &r->fds[i];
+        if (f->fd >= 0)
+            fprintf(stderr, "# fd %d (%s): %s\n", f->fd, qb_fd_kind_to_string(f->kind),
+                    f->what);
+        else
+            fprintf(stderr, "# file (%s): %s\n", qb_fd_kind_to_string(f->kind), f->what);
+    }
+    for (size_t i = 0; i < r->n_notes; i++)
+        fprintf(stderr, "# note: %s\n", r->notes[i]);
+}
+
+int cmd_argv(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"accel", required_argument, NULL, 'a'},
+        {"emulator", required_argument, NULL, 'e'},
+        {"run-dir", required_argument, NULL, 'r'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct qb_options o = {NULL, NULL, NULL, 3, 4};
+    bool json = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+a:e:r:jh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'a':
+            if (strcmp(optarg, "tcg") != 0 && strcmp(optarg, "kvm") != 0) {
+                fprintf(stderr, "qlaunch argv: --accel takes tcg or kvm, not '%s'\n", optarg);
+                return 1;
+            }
+            o.accel = optarg;
+            break;
+        case 'e': o.emulator = optarg; break;
+        case 'r': o.run_dir = optarg; break;
+        case 'j': json = true; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 1;
+        }
+    }
+    if (optind != argc - 1) {
+        fputs("qlaunch argv: give exactly one domain XML file\n", stderr);
+        usage(stderr);
+        return 1;
+    }
+    const char *file = argv[optind];
+    struct dom_diags g = {0};
+    struct domain *d = NULL;
+    int r = dom_parse_file(file, &d, &g);
+    if (g.n)
+        print_diags(stderr, file, &g);
+    dom_diags_free(&g);
+    if (r < 0)
+        return 1;
+
+    struct qb_result res;
+    struct ql_error err = QL_ERROR_INIT;
+    if (qb_build(d, &o, &res, &err) < 0) {
+        fprintf(stderr, "%s: error: %s\n", file, ql_error_msg(&err));
+        ql_error_clear(&err);
+        domain_free(d);
+        return 1;
+    }
+    const char *emu = res.argv.v[0];
+    if (access(emu, X_OK) != 0) {
+        fprintf(stderr, "%s: error: %s: the emulator '%s' does not exist or is not executable%s;"
+                " fix <emulator> or pass --emulator PATH\n", file,
+                o.emulator ? "--emulator" : "devices/emulator", emu,
+                strcmp(emu, "/usr/bin/qemu-system-x86_64") != 0
+                    ? " (Debian installs /usr/bin/qemu-system-x86_64)" : "");
+        qb_result_free(&res);
+        domain_free(d);
+        return 1;
+    }
+    if (json)
+        print_json(&res);
+    else
+        print_shell(&res);
+    qb_result_free(&res);
+    domain_free(d);
+    return 0;
+}

@@ -1,0 +1,98 @@
+/* qlaunch validate [--json] FILE... */
+#include "config.h"
+#include "cmds.h"
+#include "domain/parse.h"
+#include "util/strbuf.h"
+
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void print_diags(FILE *f, const char *file, const struct dom_diags *g)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        char *s = dom_diag_format(&g->v[i]);
+        fprintf(f, "%s: %s: %s\n", file, dom_diag_level_to_string(g->v[i].level), s);
+        free(s);
+    }
+}
+
+static void usage(FILE *f)
+{
+    fputs("Usage: qlaunch validate [--json] FILE...\n"
+          "Checks domain XML files; prints 'ok' or every problem found.\n",
+          f);
+}
+
+int cmd_validate(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    bool json = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j': json = true; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 1;
+        }
+    }
+    if (optind >= argc) {
+        fputs("qlaunch validate: no file given\n", stderr);
+        usage(stderr);
+        return 1;
+    }
+    bool all_ok = true;
+    json_object *jfiles = json_object_new_array();
+    for (int i = optind; i < argc; i++) {
+        const char *file = argv[i];
+        struct dom_diags g = {0};
+        struct domain *d = NULL;
+        int r = dom_parse_file(file, &d, &g);
+        bool ok = r == 0;
+        all_ok = all_ok && ok;
+        if (json) {
+            json_object *jf = json_object_new_object();
+            json_object_object_add(jf, "file", json_object_new_string(file));
+            json_object_object_add(jf, "valid", json_object_new_boolean(ok));
+            json_object *jd = json_object_new_array();
+            for (size_t k = 0; k < g.n; k++) {
+                json_object *e = json_object_new_object();
+                json_object_object_add(e, "level",
+                                       json_object_new_string(dom_diag_level_to_string(g.v[k].level)));
+                json_object_object_add(e, "where", json_object_new_string(g.v[k].where));
+                json_object_object_add(e, "line", json_object_new_int(g.v[k].line));
+                json_object_object_add(e, "message", json_object_new_string(g.v[k].msg));
+                json_object_array_add(jd, e);
+            }
+            json_object_object_add(jf, "diagnostics", jd);
+            json_object_array_add(jfiles, jf);
+        } else {
+            print_diags(ok ? stdout : stderr, file, &g);
+            if (ok)
+                printf("%s: ok\n", file);
+            else
+                fprintf(stderr, "%s: invalid (%zu error%s)\n", file, g.n_errors,
+                        g.n_errors == 1 ? "" : "s");
+        }
+        domain_free(d);
+        dom_diags_free(&g);
+    }
+    if (json) {
+        json_object *root = json_object_new_object();
+        json_object_object_add(root, "valid", json_object_new_boolean(all_ok));
+        json_object_object_add(root, "files", jfiles);
+        puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+                                                      JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(root);
+    } else {
+        json_object_put(jfiles);
+    }
+    return all_ok ? 0 : 1;
+}

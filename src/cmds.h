@@ -1,0 +1,22 @@
+/* Verb entry points: argv[0] is the verb name; return the process exit status. */
+#pragma once
+
+int cmd_validate(int argc, char **argv);
+int cmd_argv(int argc, char **argv);
+int cmd_create(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_dominfo(int argc, char **argv);
+int cmd_domstate(int argc, char **argv);
+int cmd_shutdown(int argc, char **argv);
+int cmd_reboot(int argc, char **argv);
+int cmd_destroy(int argc, char **argv);
+int cmd_suspend(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
+int cmd_console(int argc, char **argv);
+int cmd_qmp(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+
+/* Prints parse diagnostics for file to stream, one line each. */
+struct dom_diags;
+#include <stdio.h>
+void print_diags(FILE *f, const char *file, const struct dom_diags *g);

@@ -1,0 +1,6 @@
+libqlaunch_a_SOURCES += \
+	src/domain/domain.h src/domain/domain.c \
+	src/domain/parse.h src/domain/parse.c \
+	src/domain/xml.h src/domain/xml.c \
+	src/domain/parse-general.c \
+	src/domain/validate.c

@@ -1,0 +1,1060 @@
+/* <devices>: one parser per element family, dispatched from a table. Elements and attributes
+ * not handled here are deliberately left unconsumed, so the final walk reports them as
+ * unsupported instead of dropping them. */
+#include "config.h"
+#include "domain/xml.h"
+#include "util/cleanup.h"
+#include "util/strbuf.h"
+
+#include <ctype.h>
+#include <stddef.h>
+#include <limits.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- helpers ---- */
+
+static void *vec_grow(void *vec, size_t *n, size_t size)
+{
+    vec = xrealloc(vec, (*n + 1) * size);
+    memset((char *)vec + *n * size, 0, size);
+    (*n)++;
+    return vec;
+}
+
+/* Appends a zeroed element and returns a pointer to it. */
+#define VEC_PUSH(vec, n) ((vec) = vec_grow((vec), &(n), sizeof(*(vec))), &(vec)[(n) - 1])
+
+/* An inline NULL-terminated value list; its lifetime is the enclosing block. */
+#define L(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/* What every device shares: its location for later messages, <alias> (libvirt's runtime
+ * naming, ignored by design) and <address>. */
+static void dev_common(struct px *p, xmlNode *n, struct dom_src *src, struct dom_addr *addr)
+{
+    px_src(src, n);
+    px_ignore(px_child(p, n, "alias"));
+    if (addr)
+        px_parse_address(p, n, addr);
+}
+
+/* An enum attribute checked against the lead's to/from-string table. Returns the value,
+ * def when absent (an error if def < 0, i.e. required), -1 after an error. */
+static int enum_attr(struct px *p, xmlNode *n, const char *attr, int (*from)(const char *),
+                     const char *(*to)(int), int max, int def, const char *what)
+{
+    const char *v = px_attr(n, attr);
+    if (!v) {
+        if (def < 0)
+            px_err(p, n, NULL, "<%s> needs a %s attribute", (const char *)n->name, attr);
+        return def;
+    }
+    int e = from(v);
+    if (e >= 0)
+        return e;
+    struct strbuf sb = STRBUF_INIT;
+    for (int i = 0; i < max; i++)
+        if (to(i))
+            sb_addf(&sb, "%s%s", sb.len ? ", " : "", to(i));
+    px_err(p, n, attr, "unsupported %s '%s' (qlaunch supports: %s)", what, v, sb_str(&sb));
+    sb_free(&sb);
+    return -1;
+}
+
+/* A required string attribute. */
+static char *attr_req(struct px *p, xmlNode *n, const char *attr)
+{
+    char *v = px_attr_dup(n, attr);
+    if (!v)
+        px_err(p, n, NULL, "<%s> needs a %s attribute", (const char *)n->name, attr);
+    return v;
+}
+
+/* A non-negative attribute into an int field that uses -1 for "unset". */
+static void attr_int_unset(struct px *p, xmlNode *n, const char *attr, int *ret)
+{
+    unsigned v;
+    if (px_attr_uint(p, n, attr, &v) <= 0)
+        return;
+    if (v > INT_MAX)
+        px_err(p, n, attr, "value '%u' is too large", v);
+    else
+        *ret = (int)v;
+}
+
+static void parse_boot(struct px *p, xmlNode *dev, unsigned *order)
+{
+    xmlNode *b = px_child(p, dev, "boot");
+    if (!b)
+        return;
+    int r = px_attr_uint(p, b, "order", order);
+    if (r == 0)
+        px_err(p, b, NULL, "<boot> needs an order attribute");
+    else if (r > 0 && *order == 0)
+        px_err(p, b, "order", "boot order '0' is invalid; orders start at 1");
+}
+
+/* Text of a child element parsed as an unsigned 64-bit number. */
+static void child_ull(struct px *p, xmlNode *parent, const char *name, unsigned long long *ret)
+{
+    xmlNode *c = px_child(p, parent, name);
+    if (!c)
+        return;
+    _cleanup_free_ char *t = px_text(c);
+    char *end = NULL;
+    if (!*t || !isdigit((unsigned char)*t) ||
+        (*ret = strtoull(t, &end, 10), *end) || *ret == ULLONG_MAX)
+        px_err(p, c, NULL, "'%s' is not a valid non-negative integer", t);
+}
+
+static bool is_pow2(unsigned v)
+{
+    return v && !(v & (v - 1));
+}
+
+/* <seclabel> below a disk or its source is host bookkeeping: ignored by design. */
+static void ignore_children(xmlNode *n, const char *name)
+{
+    for (xmlNode *c = NULL; (c = px_next(n, c, name));)
+        px_ignore(c);
+}
+
+/* Children that may repeat are capped like devices are. */
+static bool too_many(struct px *p, xmlNode *parent, const char *name)
+{
+    size_t n = px_count(parent, name);
+    if (n <= DOM_MAX_DEVICES)
+        return false;
+    px_err(p, parent, NULL, "%zu <%s> elements exceed the limit of %d", n, name,
+           DOM_MAX_DEVICES);
+    return true;
+}
+
+/* ---- disk ---- */
+
+static const char *const disk_formats[] = {"raw", "qcow2", "qcow", "qed", "vmdk", "vdi", "vpc",
+                                           "vhdx", "luks", "bochs", "cloop", "dmg", "parallels",
+                                           "iso", NULL};
+static const char *const disk_protocols[] = {"nbd", "iscsi", "rbd", "gluster", "http", "https",
+                                             "ftp", "ftps", "tftp", "ssh", "nfs", NULL};
+
+/* libvirt derives a missing bus from the target name prefix. */
+static enum dom_disk_bus bus_from_dev(const char *dev, enum dom_disk_device device)
+{
+    static const struct { const char *prefix; enum dom_disk_bus bus; } map[] = {
+        {"hd", DOM_BUS_IDE}, {"sd", DOM_BUS_SCSI}, {"vd", DOM_BUS_VIRTIO},
+        {"fd", DOM_BUS_FDC}, {"ub", DOM_BUS_USB},
+    };
+    if (device == DOM_DISKDEV_FLOPPY)
+        return DOM_BUS_FDC;
+    for (size_t i = 0; dev && i < ARRAY_SIZE(map); i++)
+        if (strncmp(dev, map[i].prefix, 2) == 0)
+            return map[i].bus;
+    return DOM_BUS_DEFAULT;
+}
+
+static bool wwn_ok(const char *s)
+{
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+        s += 2;
+    size_t n = strspn(s, "0123456789abcdefABCDEF");
+    return n == 16 && !s[n];
+}
+
+static void parse_disk_source(struct px *p, xmlNode *src, struct dom_disk *x)
+{
+    ignore_children(src, "seclabel");
+    /* The block-node index in live XML is libvirt's bookkeeping. */
+    px_attr(src, "index");
+    switch (x->type) {
+    case DOM_DISK_FILE:
+        x->source = px_attr_dup(src, "file");
+        break;
+    case DOM_DISK_BLOCK:
+        x->source = px_attr_dup(src, "dev");
+        break;
+    case DOM_DISK_NETWORK:
+        if (px_attr_oneof(p, src, "protocol", disk_protocols, &x->protocol) == 0)
+            px_err(p, src, NULL, "a network disk needs <source protocol=...>");
+        x->source = px_attr_dup(src, "name");
+        if (too_many(p, src, "host"))
+            break;
+        for (xmlNode *h = NULL; (h = px_next(src, h, "host"));) {
+            struct dom_net_host *nh = VEC_PUSH(x->hosts, x->n_hosts);
+            nh->name = px_attr_dup(h, "name");
+            if (px_attr_uint(p, h, "port", &nh->port) > 0 && nh->port > 65535)
+                px_err(p, h, "port", "port '%u' is out of range", nh->port);
+            px_attr_oneof(p, h, "transport", L("tcp", "unix", "rdma"), &nh->transport);
+            nh->socket = px_attr_dup(h, "socket");
+            if (!nh->name && !nh->socket)
+                px_err(p, h, NULL, "<host> needs a name or socket attribute");
+        }
+        break;
+    case DOM_DISK_MAX:
+        break;
+    }
+}
+
+static void parse_disk(struct px *p, xmlNode *n)
+{
+    struct dom_devices *v = &p->dom->dev;
+    int type = enum_attr(p, n, "type", dom_disk_type_from_string, dom_disk_type_to_string,
+                         DOM_DISK_MAX, DOM_DISK_FILE, "disk type");
+    int device = enum_attr(p, n, "device", dom_disk_device_from_string,
+                           dom_disk_device_to_string, DOM_DISKDEV_MAX, DOM_DISKDEV_DISK,
+                           "disk device");
+    if (type < 0 || device < 0) {
+        px_ignore(n);   /* reported; the rest would only add noise */
+        return;
+    }
+    struct dom_disk *x = VEC_PUSH(v->disks, v->n_disks);
+    dev_common(p, n, &x->src, &x->addr);
+    x->type = type;
+    x->device = device;
+    ignore_children(n, "seclabel");
+    /* QEMU follows the backing chain recorded in the image itself, so libvirt's
+     * <backingStore> (empty, or the chain it probed) is ignored by design. */
+    px_ignore(px_child(p, n, "backingStore"));
+
+    xmlNode *drv = px_child(p, n, "driver");
+    if (drv) {
+        px_attr_oneof(p, drv, "name", L("qemu"), &x->driver_name);
+        if (px_attr_oneof(p, drv, "type", disk_formats, &x->format) > 0 &&
+            STREQ(x->format, "iso")) {
+            free(x->format);
+            x->format = xstrdup("raw");   /* libvirt treats iso as raw */
+        }
+        px_attr_oneof(p, drv, "cache",
+                      L("default", "none", "writethrough", "writeback", "directsync", "unsafe"),
+                      &x->cache);
+        px_attr_oneof(p, drv, "io", L("threads", "native", "io_uring"), &x->io);
+        px_attr_oneof(p, drv, "discard", L("unmap", "ignore"), &x->discard);
+        px_attr_oneof(p, drv, "detect_zeroes", L("off", "on", "unmap"), &x->detect_zeroes);
+        px_attr_oneof(p, drv, "error_policy", L("stop", "report", "ignore", "enospace"),
+                      &x->error_policy);
+        px_attr_oneof(p, drv, "rerror_policy", L("stop", "report", "ignore"),
+                      &x->rerror_policy);
+        px_attr_uint(p, drv, "queues", &x->queues);
+    }
+
+    xmlNode *src = px_child(p, n, "source");
+    if (src)
+        parse_disk_source(p, src, x);
+    if (!x->source && x->type != DOM_DISK_NETWORK &&
+        (x->device == DOM_DISKDEV_DISK || x->device == DOM_DISKDEV_LUN))
+        px_err(p, n, NULL, "a %s needs a <source %s=...>; only cdrom and floppy may be empty",
+               dom_disk_device_to_string(x->device), x->type == DOM_DISK_FILE ? "file" : "dev");
+
+    xmlNode *t = px_child(p, n, "target");
+    if (!t) {
+        px_err(p, n, NULL, "a disk needs a <target dev=...>");
+    } else {
+        x->dev = attr_req(p, t, "dev");
+        int bus = enum_attr(p, t, "bus", dom_disk_bus_from_string, dom_disk_bus_to_string,
+                            DOM_BUS_MAX, DOM_BUS_DEFAULT, "disk bus");
+        x->bus = bus > 0 ? (enum dom_disk_bus)bus : bus_from_dev(x->dev, x->device);
+        px_attr_oneof(p, t, "tray", L("open", "closed"), &x->tray);
+        px_attr_tristate(p, t, "removable", &x->removable);
+    }
+
+    x->readonly = px_child(p, n, "readonly") != NULL;
+    x->shareable = px_child(p, n, "shareable") != NULL;
+    x->transient = px_child(p, n, "transient") != NULL;
+    x->serial = px_child_text(p, n, "serial");
+    x->wwn = px_child_text(p, n, "wwn");
+    if (x->wwn && !wwn_ok(x->wwn))
+        px_err(p, n, NULL, "invalid <wwn> '%s' (expected 16 hex digits)", x->wwn);
+    x->vendor = px_child_text(p, n, "vendor");
+    if (x->vendor && strlen(x->vendor) > 8)
+        px_err(p, n, NULL, "<vendor> '%s' is longer than 8 characters", x->vendor);
+    x->product = px_child_text(p, n, "product");
+    if (x->product && strlen(x->product) > 16)
+        px_err(p, n, NULL, "<product> '%s' is longer than 16 characters", x->product);
+    parse_boot(p, n, &x->boot_order);
+    xmlNode *io = px_child(p, n, "iotune");
+    if (io) {
+        child_ull(p, io, "total_iops_sec", &x->total_iops_sec);
+        child_ull(p, io, "total_bytes_sec", &x->total_bytes_sec);
+    }
+}
+
+/* ---- controller ---- */
+
+/* Controllers without index get the lowest free one of their type after parsing. */
+#define CTRL_INDEX_UNSET UINT_MAX
+
+static const char *const usb_models[] = {"piix3-uhci", "piix4-uhci", "ehci", "ich9-ehci1",
+                                         "ich9-uhci1", "ich9-uhci2", "ich9-uhci3",
+                                         "vt82c686b-uhci", "pci-ohci", "nec-xhci", "qemu-xhci",
+                                         "none", NULL};
+static const char *const ide_models[] = {"piix3", "piix4", "ich6", NULL};
+static const char *const scsi_models[] = {"auto", "virtio-scsi", "lsilogic", "lsisas1068",
+                                          "lsisas1078", "vmpvscsi", "virtio-transitional",
+                                          "virtio-non-transitional", "am53c974", "dc390", NULL};
+static const char *const vserial_models[] = {"virtio", "virtio-transitional",
+                                             "virtio-non-transitional", NULL};
+static const char *const pci_models[] = {"pci-root", "pcie-root", "pci-bridge",
+                                         "dmi-to-pci-bridge", "pcie-root-port",
+                                         "pcie-switch-upstream-port",
+                                         "pcie-switch-downstream-port", "pcie-to-pci-bridge",
+                                         NULL};
+
+static const char *const *ctrl_models(enum dom_ctrl_type t)
+{
+    switch (t) {
+    case DOM_CTRL_USB:
+        return usb_models;
+    case DOM_CTRL_IDE:
+        return ide_models;
+    case DOM_CTRL_SCSI:
+        return scsi_models;
+    case DOM_CTRL_VIRTIO_SERIAL:
+        return vserial_models;
+    case DOM_CTRL_PCI:
+        return pci_models;
+    default:
+        return NULL;   /* sata, fdc, ccid: no model attribute */
+    }
+}
+
+static void parse_controller(struct px *p, xmlNode *n)
+{
+    struct dom_devices *v = &p->dom->dev;
+    int type = enum_attr(p, n, "type", dom_ctrl_type_from_string, dom_ctrl_type_to_string,
+                         DOM_CTRL_MAX, -1, "controller type");
+    if (type < 0) {
+        px_ignore(n);
+        return;
+    }
+    struct dom_controller *x = VEC_PUSH(v->controllers, v->n_controllers);
+    dev_common(p, n, &x->src, &x->addr);
+    x->type = type;
+    x->ports = x->vectors = x->max_ports = -1;
+    x->chassis = x->target_port = x->chassis_nr = x->busnr = -1;
+    x->index = CTRL_INDEX_UNSET;
+    if (px_attr_uint(p, n, "index", &x->index) > 0 && x->index >= CTRL_INDEX_UNSET)
+        px_err(p, n, "index", "controller index '%u' is too large", x->index);
+    const char *const *models = ctrl_models(x->type);
+    if (models)
+        px_attr_oneof(p, n, "model", models, &x->model);
+
+    switch (x->type) {
+    case DOM_CTRL_USB: {
+        attr_int_unset(p, n, "ports", &x->ports);
+        xmlNode *m = px_child(p, n, "master");
+        if (m) {
+            x->has_master = true;
+            if (px_attr_uint(p, m, "startport", &x->master_startport) == 0)
+                px_err(p, m, NULL, "<master> needs a startport attribute");
+        }
+        /* libvirt makes ich9-uhciN a companion of the EHCI with the same index, on ports
+         * 0, 2 and 4, when <master> is not given. */
+        if (!m && x->model && strncmp(x->model, "ich9-uhci", 9) == 0) {
+            x->has_master = true;
+            x->master_startport = 2 * (unsigned)(x->model[9] - '1');
+        }
+        break;
+    }
+    case DOM_CTRL_VIRTIO_SERIAL:
+        /* libvirt's ports is QEMU's max_ports; both are filled so either name works. */
+        attr_int_unset(p, n, "ports", &x->ports);
+        x->max_ports = x->ports;
+        attr_int_unset(p, n, "vectors", &x->vectors);
+        break;
+    case DOM_CTRL_PCI: {
+        xmlNode *m = px_child(p, n, "model");
+        if (m)
+            px_attr_oneof(p, m, "name",
+                          L("pci-bridge", "i82801b11-bridge", "ioh3420", "pcie-root-port",
+                            "x3130-upstream", "xio3130-downstream", "pcie-pci-bridge"),
+                          &x->model_name);
+        xmlNode *t = px_child(p, n, "target");
+        if (t) {
+            attr_int_unset(p, t, "chassis", &x->chassis);
+            attr_int_unset(p, t, "port", &x->target_port);
+            attr_int_unset(p, t, "chassisNr", &x->chassis_nr);
+            attr_int_unset(p, t, "busNr", &x->busnr);
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    xmlNode *drv = px_child(p, n, "driver");
+    if (drv)
+        px_attr_uint(p, drv, "queues", &x->queues);
+}
+
+static void assign_controller_indexes(struct dom_devices *v)
+{
+    for (size_t i = 0; i < v->n_controllers; i++) {
+        struct dom_controller *c = &v->controllers[i];
+        if (c->index != CTRL_INDEX_UNSET)
+            continue;
+        unsigned idx = 0;
+        for (bool clash = true; clash; ) {
+            clash = false;
+            for (size_t j = 0; j < v->n_controllers; j++) {
+                if (j != i && v->controllers[j].type == c->type &&
+                    v->controllers[j].index == idx) {
+                    clash = true;
+                    idx++;
+                    break;
+                }
+            }
+        }
+        c->index = idx;
+    }
+}
+
+/* ---- interface ---- */
+
+static const char *const net_models[] = {"virtio", "virtio-transitional",
+                                         "virtio-non-transitional", "e1000", "e1000e", "igb",
+                                         "rtl8139", "vmxnet3", "ne2k_pci", "pcnet", "usb-net",
+                                         NULL};
+
+static bool ifname_ok(const char *s)
+{
+    return strlen(s) <= 15 && !strchr(s, '/') && !strchr(s, '%') && strcmp(s, ".") != 0 &&
+           strcmp(s, "..") != 0;
+}
+
+static void uuid_param(struct px *p, xmlNode *n, const char *attr, char **ret)
+{
+    const char *s = px_attr(n, attr);
+    unsigned char u[16];
+    if (!s)
+        return;
+    if (dom_parse_uuid(s, u) < 0)
+        px_err(p, n, attr, "'%s' is not a valid UUID", s);
+    else
+        *ret = xstrdup(s);
+}
+
+static void parse_virtualport(struct px *p, xmlNode *n, struct dom_interface *x)
+{
+    xmlNode *vp = px_child(p, n, "virtualport");
+    if (!vp)
+        return;
+    px_attr_oneof(p, vp, "type", L("openvswitch", "802.1Qbg", "802.1Qbh", "midonet"),
+                  &x->vport_type);
+    xmlNode *pr = px_child(p, vp, "parameters");
+    if (!pr)
+        return;
+    /* Only the parameters a given type defines are consumed; others are reported. */
+    const char *t = x->vport_type ? x->vport_type : "";
+    bool any = !*t, ovs = STREQ(t, "openvswitch"), qbg = STREQ(t, "802.1Qbg");
+    if (any || ovs || STREQ(t, "midonet"))
+        uuid_param(p, pr, "interfaceid", &x->vport.interfaceid);
+    if (any || ovs || STREQ(t, "802.1Qbh"))
+        x->vport.profileid = px_attr_dup(pr, "profileid");
+    if (any || qbg) {
+        uuid_param(p, pr, "instanceid", &x->vport.instanceid);
+        x->vport.managerid = px_attr_dup(pr, "managerid");
+        x->vport.typeid_ = px_attr_dup(pr, "typeid");
+        x->vport.typeidversion = px_attr_dup(pr, "typeidversion");
+    }
+}
+
+static void parse_interface_source(struct px *p, xmlNode *n, struct dom_interface *x)
+{
+    if (x->type != DOM_NET_BRIDGE && x->type != DOM_NET_NETWORK && x->type != DOM_NET_DIRECT)
+        return;     /* a <source> on user/ethernet is left for the unsupported report */
+    xmlNode *src = px_child(p, n, "source");
+    const char *tname = dom_net_type_to_string(x->type);
+    switch (x->type) {
+    case DOM_NET_BRIDGE:
+        x->bridge = px_attr_dup(src, "bridge");
+        if (!x->bridge)
+            px_err(p, src ? src : n, NULL, "an interface of type '%s' needs <source bridge=...>",
+                   tname);
+        break;
+    case DOM_NET_NETWORK:
+        x->network = px_attr_dup(src, "network");
+        if (!x->network)
+            px_err(p, src ? src : n, NULL,
+                   "an interface of type '%s' needs <source network=...>", tname);
+        x->portgroup = px_attr_dup(src, "portgroup");
+        /* Live XML names the bridge the network resolved to; keep it, it is what we need. */
+        x->bridge = px_attr_dup(src, "bridge");
+        px_attr(src, "portid");   /* libvirt's port bookkeeping, ignored by design */
+        break;
+    case DOM_NET_DIRECT:
+        x->source_dev = px_attr_dup(src, "dev");
+        if (!x->source_dev)
+            px_err(p, src ? src : n, NULL, "an interface of type '%s' needs <source dev=...>",
+                   tname);
+        if (px_attr_oneof(p, src, "mode", L("vepa", "bridge", "private", "passthrough"),
+                          &x->source_mode) == 0)
+            x->source_mode = xstrdup("vepa");   /* libvirt's default */
+        break;
+    default:
+        break;
+    }
+}
+
+static void parse_interface(struct px *p, xmlNode *n)
+{
+    struct dom_devices *v = &p->dom->dev;
+    int type = enum_attr(p, n, "type", dom_net_type_from_string, dom_net_type_to_string,
+                         DOM_NET_MAX, -1, "interface type");
+    if (type < 0) {
+        px_ignore(n);
+        return;
+    }
+    struct dom_interface *x = VEC_PUSH(v->interfaces, v->n_interfaces);
+    dev_common(p, n, &x->src, &x->addr);
+    x->type = type;
+
+    xmlNode *mac = px_child(p, n, "mac");
+    const char *ms = mac ? px_attr(mac, "address") : NULL;
+    if (ms) {
+        x->mac = dom_parse_mac(ms);
+        if (!x->mac)
+            px_err(p, mac, "address", "invalid MAC address '%s' (expected six unicast hex "
+                   "bytes like '52:54:00:12:34:56')", ms);
+    } else if (mac) {
+        px_err(p, mac, NULL, "<mac> needs an address attribute");
+    }
+
+    parse_interface_source(p, n, x);
+
+    xmlNode *t = px_child(p, n, "target");
+    if (t) {
+        x->target_dev = px_attr_dup(t, "dev");
+        if (x->target_dev && !ifname_ok(x->target_dev))
+            px_err(p, t, "dev", "invalid interface name '%s' (at most 15 characters, no '/' "
+                   "or '%%')", x->target_dev);
+        enum dom_tristate managed = DOM_TRI_DEFAULT;
+        px_attr_tristate(p, t, "managed", &managed);
+        x->target_managed_no = managed == DOM_TRI_OFF;
+    }
+
+    xmlNode *m = px_child(p, n, "model");
+    const char *model = m ? px_attr(m, "type") : NULL;
+    if (model) {
+        for (const char *const *k = net_models; *k && !x->model; k++)
+            if (strcasecmp(*k, model) == 0)
+                x->model = xstrdup(*k);
+        if (!x->model)
+            px_err(p, m, "type", "unsupported NIC model '%s'", model);
+    }
+
+    parse_virtualport(p, n, x);
+
+    xmlNode *mtu = px_child(p, n, "mtu");
+    if (mtu && px_attr_uint(p, mtu, "size", &x->mtu) == 0)
+        px_err(p, mtu, NULL, "<mtu> needs a size attribute");
+
+    xmlNode *drv = px_child(p, n, "driver");
+    if (drv) {
+        px_attr_oneof(p, drv, "name", L("qemu", "vhost"), &x->driver_name);
+        px_attr_uint(p, drv, "queues", &x->queues);
+        px_attr_oneof(p, drv, "txmode", L("iothread", "timer"), &x->txmode);
+        if (px_attr_uint(p, drv, "rx_queue_size", &x->rx_queue_size) > 0 &&
+            !is_pow2(x->rx_queue_size))
+            px_err(p, drv, "rx_queue_size", "'%u' is not a power of two", x->rx_queue_size);
+        if (px_attr_uint(p, drv, "tx_queue_size", &x->tx_queue_size) > 0 &&
+            !is_pow2(x->tx_queue_size))
+            px_err(p, drv, "tx_queue_size", "'%u' is not a power of two", x->tx_queue_size);
+    }
+
+    xmlNode *script = px_child(p, n, "script");
+    if (script)
+        x->script = attr_req(p, script, "path");
+
+    xmlNode *vlan = px_child(p, n, "vlan");
+    if (vlan && !too_many(p, vlan, "tag")) {
+        enum dom_tristate trunk = DOM_TRI_DEFAULT;
+        px_attr_tristate(p, vlan, "trunk", &trunk);
+        x->vlan_trunk = trunk == DOM_TRI_ON;
+        for (xmlNode *tag = NULL; (tag = px_next(vlan, tag, "tag"));) {
+            unsigned id = 0;
+            int r = px_attr_uint(p, tag, "id", &id);
+            if (r == 0)
+                px_err(p, tag, NULL, "<tag> needs an id attribute");
+            else if (r > 0 && id > 4095)
+                px_err(p, tag, "id", "VLAN id '%u' is out of range 0-4095", id);
+            if (r <= 0 || id > 4095)
+                continue;
+            *VEC_PUSH(x->vlan_tags, x->n_vlan_tags) = id;
+        }
+        if (!x->n_vlan_tags)
+            px_err(p, vlan, NULL, "<vlan> needs at least one <tag id=...>");
+        else if (x->n_vlan_tags > 1 && trunk == DOM_TRI_OFF)
+            px_err(p, vlan, "trunk", "several VLAN tags need trunk='yes'");
+        else if (x->n_vlan_tags > 1)
+            x->vlan_trunk = true;
+    }
+
+    xmlNode *link = px_child(p, n, "link");
+    if (link)
+        px_attr_oneof(p, link, "state", L("up", "down"), &x->link_state);
+
+    parse_boot(p, n, &x->boot_order);
+
+    xmlNode *rom = px_child(p, n, "rom");
+    if (rom) {
+        px_attr_tristate(p, rom, "bar", &x->rom_bar);
+        px_attr_tristate(p, rom, "enabled", &x->rom_enabled);
+        x->rom_file = px_attr_dup(rom, "file");
+    }
+}
+
+/* ---- input ---- */
+
+static void parse_input(struct px *p, xmlNode *n)
+{
+    struct dom_devices *v = &p->dom->dev;
+    int type = enum_attr(p, n, "type", dom_input_type_from_string, dom_input_type_to_string,
+                         DOM_INPUT_MAX, -1, "input type");
+    int bus = enum_attr(p, n, "bus", dom_input_bus_from_string, dom_input_bus_to_string,
+                        DOM_INPUT_BUS_MAX, DOM_INPUT_BUS_DEFAULT, "input bus");
+    if (type < 0 || bus < 0) {
+        px_ignore(n);
+        return;
+    }
+    struct dom_input *x = VEC_PUSH(v->inputs, v->n_inputs);
+    dev_common(p, n, &x->src, &x->addr);
+    x->type = type;
+    x->bus = bus;
+}
+
+/* ---- graphics ---- */
+
+static void spice_children(struct px *p, xmlNode *n, struct dom_graphics *x)
+{
+    const struct { const char *elem, *attr; const char *const *vals; size_t off; }
+    strs[] = {
+        {"image", "compression", L("auto_glz", "auto_lz", "quic", "glz", "lz", "off"),
+         offsetof(struct dom_graphics, image_compression)},
+        {"jpeg", "compression", L("auto", "never", "always"),
+         offsetof(struct dom_graphics, jpeg_compression)},
+        {"zlib", "compression", L("auto", "never", "always"),
+         offsetof(struct dom_graphics, zlib_compression)},
+        {"playback", "compression", L("on", "off"),
+         offsetof(struct dom_graphics, playback_compression)},
+        {"streaming", "mode", L("filter", "all", "off"),
+         offsetof(struct dom_graphics, streaming_mode)},
+        {"mouse", "mode", L("server", "client"), offsetof(struct dom_graphics, mouse_mode)},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(strs); i++) {
+        xmlNode *c = px_child(p, n, strs[i].elem);
+        char **ret = (char **)((char *)x + strs[i].off);
+        if (c && px_attr_oneof(p, c, strs[i].attr, strs[i].vals, ret) == 0)
+            px_err(p, c, NULL, "<%s> needs a %s attribute", strs[i].elem, strs[i].attr);
+    }
+    xmlNode *c;
+    if ((c = px_child(p, n, "clipboard")))
+        px_attr_tristate(p, c, "copypaste", &x->copypaste);
+    if ((c = px_child(p, n, "filetransfer")))
+        px_attr_tristate(p, c, "enable", &x->filetransfer);
+    if ((c = px_child(p, n, "gl"))) {
+        px_attr_tristate(p, c, "enable", &x->gl);
+        x->gl_rendernode = px_attr_dup(c, "rendernode");
+    }
+    if (too_many(p, n, "channel"))
+        return;
+    for (c = NULL; (c = px_next(n, c, "channel"));) {
+        struct dom_spice_channel *ch = VEC_PUSH(x->channels, x->n_channels);
+        if (px_attr_oneof(p, c, "name", L("main", "display", "inputs", "cursor", "playback",
+                                          "record", "smartcard", "usbredir"), &ch->name) == 0)
+            px_err(p, c, NULL, "<channel> needs a name attribute");
+        if (px_attr_oneof(p, c, "mode", L("secure", "insecure", "any"), &ch->mode) == 0)
+            px_err(p, c, NULL, "<channel> needs a mode attribute");
+    }
+}
+
+static void parse_listens(struct px *p, xmlNode *n, struct dom_graphics *x)
+{
+    if (too_many(p, n, "listen"))
+        return;
+    for (xmlNode *l = NULL; (l = px_next(n, l, "listen"));) {
+        int t = enum_attr(p, l, "type", dom_listen_type_from_string,
+                          dom_listen_type_to_string, DOM_LISTEN_MAX, -1, "listen type");
+        if (t < 0)
+            continue;
+        struct dom_listen *li = VEC_PUSH(x->listens, x->n_listens);
+        li->type = t;
+        switch (li->type) {
+        case DOM_LISTEN_ADDRESS:
+            li->address = px_attr_dup(l, "address");
+            break;
+        case DOM_LISTEN_NETWORK:
+            li->network = attr_req(p, l, "network");
+            li->address = px_attr_dup(l, "address");   /* the resolved address, live XML */
+            break;
+        case DOM_LISTEN_SOCKET:
+            li->socket = px_attr_dup(l, "socket");
+            break;
+        default:
+            break;
+        }
+    }
+    /* libvirt requires the legacy listen attribute to agree with the first <listen>. */
+    if (x->listen && x->n_listens && x->listens[0].type == DOM_LISTEN_ADDRESS &&
+        x->listens[0].address && !STREQ(x->listen, x->listens[0].address))
+        px_err(p, n, "listen", "listen address '%s' does not match the first <listen "
+               "address='%s'>", x->listen, x->listens[0].address);
+}
+
+static void parse_graphics(struct px *p, xmlNode *n)
+{
+    struct dom_devices *v = &p->dom->dev;
+    int type = enum_attr(p, n, "type", dom_gfx_type_from_string, dom_gfx_type_to_string,
+                         DOM_GFX_MAX, -1, "graphics type");
+    if (type < 0) {
+        px_ignore(n);
+        return;
+    }
+    struct dom_graphics *x = VEC_PUSH(v->graphics, v->n_graphics);
+    dev_common(p, n, &x->src, NULL);
+    x->type = type;
+    x->port = x->tls_port = x->websocket = -1;
+    bool spice = x->type == DOM_GFX_SPICE;
+
+    /* port='-1' is libvirt's legacy spelling of autoport. */
+    px_attr_int(p, n, "port", &x->port);
+    if (x->port < -1 || x->port > 65535)
+        px_err(p, n, "port", "port '%d' is out of range", x->port);
+    if (spice) {
+        px_attr_int(p, n, "tlsPort", &x->tls_port);
+        if (x->tls_port < -1 || x->tls_port > 65535)
+            px_err(p, n, "tlsPort", "port '%d' is out of range", x->tls_port);
+    } else {
+        px_attr_int(p, n, "websocket", &x->websocket);
+        if (x->websocket < -1 || x->websocket > 65535)
+            px_err(p, n, "websocket", "port '%d' is out of range", x->websocket);
+        px_attr_oneof(p, n, "sharePolicy", L("allow-exclusive", "force-shared", "ignore"),
+                      &x->share_policy);
+    }
+    px_attr_tristate(p, n, "autoport", &x->autoport);
+    x->listen = px_attr_dup(n, "listen");
+    /* The secret is copied and never put in a message. */
+    x->passwd = px_attr_dup(n, "passwd");
+    x->passwd_valid_to = px_attr_dup(n, "passwdValidTo");
+    px_attr_oneof(p, n, "connected", L("keep", "disconnect", "fail"), &x->connected);
+    x->keymap = px_attr_dup(n, "keymap");
+    if (spice)
+        px_attr_oneof(p, n, "defaultMode", L("secure", "insecure", "any"), &x->default_mode);
+
+    parse_listens(p, n, x);
+    if (!spice) {
+        /* Legacy <graphics type='vnc' socket=...> is a socket listen. */
+        const char *sock = px_attr(n, "socket");
+        bool have = false;
+        for (size_t i = 0; i < x->n_listens; i++)
+            have |= x->listens[i].type == DOM_LISTEN_SOCKET;
+        if (sock && !have) {
+            struct dom_listen *li = VEC_PUSH(x->listens, x->n_listens);
+            li->type = DOM_LISTEN_SOCKET;
+            li->socket = xstrdup(sock);
+        }
+    }
+    if (spice)
+        spice_children(p, n, x);
+}
+
+/* ---- video, sound, audio ---- */
+
+static void parse_video(struct px *p, xmlNode *n)
+{
+    struct dom_devices *v = &p->dom->dev;
+    struct dom_video *x = VEC_PUSH(v->videos, v->n_videos);
+    dev_common(p, n, &x->src, &x->addr);
+    xmlNode *m = px_child(p, n, "model");
+    if (!m)
+        return;     /* the builder picks the default model */
+    px_attr_oneof(p, m, "type",
+                  L("vga", "cirrus", "vmvga", "qxl", "virtio", "bochs", "ramfb", "none"),
+                  &x->model);
+    px_attr_ull(p, m, "ram", &x->ram);
+    px_attr_ull(p, m, "vram", &x->vram);
+    px_attr_ull(p, m, "vram64", &x->vram64);
+    px_attr_ull(p, m, "vgamem", &x->vgamem);
+    px_attr_uint(p, m, "heads", &x->heads);
+    px_attr_tristate(p, m, "primary", &x->primary);
+    xmlNode *acc = px_child(p, m, "acceleration");
+    if (acc)
+        px_attr_tristate(p, acc, "accel3d", &x->accel3d);
+    /* <driver> is not consumed: it is reported as unsupported. */
+}
+
+static void parse_sound(struct px *p, xmlNode *n)
+{
+    struct dom_devices *v = &p->dom->dev;
+    struct dom_sound *x = VEC_PUSH(v->sounds, v->n_sounds);
+    dev_common(p, n, &x->src, &x->addr);
+    if (px_attr_oneof(p, n, "model", L("ich6", "ich9", "ac97", "es1370", "sb16", "pcspk",
+                                       "usb"), &x->model) == 0)
+        px_err(p, n, NULL, "<sound> needs a model attribute");
+    /* Codecs exist only on the HDA controllers; elsewhere they are reported. */
+    if (x->model && (STREQ(x->model, "ich6") || STREQ(x->model, "ich9")) &&
+        !too_many(p, n, "codec")) {
+        for (xmlNode *c = NULL; (c = px_next(n, c, "codec"));) {
+            char *t = NULL;
+            if (px_attr_oneof(p, c, "type", L("duplex", "micro", "output"), &t) == 0)
+                px_err(p, c, NULL, "<codec> needs a type attribute");
+            if (t)
+                *VEC_PUSH(x->codecs, x->n_codecs) = t;
+        }
+    }
+    xmlNode *a = px_child(p, n, "audio");
+    if (a && px_attr_uint(p, a, "id", &x->audio_id) == 0)
+        px_err(p, a, NULL, "<audio> needs an id attribute");
+}
+
+static void parse_audio(struct px *p, xmlNode *n)
+{
+    struct dom_devices *v = &p->dom->dev;
+    struct dom_audio *x = VEC_PUSH(v->audios, v->n_audios);
+    dev_common(p, n, &x->src, NULL);
+    int r = px_attr_uint(p, n, "id", &x->id);
+    if (r == 0 || (r > 0 && x->id == 0))
+        px_err(p, n, "id", "an <audio> needs an id of at least 1");
+    for (size_t i = 0; r > 0 && i + 1 < v->n_audios; i++)
+        if (v->audios[i].id == x->id)
+            px_err(p, n, "id", "audio id '%u' is used twice", x->id);
+    if (px_attr_oneof(p, n, "type", L("none", "spice"), &x->type) == 0)
+        px_err(p, n, NULL, "<audio> needs a type attribute");
+}
+
+/* ---- serial, console, parallel, channel ---- */
+
+static void parse_chr_target(struct px *p, xmlNode *n, struct dom_chr *x)
+{
+    xmlNode *t = px_child(p, n, "target");
+    if (!t) {
+        if (x->kind == DOM_CHR_CHANNEL)
+            px_err(p, n, NULL, "a <channel> needs a <target type=...>");
+        return;
+    }
+    switch (x->kind) {
+    case DOM_CHR_SERIAL: {
+        px_attr_oneof(p, t, "type", L("isa-serial", "usb-serial", "pci-serial", "isa-debug"),
+                      &x->target_type);
+        attr_int_unset(p, t, "port", &x->target_port);
+        xmlNode *m = px_child(p, t, "model");
+        if (m && px_attr_oneof(p, m, "name", L("isa-serial", "usb-serial", "pci-serial",
+                                               "isa-debugcon"), &x->target_model) == 0)
+            px_err(p, m, NULL, "<model> needs a name attribute");
+        break;
+    }
+    case DOM_CHR_CONSOLE:
+        px_attr_oneof(p, t, "type", L("serial", "virtio"), &x->target_type);
+        attr_int_unset(p, t, "port", &x->target_port);
+        break;
+    case DOM_CHR_PARALLEL:
+        attr_int_unset(p, t, "port", &x->target_port);
+        break;
+    case DOM_CHR_CHANNEL:
+        if (px_attr_oneof(p, t, "type", L("virtio", "guestfwd"), &x->target_type) == 0) {
+            px_err(p, t, NULL, "a channel <target> needs a type attribute");
+        } else if (STREQ(x->target_type, "virtio")) {
+            x->target_name = px_attr_dup(t, "name");
+            px_attr_oneof(p, t, "state", L("connected", "disconnected"), &x->target_state);
+            /* libvirt's default name for the SPICE agent channel */
+            if (!x->target_name && x->source.type == DOM_CHR_SPICEVMC)
+                x->target_name = xstrdup("com.redhat.spice.0");
+        } else {
+            x->target_address = attr_req(p, t, "address");
+            if (attr_int_unset(p, t, "port", &x->target_port), x->target_port < 0)
+                px_err(p, t, NULL, "a guestfwd channel <target> needs a port attribute");
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+static void parse_chr(struct px *p, xmlNode *n)
+{
+    struct dom_devices *v = &p->dom->dev;
+    int type = enum_attr(p, n, "type", dom_chr_type_from_string, dom_chr_type_to_string,
+                         DOM_CHR_TYPE_MAX, DOM_CHR_PTY, "character device type");
+    if (type < 0) {
+        px_ignore(n);
+        return;
+    }
+    struct dom_chr *x = VEC_PUSH(v->chrs, v->n_chrs);
+    dev_common(p, n, &x->src, &x->addr);
+    x->kind = dom_chr_kind_from_string((const char *)n->name);
+    x->target_port = -1;
+    px_attr(n, "tty");   /* live XML's allocated pty, informational */
+    px_parse_chr_source(p, n, type, &x->source);
+    parse_chr_target(p, n, x);
+}
+
+/* ---- redirdev, memballoon, rng, watchdog, panic ---- */
+
+static void parse_redirdev(struct px *p, xmlNode *n)
+{
+    struct dom_devices *v = &p->dom->dev;
+    int type = enum_attr(p, n, "type", dom_chr_type_from_string, dom_chr_type_to_string,
+                         DOM_CHR_TYPE_MAX, -1, "redirdev type");
+    if (type >= 0 && type != DOM_CHR_SPICEVMC && type != DOM_CHR_TCP && type != DOM_CHR_UNIX) {
+        px_err(p, n, "type", "unsupported redirdev type '%s' (qlaunch supports: spicevmc, tcp, "
+               "unix)", dom_chr_type_to_string(type));
+        type = -1;
+    }
+    if (type < 0) {
+        px_ignore(n);
+        return;
+    }
+    struct dom_redirdev *x = VEC_PUSH(v->redirdevs, v->n_redirdevs);
+    dev_common(p, n, &x->src, &x->addr);
+    if (px_attr_oneof(p, n, "bus", L("usb"), &x->bus) == 0)
+        x->bus = xstrdup("usb");
+    px_parse_chr_source(p, n, type, &x->source);
+    parse_boot(p, n, &x->boot_order);
+}
+
+static void parse_memballoon(struct px *p, xmlNode *n)
+{
+    struct dom_memballoon *x = &p->dom->dev.memballoon;
+    if (x->present) {
+        px_err(p, n, NULL, "only one <memballoon> is allowed");
+        px_ignore(n);
+        return;
+    }
+    x->present = true;
+    x->stats_period = -1;
+    dev_common(p, n, &x->src, &x->addr);
+    if (px_attr_oneof(p, n, "model", L("virtio", "virtio-transitional",
+                                       "virtio-non-transitional", "none"), &x->model) == 0)
+        px_err(p, n, NULL, "<memballoon> needs a model attribute");
+    px_attr_tristate(p, n, "autodeflate", &x->autodeflate);
+    px_attr_tristate(p, n, "freePageReporting", &x->free_page_reporting);
+    xmlNode *st = px_child(p, n, "stats");
+    if (st)
+        attr_int_unset(p, st, "period", &x->stats_period);
+}
+
+static void parse_rng(struct px *p, xmlNode *n)
+{
+    struct dom_devices *v = &p->dom->dev;
+    struct dom_rng *x = VEC_PUSH(v->rngs, v->n_rngs);
+    dev_common(p, n, &x->src, &x->addr);
+    if (px_attr_oneof(p, n, "model", L("virtio", "virtio-transitional",
+                                       "virtio-non-transitional"), &x->model) == 0)
+        px_err(p, n, NULL, "<rng> needs a model attribute");
+    xmlNode *rate = px_child(p, n, "rate");
+    if (rate) {
+        int r = px_attr_uint(p, rate, "bytes", &x->rate_bytes);
+        if (r == 0 || (r > 0 && x->rate_bytes == 0))
+            px_err(p, rate, "bytes", "<rate> needs bytes of at least 1");
+        px_attr_uint(p, rate, "period", &x->rate_period);
+    }
+    xmlNode *b = px_child(p, n, "backend");
+    if (!b) {
+        px_err(p, n, NULL, "an <rng> needs a <backend>");
+        return;
+    }
+    if (px_attr_oneof(p, b, "model", L("random", "egd", "builtin"), &x->backend_model) <= 0) {
+        if (!x->backend_model)
+            px_err(p, b, NULL, "<backend> needs a model attribute");
+        px_ignore(b);
+        return;
+    }
+    if (STREQ(x->backend_model, "random")) {
+        x->backend_path = px_text(b);
+        if (!*x->backend_path) {
+            free(x->backend_path);
+            x->backend_path = NULL;     /* the builder uses /dev/urandom */
+        }
+    } else if (STREQ(x->backend_model, "egd")) {
+        int type = enum_attr(p, b, "type", dom_chr_type_from_string, dom_chr_type_to_string,
+                             DOM_CHR_TYPE_MAX, -1, "egd backend type");
+        if (type >= 0)
+            px_parse_chr_source(p, b, type, &x->egd);
+    }
+}
+
+static void parse_watchdog(struct px *p, xmlNode *n)
+{
+    struct dom_devices *v = &p->dom->dev;
+    struct dom_watchdog *x = VEC_PUSH(v->watchdogs, v->n_watchdogs);
+    dev_common(p, n, &x->src, &x->addr);
+    if (px_attr_oneof(p, n, "model", L("i6300esb", "ib700", "itco"), &x->model) == 0)
+        px_err(p, n, NULL, "<watchdog> needs a model attribute");
+    px_attr_oneof(p, n, "action",
+                  L("reset", "shutdown", "poweroff", "pause", "none", "dump", "inject-nmi"),
+                  &x->action);
+}
+
+static void parse_panic(struct px *p, xmlNode *n)
+{
+    struct dom_devices *v = &p->dom->dev;
+    struct dom_panic *x = VEC_PUSH(v->panics, v->n_panics);
+    dev_common(p, n, &x->src, &x->addr);
+    px_attr_oneof(p, n, "model", L("isa", "pvpanic", "hyperv"), &x->model);
+}
+
+static void parse_emulator(struct px *p, xmlNode *n)
+{
+    struct dom_devices *v = &p->dom->dev;
+    if (v->emulator) {
+        px_err(p, n, NULL, "element <emulator> may appear only once here");
+        px_ignore(n);
+        return;
+    }
+    v->emulator = px_text(n);
+    if (!*v->emulator)
+        px_err(p, n, NULL, "<emulator> is empty");
+}
+
+/* ---- dispatch ---- */
+
+static const struct {
+    const char *name;
+    void (*fn)(struct px *p, xmlNode *n);
+} handlers[] = {
+    {"emulator", parse_emulator},
+    {"disk", parse_disk},
+    {"controller", parse_controller},
+    {"interface", parse_interface},
+    {"input", parse_input},
+    {"graphics", parse_graphics},
+    {"video", parse_video},
+    {"sound", parse_sound},
+    {"audio", parse_audio},
+    {"serial", parse_chr},
+    {"console", parse_chr},
+    {"parallel", parse_chr},
+    {"channel", parse_chr},
+    {"redirdev", parse_redirdev},
+    {"memballoon", parse_memballoon},
+    {"rng", parse_rng},
+    {"watchdog", parse_watchdog},
+    {"panic", parse_panic},
+};
+
+void px_parse_devices(struct px *p, xmlNode *devices)
+{
+    bool skip[ARRAY_SIZE(handlers)] = {false};
+    for (size_t i = 0; i < ARRAY_SIZE(handlers); i++) {
+        size_t cnt = px_count(devices, handlers[i].name);
+        if (cnt > DOM_MAX_DEVICES) {
+            px_err(p, devices, NULL, "%zu <%s> devices exceed the limit of %d", cnt,
+                   handlers[i].name, DOM_MAX_DEVICES);
+            skip[i] = true;
+        }
+    }
+    for (xmlNode *n = NULL; (n = px_next_elem(devices, n));) {
+        if (n->ns)
+            continue;   /* foreign namespaces are reported by the final walk */
+        for (size_t i = 0; i < ARRAY_SIZE(handlers); i++) {
+            if (!STREQ((const char *)n->name, handlers[i].name))
+                continue;
+            if (skip[i]) {
+                px_ignore(n);   /* already reported once for the whole family */
+            } else {
+                px_use(n);
+                handlers[i].fn(p, n);
+            }
+            break;
+        }
+    }
+    assign_controller_indexes(&p->dom->dev);
+}

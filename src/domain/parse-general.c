@@ -1,0 +1,697 @@
+/* Domain-level sections: identity, memory, vcpus, cputune, cpu, os, features, clock,
+ * lifecycle, pm. Anything not consumed here is reported by the final walk. */
+#include "config.h"
+#include "domain/xml.h"
+#include "util/cleanup.h"
+#include "util/strbuf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uuid/uuid.h>
+
+/* ---- shared value parsers (also used by tests) ---- */
+
+int dom_parse_memory_unit(const char *value, const char *unit, unsigned long long *ret_kib,
+                          const char **ret_why)
+{
+    static const struct {
+        const char *name;
+        unsigned long long bytes;
+    } units[] = {
+        {"b", 1ULL}, {"bytes", 1ULL},
+        {"KB", 1000ULL}, {"k", 1024ULL}, {"K", 1024ULL}, {"KiB", 1024ULL},
+        {"MB", 1000000ULL}, {"M", 1ULL << 20}, {"MiB", 1ULL << 20},
+        {"GB", 1000000000ULL}, {"G", 1ULL << 30}, {"GiB", 1ULL << 30},
+        {"TB", 1000000000000ULL}, {"T", 1ULL << 40}, {"TiB", 1ULL << 40},
+        {"PB", 1000000000000000ULL}, {"P", 1ULL << 50}, {"PiB", 1ULL << 50},
+        {"EB", 1000000000000000000ULL}, {"E", 1ULL << 60}, {"EiB", 1ULL << 60},
+    };
+    unsigned long long mult = 0;
+    if (!unit)
+        unit = "KiB";
+    for (size_t i = 0; i < ARRAY_SIZE(units); i++)
+        if (STREQ(units[i].name, unit))
+            mult = units[i].bytes;
+    if (!mult) {
+        *ret_why = "unknown unit";
+        return -EINVAL;
+    }
+    if (!value || !*value || !isdigit((unsigned char)*value)) {
+        *ret_why = "not a non-negative integer";
+        return -EINVAL;
+    }
+    errno = 0;
+    char *end = NULL;
+    unsigned long long v = strtoull(value, &end, 10);
+    if (errno || *end) {
+        *ret_why = errno == ERANGE ? "too large" : "not a non-negative integer";
+        return -EINVAL;
+    }
+    unsigned long long bytes;
+    if (__builtin_mul_overflow(v, mult, &bytes)) {
+        *ret_why = "too large: it overflows 64 bits in bytes";
+        return -ERANGE;
+    }
+    /* Round up to whole KiB as libvirt does. */
+    *ret_kib = bytes / 1024 + (bytes % 1024 ? 1 : 0);
+    return 0;
+}
+
+int dom_parse_cpuset(const char *s, unsigned *ret_max, const char **ret_why)
+{
+    unsigned max = 0;
+    bool any_positive = false;
+    const char *p = s;
+    if (!s || !*s) {
+        *ret_why = "empty cpuset";
+        return -EINVAL;
+    }
+    while (*p) {
+        bool neg = false;
+        if (*p == '^') {
+            neg = true;
+            p++;
+        }
+        if (!isdigit((unsigned char)*p)) {
+            *ret_why = "expected a CPU number";
+            return -EINVAL;
+        }
+        char *end;
+        unsigned long a = strtoul(p, &end, 10), b = a;
+        if (a > 4095) {
+            *ret_why = "CPU number over 4095";
+            return -EINVAL;
+        }
+        p = end;
+        if (*p == '-') {
+            if (neg) {
+                *ret_why = "a range cannot be excluded with '^'";
+                return -EINVAL;
+            }
+            p++;
+            if (!isdigit((unsigned char)*p)) {
+                *ret_why = "expected a CPU number after '-'";
+                return -EINVAL;
+            }
+            b = strtoul(p, &end, 10);
+            p = end;
+            if (b < a || b > 4095) {
+                *ret_why = "invalid range";
+                return -EINVAL;
+            }
+        }
+        if (!neg) {
+            any_positive = true;
+            if (b > max)
+                max = (unsigned)b;
+        }
+        if (*p == ',') {
+            p++;
+            if (!*p) {
+                *ret_why = "trailing ','";
+                return -EINVAL;
+            }
+        } else if (*p) {
+            *ret_why = "unexpected character";
+            return -EINVAL;
+        }
+    }
+    if (!any_positive) {
+        *ret_why = "no CPU is included";
+        return -EINVAL;
+    }
+    if (ret_max)
+        *ret_max = max;
+    return 0;
+}
+
+int dom_parse_uuid(const char *s, unsigned char ret[16])
+{
+    size_t n = 0;
+    while (*s == ' ')
+        s++;
+    for (; *s && n < 32; s++) {
+        if (*s == '-' && n % 2 == 0)
+            continue;
+        if (!isxdigit((unsigned char)*s))
+            return -EINVAL;
+        int v = isdigit((unsigned char)*s) ? *s - '0' : (tolower((unsigned char)*s) - 'a' + 10);
+        if (n % 2 == 0)
+            ret[n / 2] = (unsigned char)(v << 4);
+        else
+            ret[n / 2] |= (unsigned char)v;
+        n++;
+    }
+    while (*s == ' ')
+        s++;
+    return (n == 32 && !*s) ? 0 : -EINVAL;
+}
+
+char *dom_parse_mac(const char *s)
+{
+    unsigned char b[6];
+    size_t n = 0;
+    const char *p = s;
+    while (n < 6) {
+        if (!isxdigit((unsigned char)p[0]))
+            return NULL;
+        unsigned v = 0;
+        int digits = 0;
+        while (isxdigit((unsigned char)*p) && digits < 2) {
+            v = v * 16 + (unsigned)(isdigit((unsigned char)*p) ? *p - '0'
+                                                                : tolower((unsigned char)*p) - 'a' + 10);
+            p++;
+            digits++;
+        }
+        b[n++] = (unsigned char)v;
+        if (n < 6) {
+            if (*p != ':' && *p != '-')
+                return NULL;
+            p++;
+        }
+    }
+    if (*p)
+        return NULL;
+    if (b[0] & 1)
+        return NULL;   /* multicast addresses cannot be a NIC's own */
+    return xasprintf("%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
+}
+
+/* ---- helpers ---- */
+
+static int memory_elem(struct px *p, xmlNode *n, const char *name,
+                       unsigned long long *ret_kib)
+{
+    if (!n)
+        return 0;
+    _cleanup_free_ char *text = px_text(n);
+    const char *unit = px_attr(n, "unit");
+    const char *why = NULL;
+    if (dom_parse_memory_unit(text, unit, ret_kib, &why) < 0) {
+        if (why && STREQ(why, "unknown unit"))
+            px_err(p, n, "unit", "unknown memory unit '%s'", unit);
+        else
+            px_err(p, n, NULL, "invalid <%s> value '%s': %s", name, text, why);
+        return -1;
+    }
+    return 1;
+}
+
+static enum dom_lifecycle lifecycle_elem(struct px *p, xmlNode *root, const char *name,
+                                         int *ret_line)
+{
+    xmlNode *n = px_child(p, root, name);
+    if (!n)
+        return DOM_LC_DEFAULT;
+    *ret_line = (int)xmlGetLineNo(n);
+    _cleanup_free_ char *t = px_text(n);
+    int v = dom_lifecycle_from_string(t);
+    if (v <= 0) {
+        px_err(p, n, NULL, "unknown action '%s' (expected destroy, restart, preserve, "
+               "rename-restart, coredump-destroy or coredump-restart)", t);
+        return DOM_LC_DEFAULT;
+    }
+    return (enum dom_lifecycle)v;
+}
+
+static bool name_ok(struct px *p, xmlNode *n, const char *name)
+{
+    if (!*name) {
+        px_err(p, n, NULL, "the domain name is empty");
+        return false;
+    }
+    if (strlen(name) > DOM_MAX_NAME) {
+        px_err(p, n, NULL, "the domain name is longer than %d bytes", DOM_MAX_NAME);
+        return false;
+    }
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
+        if (*c < 0x20 || *c == 0x7f) {
+            px_err(p, n, NULL, "the domain name contains a control character (such as a "
+                   "newline), which libvirt and qlaunch reject");
+            return false;
+        }
+        if (*c == '/') {
+            px_err(p, n, NULL, "the domain name '%s' contains '/', which libvirt and qlaunch "
+                   "reject", name);
+            return false;
+        }
+    }
+    if (STREQ(name, ".") || STREQ(name, "..")) {
+        px_err(p, n, NULL, "the domain name '%s' is reserved", name);
+        return false;
+    }
+    return true;
+}
+
+static void parse_cputune(struct px *p, xmlNode *root)
+{
+    xmlNode *ct = px_child(p, root, "cputune");
+    if (!ct)
+        return;
+    struct domain *d = p->dom;
+    d->has_cputune = true;
+    struct dom_cputune *t = &d->cputune;
+    xmlNode *n;
+    const char *why;
+    if ((n = px_child(p, ct, "shares"))) {
+        _cleanup_free_ char *s = px_text(n);
+        char *end;
+        errno = 0;
+        t->shares = strtoull(s, &end, 10);
+        t->has_shares = !errno && isdigit((unsigned char)*s) && !*end;
+        if (!t->has_shares)
+            px_err(p, n, NULL, "invalid value '%s'", s);
+    }
+    if ((n = px_child(p, ct, "period"))) {
+        _cleanup_free_ char *s = px_text(n);
+        char *end;
+        errno = 0;
+        t->period = strtoull(s, &end, 10);
+        t->has_period = !errno && isdigit((unsigned char)*s) && !*end && t->period >= 1000 &&
+                        t->period <= 1000000;
+        if (!t->has_period)
+            px_err(p, n, NULL, "invalid period '%s' (1000 to 1000000 microseconds)", s);
+    }
+    if ((n = px_child(p, ct, "quota"))) {
+        _cleanup_free_ char *s = px_text(n);
+        char *end;
+        errno = 0;
+        long long q = strtoll(s, &end, 10);
+        t->has_quota = !errno && *s && !*end && (q == -1 || q >= 1000);
+        t->quota = (unsigned long long)q;
+        if (!t->has_quota)
+            px_err(p, n, NULL, "invalid quota '%s'", s);
+    }
+    if ((n = px_child(p, ct, "emulatorpin"))) {
+        t->emulatorpin = px_attr_dup(n, "cpuset");
+        if (!t->emulatorpin)
+            px_err(p, n, NULL, "missing cpuset attribute");
+        else if (dom_parse_cpuset(t->emulatorpin, NULL, &why) < 0)
+            px_err(p, n, "cpuset", "invalid cpuset '%s': %s", t->emulatorpin, why);
+    }
+    size_t cnt = px_count(ct, "vcpupin");
+    t->vcpupins = xcalloc(cnt, sizeof(*t->vcpupins));
+    for (n = NULL; (n = px_next(ct, n, "vcpupin"));) {
+        struct dom_vcpupin *v = &t->vcpupins[t->n_vcpupins++];
+        px_src(&v->src, n);
+        if (px_attr_uint(p, n, "vcpu", &v->vcpu) == 0)
+            px_err(p, n, NULL, "missing vcpu attribute");
+        v->cpuset = px_attr_dup(n, "cpuset");
+        if (!v->cpuset)
+            px_err(p, n, NULL, "missing cpuset attribute");
+        else if (dom_parse_cpuset(v->cpuset, NULL, &why) < 0)
+            px_err(p, n, "cpuset", "invalid cpuset '%s': %s", v->cpuset, why);
+    }
+}
+
+/* ---- general ---- */
+
+void px_parse_general(struct px *p, xmlNode *root)
+{
+    struct domain *d = p->dom;
+    xmlNode *n;
+
+    d->id = -1;
+    int virt = DOM_VIRT_KVM;
+    const char *type = px_attr(root, "type");
+    if (!type)
+        px_err(p, root, "type", "missing domain type (expected 'kvm' or 'qemu')");
+    else if ((virt = dom_virt_from_string(type)) < 0)
+        px_err(p, root, "type", "unsupported domain type '%s' (qlaunch runs 'kvm' and 'qemu')",
+               type);
+    d->virt = virt < 0 ? DOM_VIRT_KVM : (enum dom_virt)virt;
+    px_attr_int(p, root, "id", &d->id);   /* informational, as in virsh dumpxml */
+
+    if ((n = px_child(p, root, "name"))) {
+        d->name = px_text(n);
+        name_ok(p, n, d->name);
+    } else {
+        px_err(p, root, NULL, "missing <name>");
+    }
+
+    if ((n = px_child(p, root, "uuid"))) {
+        _cleanup_free_ char *u = px_text(n);
+        if (dom_parse_uuid(u, d->uuid) < 0)
+            px_err(p, n, NULL, "invalid UUID '%s'", u);
+        else
+            d->has_uuid = true;
+    }
+    if (!d->has_uuid && d->name) {
+        /* libvirt picks a random UUID; a name-based one keeps argv deterministic. */
+        static const unsigned char ns[16] = {0x6b, 0xa7, 0xb8, 0x10, 0x9d, 0xad, 0x11, 0xd1,
+                                             0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8};
+        uuid_generate_sha1(d->uuid, ns, d->name, strlen(d->name));
+    }
+
+    /* Ignored by design: human-facing text and tool metadata, libvirt host bookkeeping. */
+    d->title = px_child_text(p, root, "title");
+    d->description = px_child_text(p, root, "description");
+    for (n = NULL; (n = px_next(root, n, "metadata"));)
+        px_ignore(n);
+    for (n = NULL; (n = px_next(root, n, "seclabel"));)
+        px_ignore(n);
+    for (n = NULL; (n = px_next(root, n, "resource"));)
+        px_ignore(n);
+
+    n = px_child(p, root, "memory");
+    d->mem_line[0] = n ? (int)xmlGetLineNo(n) : 0;
+    if (memory_elem(p, n, "memory", &d->memory_kib) == 0)
+        px_err(p, root, NULL, "missing <memory>");
+    if (n) {
+        enum dom_tristate dc = DOM_TRI_DEFAULT;
+        if (px_attr_tristate(p, n, "dumpCore", &dc) > 0) {
+            d->mem_dump_core_set = true;
+            d->mem_dump_core = dc == DOM_TRI_ON;
+        }
+    }
+    n = px_child(p, root, "currentMemory");
+    d->mem_line[1] = n ? (int)xmlGetLineNo(n) : 0;
+    memory_elem(p, n, "currentMemory", &d->current_memory_kib);
+    n = px_child(p, root, "maxMemory");
+    d->mem_line[2] = n ? (int)xmlGetLineNo(n) : 0;
+    if (memory_elem(p, n, "maxMemory", &d->max_memory_kib) > 0) {
+        if (px_attr_uint(p, n, "slots", &d->max_memory_slots) == 0)
+            px_err(p, n, NULL, "missing slots attribute");
+    }
+
+    if ((n = px_child(p, root, "vcpu"))) {
+        d->vcpu_line = (int)xmlGetLineNo(n);
+        _cleanup_free_ char *t = px_text(n);
+        char *end = NULL;
+        errno = 0;
+        unsigned long v = strtoul(t, &end, 10);
+        if (errno || !*t || *end || v == 0 || v > 4096)
+            px_err(p, n, NULL, "invalid vCPU count '%s' (1 to 4096)", t);
+        else
+            d->vcpus = (unsigned)v;
+        static const char *const placements[] = {"static", NULL};
+        px_attr_oneof(p, n, "placement", placements, &d->vcpu_placement);
+        px_attr_uint(p, n, "current", &d->vcpus_current);
+        d->vcpu_cpuset = px_attr_dup(n, "cpuset");
+        const char *why;
+        if (d->vcpu_cpuset && dom_parse_cpuset(d->vcpu_cpuset, NULL, &why) < 0)
+            px_err(p, n, "cpuset", "invalid cpuset '%s': %s", d->vcpu_cpuset, why);
+    } else {
+        d->vcpus = 1;
+    }
+    parse_cputune(p, root);
+
+    d->on_poweroff = lifecycle_elem(p, root, "on_poweroff", &d->lc_line[0]);
+    d->on_reboot = lifecycle_elem(p, root, "on_reboot", &d->lc_line[1]);
+    d->on_crash = lifecycle_elem(p, root, "on_crash", &d->lc_line[2]);
+
+    if ((n = px_child(p, root, "pm"))) {
+        px_attr_tristate(p, px_child(p, n, "suspend-to-mem"), "enabled", &d->pm_suspend_to_mem);
+        px_attr_tristate(p, px_child(p, n, "suspend-to-disk"), "enabled",
+                         &d->pm_suspend_to_disk);
+    }
+
+    /* features */
+    xmlNode *f = px_child(p, root, "features");
+    if (f) {
+        struct dom_features *ft = &d->features;
+        for (int i = 0; i < DOM_FEAT_MAX; i++) {
+            if (i == DOM_FEAT_KVM_HIDDEN)
+                continue;
+            xmlNode *e = px_child(p, f, dom_feature_to_string(i));
+            if (!e)
+                continue;
+            ft->f[i] = DOM_TRI_ON;
+            px_attr_tristate(p, e, "state", &ft->f[i]);
+            if (i == DOM_FEAT_APIC) {
+                static const char *const onoff[] = {"on", "off", NULL};
+                px_attr_oneof(p, e, "eoi", onoff, &ft->apic_eoi);
+            }
+        }
+        xmlNode *kvm = px_child(p, f, "kvm");
+        if (kvm) {
+            xmlNode *h = px_child(p, kvm, "hidden");
+            if (h) {
+                ft->f[DOM_FEAT_KVM_HIDDEN] = DOM_TRI_ON;
+                px_attr_tristate(p, h, "state", &ft->f[DOM_FEAT_KVM_HIDDEN]);
+            }
+        }
+        xmlNode *hv = px_child(p, f, "hyperv");
+        if (hv) {
+            static const char *const known[] = {
+                "relaxed", "vapic", "spinlocks", "vpindex", "runtime", "synic", "stimer",
+                "reset", "vendor_id", "frequencies", "reenlightenment", "tlbflush", "ipi",
+                "evmcs", "avic", "emsr_bitmap", "xmm_input", NULL};
+            ft->hyperv_present = true;
+            static const char *const modes[] = {"custom", NULL};
+            _cleanup_free_ char *mode = NULL;
+            px_attr_oneof(p, hv, "mode", modes, &mode);
+            ft->hyperv = xcalloc(ARRAY_SIZE(known), sizeof(*ft->hyperv));
+            for (const char *const *k = known; *k; k++) {
+                xmlNode *e = px_child(p, hv, *k);
+                if (!e)
+                    continue;
+                struct dom_hyperv_feature *h = &ft->hyperv[ft->n_hyperv++];
+                h->name = xstrdup(*k);
+                enum dom_tristate st = DOM_TRI_ON;
+                px_attr_tristate(p, e, "state", &st);
+                h->on = st != DOM_TRI_OFF;
+                if (STREQ(*k, "spinlocks"))
+                    h->value = px_attr_dup(e, "retries");
+                else if (STREQ(*k, "vendor_id"))
+                    h->value = px_attr_dup(e, "value");
+            }
+        }
+    }
+
+    /* clock */
+    xmlNode *c = px_child(p, root, "clock");
+    if (c) {
+        struct dom_clock *cl = &d->clock;
+        int off = DOM_CLOCK_UTC;
+        if (px_attr_enum(p, c, "offset", dom_clock_offset_from_string, &off) > 0)
+            cl->offset = (enum dom_clock_offset)off;
+        cl->timezone = px_attr_dup(c, "timezone");
+        if (cl->offset == DOM_CLOCK_TIMEZONE && !cl->timezone)
+            px_err(p, c, NULL, "offset 'timezone' needs a timezone attribute");
+        if (cl->timezone && cl->offset != DOM_CLOCK_TIMEZONE)
+            px_err(p, c, "timezone", "only valid with offset='timezone'");
+        const char *adj = px_attr(c, "adjustment");
+        if (adj) {
+            char *end;
+            errno = 0;
+            cl->adjustment = STREQ(adj, "reset") ? 0 : strtoll(adj, &end, 10);
+            if (!STREQ(adj, "reset") && (errno || *end))
+                px_err(p, c, "adjustment", "invalid adjustment '%s'", adj);
+        }
+        static const char *const bases[] = {"utc", "localtime", NULL};
+        px_attr_oneof(p, c, "basis", bases, &cl->basis);
+        const char *start = px_attr(c, "start");
+        if (start) {
+            char *end;
+            errno = 0;
+            cl->start = strtoll(start, &end, 10);
+            if (errno || *end)
+                px_err(p, c, "start", "invalid start '%s'", start);
+        }
+        size_t nt = px_count(c, "timer");
+        cl->timers = xcalloc(nt, sizeof(*cl->timers));
+        static const char *const tnames[] = {"platform", "pit", "rtc", "hpet", "kvmclock",
+                                             "tsc", "hypervclock", NULL};
+        static const char *const policies[] = {"delay", "catchup", "merge", "discard", NULL};
+        static const char *const tracks[] = {"boot", "guest", "wall", "realtime", NULL};
+        for (xmlNode *t = NULL; (t = px_next(c, t, "timer"));) {
+            struct dom_timer *tm = &cl->timers[cl->n_timers++];
+            if (px_attr_oneof(p, t, "name", tnames, &tm->name) == 0)
+                px_err(p, t, NULL, "missing timer name");
+            px_attr_tristate(p, t, "present", &tm->present);
+            px_attr_oneof(p, t, "tickpolicy", policies, &tm->tickpolicy);
+            px_attr_oneof(p, t, "track", tracks, &tm->track);
+            px_attr_ull(p, t, "frequency", &tm->frequency);
+        }
+    }
+}
+
+/* ---- cpu ---- */
+
+void px_parse_cpu(struct px *p, xmlNode *root)
+{
+    xmlNode *n = px_child(p, root, "cpu");
+    if (!n)
+        return;
+    struct dom_cpu *c = &p->dom->cpu;
+    c->present = true;
+    px_src(&c->src, n);
+    int mode = DOM_CPU_MODE_CUSTOM;
+    if (px_attr_enum(p, n, "mode", dom_cpu_mode_from_string, &mode) > 0)
+        c->has_mode = true;
+    c->mode = (enum dom_cpu_mode)mode;
+    static const char *const matches[] = {"minimum", "exact", "strict", NULL};
+    static const char *const checks[] = {"none", "partial", "full", NULL};
+    px_attr_oneof(p, n, "match", matches, &c->match);
+    px_attr_oneof(p, n, "check", checks, &c->check);
+    enum dom_tristate migratable = DOM_TRI_DEFAULT;
+    px_attr_tristate(p, n, "migratable", &migratable);   /* migration only: no effect */
+    xmlNode *m = px_child(p, n, "model");
+    if (m) {
+        c->model = px_text(m);
+        if (!*c->model) {
+            free(c->model);
+            c->model = NULL;
+        }
+        static const char *const fallbacks[] = {"allow", "forbid", NULL};
+        px_attr_oneof(p, m, "fallback", fallbacks, &c->model_fallback);
+    }
+    c->vendor = px_child_text(p, n, "vendor");
+    xmlNode *t = px_child(p, n, "topology");
+    if (t) {
+        px_src(&c->topo_src, t);
+        struct {
+            const char *name;
+            unsigned *v;
+        } parts[] = {{"sockets", &c->sockets}, {"dies", &c->dies}, {"clusters", &c->clusters},
+                     {"cores", &c->cores}, {"threads", &c->threads}};
+        for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
+            int r = px_attr_uint(p, t, parts[i].name, parts[i].v);
+            if (r > 0 && *parts[i].v == 0)
+                px_err(p, t, parts[i].name, "must be at least 1");
+        }
+        if (!c->sockets || !c->cores || !c->threads)
+            px_err(p, t, NULL, "topology needs sockets, cores and threads");
+        if (!c->dies)
+            c->dies = 1;
+        if (!c->clusters)
+            c->clusters = 1;
+    }
+    size_t nf = px_count(n, "feature");
+    c->features = xcalloc(nf, sizeof(*c->features));
+    for (xmlNode *f = NULL; (f = px_next(n, f, "feature"));) {
+        struct dom_cpu_feature *cf = &c->features[c->n_features++];
+        cf->name = px_attr_dup(f, "name");
+        if (!cf->name)
+            px_err(p, f, NULL, "missing feature name");
+        int pol = DOM_CPU_FEAT_REQUIRE;
+        px_attr_enum(p, f, "policy", dom_cpu_feature_policy_from_string, &pol);
+        cf->policy = (enum dom_cpu_feature_policy)pol;
+    }
+    xmlNode *numa = px_child(p, n, "numa");
+    if (numa) {
+        px_src(&c->numa_src, numa);
+        size_t nc = px_count(numa, "cell");
+        c->cells = xcalloc(nc, sizeof(*c->cells));
+        for (xmlNode *e = NULL; (e = px_next(numa, e, "cell"));) {
+            struct dom_numa_cell *cell = &c->cells[c->n_cells];
+            if (px_attr_uint(p, e, "id", &cell->id) == 0)
+                cell->id = (unsigned)c->n_cells;
+            c->n_cells++;
+            cell->cpus = px_attr_dup(e, "cpus");
+            const char *why;
+            if (!cell->cpus)
+                px_err(p, e, NULL, "missing cpus attribute");
+            else if (dom_parse_cpuset(cell->cpus, NULL, &why) < 0)
+                px_err(p, e, "cpus", "invalid cpuset '%s': %s", cell->cpus, why);
+            const char *mem = px_attr(e, "memory");
+            if (!mem || dom_parse_memory_unit(mem, px_attr(e, "unit"), &cell->memory_kib,
+                                              &why) < 0)
+                px_err(p, e, "memory", "missing or invalid NUMA cell memory");
+        }
+    }
+}
+
+/* ---- os ---- */
+
+void px_parse_os(struct px *p, xmlNode *root)
+{
+    struct dom_os *o = &p->dom->os;
+    o->bootmenu_timeout = -1;
+    o->bios_reboot_timeout = -1;
+    xmlNode *os = px_child(p, root, "os");
+    if (!os) {
+        px_err(p, root, NULL, "missing <os>");
+        return;
+    }
+    static const char *const fws[] = {"bios", "efi", NULL};
+    px_attr_oneof(p, os, "firmware", fws, &o->firmware);
+    xmlNode *t = px_child(p, os, "type");
+    if (!t) {
+        px_err(p, os, NULL, "missing <type>");
+    } else {
+        o->type = px_text(t);
+        if (!STREQ(o->type, "hvm"))
+            px_err(p, t, NULL, "unsupported OS type '%s' (qlaunch runs 'hvm' guests)", o->type);
+        o->arch = px_attr_dup(t, "arch");
+        if (o->arch && !STREQ(o->arch, "x86_64"))
+            px_err(p, t, "arch", "unsupported architecture '%s' (qlaunch runs "
+                   "qemu-system-x86_64 only)", o->arch);
+        xmlAttr *ma = xmlHasNsProp(t, (const xmlChar *)"machine", NULL);
+        o->machine = px_attr_dup(t, "machine");
+        if (ma && !o->machine)
+            px_note(p, t, "machine", "empty machine type: using the default 'pc' as libvirt "
+                    "does");
+        if (o->machine) {
+            for (const char *c = o->machine; *c; c++)
+                if (!isalnum((unsigned char)*c) && !strchr("_.-", *c)) {
+                    px_err(p, t, "machine", "invalid machine type '%s'", o->machine);
+                    break;
+                }
+        }
+    }
+    xmlNode *l = px_child(p, os, "loader");
+    if (l) {
+        o->loader = px_text(l);
+        if (!*o->loader) {
+            free(o->loader);
+            o->loader = NULL;
+        }
+        px_attr_tristate(p, l, "readonly", &o->loader_readonly);
+        px_attr_tristate(p, l, "secure", &o->loader_secure);
+        static const char *const ltypes[] = {"rom", "pflash", NULL};
+        px_attr_oneof(p, l, "type", ltypes, &o->loader_type);
+    }
+    xmlNode *nv = px_child(p, os, "nvram");
+    if (nv) {
+        o->nvram = px_text(nv);
+        if (!*o->nvram) {
+            free(o->nvram);
+            o->nvram = NULL;
+        }
+        o->nvram_template = px_attr_dup(nv, "template");
+    }
+    o->kernel = px_child_text(p, os, "kernel");
+    o->initrd = px_child_text(p, os, "initrd");
+    o->cmdline = px_child_text(p, os, "cmdline");
+    o->dtb = px_child_text(p, os, "dtb");
+    for (xmlNode *b = NULL; (b = px_next(os, b, "boot"));) {
+        int dev;
+        if (px_attr_enum(p, b, "dev", dom_boot_dev_from_string, &dev) <= 0) {
+            if (!px_attr(b, "dev"))
+                px_err(p, b, NULL, "missing dev attribute");
+            continue;
+        }
+        if (o->n_boot == DOM_BOOT_MAX) {
+            px_err(p, b, NULL, "too many <boot> elements");
+            continue;
+        }
+        for (size_t i = 0; i < o->n_boot; i++)
+            if ((int)o->boot[i] == dev)
+                px_err(p, b, "dev", "boot device '%s' is listed twice",
+                       dom_boot_dev_to_string(dev));
+        o->boot[o->n_boot++] = (enum dom_boot_dev)dev;
+    }
+    xmlNode *bm = px_child(p, os, "bootmenu");
+    if (bm) {
+        px_attr_tristate(p, bm, "enable", &o->bootmenu);
+        unsigned to;
+        if (px_attr_uint(p, bm, "timeout", &to) > 0) {
+            if (to > 65535)
+                px_err(p, bm, "timeout", "must be 0 to 65535 ms");
+            o->bootmenu_timeout = (int)to;
+        }
+    }
+    xmlNode *bios = px_child(p, os, "bios");
+    if (bios)
+        px_attr_int(p, bios, "rebootTimeout", &o->bios_reboot_timeout);
+    xmlNode *sm = px_child(p, os, "smbios");
+    if (sm) {
+        static const char *const smodes[] = {"emulate", "host", "sysinfo", NULL};
+        px_attr_oneof(p, sm, "mode", smodes, &o->smbios_mode);
+    }
+}

@@ -1,0 +1,212 @@
+/* Top level of the domain XML parser: safe loading, section dispatch, the final
+ * "nothing left unconsumed" walk, and semantic validation. */
+#include "config.h"
+#include "domain/parse.h"
+#include "domain/xml.h"
+#include "util/cleanup.h"
+#include "util/error.h"
+#include "util/fileio.h"
+#include "util/strbuf.h"
+
+#include <errno.h>
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const diag_level_names[DOM_DIAG_MAX] = {"error", "warning", "note"};
+
+const char *dom_diag_level_to_string(int v)
+{
+    return (v >= 0 && v < DOM_DIAG_MAX) ? diag_level_names[v] : "?";
+}
+
+void dom_diags_add(struct dom_diags *d, enum dom_diag_level level, const char *where, int line,
+                   const char *fmt, ...)
+{
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 16;
+        d->v = xrealloc(d->v, d->cap * sizeof(*d->v));
+    }
+    struct dom_diag *g = &d->v[d->n++];
+    g->level = level;
+    g->where = xstrdup(where ? where : "domain");
+    g->line = line;
+    struct strbuf sb = STRBUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vaddf(&sb, fmt, ap);
+    va_end(ap);
+    g->msg = sb_steal(&sb);
+    if (level == DOM_DIAG_ERROR)
+        d->n_errors++;
+}
+
+void dom_diags_free(struct dom_diags *d)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        free(d->v[i].where);
+        free(d->v[i].msg);
+    }
+    free(d->v);
+    memset(d, 0, sizeof(*d));
+}
+
+char *dom_diag_format(const struct dom_diag *g)
+{
+    if (g->line > 0)
+        return xasprintf("%s: %s (line %d)", g->where, g->msg, g->line);
+    return xasprintf("%s: %s", g->where, g->msg);
+}
+
+/* libxml2 reports through a callback; keep the first message, not a raw dump on stderr. */
+struct xml_errs {
+    char *msg;
+    int line;
+};
+
+static void xml_error_cb(void *ctx, xmlErrorPtr e)
+{
+    struct xml_errs *x = ctx;
+    if (!e || x->msg || e->level < XML_ERR_ERROR)
+        return;
+    const char *m = e->message ? e->message : "malformed XML";
+    size_t l = strlen(m);
+    while (l && (m[l - 1] == '\n' || m[l - 1] == ' '))
+        l--;
+    x->msg = xstrndup(m, l);
+    /* libxml2 sometimes adds a second line (the offending bytes): keep one line. */
+    for (char *c = x->msg; *c; c++)
+        if (*c == '\n' || *c == '\r')
+            *c = ' ';
+    x->line = e->line;
+}
+
+static bool has_token(const char *xml, size_t len, const char *tok)
+{
+    size_t tl = strlen(tok);
+    for (size_t i = 0; i + tl <= len; i++)
+        if (xml[i] == tok[0] && memcmp(xml + i, tok, tl) == 0)
+            return true;
+    return false;
+}
+
+static int depth_ok(xmlNode *n, int depth)
+{
+    if (depth > DOM_XML_MAX_DEPTH)
+        return 0;
+    for (xmlNode *c = n->children; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && !depth_ok(c, depth + 1))
+            return 0;
+    return 1;
+}
+
+int dom_parse_memory(const char *xml, size_t len, const char *filename,
+                     struct domain **ret, struct dom_diags *diags)
+{
+    *ret = NULL;
+    (void)filename;
+    size_t blank = 0;
+    while (blank < len && strchr(" \t\r\n", xml[blank]) && xml[blank])
+        blank++;
+    if (len == 0 || blank == len) {
+        dom_diags_add(diags, DOM_DIAG_ERROR, "domain", 0, "the file is empty");
+        return -EINVAL;
+    }
+    if (len > DOM_XML_MAX_BYTES) {
+        dom_diags_add(diags, DOM_DIAG_ERROR, "domain", 0,
+                      "the document is %zu bytes, over the %u byte limit for domain XML", len,
+                      DOM_XML_MAX_BYTES);
+        return -EINVAL;
+    }
+    if (memchr(xml, '\0', len)) {
+        dom_diags_add(diags, DOM_DIAG_ERROR, "domain", 0,
+                      "the document contains a NUL byte, so it is not XML text");
+        return -EINVAL;
+    }
+    /* Untrusted input: no DTD means no entities, no external subsets, no billion laughs. */
+    if (has_token(xml, len, "<!DOCTYPE") || has_token(xml, len, "<!ENTITY")) {
+        dom_diags_add(diags, DOM_DIAG_ERROR, "domain", 0,
+                      "document type declarations (DOCTYPE/ENTITY) are not allowed in domain XML");
+        return -EINVAL;
+    }
+
+    struct xml_errs xe = {NULL, 0};
+    xmlSetStructuredErrorFunc(&xe, xml_error_cb);
+    xmlDocPtr doc = xmlReadMemory(xml, (int)len, "domain.xml", NULL,
+                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    xmlSetStructuredErrorFunc(NULL, NULL);
+    if (xe.msg && strstr(xe.msg, "Excessive depth")) {
+        dom_diags_add(diags, DOM_DIAG_ERROR, "domain", xe.line,
+                      "the document nests elements deeper than %d levels", DOM_XML_MAX_DEPTH);
+        free(xe.msg);
+        xmlFreeDoc(doc);
+        return -EINVAL;
+    }
+    if (!doc || xe.msg) {
+        dom_diags_add(diags, DOM_DIAG_ERROR, "domain", xe.line, "malformed XML: %s",
+                      xe.msg ? xe.msg : "cannot parse");
+        free(xe.msg);
+        xmlFreeDoc(doc);
+        return -EINVAL;
+    }
+    xmlNode *root = xmlDocGetRootElement(doc);
+    int r = -EINVAL;
+    if (!root) {
+        dom_diags_add(diags, DOM_DIAG_ERROR, "domain", 0, "the document has no root element");
+        goto out;
+    }
+    if (root->ns || strcmp((const char *)root->name, "domain") != 0) {
+        const char *pfx = root->ns && root->ns->prefix ? (const char *)root->ns->prefix : "";
+        dom_diags_add(diags, DOM_DIAG_ERROR, (const char *)root->name, xmlGetLineNo(root),
+                      "the root element must be <domain>%s, not <%s%s%s>",
+                      root->ns ? " without a namespace" : "", pfx, *pfx ? ":" : "",
+                      (const char *)root->name);
+        goto out;
+    }
+    if (!depth_ok(root, 1)) {
+        dom_diags_add(diags, DOM_DIAG_ERROR, "domain", 0,
+                      "the document nests elements deeper than %d levels", DOM_XML_MAX_DEPTH);
+        goto out;
+    }
+
+    size_t errors_before = diags->n_errors;
+    struct domain *d = xcalloc(1, sizeof(*d));
+    d->source_file = xstrdup(filename);
+    struct px p = {diags, d};
+    px_use(root);
+    px_parse_general(&p, root);
+    px_parse_cpu(&p, root);
+    px_parse_os(&p, root);
+    xmlNode *devices = px_child(&p, root, "devices");
+    if (devices)
+        px_parse_devices(&p, devices);
+    px_report_unconsumed(&p, root);
+    if (diags->n_errors == errors_before)
+        dom_validate(d, diags);
+    if (diags->n_errors != errors_before) {
+        domain_free(d);
+        goto out;
+    }
+    *ret = d;
+    r = 0;
+out:
+    xmlFreeDoc(doc);
+    return r;
+}
+
+int dom_parse_file(const char *path, struct domain **ret, struct dom_diags *diags)
+{
+    _cleanup_free_ char *data = NULL;
+    size_t len = 0;
+    struct ql_error err = QL_ERROR_INIT;
+    *ret = NULL;
+    if (ql_read_file(path, DOM_XML_MAX_BYTES, &data, &len, &err) < 0) {
+        dom_diags_add(diags, DOM_DIAG_ERROR, "domain", 0, "%s", ql_error_msg(&err));
+        int code = err.code;
+        ql_error_clear(&err);
+        return -code;
+    }
+    return dom_parse_memory(data, len, path, ret, diags);
+}

@@ -1,0 +1,871 @@
+/* Host side of guest NICs: see net.h for the contract and libvirt's behaviour we follow. */
+#include "config.h"
+#include "host/net.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/ethtool.h>
+#include <linux/if_tun.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <uuid/uuid.h>
+
+#include "domain/parse.h"
+#include "util/cleanup.h"
+#include "util/strbuf.h"
+
+/* Captured output of a helper program kept for the error message. */
+#define RUN_OUTPUT_MAX 4096
+#define MSG_OUTPUT_MAX 600
+#define OVS_ID_MAX 256
+
+/* ---------------------------------------------------------------------------------------- */
+/* names */
+
+int host_ifname_check(const char *name, const char *what, struct ql_error *err)
+{
+    if (!name || !*name)
+        return ql_error_set(err, EINVAL, "%s is empty", what);
+    size_t len = strlen(name);
+    if (len > IFNAMSIZ - 1)
+        return ql_error_set(err, EINVAL, "%s '%s' is longer than %d characters", what, name,
+                            IFNAMSIZ - 1);
+    if (STREQ(name, ".") || STREQ(name, ".."))
+        return ql_error_set(err, EINVAL, "%s '%s' is not a valid interface name", what, name);
+    for (const char *p = name; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '/' || c == ':' || c == '%' || c <= ' ' || c == 0x7f)
+            return ql_error_set(err, EINVAL, "%s '%s' contains a character not allowed in an "
+                                "interface name ('/', ':', '%%', space or control)", what, name);
+    }
+    return 0;
+}
+
+/* libvirt regenerates names it generated itself (vnetN, macvtapN, macvlanN) on every start. */
+static bool is_generated_name(const char *name)
+{
+    static const char *const prefixes[] = {"vnet", "macvtap", "macvlan"};
+    for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+        if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+            return true;
+    return false;
+}
+
+static void ifr_set_name(struct ifreq *ifr, const char *name)
+{
+    size_t n = strlen(name);
+    if (n > IFNAMSIZ - 1)
+        n = IFNAMSIZ - 1;
+    memcpy(ifr->ifr_name, name, n);
+    ifr->ifr_name[n] = '\0';
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* netdevice ioctls (namespace-correct, unlike /sys which belongs to whoever mounted it) */
+
+static int ctl_socket(struct ql_error *err)
+{
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return ql_error_set(err, errno, "cannot create a control socket: %s", strerror(errno));
+    return fd;
+}
+
+static bool netdev_exists(const char *name)
+{
+    return if_nametoindex(name) != 0;
+}
+
+/* Driver name from ETHTOOL_GDRVINFO ("bridge", "tun", "openvswitch", ...), "" if unknown. */
+static void netdev_driver(int sock, const char *name, char *buf, size_t len)
+{
+    struct ethtool_drvinfo info = {.cmd = ETHTOOL_GDRVINFO};
+    struct ifreq ifr = {0};
+    ifr_set_name(&ifr, name);
+    ifr.ifr_data = (void *)&info;
+    buf[0] = '\0';
+    if (ioctl(sock, SIOCETHTOOL, &ifr) < 0)
+        return;
+    snprintf(buf, len, "%.*s", (int)sizeof(info.driver), info.driver);
+}
+
+static int netdev_set_mac(int sock, const char *name, const unsigned char mac[6],
+                          struct ql_error *err)
+{
+    struct ifreq ifr = {0};
+    ifr_set_name(&ifr, name);
+    ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+    memcpy(ifr.ifr_hwaddr.sa_data, mac, 6);
+    if (ioctl(sock, SIOCSIFHWADDR, &ifr) < 0)
+        return ql_error_set(err, errno, "cannot set MAC address "
+                            "%02x:%02x:%02x:%02x:%02x:%02x on tap '%s': %s", mac[0], mac[1],
+                            mac[2], mac[3], mac[4], mac[5], name, strerror(errno));
+    return 0;
+}
+
+static int netdev_get_mtu(int sock, const char *name, unsigned *ret)
+{
+    struct ifreq ifr = {0};
+    ifr_set_name(&ifr, name);
+    if (ioctl(sock, SIOCGIFMTU, &ifr) < 0)
+        return -errno;
+    *ret = (unsigned)ifr.ifr_mtu;
+    return 0;
+}
+
+static int netdev_set_mtu(int sock, const char *name, unsigned mtu, struct ql_error *err)
+{
+    struct ifreq ifr = {0};
+    ifr_set_name(&ifr, name);
+    if (mtu > INT32_MAX)
+        return ql_error_set(err, EINVAL, "MTU %u is out of range", mtu);
+    ifr.ifr_mtu = (int)mtu;
+    if (ioctl(sock, SIOCSIFMTU, &ifr) < 0)
+        return ql_error_set(err, errno, "cannot set MTU %u on tap '%s': %s", mtu, name,
+                            strerror(errno));
+    return 0;
+}
+
+static int netdev_set_up(int sock, const char *name, struct ql_error *err)
+{
+    struct ifreq ifr = {0};
+    ifr_set_name(&ifr, name);
+    if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
+        return ql_error_set(err, errno, "cannot read the flags of '%s': %s", name,
+                            strerror(errno));
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(sock, SIOCSIFFLAGS, &ifr) < 0)
+        return ql_error_set(err, errno, "cannot bring tap '%s' up: %s", name, strerror(errno));
+    return 0;
+}
+
+static int bridge_add_if(int sock, const char *bridge, const char *tap, struct ql_error *err)
+{
+    struct ifreq ifr = {0};
+    ifr_set_name(&ifr, bridge);
+    ifr.ifr_ifindex = (int)if_nametoindex(tap);
+    if (ifr.ifr_ifindex == 0)
+        return ql_error_set(err, errno ? errno : ENODEV, "tap '%s' vanished before it could "
+                            "be added to bridge '%s'", tap, bridge);
+    if (ioctl(sock, SIOCBRADDIF, &ifr) < 0)
+        return ql_error_set(err, errno, "cannot add tap '%s' to bridge '%s': %s", tap, bridge,
+                            strerror(errno));
+    return 0;
+}
+
+static int linux_bridge_check(int sock, const char *bridge, struct ql_error *err)
+{
+    if (!netdev_exists(bridge))
+        return ql_error_set(err, ENODEV, "bridge '%s' does not exist on this host", bridge);
+    char drv[64];
+    netdev_driver(sock, bridge, drv, sizeof(drv));
+    if (STREQ(drv, "bridge"))
+        return 0;
+    if (STREQ(drv, "openvswitch"))
+        return ql_error_set(err, ENOTSUP, "bridge '%s' is an Open vSwitch bridge; add "
+                            "<virtualport type='openvswitch'/> to the interface", bridge);
+    return ql_error_set(err, ENOTSUP, "network device '%s' is not a Linux bridge (driver "
+                        "'%s'); for an Open vSwitch bridge add <virtualport "
+                        "type='openvswitch'/>", bridge, *drv ? drv : "unknown");
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* taps */
+
+static void close_fds(int *fds, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (fds[i] >= 0) {
+            close(fds[i]);
+            fds[i] = -1;
+        }
+}
+
+int host_tap_open(const char *want_name, bool vnet_hdr, unsigned queues, char **ret_name,
+                  int *ret_fds, struct ql_error *err)
+{
+    if (queues == 0)
+        queues = 1;
+    if (queues > HOST_TAP_MAX_QUEUES)
+        return ql_error_set(err, EINVAL, "%u tap queues requested; Linux allows at most %u",
+                            queues, HOST_TAP_MAX_QUEUES);
+    bool automatic = !want_name || is_generated_name(want_name);
+    char name[IFNAMSIZ];
+    if (automatic) {
+        snprintf(name, sizeof(name), "%s%%d", HOST_TAP_AUTO_PREFIX);
+    } else {
+        int r = host_ifname_check(want_name, "tap name", err);
+        if (r < 0)
+            return r;
+        snprintf(name, sizeof(name), "%s", want_name);
+        /* libvirt refuses an existing device too; IFF_TUN_EXCL below closes the race. */
+        if (netdev_exists(name))
+            return ql_error_set(err, EBUSY, "tap name '%s' is already taken by another network "
+                                "device on this host", name);
+    }
+
+    for (unsigned q = 0; q < queues; q++)
+        ret_fds[q] = -1;
+    int r = 0;
+    for (unsigned q = 0; q < queues; q++) {
+        int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+        if (fd < 0) {
+            r = ql_error_set(err, errno, "cannot open /dev/net/tun: %s", strerror(errno));
+            goto fail;
+        }
+        ret_fds[q] = fd;
+        struct ifreq ifr = {0};
+        ifr_set_name(&ifr, name);
+        ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+        if (vnet_hdr)
+            ifr.ifr_flags |= IFF_VNET_HDR;
+        if (queues > 1)
+            ifr.ifr_flags |= IFF_MULTI_QUEUE;
+        if (q == 0)
+            ifr.ifr_flags |= IFF_TUN_EXCL; /* never attach to someone else's device */
+        if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+            int e = errno;
+            if (q == 0 && (e == EBUSY || e == EEXIST))
+                r = ql_error_set(err, EBUSY, "tap name '%s' is already taken by another network "
+                                 "device on this host", name);
+            else if (q == 0)
+                r = ql_error_set(err, e, "cannot create tap '%s': %s", name, strerror(e));
+            else
+                r = ql_error_set(err, e, "cannot open queue %u of tap '%s': %s", q + 1, name,
+                                 strerror(e));
+            goto fail;
+        }
+        if (q == 0)
+            snprintf(name, sizeof(name), "%.*s", IFNAMSIZ - 1, ifr.ifr_name);
+    }
+    *ret_name = xstrdup(name);
+    return 0;
+fail:
+    close_fds(ret_fds, queues);
+    return r;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* helper programs: fork + exec, output captured, hard deadline */
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Runs argv (PATH lookup; envp NULL inherits the environment) with stdin on /dev/null and
+ * stdout+stderr captured. Returns 0 with the wait status and output (both set) once it
+ * exited; -errno with err set when it could not be run or was killed at the deadline. */
+static int run_program(char *const argv[], char *const envp[], int timeout_ms, int *ret_status,
+                       char **ret_output, struct ql_error *err)
+{
+    int out[2] = {-1, -1}, ex[2] = {-1, -1};
+    _cleanup_close_ int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (devnull < 0)
+        return ql_error_set(err, errno, "cannot open /dev/null: %s", strerror(errno));
+    if (pipe2(out, O_CLOEXEC) < 0)
+        return ql_error_set(err, errno, "cannot create a pipe: %s", strerror(errno));
+    if (pipe2(ex, O_CLOEXEC) < 0) {
+        int e = errno;
+        close(out[0]);
+        close(out[1]);
+        return ql_error_set(err, e, "cannot create a pipe: %s", strerror(e));
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(out[0]);
+        close(out[1]);
+        close(ex[0]);
+        close(ex[1]);
+        return ql_error_set(err, e, "cannot fork to run '%s': %s", argv[0], strerror(e));
+    }
+    if (pid == 0) {
+        /* Only async-signal-safe calls from here on. The supervisor may block signals for
+         * signalfd and ignore SIGPIPE; the helper must start with neither. */
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        if (dup2(devnull, STDIN_FILENO) < 0 || dup2(out[1], STDOUT_FILENO) < 0 ||
+            dup2(out[1], STDERR_FILENO) < 0)
+            _exit(126);
+        if (envp)
+            execvpe(argv[0], argv, envp);
+        else
+            execvp(argv[0], argv);
+        int e = errno;
+        ssize_t unused = write(ex[1], &e, sizeof(e));
+        (void)unused;
+        _exit(127);
+    }
+    close(out[1]);
+    close(ex[1]);
+
+    int exec_errno = 0;
+    ssize_t n;
+    do
+        n = read(ex[0], &exec_errno, sizeof(exec_errno));
+    while (n < 0 && errno == EINTR);
+    close(ex[0]);
+    if (n == (ssize_t)sizeof(exec_errno)) {
+        close(out[0]);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        return ql_error_set(err, exec_errno, "cannot run '%s': %s", argv[0],
+                            strerror(exec_errno));
+    }
+
+    fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
+    struct strbuf sb = STRBUF_INIT;
+    sb_add(&sb, "");
+    long long deadline = now_ms() + timeout_ms;
+    bool eof = false, exited = false;
+    int status = 0;
+    for (;;) {
+        if (!exited) {
+            pid_t w = waitpid(pid, &status, WNOHANG);
+            if (w == pid)
+                exited = true;
+            else if (w < 0 && errno != EINTR) {
+                /* SIGCHLD ignored by the caller: the child was reaped for us. */
+                exited = true;
+                status = 0;
+            }
+        }
+        if (!eof) {
+            char buf[1024];
+            n = read(out[0], buf, sizeof(buf));
+            if (n > 0) {
+                if (sb.len < RUN_OUTPUT_MAX)
+                    sb_addn(&sb, buf, (size_t)n < RUN_OUTPUT_MAX - sb.len
+                                          ? (size_t)n : RUN_OUTPUT_MAX - sb.len);
+                continue;
+            }
+            if (n == 0)
+                eof = true;
+            else if (errno != EAGAIN && errno != EINTR)
+                eof = true;
+            else if (exited)
+                break; /* a background grandchild may keep the pipe open: don't wait for it */
+        }
+        if (eof && exited)
+            break;
+        long long left = deadline - now_ms();
+        if (left <= 0) {
+            kill(pid, SIGKILL);
+            while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+            close(out[0]);
+            sb_free(&sb);
+            return ql_error_set(err, ETIMEDOUT, "'%s' did not finish within %d seconds and was "
+                                "killed", argv[0], timeout_ms / 1000);
+        }
+        struct pollfd pfd = {.fd = out[0], .events = POLLIN};
+        poll(eof ? NULL : &pfd, eof ? 0 : 1, left < 10 ? (int)left : 10);
+    }
+    close(out[0]);
+    *ret_status = status;
+    *ret_output = sb_steal(&sb);
+    return 0;
+}
+
+/* Appends the captured output as one line: "ovs-vsctl: no bridge named x". */
+static void add_output(struct strbuf *sb, const char *out)
+{
+    size_t len = strlen(out);
+    while (len && (out[len - 1] == '\n' || out[len - 1] == ' ' || out[len - 1] == '\r'))
+        len--;
+    if (!len) {
+        sb_add(sb, " (no output)");
+        return;
+    }
+    sb_add(sb, ": ");
+    bool cut = len > MSG_OUTPUT_MAX;
+    if (cut)
+        len = MSG_OUTPUT_MAX;
+    for (size_t i = 0; i < len; i++) {
+        char c = out[i];
+        if (c == '\n')
+            sb_add(sb, "; ");
+        else if ((unsigned char)c < ' ' || c == 0x7f)
+            sb_addc(sb, ' ');
+        else
+            sb_addc(sb, c);
+    }
+    if (cut)
+        sb_add(sb, "...");
+}
+
+static void describe_status(struct strbuf *sb, int status)
+{
+    if (WIFEXITED(status))
+        sb_addf(sb, "exited with status %d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        sb_addf(sb, "was killed by signal %d", WTERMSIG(status));
+    else
+        sb_add(sb, "failed");
+}
+
+/* Runs a command that must exit 0; otherwise err says what (desc) failed and its output. */
+static int run_checked(char *const argv[], char *const envp[], int timeout_ms, const char *desc,
+                       struct ql_error *err)
+{
+    int status;
+    _cleanup_free_ char *out = NULL;
+    int r = run_program(argv, envp, timeout_ms, &status, &out, err);
+    if (r < 0)
+        return r;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    struct strbuf sb = STRBUF_INIT;
+    sb_addf(&sb, "%s ", desc);
+    describe_status(&sb, status);
+    add_output(&sb, out);
+    r = ql_error_set(err, EIO, "%s", sb_str(&sb));
+    sb_free(&sb);
+    return r;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Open vSwitch */
+
+static int ovs_br_exists(const char *bridge, struct ql_error *err)
+{
+    char *argv[] = {(char *)"ovs-vsctl", (char *)"--timeout=5", (char *)"br-exists",
+                    (char *)bridge, NULL};
+    int status;
+    _cleanup_free_ char *out = NULL;
+    int r = run_program(argv, NULL, HOST_OVS_VSCTL_TIMEOUT_MS, &status, &out, err);
+    if (r < 0)
+        return r;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
+        return ql_error_set(err, ENODEV, "Open vSwitch bridge '%s' does not exist", bridge);
+    struct strbuf sb = STRBUF_INIT;
+    sb_addf(&sb, "cannot query Open vSwitch for bridge '%s': ovs-vsctl ", bridge);
+    describe_status(&sb, status);
+    add_output(&sb, out);
+    r = ql_error_set(err, EIO, "%s", sb_str(&sb));
+    sb_free(&sb);
+    return r;
+}
+
+static bool ovs_id_ok(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++) {
+        unsigned char c = (unsigned char)s[n];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.' || c == ':'))
+            return false;
+    }
+    return n > 0 && n <= OVS_ID_MAX;
+}
+
+struct argvec {
+    char **v;
+    size_t n, cap;
+};
+
+static void av_add(struct argvec *a, char *s /* takes ownership */)
+{
+    if (a->n + 2 > a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 32;
+        a->v = xrealloc(a->v, a->cap * sizeof(*a->v));
+    }
+    a->v[a->n++] = s;
+    a->v[a->n] = NULL;
+}
+
+static void av_free(struct argvec *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        free(a->v[i]);
+    free(a->v);
+    a->v = NULL;
+    a->n = a->cap = 0;
+}
+
+static void av_set_iface(struct argvec *a, const char *tap, const char *key, const char *val)
+{
+    av_add(a, xstrdup("--"));
+    av_add(a, xstrdup("set"));
+    av_add(a, xstrdup("Interface"));
+    av_add(a, xstrdup(tap));
+    /* ovs-vsctl parses the value as a (quoted) string; ids were checked for odd characters */
+    av_add(a, xasprintf("external-ids:%s=\"%s\"", key, val));
+}
+
+static int ovs_add_port(const struct domain *d, const struct dom_interface *ifc,
+                        const char *bridge, const char *tap, struct ql_error *err)
+{
+    char iface_id[37];
+    uuid_t u;
+    if (ifc->vport.interfaceid && dom_parse_uuid(ifc->vport.interfaceid, u) == 0) {
+        uuid_unparse_lower(u, iface_id);    /* canonical form, as libvirt stores it */
+    } else {
+        /* libvirt generates a random interfaceid when the XML has none */
+        uuid_generate_random(u);
+        uuid_unparse_lower(u, iface_id);
+    }
+    struct argvec a = {0};
+    av_add(&a, xstrdup("ovs-vsctl"));
+    av_add(&a, xstrdup("--timeout=5"));
+    av_add(&a, xstrdup("--"));
+    av_add(&a, xstrdup("--may-exist"));
+    av_add(&a, xstrdup("add-port"));
+    av_add(&a, xstrdup(bridge));
+    av_add(&a, xstrdup(tap));
+    if (ifc->n_vlan_tags) {
+        struct strbuf sb = STRBUF_INIT;
+        if (ifc->vlan_trunk) {
+            sb_add(&sb, "trunk=");
+            for (size_t i = 0; i < ifc->n_vlan_tags; i++)
+                sb_addf(&sb, "%s%u", i ? "," : "", ifc->vlan_tags[i]);
+        } else {
+            sb_addf(&sb, "tag=%u", ifc->vlan_tags[0]);
+        }
+        av_add(&a, sb_steal(&sb));
+    }
+    av_add(&a, xstrdup("--"));
+    av_add(&a, xstrdup("set"));
+    av_add(&a, xstrdup("Port"));
+    av_add(&a, xstrdup(tap));
+    av_add(&a, xstrdup("other_config:transient=true"));
+    av_set_iface(&a, tap, "attached-mac", ifc->mac);
+    av_set_iface(&a, tap, "iface-id", iface_id);
+    if (d->has_uuid) {
+        char uuid[37];
+        uuid_unparse_lower(d->uuid, uuid);
+        av_set_iface(&a, tap, "vm-id", uuid);
+    }
+    if (ifc->vport.profileid) {
+        av_set_iface(&a, tap, "port-profile", ifc->vport.profileid);
+        av_set_iface(&a, tap, "ifname", tap);
+    }
+    av_set_iface(&a, tap, "iface-status", "active");
+
+    _cleanup_free_ char *desc = xasprintf("adding tap '%s' to Open vSwitch bridge '%s' failed: "
+                                          "ovs-vsctl", tap, bridge);
+    int r = run_checked(a.v, NULL, HOST_OVS_VSCTL_TIMEOUT_MS, desc, err);
+    av_free(&a);
+    return r;
+}
+
+int host_ovs_del_port(const char *tap_name, struct ql_error *err)
+{
+    char *argv[] = {(char *)"ovs-vsctl", (char *)"--timeout=5", (char *)"--",
+                    (char *)"--if-exists", (char *)"del-port", (char *)tap_name, NULL};
+    _cleanup_free_ char *desc = xasprintf("removing port '%s' from Open vSwitch failed: "
+                                          "ovs-vsctl", tap_name);
+    return run_checked(argv, NULL, HOST_OVS_VSCTL_TIMEOUT_MS, desc, err);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* <script> of type='ethernet' */
+
+static int run_script(const char *script, const char *tap, struct ql_error *err)
+{
+    /* libvirt runs it with a cleared environment apart from the common variables */
+    static const char *const pass[] = {"HOME", "USER", "LOGNAME", "TMPDIR"};
+    struct argvec env = {0};
+    const char *path = getenv("PATH");
+    av_add(&env, xasprintf("PATH=%s", path ? path : "/usr/sbin:/usr/bin:/sbin:/bin"));
+    av_add(&env, xstrdup("LC_ALL=C"));
+    for (size_t i = 0; i < ARRAY_SIZE(pass); i++) {
+        const char *v = getenv(pass[i]);
+        if (v)
+            av_add(&env, xasprintf("%s=%s", pass[i], v));
+    }
+    char *argv[] = {(char *)script, (char *)tap, NULL};
+    _cleanup_free_ char *desc = xasprintf("script '%s' for tap '%s'", script, tap);
+    int r = run_checked(argv, env.v, HOST_SCRIPT_TIMEOUT_MS, desc, err);
+    av_free(&env);
+    return r;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* setup / teardown */
+
+static int parse_mac(const char *s, unsigned char ret[6])
+{
+    for (int i = 0; i < 6; i++) {
+        unsigned v = 0;
+        for (int j = 0; j < 2; j++) {
+            char c = *s++;
+            v <<= 4;
+            if (c >= '0' && c <= '9')
+                v |= (unsigned)(c - '0');
+            else if (c >= 'a' && c <= 'f')
+                v |= (unsigned)(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F')
+                v |= (unsigned)(c - 'A' + 10);
+            else
+                return -EINVAL;
+        }
+        ret[i] = (unsigned char)v;
+        if (*s != (i == 5 ? '\0' : ':'))
+            return -EINVAL;
+        if (i < 5)
+            s++;
+    }
+    return 0;
+}
+
+static bool model_is_virtio(const char *model)
+{
+    return model && strncmp(model, "virtio", 6) == 0;
+}
+
+/* Opens the tap for ifc and records it in nic; sets MAC (unless existing_ok). */
+static int nic_open_tap(int sock, const struct dom_interface *ifc, struct host_nic *nic,
+                        struct ql_error *err)
+{
+    unsigned queues = ifc->queues ? ifc->queues : 1;
+    if (queues > HOST_TAP_MAX_QUEUES)
+        return ql_error_set(err, EINVAL, "%u queues requested; a tap allows at most %u",
+                            queues, HOST_TAP_MAX_QUEUES);
+    nic->vnet_hdr = model_is_virtio(ifc->model);
+    int *fds = xcalloc(queues, sizeof(int));
+    int r = host_tap_open(ifc->target_dev, nic->vnet_hdr, queues, &nic->tap_name, fds, err);
+    if (r < 0) {
+        free(fds);
+        return r;
+    }
+    nic->tap_fds = fds;
+    nic->n_tap_fds = queues;
+
+    unsigned char guest[6];
+    if (parse_mac(ifc->mac, guest) < 0)
+        return ql_error_set(err, EINVAL, "MAC address '%s' is not valid", ifc->mac);
+    memcpy(nic->tap_mac, guest, 6);
+    nic->tap_mac[0] = guest[0] == 0xFE ? 0xFA : 0xFE;
+    return netdev_set_mac(sock, nic->tap_name, nic->tap_mac, err);
+}
+
+static int nic_set_mtu(int sock, const struct dom_interface *ifc, const char *bridge,
+                       struct host_nic *nic, struct ql_error *err)
+{
+    unsigned mtu = ifc->mtu;
+    if (!mtu && bridge && netdev_get_mtu(sock, bridge, &mtu) < 0)
+        mtu = 0;    /* an OVS bridge need not have a kernel device: keep the default */
+    if (!mtu)
+        return 0;
+    int r = netdev_set_mtu(sock, nic->tap_name, mtu, err);
+    if (r == 0)
+        nic->mtu = mtu;
+    return r;
+}
+
+static int setup_bridge(const struct domain *d, const struct dom_interface *ifc,
+                        struct host_nic *nic, struct ql_error *err)
+{
+    if (!ifc->bridge)
+        return ql_error_set(err, EINVAL, "type 'bridge' needs <source bridge='...'/>");
+    int r = host_ifname_check(ifc->bridge, "bridge name", err);
+    if (r < 0)
+        return r;
+    if (ifc->target_managed_no)
+        return ql_error_set(err, ENOTSUP, "<target managed='no'> is only supported for "
+                            "type='ethernet'");
+    bool ovs = ifc->vport_type && STREQ(ifc->vport_type, "openvswitch");
+    if (ifc->vport_type && !ovs)
+        return ql_error_set(err, ENOTSUP, "virtualport type '%s' is not supported; only "
+                            "'openvswitch' is", ifc->vport_type);
+    if (!ovs && ifc->n_vlan_tags)
+        return ql_error_set(err, ENOTSUP, "<vlan> needs an Open vSwitch bridge (<virtualport "
+                            "type='openvswitch'/>); a Linux bridge port cannot be tagged");
+    if (ovs) {
+        if (ifc->bridge[0] == '-')
+            return ql_error_set(err, EINVAL, "bridge name '%s' is not valid", ifc->bridge);
+        unsigned char u[16];
+        if (ifc->vport.interfaceid && dom_parse_uuid(ifc->vport.interfaceid, u) < 0)
+            return ql_error_set(err, EINVAL, "virtualport interfaceid '%s' is not a UUID",
+                                ifc->vport.interfaceid);
+        if (ifc->vport.profileid && !ovs_id_ok(ifc->vport.profileid))
+            return ql_error_set(err, EINVAL, "virtualport profileid '%s' is not valid (letters, "
+                                "digits, '-', '_', '.', ':'; at most %d)", ifc->vport.profileid,
+                                OVS_ID_MAX);
+    }
+    _cleanup_close_ int sock = ctl_socket(err);
+    if (sock < 0)
+        return sock;
+
+    /* Check the bridge first so a typo costs no tap at all. */
+    r = ovs ? ovs_br_exists(ifc->bridge, err) : linux_bridge_check(sock, ifc->bridge, err);
+    if (r < 0)
+        return r;
+    r = nic_open_tap(sock, ifc, nic, err);
+    if (r < 0)
+        return r;
+    r = nic_set_mtu(sock, ifc, ifc->bridge, nic, err);
+    if (r < 0)
+        return r;
+    if (ovs) {
+        r = ovs_add_port(d, ifc, ifc->bridge, nic->tap_name, err);
+        if (r < 0)
+            return r;
+        nic->ovs_bridge = xstrdup(ifc->bridge);
+    } else {
+        r = bridge_add_if(sock, ifc->bridge, nic->tap_name, err);
+        if (r < 0)
+            return r;
+    }
+    nic->bridge = xstrdup(ifc->bridge);
+    return netdev_set_up(sock, nic->tap_name, err);
+}
+
+static int setup_ethernet(const struct dom_interface *ifc, struct host_nic *nic,
+                          struct ql_error *err)
+{
+    if (ifc->vport_type)
+        return ql_error_set(err, ENOTSUP, "<virtualport> is not supported with type='ethernet'");
+    if (ifc->n_vlan_tags)
+        return ql_error_set(err, ENOTSUP, "<vlan> is not supported with type='ethernet'");
+    if (ifc->script && !*ifc->script)
+        return ql_error_set(err, EINVAL, "<script path> is empty");
+    _cleanup_close_ int sock = ctl_socket(err);
+    if (sock < 0)
+        return sock;
+    int r;
+    if (ifc->target_managed_no) {
+        /* A tap the admin created and configured: open it, change nothing (libvirt). */
+        if (!ifc->target_dev)
+            return ql_error_set(err, EINVAL, "<target managed='no'> needs <target dev>");
+        r = host_ifname_check(ifc->target_dev, "tap name", err);
+        if (r < 0)
+            return r;
+        if (!netdev_exists(ifc->target_dev))
+            return ql_error_set(err, ENODEV, "tap '%s' does not exist on this host "
+                                "(<target managed='no'> uses an existing tap)", ifc->target_dev);
+        unsigned queues = ifc->queues ? ifc->queues : 1;
+        if (queues > HOST_TAP_MAX_QUEUES)
+            return ql_error_set(err, EINVAL, "%u queues requested; a tap allows at most %u",
+                                queues, HOST_TAP_MAX_QUEUES);
+        nic->vnet_hdr = model_is_virtio(ifc->model);
+        nic->tap_fds = xcalloc(queues, sizeof(int));
+        for (unsigned q = 0; q < queues; q++)
+            nic->tap_fds[q] = -1;
+        nic->n_tap_fds = queues;
+        nic->tap_name = xstrdup(ifc->target_dev);
+        for (unsigned q = 0; q < queues; q++) {
+            int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+            if (fd < 0)
+                return ql_error_set(err, errno, "cannot open /dev/net/tun: %s",
+                                    strerror(errno));
+            nic->tap_fds[q] = fd;
+            struct ifreq ifr = {0};
+            ifr_set_name(&ifr, ifc->target_dev);
+            ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (nic->vnet_hdr ? IFF_VNET_HDR : 0) |
+                            (queues > 1 ? IFF_MULTI_QUEUE : 0);
+            if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+                return ql_error_set(err, errno, "cannot open existing tap '%s': %s",
+                                    ifc->target_dev, strerror(errno));
+        }
+    } else {
+        r = nic_open_tap(sock, ifc, nic, err);
+        if (r < 0)
+            return r;
+        r = nic_set_mtu(sock, ifc, NULL, nic, err);
+        if (r < 0)
+            return r;
+        r = netdev_set_up(sock, nic->tap_name, err);
+        if (r < 0)
+            return r;
+    }
+    if (ifc->script)
+        return run_script(ifc->script, nic->tap_name, err);
+    return 0;
+}
+
+int host_nic_setup(const struct domain *d, size_t iface_index, struct host_nic *ret,
+                   struct ql_error *err)
+{
+    *ret = (struct host_nic)HOST_NIC_INIT;
+    if (!d || iface_index >= d->dev.n_interfaces)
+        return ql_error_set(err, EINVAL, "interface index %zu is out of range (the domain has "
+                            "%zu)", iface_index, d ? d->dev.n_interfaces : 0);
+    const struct dom_interface *ifc = &d->dev.interfaces[iface_index];
+    struct host_nic nic = HOST_NIC_INIT;
+    nic.type = ifc->type;
+    struct ql_error e = QL_ERROR_INIT;
+    int r;
+    switch (ifc->type) {
+    case DOM_NET_USER:
+        *ret = nic;
+        return 0;
+    case DOM_NET_NETWORK:
+        r = ql_error_set(&e, ENOTSUP, "type 'network' needs libvirt's network driver, which "
+                         "qlaunch does not have; use type='bridge' with the network's bridge");
+        break;
+    case DOM_NET_DIRECT:
+        r = ql_error_set(&e, ENOTSUP, "type 'direct' (macvtap) is not supported; use "
+                         "type='bridge'");
+        break;
+    case DOM_NET_BRIDGE:
+    case DOM_NET_ETHERNET:
+        if (!ifc->mac) {
+            r = ql_error_set(&e, EINVAL, "the interface has no MAC address (the launcher assigns "
+                             "one before setting up the host side)");
+            break;
+        }
+        r = ifc->type == DOM_NET_BRIDGE ? setup_bridge(d, ifc, &nic, &e)
+                                        : setup_ethernet(ifc, &nic, &e);
+        break;
+    default:
+        r = ql_error_set(&e, ENOTSUP, "interface type %d is not supported", (int)ifc->type);
+        break;
+    }
+    if (r == 0) {
+        *ret = nic;
+        return 0;
+    }
+    /* Undo in reverse order whatever got done. */
+    host_nic_teardown(&nic);
+    _cleanup_free_ char *where = ifc->src.path ? xstrdup(ifc->src.path)
+                                               : xasprintf("devices/interface[%zu]",
+                                                           iface_index + 1);
+    if (ifc->src.line > 0)
+        r = ql_error_set(err, e.code, "%s: %s (line %d)", where, ql_error_msg(&e),
+                         ifc->src.line);
+    else
+        r = ql_error_set(err, e.code, "%s: %s", where, ql_error_msg(&e));
+    ql_error_clear(&e);
+    return r;
+}
+
+void host_nic_close_fds(struct host_nic *nic)
+{
+    if (nic->tap_fds)
+        close_fds(nic->tap_fds, nic->n_tap_fds);
+}
+
+void host_nic_teardown(struct host_nic *nic)
+{
+    if (!nic)
+        return;
+    if (nic->ovs_bridge && nic->tap_name)
+        (void)host_ovs_del_port(nic->tap_name, NULL);
+    host_nic_close_fds(nic);
+    free(nic->tap_fds);
+    free(nic->tap_name);
+    free(nic->bridge);
+    free(nic->ovs_bridge);
+    *nic = (struct host_nic)HOST_NIC_INIT;
+}

@@ -1,0 +1,60 @@
+/* qlaunch: run a QEMU virtual machine from libvirt domain XML, without libvirt. */
+#include "config.h"
+#include "cmds.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct verb {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct verb verbs[] = {
+    {"validate", cmd_validate, "check domain XML files and report every problem"},
+    {"argv", cmd_argv, "print the QEMU command line for a domain"},
+    {"create", cmd_create, "start a domain from its XML and supervise it"},
+    {"start", cmd_create, "same as create (qlaunch keeps no persistent definitions)"},
+    {"list", cmd_list, "list running domains (--all: also the last outcome of stopped ones)"},
+    {"dominfo", cmd_dominfo, "show a domain's state, resources and files"},
+    {"domstate", cmd_domstate, "show a domain's state (--reason: and why)"},
+    {"shutdown", cmd_shutdown, "ACPI power button (--timeout S: destroy after S seconds)"},
+    {"reboot", cmd_reboot, "reboot the guest (power off, then reset, as libvirt does)"},
+    {"destroy", cmd_destroy, "stop QEMU now (SIGTERM, then SIGKILL after a grace period)"},
+    {"suspend", cmd_suspend, "pause the guest's vCPUs"},
+    {"resume", cmd_resume, "resume a suspended guest"},
+    {"console", cmd_console, "attach to the serial console (Ctrl-] leaves)"},
+    {"qmp", cmd_qmp, "send a raw QMP command to the domain's QEMU"},
+    {"events", cmd_events, "stream the domain's lifecycle events as JSON lines"},
+};
+
+static void usage(FILE *f)
+{
+    fputs("Usage: qlaunch [--help] [--version] VERB [ARGS...]\n\nVerbs:\n", f);
+    for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+        fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
+    fputs("\nSee qlaunch(1) for details; 'qlaunch VERB --help' for a verb's options.\n", f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 1;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        printf("qlaunch %s\n", PACKAGE_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+        if (strcmp(argv[1], verbs[i].name) == 0)
+            return verbs[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "qlaunch: unknown verb '%s' (see 'qlaunch --help')\n", argv[1]);
+    return 1;
+}

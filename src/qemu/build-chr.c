@@ -1,0 +1,425 @@
+/* Character devices: serial, console, parallel and channel devices with their -chardev
+ * backends, virtio-serial ports, and USB redirection. */
+#include "config.h"
+#include "qemu/build-priv.h"
+#include "util/cleanup.h"
+
+#include <errno.h>
+#include <string.h>
+
+static const char *serial_target(const struct dom_chr *ch)
+{
+    if (ch->target_model)
+        return ch->target_model;
+    if (ch->target_type && !STREQ(ch->target_type, "serial"))
+        return ch->target_type;
+    return "isa-serial";
+}
+
+bool qb_chr_is_pci(const struct dom_chr *ch)
+{
+    return ch->kind == DOM_CHR_SERIAL && STREQ(serial_target(ch), "pci-serial");
+}
+
+bool qb_chr_is_usb(const struct dom_chr *ch)
+{
+    return ch->kind == DOM_CHR_SERIAL && STREQ(serial_target(ch), "usb-serial");
+}
+
+bool qb_chr_needs_virtio_serial(const struct dom_chr *ch)
+{
+    if (ch->kind == DOM_CHR_CHANNEL)
+        return !ch->target_type || STREQ(ch->target_type, "virtio");
+    if (ch->kind == DOM_CHR_CONSOLE)
+        return ch->target_type && STREQ(ch->target_type, "virtio");
+    return false;
+}
+
+static void add_path(struct strbuf *sb, const char *key, const char *v)
+{
+    sb_addf(sb, ",%s=", key);
+    sb_add_comma_escaped(sb, v);
+}
+
+int qb_chr_backend(struct qb_ctx *c, const struct dom_chr_source *s, const char *id,
+                   const char *spice_name, const struct dom_src *src, char **ret)
+{
+    struct strbuf sb = STRBUF_INIT;
+    bool bind = s->mode && STREQ(s->mode, "bind");
+    switch (s->type) {
+    case DOM_CHR_PTY:
+        sb_addf(&sb, "pty,id=%s", id);
+        break;
+    case DOM_CHR_FILE:
+        if (!s->path)
+            goto need_path;
+        sb_addf(&sb, "file,id=%s", id);
+        add_path(&sb, "path", s->path);
+        if (s->append != DOM_TRI_DEFAULT)
+            sb_add(&sb, s->append == DOM_TRI_ON ? ",append=on" : ",append=off");
+        break;
+    case DOM_CHR_PIPE:
+        if (!s->path)
+            goto need_path;
+        sb_addf(&sb, "pipe,id=%s", id);
+        add_path(&sb, "path", s->path);
+        break;
+    case DOM_CHR_DEV:
+        if (!s->path)
+            goto need_path;
+        sb_addf(&sb, "%s,id=%s", spice_name && STREQ(spice_name, "parallel") ? "parallel"
+                                                                             : "serial", id);
+        add_path(&sb, "path", s->path);
+        break;
+    case DOM_CHR_UNIX:
+        if (!s->path)
+            goto need_path;
+        sb_addf(&sb, "socket,id=%s", id);
+        add_path(&sb, "path", s->path);
+        if (bind)
+            sb_add(&sb, ",server=on,wait=off");
+        else if (s->reconnect == DOM_TRI_ON)
+            sb_addf(&sb, ",reconnect=%u", s->reconnect_timeout ? s->reconnect_timeout : 1);
+        break;
+    case DOM_CHR_TCP: {
+        const char *proto = s->protocol ? s->protocol : "raw";
+        if (!STREQ(proto, "raw") && !STREQ(proto, "telnet")) {
+            sb_free(&sb);
+            return qb_fail(c, src, "chardev protocol '%s' is not supported; use raw or telnet",
+                           proto);
+        }
+        if (!s->service) {
+            sb_free(&sb);
+            return qb_fail(c, src, "a tcp chardev needs service= (the port)");
+        }
+        sb_addf(&sb, "socket,id=%s", id);
+        add_path(&sb, "host", s->host ? s->host : (bind ? "0.0.0.0" : "localhost"));
+        add_path(&sb, "port", s->service);
+        if (STREQ(proto, "telnet"))
+            sb_add(&sb, ",telnet=on");
+        if (bind)
+            sb_add(&sb, ",server=on,wait=off");
+        else if (s->reconnect == DOM_TRI_ON)
+            sb_addf(&sb, ",reconnect=%u", s->reconnect_timeout ? s->reconnect_timeout : 1);
+        break;
+    }
+    case DOM_CHR_UDP:
+        if (!s->service) {
+            sb_free(&sb);
+            return qb_fail(c, src, "a udp chardev needs a connect-mode service= (the port)");
+        }
+        sb_addf(&sb, "udp,id=%s", id);
+        add_path(&sb, "host", s->host ? s->host : "localhost");
+        add_path(&sb, "port", s->service);
+        if (s->bind_host)
+            add_path(&sb, "localaddr", s->bind_host);
+        if (s->bind_service)
+            add_path(&sb, "localport", s->bind_service);
+        break;
+    case DOM_CHR_NULL:
+        sb_addf(&sb, "null,id=%s", id);
+        break;
+    case DOM_CHR_STDIO:
+        sb_addf(&sb, "stdio,id=%s", id);
+        break;
+    case DOM_CHR_VC:
+        sb_addf(&sb, "vc,id=%s", id);
+        break;
+    case DOM_CHR_SPICEVMC:
+        sb_addf(&sb, "spicevmc,id=%s,name=%s", id, spice_name ? spice_name : "vdagent");
+        break;
+    case DOM_CHR_SPICEPORT:
+        if (!s->channel) {
+            sb_free(&sb);
+            return qb_fail(c, src, "a spiceport chardev needs <source channel=...>");
+        }
+        sb_addf(&sb, "spiceport,id=%s", id);
+        add_path(&sb, "name", s->channel);
+        break;
+    case DOM_CHR_QEMU_VDAGENT:
+        sb_addf(&sb, "qemu-vdagent,id=%s,name=vdagent", id);
+        break;
+    default:
+        sb_free(&sb);
+        return qb_fail(c, src, "character device type '%s' is not supported",
+                       dom_chr_type_to_string(s->type));
+    }
+    if (s->log_file) {
+        add_path(&sb, "logfile", s->log_file);
+        if (s->log_append != DOM_TRI_DEFAULT)
+            sb_add(&sb, s->log_append == DOM_TRI_ON ? ",logappend=on" : ",logappend=off");
+    }
+    *ret = sb_steal(&sb);
+    return 0;
+need_path:
+    sb_free(&sb);
+    return qb_fail(c, src, "a '%s' character device needs a path",
+                   dom_chr_type_to_string(s->type));
+}
+
+/* virtio-serial port numbers in use, per controller index. */
+struct vs_ports {
+    uint32_t used[8];
+};
+
+static int build_serial(struct qb_ctx *c, size_t i, unsigned n, const struct dom_chr *ch,
+                        const char *chr_id, const char *dev_id)
+{
+    const char *t = serial_target(ch);
+    struct qj j;
+    qj_begin(&j);
+    if (STREQ(t, "isa-serial")) {
+        int port = ch->target_port >= 0 ? ch->target_port : (int)n;
+        if (port > 3) {
+            free(qj_end(&j));
+            return qb_fail(c, &ch->src, "isa-serial port %d does not exist (0-3)", port);
+        }
+        qj_str(&j, "driver", "isa-serial");
+        qj_str(&j, "chardev", chr_id);
+        qj_str(&j, "id", dev_id);
+        qj_int(&j, "index", port);
+    } else if (STREQ(t, "usb-serial")) {
+        qj_str(&j, "driver", "usb-serial");
+        qj_str(&j, "chardev", chr_id);
+        qj_str(&j, "id", dev_id);
+        qj_usb(c, &j, &c->chr_usb[i]);
+    } else if (STREQ(t, "pci-serial")) {
+        qj_str(&j, "driver", "pci-serial");
+        qj_str(&j, "chardev", chr_id);
+        qj_str(&j, "id", dev_id);
+        qj_pci(c, &j, &c->chr_pci[i]);
+    } else {
+        free(qj_end(&j));
+        return qb_fail(c, &ch->src, "serial target '%s' is not supported", t);
+    }
+    qb_opt(c, "-device", qj_end(&j));
+    return 0;
+}
+
+static int vs_address(struct qb_ctx *c, struct vs_ports *vs, const struct dom_chr *ch,
+                      unsigned *ret_ctrl, unsigned *ret_bus, unsigned *ret_port, bool console)
+{
+    unsigned ctrl = 0, bus = 0, port = 0;
+    if (ch->addr.type == DOM_ADDR_VIRTIO_SERIAL) {
+        ctrl = ch->addr.controller;
+        bus = ch->addr.bus;
+        if (ch->addr.has_port)
+            port = ch->addr.port;
+    } else if (ch->addr.type != DOM_ADDR_NONE) {
+        return qb_fail(c, &ch->src, "a virtio channel needs a virtio-serial address");
+    }
+    if (ctrl >= 8 || bus != 0)
+        return qb_fail(c, &ch->src, "virtio-serial controller %u bus %u does not exist", ctrl,
+                       bus);
+    const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_VIRTIO_SERIAL, ctrl);
+    unsigned max = ct && ct->c.ports > 0 ? (unsigned)ct->c.ports : 31;
+    if (max > 31)
+        max = 31;
+    if (port) {
+        if (port > max)
+            return qb_fail(c, &ch->src, "virtio-serial port %u is out of range (max %u)", port,
+                           max);
+        /* explicit ports were reserved (and checked for clashes) up front */
+    } else {
+        for (port = console ? 0 : 1; port <= max; port++)
+            if (!(vs[0].used[ctrl] & (1u << port)))
+                break;
+        if (port > max)
+            return qb_fail(c, &ch->src, "no free port on virtio-serial controller %u", ctrl);
+    }
+    vs[0].used[ctrl] |= 1u << port;
+    *ret_ctrl = ctrl;
+    *ret_bus = bus;
+    *ret_port = port;
+    return 0;
+}
+
+int qb_build_chrs(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    unsigned n_serial = 0, n_par = 0, n_chan = 0, n_cons = 0;
+    struct vs_ports vs = {{0}};
+    int r;
+    bool has_serial = false;
+    for (size_t i = 0; i < dv->n_chrs; i++)
+        has_serial |= dv->chrs[i].kind == DOM_CHR_SERIAL;
+
+    /* Reserve the explicitly given virtio-serial ports first. */
+    for (size_t i = 0; i < dv->n_chrs; i++) {
+        const struct dom_chr *ch = &dv->chrs[i];
+        if (qb_chr_needs_virtio_serial(ch) && ch->addr.type == DOM_ADDR_VIRTIO_SERIAL
+            && ch->addr.has_port && ch->addr.port) {
+            if (ch->addr.controller >= 8 || ch->addr.port > 31)
+                return qb_fail(c, &ch->src, "virtio-serial address is out of range");
+            if (vs.used[ch->addr.controller] & (1u << ch->addr.port))
+                return qb_fail(c, &ch->src, "virtio-serial port %u is already in use",
+                               ch->addr.port);
+            vs.used[ch->addr.controller] |= 1u << ch->addr.port;
+        }
+    }
+
+    /* libvirt's order: serials, parallels, channels, consoles. */
+    for (int pass = 0; pass < 4; pass++) {
+        static const enum dom_chr_kind kinds[4] = {DOM_CHR_SERIAL, DOM_CHR_PARALLEL,
+                                                   DOM_CHR_CHANNEL, DOM_CHR_CONSOLE};
+        for (size_t i = 0; i < dv->n_chrs; i++) {
+            const struct dom_chr *ch = &dv->chrs[i];
+            if (ch->kind != kinds[pass])
+                continue;
+            char chr_id[48], dev_id[48];
+            _cleanup_free_ char *backend = NULL;
+            struct qj j;
+            switch (ch->kind) {
+            case DOM_CHR_SERIAL: {
+                unsigned n = n_serial++;
+                snprintf(chr_id, sizeof(chr_id), "charserial%u", n);
+                snprintf(dev_id, sizeof(dev_id), "serial%u", n);
+                if ((r = qb_chr_backend(c, &ch->source, chr_id, NULL, &ch->src, &backend)) < 0)
+                    return r;
+                qb_opt(c, "-chardev", steal_pointer(&backend));
+                if ((r = build_serial(c, i, n, ch, chr_id, dev_id)) < 0)
+                    return r;
+                break;
+            }
+            case DOM_CHR_PARALLEL: {
+                unsigned n = n_par++;
+                snprintf(chr_id, sizeof(chr_id), "charparallel%u", n);
+                snprintf(dev_id, sizeof(dev_id), "parallel%u", n);
+                if (ch->addr.type != DOM_ADDR_NONE && ch->addr.type != DOM_ADDR_ISA)
+                    return qb_fail(c, &ch->src, "a parallel port takes no such address");
+                if ((r = qb_chr_backend(c, &ch->source, chr_id, "parallel", &ch->src,
+                                        &backend)) < 0)
+                    return r;
+                qb_opt(c, "-chardev", steal_pointer(&backend));
+                qj_begin(&j);
+                qj_str(&j, "driver", "isa-parallel");
+                qj_str(&j, "chardev", chr_id);
+                qj_str(&j, "id", dev_id);
+                qb_opt(c, "-device", qj_end(&j));
+                break;
+            }
+            case DOM_CHR_CHANNEL: {
+                unsigned n = n_chan++;
+                if (ch->target_type && !STREQ(ch->target_type, "virtio"))
+                    return qb_fail(c, &ch->src, "channel target type '%s' is not supported; "
+                                   "only virtio", ch->target_type);
+                snprintf(chr_id, sizeof(chr_id), "charchannel%u", n);
+                snprintf(dev_id, sizeof(dev_id), "channel%u", n);
+                const char *name = ch->target_name;
+                if (!name && ch->source.type == DOM_CHR_SPICEVMC)
+                    name = "com.redhat.spice.0";
+                if (!name && ch->source.type == DOM_CHR_QEMU_VDAGENT)
+                    name = "com.redhat.spice.0";
+                if (!name)
+                    return qb_fail(c, &ch->src, "a virtio channel needs <target name=...>");
+                struct dom_chr_source s = ch->source;
+                _cleanup_free_ char *auto_path = NULL;
+                if (s.type == DOM_CHR_UNIX && !s.path) {
+                    auto_path = xasprintf("%s/%s", c->run_dir, name);
+                    s.path = auto_path;
+                    s.mode = "bind";
+                }
+                if ((r = qb_chr_backend(c, &s, chr_id, "vdagent", &ch->src, &backend)) < 0)
+                    return r;
+                qb_opt(c, "-chardev", steal_pointer(&backend));
+                unsigned vc, vb, vp;
+                if ((r = vs_address(c, &vs, ch, &vc, &vb, &vp, false)) < 0)
+                    return r;
+                char bus[48];
+                const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_VIRTIO_SERIAL, vc);
+                snprintf(bus, sizeof(bus), "%s.%u", ct ? ct->id : "virtio-serial0", vb);
+                qj_begin(&j);
+                qj_str(&j, "driver", "virtserialport");
+                qj_str(&j, "bus", bus);
+                qj_uint(&j, "nr", vp);
+                qj_str(&j, "chardev", chr_id);
+                qj_str(&j, "id", dev_id);
+                qj_str(&j, "name", name);
+                qb_opt(c, "-device", qj_end(&j));
+                break;
+            }
+            case DOM_CHR_CONSOLE: {
+                unsigned n = n_cons++;
+                bool virtio = ch->target_type && STREQ(ch->target_type, "virtio");
+                if (!virtio && ch->target_type && !STREQ(ch->target_type, "serial"))
+                    return qb_fail(c, &ch->src, "console target type '%s' is not supported; "
+                                   "use serial or virtio", ch->target_type);
+                if (!virtio) {
+                    if (n == 0 && has_serial)
+                        break;  /* the first console is serial0 itself (libvirt) */
+                    if (n == 0) {
+                        /* libvirt turns a lone serial console into serial0. */
+                        snprintf(chr_id, sizeof(chr_id), "charserial%u", n_serial);
+                        snprintf(dev_id, sizeof(dev_id), "serial%u", n_serial);
+                        n_serial++;
+                        if ((r = qb_chr_backend(c, &ch->source, chr_id, NULL, &ch->src,
+                                                &backend)) < 0)
+                            return r;
+                        qb_opt(c, "-chardev", steal_pointer(&backend));
+                        if ((r = build_serial(c, i, 0, ch, chr_id, dev_id)) < 0)
+                            return r;
+                        break;
+                    }
+                    return qb_fail(c, &ch->src, "only the first console can be a serial "
+                                   "console; use <serial> for more");
+                }
+                snprintf(chr_id, sizeof(chr_id), "charconsole%u", n);
+                snprintf(dev_id, sizeof(dev_id), "console%u", n);
+                if ((r = qb_chr_backend(c, &ch->source, chr_id, "vdagent", &ch->src,
+                                        &backend)) < 0)
+                    return r;
+                qb_opt(c, "-chardev", steal_pointer(&backend));
+                unsigned vc, vb, vp;
+                if ((r = vs_address(c, &vs, ch, &vc, &vb, &vp, true)) < 0)
+                    return r;
+                char bus[48];
+                const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_VIRTIO_SERIAL, vc);
+                snprintf(bus, sizeof(bus), "%s.%u", ct ? ct->id : "virtio-serial0", vb);
+                qj_begin(&j);
+                qj_str(&j, "driver", "virtconsole");
+                qj_str(&j, "bus", bus);
+                qj_uint(&j, "nr", vp);
+                qj_str(&j, "chardev", chr_id);
+                qj_str(&j, "id", dev_id);
+                qb_opt(c, "-device", qj_end(&j));
+                break;
+            }
+            default:
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
+int qb_build_redirdevs(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    int r;
+    for (size_t i = 0; i < dv->n_redirdevs; i++) {
+        const struct dom_redirdev *rd = &dv->redirdevs[i];
+        if (rd->bus && !STREQ(rd->bus, "usb"))
+            return qb_fail(c, &rd->src, "redirdev bus '%s' is not supported; only usb",
+                           rd->bus);
+        if (rd->source.type != DOM_CHR_SPICEVMC && rd->source.type != DOM_CHR_TCP)
+            return qb_fail(c, &rd->src, "redirdev type '%s' is not supported; use spicevmc "
+                           "or tcp", dom_chr_type_to_string(rd->source.type));
+        char chr_id[32], id[32];
+        snprintf(chr_id, sizeof(chr_id), "charredir%zu", i);
+        snprintf(id, sizeof(id), "redir%zu", i);
+        char *backend = NULL;
+        if ((r = qb_chr_backend(c, &rd->source, chr_id, "usbredir", &rd->src, &backend)) < 0)
+            return r;
+        qb_opt(c, "-chardev", backend);
+        struct qj j;
+        qj_begin(&j);
+        qj_str(&j, "driver", "usb-redir");
+        qj_str(&j, "chardev", chr_id);
+        qj_str(&j, "id", id);
+        qj_usb(c, &j, &c->redir_usb[i]);
+        if (rd->boot_order)
+            qj_uint(&j, "bootindex", rd->boot_order);
+        qb_opt(c, "-device", qj_end(&j));
+    }
+    return 0;
+}

@@ -1,0 +1,778 @@
+/* Controllers (PCI bridges, USB, SCSI, SATA, virtio-serial) and disks (-blockdev nodes
+ * plus the guest device). */
+#include "config.h"
+#include "qemu/build-priv.h"
+#include "util/cleanup.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ controllers */
+
+struct usb_model {
+    const char *model, *driver;
+    unsigned ports;
+};
+
+static const struct usb_model usb_models[] = {
+    {"piix3-uhci", "piix3-usb-uhci", 2},
+    {"piix4-uhci", "piix4-usb-uhci", 2},
+    {"ehci", "usb-ehci", 6},
+    {"ich9-ehci1", "ich9-usb-ehci1", 6},
+    {"ich9-uhci1", "ich9-usb-uhci1", 2},
+    {"ich9-uhci2", "ich9-usb-uhci2", 2},
+    {"ich9-uhci3", "ich9-usb-uhci3", 2},
+    {"vt82c686b-uhci", "vt82c686b-usb-uhci", 2},
+    {"pci-ohci", "pci-ohci", 3},
+    {"nec-xhci", "nec-usb-xhci", 4},
+    {"qemu-xhci", "qemu-xhci", 4},
+    {"none", NULL, 0},
+};
+
+static const struct usb_model *usb_model_find(const char *m)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(usb_models); i++)
+        if (STREQ(usb_models[i].model, m))
+            return &usb_models[i];
+    return NULL;
+}
+
+struct scsi_model {
+    const char *model, *driver;
+};
+
+static const struct scsi_model scsi_models[] = {
+    {"lsilogic", "lsi"},
+    {"virtio-scsi", "virtio-scsi-pci"},
+    {"lsisas1068", "mptsas1068"},
+    {"lsisas1078", "megasas"},
+    {"vmpvscsi", "pvscsi"},
+    {"am53c974", "am53c974"},
+    {"dc390", "dc390"},
+};
+
+static const char *scsi_driver(const char *m)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(scsi_models); i++)
+        if (STREQ(scsi_models[i].model, m))
+            return scsi_models[i].driver;
+    return NULL;
+}
+
+struct pci_model {
+    const char *model, *driver;
+};
+
+static const struct pci_model pci_models[] = {
+    {"pci-bridge", "pci-bridge"},
+    {"pcie-root-port", "pcie-root-port"},
+    {"dmi-to-pci-bridge", "i82801b11-bridge"},
+    {"pcie-pci-bridge", "pcie-pci-bridge"},
+};
+
+static const char *pci_driver(const char *m)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(pci_models); i++)
+        if (STREQ(pci_models[i].model, m))
+            return pci_models[i].driver;
+    return NULL;
+}
+
+static unsigned disk_name_index(const char *dev)
+{
+    static const char *const prefixes[] = {"xvd", "ubd", "vd", "hd", "sd", "fd"};
+    const char *p = dev ? dev : "";
+    for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+        if (!strncmp(p, prefixes[i], strlen(prefixes[i]))) {
+            p += strlen(prefixes[i]);
+            break;
+        }
+    unsigned idx = 0;
+    for (int i = 0; *p >= 'a' && *p <= 'z' && i < 4; i++, p++)
+        idx = (idx + (i < 1 ? 0 : 1)) * 26 + (unsigned)(*p - 'a');
+    return idx;
+}
+
+int qb_disk_bus(const struct dom_disk *dk)
+{
+    if (dk->bus != DOM_BUS_DEFAULT)
+        return dk->bus;
+    const char *dev = dk->dev ? dk->dev : "";
+    if (!strncmp(dev, "vd", 2))
+        return DOM_BUS_VIRTIO;
+    if (!strncmp(dev, "hd", 2))
+        return DOM_BUS_IDE;
+    if (!strncmp(dev, "sd", 2))
+        return DOM_BUS_SCSI;
+    if (!strncmp(dev, "fd", 2))
+        return DOM_BUS_FDC;
+    return DOM_BUS_IDE;
+}
+
+struct drive_addr {
+    unsigned controller, bus, target, unit;
+};
+
+static void disk_drive_addr(const struct dom_disk *dk, struct drive_addr *a)
+{
+    if (dk->addr.type == DOM_ADDR_DRIVE) {
+        *a = (struct drive_addr){dk->addr.controller, dk->addr.bus, dk->addr.target,
+                                 dk->addr.unit};
+        return;
+    }
+    unsigned idx = disk_name_index(dk->dev);
+    switch (qb_disk_bus(dk)) {
+    case DOM_BUS_IDE:
+        *a = (struct drive_addr){idx / 4, (idx % 4) / 2, 0, idx % 2};
+        break;
+    case DOM_BUS_SATA:
+        *a = (struct drive_addr){idx / 6, 0, 0, idx % 6};
+        break;
+    case DOM_BUS_SCSI:
+        *a = (struct drive_addr){idx / 7, 0, 0, idx % 7};
+        break;
+    default:
+        *a = (struct drive_addr){0, 0, 0, idx};
+        break;
+    }
+}
+
+static struct qb_ctrl *ctrl_push(struct qb_ctx *c, size_t *cap)
+{
+    if (c->n_ctrls == *cap) {
+        *cap = *cap ? *cap * 2 : 8;
+        c->ctrls = xrealloc(c->ctrls, *cap * sizeof(*c->ctrls));
+    }
+    struct qb_ctrl *ct = &c->ctrls[c->n_ctrls++];
+    memset(ct, 0, sizeof(*ct));
+    ct->c.ports = ct->c.vectors = ct->c.max_ports = -1;
+    ct->c.chassis = ct->c.target_port = ct->c.chassis_nr = ct->c.busnr = -1;
+    return ct;
+}
+
+static bool has_ctrl(const struct qb_ctx *c, enum dom_ctrl_type t, unsigned index)
+{
+    for (size_t i = 0; i < c->n_ctrls; i++)
+        if (c->ctrls[i].c.type == t && c->ctrls[i].c.index == index)
+            return true;
+    return false;
+}
+
+static void ctrl_set_id(struct qb_ctx *c, struct qb_ctrl *ct)
+{
+    unsigned i = ct->c.index;
+    switch (ct->c.type) {
+    case DOM_CTRL_USB:
+        if (i == 0)
+            snprintf(ct->id, sizeof(ct->id), "usb");
+        else
+            snprintf(ct->id, sizeof(ct->id), "usb%u", i);
+        break;
+    case DOM_CTRL_SCSI:
+        snprintf(ct->id, sizeof(ct->id), "scsi%u", i);
+        break;
+    case DOM_CTRL_SATA:
+        if (c->q35 && i == 0)
+            snprintf(ct->id, sizeof(ct->id), "ide");
+        else
+            snprintf(ct->id, sizeof(ct->id), "sata%u", i);
+        break;
+    case DOM_CTRL_VIRTIO_SERIAL:
+        snprintf(ct->id, sizeof(ct->id), "virtio-serial%u", i);
+        break;
+    case DOM_CTRL_PCI:
+        snprintf(ct->id, sizeof(ct->id), "pci.%u", i);
+        break;
+    case DOM_CTRL_IDE:
+        snprintf(ct->id, sizeof(ct->id), "ide");
+        break;
+    default:
+        snprintf(ct->id, sizeof(ct->id), "ctrl%u", i);
+        break;
+    }
+}
+
+static int check_controller(struct qb_ctx *c, struct qb_ctrl *ct)
+{
+    const struct dom_controller *k = &ct->c;
+    const char *m = k->model;
+    switch (k->type) {
+    case DOM_CTRL_USB: {
+        if (!m)
+            m = ct->c.model = c->q35 ? "qemu-xhci" : "piix3-uhci";
+        const struct usb_model *um = usb_model_find(m);
+        if (!um)
+            return qb_fail(c, &k->src, "USB controller model '%s' is not supported", m);
+        ct->usb_ports = um->ports;
+        if (k->ports > 0 && strstr(m, "xhci"))
+            ct->usb_ports = (unsigned)k->ports;
+        else if (k->ports > 0)
+            return qb_fail(c, &k->src, "ports= is only supported on xhci USB controllers");
+        if (k->has_master && strncmp(m, "ich9-uhci", 9) != 0)
+            return qb_fail(c, &k->src, "<master> is only valid on ich9-uhci companions");
+        if (k->index >= 16)
+            return qb_fail(c, &k->src, "USB controller index %u is too large", k->index);
+        break;
+    }
+    case DOM_CTRL_IDE:
+        if (c->q35)
+            return qb_fail(c, &k->src, "q35 has no IDE controller; use bus='sata'");
+        if (k->index != 0)
+            return qb_fail(c, &k->src, "only the built-in IDE controller (index 0) exists "
+                           "on pc machines");
+        if (m && !STREQ(m, "piix3"))
+            return qb_fail(c, &k->src, "IDE controller model '%s' is not supported", m);
+        break;
+    case DOM_CTRL_SATA:
+        if (m && !STREQ(m, "ahci"))
+            return qb_fail(c, &k->src, "SATA controller model '%s' is not supported", m);
+        break;
+    case DOM_CTRL_SCSI:
+        if (!m)
+            ct->c.model = "lsilogic";
+        else if (!scsi_driver(m))
+            return qb_fail(c, &k->src, "SCSI controller model '%s' is not supported", m);
+        break;
+    case DOM_CTRL_VIRTIO_SERIAL:
+        if (m && !STREQ(m, "virtio") && !STREQ(m, "virtio-transitional")
+            && !STREQ(m, "virtio-non-transitional"))
+            return qb_fail(c, &k->src, "virtio-serial controller model '%s' is not supported",
+                           m);
+        break;
+    case DOM_CTRL_PCI:
+        if (k->index == 0) {
+            const char *want = c->q35 ? "pcie-root" : "pci-root";
+            if (m && !STREQ(m, want))
+                return qb_fail(c, &k->src, "PCI controller index 0 must be model '%s' on "
+                               "this machine", want);
+        } else {
+            if (!m)
+                return qb_fail(c, &k->src, "PCI controller index %u needs a model",
+                               k->index);
+            if (!pci_driver(m))
+                return qb_fail(c, &k->src, "PCI controller model '%s' is not supported", m);
+            if (k->index >= QB_MAX_PCI_BUS)
+                return qb_fail(c, &k->src, "PCI controller index %u is too large", k->index);
+            if (STREQ(m, "pcie-root-port") && !c->q35)
+                return qb_fail(c, &k->src, "pcie-root-port needs a q35 machine type");
+        }
+        break;
+    case DOM_CTRL_FDC:
+        return qb_fail(c, &k->src, "floppy controllers are not supported");
+    case DOM_CTRL_CCID:
+        return qb_fail(c, &k->src, "CCID (smartcard) controllers are not supported");
+    default:
+        return qb_fail(c, &k->src, "controller type is not supported");
+    }
+    for (size_t i = 0; i < c->n_ctrls; i++) {
+        const struct qb_ctrl *o = &c->ctrls[i];
+        if (o != ct && o->c.type == k->type && o->c.index == k->index && !o->c.has_master
+            && !k->has_master && !o->implicit && !ct->implicit)
+            return qb_fail(c, &k->src, "there is already a %s controller with index %u",
+                           dom_ctrl_type_to_string(k->type), k->index);
+    }
+    return 0;
+}
+
+int qb_prepare_controllers(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    size_t cap = 0;
+    int r;
+    for (size_t i = 0; i < dv->n_controllers; i++) {
+        struct qb_ctrl *ct = ctrl_push(c, &cap);
+        ct->c = dv->controllers[i];
+    }
+    if (!has_ctrl(c, DOM_CTRL_USB, 0)) {
+        struct qb_ctrl *ct = ctrl_push(c, &cap);
+        ct->c.type = DOM_CTRL_USB;
+        ct->implicit = true;
+    }
+    for (size_t i = 0; i < dv->n_chrs; i++) {
+        const struct dom_chr *ch = &dv->chrs[i];
+        if (!qb_chr_needs_virtio_serial(ch))
+            continue;
+        unsigned idx = ch->addr.type == DOM_ADDR_VIRTIO_SERIAL ? ch->addr.controller : 0;
+        if (has_ctrl(c, DOM_CTRL_VIRTIO_SERIAL, idx))
+            continue;
+        if (idx != 0)
+            return qb_fail(c, &ch->src, "virtio-serial controller %u does not exist", idx);
+        struct qb_ctrl *ct = ctrl_push(c, &cap);
+        ct->c.type = DOM_CTRL_VIRTIO_SERIAL;
+        ct->implicit = true;
+    }
+    for (size_t i = 0; i < dv->n_disks; i++) {
+        const struct dom_disk *dk = &dv->disks[i];
+        int bus = qb_disk_bus(dk);
+        struct drive_addr a;
+        disk_drive_addr(dk, &a);
+        enum dom_ctrl_type t;
+        if (bus == DOM_BUS_SCSI)
+            t = DOM_CTRL_SCSI;
+        else if (bus == DOM_BUS_SATA)
+            t = DOM_CTRL_SATA;
+        else if (bus == DOM_BUS_IDE)
+            t = DOM_CTRL_IDE;
+        else
+            continue;
+        if (has_ctrl(c, t, a.controller))
+            continue;
+        if (t == DOM_CTRL_IDE && (c->q35 || a.controller != 0))
+            return qb_fail(c, &dk->src, c->q35 ? "q35 has no IDE bus; use bus='sata'"
+                           : "IDE disks can only use the built-in controller 0 (hda-hdd)");
+        struct qb_ctrl *ct = ctrl_push(c, &cap);
+        ct->c.type = t;
+        ct->c.index = a.controller;
+        ct->implicit = true;
+    }
+    for (size_t i = 0; i < c->n_ctrls; i++) {
+        if ((r = check_controller(c, &c->ctrls[i])) < 0)
+            return r;
+        ctrl_set_id(c, &c->ctrls[i]);
+    }
+    return 0;
+}
+
+static int build_controller(struct qb_ctx *c, const struct qb_ctrl *ct)
+{
+    const struct dom_controller *k = &ct->c;
+    struct qj j;
+    char buf[48];
+    switch (k->type) {
+    case DOM_CTRL_PCI:
+        if (k->index == 0)
+            return 0;
+        qj_begin(&j);
+        qj_str(&j, "driver", pci_driver(k->model));
+        if (STREQ(k->model, "pci-bridge") || STREQ(k->model, "pcie-pci-bridge")) {
+            if (STREQ(k->model, "pci-bridge"))
+                qj_int(&j, "chassis_nr", k->chassis_nr >= 0 ? k->chassis_nr : (int)k->index);
+        } else if (STREQ(k->model, "pcie-root-port")) {
+            qj_int(&j, "port", k->target_port >= 0 ? k->target_port : (int)(0x10 + k->index));
+            qj_int(&j, "chassis", k->chassis >= 0 ? k->chassis : (int)k->index);
+        }
+        qj_str(&j, "id", ct->id);
+        qj_pci(c, &j, &ct->pci);
+        qb_opt(c, "-device", qj_end(&j));
+        return 0;
+    case DOM_CTRL_USB: {
+        const struct usb_model *um = usb_model_find(k->model);
+        if (!um->driver)
+            return 0;
+        qj_begin(&j);
+        qj_str(&j, "driver", um->driver);
+        if (k->has_master) {
+            const struct qb_ctrl *master = qb_ctrl_find(c, DOM_CTRL_USB, k->index);
+            snprintf(buf, sizeof(buf), "%s.0", master ? master->id : "usb");
+            qj_str(&j, "masterbus", buf);
+            qj_uint(&j, "firstport", k->master_startport);
+        } else {
+            if (k->ports > 0) {
+                qj_int(&j, "p2", k->ports);
+                qj_int(&j, "p3", k->ports);
+            }
+            qj_str(&j, "id", ct->id);
+        }
+        qj_pci(c, &j, &ct->pci);
+        qb_opt(c, "-device", qj_end(&j));
+        return 0;
+    }
+    case DOM_CTRL_SCSI:
+        qj_begin(&j);
+        qj_str(&j, "driver", scsi_driver(k->model));
+        if (k->queues && STREQ(k->model, "virtio-scsi"))
+            qj_uint(&j, "num_queues", k->queues);
+        qj_str(&j, "id", ct->id);
+        qj_pci(c, &j, &ct->pci);
+        qb_opt(c, "-device", qj_end(&j));
+        return 0;
+    case DOM_CTRL_SATA:
+        if (c->q35 && k->index == 0)
+            return 0;
+        qj_begin(&j);
+        qj_str(&j, "driver", "ahci");
+        qj_str(&j, "id", ct->id);
+        qj_pci(c, &j, &ct->pci);
+        qb_opt(c, "-device", qj_end(&j));
+        return 0;
+    case DOM_CTRL_VIRTIO_SERIAL:
+        qj_begin(&j);
+        qj_str(&j, "driver", "virtio-serial-pci");
+        qj_str(&j, "id", ct->id);
+        if (k->ports > 0)
+            qj_int(&j, "max_ports", k->ports);
+        if (k->vectors >= 0)
+            qj_int(&j, "vectors", k->vectors);
+        qj_pci(c, &j, &ct->pci);
+        qb_opt(c, "-device", qj_end(&j));
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+int qb_build_controllers(struct qb_ctx *c)
+{
+    static const enum dom_ctrl_type order[] = {DOM_CTRL_PCI, DOM_CTRL_USB, DOM_CTRL_SCSI,
+                                               DOM_CTRL_IDE, DOM_CTRL_SATA,
+                                               DOM_CTRL_VIRTIO_SERIAL};
+    int r;
+    for (size_t o = 0; o < ARRAY_SIZE(order); o++)
+        for (size_t i = 0; i < c->n_ctrls; i++)
+            if (c->ctrls[i].c.type == order[o] && (r = build_controller(c, &c->ctrls[i])) < 0)
+                return r;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ disks */
+
+struct cache_mode {
+    const char *name;
+    bool direct, no_flush, write_cache;
+};
+
+static const struct cache_mode cache_modes[] = {
+    {"writeback", false, false, true},
+    {"none", true, false, true},
+    {"writethrough", false, false, false},
+    {"directsync", true, false, false},
+    {"unsafe", false, true, true},
+};
+
+static const char *const formats[] = {"raw", "qcow2", "qed", "vmdk", "vdi", "vpc", "vhdx",
+                                      "qcow", "cloop", "dmg", "parallels", "bochs"};
+
+static bool format_known(const char *f)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(formats); i++)
+        if (STREQ(formats[i], f))
+            return true;
+    return false;
+}
+
+static bool one_of(const char *v, const char *const *set)
+{
+    for (; *set; set++)
+        if (STREQ(v, *set))
+            return true;
+    return false;
+}
+
+static int check_disk(struct qb_ctx *c, const struct dom_disk *dk, int bus)
+{
+    const struct dom_src *s = &dk->src;
+    static const char *const errpol[] = {"stop", "report", "ignore", "enospc", NULL};
+    static const char *const ios[] = {"threads", "native", "io_uring", NULL};
+    static const char *const discards[] = {"unmap", "ignore", NULL};
+    static const char *const dzs[] = {"off", "on", "unmap", NULL};
+    if (dk->device == DOM_DISKDEV_FLOPPY || bus == DOM_BUS_FDC)
+        return qb_fail(c, s, "floppy disks are not supported");
+    if (dk->driver_name && !STREQ(dk->driver_name, "qemu"))
+        return qb_fail(c, s, "disk driver '%s' is not supported; use name='qemu'",
+                       dk->driver_name);
+    if (dk->format && !format_known(dk->format))
+        return qb_fail(c, s, "disk format '%s' is not supported", dk->format);
+    if (dk->cache && !STREQ(dk->cache, "default")) {
+        bool ok = false;
+        for (size_t i = 0; i < ARRAY_SIZE(cache_modes); i++)
+            ok |= STREQ(cache_modes[i].name, dk->cache);
+        if (!ok)
+            return qb_fail(c, s, "disk cache mode '%s' is not known", dk->cache);
+    }
+    if (dk->io && !one_of(dk->io, ios))
+        return qb_fail(c, s, "disk io mode '%s' is not known", dk->io);
+    if (dk->io && STREQ(dk->io, "native")
+        && !(dk->cache && (STREQ(dk->cache, "none") || STREQ(dk->cache, "directsync"))))
+        return qb_fail(c, s, "io='native' needs cache='none' or 'directsync' (QEMU refuses "
+                       "aio=native without O_DIRECT)");
+    if (dk->discard && !one_of(dk->discard, discards))
+        return qb_fail(c, s, "disk discard mode '%s' is not known", dk->discard);
+    if (dk->detect_zeroes && !one_of(dk->detect_zeroes, dzs))
+        return qb_fail(c, s, "detect_zeroes '%s' is not known", dk->detect_zeroes);
+    if (dk->error_policy && !one_of(dk->error_policy, errpol))
+        return qb_fail(c, s, "error_policy '%s' is not known", dk->error_policy);
+    if (dk->rerror_policy && (!one_of(dk->rerror_policy, errpol)
+                              || STREQ(dk->rerror_policy, "enospc")))
+        return qb_fail(c, s, "rerror_policy '%s' is not valid", dk->rerror_policy);
+    if (dk->transient)
+        return qb_fail(c, s, "<transient/> disks are not supported");
+    if (dk->total_iops_sec || dk->total_bytes_sec)
+        return qb_fail(c, s, "<iotune> limits are not supported yet");
+    if (dk->tray && STREQ(dk->tray, "open"))
+        return qb_fail(c, s, "tray='open' is not supported at start");
+    if ((dk->vendor || dk->product) && bus != DOM_BUS_SCSI)
+        return qb_fail(c, s, "vendor/product are only valid on SCSI disks");
+    if (dk->wwn && bus != DOM_BUS_SCSI && bus != DOM_BUS_IDE && bus != DOM_BUS_SATA)
+        return qb_fail(c, s, "wwn is only valid on SCSI, IDE and SATA disks");
+    if (dk->queues && bus != DOM_BUS_VIRTIO)
+        return qb_fail(c, s, "driver queues are only valid on virtio disks");
+    if (dk->device == DOM_DISKDEV_LUN && (bus != DOM_BUS_SCSI || dk->type != DOM_DISK_BLOCK))
+        return qb_fail(c, s, "device='lun' needs a block source on a SCSI bus");
+    if (dk->device == DOM_DISKDEV_CDROM && bus == DOM_BUS_VIRTIO)
+        return qb_fail(c, s, "a cdrom cannot be on the virtio bus; use sata, ide or scsi");
+    bool media = dk->source || dk->type == DOM_DISK_NETWORK;
+    if (!media && dk->device != DOM_DISKDEV_CDROM)
+        return qb_fail(c, s, "the disk has no <source>");
+    if (!media && bus == DOM_BUS_USB)
+        return qb_fail(c, s, "a USB cdrom needs media (<source>)");
+    if (dk->addr.type != DOM_ADDR_NONE && dk->addr.type != DOM_ADDR_DRIVE
+        && !(bus == DOM_BUS_VIRTIO && dk->addr.type == DOM_ADDR_PCI)
+        && !(bus == DOM_BUS_USB && dk->addr.type == DOM_ADDR_USB))
+        return qb_fail(c, s, "address type '%s' does not fit a disk on this bus",
+                       dom_addr_type_to_string(dk->addr.type));
+    if (dk->addr.type == DOM_ADDR_DRIVE && (bus == DOM_BUS_VIRTIO || bus == DOM_BUS_USB))
+        return qb_fail(c, s, "a drive address does not fit a %s disk",
+                       dom_disk_bus_to_string(bus));
+    if (!dk->dev || !*dk->dev)
+        return qb_fail(c, s, "the disk has no target dev");
+    return 0;
+}
+
+static void add_cache(struct qj *j, const struct cache_mode *cm)
+{
+    if (!cm)
+        return;
+    char buf[64];
+    snprintf(buf, sizeof(buf), "{\"direct\":%s,\"no-flush\":%s}", cm->direct ? "true" : "false",
+             cm->no_flush ? "true" : "false");
+    qj_raw(j, "cache", buf);
+}
+
+static int storage_node(struct qb_ctx *c, const struct dom_disk *dk, struct qj *j)
+{
+    bool cd = dk->device == DOM_DISKDEV_CDROM;
+    switch (dk->type) {
+    case DOM_DISK_FILE:
+        qj_str(j, "driver", "file");
+        qj_str(j, "filename", dk->source);
+        return 0;
+    case DOM_DISK_BLOCK:
+        qj_str(j, "driver", cd ? "host_cdrom" : "host_device");
+        qj_str(j, "filename", dk->source);
+        return 0;
+    case DOM_DISK_NETWORK: {
+        const char *proto = dk->protocol ? dk->protocol : "";
+        if (dk->n_hosts > 1)
+            return qb_fail(c, &dk->src, "network disks with more than one host are not "
+                           "supported");
+        const struct dom_net_host *h = dk->n_hosts ? &dk->hosts[0] : NULL;
+        if (STREQ(proto, "nbd")) {
+            struct strbuf srv = STRBUF_INIT;
+            qj_str(j, "driver", "nbd");
+            if (h && h->transport && STREQ(h->transport, "unix")) {
+                if (!h->socket) {
+                    sb_free(&srv);
+                    return qb_fail(c, &dk->src, "an NBD unix transport needs socket=");
+                }
+                sb_add(&srv, "{\"type\":\"unix\",\"path\":");
+                sb_add_json_string(&srv, h->socket);
+            } else {
+                if (!h || !h->name) {
+                    sb_free(&srv);
+                    return qb_fail(c, &dk->src, "an NBD disk needs <host name=...>");
+                }
+                sb_add(&srv, "{\"type\":\"inet\",\"host\":");
+                sb_add_json_string(&srv, h->name);
+                sb_addf(&srv, ",\"port\":\"%u\"", h->port ? h->port : 10809);
+            }
+            sb_addc(&srv, '}');
+            qj_raw(j, "server", sb_str(&srv));
+            sb_free(&srv);
+            if (dk->source && *dk->source)
+                qj_str(j, "export", dk->source);
+            return 0;
+        }
+        if (STREQ(proto, "http") || STREQ(proto, "https") || STREQ(proto, "ftp")
+            || STREQ(proto, "ftps")) {
+            if (!h || !h->name)
+                return qb_fail(c, &dk->src, "a %s disk needs <host name=...>", proto);
+            struct strbuf url = STRBUF_INIT;
+            sb_addf(&url, "%s://%s", proto, h->name);
+            if (h->port)
+                sb_addf(&url, ":%u", h->port);
+            if (dk->source && dk->source[0] != '/')
+                sb_addc(&url, '/');
+            sb_add(&url, dk->source ? dk->source : "");
+            qj_str(j, "driver", proto);
+            qj_str(j, "url", sb_str(&url));
+            sb_free(&url);
+            return 0;
+        }
+        return qb_fail(c, &dk->src, "network disk protocol '%s' is not supported; use nbd, "
+                       "http or https", proto);
+    }
+    default:
+        return qb_fail(c, &dk->src, "disk type is not supported");
+    }
+}
+
+static int build_disk(struct qb_ctx *c, size_t i)
+{
+    const struct dom_disk *dk = &c->d->dev.disks[i];
+    int bus = qb_disk_bus(dk);
+    int r;
+    if ((r = check_disk(c, dk, bus)) < 0)
+        return r;
+    struct drive_addr a;
+    disk_drive_addr(dk, &a);
+    unsigned n = (unsigned)(c->d->dev.n_disks - i);
+    bool cd = dk->device == DOM_DISKDEV_CDROM;
+    bool ro = dk->readonly || cd;
+    const char *fmt = dk->format ? dk->format : "raw";
+    bool fmt_layer = !STREQ(fmt, "raw");
+    const struct cache_mode *cm = NULL;
+    if (dk->cache && !STREQ(dk->cache, "default"))
+        for (size_t k = 0; k < ARRAY_SIZE(cache_modes); k++)
+            if (STREQ(cache_modes[k].name, dk->cache))
+                cm = &cache_modes[k];
+    char storage[48], format[48], id[48], buf[48];
+    snprintf(storage, sizeof(storage), "libvirt-%u-storage", n);
+    snprintf(format, sizeof(format), "libvirt-%u-format", n);
+    const char *top = fmt_layer ? format : storage;
+    struct qj j;
+
+    bool media = dk->source || dk->type == DOM_DISK_NETWORK;
+    if (media) {
+        qj_begin(&j);
+        if ((r = storage_node(c, dk, &j)) < 0) {
+            free(qj_end(&j));
+            return r;
+        }
+        qj_str(&j, "node-name", storage);
+        if (fmt_layer) {
+            qj_bool(&j, "auto-read-only", true);
+            qj_str(&j, "discard", "unmap");
+        } else {
+            qj_bool(&j, "read-only", ro);
+            if (dk->discard)
+                qj_str(&j, "discard", dk->discard);
+            if (dk->detect_zeroes)
+                qj_str(&j, "detect-zeroes", dk->detect_zeroes);
+        }
+        if (dk->io && dk->type != DOM_DISK_NETWORK)
+            qj_str(&j, "aio", dk->io);
+        add_cache(&j, cm);
+        qb_opt(c, "-blockdev", qj_end(&j));
+        if (fmt_layer) {
+            qj_begin(&j);
+            qj_str(&j, "node-name", format);
+            qj_bool(&j, "read-only", ro);
+            if (dk->discard)
+                qj_str(&j, "discard", dk->discard);
+            if (dk->detect_zeroes)
+                qj_str(&j, "detect-zeroes", dk->detect_zeroes);
+            add_cache(&j, cm);
+            qj_str(&j, "driver", fmt);
+            qj_str(&j, "file", storage);
+            qb_opt(c, "-blockdev", qj_end(&j));
+        }
+    }
+
+    qj_begin(&j);
+    switch (bus) {
+    case DOM_BUS_VIRTIO:
+        snprintf(id, sizeof(id), "virtio-disk%u", disk_name_index(dk->dev));
+        qj_str(&j, "driver", "virtio-blk-pci");
+        qj_pci(c, &j, &c->disk_pci[i]);
+        if (dk->queues)
+            qj_uint(&j, "num-queues", dk->queues);
+        break;
+    case DOM_BUS_IDE:
+        if (a.bus > 1 || a.unit > 1 || a.target != 0) {
+            free(qj_end(&j));
+            return qb_fail(c, &dk->src, "IDE address bus %u unit %u does not exist (bus 0-1, "
+                           "unit 0-1)", a.bus, a.unit);
+        }
+        snprintf(id, sizeof(id), "ide%u-%u-%u", a.controller, a.bus, a.unit);
+        qj_str(&j, "driver", cd ? "ide-cd" : "ide-hd");
+        snprintf(buf, sizeof(buf), "ide.%u", a.bus);
+        qj_str(&j, "bus", buf);
+        qj_uint(&j, "unit", a.unit);
+        break;
+    case DOM_BUS_SATA: {
+        const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_SATA, a.controller);
+        if (a.bus != 0 || a.target != 0 || a.unit > 5) {
+            free(qj_end(&j));
+            return qb_fail(c, &dk->src, "SATA address unit %u does not exist (bus 0, unit "
+                           "0-5)", a.unit);
+        }
+        snprintf(id, sizeof(id), "sata%u-%u-%u", a.controller, a.bus, a.unit);
+        qj_str(&j, "driver", cd ? "ide-cd" : "ide-hd");
+        snprintf(buf, sizeof(buf), "%s.%u", ct ? ct->id : "ide", a.unit);
+        qj_str(&j, "bus", buf);
+        break;
+    }
+    case DOM_BUS_SCSI: {
+        const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_SCSI, a.controller);
+        snprintf(id, sizeof(id), "scsi%u-%u-%u-%u", a.controller, a.bus, a.target, a.unit);
+        bool lsi = ct && ct->c.model && STREQ(ct->c.model, "lsilogic");
+        if (lsi && (a.unit > 6 || a.bus != 0 || a.target != 0)) {
+            free(qj_end(&j));
+            return qb_fail(c, &dk->src, "lsilogic supports bus 0, target 0, units 0-6 only");
+        }
+        qj_str(&j, "driver", dk->device == DOM_DISKDEV_LUN ? "scsi-block"
+                             : cd ? "scsi-cd" : "scsi-hd");
+        snprintf(buf, sizeof(buf), "%s.0", ct ? ct->id : "scsi0");
+        qj_str(&j, "bus", buf);
+        if (lsi) {
+            qj_uint(&j, "scsi-id", a.unit);
+        } else {
+            qj_uint(&j, "channel", a.bus);
+            qj_uint(&j, "scsi-id", a.target);
+            qj_uint(&j, "lun", a.unit);
+        }
+        break;
+    }
+    case DOM_BUS_USB:
+        snprintf(id, sizeof(id), "usb-disk%u", disk_name_index(dk->dev));
+        qj_str(&j, "driver", "usb-storage");
+        qj_usb(c, &j, &c->disk_usb[i]);
+        break;
+    default:
+        free(qj_end(&j));
+        return qb_fail(c, &dk->src, "disk bus '%s' is not supported",
+                       dom_disk_bus_to_string(bus));
+    }
+    if (media)
+        qj_str(&j, "drive", top);
+    qj_str(&j, "id", id);
+    if (c->disk_boot[i])
+        qj_uint(&j, "bootindex", c->disk_boot[i]);
+    if (cm && media && dk->device != DOM_DISKDEV_LUN)
+        qj_str(&j, "write-cache", cm->write_cache ? "on" : "off");
+    if (dk->shareable)
+        qj_bool(&j, "share-rw", true);
+    if (dk->serial)
+        qj_str(&j, "serial", dk->serial);
+    if (dk->wwn)
+        qj_str(&j, "wwn", dk->wwn);
+    if (dk->vendor)
+        qj_str(&j, "vendor", dk->vendor);
+    if (dk->product)
+        qj_str(&j, "product", dk->product);
+    if (dk->error_policy)
+        qj_str(&j, "werror", dk->error_policy);
+    if (dk->rerror_policy)
+        qj_str(&j, "rerror", dk->rerror_policy);
+    else if (dk->error_policy && !STREQ(dk->error_policy, "enospc"))
+        qj_str(&j, "rerror", dk->error_policy);
+    qb_opt(c, "-device", qj_end(&j));
+    return 0;
+}
+
+int qb_build_disks(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    int r;
+    for (size_t i = 0; i < dv->n_disks; i++) {
+        for (size_t k = 0; k < i; k++) {
+            if (dv->disks[k].dev && dv->disks[i].dev && STREQ(dv->disks[k].dev, dv->disks[i].dev))
+                return qb_fail(c, &dv->disks[i].src, "target dev '%s' is used twice",
+                               dv->disks[i].dev);
+        }
+        if ((r = build_disk(c, i)) < 0)
+            return r;
+    }
+    return 0;
+}

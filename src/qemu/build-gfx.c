@@ -1,0 +1,506 @@
+/* Input devices, audio backend, SPICE/VNC, video and sound devices. */
+#include "config.h"
+#include "qemu/build-priv.h"
+#include "util/cleanup.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ checks */
+
+bool qb_video_is_pci(const struct dom_video *v)
+{
+    const char *m = v->model ? v->model : "cirrus";
+    return !STREQ(m, "none") && !STREQ(m, "ramfb");
+}
+
+bool qb_sound_is_pci(const struct dom_sound *s)
+{
+    const char *m = s->model ? s->model : "";
+    return STREQ(m, "ich6") || STREQ(m, "ich9") || STREQ(m, "ac97") || STREQ(m, "es1370");
+}
+
+static const char *const video_models[] = {"vga", "cirrus", "qxl", "virtio", "bochs",
+                                           "ramfb", "none", NULL};
+static const char *const sound_models[] = {"ich6", "ich9", "ac97", "es1370", "sb16", "pcspk",
+                                           "usb", NULL};
+
+static bool in_set(const char *v, const char *const *set)
+{
+    for (; *set; set++)
+        if (STREQ(v, *set))
+            return true;
+    return false;
+}
+
+int qb_check_gfx(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    int n_spice = 0, n_vnc = 0;
+    for (size_t i = 0; i < dv->n_graphics; i++) {
+        const struct dom_graphics *g = &dv->graphics[i];
+        if (g->type == DOM_GFX_SPICE)
+            n_spice++;
+        else if (g->type == DOM_GFX_VNC)
+            n_vnc++;
+        else
+            return qb_fail(c, &g->src, "graphics type is not supported; use spice or vnc");
+    }
+    if (n_spice > 1 || n_vnc > 1) {
+        const struct dom_graphics *g = &dv->graphics[dv->n_graphics - 1];
+        return qb_fail(c, &g->src, "QEMU supports one SPICE and one VNC server at most");
+    }
+    c->has_spice = n_spice > 0;
+    c->has_vnc = n_vnc > 0;
+    c->primary_video = -1;
+    for (size_t i = 0; i < dv->n_videos; i++) {
+        const struct dom_video *v = &dv->videos[i];
+        const char *m = v->model ? v->model : "cirrus";
+        if (!in_set(m, video_models))
+            return qb_fail(c, &v->src, "video model '%s' is not supported", m);
+        if (v->accel3d == DOM_TRI_ON)
+            return qb_fail(c, &v->src, "3D acceleration is not supported");
+        if (STREQ(m, "none") && dv->n_videos > 1)
+            return qb_fail(c, &v->src, "video model 'none' cannot be combined with others");
+        if (!STREQ(m, "qxl") && (v->ram || v->vram64))
+            return qb_fail(c, &v->src, "ram and vram64 are only valid for qxl");
+        if (v->heads > 1 && !STREQ(m, "qxl") && !STREQ(m, "virtio"))
+            return qb_fail(c, &v->src, "heads > 1 needs qxl or virtio");
+        if (v->primary == DOM_TRI_ON && c->primary_video < 0)
+            c->primary_video = (int)i;
+    }
+    if (c->primary_video < 0 && dv->n_videos > 0)
+        c->primary_video = 0;
+    if (c->primary_video >= 0) {
+        const struct dom_video *pv = &dv->videos[c->primary_video];
+        if (!qb_video_is_pci(pv))
+            c->primary_video = -1;
+        for (size_t i = 0; i < dv->n_videos; i++) {
+            const char *m = dv->videos[i].model ? dv->videos[i].model : "cirrus";
+            if ((int)i != c->primary_video && !STREQ(m, "qxl") && !STREQ(m, "virtio")
+                && !STREQ(m, "none"))
+                return qb_fail(c, &dv->videos[i].src, "a secondary video device must be qxl "
+                               "or virtio");
+        }
+    }
+    c->implicit_cirrus = dv->n_graphics > 0 && dv->n_videos == 0;
+    for (size_t i = 0; i < dv->n_sounds; i++) {
+        const struct dom_sound *s = &dv->sounds[i];
+        if (!s->model || !in_set(s->model, sound_models))
+            return qb_fail(c, &s->src, "sound model '%s' is not supported",
+                           s->model ? s->model : "");
+        for (size_t k = 0; k < s->n_codecs; k++)
+            if (!STREQ(s->codecs[k], "duplex") && !STREQ(s->codecs[k], "micro")
+                && !STREQ(s->codecs[k], "output"))
+                return qb_fail(c, &s->src, "sound codec '%s' is not supported", s->codecs[k]);
+        if (s->n_codecs && !STREQ(s->model, "ich6") && !STREQ(s->model, "ich9"))
+            return qb_fail(c, &s->src, "codecs are only valid on ich6/ich9 sound");
+        if (s->audio_id) {
+            bool found = false;
+            for (size_t k = 0; k < dv->n_audios; k++)
+                found |= dv->audios[k].id == s->audio_id;
+            if (!found)
+                return qb_fail(c, &s->src, "<audio id='%u'> does not exist", s->audio_id);
+        }
+        c->need_audiodev = true;
+    }
+    if (dv->n_audios > 1) {
+        const struct dom_audio *a = &dv->audios[1];
+        return qb_fail(c, &a->src, "more than one <audio> backend is not supported");
+    }
+    for (size_t k = 0; k < dv->n_audios; k++) {
+        const struct dom_audio *a = &dv->audios[k];
+        if (!a->type || (!STREQ(a->type, "none") && !STREQ(a->type, "spice")))
+            return qb_fail(c, &a->src, "audio type '%s' is not supported; use none or spice",
+                           a->type ? a->type : "");
+        if (STREQ(a->type, "spice") && !c->has_spice)
+            return qb_fail(c, &a->src, "audio type 'spice' needs SPICE graphics (QEMU: "
+                           "Could not init 'spice' audio driver)");
+    }
+    if (c->has_vnc)
+        c->need_audiodev = true;
+    if (dv->n_audios)
+        snprintf(c->audiodev_id, sizeof(c->audiodev_id), "audio%u", dv->audios[0].id);
+    else
+        snprintf(c->audiodev_id, sizeof(c->audiodev_id), "audio1");
+    for (size_t i = 0; i < dv->n_inputs; i++) {
+        const struct dom_input *in = &dv->inputs[i];
+        if (in->bus == DOM_INPUT_BUS_PS2 && in->type == DOM_INPUT_TABLET)
+            return qb_fail(c, &in->src, "there is no PS/2 tablet; use bus='usb' or 'virtio'");
+        if (in->addr.type != DOM_ADDR_NONE && in->bus != DOM_INPUT_BUS_USB
+            && in->bus != DOM_INPUT_BUS_VIRTIO)
+            return qb_fail(c, &in->src, "a PS/2 input device takes no address");
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ input */
+
+int qb_build_inputs(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    static const char *const usb_drv[DOM_INPUT_MAX] = {"usb-tablet", "usb-mouse", "usb-kbd"};
+    static const char *const vio_drv[DOM_INPUT_MAX] = {"virtio-tablet-pci", "virtio-mouse-pci",
+                                                       "virtio-keyboard-pci"};
+    for (size_t i = 0; i < dv->n_inputs; i++) {
+        const struct dom_input *in = &dv->inputs[i];
+        enum dom_input_bus bus = in->bus;
+        if (bus == DOM_INPUT_BUS_DEFAULT)
+            bus = in->type == DOM_INPUT_TABLET ? DOM_INPUT_BUS_USB : DOM_INPUT_BUS_PS2;
+        if (bus == DOM_INPUT_BUS_PS2)
+            continue;   /* i8042 is part of the pc/q35 machine */
+        if (in->type >= DOM_INPUT_MAX)
+            return qb_fail(c, &in->src, "input type is not supported");
+        char id[32];
+        snprintf(id, sizeof(id), "input%zu", i);
+        struct qj j;
+        qj_begin(&j);
+        if (bus == DOM_INPUT_BUS_USB) {
+            struct qb_usb *u = &c->input_usb[i];
+            int r;
+            if (!u->set && (r = qb_usb_auto(c, &in->src, u)) < 0) {
+                free(qj_end(&j));
+                return r;
+            }
+            qj_str(&j, "driver", usb_drv[in->type]);
+            qj_str(&j, "id", id);
+            qj_usb(c, &j, u);
+        } else {
+            qj_str(&j, "driver", vio_drv[in->type]);
+            qj_str(&j, "id", id);
+            qj_pci(c, &j, &c->input_pci[i]);
+        }
+        qb_opt(c, "-device", qj_end(&j));
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ audio + graphics */
+
+int qb_build_audio(struct qb_ctx *c)
+{
+    if (!c->need_audiodev)
+        return 0;
+    const struct dom_devices *dv = &c->d->dev;
+    const char *drv = dv->n_audios ? dv->audios[0].type : c->has_spice ? "spice" : "none";
+    struct qj j;
+    qj_begin(&j);
+    qj_str(&j, "id", c->audiodev_id);
+    qj_str(&j, "driver", drv);
+    qb_opt(c, "-audiodev", qj_end(&j));
+    return 0;
+}
+
+static const struct dom_listen *first_listen(const struct dom_graphics *g)
+{
+    return g->n_listens ? &g->listens[0] : NULL;
+}
+
+static int listen_address(struct qb_ctx *c, const struct dom_graphics *g, const char **ret_addr,
+                          const char **ret_socket, bool *ret_none)
+{
+    const struct dom_listen *l = first_listen(g);
+    *ret_addr = g->listen;
+    *ret_socket = NULL;
+    *ret_none = false;
+    if (g->n_listens > 1)
+        return qb_fail(c, &g->src, "more than one <listen> is not supported");
+    if (!l)
+        return 0;
+    switch (l->type) {
+    case DOM_LISTEN_ADDRESS:
+        if (l->address)
+            *ret_addr = l->address;
+        return 0;
+    case DOM_LISTEN_SOCKET:
+        *ret_socket = l->socket;
+        return 0;
+    case DOM_LISTEN_NONE:
+        *ret_none = true;
+        return 0;
+    default:
+        return qb_fail(c, &g->src, "listen type='network' is not supported; give an address");
+    }
+}
+
+static void password_note(struct qb_ctx *c, const struct dom_graphics *g, const char *proto)
+{
+    qb_note(c, "%s password is set with QMP set_password (connected=%s) and expire_password "
+            "(%s) before 'cont'; it is not on the command line", proto,
+            g->connected ? g->connected : "keep",
+            g->passwd_valid_to ? g->passwd_valid_to : "never");
+}
+
+static int build_spice(struct qb_ctx *c, const struct dom_graphics *g)
+{
+    const char *addr, *sock;
+    bool none;
+    int r;
+    if ((r = listen_address(c, g, &addr, &sock, &none)) < 0)
+        return r;
+    if (g->tls_port > 0 || (g->default_mode && STREQ(g->default_mode, "secure")))
+        return qb_fail(c, &g->src, "SPICE TLS (tlsPort, secure channels) is not supported");
+    for (size_t i = 0; i < g->n_channels; i++)
+        if (g->channels[i].mode && STREQ(g->channels[i].mode, "secure"))
+            return qb_fail(c, &g->src, "SPICE channel '%s' mode='secure' needs TLS, which is "
+                           "not supported", g->channels[i].name ? g->channels[i].name : "");
+    if (g->gl == DOM_TRI_ON)
+        return qb_fail(c, &g->src, "SPICE gl='yes' is not supported");
+    struct strbuf sb = STRBUF_INIT;
+    if (sock) {
+        sb_add(&sb, "unix=on,addr=");
+        sb_add_comma_escaped(&sb, sock);
+    } else if (none) {
+        sb_add(&sb, "port=0");
+    } else {
+        if (g->autoport == DOM_TRI_ON || g->port < 0) {
+            sb_free(&sb);
+            return qb_fail(c, &g->src, "SPICE autoport is not supported (QEMU cannot pick a "
+                           "free SPICE port itself); give port= and autoport='no'");
+        }
+        sb_addf(&sb, "port=%d", g->port);
+        if (addr) {
+            sb_add(&sb, ",addr=");
+            sb_add_comma_escaped(&sb, addr);
+        }
+    }
+    if (g->mouse_mode)
+        sb_addf(&sb, ",agent-mouse=%s", STREQ(g->mouse_mode, "client") ? "on" : "off");
+    if (!g->passwd)
+        sb_add(&sb, ",disable-ticketing=on");
+    else
+        password_note(c, g, "SPICE");
+    static const struct {
+        const char *key;
+        size_t off;
+    } comp[] = {
+        {"image-compression", offsetof(struct dom_graphics, image_compression)},
+        {"jpeg-wan-compression", offsetof(struct dom_graphics, jpeg_compression)},
+        {"zlib-glz-wan-compression", offsetof(struct dom_graphics, zlib_compression)},
+        {"streaming-video", offsetof(struct dom_graphics, streaming_mode)},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(comp); i++) {
+        const char *v = *(char *const *)((const char *)g + comp[i].off);
+        if (!v)
+            continue;
+        if (strspn(v, "abcdefghijklmnopqrstuvwxyz_") != strlen(v)) {
+            sb_free(&sb);
+            return qb_fail(c, &g->src, "SPICE %s value '%s' is not valid", comp[i].key, v);
+        }
+        sb_addf(&sb, ",%s=%s", comp[i].key, v);
+    }
+    if (g->playback_compression)
+        sb_addf(&sb, ",playback-compression=%s",
+                STREQ(g->playback_compression, "on") ? "on" : "off");
+    if (g->copypaste == DOM_TRI_OFF)
+        sb_add(&sb, ",disable-copy-paste=on");
+    if (g->filetransfer == DOM_TRI_OFF)
+        sb_add(&sb, ",disable-agent-file-xfer=on");
+    sb_add(&sb, ",seamless-migration=on");
+    qb_opt(c, "-spice", sb_steal(&sb));
+    return 0;
+}
+
+static int build_vnc(struct qb_ctx *c, const struct dom_graphics *g)
+{
+    const char *addr, *sock;
+    bool none;
+    int r;
+    if ((r = listen_address(c, g, &addr, &sock, &none)) < 0)
+        return r;
+    struct strbuf sb = STRBUF_INIT;
+    if (sock) {
+        sb_add(&sb, "vnc=unix:");
+        sb_add_comma_escaped(&sb, sock);
+    } else if (none) {
+        sb_add(&sb, "none");
+    } else {
+        const char *a = addr ? addr : "127.0.0.1";
+        if (strchr(a, ','))
+            return qb_fail(c, &g->src, "VNC listen address '%s' is not valid", a);
+        if (strchr(a, ':'))
+            sb_addf(&sb, "[%s]", a);
+        else
+            sb_add(&sb, a);
+        if (g->autoport == DOM_TRI_ON || g->port < 0) {
+            sb_add(&sb, ":0,to=99");
+        } else {
+            if (g->port < 5900 || g->port > 65535) {
+                sb_free(&sb);
+                return qb_fail(c, &g->src, "VNC port %d is outside 5900-65535", g->port);
+            }
+            sb_addf(&sb, ":%d", g->port - 5900);
+        }
+    }
+    if (g->websocket > 0)
+        sb_addf(&sb, ",websocket=%d", g->websocket);
+    if (g->share_policy) {
+        if (!STREQ(g->share_policy, "allow-exclusive") && !STREQ(g->share_policy, "force-shared")
+            && !STREQ(g->share_policy, "ignore")) {
+            sb_free(&sb);
+            return qb_fail(c, &g->src, "VNC sharePolicy '%s' is not known", g->share_policy);
+        }
+        sb_addf(&sb, ",share=%s", g->share_policy);
+    }
+    if (g->passwd) {
+        sb_add(&sb, ",password=on");
+        password_note(c, g, "VNC");
+    }
+    sb_addf(&sb, ",audiodev=%s", c->audiodev_id);
+    qb_opt(c, "-vnc", sb_steal(&sb));
+    return 0;
+}
+
+int qb_build_graphics(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    int r;
+    const char *keymap = NULL;
+    for (size_t i = 0; i < dv->n_graphics; i++) {
+        const struct dom_graphics *g = &dv->graphics[i];
+        if (g->keymap) {
+            if (keymap && !STREQ(keymap, g->keymap))
+                return qb_fail(c, &g->src, "SPICE and VNC need the same keymap");
+            keymap = g->keymap;
+        }
+        if (g->type == DOM_GFX_SPICE)
+            r = build_spice(c, g);
+        else
+            r = build_vnc(c, g);
+        if (r < 0)
+            return r;
+    }
+    if (keymap) {
+        if (strspn(keymap, "abcdefghijklmnopqrstuvwxyz-_") != strlen(keymap))
+            return qb_fail(c, &dv->graphics[0].src, "keymap '%s' is not valid", keymap);
+        qb_opt(c, "-k", xstrdup(keymap));
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ video */
+
+static int build_video(struct qb_ctx *c, const struct dom_video *v, size_t i, bool primary,
+                       const struct qb_pci *pci)
+{
+    const char *m = v->model ? v->model : "cirrus";
+    char id[32];
+    snprintf(id, sizeof(id), "video%zu", i);
+    struct qj j;
+    qj_begin(&j);
+    if (STREQ(m, "vga")) {
+        qj_str(&j, "driver", "VGA");
+        qj_str(&j, "id", id);
+        if (v->vgamem)
+            qj_uint(&j, "vgamem_mb", v->vgamem / 1024);
+    } else if (STREQ(m, "cirrus")) {
+        qj_str(&j, "driver", "cirrus-vga");
+        qj_str(&j, "id", id);
+    } else if (STREQ(m, "bochs")) {
+        qj_str(&j, "driver", "bochs-display");
+        qj_str(&j, "id", id);
+        if (v->vram)
+            qj_uint(&j, "vgamem", v->vram * 1024);
+    } else if (STREQ(m, "ramfb")) {
+        qj_str(&j, "driver", "ramfb");
+        qj_str(&j, "id", id);
+    } else if (STREQ(m, "virtio")) {
+        qj_str(&j, "driver", primary ? "virtio-vga" : "virtio-gpu-pci");
+        qj_str(&j, "id", id);
+        if (v->heads)
+            qj_uint(&j, "max_outputs", v->heads);
+    } else if (STREQ(m, "qxl")) {
+        qj_str(&j, "driver", primary ? "qxl-vga" : "qxl");
+        qj_str(&j, "id", id);
+        qj_uint(&j, "max_outputs", v->heads ? v->heads : 1);
+        qj_uint(&j, "ram_size", (v->ram ? v->ram : 65536) * 1024ull);
+        qj_uint(&j, "vram_size", (v->vram ? v->vram : 65536) * 1024ull);
+        qj_uint(&j, "vram64_size_mb", v->vram64 / 1024);
+        qj_uint(&j, "vgamem_mb", (v->vgamem ? v->vgamem : 16384) / 1024);
+    } else {
+        free(qj_end(&j));
+        return 0;
+    }
+    qj_pci(c, &j, pci);
+    qb_opt(c, "-device", qj_end(&j));
+    return 0;
+}
+
+int qb_build_videos(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    int r;
+    if (c->implicit_cirrus) {
+        static const struct dom_video cirrus = {.model = "cirrus"};
+        qb_note(c, "graphics without <video>: a cirrus adapter is added, as libvirt does");
+        return build_video(c, &cirrus, 0, true, &c->video_pci[0]);
+    }
+    /* The primary first, so it becomes the boot display. */
+    if (c->primary_video >= 0
+        && (r = build_video(c, &dv->videos[c->primary_video], (size_t)c->primary_video, true,
+                            &c->video_pci[c->primary_video])) < 0)
+        return r;
+    for (size_t i = 0; i < dv->n_videos; i++)
+        if ((int)i != c->primary_video
+            && (r = build_video(c, &dv->videos[i], i, false, &c->video_pci[i])) < 0)
+            return r;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ sound */
+
+int qb_build_sounds(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    for (size_t i = 0; i < dv->n_sounds; i++) {
+        const struct dom_sound *s = &dv->sounds[i];
+        char id[32];
+        snprintf(id, sizeof(id), "sound%zu", i);
+        struct qj j;
+        const char *m = s->model;
+        if (STREQ(m, "pcspk"))
+            continue;   /* -machine pcspk-audiodev= */
+        qj_begin(&j);
+        if (STREQ(m, "ich6") || STREQ(m, "ich9")) {
+            qj_str(&j, "driver", STREQ(m, "ich6") ? "intel-hda" : "ich9-intel-hda");
+            qj_str(&j, "id", id);
+            qj_pci(c, &j, &c->sound_pci[i]);
+            qb_opt(c, "-device", qj_end(&j));
+            size_t n = s->n_codecs ? s->n_codecs : 1;
+            for (size_t k = 0; k < n; k++) {
+                const char *codec = s->n_codecs ? s->codecs[k] : "duplex";
+                char cid[80], bus[48];
+                snprintf(cid, sizeof(cid), "%s-codec%zu", id, k);
+                snprintf(bus, sizeof(bus), "%s.0", id);
+                char drv[32];
+                snprintf(drv, sizeof(drv), "hda-%s", codec);
+                qj_begin(&j);
+                qj_str(&j, "driver", drv);
+                qj_str(&j, "id", cid);
+                qj_str(&j, "bus", bus);
+                qj_uint(&j, "cad", k);
+                qj_str(&j, "audiodev", c->audiodev_id);
+                qb_opt(c, "-device", qj_end(&j));
+            }
+            continue;
+        }
+        if (STREQ(m, "ac97") || STREQ(m, "es1370")) {
+            qj_str(&j, "driver", STREQ(m, "ac97") ? "AC97" : "ES1370");
+            qj_str(&j, "id", id);
+            qj_str(&j, "audiodev", c->audiodev_id);
+            qj_pci(c, &j, &c->sound_pci[i]);
+        } else if (STREQ(m, "sb16")) {
+            qj_str(&j, "driver", "sb16");
+            qj_str(&j, "id", id);
+            qj_str(&j, "audiodev", c->audiodev_id);
+        } else {
+            qj_str(&j, "driver", "usb-audio");
+            qj_str(&j, "id", id);
+            qj_str(&j, "audiodev", c->audiodev_id);
+            qj_usb(c, &j, &c->sound_usb[i]);
+        }
+        qb_opt(c, "-device", qj_end(&j));
+    }
+    return 0;
+}

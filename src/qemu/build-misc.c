@@ -1,0 +1,176 @@
+/* memballoon, rng, watchdog and panic devices. */
+#include "config.h"
+#include "qemu/build-priv.h"
+#include "util/cleanup.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int qb_check_misc(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    const struct dom_memballoon *b = &dv->memballoon;
+    if (b->present && b->model && !STREQ(b->model, "virtio") && !STREQ(b->model, "none"))
+        return qb_fail(c, &b->src, "memballoon model '%s' is not supported", b->model);
+    for (size_t i = 0; i < dv->n_rngs; i++) {
+        const struct dom_rng *r = &dv->rngs[i];
+        if (r->model && !STREQ(r->model, "virtio"))
+            return qb_fail(c, &r->src, "rng model '%s' is not supported; only virtio",
+                           r->model);
+        const char *bm = r->backend_model ? r->backend_model : "random";
+        if (!STREQ(bm, "random") && !STREQ(bm, "builtin") && !STREQ(bm, "egd"))
+            return qb_fail(c, &r->src, "rng backend '%s' is not supported", bm);
+    }
+    static const char *const wd_actions[] = {"reset", "shutdown", "poweroff", "pause", "none",
+                                             "dump", "inject-nmi", NULL};
+    if (dv->n_watchdogs > 1)
+        return qb_fail(c, &dv->watchdogs[1].src, "only one watchdog is supported");
+    for (size_t i = 0; i < dv->n_watchdogs; i++) {
+        const struct dom_watchdog *w = &dv->watchdogs[i];
+        const char *m = w->model ? w->model : "";
+        if (!STREQ(m, "i6300esb") && !STREQ(m, "ib700") && !STREQ(m, "itco"))
+            return qb_fail(c, &w->src, "watchdog model '%s' is not supported", m);
+        if (STREQ(m, "itco") && !c->q35)
+            return qb_fail(c, &w->src, "the itco watchdog is part of q35 only");
+        bool ok = !w->action;
+        for (const char *const *a = wd_actions; !ok && *a; a++)
+            ok = STREQ(*a, w->action);
+        if (!ok)
+            return qb_fail(c, &w->src, "watchdog action '%s' is not known", w->action);
+        if (w->action && STREQ(w->action, "dump"))
+            qb_note(c, "watchdog action 'dump' pauses the guest; the supervisor dumps it");
+    }
+    for (size_t i = 0; i < dv->n_panics; i++) {
+        const struct dom_panic *p = &dv->panics[i];
+        const char *m = p->model ? p->model : "isa";
+        if (!STREQ(m, "isa") && !STREQ(m, "pvpanic"))
+            return qb_fail(c, &p->src, "panic model '%s' is not supported; use isa or pvpanic",
+                           m);
+        if (STREQ(m, "isa") && p->addr.type != DOM_ADDR_NONE && p->addr.type != DOM_ADDR_ISA)
+            return qb_fail(c, &p->src, "an isa panic device takes an ISA address");
+    }
+    if (dv->n_panics > 1)
+        return qb_fail(c, &dv->panics[1].src, "only one panic device is supported");
+    return 0;
+}
+
+int qb_build_watchdogs(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    for (size_t i = 0; i < dv->n_watchdogs; i++) {
+        const struct dom_watchdog *w = &dv->watchdogs[i];
+        if (STREQ(w->model, "itco"))
+            continue;   /* built into ICH9; only the action applies */
+        char id[32];
+        snprintf(id, sizeof(id), "watchdog%zu", i);
+        struct qj j;
+        qj_begin(&j);
+        qj_str(&j, "driver", w->model);
+        qj_str(&j, "id", id);
+        if (STREQ(w->model, "i6300esb"))
+            qj_pci(c, &j, &c->wd_pci[i]);
+        qb_opt(c, "-device", qj_end(&j));
+    }
+    return 0;
+}
+
+int qb_build_balloon(struct qb_ctx *c)
+{
+    const struct dom_memballoon *b = &c->d->dev.memballoon;
+    if (!c->balloon)
+        return 0;
+    struct qj j;
+    qj_begin(&j);
+    qj_str(&j, "driver", "virtio-balloon-pci");
+    qj_str(&j, "id", "balloon0");
+    if (b->autodeflate != DOM_TRI_DEFAULT)
+        qj_bool(&j, "deflate-on-oom", b->autodeflate == DOM_TRI_ON);
+    if (b->free_page_reporting != DOM_TRI_DEFAULT)
+        qj_bool(&j, "free-page-reporting", b->free_page_reporting == DOM_TRI_ON);
+    qj_pci(c, &j, &c->balloon_pci);
+    qb_opt(c, "-device", qj_end(&j));
+    if (b->stats_period > 0)
+        qb_note(c, "memballoon stats period %d s is set with QMP qom-set after start",
+                b->stats_period);
+    return 0;
+}
+
+int qb_build_rngs(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    int r;
+    for (size_t i = 0; i < dv->n_rngs; i++) {
+        const struct dom_rng *rn = &dv->rngs[i];
+        const char *bm = rn->backend_model ? rn->backend_model : "random";
+        char obj[32], id[32];
+        snprintf(obj, sizeof(obj), "objrng%zu", i);
+        snprintf(id, sizeof(id), "rng%zu", i);
+        struct qj j;
+        if (STREQ(bm, "egd")) {
+            char chr[32];
+            char *backend = NULL;
+            snprintf(chr, sizeof(chr), "charrng%zu", i);
+            if ((r = qb_chr_backend(c, &rn->egd, chr, NULL, &rn->src, &backend)) < 0)
+                return r;
+            qb_opt(c, "-chardev", backend);
+            qj_begin(&j);
+            qj_str(&j, "qom-type", "rng-egd");
+            qj_str(&j, "id", obj);
+            qj_str(&j, "chardev", chr);
+        } else if (STREQ(bm, "builtin")) {
+            qj_begin(&j);
+            qj_str(&j, "qom-type", "rng-builtin");
+            qj_str(&j, "id", obj);
+        } else {
+            qj_begin(&j);
+            qj_str(&j, "qom-type", "rng-random");
+            qj_str(&j, "id", obj);
+            qj_str(&j, "filename", rn->backend_path ? rn->backend_path : "/dev/urandom");
+        }
+        qb_opt(c, "-object", qj_end(&j));
+        qj_begin(&j);
+        qj_str(&j, "driver", "virtio-rng-pci");
+        qj_str(&j, "rng", obj);
+        qj_str(&j, "id", id);
+        if (rn->rate_bytes) {
+            qj_uint(&j, "max-bytes", rn->rate_bytes);
+            qj_uint(&j, "period", rn->rate_period ? rn->rate_period : 1000);
+        }
+        qj_pci(c, &j, &c->rng_pci[i]);
+        qb_opt(c, "-device", qj_end(&j));
+    }
+    return 0;
+}
+
+int qb_build_panics(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    struct qj j;
+    for (size_t i = 0; i < dv->n_panics; i++) {
+        const struct dom_panic *p = &dv->panics[i];
+        const char *m = p->model ? p->model : "isa";
+        qj_begin(&j);
+        if (STREQ(m, "pvpanic")) {
+            qj_str(&j, "driver", "pvpanic-pci");
+            qj_pci(c, &j, &c->panic_pci[i]);
+        } else {
+            qj_str(&j, "driver", "pvpanic");
+            if (p->addr.type == DOM_ADDR_ISA && p->addr.has_iobase)
+                qj_uint(&j, "ioport", p->addr.iobase);
+        }
+        qb_opt(c, "-device", qj_end(&j));
+        if (p->implicit)
+            qb_note(c, "a %s device is added so that on_crash='%s' can see guest panics",
+                    STREQ(m, "pvpanic") ? "pvpanic-pci" : "pvpanic",
+                    dom_lifecycle_to_string(dom_on_crash(c->d)));
+    }
+    if (c->implicit_panic) {
+        qj_begin(&j);
+        qj_str(&j, "driver", "pvpanic");
+        qb_opt(c, "-device", qj_end(&j));
+        qb_note(c, "a pvpanic device is added so that on_crash='%s' can see guest panics",
+                dom_lifecycle_to_string(dom_on_crash(c->d)));
+    }
+    return 0;
+}

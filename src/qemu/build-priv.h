@@ -1,0 +1,126 @@
+/* Internals shared by the build-*.c files: the build context, the JSON property writer,
+ * and the PCI/USB address allocators. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "qemu/build.h"
+#include "util/strbuf.h"
+
+#define QB_MAX_PCI_BUS 32
+
+/* A PCI address as it will be emitted. */
+struct qb_pci {
+    bool set;
+    unsigned bus, slot, fn;
+    enum dom_tristate mf;       /* emitted only when the XML gave it */
+};
+
+/* A USB address: controller index and port path ("1", "1.2"). */
+struct qb_usb {
+    bool set;
+    unsigned bus;
+    char port[32];
+};
+
+/* A controller: the XML's, or one qlaunch adds as libvirt would (USB, virtio-serial,
+ * SCSI, SATA). Implicit ones point into static storage. */
+struct qb_ctrl {
+    struct dom_controller c;    /* shallow copy: strings belong to the domain */
+    bool implicit;
+    struct qb_pci pci;
+    char id[32];                /* QEMU id: "usb", "usb1", "scsi0", "virtio-serial0", "pci.1" */
+    unsigned usb_ports;         /* USB root ports this controller provides */
+};
+
+struct qb_ctx {
+    const struct domain *d;
+    const struct qb_options *o;
+    struct qb_result *r;
+    struct ql_error *err;
+    char *run_dir;
+    bool q35, kvm;
+    const char *root_bus;       /* "pci.0" or "pcie.0" */
+    int next_fd;
+
+    uint8_t pci_used[QB_MAX_PCI_BUS][32];   /* bitmask of functions in use per slot */
+
+    struct qb_ctrl *ctrls;
+    size_t n_ctrls;
+
+    struct qb_pci *disk_pci, *net_pci, *sound_pci, *video_pci, *input_pci, *chr_pci, *rng_pci,
+        *wd_pci, *panic_pci, balloon_pci;
+    struct qb_usb *disk_usb, *input_usb, *sound_usb, *chr_usb, *redir_usb;
+    unsigned *usb_next;         /* per USB controller index: next free root port */
+    unsigned usb_n;
+    uint64_t usb_used[16];      /* per USB controller index: root ports in use (bitmask) */
+
+    unsigned *disk_boot, *net_boot; /* bootindex from <os><boot dev>, 0 none */
+    int primary_video;          /* index into videos, -1 none */
+    bool implicit_cirrus;       /* graphics without <video>: cirrus as libvirt does */
+    bool balloon;               /* a virtio balloon is emitted (explicit or libvirt default) */
+    bool has_spice, has_vnc;
+    bool need_audiodev;
+    char audiodev_id[32];
+    bool implicit_panic;
+};
+
+/* ---- helpers (build.c) ---- */
+int qb_fail(struct qb_ctx *c, const struct dom_src *src, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void qb_note(struct qb_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void qb_opt(struct qb_ctx *c, const char *opt, char *value_taken);
+int qb_add_fd(struct qb_ctx *c, enum qb_fd_kind kind, size_t dev_index, char *what_taken);
+const struct qb_ctrl *qb_ctrl_find(const struct qb_ctx *c, enum dom_ctrl_type t, unsigned index);
+const char *qb_bus_name(const struct qb_ctx *c, unsigned bus, char *buf, size_t len);
+
+/* JSON object writer: qj_begin, qj_* members, qj_end returns the malloc'd text. */
+struct qj {
+    struct strbuf sb;
+};
+void qj_begin(struct qj *j);
+void qj_str(struct qj *j, const char *k, const char *v);
+void qj_int(struct qj *j, const char *k, long long v);
+void qj_uint(struct qj *j, const char *k, unsigned long long v);
+void qj_bool(struct qj *j, const char *k, bool v);
+void qj_raw(struct qj *j, const char *k, const char *json);
+char *qj_end(struct qj *j);
+/* "bus":"pci.0","addr":"0x2"[,"multifunction":true] */
+void qj_pci(struct qb_ctx *c, struct qj *j, const struct qb_pci *p);
+void qj_usb(struct qb_ctx *c, struct qj *j, const struct qb_usb *u);
+
+/* ---- address allocation (build.c) ---- */
+int qb_pci_reserve(struct qb_ctx *c, const struct dom_addr *a, const struct dom_src *src,
+                   struct qb_pci *ret);
+int qb_pci_auto(struct qb_ctx *c, const struct dom_src *src, struct qb_pci *p);
+int qb_usb_reserve(struct qb_ctx *c, const struct dom_addr *a, const struct dom_src *src,
+                   struct qb_usb *ret);
+int qb_usb_auto(struct qb_ctx *c, const struct dom_src *src, struct qb_usb *u);
+int qb_auto_usb_on(struct qb_ctx *c, unsigned bus, const struct dom_src *src, struct qb_usb *u);
+
+/* ---- device families ---- */
+int qb_prepare_controllers(struct qb_ctx *c);       /* build-disk.c: list incl. implicit */
+int qb_disk_bus(const struct dom_disk *dk);         /* effective enum dom_disk_bus */
+int qb_build_controllers(struct qb_ctx *c);
+int qb_build_disks(struct qb_ctx *c);
+int qb_build_nets(struct qb_ctx *c);                /* build-net.c */
+int qb_check_nets(struct qb_ctx *c);
+int qb_build_chrs(struct qb_ctx *c);                /* build-chr.c */
+int qb_build_redirdevs(struct qb_ctx *c);
+int qb_chr_backend(struct qb_ctx *c, const struct dom_chr_source *s, const char *id,
+                   const char *spice_name, const struct dom_src *src, char **ret);
+bool qb_chr_is_pci(const struct dom_chr *ch);
+bool qb_chr_is_usb(const struct dom_chr *ch);
+bool qb_chr_needs_virtio_serial(const struct dom_chr *ch);
+int qb_build_inputs(struct qb_ctx *c);              /* build-gfx.c */
+int qb_build_audio(struct qb_ctx *c);
+int qb_build_graphics(struct qb_ctx *c);
+int qb_build_videos(struct qb_ctx *c);
+int qb_build_sounds(struct qb_ctx *c);
+int qb_check_gfx(struct qb_ctx *c);
+bool qb_video_is_pci(const struct dom_video *v);
+bool qb_sound_is_pci(const struct dom_sound *s);
+int qb_build_watchdogs(struct qb_ctx *c);           /* build-misc.c */
+int qb_build_balloon(struct qb_ctx *c);
+int qb_build_rngs(struct qb_ctx *c);
+int qb_build_panics(struct qb_ctx *c);
+int qb_check_misc(struct qb_ctx *c);

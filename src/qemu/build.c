@@ -1,0 +1,1261 @@
+/* qb_build: the machine-level options (-machine, -accel, -cpu, -m, -smp, -rtc, -boot,
+ * firmware, lifecycle, monitor), the address allocators, and the order in which device
+ * families are emitted (libvirt's order, so argv reads like theirs). */
+#include "config.h"
+#include "qemu/build-priv.h"
+#include "util/cleanup.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const fd_kind_names[QB_FD_KIND_MAX] = {
+    "qmp", "tap", "macvtap", "vhost-net", "nvram-file",
+};
+
+const char *qb_fd_kind_to_string(int v)
+{
+    return (v >= 0 && v < QB_FD_KIND_MAX) ? fd_kind_names[v] : "?";
+}
+
+/* ------------------------------------------------------------------ helpers */
+
+int qb_fail(struct qb_ctx *c, const struct dom_src *src, const char *fmt, ...)
+{
+    struct strbuf sb = STRBUF_INIT;
+    va_list ap;
+    sb_add(&sb, src && src->path ? src->path : "domain");
+    sb_add(&sb, ": ");
+    va_start(ap, fmt);
+    sb_vaddf(&sb, fmt, ap);
+    va_end(ap);
+    if (src && src->line > 0)
+        sb_addf(&sb, " (line %d)", src->line);
+    ql_error_set(c->err, EINVAL, "%s", sb_str(&sb));
+    sb_free(&sb);
+    return -EINVAL;
+}
+
+void qb_note(struct qb_ctx *c, const char *fmt, ...)
+{
+    struct strbuf sb = STRBUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vaddf(&sb, fmt, ap);
+    va_end(ap);
+    c->r->notes = xrealloc(c->r->notes, (c->r->n_notes + 1) * sizeof(char *));
+    c->r->notes[c->r->n_notes++] = sb_steal(&sb);
+}
+
+void qb_opt(struct qb_ctx *c, const char *opt, char *value_taken)
+{
+    argv_add(&c->r->argv, opt);
+    if (value_taken)
+        argv_take(&c->r->argv, value_taken);
+}
+
+int qb_add_fd(struct qb_ctx *c, enum qb_fd_kind kind, size_t dev_index, char *what_taken)
+{
+    int fd = kind == QB_FILE_NVRAM ? -1 : c->next_fd++;
+    c->r->fds = xrealloc(c->r->fds, (c->r->n_fds + 1) * sizeof(*c->r->fds));
+    c->r->fds[c->r->n_fds++] = (struct qb_fd){fd, kind, dev_index, what_taken};
+    return fd;
+}
+
+const struct qb_ctrl *qb_ctrl_find(const struct qb_ctx *c, enum dom_ctrl_type t, unsigned index)
+{
+    for (size_t i = 0; i < c->n_ctrls; i++)
+        if (c->ctrls[i].c.type == t && c->ctrls[i].c.index == index
+            && !(t == DOM_CTRL_USB && c->ctrls[i].c.has_master))
+            return &c->ctrls[i];
+    return NULL;
+}
+
+const char *qb_bus_name(const struct qb_ctx *c, unsigned bus, char *buf, size_t len)
+{
+    if (bus == 0)
+        return c->root_bus;
+    snprintf(buf, len, "pci.%u", bus);
+    return buf;
+}
+
+/* ------------------------------------------------------------------ JSON */
+
+void qj_begin(struct qj *j)
+{
+    j->sb = (struct strbuf)STRBUF_INIT;
+    sb_addc(&j->sb, '{');
+}
+
+static void qj_key(struct qj *j, const char *k)
+{
+    if (j->sb.len > 1)
+        sb_addc(&j->sb, ',');
+    sb_add_json_string(&j->sb, k);
+    sb_addc(&j->sb, ':');
+}
+
+void qj_str(struct qj *j, const char *k, const char *v)
+{
+    qj_key(j, k);
+    sb_add_json_string(&j->sb, v);
+}
+
+void qj_int(struct qj *j, const char *k, long long v)
+{
+    qj_key(j, k);
+    sb_addf(&j->sb, "%lld", v);
+}
+
+void qj_uint(struct qj *j, const char *k, unsigned long long v)
+{
+    qj_key(j, k);
+    sb_addf(&j->sb, "%llu", v);
+}
+
+void qj_bool(struct qj *j, const char *k, bool v)
+{
+    qj_key(j, k);
+    sb_add(&j->sb, v ? "true" : "false");
+}
+
+void qj_raw(struct qj *j, const char *k, const char *json)
+{
+    qj_key(j, k);
+    sb_add(&j->sb, json);
+}
+
+char *qj_end(struct qj *j)
+{
+    sb_addc(&j->sb, '}');
+    return sb_steal(&j->sb);
+}
+
+void qj_pci(struct qb_ctx *c, struct qj *j, const struct qb_pci *p)
+{
+    char buf[32], addr[32];
+    if (!p->set)
+        return;
+    qj_str(j, "bus", qb_bus_name(c, p->bus, buf, sizeof(buf)));
+    if (p->mf != DOM_TRI_DEFAULT)
+        qj_bool(j, "multifunction", p->mf == DOM_TRI_ON);
+    if (p->fn)
+        snprintf(addr, sizeof(addr), "0x%x.0x%x", p->slot, p->fn);
+    else
+        snprintf(addr, sizeof(addr), "0x%x", p->slot);
+    qj_str(j, "addr", addr);
+}
+
+void qj_usb(struct qb_ctx *c, struct qj *j, const struct qb_usb *u)
+{
+    const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_USB, u->bus);
+    char bus[48];
+    snprintf(bus, sizeof(bus), "%s.0", ct ? ct->id : "usb");
+    qj_str(j, "bus", bus);
+    qj_str(j, "port", u->port);
+}
+
+/* ------------------------------------------------------------------ PCI */
+
+static bool pci_bus_exists(const struct qb_ctx *c, unsigned bus)
+{
+    if (bus == 0)
+        return true;
+    const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_PCI, bus);
+    return ct != NULL;
+}
+
+int qb_pci_reserve(struct qb_ctx *c, const struct dom_addr *a, const struct dom_src *src,
+                   struct qb_pci *ret)
+{
+    if (a->domain != 0)
+        return qb_fail(c, src, "PCI domain %u is not supported; only domain 0 exists",
+                       a->domain);
+    if (a->bus >= QB_MAX_PCI_BUS || !pci_bus_exists(c, a->bus))
+        return qb_fail(c, src, "PCI bus %u does not exist; add a PCI controller with index %u",
+                       a->bus, a->bus);
+    if (a->slot > 31 || a->function > 7)
+        return qb_fail(c, src, "PCI address %02x:%02x.%x is out of range", a->bus, a->slot,
+                       a->function);
+    if (a->bus == 0 && a->slot == 0)
+        return qb_fail(c, src, "PCI slot 0 on bus 0 is the host bridge");
+    if (a->bus > 0) {
+        const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_PCI, a->bus);
+        if (ct && ct->c.model && strstr(ct->c.model, "root-port") && a->slot != 0)
+            return qb_fail(c, src, "PCIe root port pci.%u has only slot 0", a->bus);
+    }
+    if (c->pci_used[a->bus][a->slot] & (1u << a->function))
+        return qb_fail(c, src, "PCI address %02x:%02x.%x is already in use", a->bus, a->slot,
+                       a->function);
+    c->pci_used[a->bus][a->slot] |= (uint8_t)(1u << a->function);
+    *ret = (struct qb_pci){true, a->bus, a->slot, a->function, a->multifunction};
+    return 0;
+}
+
+int qb_pci_auto(struct qb_ctx *c, const struct dom_src *src, struct qb_pci *p)
+{
+    if (p->set)
+        return 0;
+    for (unsigned slot = 1; slot < 32; slot++) {
+        if (c->pci_used[0][slot])
+            continue;
+        c->pci_used[0][slot] = 1;
+        *p = (struct qb_pci){true, 0, slot, 0, DOM_TRI_DEFAULT};
+        return 0;
+    }
+    return qb_fail(c, src, "no free PCI slot left on bus 0; give the device an explicit "
+                   "<address> on a pci-bridge");
+}
+
+/* ------------------------------------------------------------------ USB */
+
+int qb_usb_reserve(struct qb_ctx *c, const struct dom_addr *a, const struct dom_src *src,
+                   struct qb_usb *ret)
+{
+    const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_USB, a->bus);
+    if (!ct || ct->usb_ports == 0)
+        return qb_fail(c, src, "USB bus %u has no USB controller", a->bus);
+    const char *port = a->usb_port;
+    if (!port || !*port)
+        return qb_auto_usb_on(c, a->bus, src, ret);
+    if (strlen(port) >= sizeof(ret->port) || strspn(port, "0123456789.") != strlen(port))
+        return qb_fail(c, src, "USB port '%s' is not a port path like '1' or '1.2'", port);
+    char *end;
+    unsigned long root = strtoul(port, &end, 10);
+    if (root < 1 || root > ct->usb_ports)
+        return qb_fail(c, src, "USB port '%s' does not exist on controller %s (%u ports)", port,
+                       ct->id, ct->usb_ports);
+    if (*end == '\0') {
+        if (a->bus < 16 && (c->usb_used[a->bus] & (1ull << root)))
+            return qb_fail(c, src, "USB port '%s' on bus %u is already in use", port, a->bus);
+        if (a->bus < 16)
+            c->usb_used[a->bus] |= 1ull << root;
+    }
+    ret->set = true;
+    ret->bus = a->bus;
+    snprintf(ret->port, sizeof(ret->port), "%s", port);
+    return 0;
+}
+
+int qb_auto_usb_on(struct qb_ctx *c, unsigned bus, const struct dom_src *src,
+                   struct qb_usb *u)
+{
+    const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_USB, bus);
+    if (!ct || ct->usb_ports == 0)
+        return qb_fail(c, src, "a USB device needs a USB controller, and there is none "
+                       "(controller model='none'?)");
+    for (unsigned p = 1; p <= ct->usb_ports && p < 64; p++) {
+        if (bus < 16 && (c->usb_used[bus] & (1ull << p)))
+            continue;
+        if (bus < 16)
+            c->usb_used[bus] |= 1ull << p;
+        u->set = true;
+        u->bus = bus;
+        snprintf(u->port, sizeof(u->port), "%u", p);
+        return 0;
+    }
+    return qb_fail(c, src, "no free port on USB controller %s (%u ports); add a USB "
+                   "controller or give <address type='usb'>", ct->id, ct->usb_ports);
+}
+
+int qb_usb_auto(struct qb_ctx *c, const struct dom_src *src, struct qb_usb *u)
+{
+    if (u->set)
+        return 0;
+    return qb_auto_usb_on(c, 0, src, u);
+}
+
+/* ------------------------------------------------------------------ machine level */
+
+static int check_lifecycle(struct qb_ctx *c)
+{
+    static const struct dom_src src = {"domain", 0};
+    enum dom_lifecycle po = dom_on_poweroff(c->d), rb = dom_on_reboot(c->d);
+    enum dom_lifecycle cr = dom_on_crash(c->d);
+    if (po != DOM_LC_DESTROY && po != DOM_LC_RESTART)
+        return qb_fail(c, &src, "on_poweroff '%s' is not supported with QEMU; use destroy "
+                       "or restart", dom_lifecycle_to_string(po));
+    if (rb != DOM_LC_DESTROY && rb != DOM_LC_RESTART)
+        return qb_fail(c, &src, "on_reboot '%s' is not supported with QEMU; use destroy "
+                       "or restart", dom_lifecycle_to_string(rb));
+    if (cr == DOM_LC_RENAME_RESTART)
+        return qb_fail(c, &src, "on_crash 'rename-restart' is not supported with QEMU");
+    return 0;
+}
+
+static void add_name_uuid(struct qb_ctx *c)
+{
+    struct strbuf sb = STRBUF_INIT;
+    sb_add(&sb, "guest=");
+    sb_add_comma_escaped(&sb, c->d->name);
+    sb_add(&sb, ",debug-threads=on");
+    qb_opt(c, "-name", sb_steal(&sb));
+}
+
+static int add_machine(struct qb_ctx *c)
+{
+    const struct domain *d = c->d;
+    struct strbuf sb = STRBUF_INIT;
+    static const struct dom_src osrc = {"os/type@machine", 0};
+    const char *m = d->os.machine && *d->os.machine ? d->os.machine : "pc";
+    if (strspn(m, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+        != strlen(m)) {
+        sb_free(&sb);
+        return qb_fail(c, &osrc, "machine type '%s' has characters QEMU does not accept", m);
+    }
+    if (!STREQ(m, "pc") && !STREQ(m, "q35") && strncmp(m, "pc-i440fx-", 10) != 0
+        && strncmp(m, "pc-q35-", 7) != 0) {
+        sb_free(&sb);
+        return qb_fail(c, &osrc, "machine type '%s' is not supported; use pc, q35, "
+                       "pc-i440fx-* or pc-q35-*", m);
+    }
+    sb_add(&sb, m);
+    sb_add(&sb, ",usb=off");
+    bool dump = d->mem_dump_core_set && d->mem_dump_core;
+    sb_add(&sb, dump ? ",dump-guest-core=on" : ",dump-guest-core=off");
+    const enum dom_tristate *f = d->features.f;
+    sb_add(&sb, f[DOM_FEAT_ACPI] == DOM_TRI_ON ? ",acpi=on" : ",acpi=off");
+    if (f[DOM_FEAT_VMPORT] != DOM_TRI_DEFAULT)
+        sb_add(&sb, f[DOM_FEAT_VMPORT] == DOM_TRI_ON ? ",vmport=on" : ",vmport=off");
+    bool secure = d->os.loader_secure == DOM_TRI_ON;
+    if (f[DOM_FEAT_SMM] != DOM_TRI_DEFAULT || secure)
+        sb_add(&sb, f[DOM_FEAT_SMM] == DOM_TRI_OFF && !secure ? ",smm=off" : ",smm=on");
+    for (size_t i = 0; i < d->clock.n_timers; i++) {
+        const struct dom_timer *t = &d->clock.timers[i];
+        if (t->name && STREQ(t->name, "hpet") && t->present != DOM_TRI_DEFAULT)
+            sb_add(&sb, t->present == DOM_TRI_ON ? ",hpet=on" : ",hpet=off");
+    }
+    if (d->os.loader && d->os.loader_type && STREQ(d->os.loader_type, "pflash")) {
+        sb_add(&sb, ",pflash0=libvirt-pflash0-format");
+        sb_add(&sb, ",pflash1=libvirt-pflash1-format");
+    }
+    for (size_t i = 0; i < d->dev.n_sounds; i++)
+        if (d->dev.sounds[i].model && STREQ(d->dev.sounds[i].model, "pcspk"))
+            sb_addf(&sb, ",pcspk-audiodev=%s", c->audiodev_id);
+    qb_opt(c, "-machine", sb_steal(&sb));
+    return 0;
+}
+
+/* Firmware blockdevs go before -machine, which names them. */
+static int add_firmware(struct qb_ctx *c)
+{
+    const struct dom_os *os = &c->d->os;
+    static const struct dom_src src = {"os/loader", 0};
+    if (os->firmware && STREQ(os->firmware, "efi") && !os->loader)
+        return qb_fail(c, &src, "firmware='efi' needs an explicit <loader> path (for "
+                       "Debian: /usr/share/OVMF/OVMF_CODE_4M.fd with type='pflash')");
+    if (!os->loader) {
+        if (os->nvram)
+            return qb_fail(c, &src, "<nvram> needs a pflash <loader>");
+        return 0;
+    }
+    bool pflash = os->loader_type && STREQ(os->loader_type, "pflash");
+    if (!pflash) {
+        if (os->nvram)
+            return qb_fail(c, &src, "<nvram> needs <loader type='pflash'>");
+        qb_opt(c, "-bios", xstrdup(os->loader));
+        return 0;
+    }
+    if (os->loader_readonly == DOM_TRI_OFF)
+        return qb_fail(c, &src, "a writable pflash loader is not supported; use "
+                       "readonly='yes' and an <nvram> file");
+    if (os->loader_secure == DOM_TRI_ON && !c->q35)
+        return qb_fail(c, &src, "secure boot needs a q35 machine type");
+    _cleanup_free_ char *nvram = NULL;
+    if (os->nvram)
+        nvram = xstrdup(os->nvram);
+    else
+        nvram = xasprintf("%s/nvram_VARS.fd", c->run_dir);
+    if (os->nvram_template || !os->nvram)
+        qb_add_fd(c, QB_FILE_NVRAM, 0,
+                  xasprintf("NVRAM %s, copied from %s when it does not exist", nvram,
+                            os->nvram_template ? os->nvram_template
+                                               : "the loader's VARS template"));
+    struct qj j;
+    qj_begin(&j);
+    qj_str(&j, "driver", "file");
+    qj_str(&j, "filename", os->loader);
+    qj_str(&j, "node-name", "libvirt-pflash0-storage");
+    qj_bool(&j, "auto-read-only", true);
+    qj_str(&j, "discard", "unmap");
+    qb_opt(c, "-blockdev", qj_end(&j));
+    qj_begin(&j);
+    qj_str(&j, "node-name", "libvirt-pflash0-format");
+    qj_bool(&j, "read-only", true);
+    qj_str(&j, "driver", "raw");
+    qj_str(&j, "file", "libvirt-pflash0-storage");
+    qb_opt(c, "-blockdev", qj_end(&j));
+    qj_begin(&j);
+    qj_str(&j, "driver", "file");
+    qj_str(&j, "filename", nvram);
+    qj_str(&j, "node-name", "libvirt-pflash1-storage");
+    qj_bool(&j, "auto-read-only", true);
+    qj_str(&j, "discard", "unmap");
+    qb_opt(c, "-blockdev", qj_end(&j));
+    qj_begin(&j);
+    qj_str(&j, "node-name", "libvirt-pflash1-format");
+    qj_bool(&j, "read-only", false);
+    qj_str(&j, "driver", "raw");
+    qj_str(&j, "file", "libvirt-pflash1-storage");
+    qb_opt(c, "-blockdev", qj_end(&j));
+    return 0;
+}
+
+static const char *cpu_feature_value(enum dom_cpu_feature_policy p)
+{
+    return (p == DOM_CPU_FEAT_DISABLE || p == DOM_CPU_FEAT_FORBID) ? "off" : "on";
+}
+
+static int add_cpu(struct qb_ctx *c)
+{
+    const struct domain *d = c->d;
+    const struct dom_cpu *cpu = &d->cpu;
+    struct strbuf sb = STRBUF_INIT;
+    static const struct dom_src fsrc = {"features", 0};
+    const struct dom_src *src = cpu->src.path ? &cpu->src : &fsrc;
+    const char *model = NULL;
+
+    if (cpu->present && cpu->has_mode) {
+        switch (cpu->mode) {
+        case DOM_CPU_MODE_HOST_PASSTHROUGH:
+            if (!c->kvm) {
+                sb_free(&sb);
+                return qb_fail(c, src, "cpu mode='host-passthrough' needs KVM; with TCG use "
+                               "mode='maximum'");
+            }
+            model = "host";
+            break;
+        case DOM_CPU_MODE_HOST_MODEL:
+            model = c->kvm ? "host" : "max";
+            qb_note(c, "cpu mode='host-model' is run as -cpu %s (qlaunch does not expand "
+                    "host models)", model);
+            break;
+        case DOM_CPU_MODE_MAXIMUM:
+            model = "max";
+            break;
+        default:
+            break;
+        }
+    }
+    if (!model && cpu->model) {
+        if (strspn(cpu->model, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                   "_.-") != strlen(cpu->model)) {
+            sb_free(&sb);
+            return qb_fail(c, src, "CPU model '%s' is not a valid QEMU CPU name", cpu->model);
+        }
+        model = cpu->model;
+    }
+    struct strbuf props = STRBUF_INIT;
+    if (cpu->vendor) {
+        sb_add(&props, ",vendor=");
+        sb_add_comma_escaped(&props, cpu->vendor);
+    }
+    for (size_t i = 0; i < cpu->n_features; i++) {
+        const struct dom_cpu_feature *f = &cpu->features[i];
+        if (!f->name || strspn(f->name, "abcdefghijklmnopqrstuvwxyz0123456789_.-")
+                            != strlen(f->name)) {
+            sb_free(&sb);
+            sb_free(&props);
+            return qb_fail(c, src, "CPU feature '%s' is not a valid QEMU feature name",
+                           f->name ? f->name : "");
+        }
+        sb_addf(&props, ",%s=%s", f->name, cpu_feature_value(f->policy));
+    }
+    const enum dom_tristate *ft = d->features.f;
+    if (ft[DOM_FEAT_PMU] != DOM_TRI_DEFAULT)
+        sb_addf(&props, ",pmu=%s", ft[DOM_FEAT_PMU] == DOM_TRI_ON ? "on" : "off");
+    if (ft[DOM_FEAT_PVSPINLOCK] != DOM_TRI_DEFAULT)
+        sb_addf(&props, ",kvm-pv-unhalt=%s", ft[DOM_FEAT_PVSPINLOCK] == DOM_TRI_ON ? "on" : "off");
+    if (ft[DOM_FEAT_KVM_HIDDEN] == DOM_TRI_ON)
+        sb_add(&props, ",kvm=off");
+    if (d->features.apic_eoi)
+        sb_addf(&props, ",kvm-pv-eoi=%s", STREQ(d->features.apic_eoi, "on") ? "on" : "off");
+    for (size_t i = 0; i < d->clock.n_timers; i++) {
+        const struct dom_timer *t = &d->clock.timers[i];
+        if (!t->name)
+            continue;
+        if (STREQ(t->name, "kvmclock") && t->present != DOM_TRI_DEFAULT)
+            sb_addf(&props, ",kvmclock=%s", t->present == DOM_TRI_ON ? "on" : "off");
+        else if (STREQ(t->name, "hypervclock") && t->present != DOM_TRI_DEFAULT)
+            sb_addf(&props, ",hv-time=%s", t->present == DOM_TRI_ON ? "on" : "off");
+        else if (STREQ(t->name, "tsc") && t->frequency)
+            sb_addf(&props, ",tsc-frequency=%llu", t->frequency);
+    }
+    for (size_t i = 0; i < d->features.n_hyperv; i++) {
+        const struct dom_hyperv_feature *h = &d->features.hyperv[i];
+        if (!h->name || strspn(h->name, "abcdefghijklmnopqrstuvwxyz_") != strlen(h->name)) {
+            sb_free(&sb);
+            sb_free(&props);
+            return qb_fail(c, &fsrc, "hyperv feature '%s' is not known", h->name ? h->name : "");
+        }
+        if (!h->on)
+            continue;
+        if (STREQ(h->name, "spinlocks") && h->value)
+            sb_addf(&props, ",hv-spinlocks=%s", h->value);
+        else if (STREQ(h->name, "vendor_id") && h->value) {
+            sb_add(&props, ",hv-vendor-id=");
+            sb_add_comma_escaped(&props, h->value);
+        } else {
+            sb_add(&props, ",hv-");
+            for (const char *p = h->name; *p; p++)
+                sb_addc(&props, *p == '_' ? '-' : *p);
+        }
+    }
+    if (!model && props.len == 0) {
+        sb_free(&sb);
+        sb_free(&props);
+        return 0;
+    }
+    sb_add(&sb, model ? model : "qemu64");
+    if (props.len)
+        sb_add(&sb, sb_str(&props));
+    sb_free(&props);
+    qb_opt(c, "-cpu", sb_steal(&sb));
+    return 0;
+}
+
+static int add_memory_smp(struct qb_ctx *c)
+{
+    const struct domain *d = c->d;
+    static const struct dom_src msrc = {"memory", 0};
+    static const struct dom_src vsrc = {"vcpu", 0};
+    unsigned long long kib = (d->memory_kib + 1023) / 1024 * 1024;
+    if (kib == 0)
+        return qb_fail(c, &msrc, "memory size is 0");
+    if (d->max_memory_kib) {
+        unsigned long long mx = (d->max_memory_kib + 1023) / 1024 * 1024;
+        qb_opt(c, "-m", xasprintf("size=%lluk,slots=%u,maxmem=%lluk", kib, d->max_memory_slots,
+                                  mx));
+    } else {
+        qb_opt(c, "-m", xasprintf("size=%lluk", kib));
+    }
+
+    unsigned max = d->vcpus ? d->vcpus : 1;
+    unsigned cur = dom_vcpus_online(d);
+    if (cur == 0 || cur > max)
+        return qb_fail(c, &vsrc, "current vCPU count %u is not between 1 and %u", cur, max);
+    const struct dom_cpu *cpu = &d->cpu;
+    struct strbuf sb = STRBUF_INIT;
+    sb_addf(&sb, "%u", cur);
+    if (cur < max)
+        sb_addf(&sb, ",maxcpus=%u", max);
+    if (cpu->sockets || cpu->cores || cpu->threads || cpu->dies) {
+        if (cpu->clusters > 1) {
+            sb_free(&sb);
+            return qb_fail(c, &cpu->src, "clusters > 1 are not supported by x86 machines in "
+                           "QEMU 7.2");
+        }
+        unsigned s = cpu->sockets ? cpu->sockets : 1, di = cpu->dies ? cpu->dies : 1;
+        unsigned co = cpu->cores ? cpu->cores : 1, th = cpu->threads ? cpu->threads : 1;
+        if ((unsigned long long)s * di * co * th != max) {
+            sb_free(&sb);
+            return qb_fail(c, &cpu->src, "CPU topology %u sockets x %u dies x %u cores x %u "
+                           "threads = %llu does not match the maximum vCPU count %u", s, di,
+                           co, th, (unsigned long long)s * di * co * th, max);
+        }
+        sb_addf(&sb, ",sockets=%u,dies=%u,cores=%u,threads=%u", s, di, co, th);
+    } else {
+        sb_addf(&sb, ",sockets=%u,cores=1,threads=1", max);
+    }
+    qb_opt(c, "-smp", sb_steal(&sb));
+
+    for (size_t i = 0; i < cpu->n_cells; i++) {
+        const struct dom_numa_cell *cell = &cpu->cells[i];
+        struct qj j;
+        char id[32];
+        snprintf(id, sizeof(id), "ram-node%u", cell->id);
+        qj_begin(&j);
+        qj_str(&j, "qom-type", "memory-backend-ram");
+        qj_str(&j, "id", id);
+        qj_uint(&j, "size", cell->memory_kib * 1024ull);
+        qb_opt(c, "-object", qj_end(&j));
+        sb_addf(&sb, "node,nodeid=%u", cell->id);
+        if (cell->cpus) {
+            if (strspn(cell->cpus, "0123456789-,") != strlen(cell->cpus)) {
+                sb_free(&sb);
+                return qb_fail(c, &cpu->src, "NUMA cell %u cpus '%s' must be a plain list "
+                               "of CPUs and ranges", cell->id, cell->cpus);
+            }
+            const char *p = cell->cpus;
+            while (*p) {
+                size_t n = strcspn(p, ",");
+                if (n) {
+                    sb_add(&sb, ",cpus=");
+                    sb_addn(&sb, p, n);
+                }
+                p += n;
+                if (*p)
+                    p++;
+            }
+        }
+        sb_addf(&sb, ",memdev=%s", id);
+        qb_opt(c, "-numa", sb_steal(&sb));
+    }
+    return 0;
+}
+
+static void add_uuid(struct qb_ctx *c)
+{
+    const unsigned char *u = c->d->uuid;
+    if (!c->d->has_uuid)
+        return;
+    qb_opt(c, "-uuid", xasprintf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+                                 "%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3], u[4],
+                                 u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
+                                 u[14], u[15]));
+}
+
+static void add_monitor(struct qb_ctx *c)
+{
+    int fd = c->o->qmp_fd;
+    c->r->fds = xrealloc(c->r->fds, (c->r->n_fds + 1) * sizeof(*c->r->fds));
+    c->r->fds[c->r->n_fds++] = (struct qb_fd){fd, QB_FD_QMP, 0,
+        xasprintf("QMP monitor: listening unix socket %s/qmp.sock", c->run_dir)};
+    qb_opt(c, "-chardev", xasprintf("socket,id=charmonitor,fd=%d,server=on,wait=off", fd));
+    qb_opt(c, "-mon", xstrdup("chardev=charmonitor,id=monitor,mode=control"));
+}
+
+static int add_clock(struct qb_ctx *c)
+{
+    const struct dom_clock *ck = &c->d->clock;
+    static const struct dom_src src = {"clock", 0};
+    struct strbuf sb = STRBUF_INIT;
+    switch (ck->offset) {
+    case DOM_CLOCK_UTC:
+        sb_add(&sb, "base=utc");
+        break;
+    case DOM_CLOCK_LOCALTIME:
+        sb_add(&sb, "base=localtime");
+        break;
+    case DOM_CLOCK_VARIABLE:
+        if (ck->adjustment != 0) {
+            sb_free(&sb);
+            return qb_fail(c, &src, "clock offset='variable' with a non-zero adjustment is "
+                           "not supported (it depends on the start time)");
+        }
+        sb_add(&sb, ck->basis && STREQ(ck->basis, "localtime") ? "base=localtime"
+                                                                : "base=utc");
+        break;
+    case DOM_CLOCK_ABSOLUTE: {
+        time_t t = (time_t)ck->start;
+        struct tm tm;
+        if (!gmtime_r(&t, &tm)) {
+            sb_free(&sb);
+            return qb_fail(c, &src, "clock start %lld is out of range", ck->start);
+        }
+        sb_addf(&sb, "base=%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        break;
+    }
+    case DOM_CLOCK_TIMEZONE:
+    default:
+        sb_free(&sb);
+        return qb_fail(c, &src, "clock offset='timezone' is not supported (QEMU would need "
+                       "TZ in its environment); use localtime or utc");
+    }
+    bool pit_delay = false;
+    for (size_t i = 0; i < ck->n_timers; i++) {
+        const struct dom_timer *t = &ck->timers[i];
+        const char *n = t->name ? t->name : "";
+        if (STREQ(n, "rtc")) {
+            if (t->track) {
+                const char *v = STREQ(t->track, "guest") ? "vm"
+                              : STREQ(t->track, "wall") ? "host"
+                              : STREQ(t->track, "realtime") ? "rt" : NULL;
+                if (!v) {
+                    sb_free(&sb);
+                    return qb_fail(c, &src, "rtc timer track '%s' is not known", t->track);
+                }
+                sb_addf(&sb, ",clock=%s", v);
+            }
+            if (t->tickpolicy) {
+                if (STREQ(t->tickpolicy, "catchup")) {
+                    sb_add(&sb, ",driftfix=slew");
+                } else if (!STREQ(t->tickpolicy, "delay")) {
+                    sb_free(&sb);
+                    return qb_fail(c, &src, "rtc timer tickpolicy '%s' is not supported; use "
+                                   "catchup or delay", t->tickpolicy);
+                }
+            }
+            if (t->present == DOM_TRI_OFF) {
+                sb_free(&sb);
+                return qb_fail(c, &src, "the rtc timer cannot be removed on x86");
+            }
+        } else if (STREQ(n, "pit")) {
+            if (t->tickpolicy && STREQ(t->tickpolicy, "delay"))
+                pit_delay = true;
+            else if (t->tickpolicy && !STREQ(t->tickpolicy, "discard")) {
+                sb_free(&sb);
+                return qb_fail(c, &src, "pit timer tickpolicy '%s' is not supported; use "
+                               "delay or discard", t->tickpolicy);
+            }
+            if (t->present == DOM_TRI_OFF) {
+                sb_free(&sb);
+                return qb_fail(c, &src, "the pit timer cannot be removed on x86");
+            }
+        } else if (STREQ(n, "hpet") || STREQ(n, "kvmclock") || STREQ(n, "hypervclock")) {
+            /* -machine hpet= / -cpu kvmclock=, hv-time= */
+        } else if (STREQ(n, "tsc")) {
+            if (t->present == DOM_TRI_OFF) {
+                sb_free(&sb);
+                return qb_fail(c, &src, "the tsc timer cannot be removed");
+            }
+        } else {
+            sb_free(&sb);
+            return qb_fail(c, &src, "timer '%s' is not supported on x86 QEMU", n);
+        }
+    }
+    qb_opt(c, "-rtc", sb_steal(&sb));
+    if (pit_delay) {
+        if (c->kvm)
+            qb_opt(c, "-global", xstrdup("kvm-pit.lost_tick_policy=delay"));
+        else
+            qb_note(c, "pit tickpolicy='delay' only applies to the KVM in-kernel PIT; the "
+                    "TCG PIT always delays");
+    }
+    return 0;
+}
+
+static void add_lifecycle(struct qb_ctx *c)
+{
+    struct strbuf sb = STRBUF_INIT;
+    qb_opt(c, "-no-shutdown", NULL);
+    if (dom_on_reboot(c->d) == DOM_LC_DESTROY)
+        sb_add(&sb, "reboot=shutdown");
+    if (c->d->dev.n_panics || c->implicit_panic)
+        sb_addf(&sb, "%spanic=pause", sb.len ? "," : "");
+    for (size_t i = 0; i < c->d->dev.n_watchdogs; i++) {
+        const char *a = c->d->dev.watchdogs[i].action;
+        if (!a || STREQ(a, "reset"))
+            continue;
+        sb_addf(&sb, "%swatchdog=%s", sb.len ? "," : "", STREQ(a, "dump") ? "pause" : a);
+        break;
+    }
+    if (sb.len)
+        qb_opt(c, "-action", sb_steal(&sb));
+    sb_free(&sb);
+    enum dom_tristate s3 = c->d->pm_suspend_to_mem, s4 = c->d->pm_suspend_to_disk;
+    const char *pm = c->q35 ? "ICH9-LPC" : "PIIX4_PM";
+    if (s3 != DOM_TRI_DEFAULT)
+        qb_opt(c, "-global", xasprintf("%s.disable_s3=%d", pm, s3 == DOM_TRI_OFF));
+    if (s4 != DOM_TRI_DEFAULT)
+        qb_opt(c, "-global", xasprintf("%s.disable_s4=%d", pm, s4 == DOM_TRI_OFF));
+}
+
+static int add_boot(struct qb_ctx *c)
+{
+    const struct dom_os *os = &c->d->os;
+    static const struct dom_src src = {"os", 0};
+    struct strbuf sb = STRBUF_INIT;
+    if (os->bootmenu == DOM_TRI_ON) {
+        sb_add(&sb, "menu=on,");
+        if (os->bootmenu_timeout >= 0)
+            sb_addf(&sb, "splash-time=%d,", os->bootmenu_timeout);
+    } else if (os->bootmenu == DOM_TRI_OFF) {
+        sb_add(&sb, "menu=off,");
+    }
+    if (os->bios_reboot_timeout >= 0 && os->bios_reboot_timeout != 0)
+        sb_addf(&sb, "reboot-timeout=%d,", os->bios_reboot_timeout);
+    sb_add(&sb, "strict=on");
+    qb_opt(c, "-boot", sb_steal(&sb));
+    if (os->kernel)
+        qb_opt(c, "-kernel", xstrdup(os->kernel));
+    if (os->initrd) {
+        if (!os->kernel)
+            return qb_fail(c, &src, "<initrd> needs a <kernel>");
+        qb_opt(c, "-initrd", xstrdup(os->initrd));
+    }
+    if (os->cmdline) {
+        if (!os->kernel)
+            return qb_fail(c, &src, "<cmdline> needs a <kernel>");
+        qb_opt(c, "-append", xstrdup(os->cmdline));
+    }
+    if (os->dtb)
+        return qb_fail(c, &src, "<dtb> is not used on x86");
+    if (os->smbios_mode && !STREQ(os->smbios_mode, "emulate"))
+        return qb_fail(c, &src, "smbios mode '%s' is not supported; only 'emulate'",
+                       os->smbios_mode);
+    return 0;
+}
+
+/* <os><boot dev=...> becomes per-device bootindex (libvirt: position in the list + 1). */
+static int assign_boot_order(struct qb_ctx *c)
+{
+    const struct domain *d = c->d;
+    bool per_dev = false;
+    for (size_t i = 0; i < d->dev.n_disks; i++)
+        per_dev |= d->dev.disks[i].boot_order != 0;
+    for (size_t i = 0; i < d->dev.n_interfaces; i++)
+        per_dev |= d->dev.interfaces[i].boot_order != 0;
+    for (size_t i = 0; i < d->dev.n_redirdevs; i++)
+        per_dev |= d->dev.redirdevs[i].boot_order != 0;
+    if (per_dev && d->os.n_boot) {
+        static const struct dom_src src = {"os/boot", 0};
+        return qb_fail(c, &src, "<os><boot dev> cannot be combined with per-device <boot order>");
+    }
+    for (size_t i = 0; i < d->dev.n_disks; i++)
+        c->disk_boot[i] = d->dev.disks[i].boot_order;
+    for (size_t i = 0; i < d->dev.n_interfaces; i++)
+        c->net_boot[i] = d->dev.interfaces[i].boot_order;
+    for (size_t b = 0; b < d->os.n_boot; b++) {
+        unsigned idx = (unsigned)b + 1;
+        switch (d->os.boot[b]) {
+        case DOM_BOOT_HD:
+        case DOM_BOOT_CDROM:
+        case DOM_BOOT_FD: {
+            enum dom_disk_device want = d->os.boot[b] == DOM_BOOT_HD ? DOM_DISKDEV_DISK
+                                      : d->os.boot[b] == DOM_BOOT_CDROM ? DOM_DISKDEV_CDROM
+                                      : DOM_DISKDEV_FLOPPY;
+            for (size_t i = 0; i < d->dev.n_disks; i++) {
+                enum dom_disk_device dv = d->dev.disks[i].device;
+                if (dv == DOM_DISKDEV_LUN)
+                    dv = DOM_DISKDEV_DISK;
+                if (dv == want && !c->disk_boot[i]) {
+                    c->disk_boot[i] = idx;
+                    break;
+                }
+            }
+            break;
+        }
+        case DOM_BOOT_NETWORK:
+            for (size_t i = 0; i < d->dev.n_interfaces; i++)
+                if (!c->net_boot[i]) {
+                    c->net_boot[i] = idx;
+                    break;
+                }
+            break;
+        default:
+            break;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ addresses */
+
+static int reserve_pci_if(struct qb_ctx *c, const struct dom_addr *a, const struct dom_src *src,
+                          struct qb_pci *p, bool is_pci)
+{
+    if (a->type == DOM_ADDR_NONE)
+        return 0;
+    if (a->type != DOM_ADDR_PCI) {
+        if (is_pci)
+            return qb_fail(c, src, "address type '%s' does not fit a PCI device",
+                           dom_addr_type_to_string(a->type));
+        return 0;
+    }
+    if (!is_pci)
+        return qb_fail(c, src, "this device is not a PCI device; its PCI address cannot be "
+                       "honoured");
+    return qb_pci_reserve(c, a, src, p);
+}
+
+static int reserve_usb_if(struct qb_ctx *c, const struct dom_addr *a, const struct dom_src *src,
+                          struct qb_usb *u)
+{
+    if (a->type != DOM_ADDR_USB)
+        return 0;
+    return qb_usb_reserve(c, a, src, u);
+}
+
+static int assign_addresses(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    int r;
+
+    /* Fixed chipset functions. */
+    if (c->q35) {
+        c->pci_used[0][0] = 0xff;
+        c->pci_used[0][0x1f] = 0x0d;            /* LPC, SATA (ide), SMBus */
+    } else {
+        c->pci_used[0][0] = 0xff;
+        c->pci_used[0][1] = 0x0b;               /* PIIX3 ISA, IDE, PM; fn 2 is USB */
+    }
+
+    /* Pass 1: what the XML pins. */
+    for (size_t i = 0; i < c->n_ctrls; i++) {
+        struct qb_ctrl *ct = &c->ctrls[i];
+        if (ct->implicit)
+            continue;
+        bool is_pci = ct->pci.set == false && !(ct->c.type == DOM_CTRL_IDE)
+                      && !(ct->c.type == DOM_CTRL_PCI && ct->c.index == 0)
+                      && !(ct->c.type == DOM_CTRL_SATA && c->q35 && ct->c.index == 0)
+                      && !(ct->c.type == DOM_CTRL_USB && ct->c.model
+                           && STREQ(ct->c.model, "none"));
+        if ((r = reserve_pci_if(c, &ct->c.addr, &ct->c.src, &ct->pci, is_pci)) < 0)
+            return r;
+    }
+    for (size_t i = 0; i < dv->n_disks; i++)
+        if ((r = reserve_pci_if(c, &dv->disks[i].addr, &dv->disks[i].src, &c->disk_pci[i],
+                                qb_disk_bus(&dv->disks[i]) == DOM_BUS_VIRTIO)) < 0)
+            return r;
+    for (size_t i = 0; i < dv->n_interfaces; i++)
+        if ((r = reserve_pci_if(c, &dv->interfaces[i].addr, &dv->interfaces[i].src,
+                                &c->net_pci[i], true)) < 0)
+            return r;
+    for (size_t i = 0; i < dv->n_sounds; i++)
+        if ((r = reserve_pci_if(c, &dv->sounds[i].addr, &dv->sounds[i].src, &c->sound_pci[i],
+                                qb_sound_is_pci(&dv->sounds[i]))) < 0)
+            return r;
+    for (size_t i = 0; i < dv->n_videos; i++)
+        if ((r = reserve_pci_if(c, &dv->videos[i].addr, &dv->videos[i].src, &c->video_pci[i],
+                                qb_video_is_pci(&dv->videos[i]))) < 0)
+            return r;
+    for (size_t i = 0; i < dv->n_inputs; i++)
+        if ((r = reserve_pci_if(c, &dv->inputs[i].addr, &dv->inputs[i].src, &c->input_pci[i],
+                                dv->inputs[i].bus == DOM_INPUT_BUS_VIRTIO)) < 0)
+            return r;
+    for (size_t i = 0; i < dv->n_chrs; i++)
+        if (dv->chrs[i].addr.type == DOM_ADDR_PCI
+            && (r = reserve_pci_if(c, &dv->chrs[i].addr, &dv->chrs[i].src, &c->chr_pci[i],
+                                   qb_chr_is_pci(&dv->chrs[i]))) < 0)
+            return r;
+    for (size_t i = 0; i < dv->n_rngs; i++)
+        if ((r = reserve_pci_if(c, &dv->rngs[i].addr, &dv->rngs[i].src, &c->rng_pci[i],
+                                true)) < 0)
+            return r;
+    for (size_t i = 0; i < dv->n_watchdogs; i++) {
+        const char *m = dv->watchdogs[i].model;
+        if ((r = reserve_pci_if(c, &dv->watchdogs[i].addr, &dv->watchdogs[i].src, &c->wd_pci[i],
+                                m && STREQ(m, "i6300esb"))) < 0)
+            return r;
+    }
+    for (size_t i = 0; i < dv->n_panics; i++) {
+        const char *m = dv->panics[i].model;
+        if (dv->panics[i].addr.type == DOM_ADDR_PCI
+            && (r = reserve_pci_if(c, &dv->panics[i].addr, &dv->panics[i].src,
+                                   &c->panic_pci[i], m && STREQ(m, "pvpanic"))) < 0)
+            return r;
+    }
+    if (c->balloon && (r = reserve_pci_if(c, &dv->memballoon.addr, &dv->memballoon.src,
+                                          &c->balloon_pci, true)) < 0)
+        return r;
+
+    /* Pass 2: libvirt's order. The primary video takes slot 2 (pc) or 1 (q35). */
+    if (c->primary_video >= 0 && !c->video_pci[c->primary_video].set) {
+        unsigned want = c->q35 ? 1 : 2;
+        struct qb_pci *p = &c->video_pci[c->primary_video];
+        if (!c->pci_used[0][want]) {
+            c->pci_used[0][want] = 1;
+            *p = (struct qb_pci){true, 0, want, 0, DOM_TRI_DEFAULT};
+        } else if ((r = qb_pci_auto(c, &dv->videos[c->primary_video].src, p)) < 0) {
+            return r;
+        }
+    }
+    if (c->implicit_cirrus && !c->video_pci[0].set) {
+        unsigned want = c->q35 ? 1 : 2;
+        if (!c->pci_used[0][want]) {
+            c->pci_used[0][want] = 1;
+            c->video_pci[0] = (struct qb_pci){true, 0, want, 0, DOM_TRI_DEFAULT};
+        } else if ((r = qb_pci_auto(c, NULL, &c->video_pci[0])) < 0) {
+            return r;
+        }
+    }
+    for (size_t i = 0; i < c->n_ctrls; i++) {
+        struct qb_ctrl *ct = &c->ctrls[i];
+        if (ct->c.type == DOM_CTRL_PCI && ct->c.index > 0
+            && (r = qb_pci_auto(c, &ct->c.src, &ct->pci)) < 0)
+            return r;
+    }
+    for (size_t i = 0; i < dv->n_interfaces; i++)
+        if ((r = qb_pci_auto(c, &dv->interfaces[i].src, &c->net_pci[i])) < 0)
+            return r;
+    for (size_t i = 0; i < dv->n_sounds; i++)
+        if (qb_sound_is_pci(&dv->sounds[i])
+            && (r = qb_pci_auto(c, &dv->sounds[i].src, &c->sound_pci[i])) < 0)
+            return r;
+    for (size_t i = 0; i < c->n_ctrls; i++) {
+        struct qb_ctrl *ct = &c->ctrls[i];
+        if (ct->pci.set || ct->c.type == DOM_CTRL_PCI || ct->c.type == DOM_CTRL_IDE)
+            continue;
+        if (ct->c.type == DOM_CTRL_SATA && c->q35 && ct->c.index == 0)
+            continue;
+        if (ct->c.type == DOM_CTRL_USB) {
+            const char *m = ct->c.model ? ct->c.model : "";
+            if (STREQ(m, "none"))
+                continue;
+            if (ct->implicit && !c->q35 && !(c->pci_used[0][1] & 0x04)) {
+                c->pci_used[0][1] |= 0x04;      /* piix3-uhci lives in the PIIX3 slot */
+                ct->pci = (struct qb_pci){true, 0, 1, 2, DOM_TRI_DEFAULT};
+                continue;
+            }
+            if (!strncmp(m, "ich9-", 5)) {
+                /* EHCI and its UHCI companions share one slot, as libvirt lays them out. */
+                struct qb_pci slot = {0};
+                if ((r = qb_pci_auto(c, &ct->c.src, &slot)) < 0)
+                    return r;
+                c->pci_used[0][slot.slot] = 0;
+                for (size_t k = i; k < c->n_ctrls; k++) {
+                    struct qb_ctrl *o = &c->ctrls[k];
+                    const char *om = o->c.model ? o->c.model : "";
+                    if (o->c.type != DOM_CTRL_USB || o->c.index != ct->c.index || o->pci.set
+                        || strncmp(om, "ich9-", 5) != 0)
+                        continue;
+                    unsigned fn = STREQ(om, "ich9-ehci1") ? 7 : (unsigned)(om[9] - '1');
+                    if (fn > 7 || (c->pci_used[0][slot.slot] & (1u << fn)))
+                        return qb_fail(c, &o->c.src, "cannot place USB controller '%s' next "
+                                       "to its companions; give it an explicit address", om);
+                    c->pci_used[0][slot.slot] |= (uint8_t)(1u << fn);
+                    o->pci = (struct qb_pci){true, 0, slot.slot, fn,
+                                             fn == 0 ? DOM_TRI_ON : DOM_TRI_DEFAULT};
+                }
+                continue;
+            }
+        }
+        if ((r = qb_pci_auto(c, &ct->c.src, &ct->pci)) < 0)
+            return r;
+    }
+    for (size_t i = 0; i < dv->n_disks; i++)
+        if (qb_disk_bus(&dv->disks[i]) == DOM_BUS_VIRTIO
+            && (r = qb_pci_auto(c, &dv->disks[i].src, &c->disk_pci[i])) < 0)
+            return r;
+    if (c->balloon && (r = qb_pci_auto(c, &dv->memballoon.src, &c->balloon_pci)) < 0)
+        return r;
+    for (size_t i = 0; i < dv->n_rngs; i++)
+        if ((r = qb_pci_auto(c, &dv->rngs[i].src, &c->rng_pci[i])) < 0)
+            return r;
+    for (size_t i = 0; i < dv->n_watchdogs; i++) {
+        const char *m = dv->watchdogs[i].model;
+        if (m && STREQ(m, "i6300esb") && (r = qb_pci_auto(c, &dv->watchdogs[i].src,
+                                                         &c->wd_pci[i])) < 0)
+            return r;
+    }
+    for (size_t i = 0; i < dv->n_videos; i++)
+        if ((int)i != c->primary_video && qb_video_is_pci(&dv->videos[i])
+            && (r = qb_pci_auto(c, &dv->videos[i].src, &c->video_pci[i])) < 0)
+            return r;
+    for (size_t i = 0; i < dv->n_inputs; i++)
+        if (dv->inputs[i].bus == DOM_INPUT_BUS_VIRTIO
+            && (r = qb_pci_auto(c, &dv->inputs[i].src, &c->input_pci[i])) < 0)
+            return r;
+    for (size_t i = 0; i < dv->n_chrs; i++)
+        if (qb_chr_is_pci(&dv->chrs[i])
+            && (r = qb_pci_auto(c, &dv->chrs[i].src, &c->chr_pci[i])) < 0)
+            return r;
+    for (size_t i = 0; i < dv->n_panics; i++) {
+        const char *m = dv->panics[i].model;
+        if (m && STREQ(m, "pvpanic")
+            && (r = qb_pci_auto(c, &dv->panics[i].src, &c->panic_pci[i])) < 0)
+            return r;
+    }
+
+    /* USB: explicit ports first, then inputs, disks, serials, sounds, redirdevs. */
+    for (size_t i = 0; i < dv->n_inputs; i++)
+        if ((r = reserve_usb_if(c, &dv->inputs[i].addr, &dv->inputs[i].src,
+                                &c->input_usb[i])) < 0)
+            return r;
+    for (size_t i = 0; i < dv->n_disks; i++)
+        if ((r = reserve_usb_if(c, &dv->disks[i].addr, &dv->disks[i].src, &c->disk_usb[i])) < 0)
+            return r;
+    for (size_t i = 0; i < dv->n_chrs; i++)
+        if ((r = reserve_usb_if(c, &dv->chrs[i].addr, &dv->chrs[i].src, &c->chr_usb[i])) < 0)
+            return r;
+    for (size_t i = 0; i < dv->n_sounds; i++)
+        if ((r = reserve_usb_if(c, &dv->sounds[i].addr, &dv->sounds[i].src,
+                                &c->sound_usb[i])) < 0)
+            return r;
+    for (size_t i = 0; i < dv->n_redirdevs; i++)
+        if ((r = reserve_usb_if(c, &dv->redirdevs[i].addr, &dv->redirdevs[i].src,
+                                &c->redir_usb[i])) < 0)
+            return r;
+    for (size_t i = 0; i < dv->n_inputs; i++)
+        if (dv->inputs[i].bus == DOM_INPUT_BUS_USB
+            && (r = qb_usb_auto(c, &dv->inputs[i].src, &c->input_usb[i])) < 0)
+            return r;
+    for (size_t i = 0; i < dv->n_disks; i++)
+        if (qb_disk_bus(&dv->disks[i]) == DOM_BUS_USB
+            && (r = qb_usb_auto(c, &dv->disks[i].src, &c->disk_usb[i])) < 0)
+            return r;
+    for (size_t i = 0; i < dv->n_chrs; i++)
+        if (qb_chr_is_usb(&dv->chrs[i])
+            && (r = qb_usb_auto(c, &dv->chrs[i].src, &c->chr_usb[i])) < 0)
+            return r;
+    for (size_t i = 0; i < dv->n_sounds; i++)
+        if (dv->sounds[i].model && STREQ(dv->sounds[i].model, "usb")
+            && (r = qb_usb_auto(c, &dv->sounds[i].src, &c->sound_usb[i])) < 0)
+            return r;
+    for (size_t i = 0; i < dv->n_redirdevs; i++)
+        if ((r = qb_usb_auto(c, &dv->redirdevs[i].src, &c->redir_usb[i])) < 0)
+            return r;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ top level */
+
+static int check_domain(struct qb_ctx *c)
+{
+    const struct domain *d = c->d;
+    static const struct dom_src osrc = {"os/type", 0};
+    static const struct dom_src fsrc = {"features", 0};
+    if (d->os.type && !STREQ(d->os.type, "hvm"))
+        return qb_fail(c, &osrc, "OS type '%s' is not supported; only hvm", d->os.type);
+    if (d->os.arch && !STREQ(d->os.arch, "x86_64"))
+        return qb_fail(c, &osrc, "architecture '%s' is not supported; only x86_64",
+                       d->os.arch);
+    if (!d->name || !*d->name) {
+        static const struct dom_src nsrc = {"name", 0};
+        return qb_fail(c, &nsrc, "the domain has no name");
+    }
+    if (d->features.f[DOM_FEAT_APIC] == DOM_TRI_OFF)
+        return qb_fail(c, &fsrc, "<apic state='off'> is not supported on x86_64");
+    if (d->features.f[DOM_FEAT_PAE] == DOM_TRI_OFF)
+        return qb_fail(c, &fsrc, "<pae state='off'> is not supported on x86_64");
+    if (d->current_memory_kib && d->current_memory_kib < d->memory_kib) {
+        bool balloon = !d->dev.memballoon.present || !d->dev.memballoon.model
+                       || !STREQ(d->dev.memballoon.model, "none");
+        if (!balloon) {
+            static const struct dom_src csrc = {"currentMemory", 0};
+            return qb_fail(c, &csrc, "currentMemory below memory needs a memballoon; "
+                           "model='none' cannot shrink the guest");
+        }
+        qb_note(c, "currentMemory %llu KiB is set with QMP 'balloon' after start",
+                d->current_memory_kib);
+    }
+    if (d->has_cputune || d->vcpu_cpuset || (d->vcpu_placement
+                                             && STREQ(d->vcpu_placement, "auto")))
+        qb_note(c, "vCPU placement/cputune is applied to QEMU's threads by the supervisor, "
+                "not on the command line");
+    return 0;
+}
+
+static void ctx_free(struct qb_ctx *c)
+{
+    free(c->run_dir);
+    free(c->ctrls);
+    free(c->disk_pci);
+    free(c->net_pci);
+    free(c->sound_pci);
+    free(c->video_pci);
+    free(c->input_pci);
+    free(c->chr_pci);
+    free(c->rng_pci);
+    free(c->wd_pci);
+    free(c->panic_pci);
+    free(c->disk_usb);
+    free(c->input_usb);
+    free(c->sound_usb);
+    free(c->chr_usb);
+    free(c->redir_usb);
+    free(c->disk_boot);
+    free(c->net_boot);
+    free(c->usb_next);
+}
+
+#define ALLOC_N(p, n) ((p) = xcalloc((n) ? (n) : 1, sizeof(*(p))))
+
+static int build(struct qb_ctx *c)
+{
+    const struct domain *d = c->d;
+    const struct dom_devices *dv = &d->dev;
+    int r;
+
+    if ((r = check_domain(c)) < 0 || (r = check_lifecycle(c)) < 0)
+        return r;
+    ALLOC_N(c->disk_pci, dv->n_disks);
+    ALLOC_N(c->net_pci, dv->n_interfaces);
+    ALLOC_N(c->sound_pci, dv->n_sounds);
+    ALLOC_N(c->video_pci, dv->n_videos + 1);
+    ALLOC_N(c->input_pci, dv->n_inputs);
+    ALLOC_N(c->chr_pci, dv->n_chrs);
+    ALLOC_N(c->rng_pci, dv->n_rngs);
+    ALLOC_N(c->wd_pci, dv->n_watchdogs);
+    ALLOC_N(c->panic_pci, dv->n_panics);
+    ALLOC_N(c->disk_usb, dv->n_disks);
+    ALLOC_N(c->input_usb, dv->n_inputs);
+    ALLOC_N(c->sound_usb, dv->n_sounds);
+    ALLOC_N(c->chr_usb, dv->n_chrs);
+    ALLOC_N(c->redir_usb, dv->n_redirdevs);
+    ALLOC_N(c->disk_boot, dv->n_disks);
+    ALLOC_N(c->net_boot, dv->n_interfaces);
+
+    c->balloon = !dv->memballoon.present || !dv->memballoon.model
+                 || !STREQ(dv->memballoon.model, "none");
+    enum dom_lifecycle cr = dom_on_crash(d);
+    c->implicit_panic = cr != DOM_LC_DESTROY && dv->n_panics == 0;
+
+    if ((r = qb_check_gfx(c)) < 0 || (r = qb_check_nets(c)) < 0 || (r = qb_check_misc(c)) < 0)
+        return r;
+    if ((r = qb_prepare_controllers(c)) < 0 || (r = assign_boot_order(c)) < 0
+        || (r = assign_addresses(c)) < 0)
+        return r;
+
+    argv_add(&c->r->argv, c->o->emulator ? c->o->emulator
+                          : dv->emulator ? dv->emulator : QEMU_DEFAULT_EMULATOR);
+    add_name_uuid(c);
+    qb_opt(c, "-S", NULL);
+    if ((r = add_firmware(c)) < 0 || (r = add_machine(c)) < 0)
+        return r;
+    qb_opt(c, "-accel", xstrdup(c->kvm ? "kvm" : "tcg"));
+    if ((r = add_cpu(c)) < 0 || (r = add_memory_smp(c)) < 0)
+        return r;
+    add_uuid(c);
+    if (dv->n_graphics == 0)
+        qb_opt(c, "-display", xstrdup("none"));
+    qb_opt(c, "-no-user-config", NULL);
+    qb_opt(c, "-nodefaults", NULL);
+    add_monitor(c);
+    if ((r = add_clock(c)) < 0)
+        return r;
+    add_lifecycle(c);
+    if ((r = add_boot(c)) < 0)
+        return r;
+    if ((r = qb_build_controllers(c)) < 0 || (r = qb_build_disks(c)) < 0
+        || (r = qb_build_nets(c)) < 0 || (r = qb_build_chrs(c)) < 0
+        || (r = qb_build_inputs(c)) < 0 || (r = qb_build_audio(c)) < 0
+        || (r = qb_build_graphics(c)) < 0 || (r = qb_build_videos(c)) < 0
+        || (r = qb_build_sounds(c)) < 0 || (r = qb_build_watchdogs(c)) < 0
+        || (r = qb_build_redirdevs(c)) < 0 || (r = qb_build_balloon(c)) < 0
+        || (r = qb_build_rngs(c)) < 0 || (r = qb_build_panics(c)) < 0)
+        return r;
+    if (d->features.f[DOM_FEAT_VMCOREINFO] == DOM_TRI_ON)
+        qb_opt(c, "-device", xstrdup("{\"driver\":\"vmcoreinfo\"}"));
+    return 0;
+}
+
+int qb_build(const struct domain *d, const struct qb_options *o, struct qb_result *ret,
+             struct ql_error *err)
+{
+    struct qb_ctx c = {0};
+    memset(ret, 0, sizeof(*ret));
+    c.d = d;
+    c.o = o;
+    c.r = ret;
+    c.err = err;
+    c.next_fd = o->first_fd > o->qmp_fd ? o->first_fd : o->qmp_fd + 1;
+    c.primary_video = -1;
+    c.run_dir = o->run_dir ? xstrdup(o->run_dir)
+                           : xasprintf("/run/qlaunch/%s", d->name ? d->name : "");
+    if (o->accel) {
+        if (!STREQ(o->accel, "kvm") && !STREQ(o->accel, "tcg")) {
+            free(c.run_dir);
+            return ql_error_set(err, EINVAL, "accelerator '%s' is not known; use kvm or tcg",
+                                o->accel);
+        }
+        c.kvm = STREQ(o->accel, "kvm");
+    } else {
+        c.kvm = d->virt == DOM_VIRT_KVM;
+    }
+    const char *m = d->os.machine ? d->os.machine : "";
+    c.q35 = !strncmp(m, "q35", 3) || !strncmp(m, "pc-q35", 6);
+    c.root_bus = c.q35 ? "pcie.0" : "pci.0";
+    int r = build(&c);
+    ctx_free(&c);
+    if (r < 0)
+        qb_result_free(ret);
+    return r;
+}
+
+void qb_result_free(struct qb_result *r)
+{
+    argv_free(&r->argv);
+    for (size_t i = 0; i < r->n_fds; i++)
+        free(r->fds[i].what);
+    free(r->fds);
+    for (size_t i = 0; i < r->n_notes; i++)
+        free(r->notes[i]);
+    free(r->notes);
+    memset(r, 0, sizeof(*r));
+}

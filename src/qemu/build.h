@@ -1,0 +1,47 @@
+/* The QEMU command-line builder: struct domain + options -> argv and the fds/files the
+ * launcher must provide. Pure: no I/O, no environment, no clock; the same input gives the
+ * same argv byte for byte. */
+#pragma once
+#include <stddef.h>
+#include "domain/domain.h"
+#include "util/argv.h"
+#include "util/error.h"
+
+struct qb_options {
+    const char *accel;      /* NULL: from <domain type>; "tcg" | "kvm" */
+    const char *emulator;   /* NULL: <emulator>, else QEMU_DEFAULT_EMULATOR */
+    const char *run_dir;    /* per-VM runtime dir; NULL: /run/qlaunch/NAME */
+    int qmp_fd;             /* fd number of the pre-bound QMP listening socket */
+    int first_fd;           /* first fd number for taps and the like */
+};
+
+enum qb_fd_kind {
+    QB_FD_QMP,              /* listening unix socket for the QMP monitor */
+    QB_FD_TAP,              /* tap (bridge, network, ethernet) for interfaces[dev_index] */
+    QB_FD_MACVTAP,          /* macvtap (type='direct') for interfaces[dev_index] */
+    QB_FD_VHOST,            /* /dev/vhost-net for interfaces[dev_index] */
+    QB_FILE_NVRAM,          /* fd -1: NVRAM file to create from the template before start */
+    QB_FD_KIND_MAX
+};
+const char *qb_fd_kind_to_string(int v);
+
+struct qb_fd {
+    int fd;                 /* -1 for files */
+    enum qb_fd_kind kind;
+    size_t dev_index;
+    char *what;             /* human description */
+};
+
+struct qb_result {
+    struct argv argv;       /* argv[0] is the emulator path */
+    struct qb_fd *fds;
+    size_t n_fds;
+    char **notes;
+    size_t n_notes;
+};
+
+/* Returns 0 and fills *ret, or -errno with err naming the device ("devices/disk[2]: ...
+ * (line 41)"); *ret is left empty on failure. */
+int qb_build(const struct domain *d, const struct qb_options *o, struct qb_result *ret,
+             struct ql_error *err);
+void qb_result_free(struct qb_result *r);

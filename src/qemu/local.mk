@@ -1,0 +1,12 @@
+# src/qemu: the pure QEMU command-line builder, and the `qlaunch argv` verb.
+libqlaunch_a_SOURCES += \
+	src/qemu/build.h src/qemu/build-priv.h \
+	src/qemu/build.c \
+	src/qemu/build-disk.c \
+	src/qemu/build-net.c \
+	src/qemu/build-chr.c \
+	src/qemu/build-gfx.c \
+	src/qemu/build-misc.c
+qlaunch_SOURCES += src/cmd-argv.c
+# Enables the "argv" verb in src/main.c.
+AM_CPPFLAGS += -DQLAUNCH_HAVE_ARGV

@@ -1,0 +1,163 @@
+#include "config.h"
+#include "supervise/rundir.h"
+#include "util/cleanup.h"
+#include "util/strbuf.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+const char *sup_base_dir(const char *base_opt)
+{
+    if (base_opt && *base_opt)
+        return base_opt;
+    const char *e = getenv("QLAUNCH_RUN_DIR");
+    return e && *e ? e : SUP_DEFAULT_BASE;
+}
+
+int sup_paths_init(struct sup_paths *p, const char *base, const char *name, struct ql_error *err)
+{
+    memset(p, 0, sizeof(*p));
+    base = sup_base_dir(base);
+    if (!name || !*name || strchr(name, '/') || STREQ(name, ".") || STREQ(name, "..") ||
+        name[0] == '.')
+        return ql_error_set(err, EINVAL, "'%s' cannot be used as a domain name here",
+                            name ? name : "");
+    p->base = xstrdup(base);
+    p->dir = xasprintf("%s/%s", base, name);
+    p->state = xasprintf("%s/state.json", p->dir);
+    p->last = xasprintf("%s/%s.last", base, name);
+    p->qmp = xasprintf("%s/qmp.sock", p->dir);
+    p->ctl = xasprintf("%s/ctl.sock", p->dir);
+    p->qemu_log = xasprintf("%s/qemu.log", p->dir);
+    p->sup_log = xasprintf("%s/supervisor.log", p->dir);
+    p->lock = xasprintf("%s/lock", p->dir);
+    struct sockaddr_un sa;
+    if (strlen(p->qmp) >= sizeof(sa.sun_path)) {
+        int r = ql_error_set(err, ENAMETOOLONG, "the run directory '%s' is too long for unix "
+                             "socket paths (at most %zu bytes); use a shorter --run-dir",
+                             p->dir, sizeof(sa.sun_path) - 10);
+        sup_paths_free(p);
+        return r;
+    }
+    return 0;
+}
+
+void sup_paths_free(struct sup_paths *p)
+{
+    free(p->base);
+    free(p->dir);
+    free(p->state);
+    free(p->last);
+    free(p->qmp);
+    free(p->ctl);
+    free(p->qemu_log);
+    free(p->sup_log);
+    free(p->lock);
+    memset(p, 0, sizeof(*p));
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+    _cleanup_free_ char *copy = xstrdup(path);
+    for (char *s = copy + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(copy, 0755) < 0 && errno != EEXIST)
+            return -errno;
+        *s = '/';
+    }
+    if (mkdir(copy, mode) < 0 && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+int sup_rundir_create(const struct sup_paths *p, struct ql_error *err)
+{
+    int r = mkdir_p(p->base, 0755);
+    if (r < 0)
+        return ql_error_set(err, -r, "cannot create the run directory '%s': %s", p->base,
+                            strerror(-r));
+    if (mkdir(p->dir, 0700) < 0)
+        return ql_error_set(err, errno, "cannot create '%s': %s", p->dir, strerror(errno));
+    return 0;
+}
+
+void sup_rundir_remove(const struct sup_paths *p)
+{
+    const char *files[] = {p->state, p->qmp, p->ctl, p->qemu_log, p->sup_log, p->lock};
+    for (size_t i = 0; i < ARRAY_SIZE(files); i++)
+        unlink(files[i]);
+    /* Anything else a run left (temporary state files) goes too. */
+    DIR *d = opendir(p->dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (STREQ(e->d_name, ".") || STREQ(e->d_name, ".."))
+                continue;
+            _cleanup_free_ char *f = xasprintf("%s/%s", p->dir, e->d_name);
+            unlink(f);
+        }
+        closedir(d);
+    }
+    rmdir(p->dir);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int sup_list_names(const char *base, char ***ret_names, size_t *ret_n, struct ql_error *err)
+{
+    base = sup_base_dir(base);
+    *ret_names = NULL;
+    *ret_n = 0;
+    DIR *d = opendir(base);
+    if (!d) {
+        if (errno == ENOENT)
+            return 0;
+        return ql_error_set(err, errno, "cannot read '%s': %s", base, strerror(errno));
+    }
+    char **v = NULL;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *name;
+        size_t l = strlen(e->d_name);
+        if (l > 5 && STREQ(e->d_name + l - 5, ".last"))
+            name = xstrndup(e->d_name, l - 5);
+        else
+            name = xstrdup(e->d_name);
+        bool dup = false;
+        for (size_t i = 0; i < n; i++)
+            if (STREQ(v[i], name))
+                dup = true;
+        if (dup) {
+            free(name);
+            continue;
+        }
+        v = xrealloc(v, (n + 1) * sizeof(*v));
+        v[n++] = name;
+    }
+    closedir(d);
+    if (n)
+        qsort(v, n, sizeof(*v), cmp_str);
+    *ret_names = v;
+    *ret_n = n;
+    return 0;
+}
+
+void sup_free_names(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}

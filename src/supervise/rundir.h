@@ -1,0 +1,36 @@
+/* Per-VM runtime directories: BASE/NAME/ (0700) with state.json, qmp.sock, ctl.sock,
+ * qemu.log, supervisor.log; BASE defaults to /run/qlaunch, overridden by --run-dir or the
+ * environment variable QLAUNCH_RUN_DIR. BASE/NAME.last keeps the final state of the last run. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include "util/error.h"
+
+#define SUP_DEFAULT_BASE "/run/qlaunch"
+
+struct sup_paths {
+    char *base;
+    char *dir;
+    char *state;
+    char *last;
+    char *qmp;
+    char *ctl;
+    char *qemu_log;
+    char *sup_log;
+    char *lock;
+};
+
+/* base NULL: QLAUNCH_RUN_DIR or the default. Fails for names that cannot be a path part
+ * or would make socket paths longer than sockaddr_un allows. */
+int sup_paths_init(struct sup_paths *p, const char *base, const char *name, struct ql_error *err);
+void sup_paths_free(struct sup_paths *p);
+const char *sup_base_dir(const char *base_opt);
+
+/* Creates BASE (0755) and BASE/NAME (0700); fails if NAME's dir is there already. */
+int sup_rundir_create(const struct sup_paths *p, struct ql_error *err);
+/* Removes the per-VM files and directory (not BASE, not NAME.last). */
+void sup_rundir_remove(const struct sup_paths *p);
+
+/* Names of domains with a run directory or a .last file under base, sorted. */
+int sup_list_names(const char *base, char ***ret_names, size_t *ret_n, struct ql_error *err);
+void sup_free_names(char **names, size_t n);

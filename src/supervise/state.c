@@ -1,0 +1,196 @@
+/* Domain state names and the atomically written state file. */
+#include "config.h"
+#include "supervise/state.h"
+#include "util/cleanup.h"
+#include "util/fileio.h"
+#include "util/strbuf.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const state_names[SUP_STATE_MAX] = {
+    "shut off", "running", "paused", "in shutdown", "crashed", "pmsuspended",
+};
+static const char *const state_ids[SUP_STATE_MAX] = {
+    "shutoff", "running", "paused", "shutdown", "crashed", "pmsuspended",
+};
+static const char *const reason_names[SUP_REASON_MAX] = {
+    "unknown", "booted", "unpaused", "restarted", "crash-restarted", "user", "starting up",
+    "panicked", "shutdown", "destroyed", "crashed", "failed", "restart-limit", "ioerror",
+};
+
+const char *sup_state_to_string(int v)
+{
+    return v >= 0 && v < SUP_STATE_MAX ? state_names[v] : "unknown";
+}
+
+const char *sup_state_to_id(int v)
+{
+    return v >= 0 && v < SUP_STATE_MAX ? state_ids[v] : "unknown";
+}
+
+int sup_state_from_id(const char *s)
+{
+    for (int i = 0; s && i < SUP_STATE_MAX; i++)
+        if (strcmp(state_ids[i], s) == 0)
+            return i;
+    return -1;
+}
+
+const char *sup_reason_to_string(int v)
+{
+    return v >= 0 && v < SUP_REASON_MAX ? reason_names[v] : "unknown";
+}
+
+int sup_reason_from_string(const char *s)
+{
+    for (int i = 0; s && i < SUP_REASON_MAX; i++)
+        if (strcmp(reason_names[i], s) == 0)
+            return i;
+    return -1;
+}
+
+void sup_status_clear(struct sup_status *s)
+{
+    free(s->name);
+    free(s->xml_path);
+    free(s->qemu_version);
+    free(s->console_pty);
+    free(s->last_error);
+    memset(s, 0, sizeof(*s));
+}
+
+static void add_str(json_object *o, const char *k, const char *v)
+{
+    if (v)
+        json_object_object_add(o, k, json_object_new_string(v));
+}
+
+int sup_status_write(const char *path, const struct sup_status *s, struct ql_error *err)
+{
+    json_object *o = json_object_new_object();
+    add_str(o, "name", s->name);
+    add_str(o, "uuid", s->uuid);
+    add_str(o, "state", sup_state_to_id(s->state));
+    add_str(o, "reason", sup_reason_to_string(s->reason));
+    json_object_object_add(o, "qemu_pid", json_object_new_int64(s->qemu_pid));
+    json_object_object_add(o, "qemu_start_time",
+                           json_object_new_uint64(s->qemu_start_time));
+    json_object_object_add(o, "supervisor_pid", json_object_new_int64(s->supervisor_pid));
+    json_object_object_add(o, "restarts", json_object_new_int64(s->restarts));
+    json_object_object_add(o, "boots", json_object_new_int64(s->boots));
+    json_object_object_add(o, "started_at", json_object_new_int64(s->started_at));
+    add_str(o, "xml_path", s->xml_path);
+    add_str(o, "qemu_version", s->qemu_version);
+    add_str(o, "console_pty", s->console_pty);
+    json_object_object_add(o, "reboot_pending", json_object_new_boolean(s->reboot_pending));
+    json_object_object_add(o, "shutdown_pending",
+                           json_object_new_boolean(s->shutdown_pending));
+    add_str(o, "last_error", s->last_error);
+    const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE);
+    struct strbuf sb = STRBUF_INIT;
+    sb_add(&sb, text);
+    sb_addc(&sb, '\n');
+    int r = ql_write_file_atomic(path, sb.s, sb.len, 0600, err);
+    sb_free(&sb);
+    json_object_put(o);
+    return r;
+}
+
+static char *get_str(json_object *o, const char *k)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    return xstrdup(json_object_get_string(v));
+}
+
+static int64_t get_int(json_object *o, const char *k)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, k, &v))
+        return 0;
+    return json_object_get_int64(v);
+}
+
+int sup_status_read(const char *path, struct sup_status *ret, struct ql_error *err)
+{
+    _cleanup_free_ char *data = NULL;
+    memset(ret, 0, sizeof(*ret));
+    int r = ql_read_file(path, 1 << 20, &data, NULL, err);
+    if (r < 0)
+        return r;
+    json_object *o = json_tokener_parse(data);
+    if (!o || !json_object_is_type(o, json_type_object)) {
+        json_object_put(o);
+        return ql_error_set(err, EBADMSG, "state file '%s' is not valid JSON", path);
+    }
+    ret->name = get_str(o, "name");
+    _cleanup_free_ char *uuid = get_str(o, "uuid");
+    if (uuid)
+        snprintf(ret->uuid, sizeof(ret->uuid), "%s", uuid);
+    _cleanup_free_ char *st = get_str(o, "state");
+    _cleanup_free_ char *rs = get_str(o, "reason");
+    int sv = sup_state_from_id(st), rv = sup_reason_from_string(rs);
+    ret->state = sv < 0 ? SUP_STATE_SHUTOFF : (enum sup_state)sv;
+    ret->reason = rv < 0 ? SUP_REASON_UNKNOWN : (enum sup_reason)rv;
+    ret->qemu_pid = (pid_t)get_int(o, "qemu_pid");
+    json_object *v;
+    if (json_object_object_get_ex(o, "qemu_start_time", &v))
+        ret->qemu_start_time = json_object_get_uint64(v);
+    ret->supervisor_pid = (pid_t)get_int(o, "supervisor_pid");
+    ret->restarts = (unsigned)get_int(o, "restarts");
+    ret->boots = (unsigned)get_int(o, "boots");
+    ret->started_at = get_int(o, "started_at");
+    ret->xml_path = get_str(o, "xml_path");
+    ret->qemu_version = get_str(o, "qemu_version");
+    ret->console_pty = get_str(o, "console_pty");
+    ret->reboot_pending = get_int(o, "reboot_pending") != 0;
+    if (json_object_object_get_ex(o, "reboot_pending", &v))
+        ret->reboot_pending = json_object_get_boolean(v);
+    if (json_object_object_get_ex(o, "shutdown_pending", &v))
+        ret->shutdown_pending = json_object_get_boolean(v);
+    ret->last_error = get_str(o, "last_error");
+    json_object_put(o);
+    if (!ret->name) {
+        sup_status_clear(ret);
+        return ql_error_set(err, EBADMSG, "state file '%s' has no domain name", path);
+    }
+    return 0;
+}
+
+unsigned long long sup_proc_start_time(pid_t pid)
+{
+    if (pid <= 0)
+        return 0;
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    _cleanup_fclose_ FILE *f = fopen(path, "re");
+    if (!f)
+        return 0;
+    char buf[1024];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = '\0';
+    /* comm may contain spaces and parentheses: fields restart after the last ')'. */
+    char *p = strrchr(buf, ')');
+    if (!p)
+        return 0;
+    p++;
+    /* field 3 is state; starttime is field 22, i.e. the 20th after ')' */
+    for (int field = 3; field < 22 && p; field++) {
+        p = strchr(p + 1, ' ');
+    }
+    if (!p)
+        return 0;
+    return strtoull(p + 1, NULL, 10);
+}
+
+bool sup_proc_matches(pid_t pid, unsigned long long start_time)
+{
+    unsigned long long st = sup_proc_start_time(pid);
+    return st != 0 && st == start_time;
+}

@@ -1,0 +1,67 @@
+/* Domain states and reasons, named as libvirt names them (virsh domstate --reason). */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "util/error.h"
+
+enum sup_state {
+    SUP_STATE_SHUTOFF,
+    SUP_STATE_RUNNING,
+    SUP_STATE_PAUSED,
+    SUP_STATE_SHUTDOWN,         /* being shut down */
+    SUP_STATE_CRASHED,
+    SUP_STATE_PMSUSPENDED,
+    SUP_STATE_MAX
+};
+const char *sup_state_to_string(int v);     /* "shut off", "running", ... as virsh prints */
+const char *sup_state_to_id(int v);         /* "shutoff", "running", ... for JSON */
+int sup_state_from_id(const char *s);
+
+enum sup_reason {
+    SUP_REASON_UNKNOWN,
+    SUP_REASON_BOOTED,          /* running */
+    SUP_REASON_UNPAUSED,        /* running */
+    SUP_REASON_RESTARTED,       /* running: restarted by on_poweroff/on_reboot policy */
+    SUP_REASON_CRASH_RESTARTED, /* running: restarted after a crash (libvirt "crashed") */
+    SUP_REASON_USER,            /* paused */
+    SUP_REASON_STARTING_UP,     /* paused */
+    SUP_REASON_PANICKED,        /* crashed / paused */
+    SUP_REASON_SHUTDOWN,        /* shutoff */
+    SUP_REASON_DESTROYED,       /* shutoff */
+    SUP_REASON_CRASHED,         /* shutoff: QEMU died or the guest crashed with destroy */
+    SUP_REASON_FAILED,          /* shutoff: QEMU could not be started */
+    SUP_REASON_RESTART_LIMIT,   /* crashed: too many restarts */
+    SUP_REASON_IOERROR,         /* paused */
+    SUP_REASON_MAX
+};
+const char *sup_reason_to_string(int v);
+int sup_reason_from_string(const char *s);
+
+/* What is persisted in RUNDIR/state.json (written atomically). */
+struct sup_status {
+    char *name;
+    char uuid[37];
+    enum sup_state state;
+    enum sup_reason reason;
+    pid_t qemu_pid;
+    unsigned long long qemu_start_time;   /* /proc/PID/stat field 22, to detect pid reuse */
+    pid_t supervisor_pid;
+    unsigned restarts;          /* policy restarts so far */
+    unsigned boots;             /* times the guest was started (1 + restarts) */
+    int64_t started_at;         /* unix seconds of the last QEMU start */
+    char *xml_path;             /* the domain XML it was started from (absolute) */
+    char *qemu_version;
+    char *console_pty;          /* serial0's pty, when it has one */
+    bool reboot_pending;        /* qlaunch reboot: next guest poweroff restarts */
+    bool shutdown_pending;
+    char *last_error;
+};
+
+void sup_status_clear(struct sup_status *s);
+int sup_status_write(const char *path, const struct sup_status *s, struct ql_error *err);
+int sup_status_read(const char *path, struct sup_status *ret, struct ql_error *err);
+/* Reads field 22 (starttime) of /proc/PID/stat; 0 when the process does not exist. */
+unsigned long long sup_proc_start_time(pid_t pid);
+/* True when pid is alive and started at start_time (not a reused pid). */
+bool sup_proc_matches(pid_t pid, unsigned long long start_time);

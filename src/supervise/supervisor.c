@@ -1,0 +1,1308 @@
+/* The per-VM supervisor; see supervisor.h and DESIGN.md "Lifecycle" / "Running VMs".
+ *
+ * One single-threaded poll loop over: a signalfd, QEMU's pidfd, the QMP connection, the
+ * control socket and its clients; timers are deadlines checked by the loop. Decisions come
+ * from the pure policy table (policy.c); this file only carries them out. */
+#include "config.h"
+#include "supervise/supervisor.h"
+#include "domain/parse.h"
+#include "host/net.h"
+#include "qemu/build.h"
+#include "qmp/qmp.h"
+#include "supervise/policy.h"
+#include "supervise/rundir.h"
+#include "supervise/state.h"
+#include "util/cleanup.h"
+#include "util/fileio.h"
+#include "util/strbuf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <uuid/uuid.h>
+
+#define MAX_CLIENTS 32
+#define CTL_MAX_LINE 65536
+#define QMP_FD_NUM 3
+
+enum timer_kind {
+    TM_RESTART,             /* backoff elapsed: reset + cont */
+    TM_TERM,                /* QEMU did not exit after quit: SIGTERM */
+    TM_KILL,                /* still alive after SIGTERM: SIGKILL */
+    TM_REBOOT_ACTION,       /* restore set-action reboot=shutdown after an in-place restart */
+    TM_MAX
+};
+
+struct client {
+    int fd;
+    unsigned id;
+    bool events;            /* subscribed to the event stream */
+    bool wait_exit;         /* destroy: answer once QEMU is gone */
+    struct strbuf in;
+};
+
+struct sup {
+    const struct sup_config *cfg;
+    struct domain *dom;
+    struct sup_paths paths;
+    struct sup_status st;
+    struct qb_result build;
+    struct host_nic *nics;
+    size_t n_nics;
+    char *log_path;
+    int log_fd;
+
+    pid_t qemu_pid;
+    bool qemu_is_child;
+    int pidfd;
+    struct qmp_conn *qmp;
+    int sigfd, ctl_fd, lock_fd;
+    struct client clients[MAX_CLIENTS];
+    unsigned next_client_id;
+
+    int64_t timers[TM_MAX]; /* monotonic ms deadlines, 0 = off */
+    struct sup_decision pending_restart;
+    enum sup_action pending_restart_action;
+
+    bool shutdown_seen, guest_crashed, destroy_requested, reboot_requested;
+    bool in_shutdown;       /* SHUTDOWN seen: the STOP that follows is not a user pause */
+    bool final_set;
+    enum sup_state final_state;
+    enum sup_reason final_reason;
+    int64_t restart_times[64];
+    size_t n_restart_times;
+    bool done;
+    int exit_code;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *sup_log_dir(const char *opt)
+{
+    if (opt && *opt)
+        return opt;
+    const char *e = getenv("QLAUNCH_LOG_DIR");
+    return e && *e ? e : "/var/log/qlaunch";
+}
+
+static const char *dump_dir(const struct sup_config *cfg)
+{
+    if (cfg->dump_dir && *cfg->dump_dir)
+        return cfg->dump_dir;
+    const char *e = getenv("QLAUNCH_DUMP_DIR");
+    return e && *e ? e : "/var/lib/qlaunch/dump";
+}
+
+static void slog(struct sup *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void slog(struct sup *s, const char *fmt, ...)
+{
+    struct strbuf sb = STRBUF_INIT;
+    time_t t = time(NULL);
+    struct tm tm;
+    char ts[32];
+    localtime_r(&t, &tm);
+    strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
+    sb_addf(&sb, "%s qlaunch[%ld]: ", ts, (long)getpid());
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vaddf(&sb, fmt, ap);
+    va_end(ap);
+    sb_addc(&sb, '\n');
+    if (s->log_fd >= 0 && write(s->log_fd, sb.s, sb.len) < 0) {
+        /* nothing better to do: the log is the place errors go */
+    }
+    if (s->cfg->foreground)
+        fputs(sb.s, stderr);
+    sb_free(&sb);
+}
+
+static void write_state(struct sup *s)
+{
+    struct ql_error err = QL_ERROR_INIT;
+    if (sup_status_write(s->paths.state, &s->st, &err) < 0) {
+        slog(s, "cannot write state: %s", ql_error_msg(&err));
+        ql_error_clear(&err);
+    }
+}
+
+/* ---- control clients ---- */
+
+static void client_close(struct client *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    sb_free(&c->in);
+    memset(c, 0, sizeof(*c));
+    c->fd = -1;
+}
+
+static void client_send(struct client *c, json_object *o)
+{
+    if (c->fd < 0)
+        return;
+    const char *t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                          JSON_C_TO_STRING_NOSLASHESCAPE);
+    struct strbuf sb = STRBUF_INIT;
+    sb_add(&sb, t);
+    sb_addc(&sb, '\n');
+    size_t off = 0;
+    while (off < sb.len) {
+        ssize_t w = send(c->fd, sb.s + off, sb.len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            client_close(c);   /* a client that does not read is dropped */
+            break;
+        }
+        off += (size_t)w;
+    }
+    sb_free(&sb);
+}
+
+static struct client *client_by_id(struct sup *s, unsigned id)
+{
+    for (int i = 0; i < MAX_CLIENTS; i++)
+        if (s->clients[i].fd >= 0 && s->clients[i].id == id)
+            return &s->clients[i];
+    return NULL;
+}
+
+static json_object *status_json(struct sup *s)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "ok", json_object_new_boolean(1));
+    json_object_object_add(o, "name", json_object_new_string(s->st.name));
+    json_object_object_add(o, "uuid", json_object_new_string(s->st.uuid));
+    json_object_object_add(o, "state", json_object_new_string(sup_state_to_id(s->st.state)));
+    json_object_object_add(o, "reason",
+                           json_object_new_string(sup_reason_to_string(s->st.reason)));
+    json_object_object_add(o, "qemu_pid", json_object_new_int64(s->qemu_pid));
+    json_object_object_add(o, "boots", json_object_new_int64(s->st.boots));
+    json_object_object_add(o, "restarts", json_object_new_int64(s->st.restarts));
+    return o;
+}
+
+/* Sends a lifecycle event line to every subscriber. */
+static void broadcast(struct sup *s, const char *event, const char *detail)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "event", json_object_new_string(event));
+    if (detail)
+        json_object_object_add(o, "detail", json_object_new_string(detail));
+    json_object_object_add(o, "state", json_object_new_string(sup_state_to_id(s->st.state)));
+    json_object_object_add(o, "reason",
+                           json_object_new_string(sup_reason_to_string(s->st.reason)));
+    json_object_object_add(o, "boots", json_object_new_int64(s->st.boots));
+    for (int i = 0; i < MAX_CLIENTS; i++)
+        if (s->clients[i].fd >= 0 && s->clients[i].events)
+            client_send(&s->clients[i], o);
+    json_object_put(o);
+}
+
+static void set_state(struct sup *s, enum sup_state st, enum sup_reason r)
+{
+    if (s->st.state == st && s->st.reason == r)
+        return;
+    s->st.state = st;
+    s->st.reason = r;
+    write_state(s);
+    slog(s, "state %s (%s)", sup_state_to_id(st), sup_reason_to_string(r));
+    broadcast(s, "state", NULL);
+}
+
+/* ---- QEMU process ---- */
+
+static bool qemu_alive(struct sup *s)
+{
+    return s->qemu_pid > 0 && kill(s->qemu_pid, 0) == 0 &&
+           (!s->st.qemu_start_time || sup_proc_matches(s->qemu_pid, s->st.qemu_start_time));
+}
+
+static void qemu_signal(struct sup *s, int sig)
+{
+    if (qemu_alive(s)) {
+        slog(s, "sending %s to QEMU pid %ld", sig == SIGKILL ? "SIGKILL" : "SIGTERM",
+             (long)s->qemu_pid);
+        kill(s->qemu_pid, sig);
+    }
+}
+
+static void qmp_ignore_reply(struct qmp_conn *c, const struct qmp_reply *r, void *opaque)
+{
+    (void)c;
+    struct sup *s = opaque;
+    if (r->error && r->error != -ECONNRESET && r->error != -ECANCELED)
+        slog(s, "%s", r->message ? r->message : "QMP command failed");
+}
+
+/* Stops QEMU: quit over QMP, then SIGTERM, then SIGKILL. */
+static void begin_destroy(struct sup *s, bool graceful)
+{
+    struct ql_error err = QL_ERROR_INIT;
+    if (s->qmp && qmp_conn_get_state(s->qmp) == QMP_CONN_READY &&
+        qmp_send(s->qmp, "quit", NULL, qmp_ignore_reply, s, NULL, &err) == 0) {
+        s->timers[TM_TERM] = now_ms() + 3000;
+    } else {
+        ql_error_clear(&err);
+        qemu_signal(s, SIGTERM);
+    }
+    if (!graceful)
+        s->timers[TM_KILL] = now_ms() + SUP_DESTROY_GRACE_MS;
+}
+
+/* Moves fds into place in the child: every map[i].src ends up as map[i].dst, inheritable;
+ * everything else above the highest dst is closed. Async-signal-safe. */
+struct fdmap {
+    int src, dst;
+};
+
+static void child_setup_fds(const struct fdmap *map, size_t n, int log_fd)
+{
+    int tmp[64];
+    int maxdst = 2;
+    for (size_t i = 0; i < n && i < 64; i++) {
+        tmp[i] = fcntl(map[i].src, F_DUPFD, 200);
+        if (map[i].dst > maxdst)
+            maxdst = map[i].dst;
+    }
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0)
+        dup2(devnull, 0);
+    dup2(log_fd, 1);
+    dup2(log_fd, 2);
+    for (size_t i = 0; i < n && i < 64; i++)
+        dup2(tmp[i], map[i].dst);
+    syscall(SYS_close_range, (unsigned)maxdst + 1, ~0U, 0);
+}
+
+static int spawn_qemu(struct sup *s, int qmp_listen_fd, struct ql_error *err)
+{
+    struct fdmap map[64];
+    size_t n = 0;
+    size_t used[64] = {0};
+    for (size_t i = 0; i < s->build.n_fds && n < 64; i++) {
+        const struct qb_fd *f = &s->build.fds[i];
+        switch (f->kind) {
+        case QB_FD_QMP:
+            map[n++] = (struct fdmap){qmp_listen_fd, f->fd};
+            break;
+        case QB_FD_TAP: {
+            size_t k = f->dev_index;
+            if (k >= s->n_nics || used[k % 64] >= s->nics[k].n_tap_fds)
+                return ql_error_set(err, EINVAL, "internal error: no tap fd for %s", f->what);
+            map[n++] = (struct fdmap){s->nics[k].tap_fds[used[k % 64]++], f->fd};
+            break;
+        }
+        case QB_FILE_NVRAM:
+            break;
+        default:
+            return ql_error_set(err, ENOTSUP, "qlaunch cannot provide %s (%s) yet", f->what,
+                                qb_fd_kind_to_string(f->kind));
+        }
+    }
+    pid_t pid = fork();
+    if (pid < 0)
+        return ql_error_set(err, errno, "cannot fork: %s", strerror(errno));
+    if (pid == 0) {
+        setsid();
+        sigset_t all;
+        sigemptyset(&all);
+        sigprocmask(SIG_SETMASK, &all, NULL);
+        child_setup_fds(map, n, s->log_fd);
+        execv(s->build.argv.v[0], s->build.argv.v);
+        dprintf(2, "qlaunch: cannot execute '%s': %s\n", s->build.argv.v[0], strerror(errno));
+        _exit(127);
+    }
+    s->qemu_pid = pid;
+    s->qemu_is_child = true;
+    s->st.qemu_pid = pid;
+    s->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    /* Start time identifies this QEMU even if the pid is reused later. */
+    for (int i = 0; i < 50 && !(s->st.qemu_start_time = sup_proc_start_time(pid)); i++)
+        usleep(1000);
+    s->st.started_at = time(NULL);
+    return 0;
+}
+
+/* Last "qemu-system-x86_64: ..." lines of the log since offset, as one sentence. */
+static char *qemu_log_error(struct sup *s, off_t since)
+{
+    _cleanup_close_ int fd = open(s->log_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    off_t end = lseek(fd, 0, SEEK_END);
+    if (end - since > 65536)
+        since = end - 65536;
+    if (lseek(fd, since, SEEK_SET) < 0)
+        return NULL;
+    char buf[65537];
+    ssize_t r = read(fd, buf, sizeof(buf) - 1);
+    if (r <= 0)
+        return NULL;
+    buf[r] = '\0';
+    struct strbuf sb = STRBUF_INIT;
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+        if (strstr(line, " qlaunch[") || !*line)
+            continue;
+        if (strstr(line, "warning:") && !strstr(line, "error"))
+            continue;
+        if (sb.len)
+            sb_add(&sb, "; ");
+        sb_add(&sb, line);
+    }
+    return sb.len ? sb_steal(&sb) : (sb_free(&sb), NULL);
+}
+
+static int bind_unix(const char *path, int backlog, struct ql_error *err)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof(sa.sun_path))
+        return ql_error_set(err, ENAMETOOLONG, "socket path '%s' is too long", path);
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return ql_error_set(err, errno, "cannot create a socket: %s", strerror(errno));
+    unlink(path);
+    mode_t old = umask(0077);
+    int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+    umask(old);
+    if (r < 0 || listen(fd, backlog) < 0) {
+        int e = errno;
+        close(fd);
+        return ql_error_set(err, e, "cannot listen on '%s': %s", path, strerror(e));
+    }
+    return fd;
+}
+
+/* ---- QMP events ---- */
+
+static void apply_policy(struct sup *s, enum sup_event ev);
+
+static void on_qmp_event(struct qmp_conn *c, const struct qmp_event *ev, void *opaque)
+{
+    (void)c;
+    struct sup *s = opaque;
+    switch (ev->type) {
+    case QMP_EVENT_SHUTDOWN: {
+        const struct qmp_event_shutdown *sd = &ev->u.shutdown;
+        const char *why = sd->reason_str ? sd->reason_str : "unknown";
+        slog(s, "QMP event SHUTDOWN guest=%s reason=%s", sd->guest ? "true" : "false", why);
+        s->shutdown_seen = true;
+        s->in_shutdown = true;
+        broadcast(s, "shutdown", why);
+        if (sd->reason == QMP_SHUTDOWN_CAUSE_GUEST_SHUTDOWN)
+            apply_policy(s, SUP_EV_GUEST_POWEROFF);
+        else if (sd->reason == QMP_SHUTDOWN_CAUSE_GUEST_RESET)
+            apply_policy(s, SUP_EV_GUEST_REBOOT);
+        else if (sd->reason == QMP_SHUTDOWN_CAUSE_GUEST_PANIC)
+            apply_policy(s, SUP_EV_GUEST_PANIC);
+        else
+            apply_policy(s, SUP_EV_HOST_SHUTDOWN);
+        break;
+    }
+    case QMP_EVENT_RESET:
+        slog(s, "QMP event RESET guest=%s reason=%s", ev->u.reset.guest ? "true" : "false",
+             ev->u.reset.reason_str ? ev->u.reset.reason_str : "unknown");
+        if (ev->u.reset.guest && ev->u.reset.reason == QMP_SHUTDOWN_CAUSE_GUEST_RESET) {
+            broadcast(s, "reset", "guest-reset");
+            apply_policy(s, SUP_EV_GUEST_RESET);
+        }
+        break;
+    case QMP_EVENT_GUEST_PANICKED:
+        slog(s, "QMP event GUEST_PANICKED action=%s",
+             qmp_guest_panic_action_to_string(ev->u.guest_panicked.action));
+        s->guest_crashed = true;
+        broadcast(s, "panic", NULL);
+        apply_policy(s, SUP_EV_GUEST_PANIC);
+        break;
+    case QMP_EVENT_STOP:
+        if (!s->in_shutdown && !s->guest_crashed && s->st.state == SUP_STATE_RUNNING)
+            set_state(s, SUP_STATE_PAUSED, SUP_REASON_UNKNOWN);
+        break;
+    case QMP_EVENT_RESUME:
+        if (s->st.state == SUP_STATE_PAUSED && s->st.reason != SUP_REASON_STARTING_UP)
+            set_state(s, SUP_STATE_RUNNING, SUP_REASON_UNPAUSED);
+        break;
+    case QMP_EVENT_POWERDOWN:
+        broadcast(s, "powerdown", NULL);
+        break;
+    case QMP_EVENT_BLOCK_IO_ERROR:
+        slog(s, "QMP event BLOCK_IO_ERROR device=%s", ev->u.block_io_error.device);
+        broadcast(s, "block-io-error", ev->u.block_io_error.device);
+        break;
+    default:
+        break;
+    }
+}
+
+static void on_qmp_closed(struct qmp_conn *c, const struct ql_error *why, void *opaque)
+{
+    (void)c;
+    struct sup *s = opaque;
+    slog(s, "QMP connection closed: %s", ql_error_msg(why));
+}
+
+static const struct qmp_callbacks qmp_cbs = {
+    .event = on_qmp_event,
+    .closed = on_qmp_closed,
+};
+
+/* ---- actions ---- */
+
+static void finish(struct sup *s, enum sup_state st, enum sup_reason r)
+{
+    if (s->final_set) {
+        st = s->final_state;
+        r = s->final_reason;
+    }
+    s->st.state = st;
+    s->st.reason = r;
+    s->st.qemu_pid = 0;
+    slog(s, "domain ended: %s (%s)", sup_state_to_id(st), sup_reason_to_string(r));
+    broadcast(s, "stopped", sup_reason_to_string(r));
+    s->exit_code = r == SUP_REASON_RESTART_LIMIT ? SUP_EXIT_RESTART_LIMIT
+                   : r == SUP_REASON_CRASHED      ? SUP_EXIT_CRASHED
+                                                  : SUP_EXIT_SHUTOFF;
+    s->done = true;
+}
+
+static int do_restart(struct sup *s, enum sup_action how, struct ql_error *err)
+{
+    int r;
+    bool wrap = dom_on_reboot(s->dom) == DOM_LC_DESTROY;   /* -action reboot=shutdown */
+    struct qmp_actions reset = {.set_reboot = true, .reboot = QMP_REBOOT_ACTION_RESET};
+    if (how == SUP_ACT_COREDUMP_RESTART)
+        (void)0;   /* the dump was taken before the restart was scheduled */
+    if (wrap && (r = qmp_set_action_sync(s->qmp, SUP_QMP_TIMEOUT_MS, &reset, err)) < 0)
+        return r;
+    if ((r = qmp_system_reset_sync(s->qmp, SUP_QMP_TIMEOUT_MS, err)) < 0)
+        return r;
+    /* The reset is carried out by QEMU's main loop after the reply; cont before that
+     * fails with "Resetting the Virtual Machine is required": retry briefly. */
+    for (int i = 0; i < 40; i++) {
+        ql_error_clear(err);
+        r = qmp_cont_sync(s->qmp, SUP_QMP_TIMEOUT_MS, err);
+        if (r != -EREMOTEIO)
+            break;
+        usleep(25000);
+    }
+    if (r < 0)
+        return r;
+    if (wrap)
+        s->timers[TM_REBOOT_ACTION] = now_ms() + 3000;
+    return 0;
+}
+
+static void restart_now(struct sup *s)
+{
+    struct ql_error err = QL_ERROR_INIT;
+    enum sup_reason reason = s->pending_restart.reason;
+    if (do_restart(s, s->pending_restart_action, &err) < 0) {
+        slog(s, "restart failed: %s; destroying the domain", ql_error_msg(&err));
+        ql_error_clear(&err);
+        s->final_set = true;
+        s->final_state = SUP_STATE_SHUTOFF;
+        s->final_reason = SUP_REASON_CRASHED;
+        begin_destroy(s, false);
+        return;
+    }
+    s->shutdown_seen = s->guest_crashed = s->in_shutdown = s->reboot_requested = false;
+    s->st.reboot_pending = false;
+    s->st.restarts++;
+    s->st.boots++;
+    s->st.state = SUP_STATE_SHUTOFF;   /* force the write below */
+    set_state(s, SUP_STATE_RUNNING, reason);
+    broadcast(s, "restarted", NULL);
+}
+
+static unsigned recent_restarts(struct sup *s)
+{
+    int64_t horizon = now_ms() - (int64_t)s->cfg->restart_window_s * 1000;
+    unsigned n = 0;
+    for (size_t i = 0; i < s->n_restart_times; i++)
+        if (s->restart_times[i] >= horizon)
+            n++;
+    return n;
+}
+
+static void note_restart(struct sup *s)
+{
+    if (s->n_restart_times == ARRAY_SIZE(s->restart_times)) {
+        memmove(s->restart_times, s->restart_times + 1,
+                sizeof(s->restart_times) - sizeof(s->restart_times[0]));
+        s->n_restart_times--;
+    }
+    s->restart_times[s->n_restart_times++] = now_ms();
+}
+
+static void coredump(struct sup *s)
+{
+    const char *dir = dump_dir(s->cfg);
+    mkdir(dir, 0700);
+    char ts[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(ts, sizeof(ts), "%Y-%m-%d-%H:%M:%S", &tm);
+    _cleanup_free_ char *proto = xasprintf("file:%s/%s-%s.core", dir, s->dom->name, ts);
+    struct ql_error err = QL_ERROR_INIT;
+    slog(s, "dumping guest memory to %s", proto + 5);
+    if (qmp_dump_guest_memory_sync(s->qmp, 600000, proto, false, NULL, false, &err) < 0) {
+        slog(s, "guest memory dump failed: %s", ql_error_msg(&err));
+        ql_error_clear(&err);
+    } else {
+        broadcast(s, "coredump", proto + 5);
+    }
+}
+
+static void apply_policy(struct sup *s, enum sup_event ev)
+{
+    struct sup_policy_input in = {
+        .event = ev,
+        .on_poweroff = dom_on_poweroff(s->dom),
+        .on_reboot = dom_on_reboot(s->dom),
+        .on_crash = dom_on_crash(s->dom),
+        .destroy_requested = s->destroy_requested,
+        .reboot_requested = s->reboot_requested,
+        .shutdown_seen = s->shutdown_seen,
+        .guest_crashed = s->guest_crashed,
+        .recent_restarts = recent_restarts(s),
+        .restart_cap = s->cfg->restart_cap,
+    };
+    struct sup_decision d = sup_policy_decide(&in);
+    slog(s, "policy: %s -> %s", sup_event_to_string(ev), sup_action_to_string(d.action));
+    switch (d.action) {
+    case SUP_ACT_NONE:
+        if (ev == SUP_EV_HOST_SHUTDOWN && s->st.state != SUP_STATE_SHUTOFF)
+            set_state(s, d.state, d.reason);
+        break;
+    case SUP_ACT_COREDUMP_DESTROY:
+        coredump(s);
+        /* fall through */
+    case SUP_ACT_DESTROY:
+        s->final_set = true;
+        s->final_state = d.state;
+        s->final_reason = d.reason;
+        if (d.state == SUP_STATE_CRASHED && d.reason == SUP_REASON_RESTART_LIMIT)
+            slog(s, "restart limit reached (%u restarts in %u s): giving up",
+                 in.recent_restarts, s->cfg->restart_window_s);
+        begin_destroy(s, false);
+        break;
+    case SUP_ACT_COREDUMP_RESTART:
+        coredump(s);
+        /* fall through */
+    case SUP_ACT_RESTART:
+        note_restart(s);
+        s->pending_restart = d;
+        s->pending_restart_action = d.action;
+        s->timers[TM_RESTART] = now_ms() + d.backoff_ms;
+        break;
+    case SUP_ACT_PRESERVE:
+        set_state(s, d.state, d.reason);
+        break;
+    case SUP_ACT_FINISHED:
+        finish(s, d.state, d.reason);
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- control socket ---- */
+
+static void reply_err(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reply_err(struct client *c, const char *fmt, ...)
+{
+    struct strbuf sb = STRBUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vaddf(&sb, fmt, ap);
+    va_end(ap);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "ok", json_object_new_boolean(0));
+    json_object_object_add(o, "error", json_object_new_string(sb_str(&sb)));
+    client_send(c, o);
+    json_object_put(o);
+    sb_free(&sb);
+}
+
+static void reply_ok(struct client *c)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "ok", json_object_new_boolean(1));
+    client_send(c, o);
+    json_object_put(o);
+}
+
+static void on_qmp_cmd_reply(struct qmp_conn *conn, const struct qmp_reply *r, void *opaque)
+{
+    (void)conn;
+    struct sup *s = *(struct sup **)opaque;
+    unsigned id = (unsigned)(uintptr_t)((void **)opaque)[1];
+    free(opaque);
+    struct client *c = client_by_id(s, id);
+    if (!c)
+        return;
+    json_object *o = json_object_new_object();
+    if (r->error == 0 || r->error == -EREMOTEIO) {
+        json_object_object_add(o, "ok", json_object_new_boolean(1));
+        json_object *rep = json_object_new_object();
+        if (r->error == 0) {
+            json_object_object_add(rep, "return", json_object_get(r->ret));
+        } else {
+            json_object *e = json_object_new_object();
+            json_object_object_add(e, "class", json_object_new_string(r->error_class));
+            json_object_object_add(e, "desc", json_object_new_string(r->error_desc));
+            json_object_object_add(rep, "error", e);
+        }
+        json_object_object_add(o, "reply", rep);
+    } else {
+        json_object_object_add(o, "ok", json_object_new_boolean(0));
+        json_object_object_add(o, "error", json_object_new_string(r->message));
+    }
+    client_send(c, o);
+    json_object_put(o);
+}
+
+/* Sends a QMP command on behalf of client c; the reply (or error) goes back to c. */
+static void qmp_for_client(struct sup *s, struct client *c, const char *cmd, json_object *args,
+                           const char *raw)
+{
+    struct ql_error err = QL_ERROR_INIT;
+    void **ctx = xcalloc(2, sizeof(void *));
+    ctx[0] = s;
+    ctx[1] = (void *)(uintptr_t)c->id;
+    int r = raw ? qmp_send_raw(s->qmp, raw, on_qmp_cmd_reply, ctx, NULL, &err)
+                : qmp_send(s->qmp, cmd, args, on_qmp_cmd_reply, ctx, NULL, &err);
+    if (r < 0) {
+        free(ctx);
+        reply_err(c, "%s", ql_error_msg(&err));
+        ql_error_clear(&err);
+    }
+}
+
+static void handle_command(struct sup *s, struct client *c, const char *line)
+{
+    json_object *req = json_tokener_parse(line);
+    json_object *v;
+    if (!req || !json_object_is_type(req, json_type_object) ||
+        !json_object_object_get_ex(req, "cmd", &v) || !json_object_is_type(v, json_type_string)) {
+        reply_err(c, "invalid request: expected a JSON object with a string \"cmd\"");
+        json_object_put(req);
+        return;
+    }
+    const char *cmd = json_object_get_string(v);
+    bool live = s->qmp && qmp_conn_get_state(s->qmp) == QMP_CONN_READY && !s->done;
+    if (strcmp(cmd, "status") == 0) {
+        json_object *o = status_json(s);
+        client_send(c, o);
+        json_object_put(o);
+    } else if (strcmp(cmd, "events") == 0) {
+        c->events = true;
+        reply_ok(c);
+    } else if (!live) {
+        reply_err(c, "domain '%s' is not running (state %s)", s->st.name,
+                  sup_state_to_id(s->st.state));
+    } else if (strcmp(cmd, "shutdown") == 0) {
+        s->st.shutdown_pending = true;
+        write_state(s);
+        qmp_for_client(s, c, "system_powerdown", NULL, NULL);
+    } else if (strcmp(cmd, "reboot") == 0) {
+        /* libvirt's fake reboot: power the guest off, then reset + cont it. */
+        s->reboot_requested = true;
+        s->st.reboot_pending = true;
+        write_state(s);
+        qmp_for_client(s, c, "system_powerdown", NULL, NULL);
+    } else if (strcmp(cmd, "destroy") == 0) {
+        bool graceful = json_object_object_get_ex(req, "graceful", &v) &&
+                        json_object_get_boolean(v);
+        s->destroy_requested = true;
+        c->wait_exit = true;
+        s->timers[TM_RESTART] = 0;
+        qemu_signal(s, SIGTERM);
+        if (!graceful)
+            s->timers[TM_KILL] = now_ms() + SUP_DESTROY_GRACE_MS;
+    } else if (strcmp(cmd, "suspend") == 0) {
+        qmp_for_client(s, c, "stop", NULL, NULL);
+        s->st.state = SUP_STATE_RUNNING;
+        set_state(s, SUP_STATE_PAUSED, SUP_REASON_USER);
+    } else if (strcmp(cmd, "resume") == 0) {
+        if (s->st.state == SUP_STATE_CRASHED) {
+            reply_err(c, "domain '%s' has crashed; it cannot be resumed", s->st.name);
+        } else {
+            qmp_for_client(s, c, "cont", NULL, NULL);
+        }
+    } else if (strcmp(cmd, "qmp") == 0) {
+        if (!json_object_object_get_ex(req, "json", &v) ||
+            !json_object_is_type(v, json_type_string))
+            reply_err(c, "the qmp request needs a \"json\" string");
+        else
+            qmp_for_client(s, c, NULL, NULL, json_object_get_string(v));
+    } else {
+        reply_err(c, "unknown command '%s'", cmd);
+    }
+    json_object_put(req);
+}
+
+static void client_readable(struct sup *s, struct client *c)
+{
+    char buf[4096];
+    ssize_t r = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (r < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (r <= 0) {
+        client_close(c);
+        return;
+    }
+    sb_addn(&c->in, buf, (size_t)r);
+    if (c->in.len > CTL_MAX_LINE) {
+        reply_err(c, "request longer than %d bytes", CTL_MAX_LINE);
+        client_close(c);
+        return;
+    }
+    char *nl;
+    while (c->fd >= 0 && (nl = memchr(c->in.s, '\n', c->in.len))) {
+        *nl = '\0';
+        _cleanup_free_ char *line = xstrdup(c->in.s);
+        size_t rest = c->in.len - (size_t)(nl + 1 - c->in.s);
+        memmove(c->in.s, nl + 1, rest);
+        c->in.len = rest;
+        c->in.s[rest] = '\0';
+        handle_command(s, c, line);
+    }
+}
+
+static void accept_client(struct sup *s)
+{
+    int fd = accept4(s->ctl_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0)
+        return;
+    for (int i = 0; i < MAX_CLIENTS; i++) {
+        if (s->clients[i].fd < 0) {
+            s->clients[i].fd = fd;
+            s->clients[i].id = ++s->next_client_id;
+            return;
+        }
+    }
+    close(fd);
+}
+
+/* ---- startup ---- */
+
+static void ready(struct sup *s, const char *line)
+{
+    if (s->cfg->ready_fd >= 0) {
+        dprintf(s->cfg->ready_fd, "%s\n", line);
+        close(s->cfg->ready_fd);
+    }
+    const char *ns = getenv("NOTIFY_SOCKET");
+    if (ns && *ns && strncmp(line, "OK", 2) == 0) {
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        size_t l = strlen(ns);
+        if (l < sizeof(sa.sun_path)) {
+            memcpy(sa.sun_path, ns, l);
+            if (sa.sun_path[0] == '@')
+                sa.sun_path[0] = '\0';
+            int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+            if (fd >= 0) {
+                const char msg[] = "READY=1";
+                sendto(fd, msg, sizeof(msg) - 1, 0, (struct sockaddr *)&sa,
+                       (socklen_t)(offsetof(struct sockaddr_un, sun_path) + l));
+                close(fd);
+            }
+        }
+    }
+}
+
+static int open_log(struct sup *s, struct ql_error *err)
+{
+    const char *dir = sup_log_dir(s->cfg->log_dir);
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return ql_error_set(err, errno, "cannot create the log directory '%s': %s", dir,
+                            strerror(errno));
+    s->log_path = xasprintf("%s/%s.log", dir, s->dom->name);
+    s->log_fd = open(s->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (s->log_fd < 0)
+        return ql_error_set(err, errno, "cannot open the log '%s': %s", s->log_path,
+                            strerror(errno));
+    return 0;
+}
+
+static int start_domain(struct sup *s, struct ql_error *err)
+{
+    int r;
+    struct qb_options o = {.accel = s->cfg->accel, .emulator = s->cfg->emulator,
+                           .run_dir = s->paths.dir, .qmp_fd = QMP_FD_NUM,
+                           .first_fd = QMP_FD_NUM + 1};
+    if ((r = qb_build(s->dom, &o, &s->build, err)) < 0)
+        return r;
+    const char *emu = s->build.argv.v[0];
+    if (access(emu, X_OK) < 0)
+        return ql_error_set(err, ENOENT, "devices/emulator: '%s' does not exist or is not "
+                            "executable on this host; install QEMU (qemu-system-x86) or pass "
+                            "--emulator /usr/bin/qemu-system-x86_64", emu);
+    s->n_nics = s->dom->dev.n_interfaces;
+    s->nics = xcalloc(s->n_nics ? s->n_nics : 1, sizeof(*s->nics));
+    for (size_t i = 0; i < s->n_nics; i++) {
+        if ((r = host_nic_setup(s->dom, i, &s->nics[i], err)) < 0)
+            return r;
+        if (s->nics[i].tap_name)
+            slog(s, "interface %zu: tap '%s'%s%s", i, s->nics[i].tap_name,
+                 s->nics[i].bridge ? " on bridge " : "",
+                 s->nics[i].bridge ? s->nics[i].bridge : "");
+    }
+    _cleanup_close_ int lfd = bind_unix(s->paths.qmp, 1, err);
+    if (lfd < 0)
+        return lfd;
+    struct strbuf cmdline = STRBUF_INIT;
+    for (size_t i = 0; i < s->build.argv.n; i++) {
+        if (i)
+            sb_addc(&cmdline, ' ');
+        sb_add_shell_quoted(&cmdline, s->build.argv.v[i]);
+    }
+    slog(s, "starting QEMU: %s", sb_str(&cmdline));
+    sb_free(&cmdline);
+    off_t log_start = lseek(s->log_fd, 0, SEEK_END);
+    if ((r = spawn_qemu(s, lfd, err)) < 0)
+        return r;
+    /* QEMU holds the listening socket now; connect() succeeds at once (no polling). */
+    if ((r = qmp_connect_unix(s->paths.qmp, &qmp_cbs, s, &s->qmp, err)) < 0)
+        return r;
+    r = qmp_handshake_sync(s->qmp, SUP_QMP_TIMEOUT_MS, err);
+    if (r < 0) {
+        /* Most likely QEMU refused an option: show its own words. */
+        int status = 0;
+        for (int i = 0; i < 100 && waitpid(s->qemu_pid, &status, WNOHANG) == 0; i++)
+            usleep(10000);
+        _cleanup_free_ char *qmsg = qemu_log_error(s, log_start);
+        ql_error_clear(err);
+        return ql_error_set(err, EIO, "QEMU failed to start: %s (log: %s)",
+                            qmsg ? qmsg : "it closed the monitor", s->log_path);
+    }
+    const struct qmp_version *ver = qmp_conn_version(s->qmp);
+    if (ver)
+        s->st.qemu_version = xasprintf("%d.%d.%d", ver->major, ver->minor, ver->micro);
+
+    struct qmp_chardev *chr = NULL;
+    size_t n_chr = 0;
+    if (qmp_query_chardev_sync(s->qmp, SUP_QMP_TIMEOUT_MS, &chr, &n_chr, err) == 0) {
+        const char *pty = qmp_chardev_pty(chr, n_chr, "charserial0");
+        if (!pty) {
+            for (size_t i = 0; i < n_chr && !pty; i++)
+                pty = chr[i].pty_path;
+        }
+        s->st.console_pty = xstrdup(pty);
+        qmp_chardev_list_free(chr, n_chr);
+    } else {
+        ql_error_clear(err);
+    }
+    for (size_t i = 0; i < s->dom->dev.n_graphics; i++) {
+        const struct dom_graphics *g = &s->dom->dev.graphics[i];
+        if (!g->passwd)
+            continue;
+        const char *proto = g->type == DOM_GFX_SPICE ? "spice" : "vnc";
+        const char *connected = g->type == DOM_GFX_SPICE ? g->connected : NULL;
+        if ((r = qmp_set_password_sync(s->qmp, SUP_QMP_TIMEOUT_MS, proto, g->passwd, connected,
+                                       err)) < 0)
+            return r;
+        _cleanup_free_ char *when = NULL;
+        if (g->passwd_valid_to) {
+            struct tm tm = {0};
+            const char *end = strptime(g->passwd_valid_to, "%Y-%m-%dT%H:%M:%S", &tm);
+            if (!end)
+                return ql_error_set(err, EINVAL, "%s: invalid passwdValidTo '%s'", g->src.path,
+                                    g->passwd_valid_to);
+            when = xasprintf("%lld", (long long)timegm(&tm));
+        }
+        if ((r = qmp_expire_password_sync(s->qmp, SUP_QMP_TIMEOUT_MS, proto,
+                                          when ? when : "never", err)) < 0)
+            return r;
+    }
+    const struct dom_memballoon *b = &s->dom->dev.memballoon;
+    if (b->present && b->model && strcmp(b->model, "none") != 0 &&
+        s->dom->current_memory_kib && s->dom->current_memory_kib < s->dom->memory_kib) {
+        json_object *a = json_object_new_object();
+        json_object_object_add(a, "value",
+                               json_object_new_int64((int64_t)s->dom->current_memory_kib * 1024));
+        r = qmp_execute_sync(s->qmp, "balloon", a, SUP_QMP_TIMEOUT_MS, NULL, err);
+        json_object_put(a);
+        if (r < 0)
+            return r;
+    }
+    if ((r = qmp_cont_sync(s->qmp, SUP_QMP_TIMEOUT_MS, err)) < 0)
+        return r;
+    s->st.boots = 1;
+    s->st.state = SUP_STATE_RUNNING;
+    s->st.reason = SUP_REASON_BOOTED;
+    write_state(s);
+    slog(s, "domain '%s' is running (QEMU pid %ld)", s->dom->name, (long)s->qemu_pid);
+    return 0;
+}
+
+/* Re-attaches to a QEMU whose supervisor died, reconciling what happened meanwhile. */
+static int reattach(struct sup *s, struct ql_error *err)
+{
+    int r;
+    struct sup_status old;
+    if ((r = sup_status_read(s->paths.state, &old, err)) < 0)
+        return r;
+    s->st.restarts = old.restarts;
+    s->st.boots = old.boots;
+    s->st.state = old.state;
+    s->st.reason = old.reason;
+    s->st.qemu_pid = old.qemu_pid;
+    s->st.qemu_start_time = old.qemu_start_time;
+    s->st.started_at = old.started_at;
+    s->st.console_pty = old.console_pty ? xstrdup(old.console_pty) : NULL;
+    s->st.qemu_version = old.qemu_version ? xstrdup(old.qemu_version) : NULL;
+    s->reboot_requested = old.reboot_pending;
+    s->st.reboot_pending = old.reboot_pending;
+    s->qemu_pid = old.qemu_pid;
+    sup_status_clear(&old);
+    if (!qemu_alive(s))
+        return ql_error_set(err, ESRCH, "QEMU (pid %ld) is no longer running",
+                            (long)s->qemu_pid);
+    s->pidfd = (int)syscall(SYS_pidfd_open, s->qemu_pid, 0);
+    if ((r = qmp_connect_unix(s->paths.qmp, &qmp_cbs, s, &s->qmp, err)) < 0)
+        return r;
+    if ((r = qmp_handshake_sync(s->qmp, SUP_QMP_TIMEOUT_MS, err)) < 0)
+        return r;
+    bool running;
+    enum qmp_run_state rs;
+    if ((r = qmp_query_status_sync(s->qmp, SUP_QMP_TIMEOUT_MS, &running, &rs, err)) < 0)
+        return r;
+    slog(s, "re-attached to QEMU pid %ld (status %s)", (long)s->qemu_pid,
+         qmp_run_state_to_string(rs));
+    write_state(s);
+    /* Finish what happened while nobody was watching, as libvirt's reconnect does. */
+    if (rs == QMP_RUN_STATE_SHUTDOWN) {
+        s->shutdown_seen = s->in_shutdown = true;
+        apply_policy(s, SUP_EV_GUEST_POWEROFF);
+    } else if (rs == QMP_RUN_STATE_GUEST_PANICKED && s->st.state != SUP_STATE_CRASHED) {
+        s->guest_crashed = true;
+        apply_policy(s, SUP_EV_GUEST_PANIC);
+    } else if (running && s->st.state != SUP_STATE_RUNNING) {
+        set_state(s, SUP_STATE_RUNNING, SUP_REASON_UNPAUSED);
+    }
+    return 0;
+}
+
+/* ---- main loop ---- */
+
+static void qemu_exited(struct sup *s)
+{
+    if (s->qemu_pid <= 0)
+        return;
+    if (s->qemu_is_child) {
+        int status;
+        if (waitpid(s->qemu_pid, &status, WNOHANG) == s->qemu_pid) {
+            if (WIFSIGNALED(status))
+                slog(s, "QEMU was killed by signal %d", WTERMSIG(status));
+            else
+                slog(s, "QEMU exited with status %d", WEXITSTATUS(status));
+        } else {
+            return;   /* not gone yet */
+        }
+    } else if (qemu_alive(s)) {
+        return;
+    }
+    s->qemu_pid = 0;
+    apply_policy(s, SUP_EV_QEMU_EXIT);
+}
+
+static void run_timers(struct sup *s)
+{
+    int64_t t = now_ms();
+    for (int k = 0; k < TM_MAX; k++) {
+        if (!s->timers[k] || s->timers[k] > t)
+            continue;
+        s->timers[k] = 0;
+        switch (k) {
+        case TM_RESTART:
+            if (!s->destroy_requested && !s->done)
+                restart_now(s);
+            break;
+        case TM_TERM:
+            qemu_signal(s, SIGTERM);
+            break;
+        case TM_KILL:
+            qemu_signal(s, SIGKILL);
+            break;
+        case TM_REBOOT_ACTION: {
+            struct qmp_actions a = {.set_reboot = true, .reboot = QMP_REBOOT_ACTION_SHUTDOWN};
+            struct ql_error err = QL_ERROR_INIT;
+            if (s->qmp && qmp_set_action_sync(s->qmp, SUP_QMP_TIMEOUT_MS, &a, &err) < 0) {
+                slog(s, "cannot restore reboot=shutdown: %s", ql_error_msg(&err));
+                ql_error_clear(&err);
+            }
+            break;
+        }
+        }
+    }
+}
+
+static int next_timeout(struct sup *s)
+{
+    int64_t t = now_ms(), best = -1;
+    for (int k = 0; k < TM_MAX; k++) {
+        if (!s->timers[k])
+            continue;
+        int64_t d = s->timers[k] - t;
+        if (d < 0)
+            d = 0;
+        if (best < 0 || d < best)
+            best = d;
+    }
+    if (!s->qemu_is_child && s->pidfd < 0 && (best < 0 || best > 500))
+        best = 500;   /* no pidfd for a re-attached QEMU: poll its pid */
+    return (int)best;
+}
+
+static void loop(struct sup *s)
+{
+    while (!s->done) {
+        struct pollfd pfd[5 + MAX_CLIENTS];
+        int n = 0, i_sig = -1, i_pid = -1, i_qmp = -1, i_ctl = -1;
+        pfd[i_sig = n++] = (struct pollfd){s->sigfd, POLLIN, 0};
+        if (s->pidfd >= 0)
+            pfd[i_pid = n++] = (struct pollfd){s->pidfd, POLLIN, 0};
+        if (s->qmp && qmp_conn_poll_events(s->qmp))
+            pfd[i_qmp = n++] = (struct pollfd){qmp_conn_fd(s->qmp), qmp_conn_poll_events(s->qmp),
+                                               0};
+        pfd[i_ctl = n++] = (struct pollfd){s->ctl_fd, POLLIN, 0};
+        int first_client = n;
+        int map[MAX_CLIENTS];
+        for (int i = 0; i < MAX_CLIENTS; i++) {
+            if (s->clients[i].fd >= 0) {
+                map[n - first_client] = i;
+                pfd[n++] = (struct pollfd){s->clients[i].fd, POLLIN, 0};
+            }
+        }
+        int r = poll(pfd, (nfds_t)n, next_timeout(s));
+        if (r < 0 && errno != EINTR)
+            break;
+        if (r > 0 && (pfd[i_sig].revents & POLLIN)) {
+            struct signalfd_siginfo si;
+            while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
+                if (si.ssi_signo == SIGCHLD) {
+                    qemu_exited(s);
+                } else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT ||
+                           si.ssi_signo == SIGHUP) {
+                    /* Stopping the supervisor stops the domain, as `systemctl stop` expects. */
+                    slog(s, "received signal %u: destroying the domain", si.ssi_signo);
+                    s->destroy_requested = true;
+                    begin_destroy(s, false);
+                }
+            }
+        }
+        if (i_qmp >= 0 && pfd[i_qmp].revents) {
+            struct ql_error err = QL_ERROR_INIT;
+            if (pfd[i_qmp].revents & POLLOUT)
+                qmp_conn_on_writable(s->qmp, &err);
+            ql_error_clear(&err);
+            if (pfd[i_qmp].revents & (POLLIN | POLLHUP | POLLERR))
+                qmp_conn_on_readable(s->qmp, &err);
+            ql_error_clear(&err);
+        }
+        if (i_pid >= 0 && (pfd[i_pid].revents & POLLIN))
+            qemu_exited(s);
+        if (!s->qemu_is_child && s->pidfd < 0 && !qemu_alive(s) && s->qemu_pid)
+            qemu_exited(s);
+        if (s->qmp && qmp_conn_get_state(s->qmp) >= QMP_CONN_CLOSED && s->qemu_pid &&
+            !s->done && !qemu_alive(s))
+            qemu_exited(s);
+        if (pfd[i_ctl].revents & POLLIN)
+            accept_client(s);
+        for (int k = first_client; k < n; k++)
+            if (pfd[k].revents && s->clients[map[k - first_client]].fd == pfd[k].fd)
+                client_readable(s, &s->clients[map[k - first_client]]);
+        run_timers(s);
+    }
+}
+
+static void teardown(struct sup *s)
+{
+    if (s->qemu_pid > 0 && qemu_alive(s)) {
+        kill(s->qemu_pid, SIGKILL);
+        if (s->qemu_is_child)
+            waitpid(s->qemu_pid, NULL, 0);
+    }
+    qmp_conn_free(s->qmp);
+    s->qmp = NULL;
+    for (size_t i = s->n_nics; i-- > 0;)
+        host_nic_teardown(&s->nics[i]);
+}
+
+/* Keeps the XML it was started from: a re-attaching supervisor reads this copy. */
+static int copy_xml(struct sup *s, struct ql_error *err)
+{
+    _cleanup_free_ char *xml = NULL;
+    size_t xml_len = 0;
+    _cleanup_free_ char *copy = xasprintf("%s/domain.xml", s->paths.dir);
+    int r = ql_read_file(s->cfg->xml_path, DOM_XML_MAX_BYTES, &xml, &xml_len, err);
+    if (r < 0)
+        return r;
+    return ql_write_file_atomic(copy, xml, xml_len, 0600, err);
+}
+
+int sup_main(const struct sup_config *cfg)
+{
+    struct sup sup = {0}, *s = &sup;
+    struct ql_error err = QL_ERROR_INIT;
+    struct dom_diags diags = {0};
+    s->cfg = cfg;
+    s->log_fd = s->sigfd = s->ctl_fd = s->pidfd = s->lock_fd = -1;
+    for (int i = 0; i < MAX_CLIENTS; i++)
+        s->clients[i].fd = -1;
+    int ret = SUP_EXIT_FAILED;
+    bool created_dir = false;
+
+    if (dom_parse_file(cfg->xml_path, &s->dom, &diags) < 0) {
+        char *first = diags.n ? dom_diag_format(&diags.v[0]) : xstrdup("invalid domain XML");
+        for (size_t i = 0; i < diags.n; i++)
+            if (diags.v[i].level == DOM_DIAG_ERROR) {
+                free(first);
+                first = dom_diag_format(&diags.v[i]);
+                break;
+            }
+        ql_error_set(&err, EINVAL, "%s: %s", cfg->xml_path, first);
+        free(first);
+        goto fail;
+    }
+    if (cfg->reattach_name && strcmp(cfg->reattach_name, s->dom->name) != 0) {
+        ql_error_set(&err, EINVAL, "the domain XML now names '%s', not '%s'", s->dom->name,
+                     cfg->reattach_name);
+        goto fail;
+    }
+    if (sup_paths_init(&s->paths, cfg->base, s->dom->name, &err) < 0)
+        goto fail;
+    if (open_log(s, &err) < 0)
+        goto fail;
+    s->st.name = xstrdup(s->dom->name);
+    uuid_unparse_lower(s->dom->uuid, s->st.uuid);
+    s->st.supervisor_pid = getpid();
+    s->st.xml_path = xstrdup(cfg->xml_path);
+
+    if (!cfg->reattach_name) {
+        if (sup_rundir_create(&s->paths, &err) < 0) {
+            if (err.code == EEXIST) {
+                ql_error_clear(&err);
+                ql_error_set(&err, EEXIST, "domain '%s' is already running (run directory "
+                             "'%s' exists)", s->dom->name, s->paths.dir);
+            }
+            goto fail;
+        }
+        created_dir = true;
+        if (copy_xml(s, &err) < 0)
+            goto fail;
+    }
+    s->lock_fd = open(s->paths.lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (s->lock_fd < 0 || flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+        ql_error_set(&err, EBUSY, "another qlaunch supervisor already manages '%s'",
+                     s->dom->name);
+        goto fail;
+    }
+
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGCHLD);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGHUP);
+    sigprocmask(SIG_BLOCK, &mask, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    s->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+    if ((s->ctl_fd = bind_unix(s->paths.ctl, 16, &err)) < 0)
+        goto fail;
+    fcntl(s->ctl_fd, F_SETFL, O_NONBLOCK);
+
+    s->st.state = SUP_STATE_PAUSED;
+    s->st.reason = SUP_REASON_STARTING_UP;
+    if (cfg->reattach_name ? reattach(s, &err) < 0 : start_domain(s, &err) < 0)
+        goto fail;
+    char ok[64];
+    snprintf(ok, sizeof(ok), "OK %ld", (long)s->qemu_pid);
+    ready(s, ok);
+    broadcast(s, "started", NULL);
+
+    loop(s);
+    ret = s->exit_code;
+    for (int i = 0; i < MAX_CLIENTS; i++) {
+        if (s->clients[i].fd >= 0 && s->clients[i].wait_exit) {
+            json_object *o = status_json(s);
+            client_send(&s->clients[i], o);
+            json_object_put(o);
+        }
+        client_close(&s->clients[i]);
+    }
+    teardown(s);
+    /* Keep the outcome for list --all / domstate, then leave nothing else behind. */
+    sup_status_write(s->paths.last, &s->st, NULL);
+    sup_rundir_remove(&s->paths);
+    goto out;
+
+fail:
+    slog(s, "error: %s", ql_error_msg(&err));
+    {
+        _cleanup_free_ char *line = xasprintf("ERR %s", ql_error_msg(&err));
+        ready(s, line);
+    }
+    if (cfg->foreground)
+        fprintf(stderr, "qlaunch: %s\n", ql_error_msg(&err));
+    if (cfg->reattach_name) {
+        /* Like libvirt: a domain we cannot reconnect to must not run unsupervised. */
+        if (s->qemu_pid > 0 && qemu_alive(s))
+            kill(s->qemu_pid, SIGKILL);
+        s->st.state = SUP_STATE_SHUTOFF;
+        s->st.reason = SUP_REASON_CRASHED;
+        if (s->paths.last)
+            sup_status_write(s->paths.last, &s->st, NULL);
+        if (s->paths.dir)
+            sup_rundir_remove(&s->paths);
+    }
+    teardown(s);
+    if (created_dir)
+        sup_rundir_remove(&s->paths);
+    ret = SUP_EXIT_FAILED;
+out:
+    if (s->sigfd >= 0)
+        close(s->sigfd);
+    if (s->ctl_fd >= 0)
+        close(s->ctl_fd);
+    if (s->pidfd >= 0)
+        close(s->pidfd);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);
+    if (s->log_fd >= 0)
+        close(s->log_fd);
+    free(s->nics);
+    free(s->log_path);
+    qb_result_free(&s->build);
+    sup_status_clear(&s->st);
+    sup_paths_free(&s->paths);
+    domain_free(s->dom);
+    dom_diags_free(&diags);
+    ql_error_clear(&err);
+    return ret;
+}

@@ -1,0 +1,38 @@
+/* The per-VM supervisor: starts QEMU, speaks QMP to it, applies the lifecycle policy and
+ * serves the control socket. One process per VM; it outlives the command that started it. */
+#pragma once
+#include <stdbool.h>
+#include "util/error.h"
+
+struct sup_config {
+    const char *xml_path;       /* absolute path of the domain XML */
+    const char *base;           /* run-dir base, NULL: QLAUNCH_RUN_DIR or /run/qlaunch */
+    const char *log_dir;        /* NULL: QLAUNCH_LOG_DIR or /var/log/qlaunch */
+    const char *dump_dir;       /* NULL: QLAUNCH_DUMP_DIR or /var/lib/qlaunch/dump */
+    const char *accel;          /* accelerator override or NULL */
+    const char *emulator;       /* emulator override or NULL */
+    unsigned restart_cap;       /* restarts allowed inside the window (0: unlimited) */
+    unsigned restart_window_s;
+    int ready_fd;               /* readiness pipe ("OK pid\n" / "ERR msg\n"), -1: none */
+    const char *reattach_name;  /* re-attach to this running domain instead of starting */
+    bool foreground;
+};
+
+#define SUP_DEFAULT_RESTART_CAP 5
+#define SUP_DEFAULT_RESTART_WINDOW 60
+#define SUP_DESTROY_GRACE_MS 10000
+#define SUP_QMP_TIMEOUT_MS 30000
+
+/* Exit statuses of a foreground supervisor: how the domain ended. */
+enum sup_exit {
+    SUP_EXIT_SHUTOFF = 0,       /* shut down or destroyed */
+    SUP_EXIT_FAILED = 1,        /* could not start */
+    SUP_EXIT_CRASHED = 2,       /* QEMU died, or the guest crashed with on_crash=destroy */
+    SUP_EXIT_RESTART_LIMIT = 3, /* too many restarts */
+};
+
+/* Runs the supervisor until the domain is gone; returns a sup_exit value. */
+int sup_main(const struct sup_config *cfg);
+
+/* Log directory used for NAME.log (QEMU's stderr plus the supervisor's own lines). */
+const char *sup_log_dir(const char *opt);

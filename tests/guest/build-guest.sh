@@ -1,0 +1,100 @@
+#!/bin/sh
+# build-guest.sh OUTDIR: build the tiny qlaunch test guest from Debian packages.
+#
+# Produces OUTDIR/vmlinuz (Debian cloud kernel) and OUTDIR/initramfs.gz
+# (static busybox + tests/guest/init + a few virtio/pvpanic/button modules).
+# Cached: nothing is done while both outputs are newer than this script and
+# the init file. Everything is built in OUTDIR/.build.XXXXXX and renamed into
+# place at the end, so an interrupted build never leaves half-written outputs.
+# See tests/guest/README.md.
+set -eu
+
+[ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
+OUTDIR=$1
+HERE=$(cd "$(dirname "$0")" && pwd)
+SELF=$HERE/build-guest.sh
+INIT=$HERE/init
+
+# Modules copied into the initramfs, in load (dependency) order.
+MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
+virtio_blk failover net_failover virtio_net virtio_balloon virtio_console
+pvpanic pvpanic-mmio pvpanic-pci button evdev"
+
+log() { echo "build-guest: $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# test -nt is not POSIX but dash, bash and busybox sh all have it.
+# shellcheck disable=SC3013
+up_to_date() {
+    for f in "$OUTDIR/vmlinuz" "$OUTDIR/initramfs.gz"; do
+        [ -s "$f" ] && [ "$f" -nt "$SELF" ] && [ "$f" -nt "$INIT" ] || return 1
+    done
+}
+
+[ -f "$INIT" ] || die "missing $INIT"
+mkdir -p "$OUTDIR"
+OUTDIR=$(cd "$OUTDIR" && pwd)
+up_to_date && exit 0
+
+# Serialise concurrent builds into the same OUTDIR, then re-check.
+if command -v flock >/dev/null 2>&1; then
+    exec 9>"$OUTDIR/.lock"
+    flock 9
+    up_to_date && exit 0
+fi
+
+TMP=$(mktemp -d "$OUTDIR/.build.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+cd "$TMP"
+
+# Resolve the versioned kernel package from the metapackage, download both.
+fetch() {
+    kpkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+           sed -n 's/^ *Depends: *\(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1)
+    [ -n "$kpkg" ] || return 1
+    rm -f ./*.deb
+    # Sandbox user root: the temp dir is not readable by _apt (no warning).
+    apt-get -q -o APT::Sandbox::User=root download "$kpkg" busybox-static >&2
+}
+if ! fetch; then
+    log "download failed; running apt-get update and retrying"
+    apt-get -q update >&2 || die "apt-get update failed"
+    fetch || die "cannot download linux-image-cloud-amd64's kernel / busybox-static"
+fi
+log "using $kpkg"
+
+dpkg-deb -x linux-image-*.deb x-kernel
+dpkg-deb -x busybox-static_*.deb x-busybox
+BB=$TMP/x-busybox/bin/busybox
+[ -x "$BB" ] || die "no bin/busybox in busybox-static"
+set -- x-kernel/boot/vmlinuz-*
+[ -f "$1" ] || die "no boot/vmlinuz-* in $kpkg"
+cp "$1" vmlinuz
+
+# initramfs tree: /bin/busybox + applet links, /init, /lib/modules/*.ko
+mkdir -p root/bin root/dev root/proc root/sys root/tmp root/lib/modules
+cp "$BB" root/bin/busybox
+for a in $("$BB" --list); do
+    [ "$a" = busybox ] || ln -s busybox "root/bin/$a"
+done
+cp "$INIT" root/init
+chmod 755 root/init
+for m in $MODULES; do
+    ko=$(find x-kernel/lib/modules -name "$m.ko" | head -n 1)
+    [ -n "$ko" ] || die "module $m.ko not found in $kpkg"
+    cp "$ko" root/lib/modules/
+done
+# Initial console for the kernel; /init copes if this fails (not root).
+mknod -m 600 root/dev/console c 5 1 2>/dev/null || true
+
+(cd root && find . | LC_ALL=C sort | "$BB" cpio -o -H newc -R 0:0) \
+    2>/dev/null | gzip -9 -n > initramfs.gz
+[ -s initramfs.gz ] || die "initramfs creation failed"
+
+# vmlinuz last: if interrupted in between, the cache check fails next time.
+mv -f initramfs.gz "$OUTDIR/initramfs.gz"
+mv -f vmlinuz "$OUTDIR/vmlinuz"
+log "built $OUTDIR/vmlinuz ($(wc -c < "$OUTDIR/vmlinuz") B)," \
+    "$OUTDIR/initramfs.gz ($(wc -c < "$OUTDIR/initramfs.gz") B)"

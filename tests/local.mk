@@ -1,0 +1,8 @@
+# Test programs. Unit tests are cmocka programs; shell tests run real QEMU.
+EXTRA_DIST += tests/conformance.sh tests/conformance.py
+
+check_PROGRAMS += tests/unit/test-policy
+TESTS += tests/unit/test-policy
+tests_unit_test_policy_SOURCES = tests/unit/test-policy.c
+tests_unit_test_policy_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_policy_LDADD = $(TESTS_LDADD)

@@ -1,0 +1,605 @@
+/* Host NIC setup for real, inside a private network (and mount) namespace: taps, a Linux
+ * bridge made with `ip link add`, MAC/MTU/up, teardown, and the failure paths leaving
+ * nothing behind. Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN for unshare). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "domain/domain.h"
+#include "host/net.h"
+#include "util/cleanup.h"
+#include "util/strbuf.h"
+
+static char tmpdir[] = "/tmp/test-host-net.XXXXXX";
+
+/* ---- helpers ---- */
+
+static int run(const char *const argv[])
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        execvp(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    int status;
+    if (pid < 0 || waitpid(pid, &status, 0) < 0)
+        return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+#define IP(...) run((const char *const[]){"ip", __VA_ARGS__, NULL})
+
+static char *sysfs_read(const char *dev, const char *attr)
+{
+    _cleanup_free_ char *path = xasprintf("/sys/class/net/%s/%s", dev, attr);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return NULL;
+    char buf[256] = "";
+    if (!fgets(buf, sizeof(buf), f))
+        buf[0] = '\0';
+    fclose(f);
+    buf[strcspn(buf, "\n")] = '\0';
+    return xstrdup(buf);
+}
+
+static char *master_of(const char *dev)
+{
+    _cleanup_free_ char *path = xasprintf("/sys/class/net/%s/master", dev);
+    char buf[256];
+    ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+    if (n < 0)
+        return NULL;
+    buf[n] = '\0';
+    const char *slash = strrchr(buf, '/');
+    return xstrdup(slash ? slash + 1 : buf);
+}
+
+static bool dev_exists(const char *dev)
+{
+    return if_nametoindex(dev) != 0;
+}
+
+/* Device removal after the last close is synchronous, but don't make the test flaky. */
+static bool dev_gone(const char *dev)
+{
+    for (int i = 0; i < 200 && dev_exists(dev); i++)
+        usleep(5000);
+    return !dev_exists(dev);
+}
+
+/* Number of devices whose name starts with prefix (to spot leaked taps). */
+static int count_prefix(const char *prefix)
+{
+    int n = 0;
+    struct if_nameindex *ni = if_nameindex();
+    assert_non_null(ni);
+    for (struct if_nameindex *p = ni; p->if_index; p++)
+        if (strncmp(p->if_name, prefix, strlen(prefix)) == 0)
+            n++;
+    if_freenameindex(ni);
+    return n;
+}
+
+static unsigned tun_flags(int fd)
+{
+    struct ifreq ifr = {0};
+    assert_int_equal(ioctl(fd, TUNGETIFF, &ifr), 0);
+    return (unsigned short)ifr.ifr_flags;
+}
+
+static struct domain *make_domain(enum dom_net_type type, const char *bridge, const char *mac,
+                                  const char *target)
+{
+    struct domain *d = xcalloc(1, sizeof(*d));
+    d->name = xstrdup("t");
+    d->dev.interfaces = xcalloc(1, sizeof(struct dom_interface));
+    d->dev.n_interfaces = 1;
+    struct dom_interface *x = &d->dev.interfaces[0];
+    x->type = type;
+    x->bridge = bridge ? xstrdup(bridge) : NULL;
+    x->mac = mac ? xstrdup(mac) : NULL;
+    x->target_dev = target ? xstrdup(target) : NULL;
+    x->src.path = xstrdup("devices/interface[1]");
+    x->src.line = 33;
+    return d;
+}
+
+/* ---- setup of the namespace, once ---- */
+
+static int setup_netns(void)
+{
+    if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0) {
+        fprintf(stderr, "test-host-net: unshare(CLONE_NEWNET|CLONE_NEWNS) failed: %s "
+                "(this test needs root)\n", strerror(errno));
+        return -1;
+    }
+    /* A private /sys so /sys/class/net shows this namespace; nothing leaks to the host. */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+        mount("sysfs", "/sys", "sysfs", 0, NULL) < 0) {
+        fprintf(stderr, "test-host-net: cannot remount /sys: %s\n", strerror(errno));
+        return -1;
+    }
+    if (IP("link", "set", "lo", "up") != 0 || IP("link", "add", "br0", "type", "bridge") != 0 ||
+        IP("link", "set", "br0", "mtu", "1400") != 0 || IP("link", "set", "br0", "up") != 0) {
+        fprintf(stderr, "test-host-net: cannot create bridge br0 with ip(8)\n");
+        return -1;
+    }
+    /* Something that is not a bridge (this kernel has veth but no dummy driver). */
+    if (IP("link", "add", "dummy0", "type", "veth", "peer", "name", "dummy0p") != 0) {
+        fprintf(stderr, "test-host-net: cannot create dummy0 with ip(8)\n");
+        return -1;
+    }
+    if (!mkdtemp(tmpdir)) {
+        fprintf(stderr, "test-host-net: mkdtemp: %s\n", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- host_tap_open ---- */
+
+static void test_tap_auto_name(void **state)
+{
+    (void)state;
+    char *name = NULL;
+    int fd = -1;
+    struct ql_error err = QL_ERROR_INIT;
+    assert_int_equal(host_tap_open(NULL, false, 1, &name, &fd, &err), 0);
+    assert_non_null(name);
+    assert_int_equal(strncmp(name, "qltap", 5), 0);
+    assert_true(dev_exists(name));
+    assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+    unsigned f = tun_flags(fd);
+    assert_true(f & IFF_TAP);
+    assert_true(f & IFF_NO_PI);
+    assert_false(f & IFF_VNET_HDR);
+    assert_false(f & IFF_MULTI_QUEUE);
+
+    /* libvirt-generated names are regenerated too */
+    char *name2 = NULL;
+    int fd2 = -1;
+    assert_int_equal(host_tap_open("vnet7", false, 0, &name2, &fd2, &err), 0);
+    assert_int_equal(strncmp(name2, "qltap", 5), 0);
+    assert_string_not_equal(name, name2);
+    assert_false(dev_exists("vnet7"));
+
+    close(fd);
+    close(fd2);
+    assert_true(dev_gone(name));
+    assert_true(dev_gone(name2));
+    free(name);
+    free(name2);
+    assert_null(err.msg);
+}
+
+static void test_tap_vnet_hdr_multiqueue(void **state)
+{
+    (void)state;
+    char *name = NULL;
+    int fds[4];
+    struct ql_error err = QL_ERROR_INIT;
+    assert_int_equal(host_tap_open("qlmq0", true, 4, &name, fds, &err), 0);
+    assert_string_equal(name, "qlmq0");
+    for (int i = 0; i < 4; i++) {
+        assert_true(fds[i] >= 0);
+        for (int j = 0; j < i; j++)
+            assert_int_not_equal(fds[i], fds[j]);
+        unsigned f = tun_flags(fds[i]);
+        assert_true(f & IFF_VNET_HDR);
+        assert_true(f & IFF_MULTI_QUEUE);
+        assert_true(fcntl(fds[i], F_GETFD) & FD_CLOEXEC);
+    }
+    for (int i = 0; i < 4; i++)
+        close(fds[i]);
+    assert_true(dev_gone("qlmq0"));
+    free(name);
+}
+
+static void test_tap_bad_names(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"a/b", "has space", "tab\tx", "x%d", "a:1",
+                                      "sixteen-chars-xx", ".", ""};
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        char *name = NULL;
+        int fd = -1;
+        struct ql_error err = QL_ERROR_INIT;
+        assert_int_equal(host_tap_open(bad[i], false, 1, &name, &fd, &err), -EINVAL);
+        assert_null(name);
+        assert_non_null(err.msg);
+        assert_non_null(strstr(err.msg, "tap name"));
+        ql_error_clear(&err);
+    }
+    char *name = NULL;
+    int fd = -1;
+    struct ql_error err = QL_ERROR_INIT;
+    assert_int_equal(host_tap_open("ok", false, 257, &name, &fd, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "at most 256"));
+    ql_error_clear(&err);
+}
+
+static void test_tap_name_clash(void **state)
+{
+    (void)state;
+    char *name = NULL;
+    int fd = -1;
+    struct ql_error err = QL_ERROR_INIT;
+    /* br0 is a bridge: never reuse, never attach */
+    assert_int_equal(host_tap_open("br0", false, 1, &name, &fd, &err), -EBUSY);
+    assert_string_equal(err.msg, "tap name 'br0' is already taken by another network device "
+                        "on this host");
+    ql_error_clear(&err);
+
+    /* an existing (persistent) tap is not reused either */
+    assert_int_equal(IP("tuntap", "add", "dev", "qlpers0", "mode", "tap"), 0);
+    assert_int_equal(host_tap_open("qlpers0", false, 1, &name, &fd, &err), -EBUSY);
+    ql_error_clear(&err);
+    assert_int_equal(IP("link", "del", "qlpers0"), 0);
+
+    /* the same via host_nic_setup, with the interface located */
+    struct domain *d = make_domain(DOM_NET_BRIDGE, "br0", "52:54:00:00:00:01", "dummy0");
+    struct host_nic nic;
+    assert_int_equal(host_nic_setup(d, 0, &nic, &err), -EBUSY);
+    assert_string_equal(err.msg, "devices/interface[1]: tap name 'dummy0' is already taken by "
+                        "another network device on this host (line 33)");
+    assert_null(nic.tap_name);
+    assert_null(master_of("dummy0"));
+    ql_error_clear(&err);
+    domain_free(d);
+}
+
+/* ---- host_nic_setup ---- */
+
+static void test_bridge_full(void **state)
+{
+    (void)state;
+    struct domain *d = make_domain(DOM_NET_BRIDGE, "br0", "52:54:00:12:34:56", "qlt0");
+    d->dev.interfaces[0].model = xstrdup("virtio");
+    struct host_nic nic;
+    struct ql_error err = QL_ERROR_INIT;
+    assert_int_equal(host_nic_setup(d, 0, &nic, &err), 0);
+    assert_null(err.msg);
+    assert_string_equal(nic.tap_name, "qlt0");
+    assert_int_equal(nic.n_tap_fds, 1);
+    assert_true(nic.vnet_hdr);
+    assert_true(tun_flags(nic.tap_fds[0]) & IFF_VNET_HDR);
+    assert_string_equal(nic.bridge, "br0");
+    assert_null(nic.ovs_bridge);
+
+    _cleanup_free_ char *mac = sysfs_read("qlt0", "address");
+    assert_string_equal(mac, "fe:54:00:12:34:56");
+    _cleanup_free_ char *master = master_of("qlt0");
+    assert_string_equal(master, "br0");
+    _cleanup_free_ char *mtu = sysfs_read("qlt0", "mtu");
+    assert_string_equal(mtu, "1400");     /* from the bridge */
+    assert_int_equal(nic.mtu, 1400);
+    _cleanup_free_ char *flags = sysfs_read("qlt0", "flags");
+    assert_true(strtoul(flags, NULL, 16) & IFF_UP);
+
+    host_nic_teardown(&nic);
+    assert_null(nic.tap_name);
+    assert_true(dev_gone("qlt0"));
+    host_nic_teardown(&nic);    /* idempotent */
+    domain_free(d);
+}
+
+static void test_bridge_mtu_mac_fe_multiqueue(void **state)
+{
+    (void)state;
+    /* no target dev: generated name; explicit <mtu>; guest MAC already fe: -> fa: */
+    struct domain *d = make_domain(DOM_NET_BRIDGE, "br0", "fe:54:00:ab:cd:ef", NULL);
+    d->dev.interfaces[0].mtu = 1300;
+    d->dev.interfaces[0].queues = 3;
+    struct host_nic nic;
+    struct ql_error err = QL_ERROR_INIT;
+    assert_int_equal(host_nic_setup(d, 0, &nic, &err), 0);
+    assert_int_equal(strncmp(nic.tap_name, "qltap", 5), 0);
+    assert_int_equal(nic.n_tap_fds, 3);
+    assert_false(nic.vnet_hdr);     /* default model is not virtio */
+    for (unsigned i = 0; i < 3; i++)
+        assert_true(tun_flags(nic.tap_fds[i]) & IFF_MULTI_QUEUE);
+    _cleanup_free_ char *mac = sysfs_read(nic.tap_name, "address");
+    assert_string_equal(mac, "fa:54:00:ab:cd:ef");
+    _cleanup_free_ char *mtu = sysfs_read(nic.tap_name, "mtu");
+    assert_string_equal(mtu, "1300");
+    _cleanup_free_ char *master = master_of(nic.tap_name);
+    assert_string_equal(master, "br0");
+    char *name = xstrdup(nic.tap_name);
+    host_nic_teardown(&nic);
+    assert_true(dev_gone(name));
+    free(name);
+    domain_free(d);
+}
+
+static void test_missing_bridge(void **state)
+{
+    (void)state;
+    int before = count_prefix("qltap");
+    struct domain *d = make_domain(DOM_NET_BRIDGE, "nobr0", "52:54:00:00:00:02", "qlt1");
+    struct host_nic nic;
+    struct ql_error err = QL_ERROR_INIT;
+    assert_int_equal(host_nic_setup(d, 0, &nic, &err), -ENODEV);
+    assert_string_equal(err.msg, "devices/interface[1]: bridge 'nobr0' does not exist on this "
+                        "host (line 33)");
+    assert_false(dev_exists("qlt1"));
+    assert_int_equal(count_prefix("qltap"), before);
+    assert_null(nic.tap_name);
+    assert_null(nic.tap_fds);
+    ql_error_clear(&err);
+
+    /* without a src.path the location is made up from the index */
+    free(d->dev.interfaces[0].src.path);
+    d->dev.interfaces[0].src.path = NULL;
+    d->dev.interfaces[0].src.line = 0;
+    assert_int_equal(host_nic_setup(d, 0, &nic, &err), -ENODEV);
+    assert_string_equal(err.msg, "devices/interface[1]: bridge 'nobr0' does not exist on this "
+                        "host");
+    ql_error_clear(&err);
+    domain_free(d);
+}
+
+static void test_not_a_bridge(void **state)
+{
+    (void)state;
+    struct domain *d = make_domain(DOM_NET_BRIDGE, "dummy0", "52:54:00:00:00:03", "qlt2");
+    struct host_nic nic;
+    struct ql_error err = QL_ERROR_INIT;
+    assert_true(host_nic_setup(d, 0, &nic, &err) < 0);
+    assert_string_equal(err.msg, "devices/interface[1]: network device 'dummy0' is not a Linux "
+                        "bridge (driver 'veth'); for an Open vSwitch bridge add <virtualport "
+                        "type='openvswitch'/> (line 33)");
+    assert_false(dev_exists("qlt2"));
+    ql_error_clear(&err);
+    domain_free(d);
+}
+
+static void test_unwind_after_tap(void **state)
+{
+    (void)state;
+    /* The MTU is refused by the kernel after the tap exists: it must go away again. */
+    struct domain *d = make_domain(DOM_NET_BRIDGE, "br0", "52:54:00:00:00:04", "qlt3");
+    d->dev.interfaces[0].mtu = 70000;
+    struct host_nic nic;
+    struct ql_error err = QL_ERROR_INIT;
+    assert_true(host_nic_setup(d, 0, &nic, &err) < 0);
+    assert_non_null(strstr(err.msg, "devices/interface[1]: cannot set MTU 70000 on tap 'qlt3'"));
+    assert_true(dev_gone("qlt3"));
+    assert_null(nic.tap_name);
+    ql_error_clear(&err);
+
+    /* invalid guest MAC: detected after the tap was opened, unwound as well */
+    free(d->dev.interfaces[0].mac);
+    d->dev.interfaces[0].mac = xstrdup("52:54:00:zz:00:04");
+    d->dev.interfaces[0].mtu = 0;
+    assert_int_equal(host_nic_setup(d, 0, &nic, &err), -EINVAL);
+    assert_true(dev_gone("qlt3"));
+    ql_error_clear(&err);
+    domain_free(d);
+}
+
+static void test_user_network_direct(void **state)
+{
+    (void)state;
+    struct domain *d = make_domain(DOM_NET_USER, NULL, NULL, NULL);
+    struct host_nic nic;
+    struct ql_error err = QL_ERROR_INIT;
+    assert_int_equal(host_nic_setup(d, 0, &nic, &err), 0);
+    assert_null(nic.tap_name);
+    assert_null(nic.tap_fds);
+    assert_int_equal(nic.n_tap_fds, 0);
+    host_nic_teardown(&nic);
+
+    d->dev.interfaces[0].type = DOM_NET_NETWORK;
+    assert_int_equal(host_nic_setup(d, 0, &nic, &err), -ENOTSUP);
+    assert_non_null(strstr(err.msg, "devices/interface[1]: type 'network'"));
+    ql_error_clear(&err);
+    d->dev.interfaces[0].type = DOM_NET_DIRECT;
+    assert_int_equal(host_nic_setup(d, 0, &nic, &err), -ENOTSUP);
+    assert_non_null(strstr(err.msg, "type 'direct'"));
+    ql_error_clear(&err);
+
+    assert_int_equal(host_nic_setup(d, 1, &nic, &err), -EINVAL);
+    ql_error_clear(&err);
+    domain_free(d);
+}
+
+static char *write_script(const char *name, const char *body)
+{
+    char *path = xasprintf("%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "we");
+    assert_non_null(f);
+    fputs(body, f);
+    fclose(f);
+    assert_int_equal(chmod(path, 0755), 0);
+    return path;
+}
+
+static void test_ethernet_script(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *out = xasprintf("%s/script.out", tmpdir);
+    _cleanup_free_ char *body = xasprintf("#!/bin/sh\necho \"$1 $(cat /sys/class/net/$1/mtu) "
+                                          "${QLTEST_SECRET:-clean}\" > %s\n", out);
+    _cleanup_free_ char *ok = write_script("ifup-ok", body);
+    setenv("QLTEST_SECRET", "leaked", 1);
+
+    struct domain *d = make_domain(DOM_NET_ETHERNET, NULL, "52:54:00:00:00:05", "qleth0");
+    d->dev.interfaces[0].script = xstrdup(ok);
+    d->dev.interfaces[0].mtu = 1280;
+    struct host_nic nic;
+    struct ql_error err = QL_ERROR_INIT;
+    assert_int_equal(host_nic_setup(d, 0, &nic, &err), 0);
+    assert_null(err.msg);
+    assert_string_equal(nic.tap_name, "qleth0");
+    assert_null(nic.bridge);
+    assert_null(master_of("qleth0"));
+    _cleanup_free_ char *mac = sysfs_read("qleth0", "address");
+    assert_string_equal(mac, "fe:54:00:00:00:05");
+    _cleanup_free_ char *mtu = sysfs_read("qleth0", "mtu");
+    assert_string_equal(mtu, "1280");
+    _cleanup_free_ char *flags = sysfs_read("qleth0", "flags");
+    assert_true(strtoul(flags, NULL, 16) & IFF_UP);
+    FILE *f = fopen(out, "re");
+    assert_non_null(f);
+    char line[128] = "";
+    assert_non_null(fgets(line, sizeof(line), f));
+    fclose(f);
+    /* the tap name as argument, run after the MTU was set, with a cleared environment */
+    assert_string_equal(line, "qleth0 1280 clean\n");
+    host_nic_teardown(&nic);
+    assert_true(dev_gone("qleth0"));
+
+    /* a failing script: its output in the message, the tap gone */
+    _cleanup_free_ char *bad = write_script("ifup-bad", "#!/bin/sh\necho \"no way for $1\" >&2\n"
+                                            "exit 3\n");
+    free(d->dev.interfaces[0].script);
+    d->dev.interfaces[0].script = xstrdup(bad);
+    assert_int_equal(host_nic_setup(d, 0, &nic, &err), -EIO);
+    _cleanup_free_ char *want = xasprintf("devices/interface[1]: script '%s' for tap 'qleth0' "
+                                          "exited with status 3: no way for qleth0 (line 33)",
+                                          bad);
+    assert_string_equal(err.msg, want);
+    assert_true(dev_gone("qleth0"));
+    ql_error_clear(&err);
+
+    /* a script leaving a background process that holds its stdout: no waiting for it */
+    _cleanup_free_ char *pidfile = xasprintf("%s/bg.pid", tmpdir);
+    _cleanup_free_ char *bgbody = xasprintf("#!/bin/sh\nsleep 30 &\necho $! > %s\n", pidfile);
+    _cleanup_free_ char *bg = write_script("ifup-bg", bgbody);
+    free(d->dev.interfaces[0].script);
+    d->dev.interfaces[0].script = xstrdup(bg);
+    time_t t0 = time(NULL);
+    assert_int_equal(host_nic_setup(d, 0, &nic, &err), 0);
+    assert_true(time(NULL) - t0 < 5);
+    f = fopen(pidfile, "re");
+    assert_non_null(f);
+    long bgpid = 0;
+    assert_int_equal(fscanf(f, "%ld", &bgpid), 1);
+    fclose(f);
+    assert_true(bgpid > 1);
+    kill((pid_t)bgpid, SIGKILL);
+    host_nic_teardown(&nic);
+    assert_true(dev_gone("qleth0"));
+
+    /* a script that cannot be run */
+    free(d->dev.interfaces[0].script);
+    d->dev.interfaces[0].script = xasprintf("%s/does-not-exist", tmpdir);
+    assert_int_equal(host_nic_setup(d, 0, &nic, &err), -ENOENT);
+    assert_non_null(strstr(err.msg, "cannot run"));
+    assert_true(dev_gone("qleth0"));
+    ql_error_clear(&err);
+    unsetenv("QLTEST_SECRET");
+    domain_free(d);
+}
+
+static void test_ethernet_unmanaged(void **state)
+{
+    (void)state;
+    assert_int_equal(IP("tuntap", "add", "dev", "qlpre0", "mode", "tap"), 0);
+    assert_int_equal(IP("link", "set", "qlpre0", "address", "02:00:00:00:00:09"), 0);
+    struct domain *d = make_domain(DOM_NET_ETHERNET, NULL, "52:54:00:00:00:06", "qlpre0");
+    d->dev.interfaces[0].target_managed_no = true;
+    struct host_nic nic;
+    struct ql_error err = QL_ERROR_INIT;
+    assert_int_equal(host_nic_setup(d, 0, &nic, &err), 0);
+    assert_string_equal(nic.tap_name, "qlpre0");
+    assert_int_equal(nic.n_tap_fds, 1);
+    _cleanup_free_ char *mac = sysfs_read("qlpre0", "address");
+    assert_string_equal(mac, "02:00:00:00:00:09");   /* left alone */
+    host_nic_teardown(&nic);
+    assert_true(dev_exists("qlpre0"));                /* persistent: the admin's */
+    assert_int_equal(IP("link", "del", "qlpre0"), 0);
+
+    /* managed='no' for a tap that does not exist */
+    assert_true(host_nic_setup(d, 0, &nic, &err) < 0);
+    assert_non_null(strstr(err.msg, "tap 'qlpre0' does not exist"));
+    ql_error_clear(&err);
+    domain_free(d);
+}
+
+static void test_ovs_unreachable(void **state)
+{
+    (void)state;
+    /* No ovsdb behind this OVS_RUNDIR: a clear error from ovs-vsctl (or "cannot run"),
+     * and no tap. */
+    _cleanup_free_ char *old = getenv("OVS_RUNDIR") ? xstrdup(getenv("OVS_RUNDIR")) : NULL;
+    setenv("OVS_RUNDIR", tmpdir, 1);
+    struct domain *d = make_domain(DOM_NET_BRIDGE, "ovsbr", "52:54:00:00:00:07", "qlovs9");
+    d->dev.interfaces[0].vport_type = xstrdup("openvswitch");
+    struct host_nic nic;
+    struct ql_error err = QL_ERROR_INIT;
+    assert_true(host_nic_setup(d, 0, &nic, &err) < 0);
+    print_message("ovs unreachable: %s\n", err.msg);
+    assert_non_null(strstr(err.msg, "devices/interface[1]: "));
+    assert_false(dev_exists("qlovs9"));
+    ql_error_clear(&err);
+
+    /* a bad interfaceid is refused before anything runs */
+    d->dev.interfaces[0].vport.interfaceid = xstrdup("not-a-uuid\"");
+    assert_int_equal(host_nic_setup(d, 0, &nic, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "is not a UUID"));
+    ql_error_clear(&err);
+
+    /* vlan on a Linux bridge */
+    free(d->dev.interfaces[0].vport_type);
+    d->dev.interfaces[0].vport_type = NULL;
+    d->dev.interfaces[0].vlan_tags = xcalloc(1, sizeof(unsigned));
+    d->dev.interfaces[0].vlan_tags[0] = 42;
+    d->dev.interfaces[0].n_vlan_tags = 1;
+    free(d->dev.interfaces[0].bridge);
+    d->dev.interfaces[0].bridge = xstrdup("br0");
+    assert_int_equal(host_nic_setup(d, 0, &nic, &err), -ENOTSUP);
+    assert_non_null(strstr(err.msg, "<vlan>"));
+    ql_error_clear(&err);
+    if (old)
+        setenv("OVS_RUNDIR", old, 1);
+    else
+        unsetenv("OVS_RUNDIR");
+    domain_free(d);
+}
+
+int main(void)
+{
+    if (setup_netns() < 0)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tap_auto_name),
+        cmocka_unit_test(test_tap_vnet_hdr_multiqueue),
+        cmocka_unit_test(test_tap_bad_names),
+        cmocka_unit_test(test_tap_name_clash),
+        cmocka_unit_test(test_bridge_full),
+        cmocka_unit_test(test_bridge_mtu_mac_fe_multiqueue),
+        cmocka_unit_test(test_missing_bridge),
+        cmocka_unit_test(test_not_a_bridge),
+        cmocka_unit_test(test_unwind_after_tap),
+        cmocka_unit_test(test_user_network_direct),
+        cmocka_unit_test(test_ethernet_script),
+        cmocka_unit_test(test_ethernet_unmanaged),
+        cmocka_unit_test(test_ovs_unreachable),
+    };
+    int r = cmocka_run_group_tests(tests, NULL, NULL);
+    const char *const rm[] = {"rm", "-rf", tmpdir, NULL};
+    run(rm);
+    /* The namespace and every device in it vanish with this process. */
+    return r;
+}

@@ -1,0 +1,855 @@
+/* <devices> parsing: field values for every device family, and the messages (with element
+ * path and line) for inputs that must be rejected. */
+#include "config.h"
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/domain.h"
+#include "domain/parse.h"
+#include "util/strbuf.h"
+
+/* The wrapper ends line 1 with <devices>; snippets start with "\n", so the first device
+ * element is on line 2. */
+#define HEAD "<domain type='qemu'><name>t</name><memory unit='MiB'>64</memory>" \
+             "<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>"
+#define TAIL "</devices></domain>\n"
+
+static struct dom_diags diags;
+
+static void dump_diags(void)
+{
+    for (size_t i = 0; i < diags.n; i++) {
+        char *s = dom_diag_format(&diags.v[i]);
+        print_message("  %s: %s\n", dom_diag_level_to_string(diags.v[i].level), s);
+        free(s);
+    }
+}
+
+static int parse(const char *devs, struct domain **ret)
+{
+    char *xml = xasprintf("%s%s%s", HEAD, devs, TAIL);
+    dom_diags_free(&diags);
+    int r = dom_parse_memory(xml, strlen(xml), "t.xml", ret, &diags);
+    free(xml);
+    return r;
+}
+
+static struct domain *ok(const char *devs)
+{
+    struct domain *d = NULL;
+    if (parse(devs, &d) != 0) {
+        dump_diags();
+        fail_msg("expected the XML to parse");
+    }
+    return d;
+}
+
+static bool has_diag(const char *want)
+{
+    for (size_t i = 0; i < diags.n; i++) {
+        char *s = dom_diag_format(&diags.v[i]);
+        bool eq = strcmp(s, want) == 0;
+        free(s);
+        if (eq)
+            return true;
+    }
+    return false;
+}
+
+static bool any_diag_contains(const char *needle)
+{
+    for (size_t i = 0; i < diags.n; i++) {
+        char *s = dom_diag_format(&diags.v[i]);
+        bool found = strstr(s, needle) != NULL;
+        free(s);
+        if (found)
+            return true;
+    }
+    return false;
+}
+
+/* Parsing must fail and one of the messages must be exactly want. */
+static void fails_with(const char *devs, const char *want)
+{
+    struct domain *d = NULL;
+    int r = parse(devs, &d);
+    if (r == 0 || !has_diag(want)) {
+        print_message("wanted: %s\ngot:\n", want);
+        dump_diags();
+        domain_free(d);
+        fail_msg("expected message not found");
+    }
+}
+
+static void teardown_all(void)
+{
+    dom_diags_free(&diags);
+}
+
+/* ---- disks ---- */
+
+static void test_disk_file(void **state)
+{
+    (void)state;
+    struct domain *d = ok("\n<emulator>/usr/bin/qemu-system-x86_64</emulator>"
+                          "<disk type='file' device='disk'>"
+                          "<driver name='qemu' type='qcow2' cache='none' io='native' "
+                          "discard='unmap' detect_zeroes='unmap' error_policy='stop' "
+                          "rerror_policy='report' queues='4'/>"
+                          "<source file='/img/a.qcow2'><seclabel model='dac' relabel='no'/>"
+                          "</source>"
+                          "<backingStore type='file'><format type='raw'/>"
+                          "<source file='/img/base.raw'/><backingStore/></backingStore>"
+                          "<target dev='vda' bus='virtio'/>"
+                          "<readonly/><shareable/><transient/>"
+                          "<serial>S123</serial><wwn>0x5000c50015ea71ac</wwn>"
+                          "<boot order='2'/>"
+                          "<iotune><total_iops_sec>1000</total_iops_sec>"
+                          "<total_bytes_sec>2000000</total_bytes_sec></iotune>"
+                          "<alias name='virtio-disk0'/>"
+                          "<address type='pci' domain='0x0000' bus='0x00' slot='0x0c' "
+                          "function='0x0'/>"
+                          "</disk>");
+    assert_string_equal(d->dev.emulator, "/usr/bin/qemu-system-x86_64");
+    assert_int_equal(d->dev.n_disks, 1);
+    struct dom_disk *x = &d->dev.disks[0];
+    assert_int_equal(x->type, DOM_DISK_FILE);
+    assert_int_equal(x->device, DOM_DISKDEV_DISK);
+    assert_string_equal(x->driver_name, "qemu");
+    assert_string_equal(x->format, "qcow2");
+    assert_string_equal(x->cache, "none");
+    assert_string_equal(x->io, "native");
+    assert_string_equal(x->discard, "unmap");
+    assert_string_equal(x->detect_zeroes, "unmap");
+    assert_string_equal(x->error_policy, "stop");
+    assert_string_equal(x->rerror_policy, "report");
+    assert_int_equal(x->queues, 4);
+    assert_string_equal(x->source, "/img/a.qcow2");
+    assert_string_equal(x->dev, "vda");
+    assert_int_equal(x->bus, DOM_BUS_VIRTIO);
+    assert_true(x->readonly && x->shareable && x->transient);
+    assert_string_equal(x->serial, "S123");
+    assert_string_equal(x->wwn, "0x5000c50015ea71ac");
+    assert_int_equal(x->boot_order, 2);
+    assert_int_equal(x->total_iops_sec, 1000);
+    assert_int_equal(x->total_bytes_sec, 2000000);
+    assert_int_equal(x->addr.type, DOM_ADDR_PCI);
+    assert_int_equal(x->addr.slot, 0x0c);
+    assert_string_equal(x->src.path, "devices/disk");
+    assert_int_equal(x->src.line, 2);
+    domain_free(d);
+}
+
+static void test_disk_network_and_cdrom(void **state)
+{
+    (void)state;
+    struct domain *d = ok("\n<disk type='network' device='disk'>"
+                          "<driver name='qemu' type='raw'/>"
+                          "<source protocol='rbd' name='pool/image'>"
+                          "<host name='mon1.example.org' port='6789'/>"
+                          "<host name='mon2.example.org' port='6322'/></source>"
+                          "<target dev='sda' bus='scsi'/>"
+                          "<vendor>QEMU</vendor><product>DISK</product></disk>\n"
+                          "<disk type='network'><source protocol='nbd'>"
+                          "<host transport='unix' socket='/run/nbd.sock'/></source>"
+                          "<target dev='vdb'/></disk>\n"
+                          "<disk type='file' device='cdrom'><target dev='hdc' tray='open' "
+                          "removable='on'/>"
+                          "<address type='drive' controller='0' bus='1' target='0' unit='0'/>"
+                          "</disk>\n"
+                          "<disk type='block' device='floppy'><source dev='/dev/fd0'/>"
+                          "<target dev='fda'/></disk>");
+    assert_int_equal(d->dev.n_disks, 4);
+    struct dom_disk *x = &d->dev.disks[0];
+    assert_int_equal(x->type, DOM_DISK_NETWORK);
+    assert_string_equal(x->protocol, "rbd");
+    assert_string_equal(x->source, "pool/image");
+    assert_int_equal(x->n_hosts, 2);
+    assert_string_equal(x->hosts[1].name, "mon2.example.org");
+    assert_int_equal(x->hosts[1].port, 6322);
+    assert_string_equal(x->vendor, "QEMU");
+    assert_string_equal(x->product, "DISK");
+    x = &d->dev.disks[1];
+    assert_string_equal(x->protocol, "nbd");
+    assert_string_equal(x->hosts[0].transport, "unix");
+    assert_string_equal(x->hosts[0].socket, "/run/nbd.sock");
+    assert_int_equal(x->bus, DOM_BUS_VIRTIO);   /* derived from "vd" */
+    x = &d->dev.disks[2];
+    assert_int_equal(x->device, DOM_DISKDEV_CDROM);
+    assert_null(x->source);
+    assert_int_equal(x->bus, DOM_BUS_IDE);      /* derived from "hd" */
+    assert_string_equal(x->tray, "open");
+    assert_int_equal(x->removable, DOM_TRI_ON);
+    assert_int_equal(x->addr.type, DOM_ADDR_DRIVE);
+    assert_int_equal(x->addr.bus, 1);
+    x = &d->dev.disks[3];
+    assert_int_equal(x->type, DOM_DISK_BLOCK);
+    assert_string_equal(x->source, "/dev/fd0");
+    assert_int_equal(x->bus, DOM_BUS_FDC);
+    domain_free(d);
+}
+
+static void test_disk_errors(void **state)
+{
+    (void)state;
+    fails_with("\n<disk type='file'><source file='/a'/>\n<target dev='vda' bus='foo'/></disk>",
+               "devices/disk/target@bus: unsupported disk bus 'foo' (qlaunch supports: virtio, "
+               "ide, sata, scsi, usb, fdc) (line 3)");
+    fails_with("\n<disk type='file'>\n<driver name='qemu' iothread='1'/>"
+               "<source file='/a'/><target dev='vda'/></disk>",
+               "devices/disk/driver@iothread: unsupported attribute (line 3)");
+    fails_with("\n<disk type='volume'><source pool='p' volume='v'/><target dev='vda'/></disk>",
+               "devices/disk@type: unsupported disk type 'volume' (qlaunch supports: file, "
+               "block, network) (line 2)");
+    fails_with("\n<disk type='file' device='disk'><target dev='vda'/></disk>",
+               "devices/disk: a disk needs a <source file=...>; only cdrom and floppy may be "
+               "empty (line 2)");
+    fails_with("\n<disk type='file'><source file='/a'/></disk>",
+               "devices/disk: a disk needs a <target dev=...> (line 2)");
+    fails_with("\n<disk type='file'><driver cache='sometimes'/><source file='/a'/>"
+               "<target dev='vda'/></disk>",
+               "devices/disk/driver@cache: unsupported value 'sometimes' (qlaunch supports: "
+               "default, none, writethrough, writeback, directsync, unsafe) (line 2)");
+    fails_with("\n<disk type='file'><source file='/a'/><target dev='vda'/>"
+               "<boot order='0'/></disk>",
+               "devices/disk/boot@order: boot order '0' is invalid; orders start at 1 (line 2)");
+    fails_with("\n<disk type='network'><source protocol='gopher' name='x'/>"
+               "<target dev='vda'/></disk>",
+               "devices/disk/source@protocol: unsupported value 'gopher' (qlaunch supports: "
+               "nbd, iscsi, rbd, gluster, http, https, ftp, ftps, tftp, ssh, nfs) (line 2)");
+    /* Unsupported children stay unconsumed and are reported. */
+    fails_with("\n<disk type='file'><source file='/a'/><target dev='vda'/>\n"
+               "<encryption format='luks'/></disk>",
+               "devices/disk/encryption: unsupported element <encryption> (line 3)");
+}
+
+/* ---- controllers ---- */
+
+static void test_controllers(void **state)
+{
+    (void)state;
+    struct domain *d = ok("\n<controller type='usb' index='0' model='ich9-ehci1'>"
+                          "<address type='pci' domain='0x0000' bus='0x00' slot='0x0c' "
+                          "function='0x7'/></controller>"
+                          "<controller type='usb' index='0' model='ich9-uhci1'>"
+                          "<master startport='0'/><address type='pci' domain='0x0000' "
+                          "bus='0x00' slot='0x0c' function='0x0' multifunction='on'/>"
+                          "</controller>"
+                          "<controller type='usb' index='0' model='ich9-uhci3'/>"
+                          "<controller type='virtio-serial' index='0' ports='16' vectors='4'/>"
+                          "<controller type='scsi' model='virtio-scsi'><driver queues='8'/>"
+                          "</controller>"
+                          "<controller type='scsi' model='lsilogic'/>"
+                          "<controller type='pci' index='0' model='pci-root'/>"
+                          "<controller type='pci' index='1' model='pcie-root-port'>"
+                          "<model name='pcie-root-port'/>"
+                          "<target chassis='1' port='0x10'/></controller>"
+                          "<controller type='pci' index='2' model='pci-bridge'>"
+                          "<model name='pci-bridge'/><target chassisNr='2'/></controller>"
+                          "<controller type='sata' index='0'/>"
+                          "<controller type='ide' index='0'/>");
+    struct dom_controller *c = d->dev.controllers;
+    assert_int_equal(d->dev.n_controllers, 11);
+    assert_string_equal(c[0].model, "ich9-ehci1");
+    assert_int_equal(c[0].addr.function, 7);
+    assert_true(c[1].has_master);
+    assert_int_equal(c[1].master_startport, 0);
+    assert_int_equal(c[1].addr.multifunction, DOM_TRI_ON);
+    /* a companion without <master> gets libvirt's startport */
+    assert_true(c[2].has_master);
+    assert_int_equal(c[2].master_startport, 4);
+    assert_int_equal(c[3].type, DOM_CTRL_VIRTIO_SERIAL);
+    assert_int_equal(c[3].ports, 16);
+    assert_int_equal(c[3].max_ports, 16);
+    assert_int_equal(c[3].vectors, 4);
+    assert_string_equal(c[4].model, "virtio-scsi");
+    assert_int_equal(c[4].queues, 8);
+    /* indexes assigned like libvirt: lowest free per type */
+    assert_int_equal(c[4].index, 0);
+    assert_int_equal(c[5].index, 1);
+    assert_string_equal(c[7].model, "pcie-root-port");
+    assert_string_equal(c[7].model_name, "pcie-root-port");
+    assert_int_equal(c[7].chassis, 1);
+    assert_int_equal(c[7].target_port, 0x10);
+    assert_int_equal(c[7].chassis_nr, -1);
+    assert_int_equal(c[8].chassis_nr, 2);
+    assert_int_equal(c[9].type, DOM_CTRL_SATA);
+    assert_int_equal(c[0].ports, -1);
+    domain_free(d);
+
+    fails_with("\n<controller type='usb' model='ohci-deluxe'/>",
+               "devices/controller@model: unsupported value 'ohci-deluxe' (qlaunch supports: "
+               "piix3-uhci, piix4-uhci, ehci, ich9-ehci1, ich9-uhci1, ich9-uhci2, ich9-uhci3, "
+               "vt82c686b-uhci, pci-ohci, nec-xhci, qemu-xhci, none) (line 2)");
+    fails_with("\n<controller type='floppy-ish'/>",
+               "devices/controller@type: unsupported controller type 'floppy-ish' (qlaunch "
+               "supports: usb, ide, sata, scsi, fdc, virtio-serial, pci, ccid) (line 2)");
+    fails_with("\n<controller type='sata' model='ahci'/>",
+               "devices/controller@model: unsupported attribute (line 2)");
+}
+
+/* ---- interfaces ---- */
+
+static void test_interface_bridge_ovs(void **state)
+{
+    (void)state;
+    struct domain *d = ok("\n<interface type='bridge'>"
+                          "<mac address='0A:EE:EE:6F:61:D5'/>"
+                          "<source bridge='br0'/><target dev='tap-vm0' managed='no'/>"
+                          "<virtualport type='openvswitch'><parameters "
+                          "interfaceid='09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f' "
+                          "profileid='menial'/></virtualport>"
+                          "<model type='virtio'/><mtu size='9000'/>"
+                          "<driver name='vhost' queues='4' txmode='iothread' "
+                          "rx_queue_size='512' tx_queue_size='256'/>"
+                          "<script path='/etc/qemu-ifup'/>"
+                          "<vlan trunk='yes'><tag id='42'/><tag id='47'/></vlan>"
+                          "<link state='down'/><boot order='1'/>"
+                          "<rom bar='off' enabled='yes' file='/rom.bin'/>"
+                          "<alias name='net0'/>"
+                          "<address type='pci' domain='0' bus='0' slot='3' function='0'/>"
+                          "</interface>");
+    struct dom_interface *x = &d->dev.interfaces[0];
+    assert_int_equal(x->type, DOM_NET_BRIDGE);
+    assert_string_equal(x->mac, "0a:ee:ee:6f:61:d5");
+    assert_string_equal(x->bridge, "br0");
+    assert_string_equal(x->target_dev, "tap-vm0");
+    assert_true(x->target_managed_no);
+    assert_string_equal(x->vport_type, "openvswitch");
+    assert_string_equal(x->vport.interfaceid, "09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f");
+    assert_string_equal(x->vport.profileid, "menial");
+    assert_string_equal(x->model, "virtio");
+    assert_int_equal(x->mtu, 9000);
+    assert_string_equal(x->driver_name, "vhost");
+    assert_int_equal(x->queues, 4);
+    assert_string_equal(x->txmode, "iothread");
+    assert_int_equal(x->rx_queue_size, 512);
+    assert_int_equal(x->tx_queue_size, 256);
+    assert_string_equal(x->script, "/etc/qemu-ifup");
+    assert_int_equal(x->n_vlan_tags, 2);
+    assert_int_equal(x->vlan_tags[1], 47);
+    assert_true(x->vlan_trunk);
+    assert_string_equal(x->link_state, "down");
+    assert_int_equal(x->boot_order, 1);
+    assert_int_equal(x->rom_bar, DOM_TRI_OFF);
+    assert_int_equal(x->rom_enabled, DOM_TRI_ON);
+    assert_string_equal(x->rom_file, "/rom.bin");
+    assert_int_equal(x->addr.slot, 3);
+    domain_free(d);
+}
+
+static void test_interface_other_types(void **state)
+{
+    (void)state;
+    struct domain *d = ok("\n<interface type='network'><source network='default' "
+                          "portgroup='engineering'/><model type='E1000'/></interface>"
+                          "<interface type='direct'><source dev='eth0' mode='bridge'/>"
+                          "</interface>"
+                          "<interface type='direct'><source dev='eth1'/></interface>"
+                          "<interface type='user'/>"
+                          "<interface type='ethernet'><target dev='tap7'/></interface>"
+                          "<interface type='bridge'><source bridge='br1'/>"
+                          "<virtualport type='802.1Qbg'><parameters managerid='11' typeid='1193047'"
+                          " typeidversion='2' instanceid='09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f'/>"
+                          "</virtualport></interface>");
+    struct dom_interface *x = d->dev.interfaces;
+    assert_int_equal(d->dev.n_interfaces, 6);
+    assert_string_equal(x[0].network, "default");
+    assert_string_equal(x[0].portgroup, "engineering");
+    assert_string_equal(x[0].model, "e1000");    /* models match case-insensitively */
+    assert_null(x[0].mac);
+    assert_string_equal(x[1].source_dev, "eth0");
+    assert_string_equal(x[1].source_mode, "bridge");
+    assert_string_equal(x[2].source_mode, "vepa");
+    assert_int_equal(x[3].type, DOM_NET_USER);
+    assert_string_equal(x[4].target_dev, "tap7");
+    assert_string_equal(x[5].vport.managerid, "11");
+    assert_string_equal(x[5].vport.typeidversion, "2");
+    domain_free(d);
+}
+
+static void test_interface_errors(void **state)
+{
+    (void)state;
+    fails_with("\n<interface type='user'>\n<mac address='52:54:00:zz:00:01'/></interface>",
+               "devices/interface/mac@address: invalid MAC address '52:54:00:zz:00:01' "
+               "(expected six unicast hex bytes like '52:54:00:12:34:56') (line 3)");
+    fails_with("\n<interface type='user'><mac address='01:00:5e:00:00:01'/></interface>",
+               "devices/interface/mac@address: invalid MAC address '01:00:5e:00:00:01' "
+               "(expected six unicast hex bytes like '52:54:00:12:34:56') (line 2)");
+    fails_with("\n<interface type='mcast'/>",
+               "devices/interface@type: unsupported interface type 'mcast' (qlaunch supports: "
+               "bridge, network, user, ethernet, direct) (line 2)");
+    fails_with("\n<interface type='bridge'><source network='x'/></interface>",
+               "devices/interface/source: an interface of type 'bridge' needs <source "
+               "bridge=...> (line 2)");
+    fails_with("\n<interface type='user'><model type='idontexist'/></interface>",
+               "devices/interface/model@type: unsupported NIC model 'idontexist' (line 2)");
+    fails_with("\n<interface type='user'><driver rx_queue_size='300'/></interface>",
+               "devices/interface/driver@rx_queue_size: '300' is not a power of two (line 2)");
+    fails_with("\n<interface type='ethernet'><target dev='a-name-longer-than-15'/></interface>",
+               "devices/interface/target@dev: invalid interface name 'a-name-longer-than-15' "
+               "(at most 15 characters, no '/' or '%') (line 2)");
+    fails_with("\n<interface type='bridge'><source bridge='br0'/><vlan><tag id='5000'/></vlan>"
+               "</interface>",
+               "devices/interface/vlan/tag@id: VLAN id '5000' is out of range 0-4095 (line 2)");
+    fails_with("\n<interface type='bridge'><source bridge='br0'/><virtualport "
+               "type='openvswitch'><parameters interfaceid='not-a-uuid'/></virtualport>"
+               "</interface>",
+               "devices/interface/virtualport/parameters@interfaceid: 'not-a-uuid' is not a "
+               "valid UUID (line 2)");
+    /* managerid belongs to 802.1Qbg only */
+    fails_with("\n<interface type='bridge'><source bridge='br0'/><virtualport "
+               "type='openvswitch'><parameters managerid='1'/></virtualport></interface>",
+               "devices/interface/virtualport/parameters@managerid: unsupported attribute "
+               "(line 2)");
+}
+
+/* ---- input, graphics ---- */
+
+static void test_input(void **state)
+{
+    (void)state;
+    struct domain *d = ok("\n<input type='tablet' bus='usb'><address type='usb' bus='0' "
+                          "port='1.2'/></input>"
+                          "<input type='mouse' bus='ps2'/><input type='keyboard' bus='virtio'/>"
+                          "<input type='keyboard'/>");
+    struct dom_input *x = d->dev.inputs;
+    assert_int_equal(d->dev.n_inputs, 4);
+    assert_int_equal(x[0].type, DOM_INPUT_TABLET);
+    assert_int_equal(x[0].bus, DOM_INPUT_BUS_USB);
+    assert_int_equal(x[0].addr.type, DOM_ADDR_USB);
+    assert_string_equal(x[0].addr.usb_port, "1.2");
+    assert_int_equal(x[1].bus, DOM_INPUT_BUS_PS2);
+    assert_int_equal(x[2].bus, DOM_INPUT_BUS_VIRTIO);
+    assert_int_equal(x[3].bus, DOM_INPUT_BUS_DEFAULT);
+    domain_free(d);
+    fails_with("\n<input type='mouse' bus='xen'/>",
+               "devices/input@bus: unsupported input bus 'xen' (qlaunch supports: ps2, usb, "
+               "virtio) (line 2)");
+    fails_with("\n<input type='tablet' bus='usb'><address type='usb' bus='0' port='1..2'/>"
+               "</input>",
+               "devices/input/address@port: invalid USB port '1..2' (expected up to four "
+               "dot-separated numbers from 1 to 255, like '1.2') (line 2)");
+}
+
+static void test_graphics_spice(void **state)
+{
+    (void)state;
+    struct domain *d = ok("\n<graphics type='spice' port='5903' tlsPort='5904' autoport='no' "
+                          "listen='127.0.0.1' passwd='S3cretPW' passwdValidTo='2030-01-01T00:00:00'"
+                          " connected='disconnect' keymap='en-us' defaultMode='secure'>"
+                          "<listen type='address' address='127.0.0.1'/>"
+                          "<image compression='auto_glz'/><jpeg compression='never'/>"
+                          "<zlib compression='always'/><playback compression='off'/>"
+                          "<streaming mode='filter'/><clipboard copypaste='no'/>"
+                          "<filetransfer enable='no'/><mouse mode='client'/>"
+                          "<gl enable='yes' rendernode='/dev/dri/renderD128'/>"
+                          "<channel name='main' mode='secure'/>"
+                          "<channel name='inputs' mode='insecure'/></graphics>");
+    struct dom_graphics *g = &d->dev.graphics[0];
+    assert_int_equal(g->type, DOM_GFX_SPICE);
+    assert_int_equal(g->port, 5903);
+    assert_int_equal(g->tls_port, 5904);
+    assert_int_equal(g->websocket, -1);
+    assert_int_equal(g->autoport, DOM_TRI_OFF);
+    assert_string_equal(g->listen, "127.0.0.1");
+    assert_int_equal(g->n_listens, 1);
+    assert_int_equal(g->listens[0].type, DOM_LISTEN_ADDRESS);
+    assert_string_equal(g->listens[0].address, "127.0.0.1");
+    assert_string_equal(g->passwd, "S3cretPW");
+    assert_string_equal(g->passwd_valid_to, "2030-01-01T00:00:00");
+    assert_string_equal(g->connected, "disconnect");
+    assert_string_equal(g->keymap, "en-us");
+    assert_string_equal(g->default_mode, "secure");
+    assert_string_equal(g->image_compression, "auto_glz");
+    assert_string_equal(g->jpeg_compression, "never");
+    assert_string_equal(g->zlib_compression, "always");
+    assert_string_equal(g->playback_compression, "off");
+    assert_string_equal(g->streaming_mode, "filter");
+    assert_int_equal(g->copypaste, DOM_TRI_OFF);
+    assert_int_equal(g->filetransfer, DOM_TRI_OFF);
+    assert_string_equal(g->mouse_mode, "client");
+    assert_int_equal(g->gl, DOM_TRI_ON);
+    assert_string_equal(g->gl_rendernode, "/dev/dri/renderD128");
+    assert_int_equal(g->n_channels, 2);
+    assert_string_equal(g->channels[1].name, "inputs");
+    assert_string_equal(g->channels[1].mode, "insecure");
+    domain_free(d);
+
+    /* A bad value next to a password: the message must not carry the secret. */
+    fails_with("\n<graphics type='spice' passwd='S3cretPW' connected='maybe'/>",
+               "devices/graphics@connected: unsupported value 'maybe' (qlaunch supports: keep, "
+               "disconnect, fail) (line 2)");
+    assert_false(any_diag_contains("S3cretPW"));
+    fails_with("\n<graphics type='spice' listen='0.0.0.0'><listen type='address' "
+               "address='127.0.0.1'/></graphics>",
+               "devices/graphics@listen: listen address '0.0.0.0' does not match the first "
+               "<listen address='127.0.0.1'> (line 2)");
+    fails_with("\n<graphics type='sdl'/>",
+               "devices/graphics@type: unsupported graphics type 'sdl' (qlaunch supports: "
+               "spice, vnc) (line 2)");
+    fails_with("\n<graphics type='spice'><image compression='fancy'/></graphics>",
+               "devices/graphics/image@compression: unsupported value 'fancy' (qlaunch "
+               "supports: auto_glz, auto_lz, quic, glz, lz, off) (line 2)");
+}
+
+static void test_graphics_vnc(void **state)
+{
+    (void)state;
+    struct domain *d = ok("\n<graphics type='vnc' port='5900' websocket='5700' "
+                          "sharePolicy='allow-exclusive' autoport='yes'>"
+                          "<listen type='socket' socket='/run/vnc.sock'/></graphics>"
+                          "<graphics type='vnc' socket='/run/legacy.sock'/>"
+                          "<graphics type='vnc'><listen type='none'/></graphics>"
+                          "<graphics type='vnc'><listen type='network' network='default'/>"
+                          "</graphics>");
+    struct dom_graphics *g = d->dev.graphics;
+    assert_int_equal(g[0].type, DOM_GFX_VNC);
+    assert_int_equal(g[0].websocket, 5700);
+    assert_int_equal(g[0].tls_port, -1);
+    assert_string_equal(g[0].share_policy, "allow-exclusive");
+    assert_int_equal(g[0].autoport, DOM_TRI_ON);
+    assert_string_equal(g[0].listens[0].socket, "/run/vnc.sock");
+    assert_int_equal(g[1].n_listens, 1);
+    assert_int_equal(g[1].listens[0].type, DOM_LISTEN_SOCKET);
+    assert_string_equal(g[1].listens[0].socket, "/run/legacy.sock");
+    assert_int_equal(g[2].listens[0].type, DOM_LISTEN_NONE);
+    assert_string_equal(g[3].listens[0].network, "default");
+    domain_free(d);
+    /* spice-only children are not consumed on vnc */
+    fails_with("\n<graphics type='vnc'><image compression='off'/></graphics>",
+               "devices/graphics/image: unsupported element <image> (line 2)");
+}
+
+/* ---- video, sound, audio ---- */
+
+static void test_video_sound_audio(void **state)
+{
+    (void)state;
+    struct domain *d = ok("\n<video><model type='qxl' ram='65536' vram='32768' vram64='0' "
+                          "vgamem='16384' heads='2' primary='yes'>"
+                          "<acceleration accel3d='no'/></model>"
+                          "<address type='pci' domain='0x0000' bus='0x00' slot='0x02' "
+                          "function='0x0'/></video>"
+                          "<video/>"
+                          "<sound model='ich9'><codec type='duplex'/><codec type='micro'/>"
+                          "<audio id='1'/></sound>"
+                          "<sound model='ac97'/>"
+                          "<audio id='1' type='spice'/><audio id='2' type='none'/>");
+    struct dom_video *v = d->dev.videos;
+    assert_int_equal(d->dev.n_videos, 2);
+    assert_string_equal(v[0].model, "qxl");
+    assert_int_equal(v[0].ram, 65536);
+    assert_int_equal(v[0].vram, 32768);
+    assert_int_equal(v[0].vgamem, 16384);
+    assert_int_equal(v[0].heads, 2);
+    assert_int_equal(v[0].primary, DOM_TRI_ON);
+    assert_int_equal(v[0].accel3d, DOM_TRI_OFF);
+    assert_int_equal(v[0].addr.slot, 2);
+    assert_null(v[1].model);
+    struct dom_sound *s = d->dev.sounds;
+    assert_string_equal(s[0].model, "ich9");
+    assert_int_equal(s[0].n_codecs, 2);
+    assert_string_equal(s[0].codecs[1], "micro");
+    assert_int_equal(s[0].audio_id, 1);
+    assert_string_equal(s[1].model, "ac97");
+    assert_int_equal(d->dev.n_audios, 2);
+    assert_string_equal(d->dev.audios[0].type, "spice");
+    assert_int_equal(d->dev.audios[1].id, 2);
+    domain_free(d);
+
+    fails_with("\n<video><model type='qxl'/><driver iommu='on'/></video>",
+               "devices/video/driver: unsupported element <driver> (line 2)");
+    fails_with("\n<video><model type='hologram'/></video>",
+               "devices/video/model@type: unsupported value 'hologram' (qlaunch supports: vga, "
+               "cirrus, vmvga, qxl, virtio, bochs, ramfb, none) (line 2)");
+    fails_with("\n<audio id='1' type='pulseaudio'/>",
+               "devices/audio@type: unsupported value 'pulseaudio' (qlaunch supports: none, "
+               "spice) (line 2)");
+    fails_with("\n<audio id='1' type='none'/>\n<audio id='1' type='spice'/>",
+               "devices/audio[2]@id: audio id '1' is used twice (line 3)");
+    fails_with("\n<sound model='ac97'><codec type='duplex'/></sound>",
+               "devices/sound/codec: unsupported element <codec> (line 2)");
+}
+
+/* ---- character devices ---- */
+
+static void test_chr_sources(void **state)
+{
+    (void)state;
+    struct domain *d = ok(
+        "\n<serial type='pty'><target type='isa-serial' port='0'><model name='isa-serial'/>"
+        "</target></serial>"
+        "<console type='pty' tty='/dev/pts/3'><source path='/dev/pts/3'/>"
+        "<target type='serial' port='0'/></console>"
+        "<serial type='file'><source path='/var/log/s.log' append='on'/>"
+        "<log file='/var/log/l.log' append='off'/><target port='1'/></serial>"
+        "<serial type='unix'><source mode='connect' path='/run/s.sock'>"
+        "<reconnect enabled='yes' timeout='10'/></source></serial>"
+        "<serial type='tcp'><source mode='bind' host='127.0.0.1' service='4444'/>"
+        "<protocol type='telnet'/></serial>"
+        "<serial type='udp'><source mode='bind' host='0.0.0.0' service='9998'/>"
+        "<source mode='connect' host='192.168.1.1' service='9999'/></serial>"
+        "<serial type='spiceport'><source channel='org.qemu.console.serial.0'/></serial>"
+        "<parallel type='dev'><source path='/dev/parport0'/><target port='0'/></parallel>"
+        "<channel type='unix'><source mode='bind' path='/run/ga.sock'/>"
+        "<target type='virtio' name='org.qemu.guest_agent.0' state='connected'/>"
+        "<address type='virtio-serial' controller='0' bus='0' port='2'/></channel>"
+        "<channel type='spicevmc'><target type='virtio'/></channel>"
+        "<channel type='pty'><target type='guestfwd' address='10.0.2.1' port='4600'/>"
+        "</channel>"
+        "<console type='null'><target type='virtio'/></console>"
+        "<serial type='unix'><source path='/run/u.sock'/></serial>"
+        "<serial type='tcp'><source host='h' service='1'/></serial>");
+    struct dom_chr *c = d->dev.chrs;
+    assert_int_equal(d->dev.n_chrs, 14);
+    assert_int_equal(c[0].kind, DOM_CHR_SERIAL);
+    assert_int_equal(c[0].source.type, DOM_CHR_PTY);
+    assert_string_equal(c[0].target_type, "isa-serial");
+    assert_string_equal(c[0].target_model, "isa-serial");
+    assert_int_equal(c[0].target_port, 0);
+    assert_int_equal(c[1].kind, DOM_CHR_CONSOLE);
+    assert_string_equal(c[1].target_type, "serial");
+    assert_string_equal(c[2].source.path, "/var/log/s.log");
+    assert_int_equal(c[2].source.append, DOM_TRI_ON);
+    assert_string_equal(c[2].source.log_file, "/var/log/l.log");
+    assert_int_equal(c[2].source.log_append, DOM_TRI_OFF);
+    assert_int_equal(c[2].target_port, 1);
+    assert_string_equal(c[3].source.mode, "connect");
+    assert_int_equal(c[3].source.reconnect, DOM_TRI_ON);
+    assert_int_equal(c[3].source.reconnect_timeout, 10);
+    assert_string_equal(c[4].source.mode, "bind");
+    assert_string_equal(c[4].source.host, "127.0.0.1");
+    assert_string_equal(c[4].source.service, "4444");
+    assert_string_equal(c[4].source.protocol, "telnet");
+    assert_string_equal(c[5].source.host, "192.168.1.1");
+    assert_string_equal(c[5].source.service, "9999");
+    assert_string_equal(c[5].source.bind_host, "0.0.0.0");
+    assert_string_equal(c[5].source.bind_service, "9998");
+    assert_string_equal(c[6].source.channel, "org.qemu.console.serial.0");
+    assert_int_equal(c[7].kind, DOM_CHR_PARALLEL);
+    assert_string_equal(c[7].source.path, "/dev/parport0");
+    assert_int_equal(c[8].kind, DOM_CHR_CHANNEL);
+    assert_string_equal(c[8].target_name, "org.qemu.guest_agent.0");
+    assert_string_equal(c[8].target_state, "connected");
+    assert_int_equal(c[8].addr.type, DOM_ADDR_VIRTIO_SERIAL);
+    assert_true(c[8].addr.has_port);
+    assert_int_equal(c[8].addr.port, 2);
+    assert_string_equal(c[9].target_name, "com.redhat.spice.0");
+    assert_string_equal(c[10].target_type, "guestfwd");
+    assert_string_equal(c[10].target_address, "10.0.2.1");
+    assert_int_equal(c[10].target_port, 4600);
+    assert_int_equal(c[11].source.type, DOM_CHR_NULL);
+    assert_string_equal(c[11].target_type, "virtio");
+    assert_string_equal(c[12].source.mode, "bind");      /* libvirt's unix default */
+    assert_string_equal(c[13].source.mode, "connect");   /* libvirt's tcp default */
+    domain_free(d);
+}
+
+static void test_chr_errors(void **state)
+{
+    (void)state;
+    fails_with("\n<serial type='file'><target port='0'/></serial>",
+               "devices/serial: a 'file' character device needs <source path=...> (line 2)");
+    fails_with("\n<serial type='nmdm'/>",
+               "devices/serial@type: character device type 'nmdm' exists only for bhyve, not "
+               "QEMU (line 2)");
+    fails_with("\n<serial type='telepathy'/>",
+               "devices/serial@type: unsupported character device type 'telepathy' (qlaunch "
+               "supports: pty, file, unix, tcp, udp, null, stdio, vc, dev, pipe, spicevmc, "
+               "spiceport, qemu-vdagent, dbus, nmdm) (line 2)");
+    fails_with("\n<channel type='pty'/>",
+               "devices/channel: a <channel> needs a <target type=...> (line 2)");
+    fails_with("\n<serial type='unix'><source mode='bind' path='/s'>"
+               "<reconnect enabled='yes' timeout='3'/></source></serial>",
+               "devices/serial/source/reconnect: reconnect is only possible for a socket in "
+               "connect mode (line 2)");
+    fails_with("\n<console type='pty'><target type='xen'/></console>",
+               "devices/console/target@type: unsupported value 'xen' (qlaunch supports: serial, "
+               "virtio) (line 2)");
+    fails_with("\n<serial type='tcp'><source mode='sideways' host='h' service='1'/></serial>",
+               "devices/serial/source@mode: unsupported value 'sideways' (qlaunch supports: "
+               "bind, connect) (line 2)");
+    fails_with("\n<serial type='pty'><source path='/dev/pts/1'/><source path='/x'/></serial>",
+               "devices/serial/source[2]: element <source> may appear only once here (line 2)");
+    /* <protocol> means something only for tcp */
+    fails_with("\n<serial type='pty'><protocol type='telnet'/></serial>",
+               "devices/serial/protocol: unsupported element <protocol> (line 2)");
+}
+
+/* ---- redirdev, memballoon, rng, watchdog, panic ---- */
+
+static void test_misc_devices(void **state)
+{
+    (void)state;
+    struct domain *d = ok(
+        "\n<redirdev bus='usb' type='spicevmc'><boot order='3'/>"
+        "<address type='usb' bus='0' port='4'/></redirdev>"
+        "<redirdev bus='usb' type='tcp'><source mode='connect' host='localhost' "
+        "service='4000'/><protocol type='raw'/></redirdev>"
+        "<memballoon model='virtio' autodeflate='on' freePageReporting='off'>"
+        "<stats period='10'/><address type='pci' domain='0' bus='0' slot='7' function='0'/>"
+        "</memballoon>"
+        "<rng model='virtio'><rate bytes='1234' period='2000'/>"
+        "<backend model='random'>/dev/hwrng</backend></rng>"
+        "<rng model='virtio'><backend model='egd' type='tcp'><source mode='connect' "
+        "host='1.2.3.4' service='1234'/><protocol type='raw'/></backend></rng>"
+        "<rng model='virtio'><backend model='builtin'/></rng>"
+        "<rng model='virtio'><backend model='random'/></rng>"
+        "<watchdog model='i6300esb' action='poweroff'/>"
+        "<panic model='isa'><address type='isa' iobase='0x505'/></panic>");
+    struct dom_devices *v = &d->dev;
+    assert_int_equal(v->n_redirdevs, 2);
+    assert_string_equal(v->redirdevs[0].bus, "usb");
+    assert_int_equal(v->redirdevs[0].source.type, DOM_CHR_SPICEVMC);
+    assert_int_equal(v->redirdevs[0].boot_order, 3);
+    assert_string_equal(v->redirdevs[0].addr.usb_port, "4");
+    assert_string_equal(v->redirdevs[1].source.host, "localhost");
+    assert_string_equal(v->redirdevs[1].source.protocol, "raw");
+    assert_true(v->memballoon.present);
+    assert_string_equal(v->memballoon.model, "virtio");
+    assert_int_equal(v->memballoon.autodeflate, DOM_TRI_ON);
+    assert_int_equal(v->memballoon.free_page_reporting, DOM_TRI_OFF);
+    assert_int_equal(v->memballoon.stats_period, 10);
+    assert_int_equal(v->memballoon.addr.slot, 7);
+    assert_int_equal(v->n_rngs, 4);
+    assert_string_equal(v->rngs[0].backend_model, "random");
+    assert_string_equal(v->rngs[0].backend_path, "/dev/hwrng");
+    assert_int_equal(v->rngs[0].rate_bytes, 1234);
+    assert_int_equal(v->rngs[0].rate_period, 2000);
+    assert_string_equal(v->rngs[1].backend_model, "egd");
+    assert_int_equal(v->rngs[1].egd.type, DOM_CHR_TCP);
+    assert_string_equal(v->rngs[1].egd.host, "1.2.3.4");
+    assert_string_equal(v->rngs[2].backend_model, "builtin");
+    assert_null(v->rngs[3].backend_path);
+    assert_string_equal(v->watchdogs[0].model, "i6300esb");
+    assert_string_equal(v->watchdogs[0].action, "poweroff");
+    assert_string_equal(v->panics[0].model, "isa");
+    assert_int_equal(v->panics[0].addr.type, DOM_ADDR_ISA);
+    assert_true(v->panics[0].addr.has_iobase);
+    assert_int_equal(v->panics[0].addr.iobase, 0x505);
+    domain_free(d);
+
+    fails_with("\n<memballoon model='virtio'/>\n<memballoon model='none'/>",
+               "devices/memballoon[2]: only one <memballoon> is allowed (line 3)");
+    fails_with("\n<redirdev bus='usb' type='pty'/>",
+               "devices/redirdev@type: unsupported redirdev type 'pty' (qlaunch supports: "
+               "spicevmc, tcp, unix) (line 2)");
+    fails_with("\n<rng model='virtio'><backend model='hwrng'/></rng>",
+               "devices/rng/backend@model: unsupported value 'hwrng' (qlaunch supports: random, "
+               "egd, builtin) (line 2)");
+    fails_with("\n<watchdog model='diag288' action='reset'/>",
+               "devices/watchdog@model: unsupported value 'diag288' (qlaunch supports: "
+               "i6300esb, ib700, itco) (line 2)");
+    fails_with("\n<watchdog model='ib700' action='explode'/>",
+               "devices/watchdog@action: unsupported value 'explode' (qlaunch supports: reset, "
+               "shutdown, poweroff, pause, none, dump, inject-nmi) (line 2)");
+}
+
+/* ---- addresses, unsupported elements, limits ---- */
+
+static void test_addresses(void **state)
+{
+    (void)state;
+    struct domain *d = ok("\n<disk type='file' device='cdrom'><target dev='sda' bus='sata'/>"
+                          "<address type='drive' controller='1' bus='0' target='2' unit='3'/>"
+                          "</disk>"
+                          "<video><address type='pci' domain='0x0000' bus='0x02' slot='0x1f'"
+                          " function='0x7' multifunction='off'/></video>"
+                          "<video><address type='pci'/></video>");
+    struct dom_addr *a = &d->dev.disks[0].addr;
+    assert_int_equal(a->controller, 1);
+    assert_int_equal(a->target, 2);
+    assert_int_equal(a->unit, 3);
+    a = &d->dev.videos[0].addr;
+    assert_int_equal(a->domain, 0);
+    assert_int_equal(a->bus, 2);
+    assert_int_equal(a->slot, 0x1f);
+    assert_int_equal(a->function, 7);
+    assert_int_equal(a->multifunction, DOM_TRI_OFF);
+    assert_true(a->line == 2);
+    /* an empty PCI address means "anywhere", as in libvirt */
+    assert_int_equal(d->dev.videos[1].addr.type, DOM_ADDR_NONE);
+    domain_free(d);
+
+    fails_with("\n<video><address type='pci' slot='0x20'/></video>",
+               "devices/video/address@slot: value '0x20' is out of range (maximum 0x1f) "
+               "(line 2)");
+    fails_with("\n<video><address type='pci' slot='twelve'/></video>",
+               "devices/video/address@slot: 'twelve' is not a valid non-negative integer "
+               "(line 2)");
+    fails_with("\n<video><address type='ccw' cssid='0xfe'/></video>",
+               "devices/video/address@type: unsupported address type 'ccw' (qlaunch supports: "
+               "pci, drive, virtio-serial, usb, isa, ccid) (line 2)");
+    fails_with("\n<video><address bus='0'/></video>",
+               "devices/video/address: <address> needs a type attribute (line 2)");
+    fails_with("\n<video><address type='pci' slot='1'/>\n<address type='pci' slot='2'/></video>",
+               "devices/video/address[2]: element <address> may appear only once here (line 3)");
+}
+
+static void test_unsupported_elements(void **state)
+{
+    (void)state;
+    fails_with("\n<hostdev mode='subsystem' type='pci' managed='yes'><source>"
+               "<address domain='0' bus='6' slot='7' function='0'/></source></hostdev>",
+               "devices/hostdev: unsupported element <hostdev> (line 2)");
+    fails_with("\n<tpm model='tpm-tis'><backend type='emulator'/></tpm>\n<vsock model='virtio'/>",
+               "devices/vsock: unsupported element <vsock> (line 3)");
+    fails_with("\n<input type='passthrough' bus='virtio'/>",
+               "devices/input@type: unsupported input type 'passthrough' (qlaunch supports: "
+               "tablet, mouse, keyboard) (line 2)");
+    /* unknown attribute on a known element */
+    fails_with("\n<memballoon model='virtio' bogus='1'/>",
+               "devices/memballoon@bogus: unsupported attribute (line 2)");
+    /* an alias is ignored by design, its siblings are not */
+    struct domain *d = ok("\n<memballoon model='none'><alias name='balloon0'/></memballoon>");
+    assert_string_equal(d->dev.memballoon.model, "none");
+    domain_free(d);
+}
+
+static void test_device_limit(void **state)
+{
+    (void)state;
+    struct strbuf sb = STRBUF_INIT;
+    sb_add(&sb, "\n");
+    for (int i = 0; i < DOM_MAX_DEVICES + 1; i++)
+        sb_add(&sb, "<watchdog model='ib700'/>");
+    fails_with(sb_str(&sb), "devices: 1025 <watchdog> devices exceed the limit of 1024 (line 1)");
+    /* one message for the family, not one per element */
+    assert_int_equal(diags.n_errors, 1);
+    sb_free(&sb);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_disk_file),
+        cmocka_unit_test(test_disk_network_and_cdrom),
+        cmocka_unit_test(test_disk_errors),
+        cmocka_unit_test(test_controllers),
+        cmocka_unit_test(test_interface_bridge_ovs),
+        cmocka_unit_test(test_interface_other_types),
+        cmocka_unit_test(test_interface_errors),
+        cmocka_unit_test(test_input),
+        cmocka_unit_test(test_graphics_spice),
+        cmocka_unit_test(test_graphics_vnc),
+        cmocka_unit_test(test_video_sound_audio),
+        cmocka_unit_test(test_chr_sources),
+        cmocka_unit_test(test_chr_errors),
+        cmocka_unit_test(test_misc_devices),
+        cmocka_unit_test(test_addresses),
+        cmocka_unit_test(test_unsupported_elements),
+        cmocka_unit_test(test_device_limit),
+    };
+    int r = cmocka_run_group_tests(tests, NULL, NULL);
+    teardown_all();
+    return r;
+}

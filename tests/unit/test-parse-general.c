@@ -1,0 +1,1896 @@
+/* Unit tests for the domain-level sections of the parser (parse.c, xml.c, parse-general.c)
+ * and for validate.c: asserted field values for valid input, and for invalid input the exact
+ * dom_diag_format() line (location, sentence and line number) a user would see. */
+#include "config.h"
+#include "domain/parse.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+/* ---- harness ---- */
+
+/* Lines 1-3 of most test documents; MEM is line 4, so a test body starts at line 5. */
+#define HEAD                                                                    \
+    "<domain type='kvm'>\n"                                                     \
+    "<name>t</name>\n"                                                          \
+    "<os><type>hvm</type></os>\n"
+#define MEM "<memory unit='MiB'>1024</memory>\n"
+#define TAIL "</domain>\n"
+
+struct res {
+    int r;
+    struct domain *d;
+    struct dom_diags g;
+};
+
+static void run_len(struct res *R, const char *xml, size_t len)
+{
+    memset(R, 0, sizeof(*R));
+    R->r = dom_parse_memory(xml, len, "test.xml", &R->d, &R->g);
+}
+
+static void run(struct res *R, const char *xml)
+{
+    run_len(R, xml, strlen(xml));
+}
+
+static void done(struct res *R)
+{
+    domain_free(R->d);
+    dom_diags_free(&R->g);
+}
+
+static void dump(const struct res *R)
+{
+    print_message("r=%d, %zu diagnostic(s):\n", R->r, R->g.n);
+    for (size_t i = 0; i < R->g.n; i++) {
+        char *s = dom_diag_format(&R->g.v[i]);
+        print_message("  %s: %s\n", dom_diag_level_to_string(R->g.v[i].level), s);
+        free(s);
+    }
+}
+
+/* The diagnostic whose formatted text is exactly text, at that level. */
+static const struct dom_diag *find_exact(const struct res *R, enum dom_diag_level lvl,
+                                         const char *text)
+{
+    for (size_t i = 0; i < R->g.n; i++) {
+        if (R->g.v[i].level != lvl)
+            continue;
+        char *s = dom_diag_format(&R->g.v[i]);
+        int eq = strcmp(s, text) == 0;
+        free(s);
+        if (eq)
+            return &R->g.v[i];
+    }
+    return NULL;
+}
+
+/* The first diagnostic at that level whose location starts with where_prefix and whose
+ * message contains msg_part. */
+static const struct dom_diag *find_like(const struct res *R, enum dom_diag_level lvl,
+                                        const char *where_prefix, const char *msg_part)
+{
+    for (size_t i = 0; i < R->g.n; i++) {
+        const struct dom_diag *g = &R->g.v[i];
+        if (g->level == lvl && strncmp(g->where, where_prefix, strlen(where_prefix)) == 0 &&
+            strstr(g->msg, msg_part))
+            return g;
+    }
+    return NULL;
+}
+
+static size_t count_level(const struct res *R, enum dom_diag_level lvl)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < R->g.n; i++)
+        n += R->g.v[i].level == lvl;
+    return n;
+}
+
+#define assert_ok(R)                                                            \
+    do {                                                                        \
+        if ((R)->r != 0 || (R)->g.n_errors != 0 || !(R)->d) {                   \
+            dump(R);                                                            \
+            fail_msg("expected the document to be accepted");                   \
+        }                                                                       \
+    } while (0)
+
+#define assert_diag(R, lvl, text)                                               \
+    do {                                                                        \
+        if (!find_exact((R), (lvl), (text))) {                                  \
+            dump(R);                                                            \
+            fail_msg("missing %s: %s", dom_diag_level_to_string(lvl), (text));  \
+        }                                                                       \
+    } while (0)
+
+/* Invalid input: rejected, no domain returned, and this exact error among the diagnostics. */
+#define assert_error(R, text)                                                   \
+    do {                                                                        \
+        if ((R)->r != -EINVAL || (R)->d) {                                      \
+            dump(R);                                                            \
+            fail_msg("expected -EINVAL for: %s", (text));                       \
+        }                                                                       \
+        assert_diag((R), DOM_DIAG_ERROR, (text));                               \
+    } while (0)
+
+/* Parses xml and expects exactly one error, with this formatted text. */
+static void expect_one_error(const char *xml, const char *text)
+{
+    struct res R;
+    run(&R, xml);
+    assert_error(&R, text);
+    if (R.g.n_errors != 1) {
+        dump(&R);
+        fail_msg("expected exactly one error");
+    }
+    done(&R);
+}
+
+static void expect_ok(struct res *R, const char *xml)
+{
+    run(R, xml);
+    assert_ok(R);
+}
+
+/* ---- diagnostics formatting ---- */
+
+static void test_diag_format(void **state)
+{
+    (void)state;
+    struct dom_diag a = {DOM_DIAG_ERROR, (char *)"devices/disk[2]/target@bus", 41,
+                         (char *)"unsupported value 'foo'"};
+    struct dom_diag b = {DOM_DIAG_NOTE, (char *)"on_crash", 0, (char *)"added a panic device"};
+    char *s = dom_diag_format(&a);
+    assert_string_equal(s, "devices/disk[2]/target@bus: unsupported value 'foo' (line 41)");
+    free(s);
+    s = dom_diag_format(&b);
+    assert_string_equal(s, "on_crash: added a panic device");
+    free(s);
+    assert_string_equal(dom_diag_level_to_string(DOM_DIAG_ERROR), "error");
+    assert_string_equal(dom_diag_level_to_string(DOM_DIAG_WARNING), "warning");
+    assert_string_equal(dom_diag_level_to_string(DOM_DIAG_NOTE), "note");
+
+    struct dom_diags g = {0};
+    dom_diags_add(&g, DOM_DIAG_WARNING, NULL, 3, "w %d", 1);
+    dom_diags_add(&g, DOM_DIAG_ERROR, "x", 4, "e %s", "two");
+    assert_int_equal(g.n, 2);
+    assert_int_equal(g.n_errors, 1);
+    assert_string_equal(g.v[0].where, "domain");
+    assert_string_equal(g.v[1].msg, "e two");
+    dom_diags_free(&g);
+    assert_int_equal(g.n, 0);
+}
+
+/* ---- minimal document, domain element ---- */
+
+static void test_minimal(void **state)
+{
+    (void)state;
+    struct res R;
+    expect_ok(&R, HEAD MEM TAIL);
+    struct domain *d = R.d;
+    assert_int_equal(d->virt, DOM_VIRT_KVM);
+    assert_int_equal(d->id, -1);
+    assert_string_equal(d->name, "t");
+    assert_int_equal(d->memory_kib, 1048576);
+    assert_int_equal(d->current_memory_kib, 0);
+    assert_int_equal(d->vcpus, 1);
+    assert_int_equal(dom_vcpus_online(d), 1);
+    assert_string_equal(d->os.type, "hvm");
+    assert_null(d->os.machine);
+    assert_int_equal(d->os.bootmenu_timeout, -1);
+    assert_false(d->cpu.present);
+    assert_false(d->has_cputune);
+    assert_int_equal(d->clock.offset, DOM_CLOCK_UTC);
+    assert_int_equal(dom_on_poweroff(d), DOM_LC_DESTROY);
+    assert_int_equal(dom_on_reboot(d), DOM_LC_RESTART);
+    assert_int_equal(dom_on_crash(d), DOM_LC_DESTROY);
+    assert_int_equal(d->dev.n_panics, 0);
+    assert_string_equal(d->source_file, "test.xml");
+    assert_int_equal(R.g.n, 0);
+    done(&R);
+}
+
+static void test_domain_type_and_id(void **state)
+{
+    (void)state;
+    struct res R;
+    expect_ok(&R, "<domain type='qemu' id='7'>\n<name>t</name>\n<os><type>hvm</type></os>\n"
+                  MEM TAIL);
+    assert_int_equal(R.d->virt, DOM_VIRT_QEMU);
+    assert_int_equal(R.d->id, 7);
+    done(&R);
+
+    expect_one_error("<domain type='xen'>\n<name>t</name>\n<os><type>hvm</type></os>\n" MEM TAIL,
+                     "domain@type: unsupported domain type 'xen' (qlaunch runs 'kvm' and "
+                     "'qemu') (line 1)");
+    expect_one_error("<domain>\n<name>t</name>\n<os><type>hvm</type></os>\n" MEM TAIL,
+                     "domain@type: missing domain type (expected 'kvm' or 'qemu') (line 1)");
+    expect_one_error("<domain type='kvm' id='x'>\n<name>t</name>\n<os><type>hvm</type></os>\n"
+                     MEM TAIL, "domain@id: 'x' is not a valid integer (line 1)");
+    expect_one_error("<domain type='kvm' foo='1'>\n<name>t</name>\n<os><type>hvm</type></os>\n"
+                     MEM TAIL, "domain@foo: unsupported attribute (line 1)");
+}
+
+/* ---- name ---- */
+
+static void test_name(void **state)
+{
+    (void)state;
+    struct res R;
+    expect_ok(&R, "<domain type='kvm'>\n<name>web-1.example_2</name>\n"
+                  "<os><type>hvm</type></os>\n" MEM TAIL);
+    assert_string_equal(R.d->name, "web-1.example_2");
+    done(&R);
+
+    /* QEMU escapes commas (",,") so a comma is fine. */
+    expect_ok(&R, "<domain type='kvm'>\n<name>web,prod</name>\n<os><type>hvm</type></os>\n"
+                  MEM TAIL);
+    assert_string_equal(R.d->name, "web,prod");
+    done(&R);
+
+    /* Non-ASCII UTF-8 is accepted as is. */
+    expect_ok(&R, "<domain type='kvm'>\n<name>r\xc3\xa9seau</name>\n<os><type>hvm</type></os>\n"
+                  MEM TAIL);
+    assert_string_equal(R.d->name, "r\xc3\xa9seau");
+    done(&R);
+
+    char big[DOM_MAX_NAME + 2];
+    memset(big, 'a', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    char *xml = NULL;
+    assert_true(asprintf(&xml, "<domain type='kvm'>\n<name>%s</name>\n"
+                               "<os><type>hvm</type></os>\n" MEM TAIL, big) > 0);
+    expect_one_error(xml, "name: the domain name is longer than 200 bytes (line 2)");
+    free(xml);
+    big[DOM_MAX_NAME] = '\0';
+    assert_true(asprintf(&xml, "<domain type='kvm'>\n<name>%s</name>\n"
+                               "<os><type>hvm</type></os>\n" MEM TAIL, big) > 0);
+    expect_ok(&R, xml);
+    assert_int_equal(strlen(R.d->name), DOM_MAX_NAME);
+    done(&R);
+    free(xml);
+}
+
+static void test_name_invalid(void **state)
+{
+    (void)state;
+    expect_one_error("<domain type='kvm'>\n<name></name>\n<os><type>hvm</type></os>\n" MEM TAIL,
+                     "name: the domain name is empty (line 2)");
+    expect_one_error("<domain type='kvm'>\n<name>a/b</name>\n<os><type>hvm</type></os>\n" MEM
+                     TAIL, "name: the domain name 'a/b' contains '/', which libvirt and qlaunch "
+                     "reject (line 2)");
+    expect_one_error("<domain type='kvm'>\n<name>..</name>\n<os><type>hvm</type></os>\n" MEM TAIL,
+                     "name: the domain name '..' is reserved (line 2)");
+    /* A newline inside the name, written literally and as a character reference. */
+    expect_one_error("<domain type='kvm'>\n<name>a\nb</name>\n<os><type>hvm</type></os>\n" MEM
+                     TAIL, "name: the domain name contains a control character (such as a "
+                     "newline), which libvirt and qlaunch reject (line 2)");
+    expect_one_error("<domain type='kvm'>\n<name>a&#10;b</name>\n<os><type>hvm</type></os>\n"
+                     MEM TAIL, "name: the domain name contains a control character (such as a "
+                     "newline), which libvirt and qlaunch reject (line 2)");
+    expect_one_error("<domain type='kvm'>\n<os><type>hvm</type></os>\n" MEM TAIL,
+                     "domain: missing <name> (line 1)");
+    expect_one_error("<domain type='kvm'>\n<name>a</name>\n<name>b</name>\n"
+                     "<os><type>hvm</type></os>\n" MEM TAIL,
+                     "name[2]: element <name> may appear only once here (line 3)");
+}
+
+/* ---- uuid ---- */
+
+static const unsigned char seed_uuid[16] = {0xb3, 0xc4, 0x0c, 0x40, 0xd5, 0xc6, 0x11, 0xe3,
+                                            0xb2, 0x2d, 0x00, 0x8c, 0xfa, 0x0c, 0x6c, 0xaa};
+
+static void test_uuid(void **state)
+{
+    (void)state;
+    struct res R;
+    expect_ok(&R, HEAD MEM "<uuid>b3c40c40-d5c6-11e3-b22d-008cfa0c6caa</uuid>\n" TAIL);
+    assert_true(R.d->has_uuid);
+    assert_memory_equal(R.d->uuid, seed_uuid, 16);
+    done(&R);
+
+    expect_ok(&R, HEAD MEM "<uuid>B3C40C40D5C611E3B22D008CFA0C6CAA</uuid>\n" TAIL);
+    assert_true(R.d->has_uuid);
+    assert_memory_equal(R.d->uuid, seed_uuid, 16);
+    done(&R);
+
+    unsigned char u[16];
+    assert_int_equal(dom_parse_uuid("b3c40c40-d5c6-11e3-b22d-008cfa0c6caa", u), 0);
+    assert_memory_equal(u, seed_uuid, 16);
+    assert_int_equal(dom_parse_uuid("b3c40c40d5c611e3b22d008cfa0c6caa", u), 0);
+    assert_memory_equal(u, seed_uuid, 16);
+    assert_int_equal(dom_parse_uuid("b3c40c40-d5c6-11e3-b22d-008cfa0c6ca", u), -EINVAL);
+    assert_int_equal(dom_parse_uuid("b3c40c40-d5c6-11e3-b22d-008cfa0c6caa0", u), -EINVAL);
+    assert_int_equal(dom_parse_uuid("b3c40c40-d5c6-11e3-b22d-008cfa0c6cag", u), -EINVAL);
+    assert_int_equal(dom_parse_uuid("b-3c40c40d5c611e3b22d008cfa0c6caa", u), -EINVAL);
+    assert_int_equal(dom_parse_uuid("", u), -EINVAL);
+
+    expect_one_error(HEAD MEM "<uuid>not-a-uuid</uuid>\n" TAIL,
+                     "uuid: invalid UUID 'not-a-uuid' (line 5)");
+}
+
+static void test_uuid_default_is_name_based(void **state)
+{
+    (void)state;
+    struct res A, B, C;
+    expect_ok(&A, HEAD MEM TAIL);
+    expect_ok(&B, HEAD MEM TAIL);
+    expect_ok(&C, "<domain type='kvm'>\n<name>other</name>\n<os><type>hvm</type></os>\n" MEM
+                  TAIL);
+    static const unsigned char zero[16];
+    assert_false(A.d->has_uuid);
+    assert_memory_not_equal(A.d->uuid, zero, 16);
+    assert_memory_equal(A.d->uuid, B.d->uuid, 16);     /* same XML, same argv */
+    assert_memory_not_equal(A.d->uuid, C.d->uuid, 16);
+    done(&A);
+    done(&B);
+    done(&C);
+}
+
+/* ---- memory ---- */
+
+static void test_memory_units(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *value, *unit;
+        unsigned long long kib;
+    } ok[] = {
+        {"1024", "b", 1},
+        {"1025", "b", 2},               /* rounded up to whole KiB */
+        {"1", "b", 1},
+        {"0", "b", 0},
+        {"2048", "bytes", 2},
+        {"1", "KB", 1},                 /* 1000 bytes -> 1 KiB */
+        {"1024", "KB", 1000},
+        {"3", "k", 3},
+        {"3", "K", 3},
+        {"5", "KiB", 5},
+        {"5", NULL, 5},                 /* default unit is KiB */
+        {"1", "MB", 977},               /* 1000000 / 1024 = 976.56 */
+        {"1", "M", 1024},
+        {"2", "MiB", 2048},
+        {"1", "GB", 976563},            /* 976562.5 rounded up */
+        {"1", "G", 1048576},
+        {"4", "GiB", 4194304},
+        {"1", "TB", 976562500},
+        {"1", "T", 1073741824ULL},
+        {"2", "TiB", 2147483648ULL},
+        {"1", "PiB", 1099511627776ULL},
+        {"1", "EiB", 1125899906842624ULL},
+        {"15", "EiB", 15ULL * 1125899906842624ULL},
+        {"18446744073709551615", "b", 18014398509481984ULL},   /* 2^64-1 bytes */
+    };
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        unsigned long long kib = 12345;
+        const char *why = NULL;
+        int r = dom_parse_memory_unit(ok[i].value, ok[i].unit, &kib, &why);
+        if (r != 0 || kib != ok[i].kib)
+            fail_msg("%s %s: r=%d kib=%llu (%s), want %llu", ok[i].value,
+                     ok[i].unit ? ok[i].unit : "(none)", r, kib, why ? why : "", ok[i].kib);
+    }
+
+    static const struct {
+        const char *value, *unit;
+        int r;
+        const char *why;
+    } bad[] = {
+        {"16", "EiB", -ERANGE, "too large: it overflows 64 bits in bytes"},
+        {"17", "EiB", -ERANGE, "too large: it overflows 64 bits in bytes"},
+        {"18446744073709551615", "KiB", -ERANGE, "too large: it overflows 64 bits in bytes"},
+        {"18446744073709551616", "b", -EINVAL, "too large"},
+        {"-1", "KiB", -EINVAL, "not a non-negative integer"},
+        {"+1", "KiB", -EINVAL, "not a non-negative integer"},
+        {" 1", "KiB", -EINVAL, "not a non-negative integer"},
+        {"1.5", "GiB", -EINVAL, "not a non-negative integer"},
+        {"1k", NULL, -EINVAL, "not a non-negative integer"},
+        {"", NULL, -EINVAL, "not a non-negative integer"},
+        {"1", "mb", -EINVAL, "unknown unit"},
+        {"1", "kib", -EINVAL, "unknown unit"},
+        {"1", "", -EINVAL, "unknown unit"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        unsigned long long kib = 0;
+        const char *why = NULL;
+        int r = dom_parse_memory_unit(bad[i].value, bad[i].unit, &kib, &why);
+        if (r != bad[i].r || !why || strcmp(why, bad[i].why) != 0)
+            fail_msg("'%s' '%s': r=%d why=%s, want %d %s", bad[i].value,
+                     bad[i].unit ? bad[i].unit : "(none)", r, why ? why : "(null)", bad[i].r,
+                     bad[i].why);
+    }
+}
+
+static void test_memory_elements(void **state)
+{
+    (void)state;
+    struct res R;
+    expect_ok(&R, HEAD "<memory unit='GiB' dumpCore='off'>2</memory>\n"
+                       "<currentMemory unit='MiB'>1536</currentMemory>\n"
+                       "<maxMemory slots='16' unit='GiB'>8</maxMemory>\n" TAIL);
+    struct domain *d = R.d;
+    assert_int_equal(d->memory_kib, 2097152);
+    assert_int_equal(d->current_memory_kib, 1572864);
+    assert_int_equal(d->max_memory_kib, 8388608);
+    assert_int_equal(d->max_memory_slots, 16);
+    assert_true(d->mem_dump_core_set);
+    assert_false(d->mem_dump_core);
+    assert_int_equal(d->mem_line[0], 4);
+    assert_int_equal(d->mem_line[1], 5);
+    assert_int_equal(d->mem_line[2], 6);
+    done(&R);
+
+    /* The unit applies to bytes and rounds up; currentMemory == memory is fine. */
+    expect_ok(&R, HEAD "<memory unit='b'>1048577</memory>\n"
+                       "<currentMemory unit='KiB'>1025</currentMemory>\n" TAIL);
+    assert_int_equal(R.d->memory_kib, 1025);
+    assert_int_equal(R.d->current_memory_kib, 1025);
+    done(&R);
+
+    expect_ok(&R, HEAD "<memory>524288</memory>\n" TAIL);
+    assert_int_equal(R.d->memory_kib, 524288);
+    assert_false(R.d->mem_dump_core_set);
+    done(&R);
+}
+
+static void test_memory_invalid(void **state)
+{
+    (void)state;
+    expect_one_error(HEAD TAIL, "domain: missing <memory> (line 1)");
+    expect_one_error(HEAD "<memory unit='XB'>1</memory>\n" TAIL,
+                     "memory@unit: unknown memory unit 'XB' (line 4)");
+    expect_one_error(HEAD "<memory unit='EiB'>17</memory>\n" TAIL,
+                     "memory: invalid <memory> value '17': too large: it overflows 64 bits in "
+                     "bytes (line 4)");
+    expect_one_error(HEAD "<memory>lots</memory>\n" TAIL,
+                     "memory: invalid <memory> value 'lots': not a non-negative integer "
+                     "(line 4)");
+    expect_one_error(HEAD "<memory>-1</memory>\n" TAIL,
+                     "memory: invalid <memory> value '-1': not a non-negative integer (line 4)");
+    expect_one_error(HEAD "<memory>0</memory>\n" TAIL,
+                     "memory: memory size must be greater than zero (line 4)");
+    expect_one_error(HEAD "<memory unit='TiB'>17</memory>\n" TAIL,
+                     "memory: memory size 18253611008 KiB is larger than qlaunch's 16 TiB limit "
+                     "(line 4)");
+    expect_one_error(HEAD "<memory unit='GiB'>1</memory>\n"
+                          "<currentMemory unit='GiB'>2</currentMemory>\n" TAIL,
+                     "currentMemory: currentMemory (2097152 KiB) is larger than memory "
+                     "(1048576 KiB) (line 5)");
+    expect_one_error(HEAD "<memory unit='GiB'>1</memory>\n"
+                          "<currentMemory unit='KiB'>1048577</currentMemory>\n" TAIL,
+                     "currentMemory: currentMemory (1048577 KiB) is larger than memory "
+                     "(1048576 KiB) (line 5)");
+    expect_one_error(HEAD "<memory unit='GiB'>4</memory>\n"
+                          "<maxMemory slots='4' unit='GiB'>2</maxMemory>\n" TAIL,
+                     "maxMemory: maxMemory (2097152 KiB) is smaller than memory (4194304 KiB) "
+                     "(line 5)");
+    expect_one_error(HEAD MEM "<maxMemory unit='GiB'>8</maxMemory>\n" TAIL,
+                     "maxMemory: missing slots attribute (line 5)");
+    expect_one_error(HEAD MEM "<maxMemory slots='x' unit='GiB'>8</maxMemory>\n" TAIL,
+                     "maxMemory@slots: 'x' is not a valid non-negative integer (line 5)");
+    expect_one_error(HEAD "<memory dumpCore='maybe'>1024</memory>\n" TAIL,
+                     "memory@dumpCore: 'maybe' is not one of on, off, yes, no (line 4)");
+    expect_one_error(HEAD MEM "<memory>1</memory>\n" TAIL,
+                     "memory[2]: element <memory> may appear only once here (line 5)");
+}
+
+/* ---- vcpu, cpuset ---- */
+
+static void test_vcpu(void **state)
+{
+    (void)state;
+    struct res R;
+    expect_ok(&R, HEAD MEM
+              "<vcpu placement='static' cpuset='0-3,^2,8' current='2'>4</vcpu>\n" TAIL);
+    struct domain *d = R.d;
+    assert_int_equal(d->vcpus, 4);
+    assert_int_equal(d->vcpus_current, 2);
+    assert_int_equal(dom_vcpus_online(d), 2);
+    assert_string_equal(d->vcpu_placement, "static");
+    assert_string_equal(d->vcpu_cpuset, "0-3,^2,8");
+    assert_int_equal(d->vcpu_line, 5);
+    done(&R);
+
+    expect_ok(&R, HEAD MEM "<vcpu>4096</vcpu>\n" TAIL);
+    assert_int_equal(R.d->vcpus, 4096);
+    assert_int_equal(dom_vcpus_online(R.d), 4096);
+    assert_null(R.d->vcpu_placement);
+    assert_null(R.d->vcpu_cpuset);
+    done(&R);
+}
+
+static void test_vcpu_invalid(void **state)
+{
+    (void)state;
+    expect_one_error(HEAD MEM "<vcpu>0</vcpu>\n" TAIL,
+                     "vcpu: invalid vCPU count '0' (1 to 4096) (line 5)");
+    expect_one_error(HEAD MEM "<vcpu>4097</vcpu>\n" TAIL,
+                     "vcpu: invalid vCPU count '4097' (1 to 4096) (line 5)");
+    expect_one_error(HEAD MEM "<vcpu>two</vcpu>\n" TAIL,
+                     "vcpu: invalid vCPU count 'two' (1 to 4096) (line 5)");
+    expect_one_error(HEAD MEM "<vcpu>-2</vcpu>\n" TAIL,
+                     "vcpu: invalid vCPU count '-2' (1 to 4096) (line 5)");
+    expect_one_error(HEAD MEM "<vcpu current='8'>4</vcpu>\n" TAIL,
+                     "vcpu@current: current vCPUs (8) exceed the maximum (4) (line 5)");
+    expect_one_error(HEAD MEM "<vcpu placement='auto'>4</vcpu>\n" TAIL,
+                     "vcpu@placement: unsupported value 'auto' (qlaunch supports: static) "
+                     "(line 5)");
+    expect_one_error(HEAD MEM "<vcpu cpuset='0-'>4</vcpu>\n" TAIL,
+                     "vcpu@cpuset: invalid cpuset '0-': expected a CPU number after '-' "
+                     "(line 5)");
+    expect_one_error(HEAD MEM "<vcpu cpuset='^1'>4</vcpu>\n" TAIL,
+                     "vcpu@cpuset: invalid cpuset '^1': no CPU is included (line 5)");
+    expect_one_error(HEAD MEM "<vcpu cpuset='3-1'>4</vcpu>\n" TAIL,
+                     "vcpu@cpuset: invalid cpuset '3-1': invalid range (line 5)");
+}
+
+static void test_cpuset(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        unsigned max;
+    } ok[] = {
+        {"0", 0}, {"7", 7}, {"0-3", 3}, {"0-3,^2,8", 8}, {"^8,0-3,8", 8},
+        {"1,3,5", 5}, {"4095", 4095}, {"2-2", 2}, {"0-7,^3,^5", 7},
+    };
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        unsigned max = 99999;
+        const char *why = NULL;
+        if (dom_parse_cpuset(ok[i].s, &max, &why) != 0 || max != ok[i].max)
+            fail_msg("'%s': why=%s max=%u, want %u", ok[i].s, why ? why : "", max, ok[i].max);
+    }
+    const char *why = NULL;
+    assert_int_equal(dom_parse_cpuset("0-3", NULL, &why), 0);
+
+    static const struct {
+        const char *s, *why;
+    } bad[] = {
+        {"", "empty cpuset"},
+        {"a", "expected a CPU number"},
+        {" 1", "expected a CPU number"},
+        {"0,,1", "expected a CPU number"},
+        {"-1", "expected a CPU number"},
+        {"1,", "trailing ','"},
+        {"0-", "expected a CPU number after '-'"},
+        {"3-1", "invalid range"},
+        {"0-4096", "invalid range"},
+        {"4096", "CPU number over 4095"},
+        {"99999999999999999999999", "CPU number over 4095"},
+        {"^0-3", "a range cannot be excluded with '^'"},
+        {"^1", "no CPU is included"},
+        {"^1,^2", "no CPU is included"},
+        {"1;2", "unexpected character"},
+        {"1 ", "unexpected character"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        why = NULL;
+        unsigned max;
+        int r = dom_parse_cpuset(bad[i].s, &max, &why);
+        if (r != -EINVAL || !why || strcmp(why, bad[i].why) != 0)
+            fail_msg("'%s': r=%d why=%s, want %s", bad[i].s, r, why ? why : "(null)",
+                     bad[i].why);
+    }
+    why = NULL;
+    assert_int_equal(dom_parse_cpuset(NULL, NULL, &why), -EINVAL);
+    assert_string_equal(why, "empty cpuset");
+}
+
+/* ---- cputune ---- */
+
+static void test_cputune(void **state)
+{
+    (void)state;
+    struct res R;
+    expect_ok(&R, HEAD MEM "<vcpu>2</vcpu>\n"
+                  "<cputune>\n"
+                  "<vcpupin vcpu='0' cpuset='1-2'/>\n"
+                  "<vcpupin vcpu='1' cpuset='3,^4,5'/>\n"
+                  "<emulatorpin cpuset='0'/>\n"
+                  "<shares>2048</shares>\n"
+                  "<period>100000</period>\n"
+                  "<quota>50000</quota>\n"
+                  "</cputune>\n" TAIL);
+    struct dom_cputune *t = &R.d->cputune;
+    assert_true(R.d->has_cputune);
+    assert_int_equal(t->n_vcpupins, 2);
+    assert_int_equal(t->vcpupins[0].vcpu, 0);
+    assert_string_equal(t->vcpupins[0].cpuset, "1-2");
+    assert_int_equal(t->vcpupins[1].vcpu, 1);
+    assert_string_equal(t->vcpupins[1].cpuset, "3,^4,5");
+    assert_string_equal(t->emulatorpin, "0");
+    assert_true(t->has_shares);
+    assert_int_equal(t->shares, 2048);
+    assert_true(t->has_period);
+    assert_int_equal(t->period, 100000);
+    assert_true(t->has_quota);
+    assert_int_equal(t->quota, 50000);
+    done(&R);
+
+    /* quota -1 means "no limit", as in libvirt. */
+    expect_ok(&R, HEAD MEM "<cputune><quota>-1</quota><period>1000</period></cputune>\n" TAIL);
+    assert_true(R.d->cputune.has_quota);
+    assert_int_equal((long long)R.d->cputune.quota, -1);
+    assert_int_equal(R.d->cputune.period, 1000);
+    assert_false(R.d->cputune.has_shares);
+    assert_int_equal(R.d->cputune.n_vcpupins, 0);
+    done(&R);
+}
+
+static void test_cputune_invalid(void **state)
+{
+    (void)state;
+    expect_one_error(HEAD MEM "<cputune>\n<period>999</period>\n</cputune>\n" TAIL,
+                     "cputune/period: invalid period '999' (1000 to 1000000 microseconds) "
+                     "(line 6)");
+    expect_one_error(HEAD MEM "<cputune>\n<period>1000001</period>\n</cputune>\n" TAIL,
+                     "cputune/period: invalid period '1000001' (1000 to 1000000 microseconds) "
+                     "(line 6)");
+    expect_one_error(HEAD MEM "<cputune>\n<quota>10</quota>\n</cputune>\n" TAIL,
+                     "cputune/quota: invalid quota '10' (line 6)");
+    expect_one_error(HEAD MEM "<cputune>\n<shares>lots</shares>\n</cputune>\n" TAIL,
+                     "cputune/shares: invalid value 'lots' (line 6)");
+    expect_one_error(HEAD MEM "<cputune>\n<emulatorpin cpuset='x'/>\n</cputune>\n" TAIL,
+                     "cputune/emulatorpin@cpuset: invalid cpuset 'x': expected a CPU number "
+                     "(line 6)");
+    expect_one_error(HEAD MEM "<cputune>\n<emulatorpin/>\n</cputune>\n" TAIL,
+                     "cputune/emulatorpin: missing cpuset attribute (line 6)");
+    expect_one_error(HEAD MEM "<cputune>\n<vcpupin vcpu='0'/>\n</cputune>\n" TAIL,
+                     "cputune/vcpupin: missing cpuset attribute (line 6)");
+    expect_one_error(HEAD MEM "<cputune>\n<vcpupin cpuset='1'/>\n</cputune>\n" TAIL,
+                     "cputune/vcpupin: missing vcpu attribute (line 6)");
+    expect_one_error(HEAD MEM "<cputune>\n<vcpupin vcpu='0' cpuset='1-'/>\n</cputune>\n" TAIL,
+                     "cputune/vcpupin@cpuset: invalid cpuset '1-': expected a CPU number after "
+                     "'-' (line 6)");
+    expect_one_error(HEAD MEM "<cputune>\n<iothreadpin iothread='1' cpuset='1'/>\n</cputune>\n"
+                     TAIL, "cputune/iothreadpin: unsupported element <iothreadpin> (line 6)");
+}
+
+/* A negative number of shares must not wrap around to 2^64 - 5. */
+static void test_cputune_negative_shares(void **state)
+{
+    (void)state;
+    expect_one_error(HEAD MEM "<cputune>\n<shares>-5</shares>\n</cputune>\n" TAIL,
+                     "cputune/shares: invalid value '-5' (line 6)");
+}
+
+/* A pin for a vCPU that does not exist names the <vcpupin> and its line. */
+static void test_cputune_vcpupin_range(void **state)
+{
+    (void)state;
+    struct res R;
+    run(&R, HEAD MEM "<vcpu>2</vcpu>\n"
+            "<cputune>\n"
+            "<vcpupin vcpu='0' cpuset='0'/>\n"
+            "<vcpupin vcpu='4' cpuset='1'/>\n"
+            "</cputune>\n" TAIL);
+    assert_int_equal(R.r, -EINVAL);
+    assert_int_equal(R.g.n_errors, 1);
+    const struct dom_diag *g = find_like(&R, DOM_DIAG_ERROR, "cputune/vcpupin",
+                                         "vCPU 4 does not exist (the domain has 2)");
+    if (!g) {
+        dump(&R);
+        fail_msg("missing the vcpupin range error");
+    }
+    if (g->line != 8) {
+        dump(&R);
+        fail_msg("the vcpupin error points at line %d, not at the <vcpupin> on line 8",
+                 g->line);
+    }
+    done(&R);
+}
+
+/* ---- cpu ---- */
+
+static void test_cpu(void **state)
+{
+    (void)state;
+    struct res R;
+    expect_ok(&R, HEAD "<memory unit='GiB'>1</memory>\n"
+                  "<vcpu>4</vcpu>\n"
+                  "<cpu mode='custom' match='exact' check='partial' migratable='on'>\n"
+                  "<model fallback='forbid'>Skylake-Client</model>\n"
+                  "<vendor>Intel</vendor>\n"
+                  "<topology sockets='1' dies='1' cores='2' threads='2'/>\n"
+                  "<feature policy='require' name='vmx'/>\n"
+                  "<feature policy='disable' name='hle'/>\n"
+                  "<feature name='pcid'/>\n"
+                  "<numa>\n"
+                  "<cell id='0' cpus='0-1' memory='512' unit='MiB'/>\n"
+                  "<cell id='1' cpus='2-3' memory='524288'/>\n"
+                  "</numa>\n"
+                  "</cpu>\n" TAIL);
+    struct dom_cpu *c = &R.d->cpu;
+    assert_true(c->present);
+    assert_true(c->has_mode);
+    assert_int_equal(c->mode, DOM_CPU_MODE_CUSTOM);
+    assert_string_equal(c->match, "exact");
+    assert_string_equal(c->check, "partial");
+    assert_string_equal(c->model, "Skylake-Client");
+    assert_string_equal(c->model_fallback, "forbid");
+    assert_string_equal(c->vendor, "Intel");
+    assert_int_equal(c->sockets, 1);
+    assert_int_equal(c->dies, 1);
+    assert_int_equal(c->clusters, 1);
+    assert_int_equal(c->cores, 2);
+    assert_int_equal(c->threads, 2);
+    assert_int_equal(c->n_features, 3);
+    assert_string_equal(c->features[0].name, "vmx");
+    assert_int_equal(c->features[0].policy, DOM_CPU_FEAT_REQUIRE);
+    assert_string_equal(c->features[1].name, "hle");
+    assert_int_equal(c->features[1].policy, DOM_CPU_FEAT_DISABLE);
+    assert_string_equal(c->features[2].name, "pcid");
+    assert_int_equal(c->features[2].policy, DOM_CPU_FEAT_REQUIRE);
+    assert_int_equal(c->n_cells, 2);
+    assert_int_equal(c->cells[0].id, 0);
+    assert_string_equal(c->cells[0].cpus, "0-1");
+    assert_int_equal(c->cells[0].memory_kib, 524288);
+    assert_int_equal(c->cells[1].id, 1);
+    assert_string_equal(c->cells[1].cpus, "2-3");
+    assert_int_equal(c->cells[1].memory_kib, 524288);
+    assert_string_equal(c->src.path, "cpu");
+    assert_int_equal(c->src.line, 6);
+    done(&R);
+
+    static const struct {
+        const char *mode;
+        enum dom_cpu_mode v;
+    } modes[] = {{"host-passthrough", DOM_CPU_MODE_HOST_PASSTHROUGH},
+                 {"host-model", DOM_CPU_MODE_HOST_MODEL},
+                 {"maximum", DOM_CPU_MODE_MAXIMUM},
+                 {"custom", DOM_CPU_MODE_CUSTOM}};
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        char *xml = NULL;
+        assert_true(asprintf(&xml, HEAD MEM "<cpu mode='%s'/>\n" TAIL, modes[i].mode) > 0);
+        expect_ok(&R, xml);
+        assert_int_equal(R.d->cpu.mode, modes[i].v);
+        assert_null(R.d->cpu.model);
+        assert_int_equal(R.d->cpu.sockets, 0);
+        done(&R);
+        free(xml);
+    }
+
+    /* <cpu> without mode: custom, has_mode false; fallback allow; an empty <model/>. */
+    expect_ok(&R, HEAD MEM "<cpu><model fallback='allow'/></cpu>\n" TAIL);
+    assert_false(R.d->cpu.has_mode);
+    assert_null(R.d->cpu.model);
+    assert_string_equal(R.d->cpu.model_fallback, "allow");
+    done(&R);
+
+    /* A topology matching <vcpu>, with clusters. */
+    expect_ok(&R, HEAD MEM "<vcpu>8</vcpu>\n"
+                  "<cpu><topology sockets='2' clusters='2' cores='2' threads='1'/></cpu>\n" TAIL);
+    assert_int_equal(R.d->cpu.clusters, 2);
+    assert_int_equal(R.d->cpu.dies, 1);
+    done(&R);
+}
+
+static void test_cpu_invalid(void **state)
+{
+    (void)state;
+    expect_one_error(HEAD MEM "<cpu mode='bogus'/>\n" TAIL,
+                     "cpu@mode: unsupported value 'bogus' (line 5)");
+    expect_one_error(HEAD MEM "<cpu match='loose'/>\n" TAIL,
+                     "cpu@match: unsupported value 'loose' (qlaunch supports: minimum, exact, "
+                     "strict) (line 5)");
+    expect_one_error(HEAD MEM "<cpu>\n<model fallback='maybe'>qemu64</model>\n</cpu>\n" TAIL,
+                     "cpu/model@fallback: unsupported value 'maybe' (qlaunch supports: allow, "
+                     "forbid) (line 6)");
+    expect_one_error(HEAD MEM "<cpu>\n<feature policy='bogus' name='vmx'/>\n</cpu>\n" TAIL,
+                     "cpu/feature@policy: unsupported value 'bogus' (line 6)");
+    expect_one_error(HEAD MEM "<cpu>\n<feature policy='require'/>\n</cpu>\n" TAIL,
+                     "cpu/feature: missing feature name (line 6)");
+    expect_one_error(HEAD MEM "<cpu>\n<topology sockets='1' cores='2'/>\n</cpu>\n" TAIL,
+                     "cpu/topology: topology needs sockets, cores and threads (line 6)");
+    expect_one_error(HEAD MEM "<cpu>\n<topology sockets='1' cores='1' threads='1' foo='2'/>\n"
+                     "</cpu>\n" TAIL, "cpu/topology@foo: unsupported attribute (line 6)");
+    expect_one_error(HEAD MEM "<cpu>\n<cache mode='passthrough'/>\n</cpu>\n" TAIL,
+                     "cpu/cache: unsupported element <cache> (line 6)");
+
+    struct res R;
+    run(&R, HEAD MEM "<cpu>\n<topology sockets='1' cores='0' threads='1'/>\n</cpu>\n" TAIL);
+    assert_error(&R, "cpu/topology@cores: must be at least 1 (line 6)");
+    assert_error(&R, "cpu/topology: topology needs sockets, cores and threads (line 6)");
+    done(&R);
+
+    expect_one_error(HEAD MEM "<cpu>\n<numa>\n<cell id='0' memory='1048576'/>\n</numa>\n</cpu>\n"
+                     TAIL, "cpu/numa/cell: missing cpus attribute (line 7)");
+    expect_one_error(HEAD MEM "<cpu>\n<numa>\n<cell id='0' cpus='0' memory='lots'/>\n</numa>\n"
+                     "</cpu>\n" TAIL,
+                     "cpu/numa/cell@memory: missing or invalid NUMA cell memory (line 7)");
+    expect_one_error(HEAD MEM "<cpu>\n<numa>\n<cell id='0' cpus='0,' memory='1048576'/>\n"
+                     "</numa>\n</cpu>\n" TAIL,
+                     "cpu/numa/cell@cpus: invalid cpuset '0,': trailing ',' (line 7)");
+}
+
+/* "the CPU topology gives A×B×...×Z = N vCPUs": the factors shown must multiply to N. */
+static void check_topology_arithmetic(const char *msg, unsigned long long want)
+{
+    const char *p = strstr(msg, "gives ");
+    assert_non_null(p);
+    p += strlen("gives ");
+    unsigned long long prod = 1;
+    for (;;) {
+        char *end;
+        unsigned long long f = strtoull(p, &end, 10);
+        if (end == p)
+            fail_msg("cannot read the factors in: %s", msg);
+        prod *= f;
+        p = end;
+        if (strncmp(p, "\xc3\x97", 2) == 0)   /* U+00D7 MULTIPLICATION SIGN */
+            p += 2;
+        else
+            break;
+    }
+    if (strncmp(p, " = ", 3) != 0)
+        fail_msg("no ' = ' after the factors in: %s", msg);
+    unsigned long long total = strtoull(p + 3, NULL, 10);
+    if (total != want || prod != total)
+        fail_msg("factors multiply to %llu, total says %llu, want %llu: %s", prod, total, want,
+                 msg);
+}
+
+static void test_topology_vs_vcpu(void **state)
+{
+    (void)state;
+    struct res R;
+    run(&R, HEAD MEM "<vcpu>2</vcpu>\n"
+            "<cpu>\n"
+            "<topology sockets='2' cores='8' threads='2'/>\n"
+            "</cpu>\n" TAIL);
+    assert_error(&R, "cpu/topology: the CPU topology gives 2\xc3\x97" "8\xc3\x97" "2 = 32 vCPUs "
+                 "but <vcpu> is 2; libvirt and QEMU both reject this: set <vcpu> to 32 (add "
+                 "current='2' to start with 2 online) or change the topology to sockets='1' "
+                 "cores='2' threads='1' (line 7)");
+    assert_int_equal(R.g.n_errors, 1);
+    done(&R);
+
+    /* A product over 4096 vCPUs only gets the topology suggestion. */
+    run(&R, HEAD MEM "<vcpu>4</vcpu>\n"
+            "<cpu>\n"
+            "<topology sockets='64' cores='64' threads='2'/>\n"
+            "</cpu>\n" TAIL);
+    const struct dom_diag *g = find_like(&R, DOM_DIAG_ERROR, "cpu/topology", "8192 vCPUs");
+    assert_non_null(g);
+    assert_null(strstr(g->msg, "set <vcpu>"));
+    assert_non_null(strstr(g->msg, "change the topology to sockets='1' cores='4' threads='1'"));
+    done(&R);
+}
+
+/* dies and clusters count too: the message's arithmetic and the suggested fix must hold. */
+static void test_topology_with_dies(void **state)
+{
+    (void)state;
+    struct res R;
+    run(&R, HEAD MEM "<vcpu>2</vcpu>\n"
+            "<cpu>\n"
+            "<topology sockets='1' dies='2' cores='2' threads='1'/>\n"
+            "</cpu>\n" TAIL);
+    assert_int_equal(R.r, -EINVAL);
+    const struct dom_diag *g = find_like(&R, DOM_DIAG_ERROR, "cpu/topology",
+                                         "vCPUs but <vcpu> is 2");
+    if (!g) {
+        dump(&R);
+        fail_msg("missing the topology error");
+    }
+    check_topology_arithmetic(g->msg, 4);
+    /* The suggested topology, applied as written, must give 2 vCPUs: it has to reset dies. */
+    assert_non_null(strstr(g->msg, "dies='1'"));
+    done(&R);
+}
+
+static void test_numa_vs_memory(void **state)
+{
+    (void)state;
+    expect_one_error(HEAD MEM "<vcpu>2</vcpu>\n"
+                     "<cpu>\n"
+                     "<numa>\n"
+                     "<cell id='0' cpus='0' memory='512' unit='MiB'/>\n"
+                     "<cell id='1' cpus='1' memory='256' unit='MiB'/>\n"
+                     "</numa>\n"
+                     "</cpu>\n" TAIL,
+                     "cpu/numa: NUMA cells add up to 786432 KiB but <memory> is 1048576 KiB "
+                     "(line 7)");
+}
+
+/* ---- os ---- */
+
+static void test_os(void **state)
+{
+    (void)state;
+    struct res R;
+    expect_ok(&R, "<domain type='kvm'>\n<name>t</name>\n" MEM
+                  "<os firmware='efi'>\n"
+                  "<type arch='x86_64' machine='pc-q35-7.2'>hvm</type>\n"
+                  "<loader readonly='yes' secure='no' type='pflash'>"
+                  "/usr/share/OVMF/OVMF_CODE.fd</loader>\n"
+                  "<nvram template='/usr/share/OVMF/OVMF_VARS.fd'>/var/lib/t_VARS.fd</nvram>\n"
+                  "<kernel>/boot/vmlinuz</kernel>\n"
+                  "<initrd>/boot/initrd.img</initrd>\n"
+                  "<cmdline>console=ttyS0 root=/dev/vda1</cmdline>\n"
+                  "<boot dev='network'/>\n"
+                  "<boot dev='cdrom'/>\n"
+                  "<boot dev='hd'/>\n"
+                  "<boot dev='fd'/>\n"
+                  "<bootmenu enable='yes' timeout='3000'/>\n"
+                  "<bios rebootTimeout='5000'/>\n"
+                  "<smbios mode='emulate'/>\n"
+                  "</os>\n" TAIL);
+    struct dom_os *o = &R.d->os;
+    assert_string_equal(o->firmware, "efi");
+    assert_string_equal(o->type, "hvm");
+    assert_string_equal(o->arch, "x86_64");
+    assert_string_equal(o->machine, "pc-q35-7.2");
+    assert_string_equal(o->loader, "/usr/share/OVMF/OVMF_CODE.fd");
+    assert_int_equal(o->loader_readonly, DOM_TRI_ON);
+    assert_int_equal(o->loader_secure, DOM_TRI_OFF);
+    assert_string_equal(o->loader_type, "pflash");
+    assert_string_equal(o->nvram, "/var/lib/t_VARS.fd");
+    assert_string_equal(o->nvram_template, "/usr/share/OVMF/OVMF_VARS.fd");
+    assert_string_equal(o->kernel, "/boot/vmlinuz");
+    assert_string_equal(o->initrd, "/boot/initrd.img");
+    assert_string_equal(o->cmdline, "console=ttyS0 root=/dev/vda1");
+    assert_null(o->dtb);
+    assert_int_equal(o->n_boot, 4);
+    assert_int_equal(o->boot[0], DOM_BOOT_NETWORK);
+    assert_int_equal(o->boot[1], DOM_BOOT_CDROM);
+    assert_int_equal(o->boot[2], DOM_BOOT_HD);
+    assert_int_equal(o->boot[3], DOM_BOOT_FD);
+    assert_int_equal(o->bootmenu, DOM_TRI_ON);
+    assert_int_equal(o->bootmenu_timeout, 3000);
+    assert_int_equal(o->bios_reboot_timeout, 5000);
+    assert_string_equal(o->smbios_mode, "emulate");
+    assert_int_equal(R.g.n, 0);
+    done(&R);
+
+    expect_ok(&R, HEAD MEM TAIL);
+    assert_int_equal(R.d->os.n_boot, 0);
+    assert_int_equal(R.d->os.bootmenu, DOM_TRI_DEFAULT);
+    assert_int_equal(R.d->os.bootmenu_timeout, -1);
+    assert_int_equal(R.d->os.bios_reboot_timeout, -1);
+    assert_null(R.d->os.arch);
+    done(&R);
+
+    expect_ok(&R, "<domain type='kvm'>\n<name>t</name>\n" MEM
+                  "<os><type>hvm</type><bootmenu enable='no'/><loader/></os>\n" TAIL);
+    assert_int_equal(R.d->os.bootmenu, DOM_TRI_OFF);
+    assert_int_equal(R.d->os.bootmenu_timeout, -1);
+    assert_null(R.d->os.loader);
+    done(&R);
+}
+
+/* machine='' (as in the seed) is a note, not an error, and leaves machine NULL. */
+static void test_os_empty_machine(void **state)
+{
+    (void)state;
+    struct res R;
+    expect_ok(&R, "<domain type='kvm'>\n<name>t</name>\n" MEM
+                  "<os>\n<type arch='x86_64' machine=''>hvm</type>\n</os>\n" TAIL);
+    assert_null(R.d->os.machine);
+    assert_string_equal(R.d->os.arch, "x86_64");
+    assert_diag(&R, DOM_DIAG_NOTE, "os/type@machine: empty machine type: using the default "
+                "'pc' as libvirt does (line 5)");
+    assert_int_equal(count_level(&R, DOM_DIAG_NOTE), 1);
+    assert_int_equal(count_level(&R, DOM_DIAG_WARNING), 0);
+    assert_int_equal(R.g.n, 1);
+    done(&R);
+}
+
+static void test_os_invalid(void **state)
+{
+    (void)state;
+#define OSDOC(body) "<domain type='kvm'>\n<name>t</name>\n" MEM "<os>\n" body "</os>\n" TAIL
+    expect_one_error(OSDOC("<type>xen</type>\n"),
+                     "os/type: unsupported OS type 'xen' (qlaunch runs 'hvm' guests) (line 5)");
+    expect_one_error(OSDOC("<type arch='aarch64'>hvm</type>\n"),
+                     "os/type@arch: unsupported architecture 'aarch64' (qlaunch runs "
+                     "qemu-system-x86_64 only) (line 5)");
+    expect_one_error(OSDOC("<type machine='pc;reboot'>hvm</type>\n"),
+                     "os/type@machine: invalid machine type 'pc;reboot' (line 5)");
+    expect_one_error(OSDOC("<type machine='pc,accel=tcg'>hvm</type>\n"),
+                     "os/type@machine: invalid machine type 'pc,accel=tcg' (line 5)");
+    expect_one_error(OSDOC(""), "os: missing <type> (line 4)");
+    expect_one_error("<domain type='kvm'>\n<name>t</name>\n" MEM TAIL,
+                     "domain: missing <os> (line 1)");
+    expect_one_error(OSDOC("<type>hvm</type>\n<boot dev='usb'/>\n"),
+                     "os/boot@dev: unsupported value 'usb' (line 6)");
+    expect_one_error(OSDOC("<type>hvm</type>\n<boot/>\n"), "os/boot: missing dev attribute "
+                     "(line 6)");
+    expect_one_error(OSDOC("<type>hvm</type>\n<boot dev='hd'/>\n<boot dev='hd'/>\n"),
+                     "os/boot[2]@dev: boot device 'hd' is listed twice (line 7)");
+    expect_one_error(OSDOC("<type>hvm</type>\n<bootmenu enable='yes' timeout='70000'/>\n"),
+                     "os/bootmenu@timeout: must be 0 to 65535 ms (line 6)");
+    expect_one_error(OSDOC("<type>hvm</type>\n<bootmenu enable='sure'/>\n"),
+                     "os/bootmenu@enable: 'sure' is not one of on, off, yes, no (line 6)");
+    expect_one_error(OSDOC("<type>hvm</type>\n<loader type='flash'>/x.fd</loader>\n"),
+                     "os/loader@type: unsupported value 'flash' (qlaunch supports: rom, pflash) "
+                     "(line 6)");
+    expect_one_error(OSDOC("<type>hvm</type>\n<init>/sbin/init</init>\n"),
+                     "os/init: unsupported element <init> (line 6)");
+    expect_one_error("<domain type='kvm'>\n<name>t</name>\n" MEM
+                     "<os firmware='uefi'>\n<type>hvm</type>\n</os>\n" TAIL,
+                     "os@firmware: unsupported value 'uefi' (qlaunch supports: bios, efi) "
+                     "(line 4)");
+#undef OSDOC
+}
+
+/* ---- features ---- */
+
+static const struct dom_hyperv_feature *hv(const struct domain *d, const char *name)
+{
+    for (size_t i = 0; i < d->features.n_hyperv; i++)
+        if (strcmp(d->features.hyperv[i].name, name) == 0)
+            return &d->features.hyperv[i];
+    return NULL;
+}
+
+static void test_features(void **state)
+{
+    (void)state;
+    struct res R;
+    expect_ok(&R, HEAD MEM
+                  "<features>\n"
+                  "<acpi/>\n"
+                  "<apic eoi='on'/>\n"
+                  "<pae/>\n"
+                  "<hap state='off'/>\n"
+                  "<pmu state='off'/>\n"
+                  "<vmport state='off'/>\n"
+                  "<smm state='on'/>\n"
+                  "<pvspinlock state='on'/>\n"
+                  "<vmcoreinfo state='on'/>\n"
+                  "<kvm><hidden state='on'/></kvm>\n"
+                  "<hyperv mode='custom'>\n"
+                  "<relaxed state='on'/>\n"
+                  "<vapic state='on'/>\n"
+                  "<spinlocks state='on' retries='8191'/>\n"
+                  "<vendor_id state='on' value='KVM Hv'/>\n"
+                  "<synic state='off'/>\n"
+                  "</hyperv>\n"
+                  "</features>\n" TAIL);
+    struct dom_features *f = &R.d->features;
+    assert_int_equal(f->f[DOM_FEAT_ACPI], DOM_TRI_ON);
+    assert_int_equal(f->f[DOM_FEAT_APIC], DOM_TRI_ON);
+    assert_string_equal(f->apic_eoi, "on");
+    assert_int_equal(f->f[DOM_FEAT_PAE], DOM_TRI_ON);
+    assert_int_equal(f->f[DOM_FEAT_HAP], DOM_TRI_OFF);
+    assert_int_equal(f->f[DOM_FEAT_PMU], DOM_TRI_OFF);
+    assert_int_equal(f->f[DOM_FEAT_VMPORT], DOM_TRI_OFF);
+    assert_int_equal(f->f[DOM_FEAT_SMM], DOM_TRI_ON);
+    assert_int_equal(f->f[DOM_FEAT_PVSPINLOCK], DOM_TRI_ON);
+    assert_int_equal(f->f[DOM_FEAT_VMCOREINFO], DOM_TRI_ON);
+    assert_int_equal(f->f[DOM_FEAT_KVM_HIDDEN], DOM_TRI_ON);
+    assert_true(f->hyperv_present);
+    assert_int_equal(f->n_hyperv, 5);
+    assert_true(hv(R.d, "relaxed")->on);
+    assert_true(hv(R.d, "vapic")->on);
+    assert_true(hv(R.d, "spinlocks")->on);
+    assert_string_equal(hv(R.d, "spinlocks")->value, "8191");
+    assert_true(hv(R.d, "vendor_id")->on);
+    assert_string_equal(hv(R.d, "vendor_id")->value, "KVM Hv");
+    assert_false(hv(R.d, "synic")->on);
+    assert_null(hv(R.d, "vpindex"));
+    done(&R);
+
+    /* Absent elements stay DEFAULT; <apic/> without eoi leaves it NULL; hidden off. */
+    expect_ok(&R, HEAD MEM "<features><apic/><kvm><hidden state='off'/></kvm></features>\n"
+                  TAIL);
+    f = &R.d->features;
+    assert_int_equal(f->f[DOM_FEAT_ACPI], DOM_TRI_DEFAULT);
+    assert_int_equal(f->f[DOM_FEAT_APIC], DOM_TRI_ON);
+    assert_null(f->apic_eoi);
+    assert_int_equal(f->f[DOM_FEAT_KVM_HIDDEN], DOM_TRI_OFF);
+    assert_false(f->hyperv_present);
+    assert_int_equal(f->n_hyperv, 0);
+    done(&R);
+}
+
+static void test_features_invalid(void **state)
+{
+    (void)state;
+    expect_one_error(HEAD MEM "<features>\n<acpi state='maybe'/>\n</features>\n" TAIL,
+                     "features/acpi@state: 'maybe' is not one of on, off, yes, no (line 6)");
+    expect_one_error(HEAD MEM "<features>\n<apic eoi='auto'/>\n</features>\n" TAIL,
+                     "features/apic@eoi: unsupported value 'auto' (qlaunch supports: on, off) "
+                     "(line 6)");
+    expect_one_error(HEAD MEM "<features>\n<gic version='3'/>\n</features>\n" TAIL,
+                     "features/gic: unsupported element <gic> (line 6)");
+    expect_one_error(HEAD MEM "<features>\n<smm state='on'>\n<tseg unit='MiB'>48</tseg>\n"
+                     "</smm>\n</features>\n" TAIL,
+                     "features/smm/tseg: unsupported element <tseg> (line 7)");
+    expect_one_error(HEAD MEM "<features>\n<kvm>\n<hint-dedicated state='on'/>\n</kvm>\n"
+                     "</features>\n" TAIL,
+                     "features/kvm/hint-dedicated: unsupported element <hint-dedicated> "
+                     "(line 7)");
+    expect_one_error(HEAD MEM "<features>\n<hyperv>\n<bogus state='on'/>\n</hyperv>\n"
+                     "</features>\n" TAIL,
+                     "features/hyperv/bogus: unsupported element <bogus> (line 7)");
+    expect_one_error(HEAD MEM "<features>\n<hyperv mode='passthrough'/>\n</features>\n" TAIL,
+                     "features/hyperv@mode: unsupported value 'passthrough' (qlaunch supports: "
+                     "custom) (line 6)");
+    expect_one_error(HEAD MEM "<features>\n<acpi/>\n<acpi/>\n</features>\n" TAIL,
+                     "features/acpi[2]: element <acpi> may appear only once here (line 7)");
+}
+
+/* ---- clock ---- */
+
+static const struct dom_timer *timer(const struct domain *d, const char *name)
+{
+    for (size_t i = 0; i < d->clock.n_timers; i++)
+        if (d->clock.timers[i].name && strcmp(d->clock.timers[i].name, name) == 0)
+            return &d->clock.timers[i];
+    return NULL;
+}
+
+static void test_clock(void **state)
+{
+    (void)state;
+    struct res R;
+    expect_ok(&R, HEAD MEM "<clock offset='utc'/>\n" TAIL);
+    assert_int_equal(R.d->clock.offset, DOM_CLOCK_UTC);
+    done(&R);
+
+    expect_ok(&R, HEAD MEM "<clock offset='localtime'/>\n" TAIL);
+    assert_int_equal(R.d->clock.offset, DOM_CLOCK_LOCALTIME);
+    assert_null(R.d->clock.timezone);
+    done(&R);
+
+    expect_ok(&R, HEAD MEM "<clock offset='timezone' timezone='Europe/Paris'/>\n" TAIL);
+    assert_int_equal(R.d->clock.offset, DOM_CLOCK_TIMEZONE);
+    assert_string_equal(R.d->clock.timezone, "Europe/Paris");
+    done(&R);
+
+    expect_ok(&R, HEAD MEM "<clock offset='variable' adjustment='3600' basis='localtime'/>\n"
+                  TAIL);
+    assert_int_equal(R.d->clock.offset, DOM_CLOCK_VARIABLE);
+    assert_int_equal(R.d->clock.adjustment, 3600);
+    assert_string_equal(R.d->clock.basis, "localtime");
+    done(&R);
+
+    expect_ok(&R, HEAD MEM "<clock offset='variable' adjustment='-120' basis='utc'/>\n" TAIL);
+    assert_int_equal(R.d->clock.adjustment, -120);
+    assert_string_equal(R.d->clock.basis, "utc");
+    done(&R);
+
+    expect_ok(&R, HEAD MEM "<clock offset='utc' adjustment='reset'/>\n" TAIL);
+    assert_int_equal(R.d->clock.adjustment, 0);
+    done(&R);
+
+    expect_ok(&R, HEAD MEM "<clock offset='absolute' start='1700000000'/>\n" TAIL);
+    assert_int_equal(R.d->clock.offset, DOM_CLOCK_ABSOLUTE);
+    assert_int_equal(R.d->clock.start, 1700000000);
+    done(&R);
+
+    expect_ok(&R, HEAD MEM
+                  "<clock offset='localtime'>\n"
+                  "<timer name='rtc' tickpolicy='catchup' track='guest'/>\n"
+                  "<timer name='pit' tickpolicy='delay'/>\n"
+                  "<timer name='hpet' present='no'/>\n"
+                  "<timer name='kvmclock' present='yes'/>\n"
+                  "<timer name='tsc' frequency='1000000000'/>\n"
+                  "<timer name='hypervclock' present='yes'/>\n"
+                  "</clock>\n" TAIL);
+    struct domain *d = R.d;
+    assert_int_equal(d->clock.n_timers, 6);
+    assert_string_equal(d->clock.timers[0].name, "rtc");   /* XML order */
+    assert_string_equal(timer(d, "rtc")->tickpolicy, "catchup");
+    assert_string_equal(timer(d, "rtc")->track, "guest");
+    assert_int_equal(timer(d, "rtc")->present, DOM_TRI_DEFAULT);
+    assert_string_equal(timer(d, "pit")->tickpolicy, "delay");
+    assert_null(timer(d, "pit")->track);
+    assert_int_equal(timer(d, "hpet")->present, DOM_TRI_OFF);
+    assert_int_equal(timer(d, "kvmclock")->present, DOM_TRI_ON);
+    assert_int_equal(timer(d, "tsc")->frequency, 1000000000ULL);
+    assert_int_equal(timer(d, "hypervclock")->present, DOM_TRI_ON);
+    done(&R);
+}
+
+static void test_clock_invalid(void **state)
+{
+    (void)state;
+    expect_one_error(HEAD MEM "<clock offset='bogus'/>\n" TAIL,
+                     "clock@offset: unsupported value 'bogus' (line 5)");
+    expect_one_error(HEAD MEM "<clock offset='timezone'/>\n" TAIL,
+                     "clock: offset 'timezone' needs a timezone attribute (line 5)");
+    expect_one_error(HEAD MEM "<clock offset='utc' timezone='Europe/Paris'/>\n" TAIL,
+                     "clock@timezone: only valid with offset='timezone' (line 5)");
+    expect_one_error(HEAD MEM "<clock offset='variable' adjustment='1h'/>\n" TAIL,
+                     "clock@adjustment: invalid adjustment '1h' (line 5)");
+    expect_one_error(HEAD MEM "<clock offset='variable' basis='gmt'/>\n" TAIL,
+                     "clock@basis: unsupported value 'gmt' (qlaunch supports: utc, localtime) "
+                     "(line 5)");
+    expect_one_error(HEAD MEM "<clock offset='absolute' start='soon'/>\n" TAIL,
+                     "clock@start: invalid start 'soon' (line 5)");
+    expect_one_error(HEAD MEM "<clock>\n<timer name='bogus'/>\n</clock>\n" TAIL,
+                     "clock/timer@name: unsupported value 'bogus' (qlaunch supports: platform, "
+                     "pit, rtc, hpet, kvmclock, tsc, hypervclock) (line 6)");
+    expect_one_error(HEAD MEM "<clock>\n<timer tickpolicy='delay'/>\n</clock>\n" TAIL,
+                     "clock/timer: missing timer name (line 6)");
+    expect_one_error(HEAD MEM "<clock>\n<timer name='rtc' tickpolicy='slew'/>\n</clock>\n" TAIL,
+                     "clock/timer@tickpolicy: unsupported value 'slew' (qlaunch supports: "
+                     "delay, catchup, merge, discard) (line 6)");
+    expect_one_error(HEAD MEM "<clock>\n<timer name='hpet' present='maybe'/>\n</clock>\n" TAIL,
+                     "clock/timer@present: 'maybe' is not one of on, off, yes, no (line 6)");
+    expect_one_error(HEAD MEM "<clock>\n<timer name='tsc' frequency='fast'/>\n</clock>\n" TAIL,
+                     "clock/timer@frequency: 'fast' is not a valid non-negative integer "
+                     "(line 6)");
+    expect_one_error(HEAD MEM "<clock>\n<timer name='rtc' tickpolicy='catchup'>\n"
+                     "<catchup threshold='123'/>\n</timer>\n</clock>\n" TAIL,
+                     "clock/timer/catchup: unsupported element <catchup> (line 7)");
+}
+
+/* ---- lifecycle ---- */
+
+static void test_lifecycle(void **state)
+{
+    (void)state;
+    struct res R;
+    expect_ok(&R, HEAD MEM
+                  "<on_poweroff>destroy</on_poweroff>\n"
+                  "<on_reboot>restart</on_reboot>\n"
+                  "<on_crash>coredump-restart</on_crash>\n" TAIL);
+    struct domain *d = R.d;
+    assert_int_equal(d->on_poweroff, DOM_LC_DESTROY);
+    assert_int_equal(d->on_reboot, DOM_LC_RESTART);
+    assert_int_equal(d->on_crash, DOM_LC_COREDUMP_RESTART);
+    assert_int_equal(d->lc_line[0], 5);
+    assert_int_equal(d->lc_line[1], 6);
+    assert_int_equal(d->lc_line[2], 7);
+    /* on_crash needs a panic device to ever trigger: one is added, with a note. */
+    assert_int_equal(d->dev.n_panics, 1);
+    assert_true(d->dev.panics[0].implicit);
+    assert_string_equal(d->dev.panics[0].model, "isa");
+    assert_diag(&R, DOM_DIAG_NOTE, "on_crash: added <panic model='isa'/> so that QEMU reports "
+                "guest crashes; without a panic device on_crash='coredump-restart' could never "
+                "trigger");
+    done(&R);
+
+    static const struct {
+        const char *poweroff, *reboot, *crash;
+        enum dom_lifecycle p, r, c;
+    } ok[] = {
+        {"restart", "restart", "destroy", DOM_LC_RESTART, DOM_LC_RESTART, DOM_LC_DESTROY},
+        {"destroy", "destroy", "preserve", DOM_LC_DESTROY, DOM_LC_DESTROY, DOM_LC_PRESERVE},
+        {"destroy", "restart", "coredump-destroy", DOM_LC_DESTROY, DOM_LC_RESTART,
+         DOM_LC_COREDUMP_DESTROY},
+        {"restart", "restart", "restart", DOM_LC_RESTART, DOM_LC_RESTART, DOM_LC_RESTART},
+    };
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        char *xml = NULL;
+        assert_true(asprintf(&xml, HEAD MEM "<on_poweroff>%s</on_poweroff>\n"
+                             "<on_reboot>%s</on_reboot>\n<on_crash>%s</on_crash>\n" TAIL,
+                             ok[i].poweroff, ok[i].reboot, ok[i].crash) > 0);
+        expect_ok(&R, xml);
+        assert_int_equal(dom_on_poweroff(R.d), ok[i].p);
+        assert_int_equal(dom_on_reboot(R.d), ok[i].r);
+        assert_int_equal(dom_on_crash(R.d), ok[i].c);
+        assert_int_equal(R.d->dev.n_panics, ok[i].c == DOM_LC_DESTROY ? 0 : 1);
+        done(&R);
+        free(xml);
+    }
+
+    /* on_poweroff=restart with the default on_reboot (restart) is fine. */
+    expect_ok(&R, HEAD MEM "<on_poweroff>restart</on_poweroff>\n" TAIL);
+    assert_int_equal(R.d->on_reboot, DOM_LC_DEFAULT);
+    assert_int_equal(dom_on_reboot(R.d), DOM_LC_RESTART);
+    assert_int_equal(R.g.n, 0);
+    done(&R);
+}
+
+static void test_lifecycle_rejected(void **state)
+{
+    (void)state;
+    /* libvirt rejects rename-restart for QEMU everywhere. */
+    expect_one_error(HEAD MEM "<on_poweroff>rename-restart</on_poweroff>\n" TAIL,
+                     "on_poweroff: action 'rename-restart' is not supported for QEMU domains "
+                     "(libvirt rejects it too); use 'restart' (line 5)");
+    expect_one_error(HEAD MEM "<on_reboot>rename-restart</on_reboot>\n" TAIL,
+                     "on_reboot: action 'rename-restart' is not supported for QEMU domains "
+                     "(libvirt rejects it too); use 'restart' (line 5)");
+    expect_one_error(HEAD MEM "<on_crash>rename-restart</on_crash>\n" TAIL,
+                     "on_crash: action 'rename-restart' is not supported for QEMU domains "
+                     "(libvirt rejects it too); use 'restart' (line 5)");
+    /* preserve only for on_crash. */
+    expect_one_error(HEAD MEM "<on_poweroff>preserve</on_poweroff>\n" TAIL,
+                     "on_poweroff: action 'preserve' is only supported for on_crash (libvirt "
+                     "rejects it too); use 'destroy' or 'restart' (line 5)");
+    expect_one_error(HEAD MEM "<on_reboot>preserve</on_reboot>\n" TAIL,
+                     "on_reboot: action 'preserve' is only supported for on_crash (libvirt "
+                     "rejects it too); use 'destroy' or 'restart' (line 5)");
+    /* coredump-* only for on_crash. */
+    expect_one_error(HEAD MEM "<on_poweroff>coredump-destroy</on_poweroff>\n" TAIL,
+                     "on_poweroff: action 'coredump-destroy' is only allowed for on_crash "
+                     "(line 5)");
+    expect_one_error(HEAD MEM "<on_reboot>coredump-restart</on_reboot>\n" TAIL,
+                     "on_reboot: action 'coredump-restart' is only allowed for on_crash "
+                     "(line 5)");
+    /* on_poweroff=restart with on_reboot=destroy. */
+    expect_one_error(HEAD MEM "<on_poweroff>restart</on_poweroff>\n"
+                     "<on_reboot>destroy</on_reboot>\n" TAIL,
+                     "on_reboot: on_reboot 'destroy' together with on_poweroff 'restart' is not "
+                     "supported for QEMU domains (libvirt rejects it too) (line 6)");
+    expect_one_error(HEAD MEM "<on_crash>explode</on_crash>\n" TAIL,
+                     "on_crash: unknown action 'explode' (expected destroy, restart, preserve, "
+                     "rename-restart, coredump-destroy or coredump-restart) (line 5)");
+    expect_one_error(HEAD MEM "<on_crash></on_crash>\n" TAIL,
+                     "on_crash: unknown action '' (expected destroy, restart, preserve, "
+                     "rename-restart, coredump-destroy or coredump-restart) (line 5)");
+
+    /* Every problem is reported, not only the first. */
+    struct res R;
+    run(&R, HEAD MEM "<on_poweroff>preserve</on_poweroff>\n"
+            "<on_reboot>coredump-destroy</on_reboot>\n"
+            "<on_crash>rename-restart</on_crash>\n" TAIL);
+    assert_int_equal(R.r, -EINVAL);
+    assert_int_equal(R.g.n_errors, 3);
+    assert_error(&R, "on_poweroff: action 'preserve' is only supported for on_crash (libvirt "
+                 "rejects it too); use 'destroy' or 'restart' (line 5)");
+    assert_error(&R, "on_reboot: action 'coredump-destroy' is only allowed for on_crash "
+                 "(line 6)");
+    assert_error(&R, "on_crash: action 'rename-restart' is not supported for QEMU domains "
+                 "(libvirt rejects it too); use 'restart' (line 7)");
+    done(&R);
+}
+
+/* ---- pm ---- */
+
+static void test_pm(void **state)
+{
+    (void)state;
+    struct res R;
+    expect_ok(&R, HEAD MEM "<pm>\n<suspend-to-mem enabled='no'/>\n"
+                  "<suspend-to-disk enabled='yes'/>\n</pm>\n" TAIL);
+    assert_int_equal(R.d->pm_suspend_to_mem, DOM_TRI_OFF);
+    assert_int_equal(R.d->pm_suspend_to_disk, DOM_TRI_ON);
+    done(&R);
+
+    expect_ok(&R, HEAD MEM "<pm/>\n" TAIL);
+    assert_int_equal(R.d->pm_suspend_to_mem, DOM_TRI_DEFAULT);
+    assert_int_equal(R.d->pm_suspend_to_disk, DOM_TRI_DEFAULT);
+    done(&R);
+
+    expect_one_error(HEAD MEM "<pm>\n<suspend-to-mem enabled='maybe'/>\n</pm>\n" TAIL,
+                     "pm/suspend-to-mem@enabled: 'maybe' is not one of on, off, yes, no "
+                     "(line 6)");
+    expect_one_error(HEAD MEM "<pm>\n<suspend-to-ram enabled='no'/>\n</pm>\n" TAIL,
+                     "pm/suspend-to-ram: unsupported element <suspend-to-ram> (line 6)");
+}
+
+/* ---- no silent drops; ignored by design ---- */
+
+static void test_no_silent_drops(void **state)
+{
+    (void)state;
+    expect_one_error(HEAD MEM "<foo/>\n" TAIL, "foo: unsupported element <foo> (line 5)");
+    expect_one_error(HEAD "<memory unit='MiB' foo='bar'>1024</memory>\n" TAIL,
+                     "memory@foo: unsupported attribute (line 4)");
+    expect_one_error("<domain type='kvm' "
+                     "xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n"
+                     "<name>t</name>\n<os><type>hvm</type></os>\n" MEM
+                     "<qemu:commandline>\n<qemu:arg value='-S'/>\n</qemu:commandline>\n" TAIL,
+                     "qemu:commandline: unsupported element <qemu:commandline> (line 5)");
+    /* The namespace declared on the element itself. */
+    expect_one_error(HEAD MEM "<qemu:commandline "
+                     "xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
+                     "<qemu:arg value='-S'/></qemu:commandline>\n" TAIL,
+                     "qemu:commandline: unsupported element <qemu:commandline> (line 5)");
+    /* A namespaced element that shadows a known name is not the known element. */
+    expect_one_error(HEAD MEM "<x:vcpu xmlns:x='urn:x'>4</x:vcpu>\n" TAIL,
+                     "x:vcpu: unsupported element <x:vcpu> (line 5)");
+    /* A namespaced attribute is not the plain one. */
+    expect_one_error("<domain type='kvm' xmlns:x='urn:x'>\n<name>t</name>\n"
+                     "<os><type>hvm</type></os>\n<memory x:unit='GiB'>1024</memory>\n" TAIL,
+                     "memory@x:unit: unsupported attribute (line 4)");
+    expect_one_error("<domain type='kvm'>\nhello\n<name>t</name>\n<os><type>hvm</type></os>\n"
+                     MEM TAIL, "domain: unexpected text in <domain> (line 1)");
+    expect_one_error(HEAD MEM "<vcpu>2<extra/></vcpu>\n" TAIL,
+                     "vcpu/extra: unsupported element <extra> (line 5)");
+    expect_one_error(HEAD MEM "<iothreads>2</iothreads>\n" TAIL,
+                     "iothreads: unsupported element <iothreads> (line 5)");
+    expect_one_error(HEAD MEM "<memoryBacking><hugepages/></memoryBacking>\n" TAIL,
+                     "memoryBacking: unsupported element <memoryBacking> (line 5)");
+
+    /* Every unknown item is reported, one message per unknown subtree. */
+    struct res R;
+    run(&R, HEAD MEM "<foo><bar/></foo>\n<baz/>\n<vcpu a='1' b='2'>1</vcpu>\n" TAIL);
+    assert_int_equal(R.g.n_errors, 4);
+    assert_error(&R, "foo: unsupported element <foo> (line 5)");
+    assert_error(&R, "baz: unsupported element <baz> (line 6)");
+    assert_error(&R, "vcpu@a: unsupported attribute (line 7)");
+    assert_error(&R, "vcpu@b: unsupported attribute (line 7)");
+    done(&R);
+}
+
+static void test_ignored_by_design(void **state)
+{
+    (void)state;
+    struct res R;
+    expect_ok(&R, "<domain type='kvm' id='3'>\n"
+                  "<name>t</name>\n"
+                  "<title>Web server</title>\n"
+                  "<description>Runs the\nweb site</description>\n"
+                  "<metadata>\n"
+                  "<app:info xmlns:app='http://example.org/app' version='2'>"
+                  "<app:owner>ops</app:owner></app:info>\n"
+                  "</metadata>\n"
+                  "<os><type>hvm</type></os>\n" MEM
+                  "<resource><partition>/machine</partition></resource>\n"
+                  "<seclabel type='dynamic' model='selinux' relabel='yes'>\n"
+                  "<label>system_u:system_r:svirt_t:s0:c1,c2</label>\n"
+                  "<imagelabel>system_u:object_r:svirt_image_t:s0:c1,c2</imagelabel>\n"
+                  "</seclabel>\n"
+                  "<seclabel type='dynamic' model='dac' relabel='yes'>"
+                  "<label>+64055:+994</label></seclabel>\n"
+                  "<!-- a comment -->\n"
+                  "<?some-pi data?>\n" TAIL);
+    assert_string_equal(R.d->title, "Web server");
+    assert_string_equal(R.d->description, "Runs the\nweb site");
+    assert_int_equal(R.d->id, 3);
+    assert_int_equal(R.g.n, 0);
+    done(&R);
+}
+
+/* ---- safe loading ---- */
+
+static void test_load_empty(void **state)
+{
+    (void)state;
+    struct res R;
+    run_len(&R, "", 0);
+    assert_error(&R, "domain: the file is empty");
+    done(&R);
+    run(&R, " \n\t\r\n");
+    assert_error(&R, "domain: the file is empty");
+    assert_int_equal(R.g.n, 1);
+    done(&R);
+}
+
+/* The buffer is (xml, len): the parser must not read past len even without a NUL. */
+static void test_load_unterminated_buffer(void **state)
+{
+    (void)state;
+    const size_t len = 64;
+    char *buf = malloc(len);
+    assert_non_null(buf);
+    memset(buf, ' ', len);
+    struct res R;
+    run_len(&R, buf, len);
+    assert_error(&R, "domain: the file is empty");
+    done(&R);
+
+    static const char doc[] = HEAD MEM TAIL;
+    char *exact = malloc(sizeof(doc) - 1);
+    assert_non_null(exact);
+    memcpy(exact, doc, sizeof(doc) - 1);
+    run_len(&R, exact, sizeof(doc) - 1);
+    assert_ok(&R);
+    done(&R);
+    free(exact);
+    free(buf);
+}
+
+static void test_load_nul(void **state)
+{
+    (void)state;
+    static const char doc[] = "<domain type='kvm'>\n<name>t\0x</name>\n</domain>\n";
+    struct res R;
+    run_len(&R, doc, sizeof(doc) - 1);
+    assert_error(&R, "domain: the document contains a NUL byte, so it is not XML text");
+    assert_int_equal(R.g.n, 1);
+    done(&R);
+}
+
+static void test_load_size_cap(void **state)
+{
+    (void)state;
+    /* buf[1..] is a valid document of exactly the limit (padded with whitespace); buf[0]
+     * is one more leading space. */
+    size_t len = DOM_XML_MAX_BYTES + 1;
+    char *buf = malloc(len + 1);
+    assert_non_null(buf);
+    memset(buf, ' ', len);
+    memcpy(buf + 1, HEAD MEM, strlen(HEAD MEM));
+    memcpy(buf + len - strlen(TAIL), TAIL, strlen(TAIL));
+    buf[len] = '\0';
+    struct res R;
+    run_len(&R, buf, len);
+    assert_error(&R, "domain: the document is 4194305 bytes, over the 4194304 byte limit for "
+                 "domain XML");
+    done(&R);
+    /* Exactly at the limit is accepted. */
+    run_len(&R, buf + 1, len - 1);
+    assert_ok(&R);
+    done(&R);
+    free(buf);
+}
+
+static void test_load_dtd_rejected(void **state)
+{
+    (void)state;
+    static const char *const docs[] = {
+        /* billion laughs */
+        "<?xml version='1.0'?>\n<!DOCTYPE domain [\n<!ENTITY a 'aaaaaaaaaa'>\n"
+        "<!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;'>\n"
+        "<!ENTITY c '&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;'>\n]>\n"
+        "<domain type='kvm'><name>&c;</name>" MEM "<os><type>hvm</type></os></domain>\n",
+        /* XXE */
+        "<!DOCTYPE domain [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>\n"
+        "<domain type='kvm'><name>&x;</name>" MEM "<os><type>hvm</type></os></domain>\n",
+        /* external DTD */
+        "<!DOCTYPE domain SYSTEM 'http://example.invalid/domain.dtd'>\n"
+        "<domain type='kvm'><name>t</name>" MEM "<os><type>hvm</type></os></domain>\n",
+    };
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        struct res R;
+        run(&R, docs[i]);
+        assert_error(&R, "domain: document type declarations (DOCTYPE/ENTITY) are not allowed "
+                     "in domain XML");
+        assert_int_equal(R.g.n, 1);
+        done(&R);
+    }
+}
+
+static void test_load_malformed(void **state)
+{
+    (void)state;
+    struct res R;
+    run(&R, "<domain type='kvm'>\n<name>t</name>\n<memory>1024");
+    assert_int_equal(R.r, -EINVAL);
+    assert_int_equal(R.g.n, 1);
+    assert_string_equal(R.g.v[0].where, "domain");
+    assert_true(strncmp(R.g.v[0].msg, "malformed XML: ", 15) == 0);
+    assert_null(strchr(R.g.v[0].msg, '\n'));
+    assert_int_equal(R.g.v[0].line, 3);
+    done(&R);
+
+    /* An undefined entity reference without any DTD. */
+    run(&R, "<domain type='kvm'>\n<name>&foo;</name>\n</domain>\n");
+    assert_int_equal(R.r, -EINVAL);
+    assert_int_equal(R.g.n, 1);
+    assert_true(strncmp(R.g.v[0].msg, "malformed XML: ", 15) == 0);
+    assert_non_null(strstr(R.g.v[0].msg, "foo"));
+    assert_int_equal(R.g.v[0].line, 2);
+    done(&R);
+}
+
+/* Invalid UTF-8: one clear line, no raw libxml2 dump spanning several lines. */
+static void test_load_invalid_utf8(void **state)
+{
+    (void)state;
+    struct res R;
+    run(&R, "<domain type='kvm'>\n<name>a\xff\xfe" "b</name>\n<os><type>hvm</type></os>\n"
+            MEM TAIL);
+    assert_int_equal(R.r, -EINVAL);
+    assert_int_equal(R.g.n, 1);
+    assert_true(strncmp(R.g.v[0].msg, "malformed XML: ", 15) == 0);
+    assert_non_null(strstr(R.g.v[0].msg, "UTF-8"));
+    char *s = dom_diag_format(&R.g.v[0]);
+    if (strchr(s, '\n'))
+        fail_msg("the message spans several lines: '%s'", s);
+    free(s);
+    done(&R);
+}
+
+static void test_load_root(void **state)
+{
+    (void)state;
+    expect_one_error("<foo type='kvm'><name>t</name></foo>\n",
+                     "foo: the root element must be <domain>, not <foo> (line 1)");
+    expect_one_error("<?xml version='1.0'?>\n<!-- c -->\n<network/>\n",
+                     "network: the root element must be <domain>, not <network> (line 3)");
+}
+
+/* A namespaced <domain> root is rejected, and the message must not contradict itself. */
+static void test_load_namespaced_root(void **state)
+{
+    (void)state;
+    struct res R;
+    run(&R, "<x:domain xmlns:x='urn:x' type='kvm'><name>t</name></x:domain>\n");
+    assert_int_equal(R.r, -EINVAL);
+    assert_int_equal(R.g.n_errors, 1);
+    assert_non_null(strstr(R.g.v[0].msg, "the root element must be <domain>"));
+    if (strstr(R.g.v[0].msg, "not <domain>"))
+        fail_msg("self-contradictory message: '%s'", R.g.v[0].msg);
+    done(&R);
+}
+
+static char *nested_doc(int levels)
+{
+    /* root (1) > metadata (2) > levels x <a> (3 ...) */
+    size_t cap = (size_t)levels * 8 + 512;
+    char *s = malloc(cap);
+    assert_non_null(s);
+    size_t n = (size_t)snprintf(s, cap, "%s%s<metadata>", HEAD, MEM);
+    for (int i = 0; i < levels; i++)
+        n += (size_t)snprintf(s + n, cap - n, "<a>");
+    for (int i = 0; i < levels; i++)
+        n += (size_t)snprintf(s + n, cap - n, "</a>");
+    snprintf(s + n, cap - n, "</metadata>\n%s", TAIL);
+    return s;
+}
+
+static void test_load_depth(void **state)
+{
+    (void)state;
+    struct res R;
+    char *ok = nested_doc(DOM_XML_MAX_DEPTH - 2);       /* deepest element at depth 64 */
+    expect_ok(&R, ok);
+    done(&R);
+    free(ok);
+
+    char *deep = nested_doc(DOM_XML_MAX_DEPTH - 1);     /* depth 65 */
+    run(&R, deep);
+    assert_error(&R, "domain: the document nests elements deeper than 64 levels");
+    assert_int_equal(R.g.n, 1);
+    done(&R);
+    free(deep);
+
+    /* Far deeper than libxml2's own limit (256): still qlaunch's own clear error, not
+     * libxml2's advice to use XML_PARSE_HUGE. */
+    char *huge = nested_doc(10000);
+    run(&R, huge);
+    assert_int_equal(R.r, -EINVAL);
+    assert_int_equal(R.g.n, 1);
+    assert_string_equal(R.g.v[0].msg, "the document nests elements deeper than 64 levels");
+    done(&R);
+    free(huge);
+}
+
+/* XInclude is never processed: <xi:include> is an unsupported element. */
+static void test_load_xinclude(void **state)
+{
+    (void)state;
+    struct res R;
+    run(&R, "<domain type='kvm' xmlns:xi='http://www.w3.org/2001/XInclude'>\n"
+            "<name>t</name>\n<os><type>hvm</type></os>\n" MEM
+            "<xi:include href='/etc/passwd' parse='text'/>\n" TAIL);
+    assert_error(&R, "xi:include: unsupported element <xi:include> (line 5)");
+    assert_int_equal(R.g.n, 1);
+    done(&R);
+
+    run(&R, "<domain type='kvm'>\n<name><xi:include "
+            "xmlns:xi='http://www.w3.org/2001/XInclude' href='/etc/hostname' parse='text'/>"
+            "</name>\n<os><type>hvm</type></os>\n" MEM TAIL);
+    assert_int_equal(R.r, -EINVAL);
+    assert_diag(&R, DOM_DIAG_ERROR, "name/xi:include: unsupported element <xi:include> "
+                "(line 2)");
+    done(&R);
+}
+
+static void test_parse_file(void **state)
+{
+    (void)state;
+    struct res R;
+    memset(&R, 0, sizeof(R));
+    R.r = dom_parse_file("/nonexistent/qlaunch-test.xml", &R.d, &R.g);
+    assert_int_equal(R.r, -ENOENT);
+    assert_null(R.d);
+    assert_diag(&R, DOM_DIAG_ERROR, "domain: cannot open '/nonexistent/qlaunch-test.xml': No "
+                "such file or directory");
+    done(&R);
+
+    memset(&R, 0, sizeof(R));
+    R.r = dom_parse_file("/", &R.d, &R.g);
+    assert_int_equal(R.r, -EISDIR);
+    assert_diag(&R, DOM_DIAG_ERROR, "domain: '/' is a directory, not a file");
+    done(&R);
+
+    char path[] = "/tmp/qlaunch-test-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    static const char doc[] = HEAD MEM TAIL;
+    assert_int_equal(write(fd, doc, sizeof(doc) - 1), (ssize_t)(sizeof(doc) - 1));
+    close(fd);
+    memset(&R, 0, sizeof(R));
+    R.r = dom_parse_file(path, &R.d, &R.g);
+    assert_ok(&R);
+    assert_string_equal(R.d->source_file, path);
+    done(&R);
+    unlink(path);
+}
+
+/* ---- MAC addresses ---- */
+
+static void test_mac(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"52:54:00:AB:cd:Ef", "52:54:00:ab:cd:ef"},
+        {"0a:ee:ee:6f:61:d5", "0a:ee:ee:6f:61:d5"},
+        {"52-54-00-12-34-56", "52:54:00:12:34:56"},
+        {"2:4:0:a:b:c", "02:04:00:0a:0b:0c"},
+        {"01:00:5e:00:00:01", NULL},        /* multicast */
+        {"ff:ff:ff:ff:ff:ff", NULL},
+        {"52:54:00:ab:cd", NULL},
+        {"52:54:00:ab:cd:ef:01", NULL},
+        {"52:54:00:ab:cd:ef:", NULL},
+        {"525:4:00:ab:cd:ef", NULL},
+        {"52:54:00:ab:cd:eg", NULL},
+        {"52:54:00::cd:ef", NULL},
+        {"", NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *m = dom_parse_mac(cases[i].in);
+        if (!cases[i].out != !m || (m && strcmp(m, cases[i].out) != 0))
+            fail_msg("'%s' gave %s, want %s", cases[i].in, m ? m : "NULL",
+                     cases[i].out ? cases[i].out : "NULL");
+        free(m);
+    }
+}
+
+/* ---- the seed domain, as the user wrote it ---- */
+
+static char *seed_path(void)
+{
+    const char *src = getenv("QLAUNCH_TEST_SRCDIR");
+    if (!src || !*src)
+        src = ".";
+    char *p = NULL;
+    assert_true(asprintf(&p, "%s/examples/seed-domain.xml", src) > 0);
+    return p;
+}
+
+static char *read_all(const char *path, size_t *ret_len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s (set QLAUNCH_TEST_SRCDIR to the source directory)", path);
+    char *buf = malloc(1 << 20);
+    assert_non_null(buf);
+    size_t n = fread(buf, 1, (1 << 20) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    *ret_len = n;
+    return buf;
+}
+
+/* Replaces the one occurrence of from by to in s (a malloc'ed string). */
+static char *replace(char *s, const char *from, const char *to)
+{
+    char *at = strstr(s, from);
+    if (!at)
+        fail_msg("'%s' not found in the seed", from);
+    char *r = NULL;
+    assert_true(asprintf(&r, "%.*s%s%s", (int)(at - s), s, to, at + strlen(from)) > 0);
+    free(s);
+    return r;
+}
+
+static void test_seed(void **state)
+{
+    (void)state;
+    char *path = seed_path();
+    struct res R;
+    memset(&R, 0, sizeof(R));
+    R.r = dom_parse_file(path, &R.d, &R.g);
+    assert_int_equal(R.r, -EINVAL);
+    assert_null(R.d);
+    /* The only error: libvirt's topology check, with both ways to fix it. */
+    assert_error(&R, "cpu/topology: the CPU topology gives 2\xc3\x97" "8\xc3\x97" "2 = 32 vCPUs "
+                 "but <vcpu> is 2; libvirt and QEMU both reject this: set <vcpu> to 32 (add "
+                 "current='2' to start with 2 online) or change the topology to sockets='1' "
+                 "cores='2' threads='1' (line 17)");
+    if (R.g.n_errors != 1) {
+        dump(&R);
+        fail_msg("the seed should have exactly one error");
+    }
+    /* machine='' is explained, and on_crash=restart gets a panic device. */
+    assert_diag(&R, DOM_DIAG_NOTE, "os/type@machine: empty machine type: using the default "
+                "'pc' as libvirt does (line 8)");
+    done(&R);
+    free(path);
+}
+
+/* Each suggested fix, applied to the seed, makes it valid. */
+static void test_seed_fixes(void **state)
+{
+    (void)state;
+    char *path = seed_path();
+    size_t len;
+    char *orig = read_all(path, &len);
+
+    char *a = replace(strdup(orig), "<topology cores=\"8\" sockets=\"2\" threads=\"2\" />",
+                      "<topology cores=\"2\" sockets=\"1\" threads=\"1\" />");
+    struct res R;
+    run(&R, a);
+    assert_ok(&R);
+    assert_int_equal(R.d->vcpus, 2);
+    assert_int_equal(dom_vcpus_online(R.d), 2);
+    assert_string_equal(R.d->name, "6F61D5");
+    assert_memory_equal(R.d->uuid, seed_uuid, 16);
+    assert_int_equal(R.d->memory_kib, 2097152);
+    assert_int_equal(R.d->current_memory_kib, 2097152);
+    assert_int_equal(R.d->clock.offset, DOM_CLOCK_LOCALTIME);
+    assert_int_equal(dom_on_reboot(R.d), DOM_LC_RESTART);
+    assert_int_equal(dom_on_crash(R.d), DOM_LC_RESTART);
+    assert_int_equal(R.d->features.f[DOM_FEAT_ACPI], DOM_TRI_ON);
+    assert_int_equal(R.d->features.f[DOM_FEAT_APIC], DOM_TRI_ON);
+    assert_int_equal(R.d->features.f[DOM_FEAT_PAE], DOM_TRI_ON);
+    assert_int_equal(R.d->os.n_boot, 1);
+    assert_int_equal(R.d->os.boot[0], DOM_BOOT_HD);
+    assert_null(R.d->os.machine);
+    assert_diag(&R, DOM_DIAG_NOTE, "on_crash: added <panic model='isa'/> so that QEMU reports "
+                "guest crashes; without a panic device on_crash='restart' could never trigger");
+    done(&R);
+    free(a);
+
+    char *b = replace(strdup(orig), "<vcpu current=\"2\" placement=\"static\">2</vcpu>",
+                      "<vcpu current=\"2\" placement=\"static\">32</vcpu>");
+    run(&R, b);
+    assert_ok(&R);
+    assert_int_equal(R.d->vcpus, 32);
+    assert_int_equal(dom_vcpus_online(R.d), 2);
+    done(&R);
+    free(b);
+    free(orig);
+    free(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_diag_format),
+        cmocka_unit_test(test_minimal),
+        cmocka_unit_test(test_domain_type_and_id),
+        cmocka_unit_test(test_name),
+        cmocka_unit_test(test_name_invalid),
+        cmocka_unit_test(test_uuid),
+        cmocka_unit_test(test_uuid_default_is_name_based),
+        cmocka_unit_test(test_memory_units),
+        cmocka_unit_test(test_memory_elements),
+        cmocka_unit_test(test_memory_invalid),
+        cmocka_unit_test(test_vcpu),
+        cmocka_unit_test(test_vcpu_invalid),
+        cmocka_unit_test(test_cpuset),
+        cmocka_unit_test(test_cputune),
+        cmocka_unit_test(test_cputune_invalid),
+        cmocka_unit_test(test_cputune_negative_shares),
+        cmocka_unit_test(test_cputune_vcpupin_range),
+        cmocka_unit_test(test_cpu),
+        cmocka_unit_test(test_cpu_invalid),
+        cmocka_unit_test(test_topology_vs_vcpu),
+        cmocka_unit_test(test_topology_with_dies),
+        cmocka_unit_test(test_numa_vs_memory),
+        cmocka_unit_test(test_os),
+        cmocka_unit_test(test_os_empty_machine),
+        cmocka_unit_test(test_os_invalid),
+        cmocka_unit_test(test_features),
+        cmocka_unit_test(test_features_invalid),
+        cmocka_unit_test(test_clock),
+        cmocka_unit_test(test_clock_invalid),
+        cmocka_unit_test(test_lifecycle),
+        cmocka_unit_test(test_lifecycle_rejected),
+        cmocka_unit_test(test_pm),
+        cmocka_unit_test(test_no_silent_drops),
+        cmocka_unit_test(test_ignored_by_design),
+        cmocka_unit_test(test_load_empty),
+        cmocka_unit_test(test_load_nul),
+        cmocka_unit_test(test_load_size_cap),
+        cmocka_unit_test(test_load_dtd_rejected),
+        cmocka_unit_test(test_load_malformed),
+        cmocka_unit_test(test_load_invalid_utf8),
+        cmocka_unit_test(test_load_root),
+        cmocka_unit_test(test_load_namespaced_root),
+        cmocka_unit_test(test_load_depth),
+        cmocka_unit_test(test_load_xinclude),
+        cmocka_unit_test(test_parse_file),
+        cmocka_unit_test(test_mac),
+        cmocka_unit_test(test_seed),
+        cmocka_unit_test(test_seed_fixes),
+        /* Last: under ASan an over-read aborts the whole program. */
+        cmocka_unit_test(test_load_unterminated_buffer),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,1 @@
+# placeholder: golden cases arrive with the builder
