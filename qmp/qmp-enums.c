@@ -67,7 +67,8 @@ bool qmp_shutdown_cause_is_guest(enum qmp_shutdown_cause v)
 const char *qmp_json_str(json_object *obj, const char *key)
 {
     json_object *v;
-    if (!obj || !json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
+    if (!obj || !json_object_object_get_ex(obj, key, &v) ||
+        !json_object_is_type(v, json_type_string))
         return NULL;
     return json_object_get_string(v);
 }
@@ -75,7 +76,8 @@ const char *qmp_json_str(json_object *obj, const char *key)
 static bool get_bool(json_object *obj, const char *key, bool *ret)
 {
     json_object *v;
-    if (!obj || !json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_boolean))
+    if (!obj || !json_object_object_get_ex(obj, key, &v) ||
+        !json_object_is_type(v, json_type_boolean))
         return false;
     *ret = json_object_get_boolean(v);
     return true;
@@ -103,7 +105,8 @@ void qmp_event_decode(json_object *msg, struct qmp_event *ev)
     ev->type = t < 0 ? QMP_EVENT_UNKNOWN : (enum qmp_event_type)t;
 
     json_object *data = NULL;
-    if (json_object_object_get_ex(msg, "data", &data) && !json_object_is_type(data, json_type_object))
+    if (json_object_object_get_ex(msg, "data", &data) &&
+        !json_object_is_type(data, json_type_object))
         data = NULL;
     ev->data = data;
 

@@ -36,7 +36,9 @@ struct qmp_conn {
 
     struct json_tokener *tok;
     size_t max_msg;
-    size_t cur_len;             /* bytes fed into the message being parsed */
+    size_t cur_len;             /* bytes of the message being parsed (0: between messages) */
+    unsigned u8_need;           /* UTF-8 continuation bytes still expected */
+    unsigned char u8_lo, u8_hi; /* allowed range of the next continuation byte */
     char *rbuf;
     size_t rpos, rlen;
 
@@ -57,7 +59,7 @@ struct qmp_conn {
     FILE *transcript;
     struct ql_error end_err;    /* why the connection is closed or broken */
     unsigned refs;
-    bool freed;
+    bool freeing, freed;
 };
 
 static void conn_ref(struct qmp_conn *conn)
@@ -119,8 +121,9 @@ struct qmp_conn *qmp_conn_new_fd(int fd, const struct qmp_callbacks *cb, void *o
     conn->tok = json_tokener_new_ex(QMP_JSON_DEPTH);
     if (!conn->tok)
         abort();
-    json_tokener_set_flags(conn->tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS |
-                                          JSON_TOKENER_VALIDATE_UTF8);
+    /* Not JSON_TOKENER_VALIDATE_UTF8: json-c 0.16 loses its UTF-8 state between calls, so a
+     * character split across two reads would be refused. utf8_check() does it instead. */
+    json_tokener_set_flags(conn->tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
     conn->max_msg = QMP_DEFAULT_MAX_MESSAGE;
     conn->rbuf = xmalloc(QMP_READ_CHUNK);
     conn->pending_tail = &conn->pending;
@@ -232,9 +235,9 @@ static void transcript_line(struct qmp_conn *conn, const char *dir, json_object 
             json_object_object_add(cargs, secret_args[i].arg, json_object_new_string("***"));
         }
     }
+    const int flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
     fprintf(conn->transcript, "%s %s\n", dir,
-            json_object_to_json_string_ext(copy ? copy : msg,
-                                           JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+            json_object_to_json_string_ext(copy ? copy : msg, flags));
     fflush(conn->transcript);
     json_object_put(copy);
 }
@@ -267,9 +270,11 @@ static void fail_all_pending(struct qmp_conn *conn, int code, const char *why)
 
 /* Moves the connection to CLOSED or BROKEN, fails pending commands and tells the owner.
  * Returns -code. The first reason wins. */
-static int conn_end(struct qmp_conn *conn, enum qmp_conn_state state, int code, const char *fmt, ...)
+static int conn_end(struct qmp_conn *conn, enum qmp_conn_state state, int code,
+                    const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-static int conn_end(struct qmp_conn *conn, enum qmp_conn_state state, int code, const char *fmt, ...)
+static int conn_end(struct qmp_conn *conn, enum qmp_conn_state state, int code,
+                    const char *fmt, ...)
 {
     if (!conn_alive(conn))
         return -(conn->end_err.code ? conn->end_err.code : code);
@@ -296,8 +301,9 @@ static int conn_end_error(struct qmp_conn *conn, struct ql_error *err)
 
 void qmp_conn_free(struct qmp_conn *conn)
 {
-    if (!conn)
-        return;
+    if (!conn || conn->freeing)
+        return;     /* a closed callback run by this very call freed it again */
+    conn->freeing = true;
     if (conn_alive(conn))
         conn_end(conn, QMP_CONN_CLOSED, ECANCELED, "the QMP connection was closed by its owner");
     conn->freed = true;
@@ -561,10 +567,57 @@ static int dispatch(struct qmp_conn *conn, json_object *msg)
                     json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN));
 }
 
+/* Incremental UTF-8 validation of the byte stream (RFC 3629: no overlongs, no surrogates,
+ * nothing above U+10FFFF). Returns the number of valid bytes at the start of s. */
+static size_t utf8_check(struct qmp_conn *conn, const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = s[i];
+        if (conn->u8_need) {
+            if (c < conn->u8_lo || c > conn->u8_hi)
+                return i;
+            conn->u8_need--;
+            conn->u8_lo = 0x80;
+            conn->u8_hi = 0xbf;
+            continue;
+        }
+        if (c < 0x80)
+            continue;
+        conn->u8_lo = 0x80;
+        conn->u8_hi = 0xbf;
+        if (c >= 0xc2 && c <= 0xdf) {
+            conn->u8_need = 1;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            conn->u8_need = 2;
+            if (c == 0xe0)
+                conn->u8_lo = 0xa0;
+            else if (c == 0xed)
+                conn->u8_hi = 0x9f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            conn->u8_need = 3;
+            if (c == 0xf0)
+                conn->u8_lo = 0x90;
+            else if (c == 0xf4)
+                conn->u8_hi = 0x8f;
+        } else {
+            return i;
+        }
+    }
+    return n;
+}
+
 /* Parses buffered input until it is used up, the connection ends or is freed. */
 static int process_input(struct qmp_conn *conn)
 {
     while (conn->rpos < conn->rlen && conn_alive(conn)) {
+        /* Line endings and other whitespace between messages belong to no message. */
+        if (conn->cur_len == 0) {
+            char c = conn->rbuf[conn->rpos];
+            if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+                conn->rpos++;
+                continue;
+            }
+        }
         size_t avail = conn->rlen - conn->rpos;
         size_t room = conn->max_msg - conn->cur_len + 1;    /* feed at most max + 1 */
         size_t n = avail < room ? avail : room;
@@ -573,6 +626,15 @@ static int process_input(struct qmp_conn *conn)
         size_t used = json_tokener_get_parse_end(conn->tok);
         if (jerr == json_tokener_continue)
             used = n;
+        /* Checked on what the tokener consumed, before anything is dispatched; a message
+         * ends with '}', so no character straddles two messages. */
+        size_t valid = utf8_check(conn, (const unsigned char *)conn->rbuf + conn->rpos, used);
+        if (valid < used) {
+            json_object_put(obj);
+            return conn_end(conn, QMP_CONN_BROKEN, EPROTO,
+                            "QMP message is not valid UTF-8 (byte %zu of the message)",
+                            conn->cur_len + valid + 1);
+        }
         conn->rpos += used;
         conn->cur_len += used;
         if (jerr == json_tokener_continue) {
@@ -582,10 +644,6 @@ static int process_input(struct qmp_conn *conn)
             continue;
         }
         if (jerr != json_tokener_success) {
-            if (jerr == json_tokener_error_parse_utf8_string)
-                return conn_end(conn, QMP_CONN_BROKEN, EPROTO,
-                                "QMP message is not valid UTF-8 (byte %zu of the message)",
-                                conn->cur_len);
             return conn_end(conn, QMP_CONN_BROKEN, EPROTO,
                             "QMP message is not valid JSON: %s (byte %zu of the message)",
                             json_tokener_error_desc(jerr), conn->cur_len);

@@ -12,7 +12,8 @@
  * commands may be in flight. Every callback given to qmp_send is called exactly once: with
  * the reply, or with an error when the connection ends first.
  *
- * Callbacks must not free the connection, except the closed callback, which may.
+ * Callbacks must not free the connection, except the closed callback, which may unless a
+ * *_sync call is running on it.
  * Errors are 0 / -errno plus a struct ql_error holding one sentence. Codes used:
  *   -EREMOTEIO  QEMU answered with an error reply (class and desc in the message)
  *   -ECONNRESET QEMU closed the connection (EOF) or the socket failed
@@ -107,7 +108,11 @@ const char *qmp_block_error_action_to_string(enum qmp_block_error_action v);
 int qmp_block_error_action_from_string(const char *s);
 
 /* set-action arguments. */
-enum qmp_reboot_action { QMP_REBOOT_ACTION_RESET, QMP_REBOOT_ACTION_SHUTDOWN, QMP_REBOOT_ACTION_MAX };
+enum qmp_reboot_action {
+    QMP_REBOOT_ACTION_RESET,
+    QMP_REBOOT_ACTION_SHUTDOWN,
+    QMP_REBOOT_ACTION_MAX
+};
 const char *qmp_reboot_action_to_string(enum qmp_reboot_action v);
 int qmp_reboot_action_from_string(const char *s);
 

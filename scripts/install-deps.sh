@@ -4,7 +4,8 @@
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
       libxml2-dev uuid-dev libjson-c-dev libcmocka-dev
-      qemu-system-x86 qemu-utils ovmf iproute2 python3 ca-certificates"
+      qemu-system-x86 qemu-utils ovmf iproute2 python3 ca-certificates
+      openvswitch-switch util-linux"
 [ "${QLAUNCH_SKIP_APT:-0}" = 1 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
     echo "install-deps: must run as root (apt-get install)" >&2

@@ -26,7 +26,7 @@ def reason_of(diag):
     msg = diag["message"]
     where = re.sub(r"\[\d+\]", "", diag["where"])
     msg = re.sub(r"'[^']*'", "'…'", msg)
-    msg = re.sub(r"\d+", "N", msg)
+    msg = re.sub(r"\b\d+\b", "N", msg)
     return f"{where}: {msg}"
 
 

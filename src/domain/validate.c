@@ -240,8 +240,24 @@ static void implicit_panic(struct domain *d, struct dom_diags *g)
                   "panic device on_crash='%s' could never trigger", dom_lifecycle_to_string(c));
 }
 
+/* libvirt gives a NIC without <mac> a random 52:54:00 address; qlaunch derives it from
+ * the UUID so that the same XML always gives the same guest (and the same argv). */
+static void assign_macs(struct domain *d, struct dom_diags *g)
+{
+    for (size_t i = 0; i < d->dev.n_interfaces; i++) {
+        struct dom_interface *n = &d->dev.interfaces[i];
+        if (n->mac)
+            continue;
+        const unsigned char *u = d->uuid;
+        n->mac = xasprintf("52:54:00:%02x:%02x:%02x", u[13], u[14], (unsigned)(u[15] + i) & 0xff);
+        dom_diags_add(g, DOM_DIAG_NOTE, n->src.path, n->src.line,
+                      "no <mac> given: using %s (derived from the domain UUID)", n->mac);
+    }
+}
+
 void dom_validate(struct domain *d, struct dom_diags *g)
 {
+    assign_macs(d, g);
     memory_rules(d, g);
     vcpu_rules(d, g);
     lifecycle_rules(d, g);

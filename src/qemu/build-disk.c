@@ -745,8 +745,16 @@ static int build_disk(struct qb_ctx *c, size_t i)
         qj_bool(&j, "share-rw", true);
     if (dk->serial)
         qj_str(&j, "serial", dk->serial);
-    if (dk->wwn)
-        qj_str(&j, "wwn", dk->wwn);
+    if (dk->wwn) {
+        char *end;
+        errno = 0;
+        unsigned long long wwn = strtoull(dk->wwn, &end, 16);
+        if (errno || *end || strlen(dk->wwn) != 16) {
+            free(qj_end(&j));
+            return qb_fail(c, &dk->src, "wwn '%s' is not 16 hex digits", dk->wwn);
+        }
+        qj_uint(&j, "wwn", wwn);
+    }
     if (dk->vendor)
         qj_str(&j, "vendor", dk->vendor);
     if (dk->product)

@@ -8,5 +8,3 @@ libqlaunch_a_SOURCES += \
 	src/qemu/build-gfx.c \
 	src/qemu/build-misc.c
 qlaunch_SOURCES += src/cmd-argv.c
-# Enables the "argv" verb in src/main.c.
-AM_CPPFLAGS += -DQLAUNCH_HAVE_ARGV

@@ -89,8 +89,10 @@ static void write_all(int fd, const char *s, size_t n)
         ssize_t w = write(fd, s, n);
         if (w < 0 && errno == EINTR)
             continue;
-        if (w <= 0)
+        if (w <= 0) {
+            fprintf(stderr, "fake-qemu: write failed: %s\n", strerror(errno));
             _exit(5);
+        }
         s += w;
         n -= (size_t)w;
     }
@@ -136,12 +138,16 @@ static int replay(char **lines, int fd)
                 for (size_t k = 0; k < nids; k++)
                     if (rec_ids[k] == rec)
                         json_object_object_add(msg, "id", json_object_new_int64(real_ids[k]));
-                const char *s = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_SPACED);
-                write_all(fd, s, strlen(s));
+                /* One write per message, like QEMU: a client may close right after it. */
+                char *out = xasprintf("%s\r\n",
+                                      json_object_to_json_string_ext(msg, JSON_C_TO_STRING_SPACED));
+                write_all(fd, out, strlen(out));
+                free(out);
             } else {
-                write_all(fd, l + 3, strlen(l + 3));
+                char *out = xasprintf("%s\r\n", l + 3);
+                write_all(fd, out, strlen(out));
+                free(out);
             }
-            write_all(fd, "\r\n", 2);
             json_object_put(msg);
         } else {
             fprintf(stderr, "fake-qemu: bad transcript line %zu: %s\n", i, l);

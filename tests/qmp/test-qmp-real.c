@@ -135,7 +135,8 @@ static void start_qemu(void)
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent)
             _exit(127);
-        if (dup2(lfd, 3) < 0)
+        /* dup2 onto itself would keep close-on-exec */
+        if (lfd == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(lfd, 3) < 0)
             _exit(127);
         int null = open("/dev/null", O_RDWR);
         if (null >= 0) {

@@ -1,5 +1,5 @@
 /* QMP client tests against a fake QEMU replaying transcripts recorded from QEMU 7.2
- * (tests/qmp/*.replies), plus in-process framing tests on a socketpair. */
+ * (tests/qmp/NAME.replies), plus in-process framing tests on a socketpair. */
 #include "config.h"
 
 #include <errno.h>
@@ -174,7 +174,7 @@ static void test_query_status(void **state)
     assert_int_equal(s.ctx.nev, 1);
     assert_int_equal(s.ctx.ev[0].type, QMP_EVENT_RESUME);
     assert_null(s.ctx.ev[0].data);
-    assert_int_equal(s.ctx.ev[0].ev.seconds, 1795650036);
+    assert_int_equal(s.ctx.ev[0].ev.seconds, 1795650343);
     assert_int_equal(qmp_query_status_sync(s.conn, T, &running, &st, &err), 0);
     assert_true(running);
     assert_int_equal(st, QMP_RUN_STATE_RUNNING);
@@ -226,7 +226,7 @@ static void test_lifecycle(void **state)
     assert_false(c->ev[4].ev.u.shutdown.guest);
     assert_int_equal(c->ev[4].ev.u.shutdown.reason, QMP_SHUTDOWN_CAUSE_HOST_QMP_QUIT);
     assert_string_equal(c->ev[4].s1, "host-qmp-quit");
-    assert_int_equal(c->ev[4].ev.microseconds, 100657);
+    assert_int_equal(c->ev[4].ev.microseconds, 372061);
     assert_int_equal(c->closed, 1);
     assert_int_equal(c->closed_code, ECONNRESET);
     /* A closed connection refuses new commands at once. */
@@ -783,7 +783,8 @@ static void test_bytewise(void **state)
     assert_int_equal(p.ctx.nev, 1);
     assert_int_equal(a.calls, 0);
     /* Multi-byte UTF-8 split across reads, and a bare LF line ending. */
-    srv_write_bytewise(&p, "{\"return\": {\"status\": \"running\", \"x\": \"caf\xc3\xa9 \xe2\x82\xac\", "
+    srv_write_bytewise(&p, "{\"return\": {\"status\": \"running\", "
+                           "\"x\": \"caf\xc3\xa9 \xe2\x82\xac\", "
                            "\"running\": true}, \"id\": 2}\n");
     assert_int_equal(a.calls, 1);
     assert_string_equal(a.ret, "{\"status\":\"running\",\"x\":\"caf\xc3\xa9 \xe2\x82\xac\","
@@ -805,10 +806,13 @@ static void test_merged_reads(void **state)
     assert_int_equal(qmp_send(p.conn, "stop", NULL, on_reply, &a, NULL, &err), 0);
     assert_int_equal(qmp_send(p.conn, "cont", NULL, on_reply, &b, NULL, &err), 0);
     srv_read(&p);
-    const char *all = "{\"event\": \"STOP\", \"timestamp\": {\"seconds\": -1, \"microseconds\": -1}}\r\n"
+    const char *all = "{\"event\": \"STOP\", "
+                      "\"timestamp\": {\"seconds\": -1, \"microseconds\": -1}}\r\n"
                       "{\"return\": {}, \"id\": 2}\r\n"
-                      "{\"event\": \"RESUME\", \"timestamp\": {\"seconds\": 5, \"microseconds\": 6}}"
-                      "{\"id\": 3, \"error\": {\"class\": \"GenericError\", \"desc\": \"nope\"}}\r\n"
+                      "{\"event\": \"RESUME\", "
+                      "\"timestamp\": {\"seconds\": 5, \"microseconds\": 6}}"
+                      "{\"id\": 3, "
+                      "\"error\": {\"class\": \"GenericError\", \"desc\": \"nope\"}}\r\n"
                       "{\"event\": \"NEW_IN_QEMU_42\", \"data\": {\"x\": [1, 2]}, "
                       "\"timestamp\": {\"seconds\": 7, \"microseconds\": 8}}\r\n";
     srv_write(&p, all, strlen(all));
@@ -917,7 +921,7 @@ static void test_oversize(void **state)
     assert_int_equal(srv_pump(&p, sb.s, sb.len, &err), 0);
     assert_int_equal(a.calls, 1);
     assert_int_equal(a.error, 0);
-    assert_int_equal(strlen(a.ret), big + 12);
+    assert_int_equal(strlen(a.ret), big + 11);  /* {"blob":"..."} */
     reply_clear(&a);
     pair_close(&p);
     sb_free(&sb);
@@ -929,7 +933,10 @@ static void test_garbage(void **state)
     const char junk[] = "{\"return\": {}, \"id\": 9x}\r\n";
     expect_broken(junk, strlen(junk), 0, EPROTO, NULL);
     const char utf8[] = "{\"return\": \"\xff\xfe\", \"id\": 2}\r\n";
-    expect_broken(utf8, strlen(utf8), 0, EPROTO, NULL);
+    expect_broken(utf8, strlen(utf8), 0, EPROTO,
+                  "QMP message is not valid UTF-8 (byte 13 of the message)");
+    const char surrogate[] = "{\"return\": \"\xed\xa0\x80\", \"id\": 2}\r\n";
+    expect_broken(surrogate, strlen(surrogate), 0, EPROTO, NULL);
     const char notobj[] = "[1, 2]\r\n";
     expect_broken(notobj, strlen(notobj), 0, EPROTO, "QMP message is not a JSON object");
     const char unknown_id[] = "{\"return\": {}, \"id\": 77}\r\n";
@@ -979,6 +986,32 @@ static void test_negotiation_refused(void **state)
     ctx_clear(&ctx);
 }
 
+static void free_on_close(struct qmp_conn *conn, const struct ql_error *why, void *opaque)
+{
+    (*(int *)opaque)++;
+    qmp_conn_free(conn);
+}
+
+/* The closed callback may free the connection, also when the end came from qmp_conn_free. */
+static void test_free_from_closed_callback(void **state)
+{
+    const struct qmp_callbacks fcbs = {.closed = free_on_close};
+    struct ql_error err = QL_ERROR_INIT;
+    int calls = 0;
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    struct qmp_conn *conn = qmp_conn_new_fd(sv[0], &fcbs, &calls);
+    close(sv[1]);
+    assert_int_equal(qmp_conn_on_readable(conn, &err), -ECONNRESET);
+    assert_int_equal(calls, 1);
+    ql_error_clear(&err);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    conn = qmp_conn_new_fd(sv[0], &fcbs, &calls);
+    qmp_conn_free(conn);
+    assert_int_equal(calls, 2);
+    close(sv[1]);
+}
+
 static void test_connect_unix_errors(void **state)
 {
     struct ql_error err = QL_ERROR_INIT;
@@ -1017,7 +1050,8 @@ static void test_enums(void **state)
     assert_int_equal(qmp_event_type_from_string("WHATEVER"), -1);
     assert_null(qmp_event_type_to_string(QMP_EVENT_UNKNOWN));
     assert_string_equal(qmp_panic_action_to_string(QMP_PANIC_ACTION_EXIT_FAILURE), "exit-failure");
-    assert_string_equal(qmp_watchdog_action_to_string(QMP_WATCHDOG_ACTION_INJECT_NMI), "inject-nmi");
+    assert_string_equal(qmp_watchdog_action_to_string(QMP_WATCHDOG_ACTION_INJECT_NMI),
+                        "inject-nmi");
     assert_int_equal(qmp_block_error_action_from_string("stop"), QMP_BLOCK_ERROR_ACTION_STOP);
     assert_int_equal(qmp_guest_panic_action_from_string("run"), QMP_GUEST_PANIC_ACTION_RUN);
 }
@@ -1052,6 +1086,7 @@ int main(void)
         cmocka_unit_test(test_oversize),
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_negotiation_refused),
+        cmocka_unit_test(test_free_from_closed_callback),
         cmocka_unit_test(test_connect_unix_errors),
         cmocka_unit_test(test_enums),
     };

@@ -364,7 +364,10 @@ static void test_interface_other_types(void **state)
     assert_string_equal(x[0].network, "default");
     assert_string_equal(x[0].portgroup, "engineering");
     assert_string_equal(x[0].model, "e1000");    /* models match case-insensitively */
-    assert_null(x[0].mac);
+    /* No <mac>: validation derives a stable 52:54:00 address from the UUID. */
+    assert_non_null(x[0].mac);
+    assert_int_equal(strncmp(x[0].mac, "52:54:00:", 9), 0);
+    assert_string_not_equal(x[0].mac, x[1].mac);
     assert_string_equal(x[1].source_dev, "eth0");
     assert_string_equal(x[1].source_mode, "bridge");
     assert_string_equal(x[2].source_mode, "vepa");

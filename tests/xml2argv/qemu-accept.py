@@ -1,0 +1,284 @@
+#!/usr/bin/env python3
+"""Real QEMU acceptance of the xml2argv golden cases.
+
+For each CASE.xml: `qlaunch argv --json --accel tcg` gives the argv; paths under
+/var/lib/qlaunch-test/ are moved into a temp dir, the disk images the -blockdev nodes name
+are created with qemu-img, a listening QMP socket is passed as fd 3 (taps as the fds the
+argv names, opened on /dev/net/tun when we may, else the case is skipped), QEMU starts
+paused (-S is in every argv), and over QMP we check that every -device id exists, that
+PCI devices sit at the slot/function the argv gives, that every -chardev exists, then quit.
+
+Usage: qemu-accept.py QLAUNCH CASE.xml... ; exit 0 all passed or skipped, 1 on failure.
+"""
+import fcntl
+import json
+import re
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+PREFIX = "/var/lib/qlaunch-test/"
+EMULATOR = os.environ.get("QEMU", "/usr/bin/qemu-system-x86_64")
+TIMEOUT = float(os.environ.get("QLAUNCH_ACCEPT_TIMEOUT", "30"))
+
+
+TAPS = 0
+
+
+def fake_bzimage(path):
+    """Just enough of a Linux boot header for QEMU to load it (it never runs: -S)."""
+    img = bytearray(64 * 1024)
+    img[0x1f1] = 4                                  # setup_sects
+    img[0x1fe:0x200] = b"\x55\xaa"
+    img[0x202:0x206] = b"HdrS"
+    img[0x206:0x208] = struct.pack("<H", 0x020c)    # boot protocol 2.12
+    img[0x211] = 0x01                               # LOADED_HIGH
+    img[0x22c:0x230] = struct.pack("<I", 0x37ffffff)  # initrd_addr_max
+    img[0x238:0x23c] = struct.pack("<I", 2048)      # cmdline_size
+    with open(path, "wb") as f:
+        f.write(img)
+
+
+class Skip(Exception):
+    pass
+
+
+def open_tap(idx):
+    TUNSETIFF = 0x400454CA
+    IFF_TAP, IFF_NO_PI, IFF_VNET_HDR = 0x0002, 0x1000, 0x4000
+    try:
+        fd = os.open("/dev/net/tun", os.O_RDWR)
+    except OSError as e:
+        raise Skip("cannot open /dev/net/tun: %s" % e)
+    global TAPS
+    TAPS += 1
+    name = b"qlt%d_%d" % (os.getpid() % 100000, TAPS)
+    ifr = struct.pack("16sH22x", name, IFF_TAP | IFF_NO_PI | IFF_VNET_HDR)
+    try:
+        fcntl.ioctl(fd, TUNSETIFF, ifr)
+    except OSError as e:
+        os.close(fd)
+        raise Skip("cannot create a tap: %s" % e)
+    return fd
+
+
+class QMP:
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
+        self.greeting = self.recv()
+        self.cmd("qmp_capabilities")
+
+    def recv(self):
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise RuntimeError("QMP connection closed")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def cmd(self, name, **args):
+        msg = {"execute": name}
+        if args:
+            msg["arguments"] = args
+        self.sock.sendall(json.dumps(msg).encode() + b"\n")
+        while True:
+            r = self.recv()
+            if "return" in r:
+                return r["return"]
+            if "error" in r:
+                raise RuntimeError("%s: %s" % (name, r["error"].get("desc")))
+
+
+def walk_pci(devs, out):
+    for d in devs:
+        out.append(d)
+        br = d.get("pci_bridge")
+        if br and br.get("devices"):
+            walk_pci(br["devices"], out)
+
+
+def run_case(qlaunch, xml, tmp):
+    text = open(xml).read()
+    if "qemu-accept: skip" in text:
+        raise Skip(text.split("qemu-accept: skip", 1)[1].split("-->")[0].strip(" ()"))
+    out = subprocess.run([qlaunch, "argv", "--json", "--accel", "tcg", "--emulator", EMULATOR,
+                          "--run-dir", os.path.join(tmp, "run"), xml],
+                         capture_output=True, text=True, timeout=10)
+    if out.returncode != 0:
+        if "expect-reject" in open(xml).read():
+            return "rejected as expected"
+        raise RuntimeError("qlaunch argv failed: " + out.stderr.strip())
+    argv = json.loads(out.stdout)
+    root = os.path.join(tmp, "root") + "/"
+    os.makedirs(os.path.join(tmp, "run"), exist_ok=True)
+    argv = [a.replace(PREFIX, root) for a in argv]
+
+    # Parent directories of every path under the temp root; fake kernel/initrd; NVRAM.
+    for v in argv:
+        for m in re.finditer(re.escape(root) + r'[^"]*', v.replace(",,", "\0")):
+            p = m.group(0).split(",")[0].replace("\0", ",")
+            os.makedirs(os.path.dirname(p), exist_ok=True)
+    for i, a in enumerate(argv[:-1]):
+        v = argv[i + 1]
+        if a == "-kernel" and v.startswith(root):
+            fake_bzimage(v)
+        if a == "-initrd" and v.startswith(root):
+            with open(v, "wb") as f:
+                f.write(b"\0" * 4096)
+    for line in out.stderr.splitlines():
+        m = re.match(r"# file \(nvram-file\): NVRAM (.*), copied from (.*) when it", line)
+        if m:
+            dst = m.group(1).replace(PREFIX, root)
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            shutil.copyfile(m.group(2), dst)
+
+    # Disk images: every file node under the temp root; the format comes from the node
+    # that uses it as "file".
+    nodes = [json.loads(argv[i + 1]) for i, a in enumerate(argv[:-1]) if a == "-blockdev"]
+    fmt_of = {n["file"]: n["driver"] for n in nodes if isinstance(n.get("file"), str)}
+    for n in nodes:
+        fn = n.get("filename")
+        if n.get("driver") != "file" or not fn or not fn.startswith(root):
+            continue
+        os.makedirs(os.path.dirname(fn), exist_ok=True)
+        if not os.path.exists(fn):
+            fmt = fmt_of.get(n["node-name"], "raw")
+            subprocess.run(["qemu-img", "create", "-q", "-f", fmt, fn, "16M"], check=True)
+    # fds: QMP socket at 3, taps after.
+    fds = {}
+    qmp_path = os.path.join(tmp, "run", "qmp.sock")
+    lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    lsock.bind(qmp_path)
+    lsock.listen(1)
+    fds[3] = lsock.fileno()
+    tap_fds = []
+    for i, a in enumerate(argv[:-1]):
+        if a == "-netdev":
+            nd = json.loads(argv[i + 1])
+            if nd.get("type") == "tap":
+                t = open_tap(len(tap_fds))
+                tap_fds.append(t)
+                fds[int(nd["fd"])] = t
+                if "vhostfd" in nd:
+                    raise Skip("vhost-net is not available on this host")
+    # Move each fd to its number in the child.
+    def preexec():
+        tmpfds = {n: os.dup(f) for n, f in fds.items()}
+        for n, f in tmpfds.items():
+            os.dup2(f, n)
+            os.set_inheritable(n, True)
+    argv[0] = EMULATOR
+    errlog = open(os.path.join(tmp, "qemu.err"), "w+")
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=errlog, stderr=errlog,
+                            preexec_fn=preexec, pass_fds=tuple(fds), start_new_session=True)
+    for t in tap_fds:
+        os.close(t)
+    try:
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c.settimeout(TIMEOUT)
+        deadline = time.time() + TIMEOUT
+        while True:
+            try:
+                c.connect(qmp_path)
+                break
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    raise
+                time.sleep(0.01)
+        try:
+            q = QMP(c)
+        except Exception:
+            proc.wait(timeout=TIMEOUT)
+            errlog.seek(0)
+            raise RuntimeError("QEMU exited with %s: %s" % (proc.returncode,
+                                                            errlog.read().strip()))
+        check(q, argv)
+        q.cmd("quit")
+        proc.wait(timeout=TIMEOUT)
+        errlog.seek(0)
+        warn = errlog.read().strip()
+        return "ok" + (" (stderr: %s)" % warn.replace("\n", " | ")[:300] if warn else "")
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        lsock.close()
+        errlog.close()
+
+
+def check(q, argv):
+    pci = []
+    for bus in q.cmd("query-pci"):
+        walk_pci(bus["devices"], pci)
+    by_id = {d.get("qdev_id"): d for d in pci if d.get("qdev_id")}
+    peripherals = {p["name"] for p in q.cmd("qom-list", path="/machine/peripheral")}
+    anon = len(q.cmd("qom-list", path="/machine/peripheral-anon"))
+    chardevs = {c["label"] for c in q.cmd("query-chardev")}
+    n_anon = 0
+    for i, a in enumerate(argv[:-1]):
+        v = argv[i + 1]
+        if a == "-device":
+            dev = json.loads(v)
+            did = dev.get("id")
+            if not did:
+                n_anon += 1
+                continue
+            if did not in peripherals:
+                raise RuntimeError("device '%s' is missing from /machine/peripheral" % did)
+            if "addr" in dev:
+                slot, _, fn = dev["addr"].partition(".")
+                slot, fn = int(slot, 16), int(fn, 16) if fn else 0
+                path = "/machine/peripheral/" + did
+                devfn = q.cmd("qom-get", path=path, property="addr")
+                bus = q.cmd("qom-get", path=path, property="parent_bus")
+                if devfn != (slot << 3 | fn):
+                    raise RuntimeError("device '%s' is at %x.%x, not %x.%x"
+                                       % (did, devfn >> 3, devfn & 7, slot, fn))
+                if not bus.endswith("/" + dev["bus"]):
+                    raise RuntimeError("device '%s' is on bus %s, not %s" % (did, bus, dev["bus"]))
+                if dev["bus"] in ("pci.0", "pcie.0"):
+                    d = by_id.get(did)
+                    if not d or d["slot"] != slot or d["function"] != fn:
+                        raise RuntimeError("device '%s' is not at %x.%x in query-pci"
+                                           % (did, slot, fn))
+        elif a == "-chardev":
+            label = [p for p in v.split(",") if p.startswith("id=")][0][3:]
+            if label not in chardevs:
+                raise RuntimeError("chardev '%s' is missing" % label)
+    if anon < n_anon:
+        raise RuntimeError("%d anonymous devices expected, %d found" % (n_anon, anon))
+
+
+def main():
+    qlaunch = sys.argv[1]
+    if not os.access(EMULATOR, os.X_OK):
+        print("SKIP: %s not found" % EMULATOR)
+        return 77
+    failed = 0
+    for xml in sys.argv[2:]:
+        name = os.path.basename(xml)[:-4]
+        tmp = tempfile.mkdtemp(prefix="qla-")
+        try:
+            res = run_case(qlaunch, xml, tmp)
+            print("PASS %s: %s" % (name, res))
+        except Skip as e:
+            print("SKIP %s: %s" % (name, e))
+        except Exception as e:
+            failed += 1
+            print("FAIL %s: %s" % (name, e))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        sys.stdout.flush()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
