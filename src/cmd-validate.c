@@ -2,8 +2,12 @@
 #include "config.h"
 #include "cmds.h"
 #include "domain/parse.h"
+#include "qemu/build.h"
 #include "util/strbuf.h"
 
+#include <string.h>
+
+#include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdbool.h>
@@ -17,6 +21,38 @@ void print_diags(FILE *f, const char *file, const struct dom_diags *g)
         fprintf(f, "%s: %s: %s\n", file, dom_diag_level_to_string(g->v[i].level), s);
         free(s);
     }
+}
+
+/* What the parser accepts but the command-line builder cannot map is an error too: validate
+ * answers "can qlaunch run this?". The builder's sentence reads "PATH: text (line N)". */
+static void builder_check(const struct domain *d, struct dom_diags *g)
+{
+    struct qb_options o = {.qmp_fd = 3, .first_fd = 4};
+    struct qb_result res = {0};
+    struct ql_error err = QL_ERROR_INIT;
+    if (qb_build(d, &o, &res, &err) == 0) {
+        qb_result_free(&res);
+        return;
+    }
+    const char *m = ql_error_msg(&err);
+    const char *colon = strstr(m, ": ");
+    int line = 0;
+    const char *lp = strrchr(m, '(');
+    size_t mlen = strlen(m);
+    if (lp && sscanf(lp, "(line %d)", &line) == 1 && m[mlen - 1] == ')')
+        mlen = (size_t)(lp - m) - (lp > m && lp[-1] == ' ' ? 1 : 0);
+    else
+        line = 0;
+    if (colon && (size_t)(colon - m) < mlen && !memchr(m, ' ', (size_t)(colon - m))) {
+        char *where = xstrndup(m, (size_t)(colon - m));
+        char *text = xstrndup(colon + 2, mlen - (size_t)(colon + 2 - m));
+        dom_diags_add(g, DOM_DIAG_ERROR, where, line, "%s", text);
+        free(where);
+        free(text);
+    } else {
+        dom_diags_add(g, DOM_DIAG_ERROR, "domain", line, "%.*s", (int)mlen, m);
+    }
+    ql_error_clear(&err);
 }
 
 static void usage(FILE *f)
@@ -55,6 +91,11 @@ int cmd_validate(int argc, char **argv)
         struct dom_diags g = {0};
         struct domain *d = NULL;
         int r = dom_parse_file(file, &d, &g);
+        if (r == 0) {
+            builder_check(d, &g);
+            if (g.n_errors)
+                r = -EINVAL;
+        }
         bool ok = r == 0;
         all_ok = all_ok && ok;
         if (json) {

@@ -6,3 +6,7 @@ TESTS += tests/unit/test-policy
 tests_unit_test_policy_SOURCES = tests/unit/test-policy.c
 tests_unit_test_policy_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_policy_LDADD = $(TESTS_LDADD)
+
+TESTS += tests/func/affinity.sh
+EXTRA_DIST += tests/func/affinity.sh
+EXTRA_DIST += tests/argvcompare.py

@@ -182,6 +182,7 @@ void domain_free(struct domain *d)
         free_src(&d->cputune.vcpupins[i].src);
     }
     free(d->cputune.vcpupins);
+    free_src(&d->cputune.src);
 
     struct dom_cpu *c = &d->cpu;
     free(c->model);

@@ -125,6 +125,7 @@ struct dom_cputune {
     char *emulatorpin;          /* cpuset */
     struct dom_vcpupin *vcpupins;
     size_t n_vcpupins;
+    struct dom_src src;
 };
 
 /* ---- os / features / clock ---- */

@@ -385,26 +385,29 @@ static void parse_controller(struct px *p, xmlNode *n)
         px_attr_uint(p, drv, "queues", &x->queues);
 }
 
+/* Linear per type: the lowest free index is never above the number of controllers. */
 static void assign_controller_indexes(struct dom_devices *v)
 {
-    for (size_t i = 0; i < v->n_controllers; i++) {
-        struct dom_controller *c = &v->controllers[i];
-        if (c->index != CTRL_INDEX_UNSET)
-            continue;
-        unsigned idx = 0;
-        for (bool clash = true; clash; ) {
-            clash = false;
-            for (size_t j = 0; j < v->n_controllers; j++) {
-                if (j != i && v->controllers[j].type == c->type &&
-                    v->controllers[j].index == idx) {
-                    clash = true;
-                    idx++;
-                    break;
-                }
-            }
+    size_t n = v->n_controllers;
+    bool *used = xcalloc(n + 1, sizeof(*used));
+    for (int t = 0; t < DOM_CTRL_MAX; t++) {
+        memset(used, 0, (n + 1) * sizeof(*used));
+        for (size_t i = 0; i < n; i++)
+            if (v->controllers[i].type == (enum dom_ctrl_type)t &&
+                v->controllers[i].index <= n)
+                used[v->controllers[i].index] = true;
+        size_t next = 0;
+        for (size_t i = 0; i < n; i++) {
+            struct dom_controller *c = &v->controllers[i];
+            if (c->type != (enum dom_ctrl_type)t || c->index != CTRL_INDEX_UNSET)
+                continue;
+            while (used[next])
+                next++;
+            used[next] = true;
+            c->index = (unsigned)next;
         }
-        c->index = idx;
     }
+    free(used);
 }
 
 /* ---- interface ---- */
@@ -855,11 +858,13 @@ static void parse_chr_target(struct px *p, xmlNode *n, struct dom_chr *x)
             x->target_name = px_attr_dup(t, "name");
             px_attr_oneof(p, t, "state", L("connected", "disconnected"), &x->target_state);
             /* libvirt's default name for the SPICE agent channel */
-            if (!x->target_name && x->source.type == DOM_CHR_SPICEVMC)
+            if (!x->target_name && (x->source.type == DOM_CHR_SPICEVMC ||
+                                    x->source.type == DOM_CHR_QEMU_VDAGENT))
                 x->target_name = xstrdup("com.redhat.spice.0");
         } else {
             x->target_address = attr_req(p, t, "address");
-            if (attr_int_unset(p, t, "port", &x->target_port), x->target_port < 0)
+            attr_int_unset(p, t, "port", &x->target_port);
+            if (x->target_port < 0)
                 px_err(p, t, NULL, "a guestfwd channel <target> needs a port attribute");
         }
         break;

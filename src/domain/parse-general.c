@@ -6,6 +6,7 @@
 #include "util/strbuf.h"
 
 #include <ctype.h>
+#include <sched.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -60,8 +61,25 @@ int dom_parse_memory_unit(const char *value, const char *unit, unsigned long lon
     return 0;
 }
 
+static int cpuset_walk(const char *s, unsigned *ret_max, const char **ret_why, cpu_set_t *set);
+
 int dom_parse_cpuset(const char *s, unsigned *ret_max, const char **ret_why)
 {
+    return cpuset_walk(s, ret_max, ret_why, NULL);
+}
+
+int dom_cpuset_to_mask(const char *s, cpu_set_t *set)
+{
+    const char *why;
+    CPU_ZERO(set);
+    return cpuset_walk(s, NULL, &why, set);
+}
+
+/* Parses "0-3,^2,8"; fills set (when given): ranges added first, exclusions applied after. */
+static int cpuset_walk(const char *s, unsigned *ret_max, const char **ret_why, cpu_set_t *set)
+{
+    cpu_set_t excl;
+    CPU_ZERO(&excl);
     unsigned max = 0;
     bool any_positive = false;
     const char *p = s;
@@ -108,6 +126,12 @@ int dom_parse_cpuset(const char *s, unsigned *ret_max, const char **ret_why)
             if (b > max)
                 max = (unsigned)b;
         }
+        for (unsigned long cpu = a; set && cpu <= b && cpu < CPU_SETSIZE; cpu++) {
+            if (neg)
+                CPU_SET(cpu, &excl);
+            else
+                CPU_SET(cpu, set);
+        }
         if (*p == ',') {
             p++;
             if (!*p) {
@@ -125,6 +149,9 @@ int dom_parse_cpuset(const char *s, unsigned *ret_max, const char **ret_why)
     }
     if (ret_max)
         *ret_max = max;
+    for (unsigned cpu = 0; set && cpu < CPU_SETSIZE; cpu++)
+        if (CPU_ISSET(cpu, &excl))
+            CPU_CLR(cpu, set);
     return 0;
 }
 
@@ -254,6 +281,7 @@ static void parse_cputune(struct px *p, xmlNode *root)
     struct domain *d = p->dom;
     d->has_cputune = true;
     struct dom_cputune *t = &d->cputune;
+    px_src(&t->src, ct);
     xmlNode *n;
     const char *why;
     if ((n = px_child(p, ct, "shares"))) {

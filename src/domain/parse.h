@@ -48,6 +48,9 @@ int dom_parse_memory_unit(const char *value, const char *unit, unsigned long lon
                           const char **ret_why);
 /* Validates a cpuset like "0-3,^2,8"; sets *ret_max to the highest CPU named. */
 int dom_parse_cpuset(const char *s, unsigned *ret_max, const char **ret_why);
+/* Fills set from a valid cpuset string; -EINVAL when invalid. */
+#include <sched.h>
+int dom_cpuset_to_mask(const char *s, cpu_set_t *set);
 /* Parses a UUID with or without dashes. */
 int dom_parse_uuid(const char *s, unsigned char ret[16]);
 /* Normalises a MAC address to lower case; returns NULL when invalid. */

@@ -74,6 +74,11 @@ static void vcpu_rules(struct domain *d, struct dom_diags *g)
             px_err_src(g, &d->cputune.vcpupins[i].src, "@vcpu",
                        "vCPU %u does not exist (the domain has %u)",
                        d->cputune.vcpupins[i].vcpu, d->vcpus);
+    if (d->cputune.has_shares || d->cputune.has_period || d->cputune.has_quota) {
+        px_err_src(g, &d->cputune.src, NULL, "CPU shares, period and quota need cgroups, which qlaunch does "
+                   "not manage; remove them, or set CPUWeight=/CPUQuota= on the systemd unit "
+                   "that runs 'qlaunch create --foreground'");
+    }
     if (c->n_cells) {
         unsigned long long total = 0;
         for (size_t i = 0; i < c->n_cells; i++)

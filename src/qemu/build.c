@@ -1238,8 +1238,8 @@ int qb_build(const struct domain *d, const struct qb_options *o, struct qb_resul
     } else {
         c.kvm = d->virt == DOM_VIRT_KVM;
     }
-    const char *m = d->os.machine ? d->os.machine : "";
-    c.q35 = !strncmp(m, "q35", 3) || !strncmp(m, "pc-q35", 6);
+    const char *m = d->os.machine;
+    c.q35 = m && (strncmp(m, "q35", 3) == 0 || strncmp(m, "pc-q35", 6) == 0);
     c.root_bus = c.q35 ? "pcie.0" : "pci.0";
     int r = build(&c);
     ctx_free(&c);

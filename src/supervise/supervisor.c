@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -296,6 +297,55 @@ static void child_setup_fds(const struct fdmap *map, size_t n, int log_fd)
     syscall(SYS_close_range, (unsigned)maxdst + 1, ~0U, 0);
 }
 
+/* The CPUs QEMU's process (and so every thread it creates) may use: <cputune><emulatorpin>,
+ * else <vcpu cpuset>. vCPU threads are then pinned one by one (pin_vcpus). */
+static bool process_mask(const struct domain *d, cpu_set_t *set)
+{
+    const char *cs = d->cputune.emulatorpin ? d->cputune.emulatorpin : d->vcpu_cpuset;
+    return cs && dom_cpuset_to_mask(cs, set) == 0;
+}
+
+static int pin_vcpus(struct sup *s, struct ql_error *err)
+{
+    const struct domain *d = s->dom;
+    if (!d->cputune.n_vcpupins && !d->vcpu_cpuset && !d->cputune.emulatorpin)
+        return 0;
+    json_object *cpus = NULL;
+    int r = qmp_execute_sync(s->qmp, "query-cpus-fast", NULL, SUP_QMP_TIMEOUT_MS, &cpus, err);
+    if (r < 0)
+        return r;
+    cpu_set_t all;
+    CPU_ZERO(&all);
+    if (sched_getaffinity(getpid(), sizeof(all), &all) < 0)
+        CPU_ZERO(&all);
+    size_t n = json_object_is_type(cpus, json_type_array) ? json_object_array_length(cpus) : 0;
+    for (size_t i = 0; i < n && r == 0; i++) {
+        json_object *c = json_object_array_get_idx(cpus, i), *v;
+        if (!json_object_object_get_ex(c, "cpu-index", &v))
+            continue;
+        unsigned idx = (unsigned)json_object_get_int(v);
+        if (!json_object_object_get_ex(c, "thread-id", &v))
+            continue;
+        pid_t tid = (pid_t)json_object_get_int(v);
+        const char *cs = d->vcpu_cpuset;
+        for (size_t k = 0; k < d->cputune.n_vcpupins; k++)
+            if (d->cputune.vcpupins[k].vcpu == idx)
+                cs = d->cputune.vcpupins[k].cpuset;
+        cpu_set_t set = all;
+        if (cs && dom_cpuset_to_mask(cs, &set) < 0)
+            continue;
+        if (!cs && !d->cputune.emulatorpin)
+            continue;   /* inherits the process mask already */
+        if (sched_setaffinity(tid, sizeof(set), &set) < 0)
+            r = ql_error_set(err, errno, "cannot pin vCPU %u (thread %ld) to CPUs '%s': %s", idx,
+                             (long)tid, cs ? cs : "all", strerror(errno));
+        else
+            slog(s, "vCPU %u (thread %ld) pinned to CPUs %s", idx, (long)tid, cs ? cs : "all");
+    }
+    json_object_put(cpus);
+    return r;
+}
+
 static int spawn_qemu(struct sup *s, int qmp_listen_fd, struct ql_error *err)
 {
     struct fdmap map[64];
@@ -321,11 +371,18 @@ static int spawn_qemu(struct sup *s, int qmp_listen_fd, struct ql_error *err)
                                 qb_fd_kind_to_string(f->kind));
         }
     }
+    cpu_set_t pmask;
+    bool pin = process_mask(s->dom, &pmask);
     pid_t pid = fork();
     if (pid < 0)
         return ql_error_set(err, errno, "cannot fork: %s", strerror(errno));
     if (pid == 0) {
         setsid();
+        if (pin && sched_setaffinity(0, sizeof(pmask), &pmask) < 0) {
+            dprintf(s->log_fd, "qlaunch: cannot set the CPU affinity of QEMU: %s\n",
+                    strerror(errno));
+            _exit(127);
+        }
         sigset_t all;
         sigemptyset(&all);
         sigprocmask(SIG_SETMASK, &all, NULL);
@@ -363,7 +420,7 @@ static char *qemu_log_error(struct sup *s, off_t since)
     buf[r] = '\0';
     struct strbuf sb = STRBUF_INIT;
     for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-        if (strstr(line, " qlaunch[") || !*line)
+        if (strstr(line, " qlaunch[") || !*line || strncmp(line, "char device redirected", 22) == 0)
             continue;
         if (strstr(line, "warning:") && !strstr(line, "error"))
             continue;
@@ -884,7 +941,11 @@ static int start_domain(struct sup *s, struct ql_error *err)
     slog(s, "starting QEMU: %s", sb_str(&cmdline));
     sb_free(&cmdline);
     off_t log_start = lseek(s->log_fd, 0, SEEK_END);
-    if ((r = spawn_qemu(s, lfd, err)) < 0)
+    r = spawn_qemu(s, lfd, err);
+    /* Only QEMU may hold the listener: if it dies, our pending connection must see EOF
+     * instead of waiting out the handshake timeout. */
+    close(steal_fd(&lfd));
+    if (r < 0)
         return r;
     /* QEMU holds the listening socket now; connect() succeeds at once (no polling). */
     if ((r = qmp_connect_unix(s->paths.qmp, &qmp_cbs, s, &s->qmp, err)) < 0)
@@ -950,6 +1011,8 @@ static int start_domain(struct sup *s, struct ql_error *err)
         if (r < 0)
             return r;
     }
+    if ((r = pin_vcpus(s, err)) < 0)
+        return r;
     if ((r = qmp_cont_sync(s->qmp, SUP_QMP_TIMEOUT_MS, err)) < 0)
         return r;
     s->st.boots = 1;

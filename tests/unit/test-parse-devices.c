@@ -284,6 +284,18 @@ static void test_controllers(void **state)
     assert_int_equal(c[0].ports, -1);
     domain_free(d);
 
+    /* 1024 controllers without index: indexes 0..1023, assigned in linear time */
+    struct strbuf sb = STRBUF_INIT;
+    sb_add(&sb, "\n<controller type='scsi' index='1' model='lsilogic'/>");
+    for (int i = 0; i < DOM_MAX_DEVICES - 1; i++)
+        sb_add(&sb, "<controller type='scsi' model='lsilogic'/>");
+    d = ok(sb_str(&sb));
+    sb_free(&sb);
+    assert_int_equal(d->dev.controllers[1].index, 0);
+    assert_int_equal(d->dev.controllers[2].index, 2);
+    assert_int_equal(d->dev.controllers[DOM_MAX_DEVICES - 1].index, DOM_MAX_DEVICES - 1);
+    domain_free(d);
+
     fails_with("\n<controller type='usb' model='ohci-deluxe'/>",
                "devices/controller@model: unsupported value 'ohci-deluxe' (qlaunch supports: "
                "piix3-uhci, piix4-uhci, ehci, ich9-ehci1, ich9-uhci1, ich9-uhci2, ich9-uhci3, "
@@ -654,6 +666,9 @@ static void test_chr_sources(void **state)
     assert_string_equal(c[11].target_type, "virtio");
     assert_string_equal(c[12].source.mode, "bind");      /* libvirt's unix default */
     assert_string_equal(c[13].source.mode, "connect");   /* libvirt's tcp default */
+    domain_free(d);
+    d = ok("\n<channel type='qemu-vdagent'><target type='virtio'/></channel>");
+    assert_string_equal(d->dev.chrs[0].target_name, "com.redhat.spice.0");
     domain_free(d);
 }
 
