@@ -10,3 +10,6 @@ tests_unit_test_policy_LDADD = $(TESTS_LDADD)
 TESTS += tests/func/affinity.sh
 EXTRA_DIST += tests/func/affinity.sh
 EXTRA_DIST += tests/argvcompare.py
+
+TESTS += tests/func/post-start.sh
+EXTRA_DIST += tests/func/post-start.sh

@@ -456,6 +456,29 @@ static int bind_unix(const char *path, int backlog, struct ql_error *err)
 
 static void apply_policy(struct sup *s, enum sup_event ev);
 
+static void coredump(struct sup *s);
+
+/* <watchdog action='dump'> runs QEMU with the watchdog action pause (see the builder); as
+ * libvirt does, the supervisor dumps guest memory and lets the guest continue. */
+static void on_watchdog(struct sup *s, const struct qmp_event *ev)
+{
+    json_object *v = NULL;
+    const char *action = ev->data && json_object_object_get_ex(ev->data, "action", &v)
+                             ? json_object_get_string(v)
+                             : "?";
+    slog(s, "QMP event WATCHDOG action=%s", action);
+    broadcast(s, "watchdog", action);
+    if (!s->dom->dev.n_watchdogs || !s->dom->dev.watchdogs[0].action ||
+        strcmp(s->dom->dev.watchdogs[0].action, "dump") != 0 || strcmp(action, "pause") != 0)
+        return;
+    coredump(s);
+    struct ql_error err = QL_ERROR_INIT;
+    if (qmp_cont_sync(s->qmp, SUP_QMP_TIMEOUT_MS, &err) < 0) {
+        slog(s, "cannot continue after the watchdog dump: %s", ql_error_msg(&err));
+        ql_error_clear(&err);
+    }
+}
+
 static void on_qmp_event(struct qmp_conn *c, const struct qmp_event *ev, void *opaque)
 {
     (void)c;
@@ -503,6 +526,10 @@ static void on_qmp_event(struct qmp_conn *c, const struct qmp_event *ev, void *o
         break;
     case QMP_EVENT_POWERDOWN:
         broadcast(s, "powerdown", NULL);
+        break;
+    case QMP_EVENT_UNKNOWN:
+        if (ev->name && strcmp(ev->name, "WATCHDOG") == 0)
+            on_watchdog(s, ev);
         break;
     case QMP_EVENT_BLOCK_IO_ERROR:
         slog(s, "QMP event BLOCK_IO_ERROR device=%s", ev->u.block_io_error.device);
@@ -906,6 +933,41 @@ static int open_log(struct sup *s, struct ql_error *err)
     return 0;
 }
 
+/* What the command line cannot say and libvirt sets over QMP before `cont`: NIC link
+ * state and the balloon statistics period. */
+static int post_start_setup(struct sup *s, struct ql_error *err)
+{
+    int r;
+    for (size_t i = 0; i < s->dom->dev.n_interfaces; i++) {
+        const char *ls = s->dom->dev.interfaces[i].link_state;
+        if (!ls || strcmp(ls, "down") != 0)
+            continue;
+        char id[32];
+        snprintf(id, sizeof(id), "net%zu", i);
+        json_object *a = json_object_new_object();
+        json_object_object_add(a, "name", json_object_new_string(id));
+        json_object_object_add(a, "up", json_object_new_boolean(0));
+        r = qmp_execute_sync(s->qmp, "set_link", a, SUP_QMP_TIMEOUT_MS, NULL, err);
+        json_object_put(a);
+        if (r < 0)
+            return r;
+        slog(s, "interface %s: link set down", id);
+    }
+    const struct dom_memballoon *b = &s->dom->dev.memballoon;
+    if (b->present && b->stats_period >= 0 && b->model && strcmp(b->model, "none") != 0) {
+        json_object *a = json_object_new_object();
+        json_object_object_add(a, "path", json_object_new_string("/machine/peripheral/balloon0"));
+        json_object_object_add(a, "property",
+                               json_object_new_string("guest-stats-polling-interval"));
+        json_object_object_add(a, "value", json_object_new_int(b->stats_period));
+        r = qmp_execute_sync(s->qmp, "qom-set", a, SUP_QMP_TIMEOUT_MS, NULL, err);
+        json_object_put(a);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
 static int start_domain(struct sup *s, struct ql_error *err)
 {
     int r;
@@ -1000,9 +1062,13 @@ static int start_domain(struct sup *s, struct ql_error *err)
                                           when ? when : "never", err)) < 0)
             return r;
     }
+    if ((r = post_start_setup(s, err)) < 0)
+        return r;
     const struct dom_memballoon *b = &s->dom->dev.memballoon;
-    if (b->present && b->model && strcmp(b->model, "none") != 0 &&
-        s->dom->current_memory_kib && s->dom->current_memory_kib < s->dom->memory_kib) {
+    /* Without <memballoon> the builder adds the default virtio balloon, as libvirt does. */
+    bool balloon = !(b->present && b->model && strcmp(b->model, "none") == 0);
+    if (balloon && s->dom->current_memory_kib &&
+        s->dom->current_memory_kib < s->dom->memory_kib) {
         json_object *a = json_object_new_object();
         json_object_object_add(a, "value",
                                json_object_new_int64((int64_t)s->dom->current_memory_kib * 1024));
