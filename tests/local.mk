@@ -13,3 +13,6 @@ EXTRA_DIST += tests/argvcompare.py
 
 TESTS += tests/func/post-start.sh
 EXTRA_DIST += tests/func/post-start.sh
+
+TESTS += tests/func/console.sh
+EXTRA_DIST += tests/func/console.sh

@@ -448,7 +448,7 @@ struct dom_memballoon {
 struct dom_rng {
     char *model;                /* virtio */
     char *backend_model;        /* random|egd|builtin */
-    char *backend_path;         /* random: /dev/urandom default */
+    char *backend_path;         /* random: NULL = /dev/random (libvirt default) */
     struct dom_chr_source egd;
     unsigned rate_bytes, rate_period;
     struct dom_addr addr;

@@ -287,7 +287,8 @@ static const char *const usb_models[] = {"piix3-uhci", "piix4-uhci", "ehci", "ic
                                          "ich9-uhci1", "ich9-uhci2", "ich9-uhci3",
                                          "vt82c686b-uhci", "pci-ohci", "nec-xhci", "qemu-xhci",
                                          "none", NULL};
-static const char *const ide_models[] = {"piix3", "piix4", "ich6", NULL};
+/* The pc machine's IDE is PIIX3's; QEMU has no other built-in IDE function. */
+static const char *const ide_models[] = {"piix3", NULL};
 static const char *const scsi_models[] = {"auto", "virtio-scsi", "lsilogic", "lsisas1068",
                                           "lsisas1078", "vmpvscsi", "virtio-transitional",
                                           "virtio-non-transitional", "am53c974", "dc390", NULL};
@@ -413,9 +414,9 @@ static void assign_controller_indexes(struct dom_devices *v)
 /* ---- interface ---- */
 
 static const char *const net_models[] = {"virtio", "virtio-transitional",
-                                         "virtio-non-transitional", "e1000", "e1000e", "igb",
-                                         "rtl8139", "vmxnet3", "ne2k_pci", "pcnet", "usb-net",
-                                         NULL};
+                                         "virtio-non-transitional", "e1000", "e1000e",
+                                         "rtl8139", "vmxnet3", "ne2k_pci", "pcnet",
+                                         "i82559er", NULL};
 
 static bool ifname_ok(const char *s)
 {
@@ -966,7 +967,7 @@ static void parse_rng(struct px *p, xmlNode *n)
         x->backend_path = px_text(b);
         if (!*x->backend_path) {
             free(x->backend_path);
-            x->backend_path = NULL;     /* the builder uses /dev/urandom */
+            x->backend_path = NULL;     /* the builder uses /dev/random, as libvirt */
         }
     } else if (STREQ(x->backend_model, "egd")) {
         int type = enum_attr(p, b, "type", dom_chr_type_from_string, dom_chr_type_to_string,

@@ -482,8 +482,18 @@ void px_parse_general(struct px *p, xmlNode *root)
                 enum dom_tristate st = DOM_TRI_ON;
                 px_attr_tristate(p, e, "state", &st);
                 h->on = st != DOM_TRI_OFF;
-                if (STREQ(*k, "spinlocks"))
+                if (STREQ(*k, "spinlocks")) {
+                    /* libvirt: retries is required with state='on', and at least 4095. */
+                    unsigned retries = 0;
+                    int rr = px_attr_uint(p, e, "retries", &retries);
+                    if (h->on && rr == 0)
+                        px_err(p, e, NULL, "missing HyperV spinlock retry count (<spinlocks "
+                               "state='on'> needs retries='N', N >= 4095)");
+                    else if (h->on && rr > 0 && retries < 4095)
+                        px_err(p, e, "retries", "HyperV spinlock retry count must be at "
+                               "least 4095");
                     h->value = px_attr_dup(e, "retries");
+                }
                 else if (STREQ(*k, "vendor_id"))
                     h->value = px_attr_dup(e, "value");
             }
@@ -512,7 +522,14 @@ void px_parse_general(struct px *p, xmlNode *root)
         }
         static const char *const bases[] = {"utc", "localtime", NULL};
         px_attr_oneof(p, c, "basis", bases, &cl->basis);
+        if (cl->basis && cl->offset != DOM_CLOCK_VARIABLE)
+            px_err(p, c, "basis", "only valid with offset='variable'");
+        if (adj && (cl->offset == DOM_CLOCK_ABSOLUTE || cl->offset == DOM_CLOCK_TIMEZONE))
+            px_err(p, c, "adjustment", "only valid with offset='utc', 'localtime' or "
+                   "'variable'");
         const char *start = px_attr(c, "start");
+        if (start && cl->offset != DOM_CLOCK_ABSOLUTE)
+            px_err(p, c, "start", "only valid with offset='absolute'");
         if (start) {
             char *end;
             errno = 0;
@@ -569,6 +586,8 @@ void px_parse_cpu(struct px *p, xmlNode *root)
         px_attr_oneof(p, m, "fallback", fallbacks, &c->model_fallback);
     }
     c->vendor = px_child_text(p, n, "vendor");
+    if (c->vendor && !c->model)     /* libvirt: virCPUDefParseXML */
+        px_err(p, px_next(n, NULL, "vendor"), NULL, "CPU vendor specified without CPU model");
     xmlNode *t = px_child(p, n, "topology");
     if (t) {
         px_src(&c->topo_src, t);
@@ -716,7 +735,9 @@ void px_parse_os(struct px *p, xmlNode *root)
     }
     xmlNode *bios = px_child(p, os, "bios");
     if (bios)
-        px_attr_int(p, bios, "rebootTimeout", &o->bios_reboot_timeout);
+        if (px_attr_int(p, bios, "rebootTimeout", &o->bios_reboot_timeout) > 0
+            && (o->bios_reboot_timeout < -1 || o->bios_reboot_timeout > 65535))
+            px_err(p, bios, "rebootTimeout", "must be -1 (no reboot) or 0 to 65535 ms");
     xmlNode *sm = px_child(p, os, "smbios");
     if (sm) {
         static const char *const smodes[] = {"emulate", "host", "sysinfo", NULL};

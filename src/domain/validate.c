@@ -227,6 +227,23 @@ static void duplicate_rules(struct domain *d, struct dom_diags *g)
     }
 }
 
+/* libvirt (qemuValidateDomainDeviceDefDisk) refuses read-only IDE and SATA hard disks:
+ * QEMU's ide-hd cannot be read-only and fails at start. */
+static void disk_rules(struct domain *d, struct dom_diags *g)
+{
+    for (size_t i = 0; i < d->dev.n_disks; i++) {
+        const struct dom_disk *dk = &d->dev.disks[i];
+        enum dom_disk_bus bus = dk->bus;
+        if (bus == DOM_BUS_DEFAULT)     /* libvirt's default bus for hdX is ide */
+            bus = dk->dev && !strncmp(dk->dev, "hd", 2) ? DOM_BUS_IDE : DOM_BUS_DEFAULT;
+        if (!dk->readonly || dk->device != DOM_DISKDEV_DISK
+            || (bus != DOM_BUS_IDE && bus != DOM_BUS_SATA))
+            continue;
+        px_err_src(g, &dk->src, "/readonly", "readonly %s disks are not supported",
+                   bus == DOM_BUS_IDE ? "ide" : "sata");
+    }
+}
+
 /* A guest crash is only visible to the launcher through a panic device. */
 static void implicit_panic(struct domain *d, struct dom_diags *g)
 {
@@ -268,5 +285,6 @@ void dom_validate(struct domain *d, struct dom_diags *g)
     lifecycle_rules(d, g);
     duplicate_rules(d, g);
     address_rules(d, g);
+    disk_rules(d, g);
     implicit_panic(d, g);
 }

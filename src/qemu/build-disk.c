@@ -45,6 +45,8 @@ struct scsi_model {
 static const struct scsi_model scsi_models[] = {
     {"lsilogic", "lsi"},
     {"virtio-scsi", "virtio-scsi-pci"},
+    {"virtio-transitional", "virtio-scsi-pci-transitional"},
+    {"virtio-non-transitional", "virtio-scsi-pci-non-transitional"},
     {"lsisas1068", "mptsas1068"},
     {"lsisas1078", "megasas"},
     {"vmpvscsi", "pvscsi"},
@@ -60,23 +62,43 @@ static const char *scsi_driver(const char *m)
     return NULL;
 }
 
+/* libvirt's PCI controller models, their default QEMU driver (<model name>), another
+ * driver <model name> may choose, and the <target> attributes QEMU has for them. */
+enum { PCI_T_CHASSIS_NR = 1, PCI_T_CHASSIS_PORT = 2 };
+
 struct pci_model {
-    const char *model, *driver;
+    const char *model, *driver, *alt_driver;
+    unsigned target;
 };
 
 static const struct pci_model pci_models[] = {
-    {"pci-bridge", "pci-bridge"},
-    {"pcie-root-port", "pcie-root-port"},
-    {"dmi-to-pci-bridge", "i82801b11-bridge"},
-    {"pcie-pci-bridge", "pcie-pci-bridge"},
+    {"pci-bridge", "pci-bridge", NULL, PCI_T_CHASSIS_NR},
+    {"pcie-root-port", "pcie-root-port", "ioh3420", PCI_T_CHASSIS_PORT},
+    {"dmi-to-pci-bridge", "i82801b11-bridge", NULL, 0},
+    {"pcie-to-pci-bridge", "pcie-pci-bridge", NULL, 0},
+    {"pcie-switch-upstream-port", "x3130-upstream", NULL, 0},
+    {"pcie-switch-downstream-port", "xio3130-downstream", NULL, PCI_T_CHASSIS_PORT},
 };
 
-static const char *pci_driver(const char *m)
+static const struct pci_model *pci_model_find(const char *m)
 {
     for (size_t i = 0; i < ARRAY_SIZE(pci_models); i++)
         if (STREQ(pci_models[i].model, m))
-            return pci_models[i].driver;
+            return &pci_models[i];
     return NULL;
+}
+
+static const char *pci_driver(const char *m)
+{
+    const struct pci_model *pm = pci_model_find(m);
+    return pm ? pm->driver : NULL;
+}
+
+/* The QEMU driver of a PCI controller: <model name> when given (checked against the
+ * model by check_controller), else the model's default. */
+static const char *pci_ctrl_driver(const struct dom_controller *k)
+{
+    return k->model_name ? k->model_name : pci_driver(k->model);
 }
 
 static unsigned disk_name_index(const char *dev)
@@ -229,8 +251,8 @@ static int check_controller(struct qb_ctx *c, struct qb_ctrl *ct)
             return qb_fail(c, &k->src, "SATA controller model '%s' is not supported", m);
         break;
     case DOM_CTRL_SCSI:
-        if (!m)
-            ct->c.model = "lsilogic";
+        if (!m || STREQ(m, "auto"))
+            m = ct->c.model = "lsilogic";   /* libvirt's default on x86 */
         else if (!scsi_driver(m))
             return qb_fail(c, &k->src, "SCSI controller model '%s' is not supported", m);
         break;
@@ -250,12 +272,31 @@ static int check_controller(struct qb_ctx *c, struct qb_ctrl *ct)
             if (!m)
                 return qb_fail(c, &k->src, "PCI controller index %u needs a model",
                                k->index);
-            if (!pci_driver(m))
+            const struct pci_model *pm = pci_model_find(m);
+            if (!pm)
                 return qb_fail(c, &k->src, "PCI controller model '%s' is not supported", m);
+            if (k->model_name && !STREQ(k->model_name, pm->driver)
+                && !(pm->alt_driver && STREQ(k->model_name, pm->alt_driver)))
+                return qb_fail(c, &k->src, "PCI controller <model name='%s'> does not fit "
+                               "model '%s' (use '%s'%s%s)", k->model_name, m, pm->driver,
+                               pm->alt_driver ? " or '" : "",
+                               pm->alt_driver ? pm->alt_driver : "");
+            if (k->busnr >= 0)
+                return qb_fail(c, &k->src, "<target busNr> is only valid on "
+                               "pci-expander-bus controllers, which are not supported");
+            if (k->chassis_nr >= 0 && !(pm->target & PCI_T_CHASSIS_NR))
+                return qb_fail(c, &k->src, "<target chassisNr> is only valid on pci-bridge "
+                               "controllers");
+            if ((k->chassis >= 0 || k->target_port >= 0) && !(pm->target & PCI_T_CHASSIS_PORT))
+                return qb_fail(c, &k->src, "<target chassis/port> are only valid on "
+                               "pcie-root-port and pcie-switch-downstream-port controllers");
+            if (k->chassis_nr > 255 || k->chassis > 255 || k->target_port > 255)
+                return qb_fail(c, &k->src, "<target> chassis, chassisNr and port must be "
+                               "0..255");
             if (k->index >= QB_MAX_PCI_BUS)
                 return qb_fail(c, &k->src, "PCI controller index %u is too large", k->index);
-            if (STREQ(m, "pcie-root-port") && !c->q35)
-                return qb_fail(c, &k->src, "pcie-root-port needs a q35 machine type");
+            if ((!strncmp(m, "pcie-", 5) || STREQ(m, "dmi-to-pci-bridge")) && !c->q35)
+                return qb_fail(c, &k->src, "%s needs a q35 machine type", m);
         }
         break;
     case DOM_CTRL_FDC:
@@ -265,6 +306,9 @@ static int check_controller(struct qb_ctx *c, struct qb_ctrl *ct)
     default:
         return qb_fail(c, &k->src, "controller type is not supported");
     }
+    if (k->queues && !(k->type == DOM_CTRL_SCSI && strncmp(k->model, "virtio", 6) == 0))
+        return qb_fail(c, &k->src, "<driver queues> is only supported on virtio-scsi "
+                       "controllers");
     for (size_t i = 0; i < c->n_ctrls; i++) {
         const struct qb_ctrl *o = &c->ctrls[i];
         if (o != ct && o->c.type == k->type && o->c.index == k->index && !o->c.has_master
@@ -344,12 +388,15 @@ static int build_controller(struct qb_ctx *c, const struct qb_ctrl *ct)
         if (k->index == 0)
             return 0;
         qj_begin(&j);
-        qj_str(&j, "driver", pci_driver(k->model));
-        if (STREQ(k->model, "pci-bridge") || STREQ(k->model, "pcie-pci-bridge")) {
-            if (STREQ(k->model, "pci-bridge"))
-                qj_int(&j, "chassis_nr", k->chassis_nr >= 0 ? k->chassis_nr : (int)k->index);
-        } else if (STREQ(k->model, "pcie-root-port")) {
-            qj_int(&j, "port", k->target_port >= 0 ? k->target_port : (int)(0x10 + k->index));
+        qj_str(&j, "driver", pci_ctrl_driver(k));
+        /* Defaults as libvirt's qemuDomainAssignPCIAddresses: chassisNr and chassis are
+         * the index, port is (slot << 3) + function of the controller's own address. */
+        unsigned tgt = pci_model_find(k->model)->target;
+        if (tgt & PCI_T_CHASSIS_NR) {
+            qj_int(&j, "chassis_nr", k->chassis_nr >= 0 ? k->chassis_nr : (int)k->index);
+        } else if (tgt & PCI_T_CHASSIS_PORT) {
+            qj_int(&j, "port", k->target_port >= 0 ? k->target_port
+                               : (int)((ct->pci.slot << 3) + ct->pci.fn));
             qj_int(&j, "chassis", k->chassis >= 0 ? k->chassis : (int)k->index);
         }
         qj_str(&j, "id", ct->id);
@@ -381,7 +428,7 @@ static int build_controller(struct qb_ctx *c, const struct qb_ctrl *ct)
     case DOM_CTRL_SCSI:
         qj_begin(&j);
         qj_str(&j, "driver", scsi_driver(k->model));
-        if (k->queues && STREQ(k->model, "virtio-scsi"))
+        if (k->queues)      /* check_controller: virtio-scsi models only */
             qj_uint(&j, "num_queues", k->queues);
         qj_str(&j, "id", ct->id);
         qj_pci(c, &j, &ct->pci);
@@ -398,7 +445,10 @@ static int build_controller(struct qb_ctx *c, const struct qb_ctrl *ct)
         return 0;
     case DOM_CTRL_VIRTIO_SERIAL:
         qj_begin(&j);
-        qj_str(&j, "driver", "virtio-serial-pci");
+        qj_str(&j, "driver", !k->model || STREQ(k->model, "virtio") ? "virtio-serial-pci"
+                             : STREQ(k->model, "virtio-transitional")
+                             ? "virtio-serial-pci-transitional"
+                             : "virtio-serial-pci-non-transitional");
         qj_str(&j, "id", ct->id);
         if (k->ports > 0)
             qj_int(&j, "max_ports", k->ports);
@@ -462,7 +512,8 @@ static bool one_of(const char *v, const char *const *set)
 static int check_disk(struct qb_ctx *c, const struct dom_disk *dk, int bus)
 {
     const struct dom_src *s = &dk->src;
-    static const char *const errpol[] = {"stop", "report", "ignore", "enospc", NULL};
+    /* libvirt's names; "enospace" is QEMU's werror=enospc (write errors only). */
+    static const char *const errpol[] = {"stop", "report", "ignore", "enospace", NULL};
     static const char *const ios[] = {"threads", "native", "io_uring", NULL};
     static const char *const discards[] = {"unmap", "ignore", NULL};
     static const char *const dzs[] = {"off", "on", "unmap", NULL};
@@ -493,7 +544,7 @@ static int check_disk(struct qb_ctx *c, const struct dom_disk *dk, int bus)
     if (dk->error_policy && !one_of(dk->error_policy, errpol))
         return qb_fail(c, s, "error_policy '%s' is not known", dk->error_policy);
     if (dk->rerror_policy && (!one_of(dk->rerror_policy, errpol)
-                              || STREQ(dk->rerror_policy, "enospc")))
+                              || STREQ(dk->rerror_policy, "enospace")))
         return qb_fail(c, s, "rerror_policy '%s' is not valid", dk->rerror_policy);
     if (dk->transient)
         return qb_fail(c, s, "<transient/> disks are not supported");
@@ -505,6 +556,10 @@ static int check_disk(struct qb_ctx *c, const struct dom_disk *dk, int bus)
         return qb_fail(c, s, "vendor/product are only valid on SCSI disks");
     if (dk->wwn && bus != DOM_BUS_SCSI && bus != DOM_BUS_IDE && bus != DOM_BUS_SATA)
         return qb_fail(c, s, "wwn is only valid on SCSI, IDE and SATA disks");
+    if (dk->removable != DOM_TRI_DEFAULT
+        && !(bus == DOM_BUS_USB || (bus == DOM_BUS_SCSI && dk->device == DOM_DISKDEV_DISK)))
+        return qb_fail(c, s, "target removable= is only supported on USB and SCSI hard "
+                       "disks");
     if (dk->queues && bus != DOM_BUS_VIRTIO)
         return qb_fail(c, s, "driver queues are only valid on virtio disks");
     if (dk->device == DOM_DISKDEV_LUN && (bus != DOM_BUS_SCSI || dk->type != DOM_DISK_BLOCK))
@@ -741,6 +796,8 @@ static int build_disk(struct qb_ctx *c, size_t i)
         qj_uint(&j, "bootindex", c->disk_boot[i]);
     if (cm && media && dk->device != DOM_DISKDEV_LUN)
         qj_str(&j, "write-cache", cm->write_cache ? "on" : "off");
+    if (dk->removable != DOM_TRI_DEFAULT)   /* check_disk: usb-storage or scsi-hd only */
+        qj_bool(&j, "removable", dk->removable == DOM_TRI_ON);
     if (dk->shareable)
         qj_bool(&j, "share-rw", true);
     if (dk->serial)
@@ -760,10 +817,11 @@ static int build_disk(struct qb_ctx *c, size_t i)
     if (dk->product)
         qj_str(&j, "product", dk->product);
     if (dk->error_policy)
-        qj_str(&j, "werror", dk->error_policy);
+        qj_str(&j, "werror", STREQ(dk->error_policy, "enospace") ? "enospc"
+                             : dk->error_policy);
     if (dk->rerror_policy)
         qj_str(&j, "rerror", dk->rerror_policy);
-    else if (dk->error_policy && !STREQ(dk->error_policy, "enospc"))
+    else if (dk->error_policy && !STREQ(dk->error_policy, "enospace"))
         qj_str(&j, "rerror", dk->error_policy);
     qb_opt(c, "-device", qj_end(&j));
     return 0;

@@ -82,7 +82,10 @@ int qb_build_balloon(struct qb_ctx *c)
         return 0;
     struct qj j;
     qj_begin(&j);
-    qj_str(&j, "driver", "virtio-balloon-pci");
+    qj_str(&j, "driver", !b->model || STREQ(b->model, "virtio") ? "virtio-balloon-pci"
+                         : STREQ(b->model, "virtio-transitional")
+                         ? "virtio-balloon-pci-transitional"
+                         : "virtio-balloon-pci-non-transitional");
     qj_str(&j, "id", "balloon0");
     if (b->autodeflate != DOM_TRI_DEFAULT)
         qj_bool(&j, "deflate-on-oom", b->autodeflate == DOM_TRI_ON);
@@ -126,11 +129,15 @@ int qb_build_rngs(struct qb_ctx *c)
             qj_begin(&j);
             qj_str(&j, "qom-type", "rng-random");
             qj_str(&j, "id", obj);
-            qj_str(&j, "filename", rn->backend_path ? rn->backend_path : "/dev/urandom");
+            /* libvirt's default for <backend model='random'/> without a path
+             * (virtio-rng-default in its test corpus). */
+            qj_str(&j, "filename", rn->backend_path ? rn->backend_path : "/dev/random");
         }
         qb_opt(c, "-object", qj_end(&j));
         qj_begin(&j);
-        qj_str(&j, "driver", "virtio-rng-pci");
+        qj_str(&j, "driver", !rn->model || STREQ(rn->model, "virtio") ? "virtio-rng-pci"
+                             : STREQ(rn->model, "virtio-transitional")
+                             ? "virtio-rng-pci-transitional" : "virtio-rng-pci-non-transitional");
         qj_str(&j, "rng", obj);
         qj_str(&j, "id", id);
         if (rn->rate_bytes) {

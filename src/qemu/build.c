@@ -184,8 +184,9 @@ int qb_pci_reserve(struct qb_ctx *c, const struct dom_addr *a, const struct dom_
         return qb_fail(c, src, "PCI slot 0 on bus 0 is the host bridge");
     if (a->bus > 0) {
         const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_PCI, a->bus);
-        if (ct && ct->c.model && strstr(ct->c.model, "root-port") && a->slot != 0)
-            return qb_fail(c, src, "PCIe root port pci.%u has only slot 0", a->bus);
+        if (ct && ct->c.model && (strstr(ct->c.model, "root-port")
+                                  || strstr(ct->c.model, "downstream-port")) && a->slot != 0)
+            return qb_fail(c, src, "PCIe port pci.%u has only slot 0", a->bus);
     }
     if (c->pci_used[a->bus][a->slot] & (1u << a->function))
         return qb_fail(c, src, "PCI address %02x:%02x.%x is already in use", a->bus, a->slot,
@@ -450,8 +451,23 @@ static int add_cpu(struct qb_ctx *c)
     }
     struct strbuf props = STRBUF_INIT;
     if (cpu->vendor) {
-        sb_add(&props, ",vendor=");
-        sb_add_comma_escaped(&props, cpu->vendor);
+        /* libvirt's <vendor> names the CPU vendor as its cpu_map does; QEMU's vendor=
+         * property wants the 12-character CPUID vendor string. */
+        static const struct {
+            const char *name, *cpuid;
+        } vendors[] = {{"Intel", "GenuineIntel"}, {"AMD", "AuthenticAMD"},
+                       {"Hygon", "HygonGenuine"}};
+        const char *v = NULL;
+        for (size_t i = 0; i < ARRAY_SIZE(vendors) && !v; i++)
+            if (STREQ(cpu->vendor, vendors[i].name) || STREQ(cpu->vendor, vendors[i].cpuid))
+                v = vendors[i].cpuid;
+        if (!v) {
+            sb_free(&sb);
+            sb_free(&props);
+            return qb_fail(c, src, "CPU vendor '%s' is not supported; use Intel, AMD or Hygon",
+                           cpu->vendor);
+        }
+        sb_addf(&props, ",vendor=%s", v);
     }
     for (size_t i = 0; i < cpu->n_features; i++) {
         const struct dom_cpu_feature *f = &cpu->features[i];
@@ -523,6 +539,14 @@ static int add_memory_smp(struct qb_ctx *c)
     static const struct dom_src msrc = {"memory", 0};
     static const struct dom_src vsrc = {"vcpu", 0};
     unsigned long long kib = (d->memory_kib + 1023) / 1024 * 1024;
+    /* libvirt (qemuDomainAlignMemorySizes): with NUMA cells, each cell is rounded up to
+     * 1 MiB and the initial memory is their sum; QEMU refuses cells that do not add up
+     * to -m. */
+    if (d->cpu.n_cells > 0) {
+        kib = 0;
+        for (size_t i = 0; i < d->cpu.n_cells; i++)
+            kib += (d->cpu.cells[i].memory_kib + 1023) / 1024 * 1024;
+    }
     if (kib == 0)
         return qb_fail(c, &msrc, "memory size is 0");
     if (d->max_memory_kib) {
@@ -570,7 +594,7 @@ static int add_memory_smp(struct qb_ctx *c)
         qj_begin(&j);
         qj_str(&j, "qom-type", "memory-backend-ram");
         qj_str(&j, "id", id);
-        qj_uint(&j, "size", cell->memory_kib * 1024ull);
+        qj_uint(&j, "size", (cell->memory_kib + 1023) / 1024 * 1024 * 1024ull);
         qb_opt(c, "-object", qj_end(&j));
         sb_addf(&sb, "node,nodeid=%u", cell->id);
         if (cell->cpus) {
@@ -625,10 +649,16 @@ static int add_clock(struct qb_ctx *c)
     struct strbuf sb = STRBUF_INIT;
     switch (ck->offset) {
     case DOM_CLOCK_UTC:
-        sb_add(&sb, "base=utc");
-        break;
     case DOM_CLOCK_LOCALTIME:
-        sb_add(&sb, "base=localtime");
+        /* libvirt turns an adjustment into base=<now + adjustment>: that needs the clock,
+         * and the builder is pure. */
+        if (ck->adjustment != 0) {
+            sb_free(&sb);
+            return qb_fail(c, &src, "clock offset='%s' with a non-zero adjustment is not "
+                           "supported (it depends on the start time)",
+                           ck->offset == DOM_CLOCK_UTC ? "utc" : "localtime");
+        }
+        sb_add(&sb, ck->offset == DOM_CLOCK_UTC ? "base=utc" : "base=localtime");
         break;
     case DOM_CLOCK_VARIABLE:
         if (ck->adjustment != 0) {
@@ -656,10 +686,18 @@ static int add_clock(struct qb_ctx *c)
         return qb_fail(c, &src, "clock offset='timezone' is not supported (QEMU would need "
                        "TZ in its environment); use localtime or utc");
     }
-    bool pit_delay = false;
+    const char *pit_policy = NULL;
     for (size_t i = 0; i < ck->n_timers; i++) {
         const struct dom_timer *t = &ck->timers[i];
         const char *n = t->name ? t->name : "";
+        /* Attributes QEMU has no knob for on this timer are refused, not dropped. */
+        const char *bad = t->track && !STREQ(n, "rtc") ? "track"
+                        : t->tickpolicy && !STREQ(n, "rtc") && !STREQ(n, "pit") ? "tickpolicy"
+                        : t->frequency && !STREQ(n, "tsc") ? "frequency" : NULL;
+        if (bad) {
+            sb_free(&sb);
+            return qb_fail(c, &src, "timer '%s' does not support %s= in QEMU", n, bad);
+        }
         if (STREQ(n, "rtc")) {
             if (t->track) {
                 const char *v = STREQ(t->track, "guest") ? "vm"
@@ -685,13 +723,15 @@ static int add_clock(struct qb_ctx *c)
                 return qb_fail(c, &src, "the rtc timer cannot be removed on x86");
             }
         } else if (STREQ(n, "pit")) {
-            if (t->tickpolicy && STREQ(t->tickpolicy, "delay"))
-                pit_delay = true;
-            else if (t->tickpolicy && !STREQ(t->tickpolicy, "discard")) {
+            /* As libvirt: delay and discard are kvm-pit's lost_tick_policy, catchup is
+             * what the in-kernel PIT does anyway, merge has no QEMU equivalent. */
+            if (t->tickpolicy && STREQ(t->tickpolicy, "merge")) {
                 sb_free(&sb);
-                return qb_fail(c, &src, "pit timer tickpolicy '%s' is not supported; use "
-                               "delay or discard", t->tickpolicy);
+                return qb_fail(c, &src, "pit timer tickpolicy 'merge' is not supported by "
+                               "QEMU; use delay, catchup or discard");
             }
+            if (t->tickpolicy && !STREQ(t->tickpolicy, "catchup"))
+                pit_policy = t->tickpolicy;
             if (t->present == DOM_TRI_OFF) {
                 sb_free(&sb);
                 return qb_fail(c, &src, "the pit timer cannot be removed on x86");
@@ -709,12 +749,12 @@ static int add_clock(struct qb_ctx *c)
         }
     }
     qb_opt(c, "-rtc", sb_steal(&sb));
-    if (pit_delay) {
+    if (pit_policy) {
         if (c->kvm)
-            qb_opt(c, "-global", xstrdup("kvm-pit.lost_tick_policy=delay"));
+            qb_opt(c, "-global", xasprintf("kvm-pit.lost_tick_policy=%s", pit_policy));
         else
-            qb_note(c, "pit tickpolicy='delay' only applies to the KVM in-kernel PIT; the "
-                    "TCG PIT always delays");
+            qb_note(c, "pit tickpolicy='%s' only applies to the KVM in-kernel PIT; the "
+                    "TCG PIT always delays", pit_policy);
     }
     return 0;
 }
@@ -757,7 +797,7 @@ static int add_boot(struct qb_ctx *c)
     } else if (os->bootmenu == DOM_TRI_OFF) {
         sb_add(&sb, "menu=off,");
     }
-    if (os->bios_reboot_timeout >= 0 && os->bios_reboot_timeout != 0)
+    if (os->bios_reboot_timeout >= 0)      /* -1 (unset or libvirt's "never") is QEMU's default */
         sb_addf(&sb, "reboot-timeout=%d,", os->bios_reboot_timeout);
     sb_add(&sb, "strict=on");
     qb_opt(c, "-boot", sb_steal(&sb));
@@ -880,13 +920,37 @@ static int assign_addresses(struct qb_ctx *c)
         struct qb_ctrl *ct = &c->ctrls[i];
         if (ct->implicit)
             continue;
-        bool is_pci = ct->pci.set == false && !(ct->c.type == DOM_CTRL_IDE)
+        /* Chipset functions built into the machine: their address (as virsh dumpxml
+         * prints it) is accepted where the chipset has them, and no device is emitted. */
+        if (ct->c.type == DOM_CTRL_IDE || (ct->c.type == DOM_CTRL_SATA && c->q35
+                                           && ct->c.index == 0)) {
+            const struct dom_addr *a = &ct->c.addr;
+            bool ide = ct->c.type == DOM_CTRL_IDE;
+            unsigned want = ide ? 1 : 0x1f, fn = ide ? 1 : 2;
+            if (a->type == DOM_ADDR_NONE)
+                continue;
+            if (a->type != DOM_ADDR_PCI || a->domain != 0 || a->bus != 0 || a->slot != want
+                || a->function != fn)
+                return qb_fail(c, &ct->c.src, "Primary %s controller must have PCI address "
+                               "0:0:%x.%u", ide ? "IDE" : "SATA", want, fn);
+            continue;
+        }
+        bool is_pci = ct->pci.set == false
                       && !(ct->c.type == DOM_CTRL_PCI && ct->c.index == 0)
-                      && !(ct->c.type == DOM_CTRL_SATA && c->q35 && ct->c.index == 0)
                       && !(ct->c.type == DOM_CTRL_USB && ct->c.model
                            && STREQ(ct->c.model, "none"));
         if ((r = reserve_pci_if(c, &ct->c.addr, &ct->c.src, &ct->pci, is_pci)) < 0)
             return r;
+    }
+    /* libvirt (qemuDomainValidateDevicePCISlotsPIIX3): the first piix3-uhci is PIIX3
+     * function 2, before anything else is placed. */
+    for (size_t i = 0; i < c->n_ctrls && !c->q35; i++) {
+        struct qb_ctrl *ct = &c->ctrls[i];
+        if (ct->c.type == DOM_CTRL_USB && ct->c.index == 0 && !ct->pci.set && ct->c.model
+            && STREQ(ct->c.model, "piix3-uhci") && !(c->pci_used[0][1] & 0x04)) {
+            c->pci_used[0][1] |= 0x04;
+            ct->pci = (struct qb_pci){true, 0, 1, 2, DOM_TRI_DEFAULT};
+        }
     }
     for (size_t i = 0; i < dv->n_disks; i++)
         if ((r = reserve_pci_if(c, &dv->disks[i].addr, &dv->disks[i].src, &c->disk_pci[i],
@@ -977,11 +1041,6 @@ static int assign_addresses(struct qb_ctx *c)
             const char *m = ct->c.model ? ct->c.model : "";
             if (STREQ(m, "none"))
                 continue;
-            if (ct->implicit && !c->q35 && !(c->pci_used[0][1] & 0x04)) {
-                c->pci_used[0][1] |= 0x04;      /* piix3-uhci lives in the PIIX3 slot */
-                ct->pci = (struct qb_pci){true, 0, 1, 2, DOM_TRI_DEFAULT};
-                continue;
-            }
             if (!strncmp(m, "ich9-", 5)) {
                 /* EHCI and its UHCI companions share one slot, as libvirt lays them out. */
                 struct qb_pci slot = {0};

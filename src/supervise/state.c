@@ -60,6 +60,7 @@ void sup_status_clear(struct sup_status *s)
     free(s->qemu_version);
     free(s->console_pty);
     free(s->last_error);
+    free(s->dump_dir);
     memset(s, 0, sizeof(*s));
 }
 
@@ -90,6 +91,9 @@ int sup_status_write(const char *path, const struct sup_status *s, struct ql_err
     json_object_object_add(o, "shutdown_pending",
                            json_object_new_boolean(s->shutdown_pending));
     add_str(o, "last_error", s->last_error);
+    json_object_object_add(o, "restart_cap", json_object_new_int64(s->restart_cap));
+    json_object_object_add(o, "restart_window", json_object_new_int64(s->restart_window));
+    add_str(o, "dump_dir", s->dump_dir);
     const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
                                                              JSON_C_TO_STRING_NOSLASHESCAPE);
     struct strbuf sb = STRBUF_INIT;
@@ -149,12 +153,14 @@ int sup_status_read(const char *path, struct sup_status *ret, struct ql_error *e
     ret->xml_path = get_str(o, "xml_path");
     ret->qemu_version = get_str(o, "qemu_version");
     ret->console_pty = get_str(o, "console_pty");
-    ret->reboot_pending = get_int(o, "reboot_pending") != 0;
     if (json_object_object_get_ex(o, "reboot_pending", &v))
         ret->reboot_pending = json_object_get_boolean(v);
     if (json_object_object_get_ex(o, "shutdown_pending", &v))
         ret->shutdown_pending = json_object_get_boolean(v);
     ret->last_error = get_str(o, "last_error");
+    ret->restart_cap = (unsigned)get_int(o, "restart_cap");
+    ret->restart_window = (unsigned)get_int(o, "restart_window");
+    ret->dump_dir = get_str(o, "dump_dir");
     json_object_put(o);
     if (!ret->name) {
         sup_status_clear(ret);
@@ -180,7 +186,10 @@ unsigned long long sup_proc_start_time(pid_t pid)
     if (!p)
         return 0;
     p++;
-    /* field 3 is state; starttime is field 22, i.e. the 20th after ')' */
+    /* field 3 is the state: a zombie has exited, whoever has yet to reap it */
+    if (p[0] == ' ' && p[1] == 'Z')
+        return 0;
+    /* starttime is field 22, i.e. the 20th after ')' */
     for (int field = 3; field < 22 && p; field++) {
         p = strchr(p + 1, ' ');
     }

@@ -56,6 +56,8 @@ struct sup_status {
     bool reboot_pending;        /* qlaunch reboot: next guest poweroff restarts */
     bool shutdown_pending;
     char *last_error;
+    unsigned restart_cap, restart_window;   /* create's settings, for a re-attach */
+    char *dump_dir;
 };
 
 void sup_status_clear(struct sup_status *s);
@@ -63,5 +65,5 @@ int sup_status_write(const char *path, const struct sup_status *s, struct ql_err
 int sup_status_read(const char *path, struct sup_status *ret, struct ql_error *err);
 /* Reads field 22 (starttime) of /proc/PID/stat; 0 when the process does not exist. */
 unsigned long long sup_proc_start_time(pid_t pid);
-/* True when pid is alive and started at start_time (not a reused pid). */
+/* True when pid is alive (not a zombie) and started at start_time (not a reused pid). */
 bool sup_proc_matches(pid_t pid, unsigned long long start_time);

@@ -79,7 +79,6 @@ struct sup {
 
     int64_t timers[TM_MAX]; /* monotonic ms deadlines, 0 = off */
     struct sup_decision pending_restart;
-    enum sup_action pending_restart_action;
 
     bool shutdown_seen, guest_crashed, destroy_requested, reboot_requested;
     bool in_shutdown;       /* SHUTDOWN seen: the STOP that follows is not a user pause */
@@ -90,6 +89,7 @@ struct sup {
     size_t n_restart_times;
     bool done;
     int exit_code;
+    unsigned restart_cap, restart_window;   /* from create, kept across re-attach */
 };
 
 static int64_t now_ms(void)
@@ -107,10 +107,10 @@ const char *sup_log_dir(const char *opt)
     return e && *e ? e : "/var/log/qlaunch";
 }
 
-static const char *dump_dir(const struct sup_config *cfg)
+static const char *dump_dir(const char *opt)
 {
-    if (cfg->dump_dir && *cfg->dump_dir)
-        return cfg->dump_dir;
+    if (opt && *opt)
+        return opt;
     const char *e = getenv("QLAUNCH_DUMP_DIR");
     return e && *e ? e : "/var/lib/qlaunch/dump";
 }
@@ -571,13 +571,12 @@ static void finish(struct sup *s, enum sup_state st, enum sup_reason r)
     s->done = true;
 }
 
-static int do_restart(struct sup *s, enum sup_action how, struct ql_error *err)
+/* In-place restart (libvirt's "fake reboot"); a coredump, if any, was taken before. */
+static int do_restart(struct sup *s, struct ql_error *err)
 {
     int r;
     bool wrap = dom_on_reboot(s->dom) == DOM_LC_DESTROY;   /* -action reboot=shutdown */
     struct qmp_actions reset = {.set_reboot = true, .reboot = QMP_REBOOT_ACTION_RESET};
-    if (how == SUP_ACT_COREDUMP_RESTART)
-        (void)0;   /* the dump was taken before the restart was scheduled */
     if (wrap && (r = qmp_set_action_sync(s->qmp, SUP_QMP_TIMEOUT_MS, &reset, err)) < 0)
         return r;
     if ((r = qmp_system_reset_sync(s->qmp, SUP_QMP_TIMEOUT_MS, err)) < 0)
@@ -602,7 +601,7 @@ static void restart_now(struct sup *s)
 {
     struct ql_error err = QL_ERROR_INIT;
     enum sup_reason reason = s->pending_restart.reason;
-    if (do_restart(s, s->pending_restart_action, &err) < 0) {
+    if (do_restart(s, &err) < 0) {
         slog(s, "restart failed: %s; destroying the domain", ql_error_msg(&err));
         ql_error_clear(&err);
         s->final_set = true;
@@ -622,7 +621,7 @@ static void restart_now(struct sup *s)
 
 static unsigned recent_restarts(struct sup *s)
 {
-    int64_t horizon = now_ms() - (int64_t)s->cfg->restart_window_s * 1000;
+    int64_t horizon = now_ms() - (int64_t)s->restart_window * 1000;
     unsigned n = 0;
     for (size_t i = 0; i < s->n_restart_times; i++)
         if (s->restart_times[i] >= horizon)
@@ -642,7 +641,7 @@ static void note_restart(struct sup *s)
 
 static void coredump(struct sup *s)
 {
-    const char *dir = dump_dir(s->cfg);
+    const char *dir = dump_dir(s->st.dump_dir);
     mkdir(dir, 0700);
     char ts[32];
     time_t t = time(NULL);
@@ -672,7 +671,7 @@ static void apply_policy(struct sup *s, enum sup_event ev)
         .shutdown_seen = s->shutdown_seen,
         .guest_crashed = s->guest_crashed,
         .recent_restarts = recent_restarts(s),
-        .restart_cap = s->cfg->restart_cap,
+        .restart_cap = s->restart_cap,
     };
     struct sup_decision d = sup_policy_decide(&in);
     slog(s, "policy: %s -> %s", sup_event_to_string(ev), sup_action_to_string(d.action));
@@ -690,7 +689,7 @@ static void apply_policy(struct sup *s, enum sup_event ev)
         s->final_reason = d.reason;
         if (d.state == SUP_STATE_CRASHED && d.reason == SUP_REASON_RESTART_LIMIT)
             slog(s, "restart limit reached (%u restarts in %u s): giving up",
-                 in.recent_restarts, s->cfg->restart_window_s);
+                 in.recent_restarts, s->restart_window);
         begin_destroy(s, false);
         break;
     case SUP_ACT_COREDUMP_RESTART:
@@ -699,7 +698,6 @@ static void apply_policy(struct sup *s, enum sup_event ev)
     case SUP_ACT_RESTART:
         note_restart(s);
         s->pending_restart = d;
-        s->pending_restart_action = d.action;
         s->timers[TM_RESTART] = now_ms() + d.backoff_ms;
         break;
     case SUP_ACT_PRESERVE:
@@ -1106,6 +1104,13 @@ static int reattach(struct sup *s, struct ql_error *err)
     s->st.console_pty = old.console_pty ? xstrdup(old.console_pty) : NULL;
     s->st.qemu_version = old.qemu_version ? xstrdup(old.qemu_version) : NULL;
     s->reboot_requested = old.reboot_pending;
+    /* Settings given to `create` outlive the supervisor that was started with them. */
+    s->restart_cap = old.restart_cap;
+    s->restart_window = old.restart_window;
+    free(s->st.dump_dir);
+    s->st.dump_dir = old.dump_dir ? xstrdup(old.dump_dir) : NULL;
+    s->st.restart_cap = old.restart_cap;
+    s->st.restart_window = old.restart_window;
     s->st.reboot_pending = old.reboot_pending;
     s->qemu_pid = old.qemu_pid;
     sup_status_clear(&old);
@@ -1301,6 +1306,8 @@ int sup_main(const struct sup_config *cfg)
     struct ql_error err = QL_ERROR_INIT;
     struct dom_diags diags = {0};
     s->cfg = cfg;
+    s->restart_cap = cfg->restart_cap;
+    s->restart_window = cfg->restart_window_s;
     s->log_fd = s->sigfd = s->ctl_fd = s->pidfd = s->lock_fd = -1;
     for (int i = 0; i < MAX_CLIENTS; i++)
         s->clients[i].fd = -1;
@@ -1332,6 +1339,9 @@ int sup_main(const struct sup_config *cfg)
     uuid_unparse_lower(s->dom->uuid, s->st.uuid);
     s->st.supervisor_pid = getpid();
     s->st.xml_path = xstrdup(cfg->xml_path);
+    s->st.restart_cap = cfg->restart_cap;
+    s->st.restart_window = cfg->restart_window_s;
+    s->st.dump_dir = cfg->dump_dir ? xstrdup(cfg->dump_dir) : NULL;
 
     if (!cfg->reattach_name) {
         if (sup_rundir_create(&s->paths, &err) < 0) {
@@ -1392,12 +1402,9 @@ int sup_main(const struct sup_config *cfg)
     goto out;
 
 fail:
-    slog(s, "error: %s", ql_error_msg(&err));
-    {
-        _cleanup_free_ char *line = xasprintf("ERR %s", ql_error_msg(&err));
-        ready(s, line);
-    }
-    if (cfg->foreground)
+    if (s->log_fd >= 0)
+        slog(s, "error: %s", ql_error_msg(&err));
+    else if (cfg->foreground)
         fprintf(stderr, "qlaunch: %s\n", ql_error_msg(&err));
     if (cfg->reattach_name) {
         /* Like libvirt: a domain we cannot reconnect to must not run unsupervised. */
@@ -1413,6 +1420,11 @@ fail:
     teardown(s);
     if (created_dir)
         sup_rundir_remove(&s->paths);
+    {
+        /* Only now: the caller must find nothing left behind once it hears of the failure. */
+        _cleanup_free_ char *line = xasprintf("ERR %s", ql_error_msg(&err));
+        ready(s, line);
+    }
     ret = SUP_EXIT_FAILED;
 out:
     if (s->sigfd >= 0)

@@ -121,15 +121,25 @@ create() {
     grep -q "QEMU pid" "$D/create.out" || fail "create printed: $(cat "$D/create.out")"
     pids
 }
-# create_fg [OPTIONS]: start `create --foreground` as a background job ($fg).
+# create_fg [OPTIONS]: start `create --foreground` as a background job ($fg). Not under
+# `timeout`: a restart loop may take longer than one wait; every wait on it is bounded
+# (wait_fg), and run_case kills what is left.
 create_fg() {
-    timeout $TMO "$QLAUNCH" create --foreground "$@" "$X" >"$D/create.out" 2>"$D/create.err" &
+    "$QLAUNCH" create --foreground "$@" "$X" >"$D/create.out" 2>"$D/create.err" &
     fg=$!
     if ! wait_until 30 test -s "$RUN/$N/state.json"; then
         fail "no state.json 30 s after create --foreground"
         return 1
     fi
     pids
+}
+# wait_fg: wait (bounded) for the foreground create to exit; its status in $rc.
+wait_fg() {
+    if ! wait_until $TMO eval "! kill -0 $fg 2>/dev/null"; then
+        fail "create --foreground still running after ${TMO}s"
+        kill "$fg" 2>/dev/null
+    fi
+    wait "$fg"; rc=$?
 }
 pids() {
     qpid=$(statef qemu_pid) spid=$(statef supervisor_pid)
@@ -178,6 +188,7 @@ check_end() {
 case_poweroff_destroy() {
     mkxml destroy restart destroy "guest.action=poweroff"
     create || return
+    wait_marker GUEST-BOOTED || return
     check_end shutoff shutdown 1
     seen "GUEST-ACTION poweroff" || fail "no GUEST-ACTION poweroff"
 }
@@ -207,6 +218,7 @@ case_reboot_restart() {
 case_reboot_destroy() {
     mkxml destroy destroy destroy "guest.action=reboot"
     create || return
+    wait_marker GUEST-BOOTED || return
     check_end shutoff shutdown 1
     seen "GUEST-ACTION reboot" || fail "no GUEST-ACTION reboot"
 }
@@ -214,7 +226,8 @@ case_reboot_destroy() {
 case_panic_destroy() {
     mkxml destroy restart destroy "guest.action=panic" "$PANIC"
     create_fg || return
-    wait "$fg"; rc=$?
+    wait_marker GUEST-BOOTED || return
+    wait_fg
     [ $rc -eq 2 ] || fail "create --foreground exited $rc, want 2 (crashed)"
     check_end shutoff crashed 1
     seen "GUEST-ACTION panic" || fail "no GUEST-ACTION panic"
@@ -249,6 +262,7 @@ case_panic_preserve() {
 case_panic_coredump() {
     mkxml destroy restart coredump-destroy "guest.action=panic" "$PANIC"
     create || return
+    wait_marker GUEST-BOOTED || return
     check_end shutoff crashed 1
     _f=$(ls "$DUMP/$N"-* 2>/dev/null | head -n 1)
     if [ -z "$_f" ]; then fail "no dump file $DUMP/$N-* (dump dir: $(ls "$DUMP" 2>&1))"
@@ -335,7 +349,8 @@ case_sup_sigkill() {
 case_restart_limit() {
     mkxml restart restart destroy "guest.action=poweroff"
     create_fg --restart-cap 2 --restart-window 60 || return
-    wait "$fg"; rc=$?
+    wait_boots 2 && wait_boots 3 || return
+    wait_fg
     [ $rc -eq 3 ] || fail "create --foreground exited $rc, want 3 (restart limit)"
     check_end crashed restart-limit 3
     [ "$(lastf restarts)" = 2 ] || fail "$N.last restarts=$(lastf restarts), want 2"

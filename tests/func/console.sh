@@ -1,0 +1,54 @@
+#!/bin/sh
+# qlaunch console: relays the guest's serial pty, ends when QEMU goes away, and Ctrl-]
+# leaves at once. Real QEMU, real guest.
+set -u
+: "${QLAUNCH:?}" "${top_builddir:?}" "${top_srcdir:?}"
+GUEST="$top_builddir/tests/guest/out"
+sh "$top_srcdir/tests/guest/build-guest.sh" "$GUEST" >/dev/null || { echo "guest build failed"; exit 1; }
+T=$(mktemp -d /tmp/ql-con.XXXXXX)
+export QLAUNCH_RUN_DIR="$T/run" QLAUNCH_LOG_DIR="$T/log"
+NAME="ql-con-$$"
+cleanup() {
+    "$QLAUNCH" destroy "$NAME" >/dev/null 2>&1
+    rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+mkxml() { # action
+cat > "$T/dom.xml" <<XML
+<domain type='qemu'>
+  <name>$NAME</name>
+  <memory unit='MiB'>128</memory>
+  <os><type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>$GUEST/vmlinuz</kernel><initrd>$GUEST/initramfs.gz</initrd>
+    <cmdline>console=ttyS0 quiet $1</cmdline></os>
+  <features><acpi/></features>
+  <devices><serial type='pty'><target port='0'/></serial>
+    <console type='pty'><target type='serial' port='0'/></console></devices>
+</domain>
+XML
+}
+fail() { echo "FAIL: $*"; tail -20 "$T/log/$NAME.log" 2>/dev/null; exit 1; }
+
+# 1. create --console shows the guest booting and returns when the guest powers off.
+mkxml "guest.action=poweroff guest.delay=3"
+timeout 60 "$QLAUNCH" create --console "$T/dom.xml" < /dev/null > "$T/out1" 2> "$T/err1"
+rc=$?
+[ $rc = 0 ] || fail "create --console exited $rc: $(cat "$T/err1")"
+grep -q "GUEST-ACTION poweroff" "$T/out1" || fail "console output lacks the guest's markers: $(cat "$T/out1")"
+grep -q "Escape character is ^]" "$T/err1" || fail "no console banner"
+for i in $(seq 1 50); do [ -d "$T/run/$NAME" ] || break; sleep 0.1; done
+[ ! -d "$T/run/$NAME" ] || fail "run directory left behind"
+
+# 2. Ctrl-] (0x1d) leaves the console; the domain keeps running.
+mkxml "guest.action=sleep"
+"$QLAUNCH" create "$T/dom.xml" > /dev/null || fail "create"
+start=$(date +%s)
+(sleep 2; printf '\035') | timeout 20 "$QLAUNCH" console "$NAME" > "$T/out2" 2>&1
+rc=$?
+[ $rc = 0 ] || fail "console exited $rc after Ctrl-]"
+[ $(( $(date +%s) - start )) -lt 15 ] || fail "console did not leave on Ctrl-]"
+st=$("$QLAUNCH" domstate "$NAME")
+[ "$st" = running ] || fail "domain should still run after leaving the console, state '$st'"
+"$QLAUNCH" destroy "$NAME" > /dev/null || fail "destroy"
+echo "PASS: console"
+exit 0
