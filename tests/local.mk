@@ -16,3 +16,6 @@ EXTRA_DIST += tests/func/post-start.sh
 
 TESTS += tests/func/console.sh
 EXTRA_DIST += tests/func/console.sh
+
+TESTS += tests/func/notify.sh
+EXTRA_DIST += tests/func/notify.sh

@@ -157,6 +157,17 @@ need_path:
                    dom_chr_type_to_string(s->type));
 }
 
+/* An <address type='isa'> as libvirt writes it: iobase/irq device properties. */
+static void qb_isa_addr(struct qj *j, const struct dom_addr *a)
+{
+    if (a->type != DOM_ADDR_ISA)
+        return;
+    if (a->has_iobase)
+        qj_uint(j, "iobase", a->iobase);
+    if (a->has_irq)
+        qj_uint(j, "irq", a->irq);
+}
+
 /* virtio-serial port numbers in use, per controller index. */
 struct vs_ports {
     uint32_t used[8];
@@ -167,6 +178,11 @@ static int build_serial(struct qb_ctx *c, size_t i, unsigned n, const struct dom
 {
     const char *t = serial_target(ch);
     struct qj j;
+    enum dom_addr_type want = STREQ(t, "usb-serial") ? DOM_ADDR_USB
+                              : STREQ(t, "pci-serial") ? DOM_ADDR_PCI : DOM_ADDR_ISA;
+    if (ch->addr.type != DOM_ADDR_NONE && ch->addr.type != want)
+        return qb_fail(c, &ch->src, "a %s cannot take an address of type '%s'", t,
+                       dom_addr_type_to_string(ch->addr.type));
     qj_begin(&j);
     if (STREQ(t, "isa-serial")) {
         int port = ch->target_port >= 0 ? ch->target_port : (int)n;
@@ -178,6 +194,7 @@ static int build_serial(struct qb_ctx *c, size_t i, unsigned n, const struct dom
         qj_str(&j, "chardev", chr_id);
         qj_str(&j, "id", dev_id);
         qj_int(&j, "index", port);
+        qb_isa_addr(&j, &ch->addr);
     } else if (STREQ(t, "usb-serial")) {
         qj_str(&j, "driver", "usb-serial");
         qj_str(&j, "chardev", chr_id);
@@ -287,6 +304,9 @@ int qb_build_chrs(struct qb_ctx *c)
                 snprintf(dev_id, sizeof(dev_id), "parallel%u", n);
                 if (ch->addr.type != DOM_ADDR_NONE && ch->addr.type != DOM_ADDR_ISA)
                     return qb_fail(c, &ch->src, "a parallel port takes no such address");
+                if (ch->target_port > 2)
+                    return qb_fail(c, &ch->src, "isa-parallel port %d does not exist (0-2)",
+                                   ch->target_port);
                 if ((r = qb_chr_backend(c, &ch->source, chr_id, "parallel", &ch->src,
                                         &backend)) < 0)
                     return r;
@@ -295,6 +315,11 @@ int qb_build_chrs(struct qb_ctx *c)
                 qj_str(&j, "driver", "isa-parallel");
                 qj_str(&j, "chardev", chr_id);
                 qj_str(&j, "id", dev_id);
+                /* QEMU numbers parallel ports in creation order; the target port is
+                 * given only where it differs (libvirt never sets it). */
+                if (ch->target_port >= 0 && (unsigned)ch->target_port != n)
+                    qj_int(&j, "index", ch->target_port);
+                qb_isa_addr(&j, &ch->addr);
                 qb_opt(c, "-device", qj_end(&j));
                 break;
             }

@@ -247,6 +247,9 @@ static int build_spice(struct qb_ctx *c, const struct dom_graphics *g)
                            "not supported", g->channels[i].name ? g->channels[i].name : "");
     if (g->gl == DOM_TRI_ON)
         return qb_fail(c, &g->src, "SPICE gl='yes' is not supported");
+    if (g->gl_rendernode)
+        return qb_fail(c, &g->src, "SPICE <gl rendernode> is only meaningful with "
+                       "enable='yes'");
     struct strbuf sb = STRBUF_INIT;
     if (sock) {
         sb_add(&sb, "unix=on,addr=");
@@ -265,6 +268,15 @@ static int build_spice(struct qb_ctx *c, const struct dom_graphics *g)
             sb_add_comma_escaped(&sb, addr);
         }
     }
+    /* As libvirt: insecure channels are plaintext-channel= (there is no TLS port, so
+     * every channel is plaintext anyway, but QEMU is told so explicitly); 'any' is the
+     * default and adds nothing. */
+    if (g->default_mode && STREQ(g->default_mode, "insecure"))
+        sb_add(&sb, ",plaintext-channel=default");
+    for (size_t i = 0; i < g->n_channels; i++)
+        if (g->channels[i].mode && STREQ(g->channels[i].mode, "insecure")
+            && g->channels[i].name)
+            sb_addf(&sb, ",plaintext-channel=%s", g->channels[i].name);
     if (g->mouse_mode)
         sb_addf(&sb, ",agent-mouse=%s", STREQ(g->mouse_mode, "client") ? "on" : "off");
     if (!g->passwd)

@@ -11,11 +11,13 @@ int qb_check_misc(struct qb_ctx *c)
 {
     const struct dom_devices *dv = &c->d->dev;
     const struct dom_memballoon *b = &dv->memballoon;
-    if (b->present && b->model && !STREQ(b->model, "virtio") && !STREQ(b->model, "none"))
+    if (b->present && b->model && !STREQ(b->model, "virtio") && !STREQ(b->model, "none")
+        && !STREQ(b->model, "virtio-transitional") && !STREQ(b->model, "virtio-non-transitional"))
         return qb_fail(c, &b->src, "memballoon model '%s' is not supported", b->model);
     for (size_t i = 0; i < dv->n_rngs; i++) {
         const struct dom_rng *r = &dv->rngs[i];
-        if (r->model && !STREQ(r->model, "virtio"))
+        if (r->model && !STREQ(r->model, "virtio") && !STREQ(r->model, "virtio-transitional")
+            && !STREQ(r->model, "virtio-non-transitional"))
             return qb_fail(c, &r->src, "rng model '%s' is not supported; only virtio",
                            r->model);
         const char *bm = r->backend_model ? r->backend_model : "random";
@@ -49,6 +51,8 @@ int qb_check_misc(struct qb_ctx *c)
                            m);
         if (STREQ(m, "isa") && p->addr.type != DOM_ADDR_NONE && p->addr.type != DOM_ADDR_ISA)
             return qb_fail(c, &p->src, "an isa panic device takes an ISA address");
+        if (p->addr.type == DOM_ADDR_ISA && p->addr.has_irq)
+            return qb_fail(c, &p->src, "the isa panic device has no IRQ; give only iobase");
     }
     if (dv->n_panics > 1)
         return qb_fail(c, &dv->panics[1].src, "only one panic device is supported");

@@ -893,6 +893,83 @@ static int reserve_pci_if(struct qb_ctx *c, const struct dom_addr *a, const stru
     return qb_pci_reserve(c, a, src, p);
 }
 
+/* Refuses an <address> whose type the device cannot take, instead of dropping it. */
+static int addr_fits(struct qb_ctx *c, const struct dom_addr *a, const struct dom_src *src,
+                     enum dom_addr_type want)
+{
+    if (a->type == DOM_ADDR_NONE || a->type == want)
+        return 0;
+    if (want == DOM_ADDR_NONE)
+        return qb_fail(c, src, "this device takes no <address> (type '%s' given)",
+                       dom_addr_type_to_string(a->type));
+    return qb_fail(c, src, "address type '%s' does not fit this device; it takes type '%s'",
+                   dom_addr_type_to_string(a->type), dom_addr_type_to_string(want));
+}
+
+static int check_addr_types(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    int r;
+    for (size_t i = 0; i < dv->n_inputs; i++) {
+        const struct dom_input *in = &dv->inputs[i];
+        enum dom_addr_type w = in->bus == DOM_INPUT_BUS_VIRTIO ? DOM_ADDR_PCI
+                               : in->bus == DOM_INPUT_BUS_USB ? DOM_ADDR_USB : DOM_ADDR_NONE;
+        if ((r = addr_fits(c, &in->addr, &in->src, w)) < 0)
+            return r;
+    }
+    for (size_t i = 0; i < dv->n_sounds; i++) {
+        const struct dom_sound *so = &dv->sounds[i];
+        enum dom_addr_type w = qb_sound_is_pci(so) ? DOM_ADDR_PCI
+                               : so->model && STREQ(so->model, "usb") ? DOM_ADDR_USB
+                               : DOM_ADDR_NONE;
+        if ((r = addr_fits(c, &so->addr, &so->src, w)) < 0)
+            return r;
+    }
+    for (size_t i = 0; i < dv->n_videos; i++)
+        if ((r = addr_fits(c, &dv->videos[i].addr, &dv->videos[i].src,
+                           qb_video_is_pci(&dv->videos[i]) ? DOM_ADDR_PCI : DOM_ADDR_NONE)) < 0)
+            return r;
+    for (size_t i = 0; i < dv->n_watchdogs; i++) {
+        const char *m = dv->watchdogs[i].model;
+        if ((r = addr_fits(c, &dv->watchdogs[i].addr, &dv->watchdogs[i].src,
+                           m && STREQ(m, "i6300esb") ? DOM_ADDR_PCI : DOM_ADDR_NONE)) < 0)
+            return r;
+    }
+    for (size_t i = 0; i < dv->n_panics; i++) {
+        const char *m = dv->panics[i].model;
+        if ((r = addr_fits(c, &dv->panics[i].addr, &dv->panics[i].src,
+                           m && STREQ(m, "pvpanic") ? DOM_ADDR_PCI
+                           : m && STREQ(m, "isa") ? DOM_ADDR_ISA : DOM_ADDR_NONE)) < 0)
+            return r;
+    }
+    for (size_t i = 0; i < dv->n_rngs; i++)
+        if ((r = addr_fits(c, &dv->rngs[i].addr, &dv->rngs[i].src, DOM_ADDR_PCI)) < 0)
+            return r;
+    for (size_t i = 0; i < dv->n_redirdevs; i++)
+        if ((r = addr_fits(c, &dv->redirdevs[i].addr, &dv->redirdevs[i].src,
+                           DOM_ADDR_USB)) < 0)
+            return r;
+    for (size_t i = 0; i < dv->n_interfaces; i++)
+        if ((r = addr_fits(c, &dv->interfaces[i].addr, &dv->interfaces[i].src,
+                           DOM_ADDR_PCI)) < 0)
+            return r;
+    if (c->balloon && (r = addr_fits(c, &dv->memballoon.addr, &dv->memballoon.src,
+                                     DOM_ADDR_PCI)) < 0)
+        return r;
+    for (size_t i = 0; i < c->n_ctrls; i++) {
+        const struct qb_ctrl *ct = &c->ctrls[i];
+        if (ct->implicit || ct->c.type == DOM_CTRL_IDE || ct->c.type == DOM_CTRL_SATA)
+            continue;           /* chipset functions: checked in assign_addresses */
+        bool none = (ct->c.type == DOM_CTRL_PCI && ct->c.index == 0)
+                    || (ct->c.type == DOM_CTRL_USB && ct->c.model
+                        && STREQ(ct->c.model, "none"));
+        if ((r = addr_fits(c, &ct->c.addr, &ct->c.src, none ? DOM_ADDR_NONE
+                                                             : DOM_ADDR_PCI)) < 0)
+            return r;
+    }
+    return 0;
+}
+
 static int reserve_usb_if(struct qb_ctx *c, const struct dom_addr *a, const struct dom_src *src,
                           struct qb_usb *u)
 {
@@ -914,6 +991,9 @@ static int assign_addresses(struct qb_ctx *c)
         c->pci_used[0][0] = 0xff;
         c->pci_used[0][1] = 0x0b;               /* PIIX3 ISA, IDE, PM; fn 2 is USB */
     }
+
+    if ((r = check_addr_types(c)) < 0)
+        return r;
 
     /* Pass 1: what the XML pins. */
     for (size_t i = 0; i < c->n_ctrls; i++) {

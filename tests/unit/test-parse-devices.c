@@ -13,6 +13,8 @@
 
 #include "domain/domain.h"
 #include "domain/parse.h"
+#include "qemu/build.h"
+#include "util/error.h"
 #include "util/strbuf.h"
 
 /* The wrapper ends line 1 with <devices>; snippets start with "\n", so the first device
@@ -86,6 +88,143 @@ static void fails_with(const char *devs, const char *want)
         domain_free(d);
         fail_msg("expected message not found");
     }
+}
+
+/* A whole document (not only <devices>): parsing and validation must fail with want. */
+static void doc_fails_with(const char *xml, const char *want)
+{
+    struct domain *d = NULL;
+    dom_diags_free(&diags);
+    int r = dom_parse_memory(xml, strlen(xml), "t.xml", &d, &diags);
+    if (r == 0 || !has_diag(want)) {
+        print_message("wanted: %s\ngot:\n", want);
+        dump_diags();
+        domain_free(d);
+        fail_msg("expected message not found");
+    }
+}
+
+/* Parsing succeeds; the builder must refuse with a message containing needle (nothing that
+ * was parsed may be dropped silently). With want_ok, the builder must succeed and the argv
+ * must contain needle instead. */
+static void build_check(const char *xml, const char *needle, bool want_ok)
+{
+    struct domain *d = NULL;
+    dom_diags_free(&diags);
+    if (dom_parse_memory(xml, strlen(xml), "t.xml", &d, &diags) != 0) {
+        dump_diags();
+        fail_msg("expected the XML to parse");
+    }
+    struct qb_options o = {.accel = "tcg", .emulator = "/bin/true", .qmp_fd = 3,
+                           .first_fd = 4};
+    struct qb_result res = {0};
+    struct ql_error err = QL_ERROR_INIT;
+    int r = qb_build(d, &o, &res, &err);
+    bool found = false;
+    if (r == 0) {
+        for (size_t i = 0; i < res.argv.n && !found; i++)
+            found = strstr(res.argv.v[i], needle) != NULL;
+    } else {
+        found = err.msg && strstr(err.msg, needle);
+    }
+    if ((r == 0) != want_ok || !found) {
+        print_message("wanted %s with: %s\ngot: %s\n", want_ok ? "argv" : "error", needle,
+                      r == 0 ? "success" : err.msg ? err.msg : "?");
+        fail_msg("builder result not as expected");
+    }
+    ql_error_clear(&err);
+    qb_result_free(&res);
+    domain_free(d);
+}
+
+#define DOC(extra, devs) \
+    "<domain type='qemu'><name>t</name><memory unit='MiB'>64</memory>" \
+    "<os><type arch='x86_64' machine='pc'>hvm</type></os>" extra "<devices>" devs \
+    "</devices></domain>\n"
+#define DOC_Q35(devs) \
+    "<domain type='qemu'><name>t</name><memory unit='MiB'>64</memory>" \
+    "<os><type arch='x86_64' machine='q35'>hvm</type></os><devices>" devs \
+    "</devices></domain>\n"
+
+/* libvirt's names and rules the parser, validate and the builder must agree on. */
+static void test_libvirt_agreement(void **state)
+{
+    (void)state;
+    /* readonly IDE/SATA hard disks: libvirt's wording, at validate time */
+    doc_fails_with(DOC("", "\n<disk type='file' device='disk'><source file='/a'/>"
+                           "<target dev='hda' bus='ide'/><readonly/></disk>"),
+                   "devices/disk/readonly: readonly ide disks are not supported (line 2)");
+    doc_fails_with(DOC("", "\n<disk type='file' device='disk'><source file='/a'/>"
+                           "<target dev='sda' bus='sata'/><readonly/></disk>"),
+                   "devices/disk/readonly: readonly sata disks are not supported (line 2)");
+    /* hyperv spinlocks need retries; vendor needs a model */
+    doc_fails_with(DOC("<features><hyperv>\n<spinlocks state='on'/></hyperv></features>", ""),
+                   "features/hyperv/spinlocks: missing HyperV spinlock retry count "
+                   "(<spinlocks state='on'> needs retries='N', N >= 4095) (line 2)");
+    doc_fails_with(DOC("<cpu>\n<vendor>Intel</vendor></cpu>", ""),
+                   "cpu/vendor: CPU vendor specified without CPU model (line 2)");
+    doc_fails_with(DOC("\n<clock offset='utc' basis='utc'/>", ""),
+                   "clock@basis: only valid with offset='variable' (line 2)");
+    doc_fails_with("<domain type='qemu'><name>t</name><memory unit='MiB'>64</memory><os>"
+                   "<type arch='x86_64' machine='pc'>hvm</type>\n<bios rebootTimeout='70000'/>"
+                   "</os></domain>\n",
+                   "os/bios@rebootTimeout: must be -1 (no reboot) or 0 to 65535 ms (line 2)");
+    fails_with("\n<controller type='ide' model='ich6'/>",
+               "devices/controller@model: unsupported value 'ich6' (qlaunch supports: piix3) "
+               "(line 2)");
+
+    /* honoured */
+    build_check(DOC("", "<disk type='file' device='disk'><driver name='qemu' "
+                        "error_policy='enospace'/><source file='/a'/><target dev='vda'/></disk>"),
+                "\"werror\":\"enospc\"", true);
+    build_check(DOC("", "<controller type='usb' index='0'/><controller type='ide' index='0'>"
+                        "<address type='pci' bus='0' slot='1' function='1'/></controller>"),
+                "\"addr\":\"0x1.0x2\"", true);
+    build_check(DOC("<cpu><model>qemu64</model><vendor>AMD</vendor></cpu>", ""),
+                "qemu64,vendor=AuthenticAMD", true);
+    build_check("<domain type='qemu'><name>t</name><memory unit='MiB'>64</memory><os>"
+                "<type arch='x86_64' machine='pc'>hvm</type><bios rebootTimeout='0'/></os>"
+                "</domain>\n", "reboot-timeout=0", true);
+    build_check(DOC("", "<disk type='file' device='disk'><source file='/a'/><target dev='sda' "
+                        "bus='usb' removable='on'/></disk>"), "\"removable\":true", true);
+    build_check(DOC("", "<serial type='null'><address type='isa' iobase='0x2f8' irq='3'/>"
+                        "<target port='1'/></serial>"), "\"iobase\":760,\"irq\":3", true);
+    build_check(DOC_Q35("<controller type='pci' index='1' model='pcie-to-pci-bridge'/>"),
+                "\"driver\":\"pcie-pci-bridge\"", true);
+    build_check(DOC_Q35("<controller type='pci' index='1' model='pcie-root-port'>"
+                        "<address type='pci' bus='0' slot='3' function='0'/></controller>"),
+                "\"port\":24", true);
+
+    /* refused, not dropped */
+    build_check(DOC("", "<controller type='ide' index='0'>"
+                        "<address type='pci' bus='0' slot='2' function='0'/></controller>"),
+                "Primary IDE controller must have PCI address 0:0:1.1", false);
+    build_check(DOC("", "<disk type='file' device='disk'><source file='/a'/><target dev='hda' "
+                        "removable='on'/></disk>"),
+                "removable= is only supported on USB and SCSI", false);
+    build_check(DOC("<clock offset='utc' adjustment='3600'/>", ""),
+                "clock offset='utc' with a non-zero adjustment is not supported", false);
+    build_check(DOC("<clock offset='utc'><timer name='pit' tickpolicy='merge'/></clock>", ""),
+                "pit timer tickpolicy 'merge' is not supported", false);
+    build_check(DOC("<clock offset='utc'><timer name='hpet' tickpolicy='delay'/></clock>", ""),
+                "timer 'hpet' does not support tickpolicy=", false);
+    build_check(DOC("<cpu><model>qemu64</model><vendor>Acme</vendor></cpu>", ""),
+                "CPU vendor 'Acme' is not supported", false);
+    build_check(DOC_Q35("<controller type='pci' index='1' model='pcie-root-port'>"
+                        "<model name='pci-bridge'/></controller>"),
+                "<model name='pci-bridge'> does not fit model 'pcie-root-port'", false);
+    build_check(DOC("", "<controller type='pci' index='1' model='pci-bridge'>"
+                        "<target busNr='4'/></controller>"), "busNr", false);
+    build_check(DOC("", "<controller type='pci' index='1' model='pci-bridge'>"
+                        "<target chassis='4'/></controller>"), "chassis/port", false);
+    build_check(DOC("", "<controller type='virtio-serial'><driver queues='2'/></controller>"),
+                "<driver queues> is only supported on virtio-scsi", false);
+    build_check(DOC("", "<input type='mouse' bus='ps2'><address type='usb' bus='0' port='1'/>"
+                        "</input>"), "takes no address", false);
+    build_check(DOC("", "<watchdog model='ib700'><address type='usb' bus='0' port='1'/>"
+                        "</watchdog>"), "takes no <address>", false);
+    build_check(DOC("", "<graphics type='spice' port='5999'><gl rendernode='/dev/dri/x'/>"
+                        "</graphics>"), "rendernode", false);
 }
 
 static void teardown_all(void)
@@ -866,6 +1005,7 @@ int main(void)
         cmocka_unit_test(test_addresses),
         cmocka_unit_test(test_unsupported_elements),
         cmocka_unit_test(test_device_limit),
+        cmocka_unit_test(test_libvirt_agreement),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);
     teardown_all();

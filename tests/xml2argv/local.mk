@@ -27,6 +27,8 @@ EXTRA_DIST += tests/func/qemu-accept.sh tests/xml2argv/qemu-accept.py \
 	tests/xml2argv/cpu-host-passthrough.xml \
 	tests/xml2argv/cpu-maximum.args \
 	tests/xml2argv/cpu-maximum.xml \
+	tests/xml2argv/cpu-numa-unaligned.args \
+	tests/xml2argv/cpu-numa-unaligned.xml \
 	tests/xml2argv/disk-block.args \
 	tests/xml2argv/disk-block.xml \
 	tests/xml2argv/disk-ide-cdrom.args \
@@ -103,6 +105,8 @@ EXTRA_DIST += tests/func/qemu-accept.sh tests/xml2argv/qemu-accept.py \
 	tests/xml2argv/panic-pci.xml \
 	tests/xml2argv/parallel.args \
 	tests/xml2argv/parallel.xml \
+	tests/xml2argv/pc-chipset-addresses.args \
+	tests/xml2argv/pc-chipset-addresses.xml \
 	tests/xml2argv/pci-address-clash.args \
 	tests/xml2argv/pci-address-clash.xml \
 	tests/xml2argv/pci-bridge-multifunction.args \
@@ -111,6 +115,8 @@ EXTRA_DIST += tests/func/qemu-accept.sh tests/xml2argv/qemu-accept.py \
 	tests/xml2argv/pm-suspend.xml \
 	tests/xml2argv/q35-devices.args \
 	tests/xml2argv/q35-devices.xml \
+	tests/xml2argv/q35-pcie-switch.args \
+	tests/xml2argv/q35-pcie-switch.xml \
 	tests/xml2argv/redirdev.args \
 	tests/xml2argv/redirdev.xml \
 	tests/xml2argv/rng.args \
@@ -133,6 +139,8 @@ EXTRA_DIST += tests/func/qemu-accept.sh tests/xml2argv/qemu-accept.py \
 	tests/xml2argv/sound-all.xml \
 	tests/xml2argv/sound-audio-none.args \
 	tests/xml2argv/sound-audio-none.xml \
+	tests/xml2argv/spice-channel-modes.args \
+	tests/xml2argv/spice-channel-modes.xml \
 	tests/xml2argv/usb-ich9-auto.args \
 	tests/xml2argv/usb-ich9-auto.xml \
 	tests/xml2argv/usb-none-tablet.args \
