@@ -229,9 +229,16 @@ static int ctl_open(const char *name, struct sup_paths *p, bool quiet)
         return -ENOENT;
     }
     bool alive = sup_proc_matches(st.qemu_pid, st.qemu_start_time);
+    if (!alive) {
+        /* Both gone, nobody saw QEMU end: record it as libvirt would (shut off, crashed)
+         * and clean the leftover directory. */
+        st.state = SUP_STATE_SHUTOFF;
+        st.reason = SUP_REASON_CRASHED;
+        st.qemu_pid = 0;
+        sup_status_write(p->last, &st, NULL);
+    }
     sup_status_clear(&st);
     if (!alive) {
-        /* Both gone: nothing runs; clean the leftover directory. */
         sup_rundir_remove(p);
         if (!quiet)
             fail("domain '%s' is not running", name);
@@ -391,6 +398,15 @@ int cmd_create(int argc, char **argv)
     _cleanup_free_ char *name = xstrdup(d->name);
     domain_free(d);
     dom_diags_free(&g);
+    /* A run directory whose supervisor and QEMU are both gone (both SIGKILLed, say) is
+     * stale: ctl_open removes it. A live one means the domain runs already. */
+    struct sup_paths sp;
+    int live = ctl_open(name, &sp, true);
+    sup_paths_free(&sp);
+    if (live >= 0) {
+        close(live);
+        return fail("domain '%s' is already running", name);
+    }
     struct sup_config cfg = {.xml_path = xml, .base = opt_base, .log_dir = opt_log_dir,
                              .dump_dir = o.dump_dir, .accel = o.accel, .emulator = o.emulator,
                              .restart_cap = o.restart_cap, .restart_window_s = o.restart_window,

@@ -19,3 +19,6 @@ EXTRA_DIST += tests/func/console.sh
 
 TESTS += tests/func/notify.sh
 EXTRA_DIST += tests/func/notify.sh
+
+TESTS += tests/func/stale.sh
+EXTRA_DIST += tests/func/stale.sh

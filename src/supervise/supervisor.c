@@ -208,6 +208,10 @@ static json_object *status_json(struct sup *s)
 static void broadcast(struct sup *s, const char *event, const char *detail)
 {
     json_object *o = json_object_new_object();
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    json_object_object_add(o, "timestamp",
+                           json_object_new_double((double)ts.tv_sec + ts.tv_nsec / 1e9));
     json_object_object_add(o, "event", json_object_new_string(event));
     if (detail)
         json_object_object_add(o, "detail", json_object_new_string(detail));
