@@ -54,10 +54,10 @@ static int fail(const char *fmt, ...)
 /* Common options of the client verbs. Returns the index of the first operand or -1. */
 enum { OPT_RUN_DIR = 1000, OPT_LOG_DIR, OPT_JSON, OPT_ALL, OPT_REASON, OPT_TIMEOUT,
        OPT_GRACEFUL, OPT_COUNT, OPT_FOREGROUND, OPT_CONSOLE, OPT_ACCEL, OPT_EMULATOR,
-       OPT_RESTART_CAP, OPT_RESTART_WINDOW, OPT_DUMP_DIR, OPT_HELP };
+       OPT_RESTART_CAP, OPT_RESTART_WINDOW, OPT_DUMP_DIR, OPT_QMP_LOG, OPT_HELP };
 
 struct opts {
-    bool json, all, reason, graceful, foreground, console;
+    bool json, all, reason, graceful, foreground, console, qmp_log;
     int timeout_s;
     long count;
     const char *accel, *emulator, *dump_dir;
@@ -82,6 +82,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *usage)
         {"restart-cap", required_argument, NULL, OPT_RESTART_CAP},
         {"restart-window", required_argument, NULL, OPT_RESTART_WINDOW},
         {"dump-dir", required_argument, NULL, OPT_DUMP_DIR},
+        {"qmp-log", no_argument, NULL, OPT_QMP_LOG},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -103,6 +104,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *usage)
         case OPT_GRACEFUL: o->graceful = true; break;
         case OPT_FOREGROUND: o->foreground = true; break;
         case OPT_CONSOLE: o->console = true; break;
+        case OPT_QMP_LOG: o->qmp_log = true; break;
         case OPT_ACCEL:
             if (strcmp(optarg, "tcg") != 0 && strcmp(optarg, "kvm") != 0) {
                 fail("--accel takes 'tcg' or 'kvm', not '%s'", optarg);
@@ -378,7 +380,7 @@ int cmd_create(int argc, char **argv)
     struct opts o;
     const char *usage = "create [--foreground] [--console] [--accel tcg|kvm] [--emulator PATH] "
                         "[--run-dir DIR] [--log-dir DIR] [--dump-dir DIR] [--restart-cap N] "
-                        "[--restart-window S] FILE";
+                        "[--restart-window S] [--qmp-log] FILE";
     int i = parse_opts(argc, argv, &o, usage);
     if (i < 0)
         return 1;
@@ -410,7 +412,7 @@ int cmd_create(int argc, char **argv)
     struct sup_config cfg = {.xml_path = xml, .base = opt_base, .log_dir = opt_log_dir,
                              .dump_dir = o.dump_dir, .accel = o.accel, .emulator = o.emulator,
                              .restart_cap = o.restart_cap, .restart_window_s = o.restart_window,
-                             .ready_fd = -1, .foreground = o.foreground};
+                             .ready_fd = -1, .foreground = o.foreground, .qmp_log = o.qmp_log};
     if (o.foreground) {
         if (o.console)
             return fail("--console cannot be combined with --foreground; run 'qlaunch console "

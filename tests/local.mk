@@ -22,3 +22,6 @@ EXTRA_DIST += tests/func/notify.sh
 
 TESTS += tests/func/stale.sh
 EXTRA_DIST += tests/func/stale.sh
+
+TESTS += tests/func/secrets.sh
+EXTRA_DIST += tests/func/secrets.sh

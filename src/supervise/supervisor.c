@@ -68,6 +68,7 @@ struct sup {
     size_t n_nics;
     char *log_path;
     int log_fd;
+    FILE *transcript;
 
     pid_t qemu_pid;
     bool qemu_is_child;
@@ -556,6 +557,22 @@ static const struct qmp_callbacks qmp_cbs = {
     .closed = on_qmp_closed,
 };
 
+static int qmp_open(struct sup *s, struct ql_error *err)
+{
+    int r = qmp_connect_unix(s->paths.qmp, &qmp_cbs, s, &s->qmp, err);
+    if (r < 0)
+        return r;
+    if (s->cfg->qmp_log || (getenv("QLAUNCH_QMP_LOG") && *getenv("QLAUNCH_QMP_LOG"))) {
+        int fd = dup(s->log_fd);
+        s->transcript = fd >= 0 ? fdopen(fd, "a") : NULL;
+        if (s->transcript) {
+            setvbuf(s->transcript, NULL, _IOLBF, 0);
+            qmp_conn_set_transcript(s->qmp, s->transcript);
+        }
+    }
+    return 0;
+}
+
 /* ---- actions ---- */
 
 static void finish(struct sup *s, enum sup_state st, enum sup_reason r)
@@ -1012,7 +1029,7 @@ static int start_domain(struct sup *s, struct ql_error *err)
     if (r < 0)
         return r;
     /* QEMU holds the listening socket now; connect() succeeds at once (no polling). */
-    if ((r = qmp_connect_unix(s->paths.qmp, &qmp_cbs, s, &s->qmp, err)) < 0)
+    if ((r = qmp_open(s, err)) < 0)
         return r;
     r = qmp_handshake_sync(s->qmp, SUP_QMP_TIMEOUT_MS, err);
     if (r < 0) {
@@ -1122,7 +1139,7 @@ static int reattach(struct sup *s, struct ql_error *err)
         return ql_error_set(err, ESRCH, "QEMU (pid %ld) is no longer running",
                             (long)s->qemu_pid);
     s->pidfd = (int)syscall(SYS_pidfd_open, s->qemu_pid, 0);
-    if ((r = qmp_connect_unix(s->paths.qmp, &qmp_cbs, s, &s->qmp, err)) < 0)
+    if ((r = qmp_open(s, err)) < 0)
         return r;
     if ((r = qmp_handshake_sync(s->qmp, SUP_QMP_TIMEOUT_MS, err)) < 0)
         return r;
@@ -1288,6 +1305,9 @@ static void teardown(struct sup *s)
     }
     qmp_conn_free(s->qmp);
     s->qmp = NULL;
+    if (s->transcript)
+        fclose(s->transcript);
+    s->transcript = NULL;
     for (size_t i = s->n_nics; i-- > 0;)
         host_nic_teardown(&s->nics[i]);
 }

@@ -16,6 +16,7 @@ struct sup_config {
     int ready_fd;               /* readiness pipe ("OK pid\n" / "ERR msg\n"), -1: none */
     const char *reattach_name;  /* re-attach to this running domain instead of starting */
     bool foreground;
+    bool qmp_log;               /* write the QMP transcript (secrets redacted) to the log */
 };
 
 #define SUP_DEFAULT_RESTART_CAP 5
