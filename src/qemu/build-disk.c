@@ -160,11 +160,11 @@ static void disk_drive_addr(const struct dom_disk *dk, struct drive_addr *a)
     }
 }
 
-static struct qb_ctrl *ctrl_push(struct qb_ctx *c, size_t *cap)
+static struct qb_ctrl *ctrl_push(struct qb_ctx *c)
 {
-    if (c->n_ctrls == *cap) {
-        *cap = *cap ? *cap * 2 : 8;
-        c->ctrls = xrealloc(c->ctrls, *cap * sizeof(*c->ctrls));
+    if (c->n_ctrls == c->ctrls_cap) {
+        c->ctrls_cap = c->ctrls_cap ? c->ctrls_cap * 2 : 8;
+        c->ctrls = xrealloc(c->ctrls, c->ctrls_cap * sizeof(*c->ctrls));
     }
     struct qb_ctrl *ct = &c->ctrls[c->n_ctrls++];
     memset(ct, 0, sizeof(*ct));
@@ -221,8 +221,10 @@ static int check_controller(struct qb_ctx *c, struct qb_ctrl *ct)
     const char *m = k->model;
     switch (k->type) {
     case DOM_CTRL_USB: {
+        /* libvirt: only the USB controller it adds itself is qemu-xhci on q35; one the
+         * XML gives without a model is piix3-uhci "for historical reasons". */
         if (!m)
-            m = ct->c.model = c->q35 ? "qemu-xhci" : "piix3-uhci";
+            m = ct->c.model = c->q35 && ct->implicit ? "qemu-xhci" : "piix3-uhci";
         const struct usb_model *um = usb_model_find(m);
         if (!um)
             return qb_fail(c, &k->src, "USB controller model '%s' is not supported", m);
@@ -319,17 +321,47 @@ static int check_controller(struct qb_ctx *c, struct qb_ctrl *ct)
     return 0;
 }
 
+/* virDomainPCIControllerModelToConnectType: how a PCI controller plugs in upstream. */
+unsigned qb_pci_ctrl_flags(const char *model)
+{
+    static const struct {
+        const char *model;
+        unsigned flags;
+    } t[] = {
+        {"pci-bridge", QB_PCI_BRIDGE},
+        {"dmi-to-pci-bridge", QB_PCI_DMI},
+        {"pcie-to-pci-bridge", QB_PCIE_TO_PCI},
+        {"pcie-root-port", QB_PCI_ROOT_PORT | QB_PCI_AGGREGATE},
+        {"pcie-switch-upstream-port", QB_PCI_UPSTREAM},
+        {"pcie-switch-downstream-port", QB_PCI_DOWNSTREAM},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(t); i++)
+        if (model && STREQ(t[i].model, model))
+            return t[i].flags;
+    return 0;
+}
+
+/* A PCI controller libvirt would add implicitly (address assignment's first pass). */
+void qb_ctrl_add_pci(struct qb_ctx *c, unsigned index, const char *model)
+{
+    struct qb_ctrl *ct = ctrl_push(c);
+    ct->c.type = DOM_CTRL_PCI;
+    ct->c.index = index;
+    ct->c.model = (char *)model;        /* static string: qb_bus models are literals */
+    ct->implicit = true;
+    ctrl_set_id(c, ct);
+}
+
 int qb_prepare_controllers(struct qb_ctx *c)
 {
     const struct dom_devices *dv = &c->d->dev;
-    size_t cap = 0;
     int r;
     for (size_t i = 0; i < dv->n_controllers; i++) {
-        struct qb_ctrl *ct = ctrl_push(c, &cap);
+        struct qb_ctrl *ct = ctrl_push(c);
         ct->c = dv->controllers[i];
     }
     if (!has_ctrl(c, DOM_CTRL_USB, 0)) {
-        struct qb_ctrl *ct = ctrl_push(c, &cap);
+        struct qb_ctrl *ct = ctrl_push(c);
         ct->c.type = DOM_CTRL_USB;
         ct->implicit = true;
     }
@@ -342,7 +374,7 @@ int qb_prepare_controllers(struct qb_ctx *c)
             continue;
         if (idx != 0)
             return qb_fail(c, &ch->src, "virtio-serial controller %u does not exist", idx);
-        struct qb_ctrl *ct = ctrl_push(c, &cap);
+        struct qb_ctrl *ct = ctrl_push(c);
         ct->c.type = DOM_CTRL_VIRTIO_SERIAL;
         ct->implicit = true;
     }
@@ -365,7 +397,7 @@ int qb_prepare_controllers(struct qb_ctx *c)
         if (t == DOM_CTRL_IDE && (c->q35 || a.controller != 0))
             return qb_fail(c, &dk->src, c->q35 ? "q35 has no IDE bus; use bus='sata'"
                            : "IDE disks can only use the built-in controller 0 (hda-hdd)");
-        struct qb_ctrl *ct = ctrl_push(c, &cap);
+        struct qb_ctrl *ct = ctrl_push(c);
         ct->c.type = t;
         ct->c.index = a.controller;
         ct->implicit = true;
@@ -395,7 +427,10 @@ static int build_controller(struct qb_ctx *c, const struct qb_ctrl *ct)
         if (tgt & PCI_T_CHASSIS_NR) {
             qj_int(&j, "chassis_nr", k->chassis_nr >= 0 ? k->chassis_nr : (int)k->index);
         } else if (tgt & PCI_T_CHASSIS_PORT) {
+            /* root ports: (slot << 3) + function; downstream ports: their slot */
+            bool down = STREQ(k->model, "pcie-switch-downstream-port");
             qj_int(&j, "port", k->target_port >= 0 ? k->target_port
+                               : down ? (int)ct->pci.slot
                                : (int)((ct->pci.slot << 3) + ct->pci.fn));
             qj_int(&j, "chassis", k->chassis >= 0 ? k->chassis : (int)k->index);
         }
@@ -468,7 +503,29 @@ int qb_build_controllers(struct qb_ctx *c)
                                                DOM_CTRL_IDE, DOM_CTRL_SATA,
                                                DOM_CTRL_VIRTIO_SERIAL};
     int r;
-    for (size_t o = 0; o < ARRAY_SIZE(order); o++)
+    /* PCI controllers by index (libvirt keeps them sorted; implicit ones come last in
+     * c->ctrls), each after the controller it plugs into: QEMU needs the bus to exist. */
+    uint32_t done = 1;          /* bus 0 */
+    for (bool progress = true; progress;) {
+        progress = false;
+        for (unsigned idx = 1; idx < QB_MAX_PCI_BUS; idx++) {
+            const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_PCI, idx);
+            if (!ct || (done & (1u << idx)) || !(done & (1u << ct->pci.bus)))
+                continue;
+            if ((r = build_controller(c, ct)) < 0)
+                return r;
+            done |= 1u << idx;
+            progress = true;
+            break;      /* restart: keep index order among those now placeable */
+        }
+    }
+    for (unsigned idx = 1; idx < QB_MAX_PCI_BUS; idx++)
+        if (qb_ctrl_find(c, DOM_CTRL_PCI, idx) && !(done & (1u << idx))) {
+            const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_PCI, idx);
+            return qb_fail(c, &ct->c.src, "PCI controller %u sits on bus %u, which is "
+                           "behind it (a loop of PCI controllers)", idx, ct->pci.bus);
+        }
+    for (size_t o = 1; o < ARRAY_SIZE(order); o++)
         for (size_t i = 0; i < c->n_ctrls; i++)
             if (c->ctrls[i].c.type == order[o] && (r = build_controller(c, &c->ctrls[i])) < 0)
                 return r;
@@ -612,6 +669,10 @@ static int storage_node(struct qb_ctx *c, const struct dom_disk *dk, struct qj *
             return qb_fail(c, &dk->src, "network disks with more than one host are not "
                            "supported");
         const struct dom_net_host *h = dk->n_hosts ? &dk->hosts[0] : NULL;
+        if (h && h->transport && !STREQ(h->transport, "tcp")
+            && !(STREQ(h->transport, "unix") && STREQ(proto, "nbd")))
+            return qb_fail(c, &dk->src, "%s transport '%s' is not supported; use tcp%s",
+                           proto, h->transport, STREQ(proto, "nbd") ? " or unix" : "");
         if (STREQ(proto, "nbd")) {
             struct strbuf srv = STRBUF_INIT;
             qj_str(j, "driver", "nbd");
@@ -760,8 +821,13 @@ static int build_disk(struct qb_ctx *c, size_t i)
     }
     case DOM_BUS_SCSI: {
         const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_SCSI, a.controller);
-        snprintf(id, sizeof(id), "scsi%u-%u-%u-%u", a.controller, a.bus, a.target, a.unit);
         bool lsi = ct && ct->c.model && STREQ(ct->c.model, "lsilogic");
+        /* libvirt's alias: lsilogic has no targets, so its disks are scsiC-B-U */
+        if (lsi)
+            snprintf(id, sizeof(id), "scsi%u-%u-%u", a.controller, a.bus, a.unit);
+        else
+            snprintf(id, sizeof(id), "scsi%u-%u-%u-%u", a.controller, a.bus, a.target,
+                     a.unit);
         if (lsi && (a.unit > 6 || a.bus != 0 || a.target != 0)) {
             free(qj_end(&j));
             return qb_fail(c, &dk->src, "lsilogic supports bus 0, target 0, units 0-6 only");
@@ -776,6 +842,13 @@ static int build_disk(struct qb_ctx *c, size_t i)
             qj_uint(&j, "channel", a.bus);
             qj_uint(&j, "scsi-id", a.target);
             qj_uint(&j, "lun", a.unit);
+        }
+        if (dk->device != DOM_DISKDEV_LUN) {
+            /* the SCSI device identification page (VPD 0x83) names the drive as libvirt
+             * does, so guests see the same disk ids */
+            char devid[96];
+            snprintf(devid, sizeof(devid), "drive-%s", id);
+            qj_str(&j, "device_id", devid);
         }
         break;
     }

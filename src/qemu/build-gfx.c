@@ -450,12 +450,15 @@ int qb_build_videos(struct qb_ctx *c)
     }
     /* The primary first, so it becomes the boot display. */
     if (c->primary_video >= 0
-        && (r = build_video(c, &dv->videos[c->primary_video], (size_t)c->primary_video, true,
+        && (r = build_video(c, &dv->videos[c->primary_video], 0, true,
                             &c->video_pci[c->primary_video])) < 0)
         return r;
+    /* ids follow libvirt, which moves the primary to the front of the list: video0 is the
+     * primary, the others keep their order after it. */
+    size_t id = c->primary_video >= 0 ? 1 : 0;
     for (size_t i = 0; i < dv->n_videos; i++)
         if ((int)i != c->primary_video
-            && (r = build_video(c, &dv->videos[i], i, false, &c->video_pci[i])) < 0)
+            && (r = build_video(c, &dv->videos[i], id++, false, &c->video_pci[i])) < 0)
             return r;
     return 0;
 }

@@ -62,10 +62,16 @@ int qb_check_misc(struct qb_ctx *c)
 int qb_build_watchdogs(struct qb_ctx *c)
 {
     const struct dom_devices *dv = &c->d->dev;
+    bool itco = false;
     for (size_t i = 0; i < dv->n_watchdogs; i++) {
         const struct dom_watchdog *w = &dv->watchdogs[i];
-        if (STREQ(w->model, "itco"))
-            continue;   /* built into ICH9; only the action applies */
+        if (STREQ(w->model, "itco")) {
+            /* built into ICH9: let its second timeout reset the guest (QEMU's default
+             * noreboot=on only logs), so the action applies */
+            qb_opt(c, "-global", xstrdup("ICH9-LPC.noreboot=off"));
+            itco = true;
+            continue;
+        }
         char id[32];
         snprintf(id, sizeof(id), "watchdog%zu", i);
         struct qj j;
@@ -76,6 +82,9 @@ int qb_build_watchdogs(struct qb_ctx *c)
             qj_pci(c, &j, &c->wd_pci[i]);
         qb_opt(c, "-device", qj_end(&j));
     }
+    /* libvirt adds <watchdog model='itco'/> to every q35 domain: the iTCO is always there */
+    if (c->q35 && !itco)
+        qb_opt(c, "-global", xstrdup("ICH9-LPC.noreboot=off"));
     return 0;
 }
 

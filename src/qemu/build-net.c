@@ -67,6 +67,17 @@ int qb_check_nets(struct qb_ctx *c)
             return qb_fail(c, s, "link state '%s' is not known", n->link_state);
         if (n->addr.type != DOM_ADDR_NONE && n->addr.type != DOM_ADDR_PCI)
             return qb_fail(c, s, "a NIC needs a PCI address");
+        if (n->script && n->type != DOM_NET_ETHERNET)
+            return qb_fail(c, s, "<script> is only run for type='ethernet' interfaces; a "
+                           "type='%s' interface is connected by qlaunch itself",
+                           dom_net_type_to_string(n->type));
+        const struct dom_vport_params *vp = &n->vport;
+        if (n->type == DOM_NET_BRIDGE && !n->vport_type
+            && (vp->interfaceid || vp->profileid || vp->instanceid || vp->managerid
+                || vp->typeid_ || vp->typeidversion))
+            return qb_fail(c, s, "<virtualport> without a type has <parameters>, which a "
+                           "Linux bridge port cannot use; write type='openvswitch' for an "
+                           "Open vSwitch bridge");
     }
     return 0;
 }

@@ -42,10 +42,19 @@ struct qb_ctx {
     const char *root_bus;       /* "pci.0" or "pcie.0" */
     int next_fd;
 
-    uint8_t pci_used[QB_MAX_PCI_BUS][32];   /* bitmask of functions in use per slot */
+    /* libvirt's PCI address set (domain_addr.c): one entry per bus (controller index),
+     * what it accepts, and the functions in use per slot. */
+    struct qb_bus {
+        const char *model;      /* "pci-root", "pcie-root", "pcie-root-port", ... */
+        unsigned flags, min_slot, max_slot;
+        uint8_t fn[32];
+        uint32_t aggregate;     /* slots that pack several root ports (multifunction) */
+    } buses[QB_MAX_PCI_BUS];
+    unsigned nbuses;
+    bool dry_run;               /* first pass: grow buses instead of failing */
 
     struct qb_ctrl *ctrls;
-    size_t n_ctrls;
+    size_t n_ctrls, ctrls_cap;
 
     struct qb_pci *disk_pci, *net_pci, *sound_pci, *video_pci, *input_pci, *chr_pci, *rng_pci,
         *wd_pci, *panic_pci, balloon_pci;
@@ -89,9 +98,19 @@ void qj_pci(struct qb_ctx *c, struct qj *j, const struct qb_pci *p);
 void qj_usb(struct qb_ctx *c, struct qj *j, const struct qb_usb *u);
 
 /* ---- address allocation (build.c) ---- */
+/* PCI connect flags, as libvirt's VIR_PCI_CONNECT_*: what a device plugs in as, and what a
+ * bus accepts. */
+enum {
+    QB_PCI_DEV = 1u << 0, QB_PCIE_DEV = 1u << 1, QB_PCI_ROOT_PORT = 1u << 2,
+    QB_PCI_UPSTREAM = 1u << 3, QB_PCI_DOWNSTREAM = 1u << 4, QB_PCI_DMI = 1u << 5,
+    QB_PCI_BRIDGE = 1u << 6, QB_PCIE_TO_PCI = 1u << 7, QB_PCI_TYPES = 0xffu,
+    QB_PCI_AUTO = 1u << 8, QB_PCI_AGGREGATE = 1u << 9, QB_PCI_INTEGRATED = 1u << 10,
+};
 int qb_pci_reserve(struct qb_ctx *c, const struct dom_addr *a, const struct dom_src *src,
-                   struct qb_pci *ret);
-int qb_pci_auto(struct qb_ctx *c, const struct dom_src *src, struct qb_pci *p);
+                   unsigned flags, struct qb_pci *ret);
+int qb_pci_auto(struct qb_ctx *c, const struct dom_src *src, unsigned flags, struct qb_pci *p);
+unsigned qb_pci_ctrl_flags(const char *model);      /* build-disk.c */
+void qb_ctrl_add_pci(struct qb_ctx *c, unsigned index, const char *model);
 int qb_usb_reserve(struct qb_ctx *c, const struct dom_addr *a, const struct dom_src *src,
                    struct qb_usb *ret);
 int qb_usb_auto(struct qb_ctx *c, const struct dom_src *src, struct qb_usb *u);

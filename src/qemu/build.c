@@ -160,55 +160,185 @@ void qj_usb(struct qb_ctx *c, struct qj *j, const struct qb_usb *u)
 
 /* ------------------------------------------------------------------ PCI */
 
-static bool pci_bus_exists(const struct qb_ctx *c, unsigned bus)
+/* libvirt's address set (src/conf/domain_addr.c), reduced to what qlaunch's devices need:
+ * buses accept connect types, auto-assigned devices only go where a bus allows
+ * auto-assignment (so PCIe endpoints land behind root ports, not on pcie.0), and a first
+ * "dry run" pass grows the bus list with the controllers libvirt would add. */
+static void bus_set_model(struct qb_bus *b, const char *model)
 {
-    if (bus == 0)
-        return true;
-    const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_PCI, bus);
-    return ct != NULL;
+    memset(b, 0, sizeof(*b));
+    b->model = model;
+    b->min_slot = 1;
+    b->max_slot = 31;
+    if (STREQ(model, "pci-root") || STREQ(model, "pci-bridge")
+        || STREQ(model, "pcie-to-pci-bridge")) {
+        b->flags = QB_PCI_AUTO | QB_PCI_DEV | QB_PCI_BRIDGE;
+    } else if (STREQ(model, "pcie-root")) {
+        b->flags = QB_PCIE_DEV | QB_PCI_ROOT_PORT | QB_PCI_DMI;
+    } else if (STREQ(model, "dmi-to-pci-bridge")) {
+        b->flags = QB_PCI_DEV | QB_PCI_BRIDGE;
+        b->min_slot = 0;
+    } else if (STREQ(model, "pcie-root-port") || STREQ(model, "pcie-switch-downstream-port")) {
+        b->flags = QB_PCI_AUTO | QB_PCIE_DEV | QB_PCI_UPSTREAM | QB_PCIE_TO_PCI;
+        b->min_slot = b->max_slot = 0;
+    } else if (STREQ(model, "pcie-switch-upstream-port")) {
+        b->flags = QB_PCI_DOWNSTREAM;
+        b->min_slot = 0;
+    }
+}
+
+/* virDomainPCIAddressFlagsCompatible. An address from the XML may put a PCI device in a
+ * PCIe slot and vice versa; an automatic one needs a bus that allows auto-assignment. */
+static bool pci_compatible(unsigned bus, unsigned busf, unsigned devf, bool from_config)
+{
+    if (devf & QB_PCI_INTEGRATED)
+        return bus == 0;        /* libvirt: integrated endpoints (pvpanic-pci) on the root */
+    if (from_config) {
+        if (busf & (QB_PCI_DEV | QB_PCIE_DEV))
+            busf |= QB_PCI_DEV | QB_PCIE_DEV;
+        if (devf & QB_PCI_BRIDGE)
+            devf |= QB_PCI_DEV;
+    } else if ((devf & QB_PCI_AUTO) && !(busf & QB_PCI_AUTO)) {
+        return false;
+    }
+    return (devf & busf & QB_PCI_TYPES) != 0;
+}
+
+/* virDomainPCIAddressSetGrow: add the buses a device needs, of the model that gives it a
+ * slot (a pcie-root-port for PCIe devices, a pci-bridge for PCI ones, behind a
+ * pcie-root-port + pcie-to-pci-bridge when nothing takes a pci-bridge yet). */
+static int pci_grow(struct qb_ctx *c, const struct dom_src *src, unsigned *bus, unsigned flags)
+{
+    if (*bus < c->nbuses)
+        return 0;
+    unsigned add = *bus - c->nbuses + 1;
+    const char *model;
+    bool need_bridge = false;
+    if (flags & QB_PCI_DEV) {
+        model = "pci-bridge";
+        need_bridge = true;
+        for (unsigned i = 0; i < c->nbuses; i++)
+            if (c->buses[i].flags & QB_PCI_BRIDGE)
+                need_bridge = false;
+        if (need_bridge && add == 1) {
+            add++;
+            (*bus)++;
+        }
+    } else if (flags & (QB_PCIE_DEV | QB_PCI_UPSTREAM | QB_PCIE_TO_PCI)) {
+        /* (libvirt refuses to add a root port for a pcie-to-pci-bridge; qlaunch adds one
+         * rather than fail) */
+        model = "pcie-root-port";
+    } else {
+        return qb_fail(c, src, "no PCI slot is free for this controller, and none can be "
+                       "added automatically; give it an explicit <address>");
+    }
+    if (c->nbuses + add > QB_MAX_PCI_BUS)
+        return qb_fail(c, src, "no free PCI slot left: more than %d PCI buses would be "
+                       "needed", QB_MAX_PCI_BUS);
+    unsigned i = c->nbuses;
+    c->nbuses += add;
+    if (need_bridge) {
+        /* This root port only takes the bridge (libvirt keeps it out of the spare
+         * root port reservation). */
+        bus_set_model(&c->buses[i], "pcie-root-port");
+        c->buses[i++].flags = QB_PCIE_TO_PCI;
+        bus_set_model(&c->buses[i++], "pcie-to-pci-bridge");
+    }
+    for (; i < c->nbuses; i++)
+        bus_set_model(&c->buses[i], model);
+    return 0;
+}
+
+static void pci_mark(struct qb_ctx *c, unsigned bus, unsigned slot, unsigned fn, unsigned flags)
+{
+    struct qb_bus *b = &c->buses[bus];
+    if (!b->fn[slot] && (flags & QB_PCI_AGGREGATE))
+        b->aggregate |= 1u << slot;
+    b->fn[slot] |= (uint8_t)(1u << fn);
 }
 
 int qb_pci_reserve(struct qb_ctx *c, const struct dom_addr *a, const struct dom_src *src,
-                   struct qb_pci *ret)
+                   unsigned flags, struct qb_pci *ret)
 {
     if (a->domain != 0)
         return qb_fail(c, src, "PCI domain %u is not supported; only domain 0 exists",
                        a->domain);
-    if (a->bus >= QB_MAX_PCI_BUS || !pci_bus_exists(c, a->bus))
-        return qb_fail(c, src, "PCI bus %u does not exist; add a PCI controller with index %u",
-                       a->bus, a->bus);
-    if (a->slot > 31 || a->function > 7)
+    if (a->bus >= QB_MAX_PCI_BUS || a->slot > 31 || a->function > 7)
         return qb_fail(c, src, "PCI address %02x:%02x.%x is out of range", a->bus, a->slot,
                        a->function);
+    unsigned busno = a->bus;
+    int r;
+    if (c->dry_run && busno >= c->nbuses && (r = pci_grow(c, src, &busno, flags)) < 0)
+        return r;
+    if (a->bus >= c->nbuses || !c->buses[a->bus].model)
+        return qb_fail(c, src, "PCI bus %u does not exist; add a PCI controller with index %u",
+                       a->bus, a->bus);
+    const struct qb_bus *b = &c->buses[a->bus];
+    if (!pci_compatible(a->bus, b->flags, flags, true))
+        return qb_fail(c, src, "PCI address %02x:%02x.%x is on a %s, which cannot take this "
+                       "device", a->bus, a->slot, a->function, b->model);
     if (a->bus == 0 && a->slot == 0)
         return qb_fail(c, src, "PCI slot 0 on bus 0 is the host bridge");
-    if (a->bus > 0) {
-        const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_PCI, a->bus);
-        if (ct && ct->c.model && (strstr(ct->c.model, "root-port")
-                                  || strstr(ct->c.model, "downstream-port")) && a->slot != 0)
+    if (a->slot < b->min_slot || a->slot > b->max_slot) {
+        if (b->max_slot == 0)
             return qb_fail(c, src, "PCIe port pci.%u has only slot 0", a->bus);
+        return qb_fail(c, src, "PCI slot %u does not exist on bus %u (%s: slots %u-%u)",
+                       a->slot, a->bus, b->model, b->min_slot, b->max_slot);
     }
-    if (c->pci_used[a->bus][a->slot] & (1u << a->function))
+    if (b->fn[a->slot] & (1u << a->function))
         return qb_fail(c, src, "PCI address %02x:%02x.%x is already in use", a->bus, a->slot,
                        a->function);
-    c->pci_used[a->bus][a->slot] |= (uint8_t)(1u << a->function);
+    pci_mark(c, a->bus, a->slot, a->function, flags);
     *ret = (struct qb_pci){true, a->bus, a->slot, a->function, a->multifunction};
     return 0;
 }
 
-int qb_pci_auto(struct qb_ctx *c, const struct dom_src *src, struct qb_pci *p)
+/* virDomainPCIAddressGetNextAddr + ReserveNextAddr: the first free slot on the first bus
+ * that takes the device; root ports (AGGREGATE) share a slot as functions 0-7. fn < 0:
+ * any function. */
+static int pci_next(struct qb_ctx *c, const struct dom_src *src, unsigned flags, int fn,
+                    struct qb_pci *p)
+{
+    unsigned want = fn < 0 ? 0 : (unsigned)fn;
+    for (unsigned bus = 0; bus < c->nbuses; bus++) {
+        const struct qb_bus *b = &c->buses[bus];
+        if (!b->model || !pci_compatible(bus, b->flags, flags, false))
+            continue;
+        for (unsigned slot = b->min_slot; slot <= b->max_slot; slot++) {
+            unsigned used = b->fn[slot], f = want;
+            if (used && (flags & QB_PCI_AGGREGATE) && (b->aggregate & (1u << slot))) {
+                if (fn < 0)
+                    while (f < 8 && (used & (1u << f)))
+                        f++;
+                if (f < 8 && !(used & (1u << f)))
+                    used = 0;
+            }
+            if (used)
+                continue;
+            pci_mark(c, bus, slot, f, flags);
+            *p = (struct qb_pci){true, bus, slot, f, DOM_TRI_DEFAULT};
+            return 0;
+        }
+    }
+    if (c->dry_run) {
+        unsigned bus = c->nbuses;
+        int r = pci_grow(c, src, &bus, flags);
+        if (r < 0)
+            return r;
+        unsigned slot = c->buses[bus].min_slot;
+        pci_mark(c, bus, slot, want, flags);
+        *p = (struct qb_pci){true, bus, slot, want, DOM_TRI_DEFAULT};
+        return 0;
+    }
+    return qb_fail(c, src, "no free PCI slot left for this device; give it an explicit "
+                   "<address> on a PCI controller");
+}
+
+int qb_pci_auto(struct qb_ctx *c, const struct dom_src *src, unsigned flags, struct qb_pci *p)
 {
     if (p->set)
         return 0;
-    for (unsigned slot = 1; slot < 32; slot++) {
-        if (c->pci_used[0][slot])
-            continue;
-        c->pci_used[0][slot] = 1;
-        *p = (struct qb_pci){true, 0, slot, 0, DOM_TRI_DEFAULT};
-        return 0;
-    }
-    return qb_fail(c, src, "no free PCI slot left on bus 0; give the device an explicit "
-                   "<address> on a pci-bridge");
+    return pci_next(c, src, flags, -1, p);
 }
 
 /* ------------------------------------------------------------------ USB */
@@ -337,6 +467,9 @@ static int add_machine(struct qb_ctx *c)
         if (d->dev.sounds[i].model && STREQ(d->dev.sounds[i].model, "pcspk"))
             sb_addf(&sb, ",pcspk-audiodev=%s", c->audiodev_id);
     qb_opt(c, "-machine", sb_steal(&sb));
+    /* Secure boot: only SMM code may write the flash (libvirt's spelling). */
+    if (secure && d->os.loader && d->os.loader_type && STREQ(d->os.loader_type, "pflash"))
+        qb_opt(c, "-global", xstrdup("driver=cfi.pflash01,property=secure,value=on"));
     return 0;
 }
 
@@ -876,9 +1009,11 @@ static int assign_boot_order(struct qb_ctx *c)
 
 /* ------------------------------------------------------------------ addresses */
 
+/* flags: the device's PCI connect flags, 0 for a device that is not PCI. */
 static int reserve_pci_if(struct qb_ctx *c, const struct dom_addr *a, const struct dom_src *src,
-                          struct qb_pci *p, bool is_pci)
+                          struct qb_pci *p, unsigned flags)
 {
+    bool is_pci = flags != 0;
     if (a->type == DOM_ADDR_NONE)
         return 0;
     if (a->type != DOM_ADDR_PCI) {
@@ -890,7 +1025,7 @@ static int reserve_pci_if(struct qb_ctx *c, const struct dom_addr *a, const stru
     if (!is_pci)
         return qb_fail(c, src, "this device is not a PCI device; its PCI address cannot be "
                        "honoured");
-    return qb_pci_reserve(c, a, src, p);
+    return qb_pci_reserve(c, a, src, flags, p);
 }
 
 /* Refuses an <address> whose type the device cannot take, instead of dropping it. */
@@ -978,24 +1113,171 @@ static int reserve_usb_if(struct qb_ctx *c, const struct dom_addr *a, const stru
     return qb_usb_reserve(c, a, src, u);
 }
 
-static int assign_addresses(struct qb_ctx *c)
+/* qemuDomainDeviceCalculatePCIConnectFlags: what each device plugs in as. On q35 a
+ * "PCIe-capable" device (virtio, xhci, e1000e, bochs) wants a PCIe slot, i.e. a root port;
+ * legacy PCI devices want a PCI bus (pci-bridge, pcie-to-pci-bridge). */
+#define FL_PCI (QB_PCI_DEV | QB_PCI_AUTO)
+
+static unsigned fl_pcie(const struct qb_ctx *c)
+{
+    return (c->q35 ? QB_PCIE_DEV : QB_PCI_DEV) | QB_PCI_AUTO;
+}
+
+static unsigned fl_virtio(const struct qb_ctx *c, const char *model)
+{
+    /* transitional virtio devices only work in conventional PCI slots */
+    return model && STREQ(model, "virtio-transitional") ? FL_PCI : fl_pcie(c);
+}
+
+static unsigned ctrl_flags(const struct qb_ctx *c, const struct qb_ctrl *ct)
+{
+    const char *m = ct->c.model ? ct->c.model : "";
+    switch (ct->c.type) {
+    case DOM_CTRL_PCI:
+        return ct->c.index == 0 ? 0 : qb_pci_ctrl_flags(m);
+    case DOM_CTRL_USB:
+        if (STREQ(m, "none"))
+            return 0;
+        return strstr(m, "xhci") ? fl_pcie(c) : FL_PCI;
+    case DOM_CTRL_SCSI:
+        return STREQ(m, "virtio-scsi") || STREQ(m, "virtio-non-transitional") ? fl_pcie(c)
+                                                                             : FL_PCI;
+    case DOM_CTRL_VIRTIO_SERIAL:
+        return fl_virtio(c, ct->c.model);
+    case DOM_CTRL_SATA:
+        return FL_PCI;
+    default:
+        return 0;
+    }
+}
+
+static unsigned net_flags(const struct qb_ctx *c, const struct dom_interface *n)
+{
+    const char *m = n->model ? n->model : "rtl8139";
+    if (STREQ(m, "virtio") || STREQ(m, "virtio-non-transitional") || STREQ(m, "e1000e")
+        || STREQ(m, "igb"))
+        return fl_pcie(c);
+    return FL_PCI;
+}
+
+static unsigned video_flags(const struct qb_ctx *c, const struct dom_video *v)
+{
+    const char *m = v->model ? v->model : "cirrus";
+    if (!qb_video_is_pci(v))
+        return 0;
+    return STREQ(m, "virtio") || STREQ(m, "bochs") ? fl_pcie(c) : FL_PCI;
+}
+
+static bool is_usb2(const struct qb_ctrl *ct)
+{
+    const char *m = ct->c.model ? ct->c.model : "";
+    return ct->c.type == DOM_CTRL_USB && (STREQ(m, "ich9-ehci1") || !strncmp(m, "ich9-uhci", 9));
+}
+
+/* Every PCI address the builder hands out, for the multifunction pass and the reset
+ * between the two passes. */
+static size_t pci_list(struct qb_ctx *c, struct qb_pci ***ret)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    size_t n = 0, cap = c->n_ctrls + dv->n_disks + dv->n_interfaces + dv->n_sounds
+                        + dv->n_videos + 1 + dv->n_inputs + dv->n_chrs + dv->n_rngs
+                        + dv->n_watchdogs + dv->n_panics + 1;
+    struct qb_pci **l = xcalloc(cap, sizeof(*l));
+    for (size_t i = 0; i < c->n_ctrls; i++)
+        l[n++] = &c->ctrls[i].pci;
+#define PCI_ADD(arr, cnt) for (size_t i = 0; i < (cnt); i++) l[n++] = &(arr)[i]
+    PCI_ADD(c->disk_pci, dv->n_disks);
+    PCI_ADD(c->net_pci, dv->n_interfaces);
+    PCI_ADD(c->sound_pci, dv->n_sounds);
+    PCI_ADD(c->video_pci, dv->n_videos + 1);
+    PCI_ADD(c->input_pci, dv->n_inputs);
+    PCI_ADD(c->chr_pci, dv->n_chrs);
+    PCI_ADD(c->rng_pci, dv->n_rngs);
+    PCI_ADD(c->wd_pci, dv->n_watchdogs);
+    PCI_ADD(c->panic_pci, dv->n_panics);
+#undef PCI_ADD
+    l[n++] = &c->balloon_pci;
+    *ret = l;
+    return n;
+}
+
+/* The bus list from the PCI controllers (libvirt's qemuDomainPCIAddressSetCreate); an index
+ * without a controller gets the model libvirt would add there. */
+static void pci_buses_from_ctrls(struct qb_ctx *c, unsigned nbuses)
+{
+    memset(c->buses, 0, sizeof(c->buses));
+    c->nbuses = nbuses;
+    bus_set_model(&c->buses[0], c->q35 ? "pcie-root" : "pci-root");
+    for (unsigned i = 1; i < nbuses; i++) {
+        const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_PCI, i);
+        bus_set_model(&c->buses[i], ct && ct->c.model ? ct->c.model
+                                    : c->q35 ? "pcie-root-port" : "pci-bridge");
+    }
+}
+
+static bool pci_slot_free(const struct qb_ctx *c, unsigned slot)
+{
+    return c->buses[0].fn[slot] == 0;
+}
+
+static void pci_fixed(struct qb_ctx *c, unsigned slot, unsigned fn, enum dom_tristate mf,
+                      struct qb_pci *p)
+{
+    pci_mark(c, 0, slot, fn, 0);
+    *p = (struct qb_pci){true, 0, slot, fn, mf};
+}
+
+/* The order libvirt keeps controllers in (virDomainControllerInsertPreAlloced): grouped by
+ * type in order of first appearance, by index within a type, a controller without
+ * <master> before the companions of the same index. Returns indices into c->ctrls. */
+static size_t *ctrl_order(const struct qb_ctx *c)
+{
+    size_t n = c->n_ctrls, *o = xcalloc(n ? n : 1, sizeof(*o));
+    size_t *rank = xcalloc(n ? n : 1, sizeof(*rank));
+    for (size_t i = 0; i < n; i++) {
+        o[i] = i;
+        rank[i] = i;
+        for (size_t k = 0; k < i; k++)
+            if (c->ctrls[k].c.type == c->ctrls[i].c.type) {
+                rank[i] = rank[k];
+                break;
+            }
+    }
+    /* insertion sort: stable, n is small */
+    for (size_t i = 1; i < n; i++) {
+        size_t v = o[i], k = i;
+        const struct dom_controller *a = &c->ctrls[v].c;
+        while (k > 0) {
+            const struct dom_controller *b = &c->ctrls[o[k - 1]].c;
+            size_t ra = rank[v], rb = rank[o[k - 1]];
+            bool before = ra < rb || (ra == rb && (a->index < b->index
+                                                   || (a->index == b->index && !a->has_master
+                                                       && b->has_master)));
+            if (!before)
+                break;
+            o[k] = o[k - 1];
+            k--;
+        }
+        o[k] = v;
+    }
+    free(rank);
+    return o;
+}
+
+/* One pass of qemuDomainAssignPCIAddresses: addresses from the XML, the chipset's fixed
+ * places, then libvirt's order. */
+static int pci_pass(struct qb_ctx *c)
 {
     const struct dom_devices *dv = &c->d->dev;
     int r;
 
     /* Fixed chipset functions. */
-    if (c->q35) {
-        c->pci_used[0][0] = 0xff;
-        c->pci_used[0][0x1f] = 0x0d;            /* LPC, SATA (ide), SMBus */
-    } else {
-        c->pci_used[0][0] = 0xff;
-        c->pci_used[0][1] = 0x0b;               /* PIIX3 ISA, IDE, PM; fn 2 is USB */
-    }
+    if (c->q35)
+        c->buses[0].fn[0x1f] = 0x0d;            /* LPC, SATA (ide), SMBus */
+    else
+        c->buses[0].fn[1] = 0x0b;               /* PIIX3 ISA, IDE, PM; fn 2 is USB */
 
-    if ((r = check_addr_types(c)) < 0)
-        return r;
-
-    /* Pass 1: what the XML pins. */
+    /* What the XML pins. */
     for (size_t i = 0; i < c->n_ctrls; i++) {
         struct qb_ctrl *ct = &c->ctrls[i];
         if (ct->implicit)
@@ -1015,171 +1297,278 @@ static int assign_addresses(struct qb_ctx *c)
                                "0:0:%x.%u", ide ? "IDE" : "SATA", want, fn);
             continue;
         }
-        bool is_pci = ct->pci.set == false
-                      && !(ct->c.type == DOM_CTRL_PCI && ct->c.index == 0)
-                      && !(ct->c.type == DOM_CTRL_USB && ct->c.model
-                           && STREQ(ct->c.model, "none"));
-        if ((r = reserve_pci_if(c, &ct->c.addr, &ct->c.src, &ct->pci, is_pci)) < 0)
+        unsigned fl = ctrl_flags(c, ct);
+        if (fl && ct->c.addr.type == DOM_ADDR_PCI
+            && (r = qb_pci_reserve(c, &ct->c.addr, &ct->c.src, fl, &ct->pci)) < 0)
             return r;
-    }
-    /* libvirt (qemuDomainValidateDevicePCISlotsPIIX3): the first piix3-uhci is PIIX3
-     * function 2, before anything else is placed. */
-    for (size_t i = 0; i < c->n_ctrls && !c->q35; i++) {
-        struct qb_ctrl *ct = &c->ctrls[i];
-        if (ct->c.type == DOM_CTRL_USB && ct->c.index == 0 && !ct->pci.set && ct->c.model
-            && STREQ(ct->c.model, "piix3-uhci") && !(c->pci_used[0][1] & 0x04)) {
-            c->pci_used[0][1] |= 0x04;
-            ct->pci = (struct qb_pci){true, 0, 1, 2, DOM_TRI_DEFAULT};
-        }
     }
     for (size_t i = 0; i < dv->n_disks; i++)
         if ((r = reserve_pci_if(c, &dv->disks[i].addr, &dv->disks[i].src, &c->disk_pci[i],
-                                qb_disk_bus(&dv->disks[i]) == DOM_BUS_VIRTIO)) < 0)
+                                qb_disk_bus(&dv->disks[i]) == DOM_BUS_VIRTIO ? fl_pcie(c)
+                                                                            : 0)) < 0)
             return r;
     for (size_t i = 0; i < dv->n_interfaces; i++)
         if ((r = reserve_pci_if(c, &dv->interfaces[i].addr, &dv->interfaces[i].src,
-                                &c->net_pci[i], true)) < 0)
+                                &c->net_pci[i], net_flags(c, &dv->interfaces[i]))) < 0)
             return r;
     for (size_t i = 0; i < dv->n_sounds; i++)
         if ((r = reserve_pci_if(c, &dv->sounds[i].addr, &dv->sounds[i].src, &c->sound_pci[i],
-                                qb_sound_is_pci(&dv->sounds[i]))) < 0)
+                                qb_sound_is_pci(&dv->sounds[i]) ? FL_PCI : 0)) < 0)
             return r;
     for (size_t i = 0; i < dv->n_videos; i++)
         if ((r = reserve_pci_if(c, &dv->videos[i].addr, &dv->videos[i].src, &c->video_pci[i],
-                                qb_video_is_pci(&dv->videos[i]))) < 0)
+                                video_flags(c, &dv->videos[i]))) < 0)
             return r;
     for (size_t i = 0; i < dv->n_inputs; i++)
         if ((r = reserve_pci_if(c, &dv->inputs[i].addr, &dv->inputs[i].src, &c->input_pci[i],
-                                dv->inputs[i].bus == DOM_INPUT_BUS_VIRTIO)) < 0)
+                                dv->inputs[i].bus == DOM_INPUT_BUS_VIRTIO ? fl_pcie(c)
+                                                                          : 0)) < 0)
             return r;
     for (size_t i = 0; i < dv->n_chrs; i++)
         if (dv->chrs[i].addr.type == DOM_ADDR_PCI
             && (r = reserve_pci_if(c, &dv->chrs[i].addr, &dv->chrs[i].src, &c->chr_pci[i],
-                                   qb_chr_is_pci(&dv->chrs[i]))) < 0)
+                                   qb_chr_is_pci(&dv->chrs[i]) ? FL_PCI : 0)) < 0)
             return r;
     for (size_t i = 0; i < dv->n_rngs; i++)
         if ((r = reserve_pci_if(c, &dv->rngs[i].addr, &dv->rngs[i].src, &c->rng_pci[i],
-                                true)) < 0)
+                                fl_virtio(c, dv->rngs[i].model))) < 0)
             return r;
     for (size_t i = 0; i < dv->n_watchdogs; i++) {
         const char *m = dv->watchdogs[i].model;
         if ((r = reserve_pci_if(c, &dv->watchdogs[i].addr, &dv->watchdogs[i].src, &c->wd_pci[i],
-                                m && STREQ(m, "i6300esb"))) < 0)
+                                m && STREQ(m, "i6300esb") ? FL_PCI : 0)) < 0)
             return r;
     }
     for (size_t i = 0; i < dv->n_panics; i++) {
         const char *m = dv->panics[i].model;
         if (dv->panics[i].addr.type == DOM_ADDR_PCI
             && (r = reserve_pci_if(c, &dv->panics[i].addr, &dv->panics[i].src,
-                                   &c->panic_pci[i], m && STREQ(m, "pvpanic"))) < 0)
+                                   &c->panic_pci[i], m && STREQ(m, "pvpanic")
+                                   ? FL_PCI | QB_PCI_INTEGRATED : 0)) < 0)
             return r;
     }
     if (c->balloon && (r = reserve_pci_if(c, &dv->memballoon.addr, &dv->memballoon.src,
-                                          &c->balloon_pci, true)) < 0)
+                                          &c->balloon_pci,
+                                          fl_virtio(c, dv->memballoon.model))) < 0)
         return r;
 
-    /* Pass 2: libvirt's order. The primary video takes slot 2 (pc) or 1 (q35). */
-    if (c->primary_video >= 0 && !c->video_pci[c->primary_video].set) {
-        unsigned want = c->q35 ? 1 : 2;
-        struct qb_pci *p = &c->video_pci[c->primary_video];
-        if (!c->pci_used[0][want]) {
-            c->pci_used[0][want] = 1;
-            *p = (struct qb_pci){true, 0, want, 0, DOM_TRI_DEFAULT};
-        } else if ((r = qb_pci_auto(c, &dv->videos[c->primary_video].src, p)) < 0) {
-            return r;
-        }
-    }
-    if (c->implicit_cirrus && !c->video_pci[0].set) {
-        unsigned want = c->q35 ? 1 : 2;
-        if (!c->pci_used[0][want]) {
-            c->pci_used[0][want] = 1;
-            c->video_pci[0] = (struct qb_pci){true, 0, want, 0, DOM_TRI_DEFAULT};
-        } else if ((r = qb_pci_auto(c, NULL, &c->video_pci[0])) < 0) {
-            return r;
-        }
-    }
+    /* Chipset places (qemuDomainValidateDevicePCISlotsPIIX3/Q35). */
     for (size_t i = 0; i < c->n_ctrls; i++) {
         struct qb_ctrl *ct = &c->ctrls[i];
-        if (ct->c.type == DOM_CTRL_PCI && ct->c.index > 0
-            && (r = qb_pci_auto(c, &ct->c.src, &ct->pci)) < 0)
+        const char *m = ct->c.model ? ct->c.model : "";
+        if (ct->pci.set || ct->c.addr.type != DOM_ADDR_NONE)
+            continue;
+        if (!c->q35 && ct->c.type == DOM_CTRL_USB && ct->c.index == 0
+            && STREQ(m, "piix3-uhci") && !(c->buses[0].fn[1] & 0x04)) {
+            /* the first piix3-uhci is PIIX3 function 2 */
+            pci_fixed(c, 1, 2, DOM_TRI_DEFAULT, &ct->pci);
+        } else if (c->q35 && ct->c.type == DOM_CTRL_USB && STREQ(m, "ich9-uhci1")) {
+            /* USB2 at 00:1D.0, a second one at 00:1A.0, as on real Q35 hardware */
+            unsigned slot = pci_slot_free(c, 0x1d) ? 0x1d : pci_slot_free(c, 0x1a) ? 0x1a : 0;
+            if (slot)
+                pci_fixed(c, slot, 0, DOM_TRI_ON, &ct->pci);
+        } else if (c->q35 && ct->c.type == DOM_CTRL_PCI && STREQ(m, "dmi-to-pci-bridge")
+                   && pci_slot_free(c, 0x1e)) {
+            pci_fixed(c, 0x1e, 0, DOM_TRI_DEFAULT, &ct->pci);
+        }
+    }
+    if (c->dry_run && !c->q35) {
+        /* libvirt keeps one pci-root slot free for a future pci-bridge: when the buses
+         * are not full, a dummy device takes one slot, so a full pci.0 grows a bridge. */
+        bool full = true;
+        for (unsigned b = 0; b < c->nbuses && full; b++)
+            for (unsigned s = c->buses[b].min_slot; s <= c->buses[b].max_slot; s++)
+                if (!c->buses[b].fn[s]) {
+                    full = false;
+                    break;
+                }
+        struct qb_pci dummy = {0};
+        if (!full && (r = pci_next(c, NULL, FL_PCI, -1, &dummy)) < 0)
+            return r;
+    }
+    /* The primary video takes slot 2 (pc) or 1 (q35). */
+    struct qb_pci *pv = c->primary_video >= 0 ? &c->video_pci[c->primary_video]
+                        : c->implicit_cirrus ? &c->video_pci[0] : NULL;
+    if (pv && !pv->set) {
+        unsigned want = c->q35 ? 1 : 2;
+        const struct dom_src *src = c->primary_video >= 0 ? &dv->videos[c->primary_video].src
+                                                          : NULL;
+        if (pci_slot_free(c, want))
+            pci_fixed(c, want, 0, DOM_TRI_DEFAULT, pv);
+        else if ((r = qb_pci_auto(c, src, c->primary_video >= 0
+                                  ? video_flags(c, &dv->videos[c->primary_video]) : FL_PCI,
+                                  pv)) < 0)
+            return r;
+    }
+    if (c->q35 && pci_slot_free(c, 0x1b)) {
+        /* the ICH9 HD audio of real Q35 hardware sits at 00:1B.0 */
+        for (size_t i = 0; i < dv->n_sounds; i++)
+            if (!c->sound_pci[i].set && dv->sounds[i].model
+                && STREQ(dv->sounds[i].model, "ich9")) {
+                pci_fixed(c, 0x1b, 0, DOM_TRI_DEFAULT, &c->sound_pci[i]);
+                break;
+            }
+    }
+
+    /* libvirt's order (qemuDomainAssignDevicePCISlots): PCI controllers by index, NICs,
+     * sound, other controllers, virtio disks, balloon, rng, watchdog, videos, virtio
+     * input, pci-serial, pvpanic. */
+    for (unsigned idx = 1; idx < QB_MAX_PCI_BUS; idx++) {
+        struct qb_ctrl *ct = (struct qb_ctrl *)qb_ctrl_find(c, DOM_CTRL_PCI, idx);
+        if (ct && (r = qb_pci_auto(c, &ct->c.src, ctrl_flags(c, ct), &ct->pci)) < 0)
             return r;
     }
     for (size_t i = 0; i < dv->n_interfaces; i++)
-        if ((r = qb_pci_auto(c, &dv->interfaces[i].src, &c->net_pci[i])) < 0)
+        if ((r = qb_pci_auto(c, &dv->interfaces[i].src, net_flags(c, &dv->interfaces[i]),
+                             &c->net_pci[i])) < 0)
             return r;
     for (size_t i = 0; i < dv->n_sounds; i++)
         if (qb_sound_is_pci(&dv->sounds[i])
-            && (r = qb_pci_auto(c, &dv->sounds[i].src, &c->sound_pci[i])) < 0)
+            && (r = qb_pci_auto(c, &dv->sounds[i].src, FL_PCI, &c->sound_pci[i])) < 0)
             return r;
-    for (size_t i = 0; i < c->n_ctrls; i++) {
-        struct qb_ctrl *ct = &c->ctrls[i];
-        if (ct->pci.set || ct->c.type == DOM_CTRL_PCI || ct->c.type == DOM_CTRL_IDE)
+    size_t *order = ctrl_order(c);
+    for (size_t oi = 0; oi < c->n_ctrls; oi++) {
+        struct qb_ctrl *ct = &c->ctrls[order[oi]];
+        unsigned fl = ctrl_flags(c, ct);
+        if (ct->pci.set || ct->c.type == DOM_CTRL_PCI || !fl)
             continue;
         if (ct->c.type == DOM_CTRL_SATA && c->q35 && ct->c.index == 0)
             continue;
-        if (ct->c.type == DOM_CTRL_USB) {
-            const char *m = ct->c.model ? ct->c.model : "";
-            if (STREQ(m, "none"))
-                continue;
-            if (!strncmp(m, "ich9-", 5)) {
-                /* EHCI and its UHCI companions share one slot, as libvirt lays them out. */
-                struct qb_pci slot = {0};
-                if ((r = qb_pci_auto(c, &ct->c.src, &slot)) < 0)
-                    return r;
-                c->pci_used[0][slot.slot] = 0;
-                for (size_t k = i; k < c->n_ctrls; k++) {
-                    struct qb_ctrl *o = &c->ctrls[k];
-                    const char *om = o->c.model ? o->c.model : "";
-                    if (o->c.type != DOM_CTRL_USB || o->c.index != ct->c.index || o->pci.set
-                        || strncmp(om, "ich9-", 5) != 0)
-                        continue;
-                    unsigned fn = STREQ(om, "ich9-ehci1") ? 7 : (unsigned)(om[9] - '1');
-                    if (fn > 7 || (c->pci_used[0][slot.slot] & (1u << fn)))
-                        return qb_fail(c, &o->c.src, "cannot place USB controller '%s' next "
-                                       "to its companions; give it an explicit address", om);
-                    c->pci_used[0][slot.slot] |= (uint8_t)(1u << fn);
-                    o->pci = (struct qb_pci){true, 0, slot.slot, fn,
-                                             fn == 0 ? DOM_TRI_ON : DOM_TRI_DEFAULT};
-                }
-                continue;
-            }
+        if (!is_usb2(ct)) {
+            if ((r = qb_pci_auto(c, &ct->c.src, fl, &ct->pci)) < 0)
+                goto fail;
+            continue;
         }
-        if ((r = qb_pci_auto(c, &ct->c.src, &ct->pci)) < 0)
-            return r;
+        /* USB2: EHCI and its UHCI companions share one slot (fn 7, 0, 1, 2). */
+        const char *m = ct->c.model;
+        unsigned fn = STREQ(m, "ich9-ehci1") ? 7 : (unsigned)(m[9] - '1');
+        enum dom_tristate mf = STREQ(m, "ich9-uhci1") ? DOM_TRI_ON : DOM_TRI_DEFAULT;
+        const struct qb_ctrl *sib = NULL;
+        for (size_t k = 0; k < c->n_ctrls && !sib; k++)
+            if (is_usb2(&c->ctrls[k]) && c->ctrls[k].c.index == ct->c.index
+                && c->ctrls[k].pci.set)
+                sib = &c->ctrls[k];
+        if (sib) {
+            struct dom_addr a = {.type = DOM_ADDR_PCI, .bus = sib->pci.bus,
+                                 .slot = sib->pci.slot, .function = fn, .multifunction = mf};
+            if ((r = qb_pci_reserve(c, &a, &ct->c.src, fl, &ct->pci)) < 0)
+                goto fail;
+        } else {
+            if ((r = pci_next(c, &ct->c.src, fl, (int)fn, &ct->pci)) < 0)
+                goto fail;
+            ct->pci.mf = mf;
+        }
     }
+    free(order);
     for (size_t i = 0; i < dv->n_disks; i++)
         if (qb_disk_bus(&dv->disks[i]) == DOM_BUS_VIRTIO
-            && (r = qb_pci_auto(c, &dv->disks[i].src, &c->disk_pci[i])) < 0)
+            && (r = qb_pci_auto(c, &dv->disks[i].src, fl_pcie(c), &c->disk_pci[i])) < 0)
             return r;
-    if (c->balloon && (r = qb_pci_auto(c, &dv->memballoon.src, &c->balloon_pci)) < 0)
+    if (c->balloon && (r = qb_pci_auto(c, &dv->memballoon.src,
+                                       fl_virtio(c, dv->memballoon.model),
+                                       &c->balloon_pci)) < 0)
         return r;
     for (size_t i = 0; i < dv->n_rngs; i++)
-        if ((r = qb_pci_auto(c, &dv->rngs[i].src, &c->rng_pci[i])) < 0)
+        if ((r = qb_pci_auto(c, &dv->rngs[i].src, fl_virtio(c, dv->rngs[i].model),
+                             &c->rng_pci[i])) < 0)
             return r;
     for (size_t i = 0; i < dv->n_watchdogs; i++) {
         const char *m = dv->watchdogs[i].model;
-        if (m && STREQ(m, "i6300esb") && (r = qb_pci_auto(c, &dv->watchdogs[i].src,
+        if (m && STREQ(m, "i6300esb") && (r = qb_pci_auto(c, &dv->watchdogs[i].src, FL_PCI,
                                                          &c->wd_pci[i])) < 0)
             return r;
     }
     for (size_t i = 0; i < dv->n_videos; i++)
         if ((int)i != c->primary_video && qb_video_is_pci(&dv->videos[i])
-            && (r = qb_pci_auto(c, &dv->videos[i].src, &c->video_pci[i])) < 0)
+            && (r = qb_pci_auto(c, &dv->videos[i].src, video_flags(c, &dv->videos[i]),
+                                &c->video_pci[i])) < 0)
             return r;
     for (size_t i = 0; i < dv->n_inputs; i++)
         if (dv->inputs[i].bus == DOM_INPUT_BUS_VIRTIO
-            && (r = qb_pci_auto(c, &dv->inputs[i].src, &c->input_pci[i])) < 0)
+            && (r = qb_pci_auto(c, &dv->inputs[i].src, fl_pcie(c), &c->input_pci[i])) < 0)
             return r;
     for (size_t i = 0; i < dv->n_chrs; i++)
         if (qb_chr_is_pci(&dv->chrs[i])
-            && (r = qb_pci_auto(c, &dv->chrs[i].src, &c->chr_pci[i])) < 0)
+            && (r = qb_pci_auto(c, &dv->chrs[i].src, FL_PCI, &c->chr_pci[i])) < 0)
             return r;
     for (size_t i = 0; i < dv->n_panics; i++) {
         const char *m = dv->panics[i].model;
         if (m && STREQ(m, "pvpanic")
-            && (r = qb_pci_auto(c, &dv->panics[i].src, &c->panic_pci[i])) < 0)
+            && (r = qb_pci_auto(c, &dv->panics[i].src, FL_PCI | QB_PCI_INTEGRATED,
+                                &c->panic_pci[i])) < 0)
             return r;
     }
+    return 0;
+fail:
+    free(order);
+    return r;
+}
+
+static int assign_pci(struct qb_ctx *c)
+{
+    int r;
+    unsigned max_idx = 0;
+    for (size_t i = 0; i < c->n_ctrls; i++)
+        if (c->ctrls[i].c.type == DOM_CTRL_PCI && c->ctrls[i].c.index > max_idx)
+            max_idx = c->ctrls[i].c.index;
+
+    /* First pass: which buses are needed. */
+    c->dry_run = true;
+    pci_buses_from_ctrls(c, max_idx + 1);
+    if ((r = pci_pass(c)) < 0)
+        return r;
+    if (c->q35 && max_idx == 0 && c->nbuses > 1) {
+        /* libvirt leaves one empty pcie-root-port for hotplug when it added root ports
+         * itself (and the XML has no PCI controllers of its own). */
+        struct qb_pci spare = {0};
+        if ((r = pci_next(c, NULL, QB_PCIE_DEV | QB_PCI_AUTO, -1, &spare)) < 0)
+            return r;
+    }
+    for (unsigned i = 1; i < c->nbuses; i++) {
+        if (qb_ctrl_find(c, DOM_CTRL_PCI, i))
+            continue;
+        const char *model = c->buses[i].model;
+        qb_ctrl_add_pci(c, i, model);
+        qb_note(c, "added <controller type='pci' index='%u' model='%s'/> as libvirt does",
+                i, model);
+        struct qb_pci tmp = {0};
+        if ((r = pci_next(c, NULL, qb_pci_ctrl_flags(model), -1, &tmp)) < 0)
+            return r;
+    }
+
+    /* Second pass, for real. */
+    struct qb_pci **all;
+    size_t n = pci_list(c, &all);
+    for (size_t i = 0; i < n; i++)
+        *all[i] = (struct qb_pci){0};
+    free(all);
+    c->dry_run = false;
+    pci_buses_from_ctrls(c, c->nbuses);
+    if ((r = pci_pass(c)) < 0)
+        return r;
+
+    /* virDomainPCIAddressSetAllMulti: function 0 of a slot with other functions in use
+     * gets multifunction=on unless the XML said off. */
+    n = pci_list(c, &all);
+    for (size_t i = 0; i < n; i++) {
+        if (!all[i]->set || all[i]->fn == 0)
+            continue;
+        for (size_t k = 0; k < n; k++)
+            if (all[k]->set && all[k]->fn == 0 && all[k]->bus == all[i]->bus
+                && all[k]->slot == all[i]->slot && all[k]->mf == DOM_TRI_DEFAULT)
+                all[k]->mf = DOM_TRI_ON;
+    }
+    free(all);
+    return 0;
+}
+
+static int assign_addresses(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    int r;
+
+    if ((r = check_addr_types(c)) < 0 || (r = assign_pci(c)) < 0)
+        return r;
 
     /* USB: explicit ports first, then inputs, disks, serials, sounds, redirdevs. */
     for (size_t i = 0; i < dv->n_inputs; i++)
@@ -1351,6 +1740,11 @@ static int build(struct qb_ctx *c)
         return r;
     if (d->features.f[DOM_FEAT_VMCOREINFO] == DOM_TRI_ON)
         qb_opt(c, "-device", xstrdup("{\"driver\":\"vmcoreinfo\"}"));
+    /* libvirt's default hardening (qemu.conf seccomp_sandbox=1): QEMU may not run
+     * obsolete syscalls, change its privileges, fork/exec, or change scheduling and
+     * affinity itself (the supervisor pins threads from outside). */
+    qb_opt(c, "-sandbox", xstrdup("on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
+                                  "resourcecontrol=deny"));
     return 0;
 }
 

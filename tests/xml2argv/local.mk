@@ -35,6 +35,8 @@ EXTRA_DIST += tests/func/qemu-accept.sh tests/xml2argv/qemu-accept.py \
 	tests/xml2argv/disk-ide-cdrom.xml \
 	tests/xml2argv/disk-network-nbd.args \
 	tests/xml2argv/disk-network-nbd.xml \
+	tests/xml2argv/disk-nbd-rdma.args \
+	tests/xml2argv/disk-nbd-rdma.xml \
 	tests/xml2argv/disk-odd-paths.args \
 	tests/xml2argv/disk-odd-paths.xml \
 	tests/xml2argv/disk-sata-q35.args \
@@ -55,6 +57,8 @@ EXTRA_DIST += tests/func/qemu-accept.sh tests/xml2argv/qemu-accept.py \
 	tests/xml2argv/features-noacpi.xml \
 	tests/xml2argv/firmware-ovmf.args \
 	tests/xml2argv/firmware-ovmf.xml \
+	tests/xml2argv/firmware-ovmf-secboot.args \
+	tests/xml2argv/firmware-ovmf-secboot.xml \
 	tests/xml2argv/graphics-spice-autoport.args \
 	tests/xml2argv/graphics-spice-autoport.xml \
 	tests/xml2argv/graphics-spice-nopasswd.args \
@@ -91,6 +95,10 @@ EXTRA_DIST += tests/func/qemu-accept.sh tests/xml2argv/qemu-accept.py \
 	tests/xml2argv/name-escape.xml \
 	tests/xml2argv/net-bridge-ovs.args \
 	tests/xml2argv/net-bridge-ovs.xml \
+	tests/xml2argv/net-script-bridge.args \
+	tests/xml2argv/net-script-bridge.xml \
+	tests/xml2argv/net-vport-untyped.args \
+	tests/xml2argv/net-vport-untyped.xml \
 	tests/xml2argv/net-ethernet-direct.args \
 	tests/xml2argv/net-ethernet-direct.xml \
 	tests/xml2argv/net-user-models.args \
@@ -115,6 +123,10 @@ EXTRA_DIST += tests/func/qemu-accept.sh tests/xml2argv/qemu-accept.py \
 	tests/xml2argv/pm-suspend.xml \
 	tests/xml2argv/q35-devices.args \
 	tests/xml2argv/q35-devices.xml \
+	tests/xml2argv/q35-auto-topology.args \
+	tests/xml2argv/q35-auto-topology.xml \
+	tests/xml2argv/q35-usb2-dmi.args \
+	tests/xml2argv/q35-usb2-dmi.xml \
 	tests/xml2argv/q35-pcie-switch.args \
 	tests/xml2argv/q35-pcie-switch.xml \
 	tests/xml2argv/redirdev.args \
