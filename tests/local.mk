@@ -8,7 +8,7 @@ tests_unit_test_policy_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_policy_LDADD = $(TESTS_LDADD)
 
 TESTS += tests/func/affinity.sh
-EXTRA_DIST += tests/func/affinity.sh
+EXTRA_DIST += tests/func/affinity.sh tests/func/lib.sh
 EXTRA_DIST += tests/argvcompare.py
 
 TESTS += tests/func/post-start.sh

@@ -2,17 +2,8 @@
 # <vcpu cpuset>, <cputune><vcpupin>/<emulatorpin> are applied to QEMU's real threads
 # (read back from /proc) by the supervisor, with the real QEMU and the test guest.
 set -u
-: "${QLAUNCH:?}" "${top_builddir:?}" "${top_srcdir:?}"
-GUEST="$top_builddir/tests/guest/out"
-sh "$top_srcdir/tests/guest/build-guest.sh" "$GUEST" >/dev/null || { echo "guest build failed"; exit 1; }
-T=$(mktemp -d /tmp/ql-aff.XXXXXX)
-export QLAUNCH_RUN_DIR="$T/run" QLAUNCH_LOG_DIR="$T/log"
-NAME="ql-aff-$$"
-cleanup() {
-    "$QLAUNCH" destroy "$NAME" >/dev/null 2>&1
-    rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
+QL_TAG=aff
+. "$top_srcdir/tests/func/lib.sh"
 cat > "$T/dom.xml" <<XML
 <domain type='qemu'>
   <name>$NAME</name>

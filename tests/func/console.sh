@@ -2,17 +2,8 @@
 # qlaunch console: relays the guest's serial pty, ends when QEMU goes away, and Ctrl-]
 # leaves at once. Real QEMU, real guest.
 set -u
-: "${QLAUNCH:?}" "${top_builddir:?}" "${top_srcdir:?}"
-GUEST="$top_builddir/tests/guest/out"
-sh "$top_srcdir/tests/guest/build-guest.sh" "$GUEST" >/dev/null || { echo "guest build failed"; exit 1; }
-T=$(mktemp -d /tmp/ql-con.XXXXXX)
-export QLAUNCH_RUN_DIR="$T/run" QLAUNCH_LOG_DIR="$T/log"
-NAME="ql-con-$$"
-cleanup() {
-    "$QLAUNCH" destroy "$NAME" >/dev/null 2>&1
-    rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
+QL_TAG=con
+. "$top_srcdir/tests/func/lib.sh"
 mkxml() { # action
 cat > "$T/dom.xml" <<XML
 <domain type='qemu'>
@@ -27,7 +18,6 @@ cat > "$T/dom.xml" <<XML
 </domain>
 XML
 }
-fail() { echo "FAIL: $*"; tail -20 "$T/log/$NAME.log" 2>/dev/null; exit 1; }
 
 # 1. create --console shows the guest booting and returns when the guest powers off.
 mkxml "guest.action=poweroff guest.delay=3"

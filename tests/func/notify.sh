@@ -2,22 +2,14 @@
 # create --foreground under a service manager: READY=1 reaches $NOTIFY_SOCKET once the guest
 # runs (Type=notify), and SIGTERM to the supervisor destroys the domain (systemctl stop).
 set -u
-: "${QLAUNCH:?}" "${top_builddir:?}" "${top_srcdir:?}"
-GUEST="$top_builddir/tests/guest/out"
-sh "$top_srcdir/tests/guest/build-guest.sh" "$GUEST" >/dev/null || { echo "guest build failed"; exit 1; }
-T=$(mktemp -d /tmp/ql-ntf.XXXXXX)
-export QLAUNCH_RUN_DIR="$T/run" QLAUNCH_LOG_DIR="$T/log"
-NAME="ql-ntf-$$"
+QL_TAG=ntf
+. "$top_srcdir/tests/func/lib.sh"
 LISTENER=
 SUP=
-cleanup() {
+ql_extra_cleanup() {
     [ -n "$SUP" ] && kill -9 "$SUP" 2>/dev/null
     [ -n "$LISTENER" ] && kill "$LISTENER" 2>/dev/null
-    "$QLAUNCH" destroy "$NAME" >/dev/null 2>&1
-    rm -rf "$T"
 }
-trap cleanup EXIT INT TERM
-fail() { echo "FAIL: $*"; tail -20 "$T/log/$NAME.log" 2>/dev/null; exit 1; }
 cat > "$T/dom.xml" <<XML
 <domain type='qemu'>
   <name>$NAME</name>

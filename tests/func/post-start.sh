@@ -2,17 +2,8 @@
 # What the supervisor sets over QMP before `cont`, checked on the real QEMU with the test
 # guest: NIC link state, balloon target (currentMemory) and balloon stats period.
 set -u
-: "${QLAUNCH:?}" "${top_builddir:?}" "${top_srcdir:?}"
-GUEST="$top_builddir/tests/guest/out"
-sh "$top_srcdir/tests/guest/build-guest.sh" "$GUEST" >/dev/null || { echo "guest build failed"; exit 1; }
-T=$(mktemp -d /tmp/ql-post.XXXXXX)
-export QLAUNCH_RUN_DIR="$T/run" QLAUNCH_LOG_DIR="$T/log"
-NAME="ql-post-$$"
-cleanup() {
-    "$QLAUNCH" destroy "$NAME" >/dev/null 2>&1
-    rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
+QL_TAG=post
+. "$top_srcdir/tests/func/lib.sh"
 cat > "$T/dom.xml" <<XML
 <domain type='qemu'>
   <name>$NAME</name>
@@ -29,7 +20,6 @@ cat > "$T/dom.xml" <<XML
   </devices>
 </domain>
 XML
-fail() { echo "FAIL: $*"; tail -20 "$T/log/$NAME.log" 2>/dev/null; exit 1; }
 "$QLAUNCH" create "$T/dom.xml" || fail "create"
 q() { "$QLAUNCH" qmp "$NAME" "$1"; }
 # QEMU has no query for a NIC's link state; set_link fails for an unknown device, so a

@@ -3,20 +3,10 @@
 # the run directory, the log (even with the QMP transcript on) or qlaunch's output; and the
 # password really is in force (VNC asks for authentication).
 set -u
-: "${QLAUNCH:?}" "${top_builddir:?}" "${top_srcdir:?}"
-GUEST="$top_builddir/tests/guest/out"
-sh "$top_srcdir/tests/guest/build-guest.sh" "$GUEST" >/dev/null || { echo "guest build failed"; exit 1; }
-T=$(mktemp -d /tmp/ql-sec.XXXXXX)
-export QLAUNCH_RUN_DIR="$T/run" QLAUNCH_LOG_DIR="$T/log"
-NAME="ql-sec-$$"
+QL_TAG=sec
+. "$top_srcdir/tests/func/lib.sh"
 PW="Pw-$$-zq7Xk"
 SPW="Sp-$$-k2Lmn"
-cleanup() {
-    "$QLAUNCH" destroy "$NAME" >/dev/null 2>&1
-    rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-fail() { echo "FAIL: $*"; exit 1; }
 cat > "$T/dom.xml" <<XML
 <domain type='qemu'>
   <name>$NAME</name>

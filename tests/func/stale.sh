@@ -3,18 +3,8 @@
 # qlaunch must say the domain is not running, clean up, and let it be created again; and a
 # second create of a running domain must be refused.
 set -u
-: "${QLAUNCH:?}" "${top_builddir:?}" "${top_srcdir:?}"
-GUEST="$top_builddir/tests/guest/out"
-sh "$top_srcdir/tests/guest/build-guest.sh" "$GUEST" >/dev/null || { echo "guest build failed"; exit 1; }
-T=$(mktemp -d /tmp/ql-stale.XXXXXX)
-export QLAUNCH_RUN_DIR="$T/run" QLAUNCH_LOG_DIR="$T/log"
-NAME="ql-stale-$$"
-cleanup() {
-    "$QLAUNCH" destroy "$NAME" >/dev/null 2>&1
-    rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-fail() { echo "FAIL: $*"; tail -20 "$T/log/$NAME.log" 2>/dev/null; exit 1; }
+QL_TAG=stale
+. "$top_srcdir/tests/func/lib.sh"
 cat > "$T/dom.xml" <<XML
 <domain type='qemu'>
   <name>$NAME</name>

@@ -1,0 +1,17 @@
+# Shared setup of the single-guest functional tests. Set QL_TAG, then source this file:
+# it builds (or reuses) the test guest, makes a private run/log directory, names the
+# domain, and cleans everything up on exit. Tests may define ql_extra_cleanup.
+: "${QLAUNCH:?}" "${top_builddir:?}" "${top_srcdir:?}" "${QL_TAG:?}"
+GUEST="$top_builddir/tests/guest/out"
+sh "$top_srcdir/tests/guest/build-guest.sh" "$GUEST" >/dev/null || { echo "guest build failed"; exit 1; }
+T=$(mktemp -d "/tmp/ql-$QL_TAG.XXXXXX")
+export QLAUNCH_RUN_DIR="$T/run" QLAUNCH_LOG_DIR="$T/log"
+NAME="ql-$QL_TAG-$$"
+ql_extra_cleanup() { :; }
+ql_cleanup() {
+    ql_extra_cleanup
+    "$QLAUNCH" destroy "$NAME" >/dev/null 2>&1
+    rm -rf "$T"
+}
+trap ql_cleanup EXIT INT TERM
+fail() { echo "FAIL: $*"; tail -20 "$T/log/$NAME.log" 2>/dev/null; exit 1; }
