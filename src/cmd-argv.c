@@ -87,7 +87,7 @@ int cmd_argv(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct qb_options o = {NULL, NULL, NULL, 3, 4};
+    struct qb_options o = {.qmp_fd = 3, .first_fd = 4};
     bool json = false;
     int c;
     optind = 1;

@@ -604,6 +604,26 @@ int cmd_dominfo(int argc, char **argv)
             json_object_object_add(st, "console", json_object_new_string(s.console_pty));
         if (s.qemu_version)
             json_object_object_add(st, "qemu_version", json_object_new_string(s.qemu_version));
+        if (s.n_displays) {
+            json_object *a = json_object_new_array();
+            for (size_t k = 0; k < s.n_displays; k++) {
+                const struct sup_display *dp = &s.displays[k];
+                json_object *gr = json_object_new_object();
+                json_object_object_add(gr, "type", json_object_new_string(dp->type));
+                if (dp->host)
+                    json_object_object_add(gr, dp->unix_socket ? "socket" : "host",
+                                           json_object_new_string(dp->host));
+                if (!dp->unix_socket)
+                    json_object_object_add(gr, "port", json_object_new_int(dp->port));
+                if (dp->tls_port > 0)
+                    json_object_object_add(gr, "tls_port", json_object_new_int(dp->tls_port));
+                _cleanup_free_ char *uri = sup_display_uri(dp);
+                if (uri)
+                    json_object_object_add(gr, "uri", json_object_new_string(uri));
+                json_object_array_add(a, gr);
+            }
+            json_object_object_add(st, "displays", a);
+        }
         sup_status_clear(&s);
     }
     ql_error_clear(&err);
@@ -632,9 +652,71 @@ int cmd_dominfo(int argc, char **argv)
             printf("%-16s %s\n", "Console:", jstr(st, "console"));
         if (*jstr(st, "qemu_version"))
             printf("%-16s %s\n", "QEMU version:", jstr(st, "qemu_version"));
+        json_object *a;
+        if (json_object_object_get_ex(st, "displays", &a)) {
+            for (size_t k = 0; k < json_object_array_length(a); k++) {
+                json_object *gr = json_object_array_get_idx(a, k);
+                _cleanup_free_ char *label = xasprintf("%s:", strcmp(jstr(gr, "type"), "spice")
+                                                                  ? "VNC" : "SPICE");
+                if (*jstr(gr, "socket"))
+                    printf("%-16s unix socket %s\n", label, jstr(gr, "socket"));
+                else if (jint(gr, "tls_port") > 0)
+                    printf("%-16s %s port %lld, TLS port %lld\n", label, jstr(gr, "host"),
+                           (long long)jint(gr, "port"), (long long)jint(gr, "tls_port"));
+                else
+                    printf("%-16s %s port %lld\n", label, jstr(gr, "host"),
+                           (long long)jint(gr, "port"));
+            }
+        }
         printf("%-16s %s\n", "Log:", jstr(st, "log"));
     }
     json_object_put(st);
+    return 0;
+}
+
+/* virsh domdisplay: the URI of the domain's graphics (VNC first, then SPICE, as virsh
+ * looks for them); --all: every one. Passwords are never shown. */
+int cmd_domdisplay(int argc, char **argv)
+{
+    struct opts o;
+    int i = parse_opts(argc, argv, &o, "domdisplay [--all] [--run-dir DIR] NAME");
+    if (i < 0)
+        return 1;
+    if (i != argc - 1)
+        return fail("domdisplay needs a domain name");
+    const char *name = argv[i];
+    struct sup_paths p;
+    struct ql_error err = QL_ERROR_INIT;
+    int cfd = ctl_open(name, &p, false);
+    if (cfd < 0) {
+        sup_paths_free(&p);
+        return 1;
+    }
+    close(cfd);
+    struct sup_status st;
+    int r = sup_status_read(p.state, &st, &err);
+    sup_paths_free(&p);
+    if (r < 0) {
+        fail("%s", ql_error_msg(&err));
+        ql_error_clear(&err);
+        return 1;
+    }
+    int printed = 0;
+    static const char *const order[] = {"vnc", "spice"};
+    for (size_t t = 0; t < 2 && (o.all || !printed); t++) {
+        for (size_t k = 0; k < st.n_displays && (o.all || !printed); k++) {
+            if (strcmp(st.displays[k].type, order[t]) != 0)
+                continue;
+            _cleanup_free_ char *uri = sup_display_uri(&st.displays[k]);
+            if (uri) {
+                puts(uri);
+                printed++;
+            }
+        }
+    }
+    sup_status_clear(&st);
+    if (!printed)
+        return fail("domain '%s' has no graphical display", name);
     return 0;
 }
 

@@ -6,6 +6,7 @@ int cmd_argv(int argc, char **argv);
 int cmd_create(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_dominfo(int argc, char **argv);
+int cmd_domdisplay(int argc, char **argv);
 int cmd_domstate(int argc, char **argv);
 int cmd_shutdown(int argc, char **argv);
 int cmd_reboot(int argc, char **argv);

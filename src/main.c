@@ -18,6 +18,7 @@ static const struct verb verbs[] = {
     {"start", cmd_create, "same as create (qlaunch keeps no persistent definitions)"},
     {"list", cmd_list, "list running domains (--all: also the last outcome of stopped ones)"},
     {"dominfo", cmd_dominfo, "show a domain's state, resources and files"},
+    {"domdisplay", cmd_domdisplay, "print the SPICE/VNC URI of a running domain"},
     {"domstate", cmd_domstate, "show a domain's state (--reason: and why)"},
     {"shutdown", cmd_shutdown, "ACPI power button (--timeout S: destroy after S seconds)"},
     {"reboot", cmd_reboot, "reboot the guest (power off, then reset, as libvirt does)"},

@@ -364,6 +364,18 @@ def _nvram_path(side):
             o[1]["filename"] = wild("nvram state file")
 
 
+def _mem_path(side):
+    # memory-backend-file mem-path: a hugetlbfs mount (libvirt: the test qemu.conf's
+    # /dev/hugepages2M/libvirt/qemu/ID-NAME; qlaunch: /dev/hugepages/) or the launcher's
+    # memory_backing_dir (libvirt: /var/lib/libvirt/qemu/ram/ID-NAME/ALIAS; qlaunch: its
+    # run dir). Which of the two kinds is kept; the host path itself is not compared.
+    for o in side.opts:
+        if o[0] == "-object" and isinstance(o[1], dict) \
+                and o[1].get("qom-type") == "memory-backend-file" and "mem-path" in o[1]:
+            huge = str(o[1]["mem-path"]).startswith("/dev/hugepages")
+            o[1]["mem-path"] = "<hugetlbfs>" if huge else "<memory backing dir>"
+
+
 def _host_cpu(side):
     if "needs-host-cpu" in side.notes:
         for o in side.opts:
@@ -561,6 +573,9 @@ NOISE = [
      " (firmware auto-selection needs descriptors the corpus lacks)", _default_bios),
     ("nvram path without <nvram>path</nvram>", "a launcher-owned state file (libvirt:"
      " /var/lib/libvirt/qemu/nvram/NAME_VARS.fd)", _nvram_path),
+    ("memory-backend-file mem-path", "host paths: a hugetlbfs mount or the launcher's"
+     " memory backing directory (libvirt's from qemu.conf); only which of the two is"
+     " compared", _mem_path),
     ("-cpu for needs-host-cpu", "host-model/passthrough expand to the harness's fake host"
      " CPU (README); only presence is compared", _host_cpu),
     ("raw format layer", "a raw format node with no options over a protocol node equals"

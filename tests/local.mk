@@ -25,3 +25,6 @@ EXTRA_DIST += tests/func/stale.sh
 
 TESTS += tests/func/secrets.sh
 EXTRA_DIST += tests/func/secrets.sh
+
+TESTS += tests/func/graphics-autoport.sh
+EXTRA_DIST += tests/func/graphics-autoport.sh

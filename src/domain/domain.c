@@ -182,7 +182,26 @@ void domain_free(struct domain *d)
         free_src(&d->cputune.vcpupins[i].src);
     }
     free(d->cputune.vcpupins);
+    for (size_t i = 0; i < d->cputune.n_iothreadpins; i++) {
+        free(d->cputune.iothreadpins[i].cpuset);
+        free_src(&d->cputune.iothreadpins[i].src);
+    }
+    free(d->cputune.iothreadpins);
     free_src(&d->cputune.src);
+
+    struct dom_mem_backing *mb = &d->mem_backing;
+    for (size_t i = 0; i < mb->n_pages; i++) {
+        free(mb->pages[i].nodeset);
+        free_src(&mb->pages[i].src);
+    }
+    free(mb->pages);
+    free(mb->source);
+    free(mb->access);
+    free(mb->allocation);
+    free_src(&mb->src);
+    for (size_t i = 0; i < d->n_iothreads; i++)
+        free_src(&d->iothreads[i].src);
+    free(d->iothreads);
 
     struct dom_cpu *c = &d->cpu;
     free(c->model);
@@ -193,8 +212,10 @@ void domain_free(struct domain *d)
     for (size_t i = 0; i < c->n_features; i++)
         free(c->features[i].name);
     free(c->features);
-    for (size_t i = 0; i < c->n_cells; i++)
+    for (size_t i = 0; i < c->n_cells; i++) {
         free(c->cells[i].cpus);
+        free(c->cells[i].mem_access);
+    }
     free(c->cells);
     free_src(&c->src);
     free_src(&c->topo_src);
@@ -317,6 +338,12 @@ void domain_free(struct domain *d)
         free_src(&v->panics[i].src);
     }
     free(v->panics);
+    for (size_t i = 0; i < v->n_hubs; i++) {
+        free(v->hubs[i].type);
+        free_addr(&v->hubs[i].addr);
+        free_src(&v->hubs[i].src);
+    }
+    free(v->hubs);
     free(v->memballoon.model);
     free_addr(&v->memballoon.addr);
     free_src(&v->memballoon.src);

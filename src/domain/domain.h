@@ -93,6 +93,7 @@ struct dom_numa_cell {
     unsigned id;
     char *cpus;                 /* cpuset syntax */
     unsigned long long memory_kib;
+    char *mem_access;           /* shared|private, NULL: <memoryBacking><access> */
 };
 
 struct dom_cpu {
@@ -125,6 +126,35 @@ struct dom_cputune {
     char *emulatorpin;          /* cpuset */
     struct dom_vcpupin *vcpupins;
     size_t n_vcpupins;
+    struct dom_vcpupin *iothreadpins;   /* .vcpu holds the IOThread id */
+    size_t n_iothreadpins;
+    struct dom_src src;
+};
+
+/* <memoryBacking> */
+struct dom_hugepage {
+    unsigned long long size_kib;    /* 0: the host's default huge page size */
+    char *nodeset;                  /* NUMA cells the size applies to, NULL: all */
+    struct dom_src src;
+};
+
+struct dom_mem_backing {
+    bool present;
+    bool hugepages;             /* <hugepages> given */
+    struct dom_hugepage *pages;
+    size_t n_pages;
+    bool nosharepages, locked;
+    char *source;               /* anonymous|file|memfd */
+    char *access;               /* shared|private */
+    char *allocation;           /* immediate|ondemand */
+    unsigned allocation_threads;
+    struct dom_src src;
+};
+
+/* <iothreadids><iothread id>: after parsing, the complete list of IOThread ids (those
+ * <iothreads> counts but <iothreadids> does not name get the lowest free ids, as libvirt). */
+struct dom_iothread {
+    unsigned id;
     struct dom_src src;
 };
 
@@ -251,6 +281,7 @@ struct dom_disk {
     struct dom_addr addr;
     struct dom_src src;
     enum dom_tristate removable;        /* target@removable (usb/scsi disks) */
+    unsigned iothread;          /* driver@iothread, 0 none */
 };
 
 enum dom_ctrl_type { DOM_CTRL_USB, DOM_CTRL_IDE, DOM_CTRL_SATA, DOM_CTRL_SCSI, DOM_CTRL_FDC,
@@ -268,6 +299,7 @@ struct dom_controller {
     unsigned queues;
     int chassis, target_port, chassis_nr, busnr;   /* pci, -1 unset */
     char *model_name;           /* pci <model name=...> */
+    unsigned iothread;          /* <driver iothread> (virtio-scsi), 0 none */
     struct dom_addr addr;
     struct dom_src src;
 };
@@ -469,6 +501,12 @@ struct dom_panic {
     struct dom_src src;
 };
 
+struct dom_hub {
+    char *type;                 /* usb */
+    struct dom_addr addr;
+    struct dom_src src;
+};
+
 #define DOM_VEC(type, name) type *name; size_t n_##name
 
 struct dom_devices {
@@ -486,6 +524,7 @@ struct dom_devices {
     DOM_VEC(struct dom_rng, rngs);
     DOM_VEC(struct dom_watchdog, watchdogs);
     DOM_VEC(struct dom_panic, panics);
+    DOM_VEC(struct dom_hub, hubs);
     struct dom_memballoon memballoon;
 };
 
@@ -500,6 +539,10 @@ struct domain {
     unsigned long long memory_kib, current_memory_kib, max_memory_kib;
     unsigned max_memory_slots;
     bool mem_dump_core_set, mem_dump_core;
+    struct dom_mem_backing mem_backing;
+
+    struct dom_iothread *iothreads;     /* every IOThread, in libvirt's order */
+    size_t n_iothreads;
 
     unsigned vcpus;             /* maximum */
     unsigned vcpus_current;     /* 0: same as maximum */

@@ -235,6 +235,8 @@ static void parse_disk(struct px *p, xmlNode *n)
         px_attr_oneof(p, drv, "rerror_policy", L("stop", "report", "ignore"),
                       &x->rerror_policy);
         px_attr_uint(p, drv, "queues", &x->queues);
+        if (px_attr_uint(p, drv, "iothread", &x->iothread) > 0 && x->iothread == 0)
+            px_err(p, drv, "iothread", "invalid iothread id '0' (ids start at 1)");
     }
 
     xmlNode *src = px_child(p, n, "source");
@@ -382,8 +384,11 @@ static void parse_controller(struct px *p, xmlNode *n)
         break;
     }
     xmlNode *drv = px_child(p, n, "driver");
-    if (drv)
+    if (drv) {
         px_attr_uint(p, drv, "queues", &x->queues);
+        if (px_attr_uint(p, drv, "iothread", &x->iothread) > 0 && x->iothread == 0)
+            px_err(p, drv, "iothread", "invalid iothread id '0' (ids start at 1)");
+    }
 }
 
 /* Linear per type: the lowest free index is never above the number of controllers. */
@@ -997,6 +1002,15 @@ static void parse_panic(struct px *p, xmlNode *n)
     px_attr_oneof(p, n, "model", L("isa", "pvpanic", "hyperv"), &x->model);
 }
 
+static void parse_hub(struct px *p, xmlNode *n)
+{
+    struct dom_devices *v = &p->dom->dev;
+    struct dom_hub *x = VEC_PUSH(v->hubs, v->n_hubs);
+    dev_common(p, n, &x->src, &x->addr);
+    if (px_attr_oneof(p, n, "type", L("usb"), &x->type) == 0)
+        px_err(p, n, NULL, "<hub> needs a type attribute");
+}
+
 static void parse_emulator(struct px *p, xmlNode *n)
 {
     struct dom_devices *v = &p->dom->dev;
@@ -1034,6 +1048,7 @@ static const struct {
     {"rng", parse_rng},
     {"watchdog", parse_watchdog},
     {"panic", parse_panic},
+    {"hub", parse_hub},
 };
 
 void px_parse_devices(struct px *p, xmlNode *devices)

@@ -333,6 +333,143 @@ static void parse_cputune(struct px *p, xmlNode *root)
         else if (dom_parse_cpuset(v->cpuset, NULL, &why) < 0)
             px_err(p, n, "cpuset", "invalid cpuset '%s': %s", v->cpuset, why);
     }
+    cnt = px_count(ct, "iothreadpin");
+    t->iothreadpins = xcalloc(cnt, sizeof(*t->iothreadpins));
+    for (n = NULL; (n = px_next(ct, n, "iothreadpin"));) {
+        struct dom_vcpupin *v = &t->iothreadpins[t->n_iothreadpins++];
+        px_src(&v->src, n);
+        if (px_attr_uint(p, n, "iothread", &v->vcpu) == 0)
+            px_err(p, n, NULL, "missing iothread attribute");
+        v->cpuset = px_attr_dup(n, "cpuset");
+        if (!v->cpuset)
+            px_err(p, n, NULL, "missing cpuset attribute");
+        else if (dom_parse_cpuset(v->cpuset, NULL, &why) < 0)
+            px_err(p, n, "cpuset", "invalid cpuset '%s': %s", v->cpuset, why);
+    }
+}
+
+/* <memoryBacking>: what QEMU's memory backend is made of (see qemu/build.c). */
+static void parse_memory_backing(struct px *p, xmlNode *root)
+{
+    xmlNode *mb = px_child(p, root, "memoryBacking");
+    if (!mb)
+        return;
+    struct dom_mem_backing *m = &p->dom->mem_backing;
+    m->present = true;
+    px_src(&m->src, mb);
+    xmlNode *hp = px_child(p, mb, "hugepages");
+    if (hp) {
+        m->hugepages = true;
+        size_t cnt = px_count(hp, "page");
+        if (cnt > DOM_MAX_DEVICES) {
+            px_err(p, hp, NULL, "%zu <page> elements exceed the limit of %d", cnt,
+                   DOM_MAX_DEVICES);
+            px_ignore(hp);
+            cnt = 0;
+        }
+        m->pages = xcalloc(cnt ? cnt : 1, sizeof(*m->pages));
+        for (xmlNode *pg = NULL; cnt && (pg = px_next(hp, pg, "page"));) {
+            struct dom_hugepage *h = &m->pages[m->n_pages++];
+            px_src(&h->src, pg);
+            const char *size = px_attr(pg, "size");
+            const char *why = NULL;
+            if (!size)
+                px_err(p, pg, NULL, "<page> needs a size attribute");
+            else if (dom_parse_memory_unit(size, px_attr(pg, "unit"), &h->size_kib, &why) < 0
+                     || h->size_kib == 0)
+                px_err(p, pg, "size", "invalid huge page size '%s'%s%s", size,
+                       why ? ": " : "", why ? why : "");
+            h->nodeset = px_attr_dup(pg, "nodeset");
+            unsigned max;
+            if (h->nodeset && dom_parse_cpuset(h->nodeset, &max, &why) < 0)
+                px_err(p, pg, "nodeset", "invalid nodeset '%s': %s", h->nodeset, why);
+            for (size_t i = 0; i + 1 < m->n_pages; i++)
+                if (!h->nodeset && !m->pages[i].nodeset)
+                    px_err(p, pg, NULL, "more than one <page> without a nodeset (the "
+                           "default huge page size can be given only once)");
+        }
+    }
+    m->nosharepages = px_child(p, mb, "nosharepages") != NULL;
+    m->locked = px_child(p, mb, "locked") != NULL;
+    xmlNode *n;
+    if ((n = px_child(p, mb, "source")) &&
+        px_attr_oneof(p, n, "type", (const char *const[]){"anonymous", "file", "memfd", NULL},
+                      &m->source) == 0)
+        px_err(p, n, NULL, "<source> needs a type attribute");
+    if ((n = px_child(p, mb, "access")) &&
+        px_attr_oneof(p, n, "mode", (const char *const[]){"shared", "private", NULL},
+                      &m->access) == 0)
+        px_err(p, n, NULL, "<access> needs a mode attribute");
+    if ((n = px_child(p, mb, "allocation"))) {
+        px_attr_oneof(p, n, "mode", (const char *const[]){"immediate", "ondemand", NULL},
+                      &m->allocation);
+        if (px_attr_uint(p, n, "threads", &m->allocation_threads) > 0
+            && (m->allocation_threads == 0 || m->allocation_threads > 4096))
+            px_err(p, n, "threads", "must be 1 to 4096");
+    }
+    /* libvirt (virDomainDefPostParseMemory... qemuValidateDomainDef): anonymous memory
+     * cannot be backed by huge pages. */
+    if (m->hugepages && m->source && STREQ(m->source, "anonymous"))
+        px_err(p, hp, NULL, "hugepages are not allowed with anonymous memory source");
+}
+
+/* <iothreads> and <iothreadids>: the list of IOThreads as libvirt builds it
+ * (virDomainIOThreadIDDefArrayInit): the ids the XML names, in its order, then the lowest
+ * free ids until <iothreads> are there. */
+static void parse_iothreads(struct px *p, xmlNode *root)
+{
+    struct domain *d = p->dom;
+    unsigned count = 0;
+    xmlNode *n = px_child(p, root, "iothreads");
+    if (n) {
+        _cleanup_free_ char *t = px_text(n);
+        char *end = NULL;
+        errno = 0;
+        unsigned long v = strtoul(t, &end, 10);
+        if (errno || !isdigit((unsigned char)*t) || *end || v > 4096)
+            px_err(p, n, NULL, "invalid IOThread count '%s' (0 to 4096)", t);
+        else
+            count = (unsigned)v;
+    }
+    xmlNode *ids = px_child(p, root, "iothreadids");
+    size_t nids = ids ? px_count(ids, "iothread") : 0;
+    if (nids > 4096) {
+        px_err(p, ids, NULL, "%zu <iothread> elements exceed the limit of 4096", nids);
+        px_ignore(ids);
+        return;
+    }
+    size_t total = nids > count ? nids : count;
+    d->iothreads = xcalloc(total ? total : 1, sizeof(*d->iothreads));
+    for (xmlNode *e = NULL; ids && (e = px_next(ids, e, "iothread"));) {
+        unsigned id = 0;
+        int r = px_attr_uint(p, e, "id", &id);
+        if (r == 0)
+            px_err(p, e, NULL, "<iothread> needs an id attribute");
+        else if (r > 0 && id == 0)
+            px_err(p, e, "id", "invalid iothread id '0' (ids start at 1)");
+        if (r <= 0 || id == 0)
+            continue;
+        bool dup = false;
+        for (size_t i = 0; i < d->n_iothreads; i++)
+            dup |= d->iothreads[i].id == id;
+        if (dup) {
+            px_err(p, e, "id", "duplicate iothread id '%u'", id);
+            continue;
+        }
+        struct dom_iothread *it = &d->iothreads[d->n_iothreads++];
+        it->id = id;
+        px_src(&it->src, e);
+    }
+    for (unsigned id = 1; d->n_iothreads < total; id++) {
+        bool used = false;
+        for (size_t i = 0; i < d->n_iothreads; i++)
+            used |= d->iothreads[i].id == id;
+        if (used)
+            continue;
+        struct dom_iothread *it = &d->iothreads[d->n_iothreads++];
+        it->id = id;
+        px_src(&it->src, n ? n : ids);
+    }
 }
 
 /* ---- general ---- */
@@ -426,6 +563,8 @@ void px_parse_general(struct px *p, xmlNode *root)
         d->vcpus = 1;
     }
     parse_cputune(p, root);
+    parse_memory_backing(p, root);
+    parse_iothreads(p, root);
 
     d->on_poweroff = lifecycle_elem(p, root, "on_poweroff", &d->lc_line[0]);
     d->on_reboot = lifecycle_elem(p, root, "on_reboot", &d->lc_line[1]);
@@ -639,6 +778,8 @@ void px_parse_cpu(struct px *p, xmlNode *root)
             if (!mem || dom_parse_memory_unit(mem, px_attr(e, "unit"), &cell->memory_kib,
                                               &why) < 0)
                 px_err(p, e, "memory", "missing or invalid NUMA cell memory");
+            px_attr_oneof(p, e, "memAccess", (const char *const[]){"shared", "private", NULL},
+                          &cell->mem_access);
         }
     }
 }

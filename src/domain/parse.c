@@ -102,74 +102,89 @@ static int depth_ok(xmlNode *n, int depth)
     return 1;
 }
 
-int dom_parse_memory(const char *xml, size_t len, const char *filename,
-                     struct domain **ret, struct dom_diags *diags)
+int px_load_xml(const char *xml, size_t len, const char *root_name, const char *what,
+                struct dom_diags *diags, xmlDocPtr *ret_doc)
 {
-    *ret = NULL;
-    (void)filename;
+    *ret_doc = NULL;
     size_t blank = 0;
     while (blank < len && strchr(" \t\r\n", xml[blank]) && xml[blank])
         blank++;
     if (len == 0 || blank == len) {
-        dom_diags_add(diags, DOM_DIAG_ERROR, "domain", 0, "the file is empty");
+        dom_diags_add(diags, DOM_DIAG_ERROR, root_name, 0, "the file is empty");
         return -EINVAL;
     }
     if (len > DOM_XML_MAX_BYTES) {
-        dom_diags_add(diags, DOM_DIAG_ERROR, "domain", 0,
-                      "the document is %zu bytes, over the %u byte limit for domain XML", len,
-                      DOM_XML_MAX_BYTES);
+        dom_diags_add(diags, DOM_DIAG_ERROR, root_name, 0,
+                      "the document is %zu bytes, over the %u byte limit for %s", len,
+                      DOM_XML_MAX_BYTES, what);
         return -EINVAL;
     }
     if (memchr(xml, '\0', len)) {
-        dom_diags_add(diags, DOM_DIAG_ERROR, "domain", 0,
+        dom_diags_add(diags, DOM_DIAG_ERROR, root_name, 0,
                       "the document contains a NUL byte, so it is not XML text");
         return -EINVAL;
     }
     /* Untrusted input: no DTD means no entities, no external subsets, no billion laughs. */
     if (has_token(xml, len, "<!DOCTYPE") || has_token(xml, len, "<!ENTITY")) {
-        dom_diags_add(diags, DOM_DIAG_ERROR, "domain", 0,
-                      "document type declarations (DOCTYPE/ENTITY) are not allowed in domain XML");
+        dom_diags_add(diags, DOM_DIAG_ERROR, root_name, 0,
+                      "document type declarations (DOCTYPE/ENTITY) are not allowed in %s", what);
         return -EINVAL;
     }
 
     struct xml_errs xe = {NULL, 0};
     xmlSetStructuredErrorFunc(&xe, xml_error_cb);
-    xmlDocPtr doc = xmlReadMemory(xml, (int)len, "domain.xml", NULL,
+    _cleanup_free_ char *docname = xasprintf("%s.xml", root_name);
+    xmlDocPtr doc = xmlReadMemory(xml, (int)len, docname, NULL,
                                   XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     xmlSetStructuredErrorFunc(NULL, NULL);
     if (xe.msg && strstr(xe.msg, "Excessive depth")) {
-        dom_diags_add(diags, DOM_DIAG_ERROR, "domain", xe.line,
+        dom_diags_add(diags, DOM_DIAG_ERROR, root_name, xe.line,
                       "the document nests elements deeper than %d levels", DOM_XML_MAX_DEPTH);
         free(xe.msg);
         xmlFreeDoc(doc);
         return -EINVAL;
     }
     if (!doc || xe.msg) {
-        dom_diags_add(diags, DOM_DIAG_ERROR, "domain", xe.line, "malformed XML: %s",
+        dom_diags_add(diags, DOM_DIAG_ERROR, root_name, xe.line, "malformed XML: %s",
                       xe.msg ? xe.msg : "cannot parse");
         free(xe.msg);
         xmlFreeDoc(doc);
         return -EINVAL;
     }
     xmlNode *root = xmlDocGetRootElement(doc);
-    int r = -EINVAL;
     if (!root) {
-        dom_diags_add(diags, DOM_DIAG_ERROR, "domain", 0, "the document has no root element");
-        goto out;
+        dom_diags_add(diags, DOM_DIAG_ERROR, root_name, 0, "the document has no root element");
+        goto fail;
     }
-    if (root->ns || strcmp((const char *)root->name, "domain") != 0) {
+    if (root->ns || strcmp((const char *)root->name, root_name) != 0) {
         const char *pfx = root->ns && root->ns->prefix ? (const char *)root->ns->prefix : "";
         dom_diags_add(diags, DOM_DIAG_ERROR, (const char *)root->name, xmlGetLineNo(root),
-                      "the root element must be <domain>%s, not <%s%s%s>",
+                      "the root element must be <%s>%s, not <%s%s%s>", root_name,
                       root->ns ? " without a namespace" : "", pfx, *pfx ? ":" : "",
                       (const char *)root->name);
-        goto out;
+        goto fail;
     }
     if (!depth_ok(root, 1)) {
-        dom_diags_add(diags, DOM_DIAG_ERROR, "domain", 0,
+        dom_diags_add(diags, DOM_DIAG_ERROR, root_name, 0,
                       "the document nests elements deeper than %d levels", DOM_XML_MAX_DEPTH);
-        goto out;
+        goto fail;
     }
+    *ret_doc = doc;
+    return 0;
+fail:
+    xmlFreeDoc(doc);
+    return -EINVAL;
+}
+
+int dom_parse_memory(const char *xml, size_t len, const char *filename,
+                     struct domain **ret, struct dom_diags *diags)
+{
+    *ret = NULL;
+    xmlDocPtr doc;
+    if (px_load_xml(xml, len, "domain", "domain XML", diags, &doc) < 0)
+        return -EINVAL;
+    xmlNode *root = xmlDocGetRootElement(doc);
+    int r = -EINVAL;
 
     size_t errors_before = diags->n_errors;
     struct domain *d = xcalloc(1, sizeof(*d));

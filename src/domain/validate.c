@@ -74,6 +74,15 @@ static void vcpu_rules(struct domain *d, struct dom_diags *g)
             px_err_src(g, &d->cputune.vcpupins[i].src, "@vcpu",
                        "vCPU %u does not exist (the domain has %u)",
                        d->cputune.vcpupins[i].vcpu, d->vcpus);
+    for (size_t i = 0; i < d->cputune.n_iothreadpins; i++) {
+        const struct dom_vcpupin *ip = &d->cputune.iothreadpins[i];
+        bool found = false;
+        for (size_t k = 0; k < d->n_iothreads; k++)
+            found = found || d->iothreads[k].id == ip->vcpu;
+        if (!found)
+            px_err_src(g, &ip->src, "@iothread", "IOThread %u does not exist (see <iothreads> "
+                       "and <iothreadids>)", ip->vcpu);
+    }
     if (d->cputune.has_shares || d->cputune.has_period || d->cputune.has_quota) {
         px_err_src(g, &d->cputune.src, NULL, "CPU shares, period and quota need cgroups, which qlaunch does "
                    "not manage; remove them, or set CPUWeight=/CPUQuota= on the systemd unit "
@@ -244,6 +253,44 @@ static void disk_rules(struct domain *d, struct dom_diags *g)
     }
 }
 
+/* libvirt (qemuValidateDomainDeviceDefDiskIOThreads, ...ControllerAttributes): an
+ * iothread must be one of the domain's IOThreads, on a device that can use one. */
+static bool iothread_known(const struct domain *d, unsigned id)
+{
+    for (size_t i = 0; i < d->n_iothreads; i++)
+        if (d->iothreads[i].id == id)
+            return true;
+    return false;
+}
+
+static void iothread_rules(struct domain *d, struct dom_diags *g)
+{
+    for (size_t i = 0; i < d->dev.n_disks; i++) {
+        const struct dom_disk *dk = &d->dev.disks[i];
+        if (!dk->iothread)
+            continue;
+        bool virtio = dk->bus == DOM_BUS_VIRTIO
+                      || (dk->bus == DOM_BUS_DEFAULT && dk->dev && !strncmp(dk->dev, "vd", 2));
+        if (!virtio)
+            px_err_src(g, &dk->src, "/driver@iothread", "IOThreads are only available for "
+                       "virtio pci and virtio ccw disk");
+        else if (!iothread_known(d, dk->iothread))
+            px_err_src(g, &dk->src, "/driver@iothread", "Disk iothread '%u' not defined in "
+                       "iothreadid", dk->iothread);
+    }
+    for (size_t i = 0; i < d->dev.n_controllers; i++) {
+        const struct dom_controller *c = &d->dev.controllers[i];
+        if (!c->iothread)
+            continue;
+        if (c->type != DOM_CTRL_SCSI || !c->model || strncmp(c->model, "virtio", 6) != 0)
+            px_err_src(g, &c->src, "/driver@iothread", "'iothread' attribute only available "
+                       "for virtio scsi controller model");
+        else if (!iothread_known(d, c->iothread))
+            px_err_src(g, &c->src, "/driver@iothread", "controller iothread '%u' not defined "
+                       "in iothreadid", c->iothread);
+    }
+}
+
 /* A guest crash is only visible to the launcher through a panic device. */
 static void implicit_panic(struct domain *d, struct dom_diags *g)
 {
@@ -286,5 +333,6 @@ void dom_validate(struct domain *d, struct dom_diags *g)
     duplicate_rules(d, g);
     address_rules(d, g);
     disk_rules(d, g);
+    iothread_rules(d, g);
     implicit_panic(d, g);
 }

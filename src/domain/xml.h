@@ -62,6 +62,13 @@ int px_attr_enum(struct px *p, xmlNode *n, const char *name, int (*from)(const c
 
 void px_src(struct dom_src *s, const xmlNode *n);
 
+/* Safe loading of untrusted XML (size cap, no NUL, no DTD/entities, no network, depth cap),
+ * shared by the domain and network parsers: the root must be <root_name> without a
+ * namespace. what names the kind of document in messages ("domain XML"). 0 and *ret_doc,
+ * or -EINVAL with the problem added to diags. */
+int px_load_xml(const char *xml, size_t len, const char *root_name, const char *what,
+                struct dom_diags *diags, xmlDocPtr *ret_doc);
+
 /* Section parsers (parse-*.c). */
 void px_parse_general(struct px *p, xmlNode *root);
 void px_parse_cpu(struct px *p, xmlNode *root);

@@ -70,8 +70,14 @@ struct host_nic {
  *  - type='ethernet': a tap with MAC, MTU, link up, then `<script path> TAPNAME` is run
  *    (minimal environment, HOST_SCRIPT_TIMEOUT_MS); with <target managed='no'> the existing
  *    tap named by <target dev> is opened and left as configured (the script still runs);
+ *  - type='network': the network is looked up with host_network_lookup() and the
+ *    interface becomes a type='bridge' one on the network's bridge (Linux bridge, or Open
+ *    vSwitch with <virtualport type='openvswitch'/> in the network), with the virtualport
+ *    parameters and VLAN of the interface, else its portgroup (the default one when none
+ *    is named), else the network; a missing bridge fails with the network, the file and
+ *    the bridge named (qlaunch does not start libvirt networks: no dnsmasq, no NAT rules);
  *  - type='user': nothing, *ret is empty.
- *  - type='network' and 'direct' are not supported (-ENOTSUP).
+ *  - type='direct' is not supported (-ENOTSUP).
  * The guest MAC must be set (the launcher assigns missing ones before calling this).
  * On failure everything done so far is undone, *ret is empty and err names the interface:
  * "devices/interface[1]: bridge 'br0' does not exist on this host (line 33)". */
@@ -86,6 +92,19 @@ void host_nic_teardown(struct host_nic *nic);
 /* Closes the fds only (e.g. in the supervisor once QEMU holds its own copies), keeping the
  * record for a later host_nic_teardown(). */
 void host_nic_close_fds(struct host_nic *nic);
+
+/* Where libvirt network definitions are looked for, in order: $QLAUNCH_NETWORK_DIR, then
+ * these (NAME.xml in each; the libvirt one is the file `virsh net-define` writes). */
+#define HOST_NETWORK_DIR_QLAUNCH "/etc/qlaunch/networks"
+#define HOST_NETWORK_DIR_LIBVIRT "/etc/libvirt/qemu/networks"
+#define HOST_NETWORK_XML_MAX (1024u * 1024)
+
+struct dom_network;
+/* Reads and parses network NAME from the first directory that has NAME.xml; the file's
+ * <name> must be NAME. *ret_path (optional) gets the file read. -ENOENT names every file
+ * tried. */
+int host_network_lookup(const char *name, struct dom_network **ret, char **ret_path,
+                        struct ql_error *err);
 
 /* `ovs-vsctl --timeout=5 -- --if-exists del-port TAP`. */
 int host_ovs_del_port(const char *tap_name, struct ql_error *err);

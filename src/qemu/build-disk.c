@@ -154,6 +154,9 @@ static void disk_drive_addr(const struct dom_disk *dk, struct drive_addr *a)
     case DOM_BUS_SCSI:
         *a = (struct drive_addr){idx / 7, 0, 0, idx % 7};
         break;
+    case DOM_BUS_FDC:
+        *a = (struct drive_addr){idx / 2, 0, 0, idx % 2};
+        break;
     default:
         *a = (struct drive_addr){0, 0, 0, idx};
         break;
@@ -302,7 +305,10 @@ static int check_controller(struct qb_ctx *c, struct qb_ctrl *ct)
         }
         break;
     case DOM_CTRL_FDC:
-        return qb_fail(c, &k->src, "floppy controllers are not supported");
+        /* pc has one built-in isa-fdc; on q35 the builder adds it for floppy disks */
+        if (k->index != 0)
+            return qb_fail(c, &k->src, "only one floppy controller (index 0) is supported");
+        break;
     case DOM_CTRL_CCID:
         return qb_fail(c, &k->src, "CCID (smartcard) controllers are not supported");
     default:
@@ -463,6 +469,10 @@ static int build_controller(struct qb_ctx *c, const struct qb_ctrl *ct)
     case DOM_CTRL_SCSI:
         qj_begin(&j);
         qj_str(&j, "driver", scsi_driver(k->model));
+        if (k->iothread) {  /* validate: virtio-scsi models only */
+            snprintf(buf, sizeof(buf), "iothread%u", k->iothread);
+            qj_str(&j, "iothread", buf);
+        }
         if (k->queues)      /* check_controller: virtio-scsi models only */
             qj_uint(&j, "num_queues", k->queues);
         qj_str(&j, "id", ct->id);
@@ -574,8 +584,17 @@ static int check_disk(struct qb_ctx *c, const struct dom_disk *dk, int bus)
     static const char *const ios[] = {"threads", "native", "io_uring", NULL};
     static const char *const discards[] = {"unmap", "ignore", NULL};
     static const char *const dzs[] = {"off", "on", "unmap", NULL};
-    if (dk->device == DOM_DISKDEV_FLOPPY || bus == DOM_BUS_FDC)
-        return qb_fail(c, s, "floppy disks are not supported");
+    bool floppy = dk->device == DOM_DISKDEV_FLOPPY;
+    if (floppy && bus != DOM_BUS_FDC)
+        return qb_fail(c, s, "a floppy disk needs bus='fdc' (bus '%s' given)",
+                       dom_disk_bus_to_string(bus));
+    if (!floppy && bus == DOM_BUS_FDC)
+        return qb_fail(c, s, "bus 'fdc' only takes device='floppy' disks");
+    if (floppy && (dk->serial || dk->wwn || dk->error_policy || dk->rerror_policy))
+        return qb_fail(c, s, "QEMU's floppy device has no serial, wwn, error_policy or "
+                       "rerror_policy");
+    if (floppy && dk->type == DOM_DISK_NETWORK)
+        return qb_fail(c, s, "network floppy disks are not supported");
     if (dk->driver_name && !STREQ(dk->driver_name, "qemu"))
         return qb_fail(c, s, "disk driver '%s' is not supported; use name='qemu'",
                        dk->driver_name);
@@ -624,7 +643,7 @@ static int check_disk(struct qb_ctx *c, const struct dom_disk *dk, int bus)
     if (dk->device == DOM_DISKDEV_CDROM && bus == DOM_BUS_VIRTIO)
         return qb_fail(c, s, "a cdrom cannot be on the virtio bus; use sata, ide or scsi");
     bool media = dk->source || dk->type == DOM_DISK_NETWORK;
-    if (!media && dk->device != DOM_DISKDEV_CDROM)
+    if (!media && dk->device != DOM_DISKDEV_CDROM && !floppy)
         return qb_fail(c, s, "the disk has no <source>");
     if (!media && bus == DOM_BUS_USB)
         return qb_fail(c, s, "a USB cdrom needs media (<source>)");
@@ -790,6 +809,10 @@ static int build_disk(struct qb_ctx *c, size_t i)
     case DOM_BUS_VIRTIO:
         snprintf(id, sizeof(id), "virtio-disk%u", disk_name_index(dk->dev));
         qj_str(&j, "driver", "virtio-blk-pci");
+        if (dk->iothread) {     /* validate: virtio disks only */
+            snprintf(buf, sizeof(buf), "iothread%u", dk->iothread);
+            qj_str(&j, "iothread", buf);
+        }
         qj_pci(c, &j, &c->disk_pci[i]);
         if (dk->queues)
             qj_uint(&j, "num-queues", dk->queues);
@@ -857,6 +880,18 @@ static int build_disk(struct qb_ctx *c, size_t i)
         qj_str(&j, "driver", "usb-storage");
         qj_usb(c, &j, &c->disk_usb[i]);
         break;
+    case DOM_BUS_FDC:
+        if (a.controller != 0 || a.bus != 0 || a.target != 0 || a.unit > 1) {
+            free(qj_end(&j));
+            return qb_fail(c, &dk->src, "floppy address controller %u bus %u target %u unit "
+                           "%u does not exist (controller 0, bus 0, target 0, unit 0-1)",
+                           a.controller, a.bus, a.target, a.unit);
+        }
+        /* libvirt's alias; the boot index is the controller's (bootindexA/B) */
+        snprintf(id, sizeof(id), "fdc0-0-%u", a.unit);
+        qj_str(&j, "driver", "floppy");
+        qj_uint(&j, "unit", a.unit);
+        break;
     default:
         free(qj_end(&j));
         return qb_fail(c, &dk->src, "disk bus '%s' is not supported",
@@ -865,7 +900,7 @@ static int build_disk(struct qb_ctx *c, size_t i)
     if (media)
         qj_str(&j, "drive", top);
     qj_str(&j, "id", id);
-    if (c->disk_boot[i])
+    if (c->disk_boot[i] && bus != DOM_BUS_FDC)
         qj_uint(&j, "bootindex", c->disk_boot[i]);
     if (cm && media && dk->device != DOM_DISKDEV_LUN)
         qj_str(&j, "write-cache", cm->write_cache ? "on" : "off");
@@ -900,10 +935,59 @@ static int build_disk(struct qb_ctx *c, size_t i)
     return 0;
 }
 
+/* Floppies sit on the ISA floppy controller: built into pc (its boot indexes are set
+ * with -global), added with -device on q35 (which has none since QEMU 4.0), as libvirt
+ * (qemuBuildFloppyCommandLineControllerOptions). Unit 0 is drive A, unit 1 drive B. */
+static int build_fdc(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    bool any = false;
+    unsigned boot[2] = {0, 0};
+    for (size_t i = 0; i < dv->n_disks; i++) {
+        const struct dom_disk *dk = &dv->disks[i];
+        if (dk->device != DOM_DISKDEV_FLOPPY || qb_disk_bus(dk) != DOM_BUS_FDC)
+            continue;
+        struct drive_addr a;
+        disk_drive_addr(dk, &a);
+        if (a.unit > 1 || a.controller != 0)
+            continue;       /* reported by build_disk */
+        for (size_t k = 0; k < i; k++) {
+            struct drive_addr b;
+            if (dv->disks[k].device != DOM_DISKDEV_FLOPPY)
+                continue;
+            disk_drive_addr(&dv->disks[k], &b);
+            if (b.unit == a.unit && b.controller == a.controller)
+                return qb_fail(c, &dk->src, "floppy unit %u is already used by %s", a.unit,
+                               dv->disks[k].dev ? dv->disks[k].dev : "another floppy");
+        }
+        any = true;
+        boot[a.unit] = c->disk_boot[i];
+    }
+    if (!any)
+        return 0;
+    if (c->q35) {
+        struct qj j;
+        qj_begin(&j);
+        qj_str(&j, "driver", "isa-fdc");
+        if (boot[0])
+            qj_uint(&j, "bootindexA", boot[0]);
+        if (boot[1])
+            qj_uint(&j, "bootindexB", boot[1]);
+        qb_opt(c, "-device", qj_end(&j));
+        return 0;
+    }
+    for (unsigned u = 0; u < 2; u++)
+        if (boot[u])
+            qb_opt(c, "-global", xasprintf("isa-fdc.bootindex%c=%u", 'A' + u, boot[u]));
+    return 0;
+}
+
 int qb_build_disks(struct qb_ctx *c)
 {
     const struct dom_devices *dv = &c->d->dev;
     int r;
+    if ((r = build_fdc(c)) < 0)
+        return r;
     for (size_t i = 0; i < dv->n_disks; i++) {
         for (size_t k = 0; k < i; k++) {
             if (dv->disks[k].dev && dv->disks[i].dev && STREQ(dv->disks[k].dev, dv->disks[i].dev))

@@ -239,7 +239,11 @@ static int build_spice(struct qb_ctx *c, const struct dom_graphics *g)
     int r;
     if ((r = listen_address(c, g, &addr, &sock, &none)) < 0)
         return r;
-    if (g->tls_port > 0 || (g->default_mode && STREQ(g->default_mode, "secure")))
+    bool autoport = g->autoport == DOM_TRI_ON || g->port < 0;
+    /* With autoport, libvirt drops the ports of a live XML (they were allocated for the run
+     * that wrote it) and allocates again; a TLS port only when TLS is configured, which it
+     * is not in qlaunch (qemu.conf spice_tls=0). */
+    if ((g->tls_port > 0 && !autoport) || (g->default_mode && STREQ(g->default_mode, "secure")))
         return qb_fail(c, &g->src, "SPICE TLS (tlsPort, secure channels) is not supported");
     for (size_t i = 0; i < g->n_channels; i++)
         if (g->channels[i].mode && STREQ(g->channels[i].mode, "secure"))
@@ -257,12 +261,22 @@ static int build_spice(struct qb_ctx *c, const struct dom_graphics *g)
     } else if (none) {
         sb_add(&sb, "port=0");
     } else {
-        if (g->autoport == DOM_TRI_ON || g->port < 0) {
-            sb_free(&sb);
-            return qb_fail(c, &g->src, "SPICE autoport is not supported (QEMU cannot pick a "
-                           "free SPICE port itself); give port= and autoport='no'");
+        int port = g->port;
+        if (autoport) {
+            /* QEMU cannot pick a free SPICE port itself: the launcher does (as libvirt's
+             * qemuProcessSPICEAllocatePorts) and passes it in the options. */
+            if (c->o->spice_port > 0) {
+                port = c->o->spice_port;
+            } else {
+                port = 5900;
+                qb_note(c, "SPICE autoport: the port is chosen at start (the first free one "
+                        "from 5900); 5900 is shown here");
+            }
+            if (g->tls_port > 0)
+                qb_note(c, "SPICE tlsPort %d is ignored: with autoport the ports are chosen "
+                        "at start, and without TLS there is no TLS port", g->tls_port);
         }
-        sb_addf(&sb, "port=%d", g->port);
+        sb_addf(&sb, "port=%d", port);
         if (addr) {
             sb_add(&sb, ",addr=");
             sb_add_comma_escaped(&sb, addr);

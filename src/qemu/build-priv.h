@@ -22,6 +22,13 @@ struct qb_usb {
     char port[32];
 };
 
+/* A USB hub in the address tree: the root hub of a controller or a usb-hub device. */
+struct qb_usb_hub {
+    unsigned nports;
+    uint64_t used;              /* bit p-1: port p is taken */
+    struct qb_usb_hub **child;  /* [nports]: the hub on port p+1, or NULL */
+};
+
 /* A controller: the XML's, or one qlaunch adds as libvirt would (USB, virtio-serial,
  * SCSI, SATA). Implicit ones point into static storage. */
 struct qb_ctrl {
@@ -59,9 +66,11 @@ struct qb_ctx {
     struct qb_pci *disk_pci, *net_pci, *sound_pci, *video_pci, *input_pci, *chr_pci, *rng_pci,
         *wd_pci, *panic_pci, balloon_pci;
     struct qb_usb *disk_usb, *input_usb, *sound_usb, *chr_usb, *redir_usb;
-    unsigned *usb_next;         /* per USB controller index: next free root port */
-    unsigned usb_n;
-    uint64_t usb_used[16];      /* per USB controller index: root ports in use (bitmask) */
+    /* libvirt's USB address set (virDomainUSBAddressSet): per controller index a tree of
+     * hubs, each with the ports in use and the hubs plugged into them. */
+    struct qb_usb_hub *usb_root[16];
+    struct qb_usb *hub_usb;     /* per hub (XML ones, then those added as libvirt does) */
+    size_t n_hubs;              /* XML hubs + added ones */
 
     unsigned *disk_boot, *net_boot; /* bootindex from <os><boot dev>, 0 none */
     int primary_video;          /* index into videos, -1 none */
@@ -114,6 +123,7 @@ void qb_ctrl_add_pci(struct qb_ctx *c, unsigned index, const char *model);
 int qb_usb_reserve(struct qb_ctx *c, const struct dom_addr *a, const struct dom_src *src,
                    struct qb_usb *ret);
 int qb_usb_auto(struct qb_ctx *c, const struct dom_src *src, struct qb_usb *u);
+int qb_build_hubs(struct qb_ctx *c);
 int qb_auto_usb_on(struct qb_ctx *c, unsigned bus, const struct dom_src *src, struct qb_usb *u);
 
 /* ---- device families ---- */

@@ -2,6 +2,7 @@
  * firmware, lifecycle, monitor), the address allocators, and the order in which device
  * families are emitted (libvirt's order, so argv reads like theirs). */
 #include "config.h"
+#include "domain/parse.h"
 #include "qemu/build-priv.h"
 #include "util/cleanup.h"
 
@@ -343,32 +344,138 @@ int qb_pci_auto(struct qb_ctx *c, const struct dom_src *src, unsigned flags, str
 
 /* ------------------------------------------------------------------ USB */
 
+#define ALLOC_N(p, n) ((p) = xcalloc((n) ? (n) : 1, sizeof(*(p))))
+
+#define USB_HUB_PORTS 8         /* QEMU's usb-hub, libvirt's VIR_DOMAIN_USB_HUB_PORTS */
+#define USB_MAX_DEPTH 4         /* libvirt's VIR_DOMAIN_DEVICE_USB_MAX_PORT_DEPTH */
+
+static struct qb_usb_hub *usb_hub_new(unsigned nports)
+{
+    struct qb_usb_hub *h = xcalloc(1, sizeof(*h));
+    h->nports = nports > 63 ? 63 : nports;
+    h->child = xcalloc(h->nports ? h->nports : 1, sizeof(*h->child));
+    return h;
+}
+
+static void usb_hub_free(struct qb_usb_hub *h)
+{
+    if (!h)
+        return;
+    for (unsigned i = 0; i < h->nports; i++)
+        usb_hub_free(h->child[i]);
+    free(h->child);
+    free(h);
+}
+
+/* The root hub of USB controller index bus, or NULL if it has no ports. */
+static struct qb_usb_hub *usb_root(struct qb_ctx *c, unsigned bus)
+{
+    const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_USB, bus);
+    if (!ct || ct->usb_ports == 0 || bus >= 16)
+        return NULL;
+    if (!c->usb_root[bus])
+        c->usb_root[bus] = usb_hub_new(ct->usb_ports);
+    return c->usb_root[bus];
+}
+
+/* virDomainUSBAddressFindPort: the hub and port (1-based) a port path names. Every step
+ * but the last must be a hub. */
+static int usb_find_port(struct qb_ctx *c, unsigned bus, const char *path,
+                         const struct dom_src *src, struct qb_usb_hub **ret_hub,
+                         unsigned *ret_port)
+{
+    struct qb_usb_hub *h = usb_root(c, bus);
+    const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_USB, bus);
+    if (!h)
+        return qb_fail(c, src, "USB bus %u has no USB controller", bus);
+    if (strlen(path) >= sizeof(((struct qb_usb *)0)->port)
+        || strspn(path, "0123456789.") != strlen(path))
+        return qb_fail(c, src, "USB port '%s' is not a port path like '1' or '1.2'", path);
+    const char *p = path;
+    for (unsigned level = 0;; level++) {
+        char *end;
+        if (level >= USB_MAX_DEPTH)
+            return qb_fail(c, src, "USB port '%s' is nested deeper than %d levels", path,
+                           USB_MAX_DEPTH);
+        if (*p < '0' || *p > '9')
+            return qb_fail(c, src, "USB port '%s' is not a port path like '1' or '1.2'", path);
+        unsigned long port = strtoul(p, &end, 10);
+        if (port < 1 || port > h->nports) {
+            if (level == 0)
+                return qb_fail(c, src, "USB port '%s' does not exist on controller %s (%u "
+                               "ports)", path, ct->id, ct->usb_ports);
+            return qb_fail(c, src, "USB port '%s' does not exist: a hub has ports 1-%u",
+                           path, h->nports);
+        }
+        if (*end == '\0') {
+            *ret_hub = h;
+            *ret_port = (unsigned)port;
+            return 0;
+        }
+        if (*end != '.')
+            return qb_fail(c, src, "USB port '%s' is not a port path like '1' or '1.2'", path);
+        if (!h->child[port - 1])
+            return qb_fail(c, src, "there is no USB hub at port '%.*s' of bus %u for port "
+                           "'%s'", (int)(end - path), path, bus, path);
+        h = h->child[port - 1];
+        p = end + 1;
+    }
+}
+
 int qb_usb_reserve(struct qb_ctx *c, const struct dom_addr *a, const struct dom_src *src,
                    struct qb_usb *ret)
 {
-    const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_USB, a->bus);
-    if (!ct || ct->usb_ports == 0)
-        return qb_fail(c, src, "USB bus %u has no USB controller", a->bus);
     const char *port = a->usb_port;
     if (!port || !*port)
         return qb_auto_usb_on(c, a->bus, src, ret);
-    if (strlen(port) >= sizeof(ret->port) || strspn(port, "0123456789.") != strlen(port))
-        return qb_fail(c, src, "USB port '%s' is not a port path like '1' or '1.2'", port);
-    char *end;
-    unsigned long root = strtoul(port, &end, 10);
-    if (root < 1 || root > ct->usb_ports)
-        return qb_fail(c, src, "USB port '%s' does not exist on controller %s (%u ports)", port,
-                       ct->id, ct->usb_ports);
-    if (*end == '\0') {
-        if (a->bus < 16 && (c->usb_used[a->bus] & (1ull << root)))
-            return qb_fail(c, src, "USB port '%s' on bus %u is already in use", port, a->bus);
-        if (a->bus < 16)
-            c->usb_used[a->bus] |= 1ull << root;
-    }
+    struct qb_usb_hub *h;
+    unsigned p;
+    int r;
+    if ((r = usb_find_port(c, a->bus, port, src, &h, &p)) < 0)
+        return r;
+    if (h->used & (1ull << (p - 1)))
+        return qb_fail(c, src, "USB port '%s' on bus %u is already in use", port, a->bus);
+    h->used |= 1ull << (p - 1);
     ret->set = true;
     ret->bus = a->bus;
     snprintf(ret->port, sizeof(ret->port), "%s", port);
     return 0;
+}
+
+/* virDomainUSBAddressFindFreePort: the first free port of this hub, else (depth first, in
+ * port order) of the hubs plugged into it. Fills path[level..]. */
+static bool usb_free_port(struct qb_usb_hub *h, unsigned *path, unsigned level,
+                          unsigned *ret_depth)
+{
+    for (unsigned p = 1; p <= h->nports; p++)
+        if (!(h->used & (1ull << (p - 1)))) {
+            h->used |= 1ull << (p - 1);
+            path[level] = p;
+            *ret_depth = level + 1;
+            return true;
+        }
+    if (level >= USB_MAX_DEPTH - 1)
+        return false;
+    for (unsigned p = 1; p <= h->nports; p++)
+        if (h->child[p - 1] && usb_free_port(h->child[p - 1], path, level + 1, ret_depth)) {
+            path[level] = p;
+            return true;
+        }
+    return false;
+}
+
+static bool usb_assign_from(struct qb_ctx *c, unsigned bus, struct qb_usb *u)
+{
+    struct qb_usb_hub *h = usb_root(c, bus);
+    unsigned path[USB_MAX_DEPTH], depth = 0;
+    if (!h || !usb_free_port(h, path, 0, &depth))
+        return false;
+    u->set = true;
+    u->bus = bus;
+    int n = 0;
+    for (unsigned i = 0; i < depth; i++)
+        n += snprintf(u->port + n, sizeof(u->port) - (size_t)n, i ? ".%u" : "%u", path[i]);
+    return true;
 }
 
 int qb_auto_usb_on(struct qb_ctx *c, unsigned bus, const struct dom_src *src,
@@ -378,25 +485,53 @@ int qb_auto_usb_on(struct qb_ctx *c, unsigned bus, const struct dom_src *src,
     if (!ct || ct->usb_ports == 0)
         return qb_fail(c, src, "a USB device needs a USB controller, and there is none "
                        "(controller model='none'?)");
-    for (unsigned p = 1; p <= ct->usb_ports && p < 64; p++) {
-        if (bus < 16 && (c->usb_used[bus] & (1ull << p)))
-            continue;
-        if (bus < 16)
-            c->usb_used[bus] |= 1ull << p;
-        u->set = true;
-        u->bus = bus;
-        snprintf(u->port, sizeof(u->port), "%u", p);
+    if (usb_assign_from(c, bus, u))
         return 0;
-    }
     return qb_fail(c, src, "no free port on USB controller %s (%u ports); add a USB "
                    "controller or give <address type='usb'>", ct->id, ct->usb_ports);
 }
 
+/* virDomainUSBAddressAssign: the first controller (by index) with a free port. */
 int qb_usb_auto(struct qb_ctx *c, const struct dom_src *src, struct qb_usb *u)
 {
     if (u->set)
         return 0;
+    if (usb_assign_from(c, 0, u))
+        return 0;
+    for (unsigned bus = 1; bus < 16; bus++)
+        if (usb_assign_from(c, bus, u))
+            return 0;
     return qb_auto_usb_on(c, 0, src, u);
+}
+
+int qb_build_hubs(struct qb_ctx *c)
+{
+    for (size_t i = 0; i < c->n_hubs; i++) {
+        struct qj j;
+        char id[32];
+        snprintf(id, sizeof(id), "hub%zu", i);
+        qj_begin(&j);
+        qj_str(&j, "driver", "usb-hub");
+        qj_str(&j, "id", id);
+        qj_usb(c, &j, &c->hub_usb[i]);
+        qb_opt(c, "-device", qj_end(&j));
+    }
+    return 0;
+}
+
+/* A usb-hub at u: its 8 ports become addressable. */
+static int usb_add_hub(struct qb_ctx *c, const struct qb_usb *u, const struct dom_src *src)
+{
+    struct qb_usb_hub *h;
+    unsigned p;
+    int r;
+    if ((r = usb_find_port(c, u->bus, u->port, src, &h, &p)) < 0)
+        return r;
+    if (h->child[p - 1])
+        return qb_fail(c, src, "there is already a USB hub on bus %u port '%s'", u->bus,
+                       u->port);
+    h->child[p - 1] = usb_hub_new(USB_HUB_PORTS);
+    return 0;
 }
 
 /* ------------------------------------------------------------------ machine level */
@@ -425,6 +560,8 @@ static void add_name_uuid(struct qb_ctx *c)
     sb_add(&sb, ",debug-threads=on");
     qb_opt(c, "-name", sb_steal(&sb));
 }
+
+static bool main_ram_backend(const struct qb_ctx *c);
 
 static int add_machine(struct qb_ctx *c)
 {
@@ -463,6 +600,10 @@ static int add_machine(struct qb_ctx *c)
         sb_add(&sb, ",pflash0=libvirt-pflash0-format");
         sb_add(&sb, ",pflash1=libvirt-pflash1-format");
     }
+    if (d->mem_backing.nosharepages)
+        sb_add(&sb, ",mem-merge=off");
+    if (main_ram_backend(c))
+        sb_add(&sb, ",memory-backend=pc.ram");
     for (size_t i = 0; i < d->dev.n_sounds; i++)
         if (d->dev.sounds[i].model && STREQ(d->dev.sounds[i].model, "pcspk"))
             sb_addf(&sb, ",pcspk-audiodev=%s", c->audiodev_id);
@@ -666,6 +807,100 @@ static int add_cpu(struct qb_ctx *c)
     return 0;
 }
 
+/* ---- memory backends (libvirt's qemuBuildMemoryBackendProps) ---- */
+
+/* The huge page size (KiB, 0 = the host's default) for NUMA cell `cell` (0 without NUMA),
+ * or -1 when this memory is not backed by huge pages. */
+static long long hugepage_kib(const struct qb_ctx *c, unsigned cell)
+{
+    const struct dom_mem_backing *mb = &c->d->mem_backing;
+    if (!mb->hugepages)
+        return -1;
+    if (mb->n_pages == 0)
+        return 0;
+    long long dflt = -1;
+    for (size_t i = 0; i < mb->n_pages; i++) {
+        const struct dom_hugepage *h = &mb->pages[i];
+        if (!h->nodeset) {
+            dflt = (long long)h->size_kib;
+            continue;
+        }
+        cpu_set_t set;
+        if (dom_cpuset_to_mask(h->nodeset, &set) == 0 && cell < CPU_SETSIZE
+            && CPU_ISSET(cell, &set))
+            return (long long)h->size_kib;
+    }
+    return dflt;
+}
+
+static bool main_ram_backend(const struct qb_ctx *c)
+{
+    const struct dom_mem_backing *mb = &c->d->mem_backing;
+    if (c->d->cpu.n_cells > 0)
+        return false;       /* each cell has its own backend */
+    return mb->hugepages || (mb->source && !STREQ(mb->source, "anonymous")) || mb->access
+           || (mb->allocation && STREQ(mb->allocation, "immediate"));
+}
+
+/* One memory backend object: memory-backend-memfd for source memfd, -file for huge pages,
+ * source file or an explicit access mode (as libvirt), else -ram. */
+static int memory_backend(struct qb_ctx *c, const char *id, unsigned long long bytes,
+                          unsigned cell, const char *cell_access, bool main_ram)
+{
+    const struct dom_mem_backing *mb = &c->d->mem_backing;
+    static const struct dom_src src = {"memoryBacking", 0};
+    const char *access = cell_access ? cell_access : mb->access;
+    long long page = hugepage_kib(c, cell);
+    bool hp = page >= 0;
+    bool memfd = mb->source && STREQ(mb->source, "memfd");
+    bool file = !memfd && (hp || (mb->source && STREQ(mb->source, "file")) || access);
+    bool prealloc = hp || (mb->allocation && STREQ(mb->allocation, "immediate"));
+    struct qj j;
+    qj_begin(&j);
+    qj_str(&j, "qom-type", memfd ? "memory-backend-memfd" : file ? "memory-backend-file"
+                                 : "memory-backend-ram");
+    qj_str(&j, "id", id);
+    if (memfd && hp) {
+        qj_bool(&j, "hugetlb", true);
+        if (page > 0)
+            qj_uint(&j, "hugetlbsize", (unsigned long long)page * 1024);
+    }
+    if (file && hp) {
+        /* qlaunch does not look at the host's hugetlbfs mounts (the builder is pure):
+         * /dev/hugepages is systemd's mount of the default size, 2 MiB on x86. The
+         * trailing '/' makes QEMU refuse a missing directory instead of creating a
+         * plain file of that name. */
+        if (page != 0 && page != 2048) {
+            free(qj_end(&j));
+            return qb_fail(c, &src, "huge pages of %lld KiB need their own hugetlbfs mount; "
+                           "qlaunch backs guest memory with /dev/hugepages (the default "
+                           "2 MiB pages), or use <source type='memfd'/>", page);
+        }
+        qj_str(&j, "mem-path", "/dev/hugepages/");
+    } else if (file) {
+        /* libvirt's memory_backing_dir: QEMU makes an unlinked file in the run dir */
+        char *dir = xasprintf("%s/", c->run_dir);
+        qj_str(&j, "mem-path", dir);
+        free(dir);
+    }
+    if (access)
+        qj_bool(&j, "share", STREQ(access, "shared"));
+    if (file && main_ram)       /* as libvirt: RAM block ids stay those of -mem-path */
+        qj_bool(&j, "x-use-canonical-path-for-ramblock-id", false);
+    if (prealloc) {
+        qj_bool(&j, "prealloc", true);
+        if (mb->allocation_threads)
+            qj_uint(&j, "prealloc-threads", mb->allocation_threads);
+    } else if (mb->allocation_threads) {
+        free(qj_end(&j));
+        return qb_fail(c, &src, "<allocation threads> needs mode='immediate' or huge pages "
+                       "(QEMU only uses them to preallocate)");
+    }
+    qj_uint(&j, "size", bytes);
+    qb_opt(c, "-object", qj_end(&j));
+    return 0;
+}
+
 static int add_memory_smp(struct qb_ctx *c)
 {
     const struct domain *d = c->d;
@@ -689,6 +924,11 @@ static int add_memory_smp(struct qb_ctx *c)
     } else {
         qb_opt(c, "-m", xasprintf("size=%lluk", kib));
     }
+    int r;
+    if (main_ram_backend(c) && (r = memory_backend(c, "pc.ram", kib * 1024, 0, NULL, true)) < 0)
+        return r;
+    if (d->mem_backing.locked)
+        qb_opt(c, "-overcommit", xstrdup("mem-lock=on"));
 
     unsigned max = d->vcpus ? d->vcpus : 1;
     unsigned cur = dom_vcpus_online(d);
@@ -719,16 +959,20 @@ static int add_memory_smp(struct qb_ctx *c)
     }
     qb_opt(c, "-smp", sb_steal(&sb));
 
+    /* IOThreads, in libvirt's order and naming */
+    for (size_t i = 0; i < d->n_iothreads; i++)
+        qb_opt(c, "-object", xasprintf("{\"qom-type\":\"iothread\",\"id\":\"iothread%u\"}",
+                                       d->iothreads[i].id));
+
     for (size_t i = 0; i < cpu->n_cells; i++) {
         const struct dom_numa_cell *cell = &cpu->cells[i];
-        struct qj j;
         char id[32];
         snprintf(id, sizeof(id), "ram-node%u", cell->id);
-        qj_begin(&j);
-        qj_str(&j, "qom-type", "memory-backend-ram");
-        qj_str(&j, "id", id);
-        qj_uint(&j, "size", (cell->memory_kib + 1023) / 1024 * 1024 * 1024ull);
-        qb_opt(c, "-object", qj_end(&j));
+        if ((r = memory_backend(c, id, (cell->memory_kib + 1023) / 1024 * 1024 * 1024ull,
+                                cell->id, cell->mem_access, false)) < 0) {
+            sb_free(&sb);
+            return r;
+        }
         sb_addf(&sb, "node,nodeid=%u", cell->id);
         if (cell->cpus) {
             if (strspn(cell->cpus, "0123456789-,") != strlen(cell->cpus)) {
@@ -1071,10 +1315,10 @@ static int check_addr_types(struct qb_ctx *c)
             return r;
     }
     for (size_t i = 0; i < dv->n_panics; i++) {
-        const char *m = dv->panics[i].model;
+        const char *m = dv->panics[i].model ? dv->panics[i].model : "isa";   /* x86 */
         if ((r = addr_fits(c, &dv->panics[i].addr, &dv->panics[i].src,
-                           m && STREQ(m, "pvpanic") ? DOM_ADDR_PCI
-                           : m && STREQ(m, "isa") ? DOM_ADDR_ISA : DOM_ADDR_NONE)) < 0)
+                           STREQ(m, "pvpanic") ? DOM_ADDR_PCI
+                           : STREQ(m, "isa") ? DOM_ADDR_ISA : DOM_ADDR_NONE)) < 0)
             return r;
     }
     for (size_t i = 0; i < dv->n_rngs; i++)
@@ -1570,7 +1814,43 @@ static int assign_addresses(struct qb_ctx *c)
     if ((r = check_addr_types(c)) < 0 || (r = assign_pci(c)) < 0)
         return r;
 
-    /* USB: explicit ports first, then inputs, disks, serials, sounds, redirdevs. */
+    /* USB (qemuDomainAssignUSBAddresses): hubs libvirt adds when the devices outnumber
+     * the ports, the XML's hubs with a port, the other explicit ports, the remaining hubs,
+     * then inputs, disks, serials, sounds, redirdevs. */
+    size_t nusb = dv->n_hubs + dv->n_redirdevs, ports = 0;
+    for (size_t i = 0; i < dv->n_inputs; i++)
+        nusb += dv->inputs[i].bus == DOM_INPUT_BUS_USB
+                || (dv->inputs[i].bus == DOM_INPUT_BUS_DEFAULT
+                    && dv->inputs[i].type == DOM_INPUT_TABLET);
+    for (size_t i = 0; i < dv->n_disks; i++)
+        nusb += qb_disk_bus(&dv->disks[i]) == DOM_BUS_USB;
+    for (size_t i = 0; i < dv->n_chrs; i++)
+        nusb += qb_chr_is_usb(&dv->chrs[i]);
+    for (size_t i = 0; i < dv->n_sounds; i++)
+        nusb += dv->sounds[i].model && STREQ(dv->sounds[i].model, "usb");
+    for (size_t i = 0; i < c->n_ctrls; i++)
+        if (c->ctrls[i].c.type == DOM_CTRL_USB)
+            ports += c->ctrls[i].usb_ports;
+    ports += USB_HUB_PORTS * dv->n_hubs;
+    size_t added = nusb > ports && ports ? (nusb - ports + 1 + USB_HUB_PORTS - 2) / (USB_HUB_PORTS - 1)
+                                : 0;
+    c->n_hubs = dv->n_hubs + added;
+    ALLOC_N(c->hub_usb, c->n_hubs);
+    if (added)
+        qb_note(c, "added %zu USB hub%s as libvirt does: %zu USB devices need more than the "
+                "%zu ports of the USB controllers and hubs", added, added > 1 ? "s" : "",
+                nusb, ports);
+    static const struct dom_src added_src = {"devices/hub", 0};
+    for (size_t i = 0; i < dv->n_hubs; i++) {
+        const struct dom_hub *h = &dv->hubs[i];
+        if ((r = addr_fits(c, &h->addr, &h->src, DOM_ADDR_USB)) < 0)
+            return r;
+        if (h->addr.type != DOM_ADDR_USB || !h->addr.usb_port || !*h->addr.usb_port)
+            continue;
+        if ((r = qb_usb_reserve(c, &h->addr, &h->src, &c->hub_usb[i])) < 0
+            || (r = usb_add_hub(c, &c->hub_usb[i], &h->src)) < 0)
+            return r;
+    }
     for (size_t i = 0; i < dv->n_inputs; i++)
         if ((r = reserve_usb_if(c, &dv->inputs[i].addr, &dv->inputs[i].src,
                                 &c->input_usb[i])) < 0)
@@ -1589,6 +1869,17 @@ static int assign_addresses(struct qb_ctx *c)
         if ((r = reserve_usb_if(c, &dv->redirdevs[i].addr, &dv->redirdevs[i].src,
                                 &c->redir_usb[i])) < 0)
             return r;
+    for (size_t i = 0; i < c->n_hubs; i++) {
+        const struct dom_src *src = i < dv->n_hubs ? &dv->hubs[i].src : &added_src;
+        if (c->hub_usb[i].set)
+            continue;
+        if (i < dv->n_hubs && dv->hubs[i].addr.type == DOM_ADDR_USB)
+            r = qb_auto_usb_on(c, dv->hubs[i].addr.bus, src, &c->hub_usb[i]);
+        else
+            r = qb_usb_auto(c, src, &c->hub_usb[i]);
+        if (r < 0 || (r = usb_add_hub(c, &c->hub_usb[i], src)) < 0)
+            return r;
+    }
     for (size_t i = 0; i < dv->n_inputs; i++)
         if (dv->inputs[i].bus == DOM_INPUT_BUS_USB
             && (r = qb_usb_auto(c, &dv->inputs[i].src, &c->input_usb[i])) < 0)
@@ -1669,10 +1960,11 @@ static void ctx_free(struct qb_ctx *c)
     free(c->redir_usb);
     free(c->disk_boot);
     free(c->net_boot);
-    free(c->usb_next);
+    for (size_t i = 0; i < 16; i++)
+        usb_hub_free(c->usb_root[i]);
+    free(c->hub_usb);
 }
 
-#define ALLOC_N(p, n) ((p) = xcalloc((n) ? (n) : 1, sizeof(*(p))))
 
 static int build(struct qb_ctx *c)
 {
@@ -1730,7 +2022,8 @@ static int build(struct qb_ctx *c)
     add_lifecycle(c);
     if ((r = add_boot(c)) < 0)
         return r;
-    if ((r = qb_build_controllers(c)) < 0 || (r = qb_build_disks(c)) < 0
+    if ((r = qb_build_controllers(c)) < 0 || (r = qb_build_hubs(c)) < 0
+        || (r = qb_build_disks(c)) < 0
         || (r = qb_build_nets(c)) < 0 || (r = qb_build_chrs(c)) < 0
         || (r = qb_build_inputs(c)) < 0 || (r = qb_build_audio(c)) < 0
         || (r = qb_build_graphics(c)) < 0 || (r = qb_build_videos(c)) < 0

@@ -13,6 +13,10 @@ struct qb_options {
     const char *run_dir;    /* per-VM runtime dir; NULL: /run/qlaunch/NAME */
     int qmp_fd;             /* fd number of the pre-bound QMP listening socket */
     int first_fd;           /* first fd number for taps and the like */
+    /* SPICE autoport: the port the launcher chose (a free TCP port on the listen address,
+     * picked right before the build). 0 (or less): not chosen, as for `qlaunch argv` without
+     * a running domain; the argv then shows 5900 with a note. Ignored without autoport. */
+    int spice_port;
 };
 
 enum qb_fd_kind {

@@ -53,8 +53,30 @@ int sup_reason_from_string(const char *s)
     return -1;
 }
 
+void sup_display_clear(struct sup_display *d)
+{
+    free(d->host);
+    memset(d, 0, sizeof(*d));
+}
+
+char *sup_display_uri(const struct sup_display *d)
+{
+    if (d->unix_socket)
+        return d->host ? xasprintf("%s+unix://%s", d->type, d->host) : NULL;
+    if (d->port <= 0)
+        return NULL;
+    const char *h = d->host;
+    if (!h || !*h || strcmp(h, "*") == 0 || strcmp(h, "0.0.0.0") == 0 || strcmp(h, "::") == 0
+        || strcmp(h, "[::]") == 0)
+        h = "localhost";
+    bool v6 = strchr(h, ':') && h[0] != '[';
+    return xasprintf("%s://%s%s%s:%d", d->type, v6 ? "[" : "", h, v6 ? "]" : "", d->port);
+}
+
 void sup_status_clear(struct sup_status *s)
 {
+    for (size_t i = 0; i < s->n_displays && i < SUP_MAX_DISPLAYS; i++)
+        sup_display_clear(&s->displays[i]);
     free(s->name);
     free(s->xml_path);
     free(s->qemu_version);
@@ -94,6 +116,21 @@ int sup_status_write(const char *path, const struct sup_status *s, struct ql_err
     json_object_object_add(o, "restart_cap", json_object_new_int64(s->restart_cap));
     json_object_object_add(o, "restart_window", json_object_new_int64(s->restart_window));
     add_str(o, "dump_dir", s->dump_dir);
+    if (s->n_displays) {
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; i < s->n_displays && i < SUP_MAX_DISPLAYS; i++) {
+            const struct sup_display *d = &s->displays[i];
+            json_object *g = json_object_new_object();
+            add_str(g, "type", d->type);
+            add_str(g, d->unix_socket ? "socket" : "host", d->host);
+            if (!d->unix_socket)
+                json_object_object_add(g, "port", json_object_new_int(d->port));
+            if (d->tls_port > 0)
+                json_object_object_add(g, "tls_port", json_object_new_int(d->tls_port));
+            json_object_array_add(a, g);
+        }
+        json_object_object_add(o, "displays", a);
+    }
     const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
                                                              JSON_C_TO_STRING_NOSLASHESCAPE);
     struct strbuf sb = STRBUF_INIT;
@@ -161,6 +198,25 @@ int sup_status_read(const char *path, struct sup_status *ret, struct ql_error *e
     ret->restart_cap = (unsigned)get_int(o, "restart_cap");
     ret->restart_window = (unsigned)get_int(o, "restart_window");
     ret->dump_dir = get_str(o, "dump_dir");
+    json_object *a;
+    if (json_object_object_get_ex(o, "displays", &a) && json_object_is_type(a, json_type_array)) {
+        size_t n = json_object_array_length(a);
+        for (size_t i = 0; i < n && ret->n_displays < SUP_MAX_DISPLAYS; i++) {
+            json_object *g = json_object_array_get_idx(a, i);
+            _cleanup_free_ char *type = get_str(g, "type");
+            if (!type || (strcmp(type, "spice") != 0 && strcmp(type, "vnc") != 0))
+                continue;
+            struct sup_display *d = &ret->displays[ret->n_displays++];
+            snprintf(d->type, sizeof(d->type), "%s", type);
+            d->host = get_str(g, "socket");
+            d->unix_socket = d->host != NULL;
+            if (!d->host)
+                d->host = get_str(g, "host");
+            int64_t port = get_int(g, "port"), tls = get_int(g, "tls_port");
+            d->port = port > 0 && port <= 65535 ? (int)port : 0;
+            d->tls_port = tls > 0 && tls <= 65535 ? (int)tls : 0;
+        }
+    }
     json_object_put(o);
     if (!ret->name) {
         sup_status_clear(ret);

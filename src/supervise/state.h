@@ -38,6 +38,16 @@ enum sup_reason {
 const char *sup_reason_to_string(int v);
 int sup_reason_from_string(const char *s);
 
+/* A graphics server as QEMU reports it after start (query-spice / query-vnc). */
+struct sup_display {
+    char type[8];               /* "spice" | "vnc" */
+    char *host;                 /* listen address, or the socket path when unix_socket */
+    int port;                   /* 0: none (unix socket, or listen type='none') */
+    int tls_port;               /* 0: none */
+    bool unix_socket;
+};
+#define SUP_MAX_DISPLAYS 2      /* QEMU: one SPICE and one VNC server */
+
 /* What is persisted in RUNDIR/state.json (written atomically). */
 struct sup_status {
     char *name;
@@ -58,9 +68,16 @@ struct sup_status {
     char *last_error;
     unsigned restart_cap, restart_window;   /* create's settings, for a re-attach */
     char *dump_dir;
+    struct sup_display displays[SUP_MAX_DISPLAYS];
+    size_t n_displays;
 };
 
 void sup_status_clear(struct sup_status *s);
+void sup_display_clear(struct sup_display *d);
+/* "spice://127.0.0.1:5901", "vnc://[::1]:5900", "spice+unix:///path" as virsh domdisplay
+ * prints them (a wildcard listen address becomes "localhost"); NULL when there is nothing
+ * to connect to. Never contains a password. */
+char *sup_display_uri(const struct sup_display *d);
 int sup_status_write(const char *path, const struct sup_status *s, struct ql_error *err);
 int sup_status_read(const char *path, struct sup_status *ret, struct ql_error *err);
 /* Reads field 22 (starttime) of /proc/PID/stat; 0 when the process does not exist. */

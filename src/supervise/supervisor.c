@@ -7,6 +7,7 @@
 #include "supervise/supervisor.h"
 #include "domain/parse.h"
 #include "host/net.h"
+#include "host/ports.h"
 #include "qemu/build.h"
 #include "qmp/qmp.h"
 #include "supervise/policy.h"
@@ -28,7 +29,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/statfs.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -75,6 +78,7 @@ struct sup {
     int pidfd;
     struct qmp_conn *qmp;
     int sigfd, ctl_fd, lock_fd;
+    int ports_lock_fd;      /* BASE/.graphics-ports.lock, held from port pick to QMP ready */
     struct client clients[MAX_CLIENTS];
     unsigned next_client_id;
 
@@ -313,7 +317,8 @@ static bool process_mask(const struct domain *d, cpu_set_t *set)
 static int pin_vcpus(struct sup *s, struct ql_error *err)
 {
     const struct domain *d = s->dom;
-    if (!d->cputune.n_vcpupins && !d->vcpu_cpuset && !d->cputune.emulatorpin)
+    if (!d->cputune.n_vcpupins && !d->vcpu_cpuset && !d->cputune.emulatorpin &&
+        !d->cputune.n_iothreadpins)
         return 0;
     json_object *cpus = NULL;
     int r = qmp_execute_sync(s->qmp, "query-cpus-fast", NULL, SUP_QMP_TIMEOUT_MS, &cpus, err);
@@ -348,6 +353,39 @@ static int pin_vcpus(struct sup *s, struct ql_error *err)
             slog(s, "vCPU %u (thread %ld) pinned to CPUs %s", idx, (long)tid, cs ? cs : "all");
     }
     json_object_put(cpus);
+    if (r < 0 || !d->cputune.n_iothreadpins)
+        return r;
+    json_object *iot = NULL;
+    if ((r = qmp_execute_sync(s->qmp, "query-iothreads", NULL, SUP_QMP_TIMEOUT_MS, &iot,
+                              err)) < 0)
+        return r;
+    n = json_object_is_type(iot, json_type_array) ? json_object_array_length(iot) : 0;
+    for (size_t k = 0; k < d->cputune.n_iothreadpins && r == 0; k++) {
+        const struct dom_vcpupin *ip = &d->cputune.iothreadpins[k];
+        char want[32];
+        snprintf(want, sizeof(want), "iothread%u", ip->vcpu);
+        pid_t tid = 0;
+        for (size_t i = 0; i < n; i++) {
+            json_object *t = json_object_array_get_idx(iot, i), *v;
+            if (json_object_object_get_ex(t, "id", &v) &&
+                strcmp(json_object_get_string(v), want) == 0 &&
+                json_object_object_get_ex(t, "thread-id", &v))
+                tid = (pid_t)json_object_get_int(v);
+        }
+        cpu_set_t set;
+        if (!tid)
+            r = ql_error_set(err, ENOENT, "%s: QEMU has no IOThread '%s' to pin", ip->src.path,
+                             want);
+        else if (dom_cpuset_to_mask(ip->cpuset, &set) < 0 ||
+                 sched_setaffinity(tid, sizeof(set), &set) < 0)
+            r = ql_error_set(err, errno ? errno : EINVAL, "cannot pin IOThread %u (thread %ld) "
+                             "to CPUs '%s': %s", ip->vcpu, (long)tid, ip->cpuset,
+                             strerror(errno ? errno : EINVAL));
+        else
+            slog(s, "IOThread %u (thread %ld) pinned to CPUs %s", ip->vcpu, (long)tid,
+                 ip->cpuset);
+    }
+    json_object_put(iot);
     return r;
 }
 
@@ -383,6 +421,13 @@ static int spawn_qemu(struct sup *s, int qmp_listen_fd, struct ql_error *err)
         return ql_error_set(err, errno, "cannot fork: %s", strerror(errno));
     if (pid == 0) {
         setsid();
+        /* <memoryBacking><locked/>: QEMU mlocks all guest memory (libvirt lifts the limit). */
+        struct rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
+        if (s->dom->mem_backing.locked && setrlimit(RLIMIT_MEMLOCK, &unlimited) < 0) {
+            dprintf(s->log_fd, "qlaunch: cannot lift RLIMIT_MEMLOCK for <locked/>: %s\n",
+                    strerror(errno));
+            _exit(127);
+        }
         if (pin && sched_setaffinity(0, sizeof(pmask), &pmask) < 0) {
             dprintf(s->log_fd, "qlaunch: cannot set the CPU affinity of QEMU: %s\n",
                     strerror(errno));
@@ -987,14 +1032,204 @@ static int post_start_setup(struct sup *s, struct ql_error *err)
     return 0;
 }
 
+/* ---- graphics ports ---- */
+
+/* The TCP listen address of a graphics device as the builder uses it; false when it
+ * listens on a unix socket or not at all. */
+static bool gfx_tcp_listen(const struct dom_graphics *g, const char **ret_addr)
+{
+    const struct dom_listen *l = g->n_listens ? &g->listens[0] : NULL;
+    *ret_addr = g->listen;
+    if (l) {
+        if (l->type == DOM_LISTEN_SOCKET || l->type == DOM_LISTEN_NONE)
+            return false;
+        if (l->type == DOM_LISTEN_ADDRESS && l->address)
+            *ret_addr = l->address;
+    }
+    if (g->type == DOM_GFX_VNC && !*ret_addr)
+        *ret_addr = "127.0.0.1";    /* the builder's VNC default */
+    return true;
+}
+
+static bool gfx_autoport(const struct dom_graphics *g)
+{
+    return g->autoport == DOM_TRI_ON || g->port < 0;
+}
+
+static void release_ports_lock(struct sup *s)
+{
+    if (s->ports_lock_fd >= 0)
+        close(s->ports_lock_fd);     /* drops the flock */
+    s->ports_lock_fd = -1;
+}
+
+/* Ports the other running domains under the same base recorded in their state files. */
+static void ports_of_others(struct sup *s, int **ret, size_t *ret_n)
+{
+    char **names = NULL;
+    size_t n = 0;
+    *ret = NULL;
+    *ret_n = 0;
+    if (sup_list_names(s->cfg->base, &names, &n, NULL) < 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(names[i], s->dom->name) == 0)
+            continue;
+        struct sup_paths p;
+        struct sup_status st;
+        if (sup_paths_init(&p, s->cfg->base, names[i], NULL) < 0)
+            continue;
+        if (sup_status_read(p.state, &st, NULL) == 0) {
+            for (size_t k = 0; k < st.n_displays; k++) {
+                int ports[2] = {st.displays[k].port, st.displays[k].tls_port};
+                for (int j = 0; j < 2; j++) {
+                    if (ports[j] <= 0)
+                        continue;
+                    *ret = xrealloc(*ret, (*ret_n + 1) * sizeof(**ret));
+                    (*ret)[(*ret_n)++] = ports[j];
+                }
+            }
+            sup_status_clear(&st);
+        }
+        sup_paths_free(&p);
+    }
+    sup_free_names(names, n);
+}
+
+/* SPICE autoport: QEMU cannot choose a SPICE port, so the supervisor picks the first free
+ * one from 5900 on the listen address (libvirt: qemuProcessSPICEAllocatePorts) and hands it
+ * to the builder. qlaunch's own domains must not pick the same port twice: every start
+ * with an autoport display (SPICE, or VNC whose to=99 search QEMU does itself) holds
+ * BASE/.graphics-ports.lock until QEMU is up (its listeners are bound before the QMP
+ * greeting), and ports recorded in the other domains' state files are skipped. A process
+ * outside qlaunch can still take the port between the test and QEMU's bind: QEMU then
+ * fails with "Address already in use" and the start fails. */
+static int pick_graphics_ports(struct sup *s, struct qb_options *o, struct ql_error *err)
+{
+    const struct dom_graphics *spice = NULL;
+    const char *spice_addr = NULL;
+    bool any = false;
+    for (size_t i = 0; i < s->dom->dev.n_graphics; i++) {
+        const struct dom_graphics *g = &s->dom->dev.graphics[i];
+        const char *addr;
+        if (!gfx_tcp_listen(g, &addr) || !gfx_autoport(g))
+            continue;
+        any = true;
+        if (g->type == DOM_GFX_SPICE) {
+            spice = g;
+            spice_addr = addr;
+        }
+    }
+    if (!any)
+        return 0;
+    _cleanup_free_ char *lock = xasprintf("%s/.graphics-ports.lock", sup_base_dir(s->cfg->base));
+    s->ports_lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (s->ports_lock_fd < 0)
+        return ql_error_set(err, errno, "cannot open '%s': %s", lock, strerror(errno));
+    while (flock(s->ports_lock_fd, LOCK_EX) < 0)
+        if (errno != EINTR)
+            return ql_error_set(err, errno, "cannot lock '%s': %s", lock, strerror(errno));
+    if (!spice)
+        return 0;
+    _cleanup_free_ int *avoid = NULL;
+    size_t n_avoid = 0;
+    ports_of_others(s, &avoid, &n_avoid);
+    int port = host_tcp_port_pick(spice_addr, HOST_GFX_PORT_MIN, HOST_GFX_PORT_MAX, avoid,
+                                  n_avoid, err);
+    if (port < 0) {
+        ql_error_prefix(err, "%s: SPICE autoport", spice->src.path ? spice->src.path
+                                                                   : "devices/graphics");
+        return port;
+    }
+    o->spice_port = port;
+    slog(s, "SPICE autoport: port %d on %s", port, spice_addr ? spice_addr : "all addresses");
+    return 0;
+}
+
+static int json_int(json_object *o, const char *k)
+{
+    json_object *v;
+    if (!o || !json_object_object_get_ex(o, k, &v))
+        return 0;
+    if (json_object_is_type(v, json_type_string))
+        return (int)strtol(json_object_get_string(v), NULL, 10);
+    return json_object_get_int(v);
+}
+
+static const char *json_str(json_object *o, const char *k)
+{
+    json_object *v;
+    if (!o || !json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+/* Where the graphics servers really listen, from QEMU (query-spice / query-vnc), for
+ * dominfo and domdisplay. A failed query is logged and leaves what the XML says. */
+static void record_displays(struct sup *s, const struct qb_options *o)
+{
+    for (size_t i = 0; i < s->st.n_displays; i++)
+        sup_display_clear(&s->st.displays[i]);
+    s->st.n_displays = 0;
+    for (size_t i = 0; i < s->dom->dev.n_graphics && s->st.n_displays < SUP_MAX_DISPLAYS; i++) {
+        const struct dom_graphics *g = &s->dom->dev.graphics[i];
+        bool spice = g->type == DOM_GFX_SPICE;
+        const struct dom_listen *l = g->n_listens ? &g->listens[0] : NULL;
+        if (l && l->type == DOM_LISTEN_NONE)
+            continue;
+        struct sup_display *d = &s->st.displays[s->st.n_displays++];
+        snprintf(d->type, sizeof(d->type), "%s", spice ? "spice" : "vnc");
+        if (l && l->type == DOM_LISTEN_SOCKET) {
+            d->unix_socket = true;
+            d->host = xstrdup(l->socket);
+            continue;
+        }
+        const char *addr;
+        gfx_tcp_listen(g, &addr);
+        d->host = xstrdup(addr ? addr : "*");
+        d->port = gfx_autoport(g) ? (spice ? o->spice_port : 0) : g->port;
+        json_object *ret = NULL;
+        struct ql_error e = QL_ERROR_INIT;
+        if (qmp_execute_sync(s->qmp, spice ? "query-spice" : "query-vnc", NULL,
+                             SUP_QMP_TIMEOUT_MS, &ret, &e) < 0) {
+            slog(s, "cannot ask QEMU where %s listens: %s", d->type, ql_error_msg(&e));
+            ql_error_clear(&e);
+            continue;
+        }
+        const char *host = json_str(ret, "host");
+        int port = json_int(ret, spice ? "port" : "service");
+        if (host) {
+            free(d->host);
+            d->host = xstrdup(host);
+        }
+        if (port > 0 && port <= 65535)
+            d->port = port;
+        if (spice && json_int(ret, "tls-port") > 0)
+            d->tls_port = json_int(ret, "tls-port");
+        json_object_put(ret);
+        slog(s, "%s listens on %s port %d", d->type, d->host, d->port);
+    }
+}
+
 static int start_domain(struct sup *s, struct ql_error *err)
 {
     int r;
     struct qb_options o = {.accel = s->cfg->accel, .emulator = s->cfg->emulator,
                            .run_dir = s->paths.dir, .qmp_fd = QMP_FD_NUM,
                            .first_fd = QMP_FD_NUM + 1};
+    if ((r = pick_graphics_ports(s, &o, err)) < 0)
+        return r;
     if ((r = qb_build(s->dom, &o, &s->build, err)) < 0)
         return r;
+    const struct dom_mem_backing *mb = &s->dom->mem_backing;
+    struct statfs sfs;
+    /* Huge pages from a file need a hugetlbfs mount; say so rather than let QEMU fail. */
+    if (mb->hugepages && !(mb->source && strcmp(mb->source, "memfd") == 0) &&
+        (statfs("/dev/hugepages", &sfs) < 0 || sfs.f_type != 0x958458f6 /* HUGETLBFS_MAGIC */))
+        return ql_error_set(err, ENOENT, "memoryBacking/hugepages: /dev/hugepages is not a "
+                            "hugetlbfs mount on this host (mount -t hugetlbfs hugetlbfs "
+                            "/dev/hugepages, and reserve pages with sysctl vm.nr_hugepages), or "
+                            "use <source type='memfd'/>");
     const char *emu = s->build.argv.v[0];
     if (access(emu, X_OK) < 0)
         return ql_error_set(err, ENOENT, "devices/emulator: '%s' does not exist or is not "
@@ -1042,6 +1277,9 @@ static int start_domain(struct sup *s, struct ql_error *err)
         return ql_error_set(err, EIO, "QEMU failed to start: %s (log: %s)",
                             qmsg ? qmsg : "it closed the monitor", s->log_path);
     }
+    /* QEMU's SPICE and VNC listeners are bound now: other starts may pick ports again. */
+    release_ports_lock(s);
+    record_displays(s, &o);
     const struct qmp_version *ver = qmp_conn_version(s->qmp);
     if (ver)
         s->st.qemu_version = xasprintf("%d.%d.%d", ver->major, ver->minor, ver->micro);
@@ -1134,6 +1372,10 @@ static int reattach(struct sup *s, struct ql_error *err)
     s->st.restart_window = old.restart_window;
     s->st.reboot_pending = old.reboot_pending;
     s->qemu_pid = old.qemu_pid;
+    /* The displays move over as they are (QEMU keeps its listeners). */
+    memcpy(s->st.displays, old.displays, sizeof(old.displays));
+    s->st.n_displays = old.n_displays;
+    old.n_displays = 0;
     sup_status_clear(&old);
     if (!qemu_alive(s))
         return ql_error_set(err, ESRCH, "QEMU (pid %ld) is no longer running",
@@ -1298,6 +1540,7 @@ static void loop(struct sup *s)
 
 static void teardown(struct sup *s)
 {
+    release_ports_lock(s);
     if (s->qemu_pid > 0 && qemu_alive(s)) {
         kill(s->qemu_pid, SIGKILL);
         if (s->qemu_is_child)
@@ -1332,7 +1575,7 @@ int sup_main(const struct sup_config *cfg)
     s->cfg = cfg;
     s->restart_cap = cfg->restart_cap;
     s->restart_window = cfg->restart_window_s;
-    s->log_fd = s->sigfd = s->ctl_fd = s->pidfd = s->lock_fd = -1;
+    s->log_fd = s->sigfd = s->ctl_fd = s->pidfd = s->lock_fd = s->ports_lock_fd = -1;
     for (int i = 0; i < MAX_CLIENTS; i++)
         s->clients[i].fd = -1;
     int ret = SUP_EXIT_FAILED;

@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "domain/domain.h"
+#include "domain/network.h"
 #include "host/net.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
@@ -410,8 +411,8 @@ static void test_user_network_direct(void **state)
     host_nic_teardown(&nic);
 
     d->dev.interfaces[0].type = DOM_NET_NETWORK;
-    assert_int_equal(host_nic_setup(d, 0, &nic, &err), -ENOTSUP);
-    assert_non_null(strstr(err.msg, "devices/interface[1]: type 'network'"));
+    assert_int_equal(host_nic_setup(d, 0, &nic, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "devices/interface[1]: the interface has no MAC address"));
     ql_error_clear(&err);
     d->dev.interfaces[0].type = DOM_NET_DIRECT;
     assert_int_equal(host_nic_setup(d, 0, &nic, &err), -ENOTSUP);
@@ -578,6 +579,262 @@ static void test_ovs_unreachable(void **state)
     domain_free(d);
 }
 
+
+/* ---- type='network': libvirt network definitions from files ---- */
+
+static char *netdir;
+
+static void write_network(const char *name, const char *body)
+{
+    _cleanup_free_ char *path = xasprintf("%s/%s.xml", netdir, name);
+    FILE *f = fopen(path, "we");
+    assert_non_null(f);
+    fputs(body, f);
+    fclose(f);
+}
+
+static struct domain *net_domain(const char *network, const char *portgroup, const char *tap)
+{
+    struct domain *d = make_domain(DOM_NET_NETWORK, NULL, "52:54:00:00:01:01", tap);
+    d->dev.interfaces[0].network = xstrdup(network);
+    d->dev.interfaces[0].portgroup = portgroup ? xstrdup(portgroup) : NULL;
+    return d;
+}
+
+static int net_setup(void **state)
+{
+    (void)state;
+    netdir = xasprintf("%s/networks", tmpdir);
+    assert_int_equal(mkdir(netdir, 0700), 0);
+    setenv("QLAUNCH_NETWORK_DIR", netdir, 1);
+    /* what `virsh net-dumpxml default` prints on a stock libvirt host, bridge renamed */
+    write_network("qlnat",
+                  "<network>\n"
+                  "  <name>qlnat</name>\n"
+                  "  <uuid>0cb3b4b2-7a1b-4b3e-9a52-3d3f4d3c8e0a</uuid>\n"
+                  "  <forward mode='nat'><nat><port start='1024' end='65535'/></nat></forward>\n"
+                  "  <bridge name='br0' stp='on' delay='0'/>\n"
+                  "  <mac address='52:54:00:0a:0b:0c'/>\n"
+                  "  <ip address='192.168.122.1' netmask='255.255.255.0'>\n"
+                  "    <dhcp><range start='192.168.122.2' end='192.168.122.254'/></dhcp>\n"
+                  "  </ip>\n"
+                  "</network>\n");
+    write_network("qlgone",
+                  "<network><name>qlgone</name><forward/>"
+                  "<bridge name='virbr7'/></network>");
+    write_network("qlpg",
+                  "<network><name>qlpg</name><forward mode='bridge'/><bridge name='br0'/>"
+                  "<mtu size='1280'/>"
+                  "<portgroup name='plain' default='yes'/>"
+                  "<portgroup name='tagged'><vlan><tag id='42'/></vlan></portgroup>"
+                  "<portgroup name='shaped'><bandwidth><inbound average='1000'/></bandwidth>"
+                  "</portgroup></network>");
+    write_network("qlovs",
+                  "<network><name>qlovs</name><forward mode='bridge'/><bridge name='ovsbr'/>"
+                  "<virtualport type='openvswitch'/>"
+                  "<portgroup name='v42'><vlan><tag id='42'/></vlan></portgroup></network>");
+    write_network("qlpool",
+                  "<network><name>qlpool</name><forward mode='passthrough'>"
+                  "<interface dev='eth9'/></forward></network>");
+    write_network("qlwrong", "<network><name>other</name><bridge name='br0'/></network>");
+    write_network("qldtd", "<!DOCTYPE network [<!ENTITY x 'br0'>]>"
+                  "<network><name>qldtd</name><bridge name='&x;'/></network>");
+    return 0;
+}
+
+static void test_network_nat_on_bridge(void **state)
+{
+    (void)state;
+    struct domain *d = net_domain("qlnat", NULL, "qlnet0");
+    d->dev.interfaces[0].model = xstrdup("virtio");
+    struct host_nic nic;
+    struct ql_error err = QL_ERROR_INIT;
+    assert_int_equal(host_nic_setup(d, 0, &nic, &err), 0);
+    assert_null(err.msg);
+    assert_int_equal(nic.type, DOM_NET_NETWORK);
+    assert_string_equal(nic.tap_name, "qlnet0");
+    assert_string_equal(nic.bridge, "br0");
+    assert_null(nic.ovs_bridge);
+    _cleanup_free_ char *master = master_of("qlnet0");
+    assert_string_equal(master, "br0");
+    _cleanup_free_ char *mac = sysfs_read("qlnet0", "address");
+    assert_string_equal(mac, "fe:54:00:00:01:01");
+    _cleanup_free_ char *mtu = sysfs_read("qlnet0", "mtu");
+    assert_string_equal(mtu, "1400");     /* from the bridge */
+    host_nic_teardown(&nic);
+    assert_true(dev_gone("qlnet0"));
+    domain_free(d);
+}
+
+static void test_network_portgroups(void **state)
+{
+    (void)state;
+    struct host_nic nic;
+    struct ql_error err = QL_ERROR_INIT;
+    /* the default portgroup (no parameters) and the network's MTU */
+    struct domain *d = net_domain("qlpg", NULL, "qlnet1");
+    assert_int_equal(host_nic_setup(d, 0, &nic, &err), 0);
+    _cleanup_free_ char *mtu = sysfs_read("qlnet1", "mtu");
+    assert_string_equal(mtu, "1280");
+    assert_string_equal(nic.bridge, "br0");
+    host_nic_teardown(&nic);
+    assert_true(dev_gone("qlnet1"));
+    domain_free(d);
+
+    /* a VLAN from the portgroup cannot go on a Linux bridge port */
+    d = net_domain("qlpg", "tagged", "qlnet1");
+    assert_int_equal(host_nic_setup(d, 0, &nic, &err), -ENOTSUP);
+    assert_non_null(strstr(err.msg, "devices/interface[1]: network 'qlpg' ("));
+    assert_non_null(strstr(err.msg, "<vlan> needs an Open vSwitch bridge"));
+    assert_false(dev_exists("qlnet1"));
+    ql_error_clear(&err);
+    domain_free(d);
+
+    d = net_domain("qlpg", "shaped", "qlnet1");
+    assert_int_equal(host_nic_setup(d, 0, &nic, &err), -ENOTSUP);
+    assert_non_null(strstr(err.msg, "portgroup 'shaped' of network 'qlpg'"));
+    assert_non_null(strstr(err.msg, "<bandwidth>"));
+    ql_error_clear(&err);
+    domain_free(d);
+
+    d = net_domain("qlpg", "nosuch", "qlnet1");
+    assert_int_equal(host_nic_setup(d, 0, &nic, &err), -ENOENT);
+    assert_non_null(strstr(err.msg, "has no portgroup 'nosuch'"));
+    ql_error_clear(&err);
+    domain_free(d);
+}
+
+static void test_network_missing_bridge(void **state)
+{
+    (void)state;
+    int before = count_prefix("qltap");
+    struct domain *d = net_domain("qlgone", NULL, NULL);
+    struct host_nic nic;
+    struct ql_error err = QL_ERROR_INIT;
+    assert_int_equal(host_nic_setup(d, 0, &nic, &err), -ENODEV);
+    _cleanup_free_ char *want = xasprintf("devices/interface[1]: network 'qlgone' (read from "
+                                          "%s/qlgone.xml) uses bridge 'virbr7', which does not "
+                                          "exist on this host; qlaunch does not start libvirt "
+                                          "networks", netdir);
+    print_message("%s\n", err.msg);
+    assert_int_equal(strncmp(err.msg, want, strlen(want)), 0);
+    assert_non_null(strstr(err.msg, "(line 33)"));
+    assert_int_equal(count_prefix("qltap"), before);
+    ql_error_clear(&err);
+    domain_free(d);
+}
+
+static void test_network_lookup_errors(void **state)
+{
+    (void)state;
+    struct host_nic nic;
+    struct ql_error err = QL_ERROR_INIT;
+    struct domain *d = net_domain("qlnosuch", NULL, NULL);
+    assert_int_equal(host_nic_setup(d, 0, &nic, &err), -ENOENT);
+    _cleanup_free_ char *want = xasprintf("network 'qlnosuch' is not defined: no "
+                                          "%s/qlnosuch.xml, /etc/qlaunch/networks/qlnosuch.xml, "
+                                          "/etc/libvirt/qemu/networks/qlnosuch.xml", netdir);
+    assert_non_null(strstr(err.msg, want));
+    ql_error_clear(&err);
+    domain_free(d);
+
+    static const struct {
+        const char *name, *want;
+        int code;
+    } cases[] = {
+        {"../etc/passwd", "cannot name a file", -EINVAL},
+        {"qlwrong", "defines network 'other', not 'qlwrong'", -EINVAL},
+        {"qldtd", "document type declarations (DOCTYPE/ENTITY) are not allowed in network XML",
+         -EINVAL},
+        {"qlpool", "forward mode 'passthrough'", -ENOTSUP},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        d = net_domain(cases[i].name, NULL, NULL);
+        assert_int_equal(host_nic_setup(d, 0, &nic, &err), cases[i].code);
+        print_message("%s\n", err.msg);
+        assert_non_null(strstr(err.msg, cases[i].want));
+        ql_error_clear(&err);
+        domain_free(d);
+    }
+
+    /* a file over the size cap is not parsed */
+    _cleanup_free_ char *big = xasprintf("%s/qlbig.xml", netdir);
+    FILE *f = fopen(big, "we");
+    assert_non_null(f);
+    assert_int_equal(ftruncate(fileno(f), HOST_NETWORK_XML_MAX + 1), 0);
+    fclose(f);
+    d = net_domain("qlbig", NULL, NULL);
+    assert_int_equal(host_nic_setup(d, 0, &nic, &err), -EFBIG);
+    assert_non_null(strstr(err.msg, "over the"));
+    ql_error_clear(&err);
+    domain_free(d);
+}
+
+static void test_network_ovs(void **state)
+{
+    (void)state;
+    /* The network's virtualport makes it an OVS port; no ovsdb here, so ovs-vsctl fails,
+     * which shows the OVS path was taken (the real OVS run is tests/func/host-ovs.sh). */
+    _cleanup_free_ char *old = getenv("OVS_RUNDIR") ? xstrdup(getenv("OVS_RUNDIR")) : NULL;
+    setenv("OVS_RUNDIR", tmpdir, 1);
+    struct host_nic nic;
+    struct ql_error err = QL_ERROR_INIT;
+    struct domain *d = net_domain("qlovs", "v42", "qlnet2");
+    assert_true(host_nic_setup(d, 0, &nic, &err) < 0);
+    print_message("%s\n", err.msg);
+    assert_non_null(strstr(err.msg, "network 'qlovs'"));
+    assert_non_null(strstr(err.msg, "ovsbr"));
+    assert_false(dev_exists("qlnet2"));
+    ql_error_clear(&err);
+    /* an interface may not change the network's virtualport type */
+    d->dev.interfaces[0].vport_type = xstrdup("802.1Qbh");
+    assert_int_equal(host_nic_setup(d, 0, &nic, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "virtualport type '802.1Qbh' of the interface does not "
+                           "match network 'qlovs'"));
+    ql_error_clear(&err);
+    domain_free(d);
+    if (old)
+        setenv("OVS_RUNDIR", old, 1);
+    else
+        unsetenv("OVS_RUNDIR");
+}
+
+static void test_network_parse(void **state)
+{
+    (void)state;
+    static const char xml[] =
+        "<network><name>n</name><bridge name='b'/><virtualport type='openvswitch'>"
+        "<parameters interfaceid='09b11c53-8b5c-4eeb-8f00-d84eaa0aaa3b'/></virtualport>"
+        "<portgroup name='a'/><portgroup name='b' default='yes'><vlan trunk='yes'>"
+        "<tag id='1'/><tag id='2'/></vlan></portgroup></network>";
+    struct dom_network *n = NULL;
+    struct dom_diags g = {0};
+    assert_int_equal(dom_network_parse_memory(xml, sizeof(xml) - 1, &n, &g), 0);
+    assert_string_equal(n->bridge, "b");
+    assert_null(n->forward_mode);
+    assert_string_equal(n->port.vport_type, "openvswitch");
+    assert_string_equal(n->port.vport.interfaceid, "09b11c53-8b5c-4eeb-8f00-d84eaa0aaa3b");
+    const struct dom_network_portgroup *pg = dom_network_portgroup(n, NULL);
+    assert_non_null(pg);
+    assert_string_equal(pg->name, "b");
+    assert_int_equal(pg->port.n_vlan_tags, 2);
+    assert_true(pg->port.vlan_trunk);
+    assert_null(dom_network_portgroup(n, "c"));
+    dom_network_free(n);
+    dom_diags_free(&g);
+
+    static const char bad[] = "<network><name>n</name><vlan><tag id='5000'/></vlan></network>";
+    assert_int_equal(dom_network_parse_memory(bad, sizeof(bad) - 1, &n, &g), -EINVAL);
+    assert_null(n);
+    _cleanup_free_ char *m = dom_diag_format(&g.v[0]);
+    assert_string_equal(m, "vlan/tag@id: a VLAN tag needs an id from 0 to 4095 (line 1)");
+    dom_diags_free(&g);
+    static const char dom[] = "<domain><name>n</name></domain>";
+    assert_int_equal(dom_network_parse_memory(dom, sizeof(dom) - 1, &n, &g), -EINVAL);
+    assert_non_null(strstr(g.v[0].msg, "the root element must be <network>"));
+    dom_diags_free(&g);
+}
+
 int main(void)
 {
     if (setup_netns() < 0)
@@ -596,10 +853,17 @@ int main(void)
         cmocka_unit_test(test_ethernet_script),
         cmocka_unit_test(test_ethernet_unmanaged),
         cmocka_unit_test(test_ovs_unreachable),
+        cmocka_unit_test_setup(test_network_nat_on_bridge, net_setup),
+        cmocka_unit_test(test_network_portgroups),
+        cmocka_unit_test(test_network_missing_bridge),
+        cmocka_unit_test(test_network_lookup_errors),
+        cmocka_unit_test(test_network_ovs),
+        cmocka_unit_test(test_network_parse),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);
     const char *const rm[] = {"rm", "-rf", tmpdir, NULL};
     run(rm);
+    free(netdir);
     /* The namespace and every device in it vanish with this process. */
     return r;
 }

@@ -146,6 +146,135 @@ static void build_check(const char *xml, const char *needle, bool want_ok)
     "<os><type arch='x86_64' machine='q35'>hvm</type></os><devices>" devs \
     "</devices></domain>\n"
 
+/* Floppies (fdc), USB hubs and IOThreads on devices. */
+#define DOC_BOOT(boot, machine, devs) \
+    "<domain type='qemu'><name>t</name><memory unit='MiB'>64</memory>" \
+    "<os><type arch='x86_64' machine='" machine "'>hvm</type>" boot "</os><devices>" devs \
+    "</devices></domain>\n"
+#define FLOPPY(dev, extra) \
+    "<disk type='file' device='floppy'><source file='/f" dev ".img'/>" \
+    "<target dev='" dev "' bus='fdc'/>" extra "</disk>"
+
+static void test_floppy_hub_iothread(void **state)
+{
+    (void)state;
+    /* valid: fields */
+    struct domain *d = ok("\n<controller type='fdc' index='0'/>"
+                          "\n<disk type='file' device='floppy'><source file='/f.img'/>"
+                          "<target dev='fdb' bus='fdc'/><readonly/></disk>"
+                          "\n<hub type='usb'><address type='usb' bus='0' port='1'/></hub>"
+                          "\n<hub type='usb'/>");
+    assert_int_equal(d->dev.n_controllers, 1);
+    assert_int_equal(d->dev.controllers[0].type, DOM_CTRL_FDC);
+    assert_int_equal(d->dev.disks[0].device, DOM_DISKDEV_FLOPPY);
+    assert_int_equal(d->dev.disks[0].bus, DOM_BUS_FDC);
+    assert_true(d->dev.disks[0].readonly);
+    assert_int_equal(d->dev.n_hubs, 2);
+    assert_string_equal(d->dev.hubs[0].type, "usb");
+    assert_int_equal(d->dev.hubs[0].addr.type, DOM_ADDR_USB);
+    assert_string_equal(d->dev.hubs[0].addr.usb_port, "1");
+    assert_int_equal(d->dev.hubs[1].addr.type, DOM_ADDR_NONE);
+    domain_free(d);
+
+    /* valid: floppies as libvirt 10 builds them */
+    build_check(DOC_BOOT("<boot dev='fd'/>", "pc", FLOPPY("fda", "")),
+                "isa-fdc.bootindexA=1", true);
+    build_check(DOC_BOOT("", "pc", FLOPPY("fdb", "<boot order='2'/>")),
+                "isa-fdc.bootindexB=2", true);
+    build_check(DOC_BOOT("<boot dev='fd'/>", "q35", FLOPPY("fda", "")),
+                "{\"driver\":\"isa-fdc\",\"bootindexA\":1}", true);
+    build_check(DOC_BOOT("", "pc", FLOPPY("fdb", "<readonly/>")),
+                "{\"driver\":\"floppy\",\"unit\":1,\"drive\":\"libvirt-1-storage\","
+                "\"id\":\"fdc0-0-1\"}", true);
+    build_check(DOC_BOOT("", "pc", "<disk type='file' device='floppy'>"
+                         "<target dev='fda' bus='fdc'/></disk>"),
+                "{\"driver\":\"floppy\",\"unit\":0,\"id\":\"fdc0-0-0\"}", true);
+    /* valid: hubs, explicit and on hub ports */
+    build_check(DOC_BOOT("", "pc", "<hub type='usb'><address type='usb' bus='0' port='1'/>"
+                         "</hub><input type='mouse' bus='usb'><address type='usb' bus='0' "
+                         "port='1.2'/></input>"),
+                "{\"driver\":\"usb-mouse\",\"id\":\"input0\",\"bus\":\"usb.0\",\"port\":\"1.2\"}",
+                true);
+    build_check(DOC_BOOT("", "pc", "<input type='mouse' bus='usb'/><input type='mouse' "
+                         "bus='usb'/><input type='tablet' bus='usb'/>"),
+                "{\"driver\":\"usb-hub\",\"id\":\"hub0\",\"bus\":\"usb.0\",\"port\":\"1\"}",
+                true);
+    /* valid: IOThreads on a virtio disk and a virtio-scsi controller */
+    const char *xml = DOC("<iothreads>2</iothreads>",
+                          "<disk type='file'><driver name='qemu' iothread='2'/>"
+                          "<source file='/a'/><target dev='vda' bus='virtio'/></disk>"
+                          "<controller type='scsi' model='virtio-scsi'>"
+                          "<driver iothread='1'/></controller>");
+    d = NULL;
+    dom_diags_free(&diags);
+    assert_int_equal(dom_parse_memory(xml, strlen(xml), "t.xml", &d, &diags), 0);
+    assert_int_equal(d->dev.disks[0].iothread, 2);
+    assert_int_equal(d->dev.controllers[0].iothread, 1);
+    domain_free(d);
+    build_check(xml, "{\"driver\":\"virtio-blk-pci\",\"iothread\":\"iothread2\"", true);
+    build_check(xml, "{\"driver\":\"virtio-scsi-pci\",\"iothread\":\"iothread1\"", true);
+    build_check(xml, "{\"qom-type\":\"iothread\",\"id\":\"iothread2\"}", true);
+
+    /* invalid: parser and validate */
+    fails_with("\n<hub/>", "devices/hub: <hub> needs a type attribute (line 2)");
+    fails_with("\n<hub type='pci'/>",
+               "devices/hub@type: unsupported value 'pci' (qlaunch supports: usb) (line 2)");
+    fails_with("\n<disk type='file'><driver iothread='0'/><source file='/a'/>"
+               "<target dev='vda'/></disk>",
+               "devices/disk/driver@iothread: invalid iothread id '0' (ids start at 1) "
+               "(line 2)");
+    doc_fails_with(DOC("<iothreads>1</iothreads>",
+                       "\n<disk type='file'><driver iothread='1'/><source file='/a'/>"
+                       "<target dev='sda' bus='scsi'/></disk>"),
+                   "devices/disk/driver@iothread: IOThreads are only available for virtio "
+                   "pci and virtio ccw disk (line 2)");
+    doc_fails_with(DOC("<iothreads>1</iothreads>",
+                       "\n<controller type='scsi' model='virtio-scsi'>"
+                       "<driver iothread='3'/></controller>"),
+                   "devices/controller/driver@iothread: controller iothread '3' not defined "
+                   "in iothreadid (line 2)");
+    doc_fails_with(DOC("<iothreads>1</iothreads>",
+                       "\n<controller type='scsi' model='lsilogic'>"
+                       "<driver iothread='1'/></controller>"),
+                   "devices/controller/driver@iothread: 'iothread' attribute only available "
+                   "for virtio scsi controller model (line 2)");
+    /* iothread-vq-mapping needs QEMU 9.0: the per-queue mapping stays unsupported */
+    fails_with("\n<disk type='file'><driver><iothreads><iothread id='1'/></iothreads>"
+               "</driver><source file='/a'/><target dev='vda'/></disk>",
+               "devices/disk/driver/iothreads: unsupported element <iothreads> (line 2)");
+
+    /* invalid: builder */
+    build_check(DOC_BOOT("", "pc", "<disk type='file' device='floppy'><source file='/a'/>"
+                         "<target dev='fda' bus='ide'/></disk>"),
+                "a floppy disk needs bus='fdc' (bus 'ide' given)", false);
+    build_check(DOC_BOOT("", "pc", "<disk type='file' device='disk'><source file='/a'/>"
+                         "<target dev='fda' bus='fdc'/></disk>"),
+                "bus 'fdc' only takes device='floppy' disks", false);
+    build_check(DOC_BOOT("", "pc", FLOPPY("fda", "<serial>x</serial>")),
+                "QEMU's floppy device has no serial", false);
+    build_check(DOC_BOOT("", "pc", FLOPPY("fda", "<address type='drive' controller='0' "
+                                              "bus='0' target='0' unit='2'/>")),
+                "floppy address controller 0 bus 0 target 0 unit 2 does not exist", false);
+    build_check(DOC_BOOT("", "pc", FLOPPY("fda", "") FLOPPY("fdb", "<address type='drive' "
+                         "controller='0' bus='0' target='0' unit='0'/>")),
+                "floppy unit 0 is already used by fda", false);
+    build_check(DOC_BOOT("", "pc", "<controller type='fdc' index='1'/>"),
+                "only one floppy controller (index 0) is supported", false);
+    build_check(DOC_BOOT("", "pc", "<input type='mouse' bus='usb'><address type='usb' "
+                         "bus='0' port='1.2'/></input>"),
+                "there is no USB hub at port '1' of bus 0 for port '1.2'", false);
+    build_check(DOC_BOOT("", "pc", "<hub type='usb'><address type='usb' bus='0' port='1'/>"
+                         "</hub><input type='mouse' bus='usb'><address type='usb' bus='0' "
+                         "port='1.9'/></input>"),
+                "USB port '1.9' does not exist: a hub has ports 1-8", false);
+    build_check(DOC_BOOT("", "pc", "<hub type='usb'><address type='usb' bus='0' port='1'/>"
+                         "</hub><hub type='usb'><address type='usb' bus='0' port='1'/></hub>"),
+                "USB port '1' on bus 0 is already in use", false);
+    build_check(DOC_BOOT("", "pc", "<hub type='usb'><address type='pci' bus='0' slot='5'/>"
+                         "</hub>"),
+                "address type 'pci' does not fit this device; it takes type 'usb'", false);
+}
+
 /* libvirt's names and rules the parser, validate and the builder must agree on. */
 static void test_libvirt_agreement(void **state)
 {
@@ -343,7 +472,8 @@ static void test_disk_errors(void **state)
                "ide, sata, scsi, usb, fdc) (line 3)");
     fails_with("\n<disk type='file'>\n<driver name='qemu' iothread='1'/>"
                "<source file='/a'/><target dev='vda'/></disk>",
-               "devices/disk/driver@iothread: unsupported attribute (line 3)");
+               "devices/disk/driver@iothread: Disk iothread '1' not defined in iothreadid "
+               "(line 2)");
     fails_with("\n<disk type='volume'><source pool='p' volume='v'/><target dev='vda'/></disk>",
                "devices/disk@type: unsupported disk type 'volume' (qlaunch supports: file, "
                "block, network) (line 2)");
@@ -1006,6 +1136,7 @@ int main(void)
         cmocka_unit_test(test_unsupported_elements),
         cmocka_unit_test(test_device_limit),
         cmocka_unit_test(test_libvirt_agreement),
+        cmocka_unit_test(test_floppy_hub_iothread),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);
     teardown_all();

@@ -142,6 +142,114 @@ static void expect_ok(struct res *R, const char *xml)
     assert_ok(R);
 }
 
+/* ---- <memoryBacking>, <iothreads> ---- */
+
+static void test_memory_backing(void **state)
+{
+    (void)state;
+    struct res R;
+    expect_ok(&R, HEAD MEM "<memoryBacking>\n<hugepages><page size='2' unit='M' "
+              "nodeset='0'/><page size='1048576'/></hugepages>\n<nosharepages/><locked/>"
+              "<source type='file'/><access mode='shared'/>"
+              "<allocation mode='immediate' threads='4'/></memoryBacking>\n" TAIL);
+    const struct dom_mem_backing *m = &R.d->mem_backing;
+    assert_true(m->present);
+    assert_true(m->hugepages);
+    assert_int_equal(m->n_pages, 2);
+    assert_int_equal(m->pages[0].size_kib, 2048);
+    assert_string_equal(m->pages[0].nodeset, "0");
+    assert_int_equal(m->pages[1].size_kib, 1048576);
+    assert_null(m->pages[1].nodeset);
+    assert_true(m->nosharepages);
+    assert_true(m->locked);
+    assert_string_equal(m->source, "file");
+    assert_string_equal(m->access, "shared");
+    assert_string_equal(m->allocation, "immediate");
+    assert_int_equal(m->allocation_threads, 4);
+    done(&R);
+    expect_ok(&R, HEAD MEM "<memoryBacking><source type='memfd'/></memoryBacking>\n"
+              "<cpu><numa><cell id='0' cpus='0' memory='1' unit='GiB' memAccess='private'/>"
+              "</numa></cpu>\n" TAIL);
+    assert_string_equal(R.d->mem_backing.source, "memfd");
+    assert_false(R.d->mem_backing.hugepages);
+    assert_string_equal(R.d->cpu.cells[0].mem_access, "private");
+    done(&R);
+
+    expect_one_error(HEAD MEM "<memoryBacking><hugepages>\n<page/></hugepages>"
+                     "</memoryBacking>\n" TAIL,
+                     "memoryBacking/hugepages/page: <page> needs a size attribute (line 6)");
+    expect_one_error(HEAD MEM "<memoryBacking><hugepages>\n<page size='2' unit='XB'/>"
+                     "</hugepages></memoryBacking>\n" TAIL,
+                     "memoryBacking/hugepages/page@size: invalid huge page size '2': "
+                     "unknown unit (line 6)");
+    expect_one_error(HEAD MEM "<memoryBacking><hugepages><page size='2048'/>\n"
+                     "<page size='4096'/></hugepages></memoryBacking>\n" TAIL,
+                     "memoryBacking/hugepages/page[2]: more than one <page> without a nodeset "
+                     "(the default huge page size can be given only once) (line 6)");
+    expect_one_error(HEAD MEM "<memoryBacking><hugepages><page size='2048' nodeset='x'/>"
+                     "</hugepages></memoryBacking>\n" TAIL,
+                     "memoryBacking/hugepages/page@nodeset: invalid nodeset 'x': expected a "
+                     "CPU number (line 5)");
+    expect_one_error(HEAD MEM "<memoryBacking>\n<hugepages/><source type='anonymous'/>"
+                     "</memoryBacking>\n" TAIL,
+                     "memoryBacking/hugepages: hugepages are not allowed with anonymous "
+                     "memory source (line 6)");
+    expect_one_error(HEAD MEM "<memoryBacking><source type='tmpfs'/></memoryBacking>\n" TAIL,
+                     "memoryBacking/source@type: unsupported value 'tmpfs' (qlaunch supports: "
+                     "anonymous, file, memfd) (line 5)");
+    expect_one_error(HEAD MEM "<memoryBacking><access/></memoryBacking>\n" TAIL,
+                     "memoryBacking/access: <access> needs a mode attribute (line 5)");
+    expect_one_error(HEAD MEM "<memoryBacking><allocation threads='0'/></memoryBacking>\n"
+                     TAIL, "memoryBacking/allocation@threads: must be 1 to 4096 (line 5)");
+    expect_one_error(HEAD MEM "<cpu><numa><cell cpus='0' memory='1' unit='GiB' "
+                     "memAccess='open'/></numa></cpu>\n" TAIL,
+                     "cpu/numa/cell@memAccess: unsupported value 'open' (qlaunch supports: "
+                     "shared, private) (line 5)");
+}
+
+static void test_iothreads(void **state)
+{
+    (void)state;
+    struct res R;
+    expect_ok(&R, HEAD MEM "<iothreads>4</iothreads>\n<iothreadids><iothread id='3'/>"
+              "<iothread id='1'/></iothreadids>\n" TAIL);
+    /* libvirt's order: the named ids, then the lowest free ones */
+    assert_int_equal(R.d->n_iothreads, 4);
+    assert_int_equal(R.d->iothreads[0].id, 3);
+    assert_int_equal(R.d->iothreads[1].id, 1);
+    assert_int_equal(R.d->iothreads[2].id, 2);
+    assert_int_equal(R.d->iothreads[3].id, 4);
+    done(&R);
+    /* more ids than the count: the count follows the ids */
+    expect_ok(&R, HEAD MEM "<iothreads>1</iothreads>\n<iothreadids><iothread id='7'/>"
+              "<iothread id='5'/></iothreadids>\n" TAIL);
+    assert_int_equal(R.d->n_iothreads, 2);
+    assert_int_equal(R.d->iothreads[0].id, 7);
+    done(&R);
+
+    expect_one_error(HEAD MEM "<iothreads>many</iothreads>\n" TAIL,
+                     "iothreads: invalid IOThread count 'many' (0 to 4096) (line 5)");
+    expect_one_error(HEAD MEM "<iothreadids>\n<iothread id='0'/></iothreadids>\n" TAIL,
+                     "iothreadids/iothread@id: invalid iothread id '0' (ids start at 1) "
+                     "(line 6)");
+    expect_one_error(HEAD MEM "<iothreadids><iothread id='2'/>\n<iothread id='2'/>"
+                     "</iothreadids>\n" TAIL,
+                     "iothreadids/iothread[2]@id: duplicate iothread id '2' (line 6)");
+    expect_one_error(HEAD MEM "<iothreadids>\n<iothread/></iothreadids>\n" TAIL,
+                     "iothreadids/iothread: <iothread> needs an id attribute (line 6)");
+    /* pinning: the supervisor applies it (tests/func/affinity.sh); the id must exist */
+    expect_ok(&R, HEAD MEM "<iothreads>2</iothreads><cputune>\n<iothreadpin iothread='2' "
+                  "cpuset='0-1,^1'/></cputune>\n" TAIL);
+    assert_int_equal(R.d->cputune.n_iothreadpins, 1);
+    assert_int_equal(R.d->cputune.iothreadpins[0].vcpu, 2);
+    assert_string_equal(R.d->cputune.iothreadpins[0].cpuset, "0-1,^1");
+    done(&R);
+    expect_one_error(HEAD MEM "<iothreads>1</iothreads><cputune>\n<iothreadpin iothread='3' "
+                     "cpuset='0'/></cputune>\n" TAIL,
+                     "cputune/iothreadpin@iothread: IOThread 3 does not exist (see <iothreads> "
+                     "and <iothreadids>) (line 6)");
+}
+
 /* ---- diagnostics formatting ---- */
 
 static void test_diag_format(void **state)
@@ -664,8 +772,9 @@ static void test_cputune_invalid(void **state)
     expect_one_error(HEAD MEM "<cputune>\n<vcpupin vcpu='0' cpuset='1-'/>\n</cputune>\n" TAIL,
                      "cputune/vcpupin@cpuset: invalid cpuset '1-': expected a CPU number after "
                      "'-' (line 6)");
-    expect_one_error(HEAD MEM "<cputune>\n<iothreadpin iothread='1' cpuset='1'/>\n</cputune>\n"
-                     TAIL, "cputune/iothreadpin: unsupported element <iothreadpin> (line 6)");
+    expect_one_error(HEAD MEM "<iothreads>1</iothreads><cputune>\n<iothreadpin iothread='1'/>"
+                     "\n</cputune>\n" TAIL,
+                     "cputune/iothreadpin: missing cpuset attribute (line 6)");
 }
 
 /* A negative number of shares must not wrap around to 2^64 - 5. */
@@ -1407,10 +1516,11 @@ static void test_no_silent_drops(void **state)
                      MEM TAIL, "domain: unexpected text in <domain> (line 1)");
     expect_one_error(HEAD MEM "<vcpu>2<extra/></vcpu>\n" TAIL,
                      "vcpu/extra: unsupported element <extra> (line 5)");
-    expect_one_error(HEAD MEM "<iothreads>2</iothreads>\n" TAIL,
-                     "iothreads: unsupported element <iothreads> (line 5)");
-    expect_one_error(HEAD MEM "<memoryBacking><hugepages/></memoryBacking>\n" TAIL,
-                     "memoryBacking: unsupported element <memoryBacking> (line 5)");
+    expect_one_error(HEAD MEM "<iothreadids><iothread id='1' thread_pool_max='2'/>"
+                     "</iothreadids>\n" TAIL,
+                     "iothreadids/iothread@thread_pool_max: unsupported attribute (line 5)");
+    expect_one_error(HEAD MEM "<memoryBacking><discard/></memoryBacking>\n" TAIL,
+                     "memoryBacking/discard: unsupported element <discard> (line 5)");
 
     /* Every unknown item is reported, one message per unknown subtree. */
     struct res R;
@@ -1899,6 +2009,8 @@ int main(void)
         cmocka_unit_test(test_load_depth),
         cmocka_unit_test(test_load_xinclude),
         cmocka_unit_test(test_parse_file),
+        cmocka_unit_test(test_memory_backing),
+        cmocka_unit_test(test_iothreads),
         cmocka_unit_test(test_mac),
         cmocka_unit_test(test_seed),
         cmocka_unit_test(test_seed_fixes),

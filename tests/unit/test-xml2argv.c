@@ -38,7 +38,7 @@ static char *render(const char *path)
         return sb_steal(&sb);
     }
     dom_diags_free(&g);
-    struct qb_options o = {NULL, NULL, NULL, 3, 4};
+    struct qb_options o = {.qmp_fd = 3, .first_fd = 4};
     if (!d->dev.emulator)
         o.emulator = "/usr/bin/qemu-system-x86_64";
     struct qb_result r;

@@ -33,10 +33,10 @@ EXTRA_DIST += tests/func/qemu-accept.sh tests/xml2argv/qemu-accept.py \
 	tests/xml2argv/disk-block.xml \
 	tests/xml2argv/disk-ide-cdrom.args \
 	tests/xml2argv/disk-ide-cdrom.xml \
-	tests/xml2argv/disk-network-nbd.args \
-	tests/xml2argv/disk-network-nbd.xml \
 	tests/xml2argv/disk-nbd-rdma.args \
 	tests/xml2argv/disk-nbd-rdma.xml \
+	tests/xml2argv/disk-network-nbd.args \
+	tests/xml2argv/disk-network-nbd.xml \
 	tests/xml2argv/disk-odd-paths.args \
 	tests/xml2argv/disk-odd-paths.xml \
 	tests/xml2argv/disk-sata-q35.args \
@@ -55,10 +55,16 @@ EXTRA_DIST += tests/func/qemu-accept.sh tests/xml2argv/qemu-accept.py \
 	tests/xml2argv/emulator-missing.xml \
 	tests/xml2argv/features-noacpi.args \
 	tests/xml2argv/features-noacpi.xml \
-	tests/xml2argv/firmware-ovmf.args \
-	tests/xml2argv/firmware-ovmf.xml \
 	tests/xml2argv/firmware-ovmf-secboot.args \
 	tests/xml2argv/firmware-ovmf-secboot.xml \
+	tests/xml2argv/firmware-ovmf.args \
+	tests/xml2argv/firmware-ovmf.xml \
+	tests/xml2argv/floppy-pc.args \
+	tests/xml2argv/floppy-pc.xml \
+	tests/xml2argv/floppy-q35.args \
+	tests/xml2argv/floppy-q35.xml \
+	tests/xml2argv/graphics-spice-autoport-live.args \
+	tests/xml2argv/graphics-spice-autoport-live.xml \
 	tests/xml2argv/graphics-spice-autoport.args \
 	tests/xml2argv/graphics-spice-autoport.xml \
 	tests/xml2argv/graphics-spice-nopasswd.args \
@@ -73,6 +79,8 @@ EXTRA_DIST += tests/func/qemu-accept.sh tests/xml2argv/qemu-accept.py \
 	tests/xml2argv/graphics-vnc.xml \
 	tests/xml2argv/input-all.args \
 	tests/xml2argv/input-all.xml \
+	tests/xml2argv/iothreads.args \
+	tests/xml2argv/iothreads.xml \
 	tests/xml2argv/kernel-boot.args \
 	tests/xml2argv/kernel-boot.xml \
 	tests/xml2argv/lifecycle-destroy.args \
@@ -85,8 +93,18 @@ EXTRA_DIST += tests/func/qemu-accept.sh tests/xml2argv/qemu-accept.py \
 	tests/xml2argv/memballoon-default.xml \
 	tests/xml2argv/memballoon-options.args \
 	tests/xml2argv/memballoon-options.xml \
+	tests/xml2argv/memory-access-private.args \
+	tests/xml2argv/memory-access-private.xml \
 	tests/xml2argv/memory-balloon.args \
 	tests/xml2argv/memory-balloon.xml \
+	tests/xml2argv/memory-file-numa.args \
+	tests/xml2argv/memory-file-numa.xml \
+	tests/xml2argv/memory-hugepages-memfd.args \
+	tests/xml2argv/memory-hugepages-memfd.xml \
+	tests/xml2argv/memory-hugepages.args \
+	tests/xml2argv/memory-hugepages.xml \
+	tests/xml2argv/memory-memfd.args \
+	tests/xml2argv/memory-memfd.xml \
 	tests/xml2argv/minimal-kvm.args \
 	tests/xml2argv/minimal-kvm.xml \
 	tests/xml2argv/minimal.args \
@@ -95,16 +113,16 @@ EXTRA_DIST += tests/func/qemu-accept.sh tests/xml2argv/qemu-accept.py \
 	tests/xml2argv/name-escape.xml \
 	tests/xml2argv/net-bridge-ovs.args \
 	tests/xml2argv/net-bridge-ovs.xml \
-	tests/xml2argv/net-script-bridge.args \
-	tests/xml2argv/net-script-bridge.xml \
-	tests/xml2argv/net-vport-untyped.args \
-	tests/xml2argv/net-vport-untyped.xml \
 	tests/xml2argv/net-ethernet-direct.args \
 	tests/xml2argv/net-ethernet-direct.xml \
+	tests/xml2argv/net-script-bridge.args \
+	tests/xml2argv/net-script-bridge.xml \
 	tests/xml2argv/net-user-models.args \
 	tests/xml2argv/net-user-models.xml \
 	tests/xml2argv/net-vhost.args \
 	tests/xml2argv/net-vhost.xml \
+	tests/xml2argv/net-vport-untyped.args \
+	tests/xml2argv/net-vport-untyped.xml \
 	tests/xml2argv/numa.args \
 	tests/xml2argv/numa.xml \
 	tests/xml2argv/panic-isa.args \
@@ -121,14 +139,14 @@ EXTRA_DIST += tests/func/qemu-accept.sh tests/xml2argv/qemu-accept.py \
 	tests/xml2argv/pci-bridge-multifunction.xml \
 	tests/xml2argv/pm-suspend.args \
 	tests/xml2argv/pm-suspend.xml \
-	tests/xml2argv/q35-devices.args \
-	tests/xml2argv/q35-devices.xml \
 	tests/xml2argv/q35-auto-topology.args \
 	tests/xml2argv/q35-auto-topology.xml \
-	tests/xml2argv/q35-usb2-dmi.args \
-	tests/xml2argv/q35-usb2-dmi.xml \
+	tests/xml2argv/q35-devices.args \
+	tests/xml2argv/q35-devices.xml \
 	tests/xml2argv/q35-pcie-switch.args \
 	tests/xml2argv/q35-pcie-switch.xml \
+	tests/xml2argv/q35-usb2-dmi.args \
+	tests/xml2argv/q35-usb2-dmi.xml \
 	tests/xml2argv/redirdev.args \
 	tests/xml2argv/redirdev.xml \
 	tests/xml2argv/rng.args \
@@ -153,6 +171,10 @@ EXTRA_DIST += tests/func/qemu-accept.sh tests/xml2argv/qemu-accept.py \
 	tests/xml2argv/sound-audio-none.xml \
 	tests/xml2argv/spice-channel-modes.args \
 	tests/xml2argv/spice-channel-modes.xml \
+	tests/xml2argv/usb-hub-autoadd.args \
+	tests/xml2argv/usb-hub-autoadd.xml \
+	tests/xml2argv/usb-hub.args \
+	tests/xml2argv/usb-hub.xml \
 	tests/xml2argv/usb-ich9-auto.args \
 	tests/xml2argv/usb-ich9-auto.xml \
 	tests/xml2argv/usb-none-tablet.args \
