@@ -327,6 +327,28 @@ static int64_t jint(json_object *o, const char *k)
     return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : 0;
 }
 
+/* The state file of a running domain, after making sure its supervisor is there (a dead one
+ * is replaced first, see ctl_open). Prints why on failure. */
+static int live_status(const char *name, struct sup_status *ret)
+{
+    struct sup_paths p;
+    struct ql_error err = QL_ERROR_INIT;
+    int cfd = ctl_open(name, &p, false);
+    if (cfd < 0) {
+        sup_paths_free(&p);
+        return -1;
+    }
+    close(cfd);
+    int r = sup_status_read(p.state, ret, &err);
+    sup_paths_free(&p);
+    if (r < 0) {
+        fail("%s", ql_error_msg(&err));
+        ql_error_clear(&err);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- create ---- */
 
 /* Double fork: the supervisor ends up in its own session, reparented to init; the
@@ -685,22 +707,9 @@ int cmd_domdisplay(int argc, char **argv)
     if (i != argc - 1)
         return fail("domdisplay needs a domain name");
     const char *name = argv[i];
-    struct sup_paths p;
-    struct ql_error err = QL_ERROR_INIT;
-    int cfd = ctl_open(name, &p, false);
-    if (cfd < 0) {
-        sup_paths_free(&p);
-        return 1;
-    }
-    close(cfd);
     struct sup_status st;
-    int r = sup_status_read(p.state, &st, &err);
-    sup_paths_free(&p);
-    if (r < 0) {
-        fail("%s", ql_error_msg(&err));
-        ql_error_clear(&err);
+    if (live_status(name, &st) < 0)
         return 1;
-    }
     int printed = 0;
     static const char *const order[] = {"vnc", "spice"};
     for (size_t t = 0; t < 2 && (o.all || !printed); t++) {
@@ -878,27 +887,9 @@ int cmd_events(int argc, char **argv)
 
 static int console_attach(const char *name)
 {
-    struct sup_paths p;
-    struct ql_error err = QL_ERROR_INIT;
-    if (sup_paths_init(&p, opt_base, name, &err) < 0) {
-        fail("%s", ql_error_msg(&err));
-        ql_error_clear(&err);
-        return 1;
-    }
-    int cfd = ctl_open(name, &p, false);
-    if (cfd < 0) {
-        sup_paths_free(&p);
-        return 1;
-    }
-    close(cfd);
     struct sup_status st;
-    int r = sup_status_read(p.state, &st, &err);
-    sup_paths_free(&p);
-    if (r < 0) {
-        fail("%s", ql_error_msg(&err));
-        ql_error_clear(&err);
+    if (live_status(name, &st) < 0)
         return 1;
-    }
     if (!st.console_pty) {
         sup_status_clear(&st);
         return fail("domain '%s' has no serial console on a pty (add <serial type='pty'>)",

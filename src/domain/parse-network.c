@@ -63,18 +63,6 @@ const struct dom_network_portgroup *dom_network_portgroup(const struct dom_netwo
     return NULL;
 }
 
-static void uuid_attr(struct px *p, xmlNode *n, const char *attr, char **ret)
-{
-    const char *s = px_attr(n, attr);
-    unsigned char u[16];
-    if (!s)
-        return;
-    if (dom_parse_uuid(s, u) < 0)
-        px_err(p, n, attr, "'%s' is not a valid UUID", s);
-    else
-        *ret = xstrdup(s);
-}
-
 /* <virtualport> and <vlan> of the network itself or of a portgroup. */
 static void parse_port_cfg(struct px *p, xmlNode *parent, struct dom_net_port_cfg *c)
 {
@@ -84,9 +72,9 @@ static void parse_port_cfg(struct px *p, xmlNode *parent, struct dom_net_port_cf
         c->vport_type = px_attr_dup(vp, "type");
         xmlNode *pr = px_child(p, vp, "parameters");
         if (pr) {
-            uuid_attr(p, pr, "interfaceid", &c->vport.interfaceid);
+            px_attr_uuid(p, pr, "interfaceid", &c->vport.interfaceid);
             c->vport.profileid = px_attr_dup(pr, "profileid");
-            uuid_attr(p, pr, "instanceid", &c->vport.instanceid);
+            px_attr_uuid(p, pr, "instanceid", &c->vport.instanceid);
             c->vport.managerid = px_attr_dup(pr, "managerid");
             c->vport.typeid_ = px_attr_dup(pr, "typeid");
             c->vport.typeidversion = px_attr_dup(pr, "typeidversion");

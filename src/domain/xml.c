@@ -133,6 +133,18 @@ void px_err_src(struct dom_diags *d, const struct dom_src *s, const char *sub, c
     sb_free(&sb);
 }
 
+void px_attr_uuid(struct px *p, xmlNode *n, const char *name, char **ret)
+{
+    const char *s = px_attr(n, name);
+    unsigned char u[16];
+    if (!s)
+        return;
+    if (dom_parse_uuid(s, u) < 0)
+        px_err(p, n, name, "'%s' is not a valid UUID", s);
+    else
+        *ret = xstrdup(s);
+}
+
 void px_src(struct dom_src *s, const xmlNode *n)
 {
     free(s->path);

@@ -61,6 +61,9 @@ int px_attr_enum(struct px *p, xmlNode *n, const char *name, int (*from)(const c
                  int *ret);
 
 void px_src(struct dom_src *s, const xmlNode *n);
+/* A UUID-valued attribute (libvirt accepts it with or without dashes): stores a copy of the
+ * text in *ret, or reports it. */
+void px_attr_uuid(struct px *p, xmlNode *n, const char *name, char **ret);
 
 /* Safe loading of untrusted XML (size cap, no NUL, no DTD/entities, no network, depth cap),
  * shared by the domain and network parsers: the root must be <root_name> without a
