@@ -28,3 +28,6 @@ EXTRA_DIST += tests/func/secrets.sh
 
 TESTS += tests/func/graphics-autoport.sh
 EXTRA_DIST += tests/func/graphics-autoport.sh
+
+TESTS += tests/func/unprivileged.sh
+EXTRA_DIST += tests/func/unprivileged.sh

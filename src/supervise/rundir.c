@@ -11,12 +11,35 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+const char *sup_default_dir(enum sup_dir which)
+{
+    static char *dirs[SUP_DIR_MAX];
+    static const char *const root_dirs[SUP_DIR_MAX] = {SUP_DEFAULT_BASE, "/var/log/qlaunch",
+                                                       "/var/lib/qlaunch/dump"};
+    if (which < 0 || which >= SUP_DIR_MAX)
+        return NULL;
+    if (geteuid() == 0)
+        return root_dirs[which];
+    if (!dirs[which]) {
+        const char *rt = getenv("XDG_RUNTIME_DIR"), *st = getenv("XDG_STATE_HOME");
+        const char *home = getenv("HOME");
+        _cleanup_free_ char *state = st && *st ? xstrdup(st)
+                                     : xasprintf("%s/.local/state", home && *home ? home : "/tmp");
+        if (which == SUP_DIR_RUN)
+            dirs[which] = rt && *rt ? xasprintf("%s/qlaunch", rt)
+                                    : xasprintf("/tmp/qlaunch-%ld", (long)geteuid());
+        else
+            dirs[which] = xasprintf("%s/qlaunch/%s", state, which == SUP_DIR_LOG ? "log" : "dump");
+    }
+    return dirs[which];
+}
+
 const char *sup_base_dir(const char *base_opt)
 {
     if (base_opt && *base_opt)
         return base_opt;
     const char *e = getenv("QLAUNCH_RUN_DIR");
-    return e && *e ? e : SUP_DEFAULT_BASE;
+    return e && *e ? e : sup_default_dir(SUP_DIR_RUN);
 }
 
 int sup_paths_init(struct sup_paths *p, const char *base, const char *name, struct ql_error *err)
@@ -61,7 +84,7 @@ void sup_paths_free(struct sup_paths *p)
     memset(p, 0, sizeof(*p));
 }
 
-static int mkdir_p(const char *path, mode_t mode)
+int sup_mkdir_p(const char *path, mode_t mode)
 {
     _cleanup_free_ char *copy = xstrdup(path);
     for (char *s = copy + 1; *s; s++) {
@@ -79,10 +102,18 @@ static int mkdir_p(const char *path, mode_t mode)
 
 int sup_rundir_create(const struct sup_paths *p, struct ql_error *err)
 {
-    int r = mkdir_p(p->base, 0755);
+    int r = sup_mkdir_p(p->base, geteuid() == 0 ? 0755 : 0700);
     if (r < 0)
         return ql_error_set(err, -r, "cannot create the run directory '%s': %s", p->base,
                             strerror(-r));
+    /* A base in a shared place (/tmp/qlaunch-UID) must be ours, or someone else could
+     * watch or replace our sockets. */
+    struct stat st;
+    if (lstat(p->base, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+        (geteuid() != 0 && (st.st_mode & 077)))
+        return ql_error_set(err, EPERM, "the run directory '%s' is not a directory owned by "
+                            "this user%s; remove it or choose another with --run-dir",
+                            p->base, geteuid() != 0 ? " with mode 0700" : "");
     if (mkdir(p->dir, 0700) < 0)
         return ql_error_set(err, errno, "cannot create '%s': %s", p->dir, strerror(errno));
     return 0;

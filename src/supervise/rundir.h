@@ -4,6 +4,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include "util/error.h"
 
 #define SUP_DEFAULT_BASE "/run/qlaunch"
@@ -25,6 +26,14 @@ struct sup_paths {
 int sup_paths_init(struct sup_paths *p, const char *base, const char *name, struct ql_error *err);
 void sup_paths_free(struct sup_paths *p);
 const char *sup_base_dir(const char *base_opt);
+
+/* Defaults when neither an option nor QLAUNCH_*_DIR says: system paths for root
+ * (/run/qlaunch, /var/log/qlaunch, /var/lib/qlaunch/dump), per-user ones otherwise, as
+ * libvirt's session mode ($XDG_RUNTIME_DIR/qlaunch, $XDG_STATE_HOME/qlaunch/{log,dump}). */
+enum sup_dir { SUP_DIR_RUN, SUP_DIR_LOG, SUP_DIR_DUMP, SUP_DIR_MAX };
+const char *sup_default_dir(enum sup_dir which);
+/* mkdir -p with mode for the last component (parents 0755). Returns 0 or -errno. */
+int sup_mkdir_p(const char *path, mode_t mode);
 
 /* Creates BASE (0755) and BASE/NAME (0700); fails if NAME's dir is there already. */
 int sup_rundir_create(const struct sup_paths *p, struct ql_error *err);

@@ -109,7 +109,7 @@ const char *sup_log_dir(const char *opt)
     if (opt && *opt)
         return opt;
     const char *e = getenv("QLAUNCH_LOG_DIR");
-    return e && *e ? e : "/var/log/qlaunch";
+    return e && *e ? e : sup_default_dir(SUP_DIR_LOG);
 }
 
 static const char *dump_dir(const char *opt)
@@ -117,7 +117,7 @@ static const char *dump_dir(const char *opt)
     if (opt && *opt)
         return opt;
     const char *e = getenv("QLAUNCH_DUMP_DIR");
-    return e && *e ? e : "/var/lib/qlaunch/dump";
+    return e && *e ? e : sup_default_dir(SUP_DIR_DUMP);
 }
 
 static void slog(struct sup *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -708,7 +708,7 @@ static void note_restart(struct sup *s)
 static void coredump(struct sup *s)
 {
     const char *dir = dump_dir(s->st.dump_dir);
-    mkdir(dir, 0700);
+    sup_mkdir_p(dir, 0700);
     char ts[32];
     time_t t = time(NULL);
     struct tm tm;
@@ -986,7 +986,9 @@ static void ready(struct sup *s, const char *line)
 static int open_log(struct sup *s, struct ql_error *err)
 {
     const char *dir = sup_log_dir(s->cfg->log_dir);
-    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+    int mr = sup_mkdir_p(dir, 0700);
+    errno = -mr;
+    if (mr < 0)
         return ql_error_set(err, errno, "cannot create the log directory '%s': %s", dir,
                             strerror(errno));
     s->log_path = xasprintf("%s/%s.log", dir, s->dom->name);
