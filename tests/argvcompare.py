@@ -343,6 +343,40 @@ def _vnc_autoport(side):
                 o[1]["vnc"] = host.rsplit(":", 1)[0] + ":<autoport>"
 
 
+def _spice_autoport(side):
+    # <graphics type='spice' autoport='yes'> (or port='-1'): the port is allocated at start
+    # (qlaunch's supervisor: the first free port from 5900; libvirt's harness does not
+    # allocate and shows its pretend port 5901). Masked on both sides; the address, and the
+    # port of a SPICE server without autoport, are still compared.
+    g = side.xml.find("devices/graphics[@type='spice']") if side.xml is not None else None
+    if g is None or not (g.get("autoport") == "yes" or g.get("port") == "-1"):
+        return
+    for o in side.opts:
+        if o[0] == "-spice" and isinstance(o[1], dict) and o[1].get("port") not in (None, "0"):
+            o[1]["port"] = wild("spice autoport")
+
+
+def _generated_socket(side):
+    # <listen type='socket'/> without a path: the launcher generates the socket in its own
+    # per-domain directory (libvirt: /var/lib/libvirt/qemu/domain-ID-NAME/, qlaunch: its run
+    # dir). The directory is masked, the file name (vnc.sock / spice.sock) compared.
+    if side.xml is None:
+        return
+    gen = set()
+    for g in side.xml.findall("devices/graphics"):
+        lst = g.find("listen")
+        if lst is not None and lst.get("type") == "socket" and not lst.get("socket"):
+            gen.add(g.get("type"))
+    for o in side.opts:
+        if not isinstance(o[1], dict):
+            continue
+        if o[0] == "-vnc" and "vnc" in gen and str(o[1].get("vnc", "")).startswith("unix:"):
+            o[1]["vnc"] = "unix:<run dir>/" + os.path.basename(o[1]["vnc"])
+        if o[0] == "-spice" and "spice" in gen and o[1].get("unix") in ("on", "yes", "true") \
+                and "addr" in o[1]:
+            o[1]["addr"] = "<run dir>/" + os.path.basename(o[1]["addr"])
+
+
 def _default_bios(side):
     side.opts = [o for o in side.opts if not (
         o[0] == "-bios" and isinstance(o[1], str)
@@ -569,6 +603,12 @@ NOISE = [
      _spice_ticketing),
     ("-vnc to=, autoport display", "autoport: first free display chosen by QEMU vs by"
      " libvirt's (mocked) port allocator", _vnc_autoport),
+    ("-spice port with autoport", "allocated at start: qlaunch's supervisor picks the first"
+     " free port, libvirt's harness shows its pretend port (5901); the address is compared",
+     _spice_autoport),
+    ("generated graphics socket directory", "<listen type='socket'/> without a path: each"
+     " launcher puts vnc.sock/spice.sock in its own per-domain directory; the name is"
+     " compared", _generated_socket),
     ("-bios .../bios-256k.bin", "QEMU's built-in default firmware for pc/q35"
      " (firmware auto-selection needs descriptors the corpus lacks)", _default_bios),
     ("nvram path without <nvram>path</nvram>", "a launcher-owned state file (libvirt:"

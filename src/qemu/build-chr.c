@@ -258,8 +258,17 @@ int qb_build_chrs(struct qb_ctx *c)
     struct vs_ports vs = {{0}};
     int r;
     bool has_serial = false;
-    for (size_t i = 0; i < dv->n_chrs; i++)
+    const struct dom_chr *first_cons = NULL;
+    for (size_t i = 0; i < dv->n_chrs; i++) {
         has_serial |= dv->chrs[i].kind == DOM_CHR_SERIAL;
+        if (dv->chrs[i].kind == DOM_CHR_CONSOLE && !first_cons)
+            first_cons = &dv->chrs[i];
+    }
+    /* libvirt (virDomainDefAddConsoleCompat): with a <serial> and a first <console> that is
+     * not a serial console, a stub console mirroring serial0 is inserted at position 0, so
+     * the XML's consoles are numbered from 1 (charconsole1/console1). */
+    unsigned cons_base = has_serial && first_cons && first_cons->target_type
+                         && STREQ(first_cons->target_type, "virtio") ? 1 : 0;
 
     /* Reserve the explicitly given virtio-serial ports first. */
     for (size_t i = 0; i < dv->n_chrs; i++) {
@@ -388,8 +397,8 @@ int qb_build_chrs(struct qb_ctx *c)
                     return qb_fail(c, &ch->src, "only the first console can be a serial "
                                    "console; use <serial> for more");
                 }
-                snprintf(chr_id, sizeof(chr_id), "charconsole%u", n);
-                snprintf(dev_id, sizeof(dev_id), "console%u", n);
+                snprintf(chr_id, sizeof(chr_id), "charconsole%u", n + cons_base);
+                snprintf(dev_id, sizeof(dev_id), "console%u", n + cons_base);
                 if ((r = qb_chr_backend(c, &ch->source, chr_id, "vdagent", &ch->src,
                                         &backend)) < 0)
                     return r;

@@ -101,7 +101,7 @@ static const char *pci_ctrl_driver(const struct dom_controller *k)
     return k->model_name ? k->model_name : pci_driver(k->model);
 }
 
-static unsigned disk_name_index(const char *dev)
+unsigned qb_disk_name_index(const char *dev)
 {
     static const char *const prefixes[] = {"xvd", "ubd", "vd", "hd", "sd", "fd"};
     const char *p = dev ? dev : "";
@@ -132,6 +132,35 @@ int qb_disk_bus(const struct dom_disk *dk)
     return DOM_BUS_IDE;
 }
 
+/* libvirt keeps <disk>s in the order virDomainDiskInsert gives them: a disk goes after the
+ * last disk on the same bus, or before the first disk on that bus whose target name sorts
+ * after its own; a bus not seen yet goes at the end. So disks are grouped by bus (groups in
+ * order of first appearance) and sorted by target name within a group. Boot indexes from
+ * <os><boot dev>, PCI addresses and node numbers follow this order. Fills order[n]. */
+void qb_disk_order(const struct dom_disk *disks, size_t n, size_t *order)
+{
+    size_t len = 0;
+    for (size_t k = 0; k < n; k++) {
+        int bus = qb_disk_bus(&disks[k]);
+        unsigned idx = qb_disk_name_index(disks[k].dev);
+        long at = -1;
+        for (long i = (long)len - 1; i >= 0; i--) {
+            const struct dom_disk *o = &disks[order[i]];
+            if (qb_disk_bus(o) != bus)
+                continue;
+            if (qb_disk_name_index(o->dev) > idx)
+                at = i;
+            else if (at == -1)
+                at = i + 1;
+        }
+        if (at < 0)
+            at = (long)len;
+        memmove(&order[at + 1], &order[at], (len - (size_t)at) * sizeof(*order));
+        order[at] = k;
+        len++;
+    }
+}
+
 struct drive_addr {
     unsigned controller, bus, target, unit;
 };
@@ -143,7 +172,7 @@ static void disk_drive_addr(const struct dom_disk *dk, struct drive_addr *a)
                                  dk->addr.unit};
         return;
     }
-    unsigned idx = disk_name_index(dk->dev);
+    unsigned idx = qb_disk_name_index(dk->dev);
     switch (qb_disk_bus(dk)) {
     case DOM_BUS_IDE:
         *a = (struct drive_addr){idx / 4, (idx % 4) / 2, 0, idx % 2};
@@ -761,6 +790,17 @@ static int build_disk(struct qb_ctx *c, size_t i)
         for (size_t k = 0; k < ARRAY_SIZE(cache_modes); k++)
             if (STREQ(cache_modes[k].name, dk->cache))
                 cm = &cache_modes[k];
+    /* As libvirt (qemuDomainPrepareDiskCachemode): a writable shareable disk without a
+     * cache mode gets cache='none', so no host page cache sits between the sharers. */
+    if (!cm && dk->shareable && !ro)
+        cm = &cache_modes[1];
+    /* As libvirt: detect_zeroes='unmap' needs discard='unmap'; otherwise it is 'on'. */
+    const char *dz = dk->detect_zeroes;
+    if (dz && STREQ(dz, "unmap") && !(dk->discard && STREQ(dk->discard, "unmap"))) {
+        dz = "on";
+        qb_note(c, "%s: detect_zeroes='unmap' without discard='unmap' is 'on', as libvirt "
+                "does", dk->dev);
+    }
     char storage[48], format[48], id[48], buf[48];
     snprintf(storage, sizeof(storage), "libvirt-%u-storage", n);
     snprintf(format, sizeof(format), "libvirt-%u-format", n);
@@ -782,8 +822,8 @@ static int build_disk(struct qb_ctx *c, size_t i)
             qj_bool(&j, "read-only", ro);
             if (dk->discard)
                 qj_str(&j, "discard", dk->discard);
-            if (dk->detect_zeroes)
-                qj_str(&j, "detect-zeroes", dk->detect_zeroes);
+            if (dz)
+                qj_str(&j, "detect-zeroes", dz);
         }
         if (dk->io && dk->type != DOM_DISK_NETWORK)
             qj_str(&j, "aio", dk->io);
@@ -795,8 +835,8 @@ static int build_disk(struct qb_ctx *c, size_t i)
             qj_bool(&j, "read-only", ro);
             if (dk->discard)
                 qj_str(&j, "discard", dk->discard);
-            if (dk->detect_zeroes)
-                qj_str(&j, "detect-zeroes", dk->detect_zeroes);
+            if (dz)
+                qj_str(&j, "detect-zeroes", dz);
             add_cache(&j, cm);
             qj_str(&j, "driver", fmt);
             qj_str(&j, "file", storage);
@@ -807,7 +847,7 @@ static int build_disk(struct qb_ctx *c, size_t i)
     qj_begin(&j);
     switch (bus) {
     case DOM_BUS_VIRTIO:
-        snprintf(id, sizeof(id), "virtio-disk%u", disk_name_index(dk->dev));
+        snprintf(id, sizeof(id), "virtio-disk%u", qb_disk_name_index(dk->dev));
         qj_str(&j, "driver", "virtio-blk-pci");
         if (dk->iothread) {     /* validate: virtio disks only */
             snprintf(buf, sizeof(buf), "iothread%u", dk->iothread);
@@ -876,7 +916,7 @@ static int build_disk(struct qb_ctx *c, size_t i)
         break;
     }
     case DOM_BUS_USB:
-        snprintf(id, sizeof(id), "usb-disk%u", disk_name_index(dk->dev));
+        snprintf(id, sizeof(id), "usb-disk%u", qb_disk_name_index(dk->dev));
         qj_str(&j, "driver", "usb-storage");
         qj_usb(c, &j, &c->disk_usb[i]);
         break;
@@ -902,7 +942,9 @@ static int build_disk(struct qb_ctx *c, size_t i)
     qj_str(&j, "id", id);
     if (c->disk_boot[i] && bus != DOM_BUS_FDC)
         qj_uint(&j, "bootindex", c->disk_boot[i]);
-    if (cm && media && dk->device != DOM_DISKDEV_LUN)
+    /* libvirt sets write-cache from the cache mode even on an empty drive (QEMU applies
+     * it to the empty block backend, and to media inserted later) */
+    if (cm && dk->device != DOM_DISKDEV_LUN)
         qj_str(&j, "write-cache", cm->write_cache ? "on" : "off");
     if (dk->removable != DOM_TRI_DEFAULT)   /* check_disk: usb-storage or scsi-hd only */
         qj_bool(&j, "removable", dk->removable == DOM_TRI_ON);

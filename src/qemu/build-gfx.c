@@ -192,6 +192,10 @@ int qb_build_audio(struct qb_ctx *c)
     return 0;
 }
 
+/* The listen address of a SPICE or VNC server whose XML gives none (libvirt: qemu.conf
+ * spice_listen / vnc_listen, both "127.0.0.1" by default): never every interface. */
+#define GFX_DEFAULT_LISTEN "127.0.0.1"
+
 static const struct dom_listen *first_listen(const struct dom_graphics *g)
 {
     return g->n_listens ? &g->listens[0] : NULL;
@@ -214,7 +218,17 @@ static int listen_address(struct qb_ctx *c, const struct dom_graphics *g, const 
             *ret_addr = l->address;
         return 0;
     case DOM_LISTEN_SOCKET:
-        *ret_socket = l->socket;
+        /* Without a path libvirt generates one in the domain's private directory
+         * (qemuProcessGraphicsSetupListen: LIBDIR/vnc.sock, spice.sock); qlaunch's is the
+         * run directory. */
+        if (l->socket) {
+            *ret_socket = l->socket;
+        } else {
+            free(c->gfx_socket[g->type == DOM_GFX_SPICE]);
+            c->gfx_socket[g->type == DOM_GFX_SPICE] =
+                xasprintf("%s/%s.sock", c->run_dir, g->type == DOM_GFX_SPICE ? "spice" : "vnc");
+            *ret_socket = c->gfx_socket[g->type == DOM_GFX_SPICE];
+        }
         return 0;
     case DOM_LISTEN_NONE:
         *ret_none = true;
@@ -230,6 +244,18 @@ static void password_note(struct qb_ctx *c, const struct dom_graphics *g, const 
             "(%s) before 'cont'; it is not on the command line", proto,
             g->connected ? g->connected : "keep",
             g->passwd_valid_to ? g->passwd_valid_to : "never");
+}
+
+static void add_display(struct qb_ctx *c, const struct dom_graphics *g, const char *host,
+                        int port, bool autoport, const char *socket)
+{
+    struct qb_result *r = c->r;
+    r->displays = xrealloc(r->displays, (r->n_displays + 1) * sizeof(*r->displays));
+    r->displays[r->n_displays++] = (struct qb_display){
+        .type = g->type, .dev_index = (size_t)(g - c->d->dev.graphics),
+        .host = xstrdup(host), .port = port, .autoport = autoport,
+        .socket = xstrdup(socket),
+    };
 }
 
 static int build_spice(struct qb_ctx *c, const struct dom_graphics *g)
@@ -258,6 +284,7 @@ static int build_spice(struct qb_ctx *c, const struct dom_graphics *g)
     if (sock) {
         sb_add(&sb, "unix=on,addr=");
         sb_add_comma_escaped(&sb, sock);
+        add_display(c, g, NULL, 0, false, sock);
     } else if (none) {
         sb_add(&sb, "port=0");
     } else {
@@ -276,10 +303,15 @@ static int build_spice(struct qb_ctx *c, const struct dom_graphics *g)
                 qb_note(c, "SPICE tlsPort %d is ignored: with autoport the ports are chosen "
                         "at start, and without TLS there is no TLS port", g->tls_port);
         }
-        sb_addf(&sb, "port=%d", port);
-        if (addr) {
-            sb_add(&sb, ",addr=");
-            sb_add_comma_escaped(&sb, addr);
+        if (port > 0) {
+            /* Never every interface by default: libvirt's qemu.conf spice_listen default
+             * is 127.0.0.1, used whenever the listen has no address. */
+            sb_addf(&sb, "port=%d,addr=", port);
+            sb_add_comma_escaped(&sb, addr ? addr : GFX_DEFAULT_LISTEN);
+            add_display(c, g, addr ? addr : GFX_DEFAULT_LISTEN,
+                        autoport && c->o->spice_port <= 0 ? 0 : port, autoport, NULL);
+        } else {
+            sb_add(&sb, "port=0");  /* port='0' without autoport: no TCP listener */
         }
     }
     /* As libvirt: insecure channels are plaintext-channel= (there is no TLS port, so
@@ -339,17 +371,21 @@ static int build_vnc(struct qb_ctx *c, const struct dom_graphics *g)
     if (sock) {
         sb_add(&sb, "vnc=unix:");
         sb_add_comma_escaped(&sb, sock);
+        add_display(c, g, NULL, 0, false, sock);
     } else if (none) {
         sb_add(&sb, "none");
     } else {
-        const char *a = addr ? addr : "127.0.0.1";
+        /* libvirt's qemu.conf vnc_listen default */
+        const char *a = addr ? addr : GFX_DEFAULT_LISTEN;
         if (strchr(a, ','))
             return qb_fail(c, &g->src, "VNC listen address '%s' is not valid", a);
         if (strchr(a, ':'))
             sb_addf(&sb, "[%s]", a);
         else
             sb_add(&sb, a);
-        if (g->autoport == DOM_TRI_ON || g->port < 0) {
+        bool autoport = g->autoport == DOM_TRI_ON || g->port < 0;
+        add_display(c, g, a, autoport ? 0 : g->port, autoport, NULL);
+        if (autoport) {
             sb_add(&sb, ":0,to=99");
         } else {
             if (g->port < 5900 || g->port > 65535) {

@@ -45,6 +45,7 @@ struct qb_ctx {
     struct qb_result *r;
     struct ql_error *err;
     char *run_dir;
+    char *gfx_socket[2];        /* generated VNC [0] / SPICE [1] socket paths */
     bool q35, kvm;
     const char *root_bus;       /* "pci.0" or "pcie.0" */
     int next_fd;
@@ -128,7 +129,9 @@ int qb_auto_usb_on(struct qb_ctx *c, unsigned bus, const struct dom_src *src, st
 
 /* ---- device families ---- */
 int qb_prepare_controllers(struct qb_ctx *c);       /* build-disk.c: list incl. implicit */
-int qb_disk_bus(const struct dom_disk *dk);         /* effective enum dom_disk_bus */
+int qb_disk_bus(const struct dom_disk *dk);
+unsigned qb_disk_name_index(const char *dev);
+void qb_disk_order(const struct dom_disk *disks, size_t n, size_t *order);         /* effective enum dom_disk_bus */
 int qb_build_controllers(struct qb_ctx *c);
 int qb_build_disks(struct qb_ctx *c);
 int qb_build_nets(struct qb_ctx *c);                /* build-net.c */

@@ -1943,6 +1943,8 @@ static int check_domain(struct qb_ctx *c)
 static void ctx_free(struct qb_ctx *c)
 {
     free(c->run_dir);
+    free(c->gfx_socket[0]);
+    free(c->gfx_socket[1]);
     free(c->ctrls);
     free(c->disk_pci);
     free(c->net_pci);
@@ -2046,6 +2048,20 @@ int qb_build(const struct domain *d, const struct qb_options *o, struct qb_resul
 {
     struct qb_ctx c = {0};
     memset(ret, 0, sizeof(*ret));
+    /* The builder works on a shallow copy whose disks are in libvirt's order (see
+     * qb_disk_order); the disks' contents stay d's. */
+    struct domain dd = *d;
+    struct dom_disk *disks = NULL;
+    if (d->dev.n_disks) {
+        size_t *order = xcalloc(d->dev.n_disks, sizeof(*order));
+        disks = xcalloc(d->dev.n_disks, sizeof(*disks));
+        qb_disk_order(d->dev.disks, d->dev.n_disks, order);
+        for (size_t i = 0; i < d->dev.n_disks; i++)
+            disks[i] = d->dev.disks[order[i]];
+        free(order);
+        dd.dev.disks = disks;
+    }
+    d = &dd;
     c.d = d;
     c.o = o;
     c.r = ret;
@@ -2057,6 +2073,7 @@ int qb_build(const struct domain *d, const struct qb_options *o, struct qb_resul
     if (o->accel) {
         if (!STREQ(o->accel, "kvm") && !STREQ(o->accel, "tcg")) {
             free(c.run_dir);
+            free(disks);
             return ql_error_set(err, EINVAL, "accelerator '%s' is not known; use kvm or tcg",
                                 o->accel);
         }
@@ -2069,6 +2086,7 @@ int qb_build(const struct domain *d, const struct qb_options *o, struct qb_resul
     c.root_bus = c.q35 ? "pcie.0" : "pci.0";
     int r = build(&c);
     ctx_free(&c);
+    free(disks);
     if (r < 0)
         qb_result_free(ret);
     return r;
@@ -2083,5 +2101,10 @@ void qb_result_free(struct qb_result *r)
     for (size_t i = 0; i < r->n_notes; i++)
         free(r->notes[i]);
     free(r->notes);
+    for (size_t i = 0; i < r->n_displays; i++) {
+        free(r->displays[i].host);
+        free(r->displays[i].socket);
+    }
+    free(r->displays);
     memset(r, 0, sizeof(*r));
 }

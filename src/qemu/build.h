@@ -36,12 +36,25 @@ struct qb_fd {
     char *what;             /* human description */
 };
 
+/* Where a SPICE or VNC server listens, as the argv says: for the launcher (SPICE autoport
+ * needs a free port on that address) and for dominfo/domdisplay. */
+struct qb_display {
+    enum dom_gfx_type type;
+    size_t dev_index;       /* index into dom->dev.graphics */
+    char *host;             /* TCP listen address, NULL for a socket or no listener */
+    int port;               /* TCP port; 0: chosen at start (autoport) or none */
+    bool autoport;          /* SPICE: the launcher picks the port; VNC: QEMU does (to=99) */
+    char *socket;           /* unix socket path, or NULL */
+};
+
 struct qb_result {
     struct argv argv;       /* argv[0] is the emulator path */
     struct qb_fd *fds;
     size_t n_fds;
     char **notes;
     size_t n_notes;
+    struct qb_display *displays;
+    size_t n_displays;
 };
 
 /* Returns 0 and fills *ret, or -errno with err naming the device ("devices/disk[2]: ...

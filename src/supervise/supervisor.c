@@ -1036,28 +1036,6 @@ static int post_start_setup(struct sup *s, struct ql_error *err)
 
 /* ---- graphics ports ---- */
 
-/* The TCP listen address of a graphics device as the builder uses it; false when it
- * listens on a unix socket or not at all. */
-static bool gfx_tcp_listen(const struct dom_graphics *g, const char **ret_addr)
-{
-    const struct dom_listen *l = g->n_listens ? &g->listens[0] : NULL;
-    *ret_addr = g->listen;
-    if (l) {
-        if (l->type == DOM_LISTEN_SOCKET || l->type == DOM_LISTEN_NONE)
-            return false;
-        if (l->type == DOM_LISTEN_ADDRESS && l->address)
-            *ret_addr = l->address;
-    }
-    if (g->type == DOM_GFX_VNC && !*ret_addr)
-        *ret_addr = "127.0.0.1";    /* the builder's VNC default */
-    return true;
-}
-
-static bool gfx_autoport(const struct dom_graphics *g)
-{
-    return g->autoport == DOM_TRI_ON || g->port < 0;
-}
-
 static void release_ports_lock(struct sup *s)
 {
     if (s->ports_lock_fd >= 0)
@@ -1108,19 +1086,20 @@ static void ports_of_others(struct sup *s, int **ret, size_t *ret_n)
  * fails with "Address already in use" and the start fails. */
 static int pick_graphics_ports(struct sup *s, struct qb_options *o, struct ql_error *err)
 {
-    const struct dom_graphics *spice = NULL;
-    const char *spice_addr = NULL;
+    /* The builder says where each display listens; build once to learn it (it is pure and
+     * cheap), then again with the port chosen. */
+    int r = qb_build(s->dom, o, &s->build, err);
+    if (r < 0)
+        return r;
+    const struct qb_display *spice = NULL;
     bool any = false;
-    for (size_t i = 0; i < s->dom->dev.n_graphics; i++) {
-        const struct dom_graphics *g = &s->dom->dev.graphics[i];
-        const char *addr;
-        if (!gfx_tcp_listen(g, &addr) || !gfx_autoport(g))
+    for (size_t i = 0; i < s->build.n_displays; i++) {
+        const struct qb_display *d = &s->build.displays[i];
+        if (!d->autoport)
             continue;
         any = true;
-        if (g->type == DOM_GFX_SPICE) {
-            spice = g;
-            spice_addr = addr;
-        }
+        if (d->type == DOM_GFX_SPICE)
+            spice = d;
     }
     if (!any)
         return 0;
@@ -1136,16 +1115,18 @@ static int pick_graphics_ports(struct sup *s, struct qb_options *o, struct ql_er
     _cleanup_free_ int *avoid = NULL;
     size_t n_avoid = 0;
     ports_of_others(s, &avoid, &n_avoid);
-    int port = host_tcp_port_pick(spice_addr, HOST_GFX_PORT_MIN, HOST_GFX_PORT_MAX, avoid,
-                                  n_avoid, err);
+    _cleanup_free_ char *host = xstrdup(spice->host);
+    const char *path = s->dom->dev.graphics[spice->dev_index].src.path;
+    int port = host_tcp_port_pick(host, HOST_GFX_PORT_MIN, HOST_GFX_PORT_MAX, avoid, n_avoid,
+                                  err);
     if (port < 0) {
-        ql_error_prefix(err, "%s: SPICE autoport", spice->src.path ? spice->src.path
-                                                                   : "devices/graphics");
+        ql_error_prefix(err, "%s: SPICE autoport", path ? path : "devices/graphics");
         return port;
     }
     o->spice_port = port;
-    slog(s, "SPICE autoport: port %d on %s", port, spice_addr ? spice_addr : "all addresses");
-    return 0;
+    slog(s, "SPICE autoport: port %d on %s", port, host);
+    qb_result_free(&s->build);
+    return qb_build(s->dom, o, &s->build, err);
 }
 
 static int json_int(json_object *o, const char *k)
@@ -1168,28 +1149,23 @@ static const char *json_str(json_object *o, const char *k)
 
 /* Where the graphics servers really listen, from QEMU (query-spice / query-vnc), for
  * dominfo and domdisplay. A failed query is logged and leaves what the XML says. */
-static void record_displays(struct sup *s, const struct qb_options *o)
+static void record_displays(struct sup *s)
 {
     for (size_t i = 0; i < s->st.n_displays; i++)
         sup_display_clear(&s->st.displays[i]);
     s->st.n_displays = 0;
-    for (size_t i = 0; i < s->dom->dev.n_graphics && s->st.n_displays < SUP_MAX_DISPLAYS; i++) {
-        const struct dom_graphics *g = &s->dom->dev.graphics[i];
-        bool spice = g->type == DOM_GFX_SPICE;
-        const struct dom_listen *l = g->n_listens ? &g->listens[0] : NULL;
-        if (l && l->type == DOM_LISTEN_NONE)
-            continue;
+    for (size_t i = 0; i < s->build.n_displays && s->st.n_displays < SUP_MAX_DISPLAYS; i++) {
+        const struct qb_display *b = &s->build.displays[i];
+        bool spice = b->type == DOM_GFX_SPICE;
         struct sup_display *d = &s->st.displays[s->st.n_displays++];
         snprintf(d->type, sizeof(d->type), "%s", spice ? "spice" : "vnc");
-        if (l && l->type == DOM_LISTEN_SOCKET) {
+        if (b->socket) {
             d->unix_socket = true;
-            d->host = xstrdup(l->socket);
+            d->host = xstrdup(b->socket);
             continue;
         }
-        const char *addr;
-        gfx_tcp_listen(g, &addr);
-        d->host = xstrdup(addr ? addr : "*");
-        d->port = gfx_autoport(g) ? (spice ? o->spice_port : 0) : g->port;
+        d->host = xstrdup(b->host);
+        d->port = b->port;
         json_object *ret = NULL;
         struct ql_error e = QL_ERROR_INIT;
         if (qmp_execute_sync(s->qmp, spice ? "query-spice" : "query-vnc", NULL,
@@ -1220,8 +1196,6 @@ static int start_domain(struct sup *s, struct ql_error *err)
                            .run_dir = s->paths.dir, .qmp_fd = QMP_FD_NUM,
                            .first_fd = QMP_FD_NUM + 1};
     if ((r = pick_graphics_ports(s, &o, err)) < 0)
-        return r;
-    if ((r = qb_build(s->dom, &o, &s->build, err)) < 0)
         return r;
     const struct dom_mem_backing *mb = &s->dom->mem_backing;
     struct statfs sfs;
@@ -1281,7 +1255,7 @@ static int start_domain(struct sup *s, struct ql_error *err)
     }
     /* QEMU's SPICE and VNC listeners are bound now: other starts may pick ports again. */
     release_ports_lock(s);
-    record_displays(s, &o);
+    record_displays(s);
     const struct qmp_version *ver = qmp_conn_version(s->qmp);
     if (ver)
         s->st.qemu_version = xasprintf("%d.%d.%d", ver->major, ver->minor, ver->micro);
