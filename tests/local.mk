@@ -31,3 +31,6 @@ EXTRA_DIST += tests/func/graphics-autoport.sh
 
 TESTS += tests/func/unprivileged.sh
 EXTRA_DIST += tests/func/unprivileged.sh
+
+TESTS += tests/func/destroy-graceful.sh
+EXTRA_DIST += tests/func/destroy-graceful.sh

@@ -50,6 +50,7 @@ enum timer_kind {
     TM_TERM,                /* QEMU did not exit after quit: SIGTERM */
     TM_KILL,                /* still alive after SIGTERM: SIGKILL */
     TM_REBOOT_ACTION,       /* restore set-action reboot=shutdown after an in-place restart */
+    TM_GRACEFUL,            /* destroy --graceful: QEMU ignored SIGTERM, give up */
     TM_MAX
 };
 
@@ -889,8 +890,7 @@ static void handle_command(struct sup *s, struct client *c, const char *line)
         c->wait_exit = true;
         s->timers[TM_RESTART] = 0;
         qemu_signal(s, SIGTERM);
-        if (!graceful)
-            s->timers[TM_KILL] = now_ms() + SUP_DESTROY_GRACE_MS;
+        s->timers[graceful ? TM_GRACEFUL : TM_KILL] = now_ms() + SUP_DESTROY_GRACE_MS;
     } else if (strcmp(cmd, "suspend") == 0) {
         qmp_for_client(s, c, "stop", NULL, NULL);
         s->st.state = SUP_STATE_RUNNING;
@@ -1418,6 +1418,20 @@ static void run_timers(struct sup *s)
             break;
         case TM_TERM:
             qemu_signal(s, SIGTERM);
+            break;
+        case TM_GRACEFUL:
+            /* As virsh destroy --graceful: fail and leave the domain as it is. */
+            if (!qemu_alive(s))
+                break;
+            s->destroy_requested = false;
+            for (int i = 0; i < MAX_CLIENTS; i++) {
+                if (s->clients[i].fd >= 0 && s->clients[i].wait_exit) {
+                    s->clients[i].wait_exit = false;
+                    reply_err(&s->clients[i], "QEMU (pid %ld) did not exit within %d s of "
+                              "SIGTERM; --graceful does not kill it", (long)s->qemu_pid,
+                              SUP_DESTROY_GRACE_MS / 1000);
+                }
+            }
             break;
         case TM_KILL:
             qemu_signal(s, SIGKILL);
