@@ -34,3 +34,9 @@ EXTRA_DIST += tests/func/unprivileged.sh
 
 TESTS += tests/func/destroy-graceful.sh
 EXTRA_DIST += tests/func/destroy-graceful.sh
+
+check_PROGRAMS += tests/unit/test-state
+TESTS += tests/unit/test-state
+tests_unit_test_state_SOURCES = tests/unit/test-state.c
+tests_unit_test_state_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_state_LDADD = $(TESTS_LDADD)

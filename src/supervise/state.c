@@ -77,6 +77,12 @@ void sup_status_clear(struct sup_status *s)
 {
     for (size_t i = 0; i < s->n_displays && i < SUP_MAX_DISPLAYS; i++)
         sup_display_clear(&s->displays[i]);
+    for (size_t i = 0; i < s->n_nics; i++) {
+        free(s->nic_taps[i]);
+        free(s->nic_ovs[i]);
+    }
+    free(s->nic_taps);
+    free(s->nic_ovs);
     free(s->name);
     free(s->xml_path);
     free(s->qemu_version);
@@ -130,6 +136,16 @@ int sup_status_write(const char *path, const struct sup_status *s, struct ql_err
             json_object_array_add(a, g);
         }
         json_object_object_add(o, "displays", a);
+    }
+    if (s->n_nics) {
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; i < s->n_nics; i++) {
+            json_object *n = json_object_new_object();
+            add_str(n, "tap", s->nic_taps[i]);
+            add_str(n, "ovs_bridge", s->nic_ovs[i]);
+            json_object_array_add(a, n);
+        }
+        json_object_object_add(o, "nics", a);
     }
     const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
                                                              JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -199,6 +215,17 @@ int sup_status_read(const char *path, struct sup_status *ret, struct ql_error *e
     ret->restart_window = (unsigned)get_int(o, "restart_window");
     ret->dump_dir = get_str(o, "dump_dir");
     json_object *a;
+    if (json_object_object_get_ex(o, "nics", &a) && json_object_is_type(a, json_type_array)) {
+        size_t n = json_object_array_length(a);
+        ret->nic_taps = xcalloc(n ? n : 1, sizeof(char *));
+        ret->nic_ovs = xcalloc(n ? n : 1, sizeof(char *));
+        for (size_t i = 0; i < n; i++) {
+            json_object *e = json_object_array_get_idx(a, i);
+            ret->nic_taps[i] = get_str(e, "tap");
+            ret->nic_ovs[i] = get_str(e, "ovs_bridge");
+        }
+        ret->n_nics = n;
+    }
     if (json_object_object_get_ex(o, "displays", &a) && json_object_is_type(a, json_type_array)) {
         size_t n = json_object_array_length(a);
         for (size_t i = 0; i < n && ret->n_displays < SUP_MAX_DISPLAYS; i++) {

@@ -70,6 +70,10 @@ struct sup_status {
     char *dump_dir;
     struct sup_display displays[SUP_MAX_DISPLAYS];
     size_t n_displays;
+    /* Host-side NIC state a re-attached supervisor must undo when QEMU ends: the tap of
+     * each interface and the OVS bridge it was added to (NULL entries allowed). */
+    char **nic_taps, **nic_ovs;
+    size_t n_nics;
 };
 
 void sup_status_clear(struct sup_status *s);

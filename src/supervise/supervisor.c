@@ -401,7 +401,8 @@ static int spawn_qemu(struct sup *s, int qmp_listen_fd, struct ql_error *err)
         case QB_FD_QMP:
             map[n++] = (struct fdmap){qmp_listen_fd, f->fd};
             break;
-        case QB_FD_TAP: {
+        case QB_FD_TAP:
+        case QB_FD_MACVTAP: {   /* host_nic_setup opened the macvtap's /dev/tapN fds */
             size_t k = f->dev_index;
             if (k >= s->n_nics || used[k % 64] >= s->nics[k].n_tap_fds)
                 return ql_error_set(err, EINVAL, "internal error: no tap fd for %s", f->what);
@@ -1195,6 +1196,11 @@ static int start_domain(struct sup *s, struct ql_error *err)
     struct qb_options o = {.accel = s->cfg->accel, .emulator = s->cfg->emulator,
                            .run_dir = s->paths.dir, .qmp_fd = QMP_FD_NUM,
                            .first_fd = QMP_FD_NUM + 1};
+    /* <listen type='network'>: the builder is pure, the address is host knowledge. */
+    _cleanup_(host_listen_addrs_free) struct host_listen_addrs listen_addrs = {0};
+    if ((r = host_gfx_listen_resolve(s->dom, &listen_addrs, err)) < 0)
+        return r;
+    o.gfx_listen_addr = (const char *const *)listen_addrs.v;
     if ((r = pick_graphics_ports(s, &o, err)) < 0)
         return r;
     const struct dom_mem_backing *mb = &s->dom->mem_backing;
@@ -1220,6 +1226,14 @@ static int start_domain(struct sup *s, struct ql_error *err)
             slog(s, "interface %zu: tap '%s'%s%s", i, s->nics[i].tap_name,
                  s->nics[i].bridge ? " on bridge " : "",
                  s->nics[i].bridge ? s->nics[i].bridge : "");
+    }
+    /* Saved so that a re-attached supervisor can still remove the OVS ports. */
+    s->st.n_nics = s->n_nics;
+    s->st.nic_taps = xcalloc(s->n_nics ? s->n_nics : 1, sizeof(char *));
+    s->st.nic_ovs = xcalloc(s->n_nics ? s->n_nics : 1, sizeof(char *));
+    for (size_t i = 0; i < s->n_nics; i++) {
+        s->st.nic_taps[i] = xstrdup(s->nics[i].tap_name);
+        s->st.nic_ovs[i] = xstrdup(s->nics[i].ovs_bridge);
     }
     _cleanup_close_ int lfd = bind_unix(s->paths.qmp, 1, err);
     if (lfd < 0)
@@ -1339,6 +1353,17 @@ static int reattach(struct sup *s, struct ql_error *err)
     s->st.console_pty = old.console_pty ? xstrdup(old.console_pty) : NULL;
     s->st.qemu_version = old.qemu_version ? xstrdup(old.qemu_version) : NULL;
     s->reboot_requested = old.reboot_pending;
+    /* The taps live as long as QEMU holds them; OVS ports need removing when it ends. */
+    s->n_nics = s->st.n_nics = old.n_nics;
+    s->nics = xcalloc(old.n_nics ? old.n_nics : 1, sizeof(*s->nics));
+    s->st.nic_taps = xcalloc(old.n_nics ? old.n_nics : 1, sizeof(char *));
+    s->st.nic_ovs = xcalloc(old.n_nics ? old.n_nics : 1, sizeof(char *));
+    for (size_t i = 0; i < old.n_nics; i++) {
+        s->nics[i].tap_name = xstrdup(old.nic_taps[i]);
+        s->nics[i].ovs_bridge = xstrdup(old.nic_ovs[i]);
+        s->st.nic_taps[i] = xstrdup(old.nic_taps[i]);
+        s->st.nic_ovs[i] = xstrdup(old.nic_ovs[i]);
+    }
     /* Settings given to `create` outlive the supervisor that was started with them. */
     s->restart_cap = old.restart_cap;
     s->restart_window = old.restart_window;

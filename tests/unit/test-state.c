@@ -1,0 +1,102 @@
+/* The state file round-trips everything a re-attaching supervisor relies on. */
+#include "config.h"
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "supervise/state.h"
+#include "util/strbuf.h"
+
+static void test_roundtrip(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ql-state-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *path = xasprintf("%s/state.json", dir);
+    struct sup_status s = {0};
+    s.name = xstrdup("vm,1 \"q\"");
+    snprintf(s.uuid, sizeof(s.uuid), "%s", "b3c40c40-d5c6-11e3-b22d-008cfa0c6caa");
+    s.state = SUP_STATE_CRASHED;
+    s.reason = SUP_REASON_PANICKED;
+    s.qemu_pid = 4242;
+    s.qemu_start_time = 123456789012ULL;
+    s.restarts = 3;
+    s.boots = 4;
+    s.reboot_pending = true;
+    s.restart_cap = 7;
+    s.restart_window = 30;
+    s.dump_dir = xstrdup("/var/tmp/d");
+    s.console_pty = xstrdup("/dev/pts/9");
+    s.n_nics = 2;
+    s.nic_taps = xcalloc(2, sizeof(char *));
+    s.nic_ovs = xcalloc(2, sizeof(char *));
+    s.nic_taps[0] = xstrdup("qltap0");
+    s.nic_ovs[0] = xstrdup("ovsbr0");
+    s.nic_taps[1] = xstrdup("qltap1");   /* Linux bridge: no OVS port */
+    struct ql_error err = QL_ERROR_INIT;
+    assert_int_equal(sup_status_write(path, &s, &err), 0);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+
+    struct sup_status r;
+    assert_int_equal(sup_status_read(path, &r, &err), 0);
+    assert_string_equal(r.name, s.name);
+    assert_string_equal(r.uuid, s.uuid);
+    assert_int_equal(r.state, SUP_STATE_CRASHED);
+    assert_int_equal(r.reason, SUP_REASON_PANICKED);
+    assert_int_equal(r.qemu_pid, 4242);
+    assert_true(r.qemu_start_time == 123456789012ULL);
+    assert_int_equal(r.restarts, 3);
+    assert_int_equal(r.boots, 4);
+    assert_true(r.reboot_pending);
+    assert_int_equal(r.restart_cap, 7);
+    assert_int_equal(r.restart_window, 30);
+    assert_string_equal(r.dump_dir, "/var/tmp/d");
+    assert_string_equal(r.console_pty, "/dev/pts/9");
+    assert_int_equal(r.n_nics, 2);
+    assert_string_equal(r.nic_taps[0], "qltap0");
+    assert_string_equal(r.nic_ovs[0], "ovsbr0");
+    assert_string_equal(r.nic_taps[1], "qltap1");
+    assert_null(r.nic_ovs[1]);
+    sup_status_clear(&r);
+    sup_status_clear(&s);
+
+    /* A corrupt file is an error, not a crash. */
+    FILE *f = fopen(path, "w");
+    fputs("{\"name\": ", f);
+    fclose(f);
+    assert_int_equal(sup_status_read(path, &r, &err), -EBADMSG);
+    assert_non_null(strstr(ql_error_msg(&err), "is not valid JSON"));
+    ql_error_clear(&err);
+    unlink(path);
+    rmdir(dir);
+    free(path);
+}
+
+static void test_proc(void **state)
+{
+    (void)state;
+    unsigned long long me = sup_proc_start_time(getpid());
+    assert_true(me > 0);
+    assert_true(sup_proc_matches(getpid(), me));
+    assert_false(sup_proc_matches(getpid(), me + 1));   /* a reused pid */
+    assert_false(sup_proc_matches(0, 0));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_proc),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
