@@ -3,6 +3,7 @@
 #include "config.h"
 #include "cmds.h"
 #include "domain/parse.h"
+#include "host/net.h"
 #include "qemu/build.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
@@ -124,6 +125,16 @@ int cmd_argv(int argc, char **argv)
 
     struct qb_result res;
     struct ql_error err = QL_ERROR_INIT;
+    /* A graphics <listen type='network'> listens on the network's address, read from its
+     * definition file as at start (or the bridge's address for a bridged network). */
+    _cleanup_(host_listen_addrs_free) struct host_listen_addrs listen_addrs = {0};
+    if (host_gfx_listen_resolve(d, &listen_addrs, &err) < 0) {
+        fprintf(stderr, "%s: error: %s\n", file, ql_error_msg(&err));
+        ql_error_clear(&err);
+        domain_free(d);
+        return 1;
+    }
+    o.gfx_listen_addr = (const char *const *)listen_addrs.v;
     if (qb_build(d, &o, &res, &err) < 0) {
         fprintf(stderr, "%s: error: %s\n", file, ql_error_msg(&err));
         ql_error_clear(&err);

@@ -2,7 +2,8 @@
  * /etc/libvirt/qemu/networks/NAME.xml), read for <interface type='network'>. qlaunch has
  * no network driver: it only needs to know which bridge a network's ports go on and what
  * the network says about those ports (Open vSwitch virtualport, VLAN, MTU, portgroups).
- * Everything else in the file (<ip>, <dhcp>, <dns>, <nat>, <bandwidth> of the bridge...)
+ * The first <ip address> and <forward><interface dev> are kept for graphics that listen on
+ * a network. Everything else in the file (<dhcp>, <dns>, <nat>, <bandwidth> of the bridge...)
  * is the business of whoever brings the network up (libvirt's dnsmasq and firewall rules)
  * and is ignored. Parsed with the same untrusted-XML rules as domain XML. */
 #pragma once
@@ -35,6 +36,8 @@ struct dom_network {
                                  * no <forward> (isolated) */
     bool forward_has_devs;      /* <forward> lists <interface dev>/<pf>/<address>: a macvtap
                                  * or hostdev pool */
+    char *forward_dev;          /* the first <forward><interface dev>, NULL: none */
+    char *ip_address;           /* the first <ip address> (IPv4 or IPv6), NULL: none */
     unsigned mtu;               /* <mtu size>, 0: unset */
     struct dom_net_port_cfg port;
     struct dom_network_portgroup *portgroups;

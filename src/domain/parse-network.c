@@ -32,6 +32,8 @@ void dom_network_free(struct dom_network *n)
     free(n->name);
     free(n->bridge);
     free(n->forward_mode);
+    free(n->forward_dev);
+    free(n->ip_address);
     free_port_cfg(&n->port);
     for (size_t i = 0; i < n->n_portgroups; i++) {
         free(n->portgroups[i].name);
@@ -137,7 +139,15 @@ int dom_network_parse_memory(const char *xml, size_t len, struct dom_network **r
             n->forward_mode = xstrdup("nat");   /* libvirt's default forward mode */
         n->forward_has_devs = px_count(fw, "interface") || px_count(fw, "pf") ||
                               px_count(fw, "address");
+        xmlNode *fi = px_next(fw, NULL, "interface");
+        if (fi)
+            n->forward_dev = px_attr_dup(fi, "dev");
     }
+    /* The first <ip address>, of either family (libvirt's virNetworkDefGetIPByIndex(def,
+     * AF_UNSPEC, 0)): where a graphics <listen type='network'> listens. */
+    xmlNode *ip = px_next(root, NULL, "ip");
+    if (ip)
+        n->ip_address = px_attr_dup(ip, "address");
     xmlNode *mtu = px_child(&p, root, "mtu");
     if (mtu)
         px_attr_uint(&p, mtu, "size", &n->mtu);

@@ -2,13 +2,18 @@
 #include "config.h"
 #include "host/net.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/ethtool.h>
+#include <linux/if_link.h>
 #include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sockios.h>
 #include <net/if.h>
 #include <net/if_arp.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -17,6 +22,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -969,6 +976,386 @@ static int setup_ethernet(const struct dom_interface *ifc, struct host_nic *nic,
     return 0;
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* macvtap (type='direct') over rtnetlink */
+
+#define NL_BUF 1024
+
+struct nl_req {
+    struct nlmsghdr h;
+    struct ifinfomsg i;
+    char attrs[NL_BUF];
+};
+
+static struct rtattr *nl_attr(struct nl_req *req, unsigned short type, const void *data,
+                              size_t len)
+{
+    struct nlmsghdr *h = &req->h;
+    /* Requests are built from fixed, short attributes; running over is a bug. */
+    if (NLMSG_ALIGN(h->nlmsg_len) + RTA_SPACE(len) > sizeof(*req))
+        abort();
+    struct rtattr *a = (struct rtattr *)((char *)req + NLMSG_ALIGN(h->nlmsg_len));
+    a->rta_type = type;
+    a->rta_len = (unsigned short)RTA_LENGTH(len);
+    if (len)
+        memcpy(RTA_DATA(a), data, len);
+    h->nlmsg_len = NLMSG_ALIGN(h->nlmsg_len) + RTA_ALIGN(a->rta_len);
+    return a;
+}
+
+static void nl_nest_end(struct nl_req *req, struct rtattr *nest)
+{
+    nest->rta_len = (unsigned short)((char *)req + req->h.nlmsg_len - (char *)nest);
+}
+
+/* Sends one request and waits for its answer: 0 (ACK), or -errno from the kernel. With
+ * ret_buf the first non-error reply is copied there (RTM_GETLINK). */
+static int nl_talk(struct nlmsghdr *req, void *ret_buf, size_t buf_len)
+{
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (fd < 0)
+        return -errno;
+    struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
+    static unsigned seq;
+    req->nlmsg_seq = ++seq;
+    req->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+    int r;
+    if (sendto(fd, req, req->nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        r = -errno;
+        close(fd);
+        return r;
+    }
+    char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+    for (;;) {
+        ssize_t n = recv(fd, buf, sizeof(buf), 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            r = -errno;
+            break;
+        }
+        bool done = false;
+        r = 0;
+        size_t left = (size_t)n;
+        for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, left);
+             h = NLMSG_NEXT(h, left)) {
+            if (h->nlmsg_seq != req->nlmsg_seq)
+                continue;
+            if (h->nlmsg_type == NLMSG_ERROR) {
+                const struct nlmsgerr *e = NLMSG_DATA(h);
+                r = h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) ? e->error : -EIO;
+                done = true;
+                break;
+            }
+            if (ret_buf && h->nlmsg_len <= buf_len) {
+                memcpy(ret_buf, h, h->nlmsg_len);
+                ret_buf = NULL;
+            }
+        }
+        if (done)
+            break;
+    }
+    close(fd);
+    return r;
+}
+
+static int macvtap_mode(const char *mode)
+{
+    if (!mode || STREQ(mode, "vepa"))
+        return MACVLAN_MODE_VEPA;   /* libvirt's default */
+    if (STREQ(mode, "bridge"))
+        return MACVLAN_MODE_BRIDGE;
+    if (STREQ(mode, "private"))
+        return MACVLAN_MODE_PRIVATE;
+    if (STREQ(mode, "passthrough"))
+        return MACVLAN_MODE_PASSTHRU;
+    return -EINVAL;
+}
+
+/* RTM_NEWLINK with NLM_F_EXCL: never takes over an existing device. -errno on failure. */
+static int macvtap_create(const char *name, unsigned lower_ifindex, uint32_t mode,
+                          const unsigned char mac[6], unsigned mtu)
+{
+    struct nl_req req = {0};
+    req.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+    req.h.nlmsg_type = RTM_NEWLINK;
+    req.h.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+    req.i.ifi_family = AF_UNSPEC;
+    nl_attr(&req, IFLA_IFNAME, name, strlen(name) + 1);
+    uint32_t link = lower_ifindex;
+    nl_attr(&req, IFLA_LINK, &link, sizeof(link));
+    /* In passthrough mode the kernel gives the macvtap the lower device's address and
+     * ignores this one; the caller sets it afterwards. */
+    nl_attr(&req, IFLA_ADDRESS, mac, 6);
+    if (mtu) {
+        uint32_t m = mtu;
+        nl_attr(&req, IFLA_MTU, &m, sizeof(m));
+    }
+    struct rtattr *info = nl_attr(&req, IFLA_LINKINFO, NULL, 0);
+    nl_attr(&req, IFLA_INFO_KIND, "macvtap", strlen("macvtap"));
+    struct rtattr *data = nl_attr(&req, IFLA_INFO_DATA, NULL, 0);
+    nl_attr(&req, IFLA_MACVLAN_MODE, &mode, sizeof(mode));
+    nl_nest_end(&req, data);
+    nl_nest_end(&req, info);
+    return nl_talk(&req.h, NULL, 0);
+}
+
+/* The rtnetlink kind of a link ("macvtap", "veth", ...) into buf; -errno if unknown. */
+static int link_kind(const char *name, char *buf, size_t len)
+{
+    struct nl_req req = {0};
+    req.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+    req.h.nlmsg_type = RTM_GETLINK;
+    req.i.ifi_family = AF_UNSPEC;
+    nl_attr(&req, IFLA_IFNAME, name, strlen(name) + 1);
+    char reply[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+    memset(reply, 0, sizeof(struct nlmsghdr));
+    int r = nl_talk(&req.h, reply, sizeof(reply));
+    if (r < 0)
+        return r;
+    struct nlmsghdr *h = (struct nlmsghdr *)reply;
+    if (h->nlmsg_type != RTM_NEWLINK)
+        return -ENOENT;
+    int alen = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(struct ifinfomsg));
+    for (struct rtattr *a = IFLA_RTA(NLMSG_DATA(h)); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+        if (a->rta_type != IFLA_LINKINFO)
+            continue;
+        int ilen = (int)RTA_PAYLOAD(a);
+        for (struct rtattr *b = RTA_DATA(a); RTA_OK(b, ilen); b = RTA_NEXT(b, ilen))
+            if (b->rta_type == IFLA_INFO_KIND) {
+                snprintf(buf, len, "%.*s", (int)RTA_PAYLOAD(b), (const char *)RTA_DATA(b));
+                return 0;
+            }
+    }
+    return -ENOENT;
+}
+
+static int link_delete(const char *name)
+{
+    struct nl_req req = {0};
+    req.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+    req.h.nlmsg_type = RTM_DELLINK;
+    req.i.ifi_family = AF_UNSPEC;
+    nl_attr(&req, IFLA_IFNAME, name, strlen(name) + 1);
+    return nl_talk(&req.h, NULL, 0);
+}
+
+/* major:minor of the macvtap's character device from sysfs; -errno when sysfs does not
+ * show it (e.g. /sys mounted for another network namespace). */
+static int macvtap_devnum(const char *name, unsigned ifindex, dev_t *ret)
+{
+    _cleanup_free_ char *path = xasprintf("/sys/class/net/%s/macvtap/tap%u/dev", name,
+                                          ifindex);
+    /* sysfs files claim a size of 4096: read them directly, not with ql_read_file */
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    char data[32];
+    ssize_t n = read(fd, data, sizeof(data) - 1);
+    if (n <= 0)
+        return n < 0 ? -errno : -EINVAL;
+    data[n] = '\0';
+    unsigned maj, min;
+    if (sscanf(data, "%u:%u", &maj, &min) != 2)
+        return -EINVAL;
+    *ret = makedev(maj, min);
+    return 0;
+}
+
+/* The interface a tap/macvtap fd belongs to must be ours (a /dev/tapN of another network
+ * namespace has the same name when the ifindex clashes). */
+static int tap_fd_check(int fd, const char *name, dev_t want, bool have_want, const char *path,
+                        struct ql_error *err)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return ql_error_set(err, errno, "cannot stat '%s': %s", path, strerror(errno));
+    if (!S_ISCHR(st.st_mode) || (have_want && st.st_rdev != want))
+        return ql_error_set(err, ENODEV, "'%s' is not the character device of macvtap '%s'",
+                            path, name);
+    struct ifreq ifr = {0};
+    if (ioctl(fd, TUNGETIFF, &ifr) < 0)
+        return ql_error_set(err, errno, "'%s' is not a macvtap device: %s", path,
+                            strerror(errno));
+    if (strncmp(ifr.ifr_name, name, IFNAMSIZ) != 0)
+        return ql_error_set(err, ENODEV, "'%s' belongs to network device '%.*s', not to "
+                            "macvtap '%s'", path, IFNAMSIZ, ifr.ifr_name, name);
+    return 0;
+}
+
+/* Opens the macvtap's character device once per queue (each open is one queue), as
+ * libvirt's virNetDevMacVLanTapOpen, and sets the vnet header flag for each queue. */
+static int macvtap_open(const char *name, bool vnet_hdr, unsigned queues, int *fds,
+                        struct ql_error *err)
+{
+    unsigned ifindex = if_nametoindex(name);
+    if (!ifindex)
+        return ql_error_set(err, ENODEV, "macvtap '%s' vanished after it was created", name);
+    dev_t want = 0;
+    bool have_want = macvtap_devnum(name, ifindex, &want) == 0;
+    _cleanup_free_ char *devpath = xasprintf("/dev/tap%u", ifindex);
+    _cleanup_free_ char *made = NULL;
+    const char *path = devpath;
+    int fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+    struct stat st;
+    bool ours = fd >= 0 && fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) &&
+                (!have_want || st.st_rdev == want);
+    if (!ours && have_want) {
+        /* No devtmpfs/udev node (yet), or one of another namespace's macvtap with the same
+         * ifindex: make a private node, open it, and remove it again right away. */
+        if (fd >= 0)
+            close(fd);
+        made = xasprintf("/dev/.qlaunch-tap%u-%ld", ifindex, (long)getpid());
+        (void)unlink(made);
+        if (mknod(made, S_IFCHR | 0600, want) < 0)
+            return ql_error_set(err, errno, "cannot create the character device %u:%u of "
+                                "macvtap '%s' at '%s' (%s is missing or not it): %s",
+                                major(want), minor(want), name, made, devpath, strerror(errno));
+        path = made;
+        fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+    }
+    int r = 0;
+    for (unsigned q = 0; q < queues; q++)
+        fds[q] = -1;
+    for (unsigned q = 0; q < queues; q++) {
+        if (q > 0)
+            fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+            r = ql_error_set(err, errno, "cannot open '%s' (queue %u of macvtap '%s'): %s%s",
+                             path, q + 1, name, strerror(errno), have_want ? "" :
+                             " (its device number is not in /sys/class/net: is /sys mounted "
+                             "for this network namespace?)");
+            goto fail;
+        }
+        fds[q] = fd;
+        fd = -1;
+        if ((r = tap_fd_check(fds[q], name, want, have_want, path, err)) < 0)
+            goto fail;
+        /* A macvtap queue starts with IFF_VNET_HDR set; QEMU must agree with the NIC. */
+        struct ifreq ifr = {0};
+        ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet_hdr ? IFF_VNET_HDR : 0) |
+                        (queues > 1 ? IFF_MULTI_QUEUE : 0);
+        if (ioctl(fds[q], TUNSETIFF, &ifr) < 0) {
+            r = ql_error_set(err, errno, "cannot set the flags of macvtap '%s' (queue %u): %s",
+                             name, q + 1, strerror(errno));
+            goto fail;
+        }
+    }
+    if (made)
+        (void)unlink(made);
+    return 0;
+fail:
+    if (made)
+        (void)unlink(made);
+    close_fds(fds, queues);
+    return r;
+}
+
+static int setup_direct(const struct dom_interface *ifc, struct host_nic *nic,
+                        struct ql_error *err)
+{
+    if (!ifc->source_dev)
+        return ql_error_set(err, EINVAL, "type 'direct' needs <source dev='...'/>");
+    int r = host_ifname_check(ifc->source_dev, "source device name", err);
+    if (r < 0)
+        return r;
+    int mode = macvtap_mode(ifc->source_mode);
+    if (mode < 0)
+        return ql_error_set(err, EINVAL, "source mode '%s' is not one of vepa, bridge, private, "
+                            "passthrough", ifc->source_mode);
+    if (ifc->vport_type)
+        return ql_error_set(err, ENOTSUP, "virtualport type '%s' on a macvtap (802.1Qbg/"
+                            "802.1Qbh port profiles) is not supported", ifc->vport_type);
+    if (ifc->n_vlan_tags)
+        return ql_error_set(err, ENOTSUP, "<vlan> is not supported with type='direct'");
+    if (ifc->target_managed_no)
+        return ql_error_set(err, ENOTSUP, "<target managed='no'> is only supported for "
+                            "type='ethernet'");
+    unsigned queues = ifc->queues ? ifc->queues : 1;
+    if (queues > HOST_TAP_MAX_QUEUES)
+        return ql_error_set(err, EINVAL, "%u queues requested; a macvtap allows at most %u",
+                            queues, HOST_TAP_MAX_QUEUES);
+    unsigned char mac[6];
+    if (parse_mac(ifc->mac, mac) < 0)
+        return ql_error_set(err, EINVAL, "MAC address '%s' is not valid", ifc->mac);
+    unsigned lower = if_nametoindex(ifc->source_dev);
+    if (!lower)
+        return ql_error_set(err, ENODEV, "source device '%s' does not exist on this host",
+                            ifc->source_dev);
+    bool automatic = !ifc->target_dev || is_generated_name(ifc->target_dev);
+    if (!automatic) {
+        if ((r = host_ifname_check(ifc->target_dev, "macvtap name", err)) < 0)
+            return r;
+        if (netdev_exists(ifc->target_dev))
+            return ql_error_set(err, EBUSY, "macvtap name '%s' is already taken by another "
+                                "network device on this host", ifc->target_dev);
+    }
+    char name[IFNAMSIZ];
+    for (unsigned n = 0;; n++) {
+        if (automatic) {
+            if (n >= HOST_MACVTAP_MAX_NUMBER)
+                return ql_error_set(err, EBUSY, "no free macvtap name %s0..%s%u",
+                                    HOST_MACVTAP_AUTO_PREFIX, HOST_MACVTAP_AUTO_PREFIX,
+                                    HOST_MACVTAP_MAX_NUMBER - 1);
+            snprintf(name, sizeof(name), "%s%u", HOST_MACVTAP_AUTO_PREFIX, n);
+            if (netdev_exists(name))
+                continue;
+        } else {
+            snprintf(name, sizeof(name), "%s", ifc->target_dev);
+        }
+        r = macvtap_create(name, lower, (uint32_t)mode, mac, ifc->mtu);
+        if (r == -EEXIST && automatic)
+            continue;   /* lost a race for that name: take the next one */
+        break;
+    }
+    if (r == -EEXIST)
+        return ql_error_set(err, EBUSY, "macvtap name '%s' is already taken by another network "
+                            "device on this host", name);
+    if (r == -EOPNOTSUPP)
+        return ql_error_set(err, EOPNOTSUPP, "cannot create macvtap '%s' on '%s': this kernel "
+                            "has no macvtap support (CONFIG_MACVTAP; try `modprobe macvtap`)",
+                            name, ifc->source_dev);
+    if (r == -EINVAL)
+        return ql_error_set(err, EINVAL, "cannot create macvtap '%s' on '%s' in mode '%s': %s "
+                            "(a passthrough macvtap must be the only macvlan/macvtap link of "
+                            "its device%s)", name, ifc->source_dev,
+                            ifc->source_mode ? ifc->source_mode : "vepa", strerror(-r),
+                            ifc->mtu ? ", and <mtu> must not exceed the device's MTU" : "");
+    if (r < 0)
+        return ql_error_set(err, -r, "cannot create macvtap '%s' on '%s' in mode '%s': %s",
+                            name, ifc->source_dev, ifc->source_mode ? ifc->source_mode : "vepa",
+                            strerror(-r));
+    nic->tap_name = xstrdup(name);
+    nic->macvtap = true;
+    nic->lower_dev = xstrdup(ifc->source_dev);
+    memcpy(nic->tap_mac, mac, 6);
+    if (ifc->mtu)
+        nic->mtu = ifc->mtu;
+    _cleanup_close_ int sock = ctl_socket(err);
+    if (sock < 0)
+        return sock;
+    if (mode == MACVLAN_MODE_PASSTHRU &&
+        (r = netdev_set_mac(sock, name, mac, err)) < 0)
+        return r;
+    nic->vnet_hdr = model_is_virtio(ifc->model);
+    nic->tap_fds = xcalloc(queues, sizeof(int));
+    nic->n_tap_fds = queues;
+    if ((r = macvtap_open(name, nic->vnet_hdr, queues, nic->tap_fds, err)) < 0)
+        return r;
+    struct ifreq ifr = {0};
+    ifr_set_name(&ifr, name);
+    if (ioctl(sock, SIOCGIFFLAGS, &ifr) == 0) {
+        ifr.ifr_flags |= IFF_UP;
+        if (ioctl(sock, SIOCSIFFLAGS, &ifr) == 0)
+            return 0;
+    }
+    if (errno == EADDRINUSE)
+        return ql_error_set(err, EADDRINUSE, "cannot bring macvtap '%s' up: MAC address %s "
+                            "is already used on '%s' (by another macvlan/macvtap or the "
+                            "device itself)", name, ifc->mac, ifc->source_dev);
+    return ql_error_set(err, errno, "cannot bring macvtap '%s' up: %s", name, strerror(errno));
+}
+
 int host_nic_setup(const struct domain *d, size_t iface_index, struct host_nic *ret,
                    struct ql_error *err)
 {
@@ -993,19 +1380,17 @@ int host_nic_setup(const struct domain *d, size_t iface_index, struct host_nic *
         }
         r = setup_network(d, ifc, &nic, &e);
         break;
-    case DOM_NET_DIRECT:
-        r = ql_error_set(&e, ENOTSUP, "type 'direct' (macvtap) is not supported; use "
-                         "type='bridge'");
-        break;
     case DOM_NET_BRIDGE:
     case DOM_NET_ETHERNET:
+    case DOM_NET_DIRECT:
         if (!ifc->mac) {
             r = ql_error_set(&e, EINVAL, "the interface has no MAC address (the launcher assigns "
                              "one before setting up the host side)");
             break;
         }
         r = ifc->type == DOM_NET_BRIDGE ? setup_bridge(d, ifc, &nic, &e)
-                                        : setup_ethernet(ifc, &nic, &e);
+            : ifc->type == DOM_NET_DIRECT ? setup_direct(ifc, &nic, &e)
+                                          : setup_ethernet(ifc, &nic, &e);
         break;
     default:
         r = ql_error_set(&e, ENOTSUP, "interface type %d is not supported", (int)ifc->type);
@@ -1042,9 +1427,125 @@ void host_nic_teardown(struct host_nic *nic)
     if (nic->ovs_bridge && nic->tap_name)
         (void)host_ovs_del_port(nic->tap_name, NULL);
     host_nic_close_fds(nic);
+    /* Only a link that still is a macvtap: the name could have been reused since. */
+    char kind[32];
+    if (nic->macvtap && nic->tap_name && link_kind(nic->tap_name, kind, sizeof(kind)) == 0 &&
+        STREQ(kind, "macvtap"))
+        (void)link_delete(nic->tap_name);
     free(nic->tap_fds);
+    free(nic->lower_dev);
     free(nic->tap_name);
     free(nic->bridge);
     free(nic->ovs_bridge);
     *nic = (struct host_nic)HOST_NIC_INIT;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* graphics <listen type='network'> */
+
+/* The IPv4 address of a network device (libvirt's virNetDevIPAddrGet: SIOCGIFADDR). */
+static int netdev_ipv4(const char *dev, char **ret, struct ql_error *err)
+{
+    _cleanup_close_ int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (sock < 0)
+        return ql_error_set(err, errno, "cannot create a socket: %s", strerror(errno));
+    struct ifreq ifr = {0};
+    ifr_set_name(&ifr, dev);
+    if (ioctl(sock, SIOCGIFADDR, &ifr) < 0) {
+        int e = errno;
+        if (e == ENODEV)
+            return ql_error_set(err, e, "device '%s' does not exist on this host", dev);
+        if (e == EADDRNOTAVAIL)
+            return ql_error_set(err, e, "device '%s' has no IPv4 address", dev);
+        return ql_error_set(err, e, "cannot read the IPv4 address of '%s': %s", dev,
+                            strerror(e));
+    }
+    char buf[INET_ADDRSTRLEN];
+    const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)&ifr.ifr_addr;
+    if (!inet_ntop(AF_INET, &sin->sin_addr, buf, sizeof(buf)))
+        return ql_error_set(err, errno, "cannot format the address of '%s'", dev);
+    *ret = xstrdup(buf);
+    return 0;
+}
+
+int host_network_listen_address(const char *name, char **ret_addr, struct ql_error *err)
+{
+    *ret_addr = NULL;
+    struct dom_network *n = NULL;
+    _cleanup_free_ char *path = NULL;
+    int r = host_network_lookup(name, &n, &path, err);
+    if (r < 0)
+        return r;
+    const char *fm = n->forward_mode;
+    struct ql_error e = QL_ERROR_INIT;
+    if (!fm || STREQ(fm, "nat") || STREQ(fm, "route") || STREQ(fm, "open")) {
+        unsigned char bin[sizeof(struct in6_addr)];
+        if (!n->ip_address)
+            r = ql_error_set(err, EINVAL, "network '%s' (%s) has no <ip address>, which a "
+                             "graphics <listen type='network'> listens on", name, path);
+        else if (inet_pton(AF_INET, n->ip_address, bin) != 1 &&
+                 inet_pton(AF_INET6, n->ip_address, bin) != 1)
+            r = ql_error_set(err, EINVAL, "network '%s' (%s): <ip address='%s'> is not an IP "
+                             "address", name, path, n->ip_address);
+        else
+            *ret_addr = xstrdup(n->ip_address);
+    } else {
+        /* mode bridge uses its bridge; without one it is a macvtap pool, like the others */
+        const char *dev = STREQ(fm, "bridge") && n->bridge ? n->bridge : n->forward_dev;
+        if (!dev)
+            r = ql_error_set(err, EINVAL, "network '%s' (%s) has no bridge or forward "
+                             "interface whose address a graphics <listen type='network'> "
+                             "could use", name, path);
+        else if (host_ifname_check(dev, "device name", &e) < 0 || netdev_ipv4(dev, ret_addr,
+                                                                             &e) < 0)
+            r = ql_error_set(err, e.code, "network '%s' (%s): %s", name, path,
+                             ql_error_msg(&e));
+    }
+    ql_error_clear(&e);
+    dom_network_free(n);
+    return r;
+}
+
+void host_listen_addrs_free(struct host_listen_addrs *a)
+{
+    if (!a)
+        return;
+    for (size_t i = 0; i < a->n; i++)
+        free(a->v[i]);
+    free(a->v);
+    a->v = NULL;
+    a->n = 0;
+}
+
+int host_gfx_listen_resolve(const struct domain *d, struct host_listen_addrs *ret,
+                            struct ql_error *err)
+{
+    *ret = (struct host_listen_addrs){0};
+    const struct dom_devices *dv = &d->dev;
+    struct host_listen_addrs a = {0};
+    for (size_t i = 0; i < dv->n_graphics; i++) {
+        const struct dom_graphics *g = &dv->graphics[i];
+        if (!g->n_listens || g->listens[0].type != DOM_LISTEN_NETWORK)
+            continue;
+        if (!a.v) {
+            a.v = xcalloc(dv->n_graphics, sizeof(char *));
+            a.n = dv->n_graphics;
+        }
+        struct ql_error e = QL_ERROR_INIT;
+        if (host_network_listen_address(g->listens[0].network, &a.v[i], &e) < 0) {
+            _cleanup_free_ char *where = g->src.path ? xstrdup(g->src.path)
+                                                     : xasprintf("devices/graphics[%zu]", i + 1);
+            int r;
+            if (g->src.line > 0)
+                r = ql_error_set(err, e.code, "%s/listen: %s (line %d)", where,
+                                 ql_error_msg(&e), g->src.line);
+            else
+                r = ql_error_set(err, e.code, "%s/listen: %s", where, ql_error_msg(&e));
+            ql_error_clear(&e);
+            host_listen_addrs_free(&a);
+            return r;
+        }
+    }
+    *ret = a;
+    return 0;
 }

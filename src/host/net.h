@@ -13,8 +13,17 @@
  *    ovs-vsctl inherits the environment, so OVS_RUNDIR selects a non-default
  *    database socket ($OVS_RUNDIR/db.sock), which the tests use for a private ovsdb.
  *
- * Requires CAP_NET_ADMIN. Uses ioctls only (no sysfs), so it works in whatever network
- * namespace the caller is in, even when /sys was mounted for another one. */
+ *  - type='direct' (macvtap, libvirt's virNetDevMacVLanCreateWithVPortProfile): a macvtap
+ *    link on the source device is created with rtnetlink (RTM_NEWLINK, kind "macvtap",
+ *    the <source mode>), with the guest MAC itself (not 0xFE: the macvtap *is* the guest's
+ *    address on the wire), brought up, and /dev/tapIFINDEX is opened once per queue; the
+ *    link is deleted (RTM_DELLINK) on teardown.
+ *
+ * Requires CAP_NET_ADMIN. Taps, bridges and OVS use ioctls only (no sysfs), so they work
+ * in whatever network namespace the caller is in, even when /sys was mounted for another
+ * one. A macvtap's character device number is only published in sysfs
+ * (/sys/class/net/NAME/macvtap/tapN/dev): with a /sys of another namespace, /dev/tapN is
+ * opened as it is and checked with TUNGETIFF to belong to the macvtap just created. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,6 +34,9 @@
 #define HOST_TAP_MAX_QUEUES 256u
 /* Prefix of generated tap names; the kernel picks the number ("qltap0", "qltap1", ...). */
 #define HOST_TAP_AUTO_PREFIX "qltap"
+/* Prefix of generated macvtap names ("qlmvt0", ...): the first free number is taken. */
+#define HOST_MACVTAP_AUTO_PREFIX "qlmvt"
+#define HOST_MACVTAP_MAX_NUMBER 8192u   /* as libvirt's MACVTAP_MAX_ID */
 /* Hard limits on helper programs, on top of ovs-vsctl's own --timeout=5. */
 #define HOST_OVS_VSCTL_TIMEOUT_MS 10000
 #define HOST_SCRIPT_TIMEOUT_MS 30000
@@ -56,6 +68,9 @@ struct host_nic {
     char *ovs_bridge;           /* set while an OVS port exists: teardown deletes the port */
     unsigned char tap_mac[6];   /* MAC set on the tap (guest MAC with first byte 0xFE/0xFA) */
     unsigned mtu;               /* MTU set on the tap, 0 when left as the kernel made it */
+    bool macvtap;               /* tap_name is a macvtap link qlaunch created on lower_dev:
+                                 * teardown deletes it (RTM_DELLINK) */
+    char *lower_dev;            /* type='direct': the <source dev> */
 };
 
 #define HOST_NIC_INIT {.type = DOM_NET_USER}
@@ -76,8 +91,16 @@ struct host_nic {
  *    parameters and VLAN of the interface, else its portgroup (the default one when none
  *    is named), else the network; a missing bridge fails with the network, the file and
  *    the bridge named (qlaunch does not start libvirt networks: no dnsmasq, no NAT rules);
+ *  - type='direct': a macvtap link on <source dev> in <source mode> (vepa, bridge,
+ *    private, passthrough), named by <target dev> unless libvirt generated that name
+ *    (then "qlmvtN"; an existing device is never reused: -EBUSY), with the guest MAC
+ *    (in passthrough mode the kernel moves it to the source device and puts the old one
+ *    back when the link goes), <mtu size>, link up; tap_fds are /dev/tapIFINDEX opened
+ *    <driver queues> times, with IFF_VNET_HDR for a virtio model and cleared otherwise
+ *    (a macvtap queue starts with it set). A kernel without CONFIG_MACVTAP fails with
+ *    -EOPNOTSUPP and says so. <virtualport>, <vlan> and <target managed='no'> are
+ *    rejected (-ENOTSUP);
  *  - type='user': nothing, *ret is empty.
- *  - type='direct' is not supported (-ENOTSUP).
  * The guest MAC must be set (the launcher assigns missing ones before calling this).
  * On failure everything done so far is undone, *ret is empty and err names the interface:
  * "devices/interface[1]: bridge 'br0' does not exist on this host (line 33)". */
@@ -86,7 +109,8 @@ int host_nic_setup(const struct domain *d, size_t iface_index, struct host_nic *
 
 /* Undoes host_nic_setup() in reverse order: deletes the OVS port (errors are ignored,
  * use host_ovs_del_port() to see them), closes the fds (which destroys the tap once QEMU
- * has closed its copies too) and frees the strings. Leaves an empty struct; idempotent. */
+ * has closed its copies too), deletes a macvtap link (only if the device of that name
+ * still is a macvtap) and frees the strings. Leaves an empty struct; idempotent. */
 void host_nic_teardown(struct host_nic *nic);
 
 /* Closes the fds only (e.g. in the supervisor once QEMU holds its own copies), keeping the
@@ -105,6 +129,25 @@ struct dom_network;
  * tried. */
 int host_network_lookup(const char *name, struct dom_network **ret, char **ret_path,
                         struct ql_error *err);
+
+/* The address a <listen type='network' network='NAME'> of a SPICE/VNC server listens on,
+ * as libvirt's networkGetNetworkAddress: for forward modes none (isolated), nat, route and
+ * open the first <ip address> of the network definition (no host access beyond the file);
+ * for mode bridge the IPv4 address of the network's bridge; for device pools (macvtap
+ * modes) the IPv4 address of the first <forward><interface dev>. *ret_addr is malloc'd. */
+int host_network_listen_address(const char *name, char **ret_addr, struct ql_error *err);
+
+/* Per graphics device of a domain: the resolved address of its <listen type='network'>,
+ * NULL for every other kind of listen. */
+struct host_listen_addrs {
+    char **v;                   /* d->dev.n_graphics entries (NULL when there is none) */
+    size_t n;
+};
+/* Resolves every <listen type='network'> of d with host_network_listen_address(); errors
+ * name the graphics element: "devices/graphics[1]/listen: network 'x' ... (line 40)". */
+int host_gfx_listen_resolve(const struct domain *d, struct host_listen_addrs *ret,
+                            struct ql_error *err);
+void host_listen_addrs_free(struct host_listen_addrs *a);
 
 /* `ovs-vsctl --timeout=5 -- --if-exists del-port TAP`. */
 int host_ovs_del_port(const char *tap_name, struct ql_error *err);

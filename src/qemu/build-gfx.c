@@ -233,8 +233,26 @@ static int listen_address(struct qb_ctx *c, const struct dom_graphics *g, const 
     case DOM_LISTEN_NONE:
         *ret_none = true;
         return 0;
+    case DOM_LISTEN_NETWORK: {
+        /* libvirt resolves the network's address at start (networkGetNetworkAddress); so
+         * does the launcher, which passes it in. An address in the XML is the one of an
+         * earlier run and is not used (libvirt drops it when parsing an inactive XML). */
+        size_t gi = (size_t)(g - c->d->dev.graphics);
+        if (c->o->gfx_listen_addr) {
+            *ret_addr = c->o->gfx_listen_addr[gi];
+            if (!*ret_addr)
+                return qb_fail(c, &g->src, "internal error: the address of network '%s' was "
+                               "not resolved", l->network ? l->network : "");
+        } else {
+            *ret_addr = GFX_DEFAULT_LISTEN;
+            qb_note(c, "graphics %zu listens on network '%s': its address is looked up on "
+                    "the host at start; %s is shown here", gi, l->network ? l->network : "",
+                    GFX_DEFAULT_LISTEN);
+        }
+        return 0;
+    }
     default:
-        return qb_fail(c, &g->src, "listen type='network' is not supported; give an address");
+        return qb_fail(c, &g->src, "listen type %d is not supported", (int)l->type);
     }
 }
 

@@ -17,6 +17,11 @@ struct qb_options {
      * picked right before the build). 0 (or less): not chosen, as for `qlaunch argv` without
      * a running domain; the argv then shows 5900 with a note. Ignored without autoport. */
     int spice_port;
+    /* <listen type='network'>: per graphics index (d->dev.n_graphics entries), the address
+     * the launcher resolved on the host (host_gfx_listen_resolve: the network's <ip> or
+     * its bridge's IPv4 address). NULL: not resolved, as for `qlaunch validate`; the argv
+     * then shows 127.0.0.1 with a note. */
+    const char *const *gfx_listen_addr;
 };
 
 enum qb_fd_kind {

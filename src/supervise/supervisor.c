@@ -1361,6 +1361,9 @@ static int reattach(struct sup *s, struct ql_error *err)
     for (size_t i = 0; i < old.n_nics; i++) {
         s->nics[i].tap_name = xstrdup(old.nic_taps[i]);
         s->nics[i].ovs_bridge = xstrdup(old.nic_ovs[i]);
+        /* A macvtap link outlives its fds: teardown deletes it (only if it still is one). */
+        s->nics[i].macvtap = i < s->dom->dev.n_interfaces &&
+                             s->dom->dev.interfaces[i].type == DOM_NET_DIRECT;
         s->st.nic_taps[i] = xstrdup(old.nic_taps[i]);
         s->st.nic_ovs[i] = xstrdup(old.nic_ovs[i]);
     }

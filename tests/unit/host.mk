@@ -15,3 +15,7 @@ tests_func_host_ovs_helper_LDADD = $(TESTS_LDADD)
 
 TESTS += tests/func/host-ovs.sh
 EXTRA_DIST += tests/func/host-ovs.sh
+
+# type='direct' (macvtap) and <listen type='network'> with a real QEMU, in a namespace.
+TESTS += tests/func/host-macvtap.sh
+EXTRA_DIST += tests/func/host-macvtap.sh

@@ -63,6 +63,8 @@ EXTRA_DIST += tests/func/qemu-accept.sh tests/xml2argv/qemu-accept.py \
 	tests/xml2argv/floppy-pc.xml \
 	tests/xml2argv/floppy-q35.args \
 	tests/xml2argv/floppy-q35.xml \
+	tests/xml2argv/graphics-listen-network.args \
+	tests/xml2argv/graphics-listen-network.xml \
 	tests/xml2argv/graphics-spice-autoport-live.args \
 	tests/xml2argv/graphics-spice-autoport-live.xml \
 	tests/xml2argv/graphics-spice-autoport.args \
