@@ -3,8 +3,10 @@
 #include "config.h"
 #include "cmds.h"
 #include "domain/parse.h"
+#include "host/firmware.h"
 #include "host/net.h"
 #include "qemu/build.h"
+#include "supervise/rundir.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
 
@@ -135,6 +137,21 @@ int cmd_argv(int argc, char **argv)
         return 1;
     }
     o.gfx_listen_addr = (const char *const *)listen_addrs.v;
+    /* firmware='efi' and NVRAM templates: chosen from the host's descriptors as at start. */
+    _cleanup_(host_firmware_free) struct host_firmware fw = {0};
+    struct qb_firmware qfw = {0};
+    if (host_firmware_resolve(d, &fw, &err) < 0) {
+        fprintf(stderr, "%s: error: %s\n", file, ql_error_msg(&err));
+        ql_error_clear(&err);
+        domain_free(d);
+        return 1;
+    }
+    if (fw.resolved) {
+        qfw = (struct qb_firmware){fw.loader, fw.nvram_template, fw.requires_smm,
+                                   fw.descriptor};
+        o.firmware = &qfw;
+    }
+    o.nvram_dir = sup_nvram_dir();
     if (qb_build(d, &o, &res, &err) < 0) {
         fprintf(stderr, "%s: error: %s\n", file, ql_error_msg(&err));
         ql_error_clear(&err);

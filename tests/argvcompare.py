@@ -383,6 +383,19 @@ def _default_bios(side):
         and os.path.basename(o[1]) == "bios-256k.bin")]
 
 
+def _fw_descriptor_paths(side):
+    # needs-fw-descriptors: libvirt's harness selects from its own test descriptors
+    # (/usr/share/edk2/ovmf/...), qlaunch from the host's (Debian: /usr/share/OVMF/...).
+    # Which descriptor matched is still compared through the machine's smm/secure
+    # properties; only the file names of the firmware images are masked.
+    if "needs-fw-descriptors" not in side.notes:
+        return
+    for o in side.opts:
+        if o[0] == "-blockdev" and isinstance(o[1], dict) and o[1].get("driver") == "file" \
+                and str(o[1].get("node-name", "")).startswith("libvirt-pflash"):
+            o[1]["filename"] = wild("firmware image from the host's descriptors")
+
+
 def _nvram_path(side):
     # <nvram> without a path: the file is created from the template in the launcher's
     # own state directory (/var/lib/libvirt/qemu/nvram/NAME_VARS.fd for libvirt)
@@ -396,6 +409,20 @@ def _nvram_path(side):
                 and o[1].get("driver") == "file" and str(
                     o[1].get("node-name", "")).startswith("libvirt-pflash1"):
             o[1]["filename"] = wild("nvram state file")
+
+
+def _genid_auto(side):
+    # <genid/> without a value: libvirt generates a random GUID (the harness mocks it as
+    # 00010203-...), qlaunch derives one from the domain UUID; only presence is compared
+    if side.xml is None:
+        return
+    g = side.xml.find("genid")
+    if g is None or (g.text or "").strip():
+        return
+    for o in side.opts:
+        if o[0] == "-device" and isinstance(o[1], dict) \
+                and o[1].get("driver") == "vmgenid" and "guid" in o[1]:
+            o[1]["guid"] = wild("generated genid")
 
 
 def _mem_path(side):
@@ -611,8 +638,13 @@ NOISE = [
      " compared", _generated_socket),
     ("-bios .../bios-256k.bin", "QEMU's built-in default firmware for pc/q35"
      " (firmware auto-selection needs descriptors the corpus lacks)", _default_bios),
+    ("firmware image paths (needs-fw-descriptors)", "auto-selected from each host's"
+     " descriptors; the harness's test descriptors are not in the corpus", _fw_descriptor_paths),
     ("nvram path without <nvram>path</nvram>", "a launcher-owned state file (libvirt:"
      " /var/lib/libvirt/qemu/nvram/NAME_VARS.fd)", _nvram_path),
+    ("vmgenid guid for an empty <genid/>", "generated: random in libvirt (mocked by the"
+     " harness), derived from the UUID by qlaunch; a given <genid> is compared",
+     _genid_auto),
     ("memory-backend-file mem-path", "host paths: a hugetlbfs mount or the launcher's"
      " memory backing directory (libvirt's from qemu.conf); only which of the two is"
      " compared", _mem_path),

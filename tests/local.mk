@@ -40,3 +40,12 @@ TESTS += tests/unit/test-state
 tests_unit_test_state_SOURCES = tests/unit/test-state.c
 tests_unit_test_state_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_state_LDADD = $(TESTS_LDADD)
+
+TESTS += tests/func/nvram.sh
+EXTRA_DIST += tests/func/nvram.sh
+
+check_PROGRAMS += tests/unit/test-firmware
+TESTS += tests/unit/test-firmware
+tests_unit_test_firmware_SOURCES = tests/unit/test-firmware.c
+tests_unit_test_firmware_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_firmware_LDADD = $(TESTS_LDADD)

@@ -17,7 +17,8 @@ DOM_ENUM_IMPL(dom_cpu_feature_policy, DOM_CPU_FEAT_MAX, "require", "force", "opt
               "disable", "forbid")
 DOM_ENUM_IMPL(dom_boot_dev, DOM_BOOT_MAX, "hd", "cdrom", "fd", "network")
 DOM_ENUM_IMPL(dom_feature, DOM_FEAT_MAX, "acpi", "apic", "pae", "hap", "pmu", "vmport", "smm",
-              "pvspinlock", "vmcoreinfo", "kvm-hidden")
+              "pvspinlock", "vmcoreinfo", "ps2", "kvm-hidden", "kvm-hint-dedicated",
+              "kvm-poll-control", "kvm-pv-ipi", "kvm-dirty-ring")
 DOM_ENUM_IMPL(dom_clock_offset, DOM_CLOCK_MAX, "utc", "localtime", "timezone", "variable",
               "absolute")
 DOM_ENUM_IMPL(dom_disk_type, DOM_DISK_MAX, "file", "block", "network")
@@ -26,7 +27,8 @@ DOM_ENUM_IMPL(dom_disk_bus, DOM_BUS_MAX, NULL, "virtio", "ide", "sata", "scsi", 
 DOM_ENUM_IMPL(dom_ctrl_type, DOM_CTRL_MAX, "usb", "ide", "sata", "scsi", "fdc", "virtio-serial",
               "pci", "ccid")
 DOM_ENUM_IMPL(dom_net_type, DOM_NET_MAX, "bridge", "network", "user", "ethernet", "direct")
-DOM_ENUM_IMPL(dom_input_type, DOM_INPUT_MAX, "tablet", "mouse", "keyboard")
+DOM_ENUM_IMPL(dom_input_type, DOM_INPUT_MAX, "tablet", "mouse", "keyboard", "passthrough",
+              "evdev")
 DOM_ENUM_IMPL(dom_input_bus, DOM_INPUT_BUS_MAX, NULL, "ps2", "usb", "virtio")
 DOM_ENUM_IMPL(dom_gfx_type, DOM_GFX_MAX, "spice", "vnc")
 DOM_ENUM_IMPL(dom_listen_type, DOM_LISTEN_MAX, "address", "network", "socket", "none")
@@ -268,6 +270,9 @@ void domain_free(struct domain *d)
         free_interface(&v->interfaces[i]);
     free(v->interfaces);
     for (size_t i = 0; i < v->n_inputs; i++) {
+        free(v->inputs[i].evdev);
+        free(v->inputs[i].grab);
+        free(v->inputs[i].grab_toggle);
         free_addr(&v->inputs[i].addr);
         free_src(&v->inputs[i].src);
     }

@@ -173,6 +173,8 @@ struct dom_os {
     enum dom_tristate loader_secure;
     char *nvram;
     char *nvram_template;
+    /* <firmware><feature enabled name>: criteria for firmware='efi' auto-selection */
+    enum dom_tristate fw_secure_boot, fw_enrolled_keys;
     char *kernel, *initrd, *cmdline, *dtb;
     enum dom_boot_dev boot[DOM_BOOT_MAX];
     size_t n_boot;
@@ -192,7 +194,13 @@ enum dom_feature {
     DOM_FEAT_SMM,
     DOM_FEAT_PVSPINLOCK,
     DOM_FEAT_VMCOREINFO,
+    DOM_FEAT_PS2,               /* <ps2 state>: the i8042 controller */
+    /* <kvm> children from here on (the parser's generic loop stops at KVM_HIDDEN) */
     DOM_FEAT_KVM_HIDDEN,
+    DOM_FEAT_KVM_DEDICATED,     /* <hint-dedicated> */
+    DOM_FEAT_KVM_POLL_CONTROL,  /* <poll-control> */
+    DOM_FEAT_KVM_PV_IPI,        /* <pv-ipi> */
+    DOM_FEAT_KVM_DIRTY_RING,    /* <dirty-ring size> */
     DOM_FEAT_MAX
 };
 DOM_ENUM_DECL(dom_feature);
@@ -206,6 +214,7 @@ struct dom_hyperv_feature {
 struct dom_features {
     enum dom_tristate f[DOM_FEAT_MAX];  /* DEFAULT = element absent */
     char *apic_eoi;             /* on|off or NULL */
+    unsigned kvm_dirty_ring_size;   /* <kvm><dirty-ring size>, 0 unset */
     struct dom_hyperv_feature *hyperv;
     size_t n_hyperv;
     bool hyperv_present;
@@ -282,6 +291,7 @@ struct dom_disk {
     struct dom_src src;
     enum dom_tristate removable;        /* target@removable (usb/scsi disks) */
     unsigned iothread;          /* driver@iothread, 0 none */
+    enum dom_tristate event_idx, ioeventfd;     /* driver@event_idx, @ioeventfd (virtio) */
 };
 
 enum dom_ctrl_type { DOM_CTRL_USB, DOM_CTRL_IDE, DOM_CTRL_SATA, DOM_CTRL_SCSI, DOM_CTRL_FDC,
@@ -300,6 +310,8 @@ struct dom_controller {
     int chassis, target_port, chassis_nr, busnr;   /* pci, -1 unset */
     char *model_name;           /* pci <model name=...> */
     unsigned iothread;          /* <driver iothread> (virtio-scsi), 0 none */
+    bool has_pcihole64;         /* <pcihole64> (pci-root/pcie-root) */
+    unsigned long long pcihole64_kib;
     struct dom_addr addr;
     struct dom_src src;
 };
@@ -336,11 +348,13 @@ struct dom_interface {
     unsigned boot_order;
     char *rom_file;
     enum dom_tristate rom_bar, rom_enabled;
+    enum dom_tristate event_idx, ioeventfd;     /* <driver> (virtio) */
     struct dom_addr addr;
     struct dom_src src;
 };
 
-enum dom_input_type { DOM_INPUT_TABLET, DOM_INPUT_MOUSE, DOM_INPUT_KEYBOARD, DOM_INPUT_MAX };
+enum dom_input_type { DOM_INPUT_TABLET, DOM_INPUT_MOUSE, DOM_INPUT_KEYBOARD,
+                      DOM_INPUT_PASSTHROUGH, DOM_INPUT_EVDEV, DOM_INPUT_MAX };
 DOM_ENUM_DECL(dom_input_type);
 enum dom_input_bus { DOM_INPUT_BUS_DEFAULT, DOM_INPUT_BUS_PS2, DOM_INPUT_BUS_USB,
                      DOM_INPUT_BUS_VIRTIO, DOM_INPUT_BUS_MAX };
@@ -349,6 +363,10 @@ DOM_ENUM_DECL(dom_input_bus);
 struct dom_input {
     enum dom_input_type type;
     enum dom_input_bus bus;
+    char *evdev;                /* passthrough <source evdev>, evdev <source dev> */
+    char *grab;                 /* evdev <source grab>: all */
+    char *grab_toggle;          /* evdev <source grabToggle> */
+    enum dom_tristate repeat;   /* evdev <source repeat> */
     struct dom_addr addr;
     struct dom_src src;
 };
@@ -534,6 +552,9 @@ struct domain {
     char *name;
     unsigned char uuid[16];
     bool has_uuid;
+    bool has_genid;             /* <genid> given */
+    bool genid_auto;            /* <genid/> empty: derived from the UUID by validate */
+    unsigned char genid[16];
     char *title, *description;
 
     unsigned long long memory_kib, current_memory_kib, max_memory_kib;

@@ -237,6 +237,8 @@ static void parse_disk(struct px *p, xmlNode *n)
         px_attr_uint(p, drv, "queues", &x->queues);
         if (px_attr_uint(p, drv, "iothread", &x->iothread) > 0 && x->iothread == 0)
             px_err(p, drv, "iothread", "invalid iothread id '0' (ids start at 1)");
+        px_attr_tristate(p, drv, "event_idx", &x->event_idx);
+        px_attr_tristate(p, drv, "ioeventfd", &x->ioeventfd);
     }
 
     xmlNode *src = px_child(p, n, "source");
@@ -371,6 +373,17 @@ static void parse_controller(struct px *p, xmlNode *n)
                           L("pci-bridge", "i82801b11-bridge", "ioh3420", "pcie-root-port",
                             "x3130-upstream", "xio3130-downstream", "pcie-pci-bridge"),
                           &x->model_name);
+        xmlNode *h = px_child(p, n, "pcihole64");
+        if (h) {
+            _cleanup_free_ char *text = px_text(h);
+            const char *why = NULL;
+            x->has_pcihole64 = true;
+            if (dom_parse_memory_unit(text, px_attr(h, "unit"), &x->pcihole64_kib, &why) < 0)
+                px_err(p, h, NULL, "invalid <pcihole64> size '%s': %s", text, why);
+            else if (x->pcihole64_kib > (1ULL << 42))
+                px_err(p, h, NULL, "<pcihole64> size '%s' is larger than 4 PiB (x86's 52-bit "
+                       "physical address space)", text);
+        }
         xmlNode *t = px_child(p, n, "target");
         if (t) {
             attr_int_unset(p, t, "chassis", &x->chassis);
@@ -555,6 +568,8 @@ static void parse_interface(struct px *p, xmlNode *n)
         if (px_attr_uint(p, drv, "tx_queue_size", &x->tx_queue_size) > 0 &&
             !is_pow2(x->tx_queue_size))
             px_err(p, drv, "tx_queue_size", "'%u' is not a power of two", x->tx_queue_size);
+        px_attr_tristate(p, drv, "event_idx", &x->event_idx);
+        px_attr_tristate(p, drv, "ioeventfd", &x->ioeventfd);
     }
 
     xmlNode *script = px_child(p, n, "script");
@@ -616,6 +631,33 @@ static void parse_input(struct px *p, xmlNode *n)
     dev_common(p, n, &x->src, &x->addr);
     x->type = type;
     x->bus = bus;
+    if (type == DOM_INPUT_PASSTHROUGH) {
+        /* virtio-input-host: a host evdev device handed to the guest as virtio input */
+        if (bus == DOM_INPUT_BUS_DEFAULT)
+            x->bus = DOM_INPUT_BUS_VIRTIO;
+        else if (bus != DOM_INPUT_BUS_VIRTIO)
+            px_err(p, n, "bus", "a passthrough input device needs bus='virtio'");
+        xmlNode *s = px_child(p, n, "source");
+        x->evdev = s ? px_attr_dup(s, "evdev") : NULL;
+        if (!x->evdev)
+            px_err(p, s ? s : n, NULL, "a passthrough input device needs <source evdev=...>");
+    } else if (type == DOM_INPUT_EVDEV) {
+        /* input-linux: QEMU reads the host device and feeds the guest's devices */
+        if (bus != DOM_INPUT_BUS_DEFAULT)
+            px_err(p, n, "bus", "an evdev input device takes no bus (it is not a guest "
+                   "device)");
+        xmlNode *s = px_child(p, n, "source");
+        x->evdev = s ? px_attr_dup(s, "dev") : NULL;
+        if (!x->evdev) {
+            px_err(p, s ? s : n, NULL, "an evdev input device needs <source dev=...>");
+            return;
+        }
+        px_attr_oneof(p, s, "grab", L("all"), &x->grab);
+        px_attr_oneof(p, s, "grabToggle", L("ctrl-ctrl", "alt-alt", "shift-shift",
+                                            "meta-meta", "scrolllock", "ctrl-scrolllock"),
+                      &x->grab_toggle);
+        px_attr_tristate(p, s, "repeat", &x->repeat);
+    }
 }
 
 /* ---- graphics ---- */

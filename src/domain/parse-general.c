@@ -510,6 +510,16 @@ void px_parse_general(struct px *p, xmlNode *root)
                                              0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8};
         uuid_generate_sha1(d->uuid, ns, d->name, strlen(d->name));
     }
+    /* <genid>: the VM generation ID (-device vmgenid). Empty means "generate one", which
+     * validate derives from the UUID (libvirt picks a random one and stores it). */
+    if ((n = px_child(p, root, "genid"))) {
+        _cleanup_free_ char *g = px_text(n);
+        d->has_genid = true;
+        if (!*g)
+            d->genid_auto = true;
+        else if (dom_parse_uuid(g, d->genid) < 0)
+            px_err(p, n, NULL, "invalid genid '%s' (expected a UUID)", g);
+    }
 
     /* Ignored by design: human-facing text and tool metadata, libvirt host bookkeeping. */
     d->title = px_child_text(p, root, "title");
@@ -581,8 +591,8 @@ void px_parse_general(struct px *p, xmlNode *root)
     if (f) {
         struct dom_features *ft = &d->features;
         for (int i = 0; i < DOM_FEAT_MAX; i++) {
-            if (i == DOM_FEAT_KVM_HIDDEN)
-                continue;
+            if (i >= DOM_FEAT_KVM_HIDDEN)
+                continue;   /* <kvm> children, below */
             xmlNode *e = px_child(p, f, dom_feature_to_string(i));
             if (!e)
                 continue;
@@ -595,10 +605,39 @@ void px_parse_general(struct px *p, xmlNode *root)
         }
         xmlNode *kvm = px_child(p, f, "kvm");
         if (kvm) {
-            xmlNode *h = px_child(p, kvm, "hidden");
-            if (h) {
-                ft->f[DOM_FEAT_KVM_HIDDEN] = DOM_TRI_ON;
-                px_attr_tristate(p, h, "state", &ft->f[DOM_FEAT_KVM_HIDDEN]);
+            static const struct {
+                const char *elem;
+                enum dom_feature f;
+            } kf[] = {{"hidden", DOM_FEAT_KVM_HIDDEN},
+                      {"hint-dedicated", DOM_FEAT_KVM_DEDICATED},
+                      {"poll-control", DOM_FEAT_KVM_POLL_CONTROL},
+                      {"pv-ipi", DOM_FEAT_KVM_PV_IPI},
+                      {"dirty-ring", DOM_FEAT_KVM_DIRTY_RING}};
+            for (size_t k = 0; k < ARRAY_SIZE(kf); k++) {
+                xmlNode *h = px_child(p, kvm, kf[k].elem);
+                if (!h)
+                    continue;
+                /* libvirt requires state (virDomainFeaturesKVMDefParse); qlaunch has
+                 * always read a bare <hidden/> as on, and keeps doing so. */
+                if (kf[k].f == DOM_FEAT_KVM_HIDDEN)
+                    ft->f[kf[k].f] = DOM_TRI_ON;
+                if (px_attr_tristate(p, h, "state", &ft->f[kf[k].f]) == 0
+                    && kf[k].f != DOM_FEAT_KVM_HIDDEN)
+                    px_err(p, h, NULL, "<%s> needs a state attribute ('on' or 'off')",
+                           kf[k].elem);
+                if (kf[k].f != DOM_FEAT_KVM_DIRTY_RING)
+                    continue;
+                int r = px_attr_uint(p, h, "size", &ft->kvm_dirty_ring_size);
+                if (ft->f[kf[k].f] == DOM_TRI_ON && r == 0)
+                    px_err(p, h, NULL, "<dirty-ring state='on'> needs a size attribute");
+                else if (r > 0 && (!ft->kvm_dirty_ring_size
+                                   || (ft->kvm_dirty_ring_size
+                                       & (ft->kvm_dirty_ring_size - 1))
+                                   || ft->kvm_dirty_ring_size < 1024
+                                   || ft->kvm_dirty_ring_size > 65536))
+                    /* libvirt's wording */
+                    px_err(p, h, "size", "dirty ring must be power of 2 and ranges "
+                           "[1024, 65536]");
             }
         }
         xmlNode *hv = px_child(p, f, "hyperv");
@@ -821,6 +860,37 @@ void px_parse_os(struct px *p, xmlNode *root)
                     break;
                 }
         }
+    }
+    /* <firmware><feature>: what firmware='efi' auto-selection must (not) pick. */
+    xmlNode *fw = px_child(p, os, "firmware");
+    if (fw) {
+        if (!o->firmware || !STREQ(o->firmware, "efi"))
+            px_err(p, fw, NULL, "<firmware> features need <os firmware='efi'>");
+        for (xmlNode *f = NULL; (f = px_next(fw, f, "feature"));) {
+            static const char *const fnames[] = {"secure-boot", "enrolled-keys", NULL};
+            _cleanup_free_ char *name = NULL;
+            enum dom_tristate en = DOM_TRI_DEFAULT;
+            if (px_attr_oneof(p, f, "name", fnames, &name) <= 0) {
+                if (!px_attr(f, "name"))
+                    px_err(p, f, NULL, "missing name attribute");
+                continue;
+            }
+            int r = px_attr_tristate(p, f, "enabled", &en);
+            if (r <= 0) {
+                if (r == 0)
+                    px_err(p, f, NULL, "missing enabled attribute (yes or no)");
+                continue;
+            }
+            enum dom_tristate *slot = STREQ(name, "secure-boot") ? &o->fw_secure_boot
+                                                                 : &o->fw_enrolled_keys;
+            if (*slot != DOM_TRI_DEFAULT)
+                px_err(p, f, "name", "firmware feature '%s' is listed twice", name);
+            *slot = en;
+        }
+        /* libvirt's virDomainDefOSValidate: keys only make sense with Secure Boot. */
+        if (o->fw_enrolled_keys == DOM_TRI_ON && o->fw_secure_boot == DOM_TRI_OFF)
+            px_err(p, fw, NULL, "firmware feature 'enrolled-keys' cannot be enabled when "
+                   "firmware feature 'secure-boot' is disabled");
     }
     xmlNode *l = px_child(p, os, "loader");
     if (l) {

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <uuid/uuid.h>
 
 static void lifecycle_rules(struct domain *d, struct dom_diags *g)
 {
@@ -324,9 +325,36 @@ static void assign_macs(struct domain *d, struct dom_diags *g)
     }
 }
 
+/* libvirt generates a random genid for an empty <genid/> and stores it in the definition;
+ * qlaunch has no stored definition, so it derives one from the UUID: stable across starts
+ * of the same XML, as libvirt's stored one is. */
+static void assign_genid(struct domain *d, struct dom_diags *g)
+{
+    if (!d->has_genid || !d->genid_auto)
+        return;
+    uuid_generate_sha1(d->genid, d->uuid, "vmgenid", 7);
+    char s[37];
+    uuid_unparse_lower(d->genid, s);
+    dom_diags_add(g, DOM_DIAG_NOTE, "genid", 0,
+                  "empty <genid/>: using %s (derived from the domain UUID)", s);
+}
+
+static void feature_rules(struct domain *d, struct dom_diags *g)
+{
+    /* libvirt: qemuValidateDomainDefFeatures */
+    if (d->features.f[DOM_FEAT_KVM_DEDICATED] == DOM_TRI_ON
+        && (!d->cpu.present || d->cpu.mode != DOM_CPU_MODE_HOST_PASSTHROUGH)) {
+        static const struct dom_src w = {(char *)"features/kvm/hint-dedicated", 0};
+        px_err_src(g, &w, NULL, "kvm-hint-dedicated=on is only applicable for cpu "
+                   "host-passthrough");
+    }
+}
+
 void dom_validate(struct domain *d, struct dom_diags *g)
 {
     assign_macs(d, g);
+    assign_genid(d, g);
+    feature_rules(d, g);
     memory_rules(d, g);
     vcpu_rules(d, g);
     lifecycle_rules(d, g);

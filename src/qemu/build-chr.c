@@ -344,21 +344,24 @@ int qb_build_chrs(struct qb_ctx *c)
                     name = "com.redhat.spice.0";
                 if (!name && ch->source.type == DOM_CHR_QEMU_VDAGENT)
                     name = "com.redhat.spice.0";
-                if (!name)
-                    return qb_fail(c, &ch->src, "a virtio channel needs <target name=...>");
+                /* Without a name the port gets no name= (libvirt allows it). */
+                unsigned vc, vb, vp;
+                if ((r = vs_address(c, &vs, ch, &vc, &vb, &vp, false)) < 0)
+                    return r;
                 struct dom_chr_source s = ch->source;
                 _cleanup_free_ char *auto_path = NULL;
                 if (s.type == DOM_CHR_UNIX && !s.path) {
-                    auto_path = xasprintf("%s/%s", c->run_dir, name);
+                    /* libvirt's qemuDomainPrepareChannel: the target name, or a name
+                     * from the port's address when there is none */
+                    auto_path = name ? xasprintf("%s/%s", c->run_dir, name)
+                                     : xasprintf("%s/vioser-%02u-%02u-%02u.sock", c->run_dir,
+                                                 vc, vb, vp);
                     s.path = auto_path;
                     s.mode = "bind";
                 }
                 if ((r = qb_chr_backend(c, &s, chr_id, "vdagent", &ch->src, &backend)) < 0)
                     return r;
                 qb_opt(c, "-chardev", steal_pointer(&backend));
-                unsigned vc, vb, vp;
-                if ((r = vs_address(c, &vs, ch, &vc, &vb, &vp, false)) < 0)
-                    return r;
                 char bus[48];
                 const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_VIRTIO_SERIAL, vc);
                 snprintf(bus, sizeof(bus), "%s.%u", ct ? ct->id : "virtio-serial0", vb);
@@ -368,7 +371,8 @@ int qb_build_chrs(struct qb_ctx *c)
                 qj_uint(&j, "nr", vp);
                 qj_str(&j, "chardev", chr_id);
                 qj_str(&j, "id", dev_id);
-                qj_str(&j, "name", name);
+                if (name)
+                    qj_str(&j, "name", name);
                 qb_opt(c, "-device", qj_end(&j));
                 break;
             }

@@ -667,6 +667,10 @@ static int check_disk(struct qb_ctx *c, const struct dom_disk *dk, int bus)
                        "disks");
     if (dk->queues && bus != DOM_BUS_VIRTIO)
         return qb_fail(c, s, "driver queues are only valid on virtio disks");
+    /* libvirt: "disk ioeventfd/event_idx mode supported only for virtio bus" */
+    if ((dk->event_idx || dk->ioeventfd) && bus != DOM_BUS_VIRTIO)
+        return qb_fail(c, s, "<driver %s> is only valid on virtio disks",
+                       dk->ioeventfd ? "ioeventfd" : "event_idx");
     if (dk->device == DOM_DISKDEV_LUN && (bus != DOM_BUS_SCSI || dk->type != DOM_DISK_BLOCK))
         return qb_fail(c, s, "device='lun' needs a block source on a SCSI bus");
     if (dk->device == DOM_DISKDEV_CDROM && bus == DOM_BUS_VIRTIO)
@@ -849,6 +853,10 @@ static int build_disk(struct qb_ctx *c, size_t i)
     case DOM_BUS_VIRTIO:
         snprintf(id, sizeof(id), "virtio-disk%u", qb_disk_name_index(dk->dev));
         qj_str(&j, "driver", "virtio-blk-pci");
+        if (dk->ioeventfd)
+            qj_bool(&j, "ioeventfd", dk->ioeventfd == DOM_TRI_ON);
+        if (dk->event_idx)
+            qj_bool(&j, "event_idx", dk->event_idx == DOM_TRI_ON);
         if (dk->iothread) {     /* validate: virtio disks only */
             snprintf(buf, sizeof(buf), "iothread%u", dk->iothread);
             qj_str(&j, "iothread", buf);

@@ -128,6 +128,13 @@ int qb_check_gfx(struct qb_ctx *c)
         const struct dom_input *in = &dv->inputs[i];
         if (in->bus == DOM_INPUT_BUS_PS2 && in->type == DOM_INPUT_TABLET)
             return qb_fail(c, &in->src, "there is no PS/2 tablet; use bus='usb' or 'virtio'");
+        bool ps2 = in->bus == DOM_INPUT_BUS_PS2
+                   || (in->bus == DOM_INPUT_BUS_DEFAULT
+                       && (in->type == DOM_INPUT_MOUSE || in->type == DOM_INPUT_KEYBOARD));
+        if (ps2 && c->d->features.f[DOM_FEAT_PS2] == DOM_TRI_OFF)
+            return qb_fail(c, &in->src, "a PS/2 %s needs the i8042 controller, which "
+                           "<features><ps2 state='off'/> removes; use bus='usb' or 'virtio'",
+                           dom_input_type_to_string(in->type));
         if (in->addr.type != DOM_ADDR_NONE && in->bus != DOM_INPUT_BUS_USB
             && in->bus != DOM_INPUT_BUS_VIRTIO)
             return qb_fail(c, &in->src, "a PS/2 input device takes no address");
@@ -146,15 +153,39 @@ int qb_build_inputs(struct qb_ctx *c)
     for (size_t i = 0; i < dv->n_inputs; i++) {
         const struct dom_input *in = &dv->inputs[i];
         enum dom_input_bus bus = in->bus;
+        char id[32];
+        snprintf(id, sizeof(id), "input%zu", i);
+        struct qj j;
+        if (in->type == DOM_INPUT_EVDEV) {
+            /* libvirt's qemuBuildInputEvdevProps: only non-default settings */
+            qj_begin(&j);
+            qj_str(&j, "qom-type", "input-linux");
+            qj_str(&j, "id", id);
+            qj_str(&j, "evdev", in->evdev);
+            if (in->repeat == DOM_TRI_ON)
+                qj_bool(&j, "repeat", true);
+            if (in->grab && STREQ(in->grab, "all"))
+                qj_bool(&j, "grab_all", true);
+            if (in->grab_toggle)
+                qj_str(&j, "grab-toggle", in->grab_toggle);
+            qb_opt(c, "-object", qj_end(&j));
+            continue;
+        }
+        if (in->type == DOM_INPUT_PASSTHROUGH) {
+            qj_begin(&j);
+            qj_str(&j, "driver", "virtio-input-host-pci");
+            qj_str(&j, "id", id);
+            qj_str(&j, "evdev", in->evdev);
+            qj_pci(c, &j, &c->input_pci[i]);
+            qb_opt(c, "-device", qj_end(&j));
+            continue;
+        }
         if (bus == DOM_INPUT_BUS_DEFAULT)
             bus = in->type == DOM_INPUT_TABLET ? DOM_INPUT_BUS_USB : DOM_INPUT_BUS_PS2;
         if (bus == DOM_INPUT_BUS_PS2)
             continue;   /* i8042 is part of the pc/q35 machine */
-        if (in->type >= DOM_INPUT_MAX)
+        if (in->type > DOM_INPUT_KEYBOARD)
             return qb_fail(c, &in->src, "input type is not supported");
-        char id[32];
-        snprintf(id, sizeof(id), "input%zu", i);
-        struct qj j;
         qj_begin(&j);
         if (bus == DOM_INPUT_BUS_USB) {
             struct qb_usb *u = &c->input_usb[i];

@@ -48,11 +48,17 @@ int qb_check_nets(struct qb_ctx *c)
         if (n->driver_name && STREQ(n->driver_name, "vhost") && !m->virtio)
             return qb_fail(c, s, "driver name='vhost' needs a virtio model");
         if (n->driver_name && STREQ(n->driver_name, "vhost") && n->type == DOM_NET_USER)
-            return qb_fail(c, s, "driver name='vhost' does not work with type='user'");
+            /* libvirt (qemuInterfaceOpenVhostNet) uses vhost-net only for tap-based types
+             * and skips it for user networking, which has no tap to accelerate. */
+            qb_note(c, "interface %zu: driver name='vhost' has no effect with type='user' "
+                    "(no tap device); ignored, as libvirt does", i);
         if (n->queues > 1)
             return qb_fail(c, s, "multiqueue (queues=%u) is not supported yet", n->queues);
         if (!m->virtio && (n->mtu || n->rx_queue_size || n->tx_queue_size || n->txmode))
             return qb_fail(c, s, "mtu, queue sizes and txmode need a virtio NIC");
+        if (!m->virtio && (n->event_idx || n->ioeventfd))
+            return qb_fail(c, s, "<driver %s> needs a virtio NIC",
+                           n->ioeventfd ? "ioeventfd" : "event_idx");
         if (n->txmode && !STREQ(n->txmode, "iothread") && !STREQ(n->txmode, "timer"))
             return qb_fail(c, s, "txmode '%s' is not known", n->txmode);
         if (n->type == DOM_NET_USER && (n->bridge || n->vport_type || n->n_vlan_tags))
@@ -144,6 +150,10 @@ int qb_build_nets(struct qb_ctx *c)
         if (m->virtio) {
             if (n->txmode)
                 qj_str(&j, "tx", STREQ(n->txmode, "iothread") ? "bh" : "timer");
+            if (n->ioeventfd)
+                qj_bool(&j, "ioeventfd", n->ioeventfd == DOM_TRI_ON);
+            if (n->event_idx)
+                qj_bool(&j, "event_idx", n->event_idx == DOM_TRI_ON);
             if (n->rx_queue_size)
                 qj_uint(&j, "rx_queue_size", n->rx_queue_size);
             if (n->tx_queue_size)

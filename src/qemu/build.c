@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <uuid/uuid.h>
 
 static const char *const fd_kind_names[QB_FD_KIND_MAX] = {
     "qmp", "tap", "macvtap", "vhost-net", "nvram-file",
@@ -563,6 +564,40 @@ static void add_name_uuid(struct qb_ctx *c)
 
 static bool main_ram_backend(const struct qb_ctx *c);
 
+/* The firmware as QEMU will run it: the XML's <loader>, or what <os firmware='efi'> was
+ * resolved to on the host (qb_options.firmware), whose requires-smm turns on SMM and
+ * SMM-only flash writes as libvirt's qemuFirmwareEnableFeatures does. */
+#define QB_DEFAULT_NVRAM_DIR "/var/lib/qlaunch/nvram"
+struct fw_eff {
+    const char *loader;
+    bool pflash, secure;
+    const char *tmpl;           /* the NVRAM template, NULL: unknown */
+    bool efi_unresolved;        /* firmware='efi' without a loader, not resolved */
+};
+
+static void fw_effective(const struct qb_ctx *c, struct fw_eff *e)
+{
+    const struct dom_os *os = &c->d->os;
+    const struct qb_firmware *fw = c->o->firmware;
+    bool efi = os->firmware && STREQ(os->firmware, "efi");
+    memset(e, 0, sizeof(*e));
+    e->loader = os->loader;
+    e->pflash = os->loader && os->loader_type && STREQ(os->loader_type, "pflash");
+    e->secure = os->loader_secure == DOM_TRI_ON;
+    e->tmpl = os->nvram_template ? os->nvram_template : fw ? fw->nvram_template : NULL;
+    if (!efi)
+        return;
+    if (fw && fw->loader) {
+        e->loader = fw->loader;
+        e->pflash = true;
+        e->secure = e->secure || fw->requires_smm;
+    } else if (!os->loader) {
+        e->efi_unresolved = true;
+    } else if (!os->loader_type) {
+        e->pflash = true;       /* UEFI firmware is pflash, as libvirt fills in */
+    }
+}
+
 static int add_machine(struct qb_ctx *c)
 {
     const struct domain *d = c->d;
@@ -582,13 +617,18 @@ static int add_machine(struct qb_ctx *c)
     }
     sb_add(&sb, m);
     sb_add(&sb, ",usb=off");
+    const enum dom_tristate *f = d->features.f;
+    /* <ps2 state>: the i8042 PS/2 controller (QEMU 7.0+ machine property, as libvirt) */
+    if (f[DOM_FEAT_PS2] != DOM_TRI_DEFAULT)
+        sb_add(&sb, f[DOM_FEAT_PS2] == DOM_TRI_ON ? ",i8042=on" : ",i8042=off");
     bool dump = d->mem_dump_core_set && d->mem_dump_core;
     sb_add(&sb, dump ? ",dump-guest-core=on" : ",dump-guest-core=off");
-    const enum dom_tristate *f = d->features.f;
     sb_add(&sb, f[DOM_FEAT_ACPI] == DOM_TRI_ON ? ",acpi=on" : ",acpi=off");
     if (f[DOM_FEAT_VMPORT] != DOM_TRI_DEFAULT)
         sb_add(&sb, f[DOM_FEAT_VMPORT] == DOM_TRI_ON ? ",vmport=on" : ",vmport=off");
-    bool secure = d->os.loader_secure == DOM_TRI_ON;
+    struct fw_eff fe;
+    fw_effective(c, &fe);
+    bool secure = fe.secure;
     if (f[DOM_FEAT_SMM] != DOM_TRI_DEFAULT || secure)
         sb_add(&sb, f[DOM_FEAT_SMM] == DOM_TRI_OFF && !secure ? ",smm=off" : ",smm=on");
     for (size_t i = 0; i < d->clock.n_timers; i++) {
@@ -596,7 +636,7 @@ static int add_machine(struct qb_ctx *c)
         if (t->name && STREQ(t->name, "hpet") && t->present != DOM_TRI_DEFAULT)
             sb_add(&sb, t->present == DOM_TRI_ON ? ",hpet=on" : ",hpet=off");
     }
-    if (d->os.loader && d->os.loader_type && STREQ(d->os.loader_type, "pflash")) {
+    if (fe.loader && fe.pflash) {
         sb_add(&sb, ",pflash0=libvirt-pflash0-format");
         sb_add(&sb, ",pflash1=libvirt-pflash1-format");
     }
@@ -609,7 +649,7 @@ static int add_machine(struct qb_ctx *c)
             sb_addf(&sb, ",pcspk-audiodev=%s", c->audiodev_id);
     qb_opt(c, "-machine", sb_steal(&sb));
     /* Secure boot: only SMM code may write the flash (libvirt's spelling). */
-    if (secure && d->os.loader && d->os.loader_type && STREQ(d->os.loader_type, "pflash"))
+    if (secure && fe.loader && fe.pflash)
         qb_opt(c, "-global", xstrdup("driver=cfi.pflash01,property=secure,value=on"));
     return 0;
 }
@@ -619,40 +659,66 @@ static int add_firmware(struct qb_ctx *c)
 {
     const struct dom_os *os = &c->d->os;
     static const struct dom_src src = {"os/loader", 0};
-    if (os->firmware && STREQ(os->firmware, "efi") && !os->loader)
-        return qb_fail(c, &src, "firmware='efi' needs an explicit <loader> path (for "
-                       "Debian: /usr/share/OVMF/OVMF_CODE_4M.fd with type='pflash')");
-    if (!os->loader) {
+    struct fw_eff e;
+    fw_effective(c, &e);
+    if (e.efi_unresolved) {
+        if (os->nvram)
+            qb_note(c, "firmware='efi': the loader and the NVRAM template are chosen from the "
+                    "firmware descriptors at start (qlaunch argv shows them)");
+        else
+            qb_note(c, "firmware='efi': the loader and the NVRAM template are chosen from the "
+                    "firmware descriptors at start (qlaunch argv shows them); the NVRAM file "
+                    "is %s/%s_VARS.fd",
+                    c->o->nvram_dir ? c->o->nvram_dir : QB_DEFAULT_NVRAM_DIR, c->d->name);
+        return 0;
+    }
+    if (!e.loader) {
         if (os->nvram)
             return qb_fail(c, &src, "<nvram> needs a pflash <loader>");
         return 0;
     }
-    bool pflash = os->loader_type && STREQ(os->loader_type, "pflash");
-    if (!pflash) {
+    if (!e.pflash) {
         if (os->nvram)
             return qb_fail(c, &src, "<nvram> needs <loader type='pflash'>");
-        qb_opt(c, "-bios", xstrdup(os->loader));
+        qb_opt(c, "-bios", xstrdup(e.loader));
         return 0;
     }
     if (os->loader_readonly == DOM_TRI_OFF)
         return qb_fail(c, &src, "a writable pflash loader is not supported; use "
                        "readonly='yes' and an <nvram> file");
-    if (os->loader_secure == DOM_TRI_ON && !c->q35)
+    if (e.secure && !c->q35)
         return qb_fail(c, &src, "secure boot needs a q35 machine type");
-    _cleanup_free_ char *nvram = NULL;
-    if (os->nvram)
-        nvram = xstrdup(os->nvram);
-    else
-        nvram = xasprintf("%s/nvram_VARS.fd", c->run_dir);
-    if (os->nvram_template || !os->nvram)
+    const struct qb_firmware *fw = c->o->firmware;
+    if (fw && fw->loader)
+        qb_note(c, "firmware='efi': loader %s, NVRAM template %s%s%s%s", fw->loader,
+                fw->nvram_template ? fw->nvram_template : "none",
+                fw->requires_smm ? ", requires SMM (smm=on, SMM-only flash writes)" : "",
+                fw->descriptor ? ", from " : "", fw->descriptor ? fw->descriptor : "");
+    /* libvirt keeps NVRAM files in its nvram_dir (/var/lib/libvirt/qemu/nvram): they hold
+     * the guest's boot entries and keys and must outlive the run directory. */
+    char *nvram = os->nvram ? xstrdup(os->nvram)
+                            : xasprintf("%s/%s_VARS.fd",
+                                        c->o->nvram_dir ? c->o->nvram_dir : QB_DEFAULT_NVRAM_DIR,
+                                        c->d->name);
+    free(c->r->nvram_path);
+    free(c->r->nvram_template);
+    c->r->nvram_path = nvram;
+    c->r->nvram_template = e.tmpl ? xstrdup(e.tmpl) : NULL;
+    if (e.tmpl)
         qb_add_fd(c, QB_FILE_NVRAM, 0,
-                  xasprintf("NVRAM %s, copied from %s when it does not exist", nvram,
-                            os->nvram_template ? os->nvram_template
-                                               : "the loader's VARS template"));
+                  xasprintf("NVRAM %s, copied from %s when it does not exist", nvram, e.tmpl));
+    else if (fw)
+        qb_add_fd(c, QB_FILE_NVRAM, 0,
+                  xasprintf("NVRAM %s; no VARS template is known for the loader, so the file "
+                            "must exist (or give <nvram template>)", nvram));
+    else
+        qb_add_fd(c, QB_FILE_NVRAM, 0,
+                  xasprintf("NVRAM %s, copied from the loader's VARS template when it does not "
+                            "exist", nvram));
     struct qj j;
     qj_begin(&j);
     qj_str(&j, "driver", "file");
-    qj_str(&j, "filename", os->loader);
+    qj_str(&j, "filename", e.loader);
     qj_str(&j, "node-name", "libvirt-pflash0-storage");
     qj_bool(&j, "auto-read-only", true);
     qj_str(&j, "discard", "unmap");
@@ -761,6 +827,29 @@ static int add_cpu(struct qb_ctx *c)
         sb_addf(&props, ",kvm-pv-unhalt=%s", ft[DOM_FEAT_PVSPINLOCK] == DOM_TRI_ON ? "on" : "off");
     if (ft[DOM_FEAT_KVM_HIDDEN] == DOM_TRI_ON)
         sb_add(&props, ",kvm=off");
+    /* libvirt (qemuBuildCpuCommandLine) writes only the non-default state of each: the
+     * hints are off and PV IPIs on by default. They are KVM paravirtual interfaces, which
+     * TCG does not provide, so under TCG they are refused rather than dropped. */
+    static const struct {
+        enum dom_feature f;
+        enum dom_tristate emit;
+        const char *prop, *elem;
+    } kvmf[] = {{DOM_FEAT_KVM_DEDICATED, DOM_TRI_ON, "kvm-hint-dedicated=on", "hint-dedicated"},
+                {DOM_FEAT_KVM_POLL_CONTROL, DOM_TRI_ON, "kvm-poll-control=on", "poll-control"},
+                {DOM_FEAT_KVM_PV_IPI, DOM_TRI_OFF, "kvm-pv-ipi=off", "pv-ipi"}};
+    for (size_t i = 0; i < ARRAY_SIZE(kvmf); i++) {
+        if (ft[kvmf[i].f] != kvmf[i].emit)
+            continue;
+        if (!c->kvm) {
+            sb_free(&sb);
+            sb_free(&props);
+            return qb_fail(c, &fsrc, "<kvm><%s state='%s'/> is a KVM paravirtual feature "
+                           "and needs KVM; it has no effect with TCG, remove it or run with "
+                           "--accel kvm", kvmf[i].elem, kvmf[i].emit == DOM_TRI_ON ? "on"
+                                                                                  : "off");
+        }
+        sb_addf(&props, ",%s", kvmf[i].prop);
+    }
     if (d->features.apic_eoi)
         sb_addf(&props, ",kvm-pv-eoi=%s", STREQ(d->features.apic_eoi, "on") ? "on" : "off");
     for (size_t i = 0; i < d->clock.n_timers; i++) {
@@ -1904,6 +1993,29 @@ static int assign_addresses(struct qb_ctx *c)
 
 /* ------------------------------------------------------------------ top level */
 
+/* <controller type='pci' model='pci-root|pcie-root'><pcihole64>: the size of the 64-bit
+ * PCI MMIO window, a property of the host bridge (libvirt:
+ * qemuBuildGlobalControllerCommandLine). */
+static int add_pcihole64(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    for (size_t i = 0; i < dv->n_controllers; i++) {
+        const struct dom_controller *k = &dv->controllers[i];
+        if (k->type != DOM_CTRL_PCI || !k->has_pcihole64)
+            continue;
+        const char *host = NULL;
+        if (k->model && STREQ(k->model, "pci-root") && !c->q35)
+            host = "i440FX-pcihost";
+        else if (k->model && STREQ(k->model, "pcie-root") && c->q35)
+            host = "q35-pcihost";
+        if (!host)
+            return qb_fail(c, &k->src, "<pcihole64> is only for the root PCI controller "
+                           "(pci-root on pc, pcie-root on q35)");
+        qb_opt(c, "-global", xasprintf("%s.pci-hole64-size=%lluK", host, k->pcihole64_kib));
+    }
+    return 0;
+}
+
 static int check_domain(struct qb_ctx *c)
 {
     const struct domain *d = c->d;
@@ -2010,10 +2122,30 @@ static int build(struct qb_ctx *c)
     qb_opt(c, "-S", NULL);
     if ((r = add_firmware(c)) < 0 || (r = add_machine(c)) < 0)
         return r;
-    qb_opt(c, "-accel", xstrdup(c->kvm ? "kvm" : "tcg"));
+    if (d->features.f[DOM_FEAT_KVM_DIRTY_RING] == DOM_TRI_ON) {
+        /* KVM's dirty page ring (libvirt: -accel kvm,dirty-ring-size=N) */
+        if (!c->kvm) {
+            static const struct dom_src fsrc = {"features/kvm/dirty-ring", 0};
+            return qb_fail(c, &fsrc, "<kvm><dirty-ring state='on'/> is a KVM feature and "
+                           "needs KVM; it has no effect with TCG, remove it or run with "
+                           "--accel kvm");
+        }
+        qb_opt(c, "-accel", xasprintf("kvm,dirty-ring-size=%u",
+                                      d->features.kvm_dirty_ring_size));
+    } else {
+        qb_opt(c, "-accel", xstrdup(c->kvm ? "kvm" : "tcg"));
+    }
     if ((r = add_cpu(c)) < 0 || (r = add_memory_smp(c)) < 0)
         return r;
     add_uuid(c);
+    if (d->has_genid) {
+        /* libvirt's vmgenid0, right after -uuid. */
+        char g[37];
+        uuid_unparse_lower(d->genid, g);
+        /* an empty <genid/> was filled in (and noted) by validate */
+        qb_opt(c, "-device", xasprintf("{\"driver\":\"vmgenid\",\"guid\":\"%s\","
+                                       "\"id\":\"vmgenid0\"}", g));
+    }
     if (dv->n_graphics == 0)
         qb_opt(c, "-display", xstrdup("none"));
     qb_opt(c, "-no-user-config", NULL);
@@ -2022,7 +2154,7 @@ static int build(struct qb_ctx *c)
     if ((r = add_clock(c)) < 0)
         return r;
     add_lifecycle(c);
-    if ((r = add_boot(c)) < 0)
+    if ((r = add_boot(c)) < 0 || (r = add_pcihole64(c)) < 0)
         return r;
     if ((r = qb_build_controllers(c)) < 0 || (r = qb_build_hubs(c)) < 0
         || (r = qb_build_disks(c)) < 0
@@ -2106,5 +2238,7 @@ void qb_result_free(struct qb_result *r)
         free(r->displays[i].socket);
     }
     free(r->displays);
+    free(r->nvram_path);
+    free(r->nvram_template);
     memset(r, 0, sizeof(*r));
 }

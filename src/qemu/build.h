@@ -2,10 +2,19 @@
  * launcher must provide. Pure: no I/O, no environment, no clock; the same input gives the
  * same argv byte for byte. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include "domain/domain.h"
 #include "util/argv.h"
 #include "util/error.h"
+
+/* Firmware facts only the host knows (host_firmware_resolve), for the pure builder. */
+struct qb_firmware {
+    const char *loader;         /* <os firmware='efi'>: the executable chosen; NULL: none */
+    const char *nvram_template; /* VARS template of the loader; NULL: none known */
+    bool requires_smm;          /* the descriptor says requires-smm: SMM and secure pflash */
+    const char *descriptor;     /* the descriptor file, for a note; may be NULL */
+};
 
 struct qb_options {
     const char *accel;      /* NULL: from <domain type>; "tcg" | "kvm" */
@@ -22,6 +31,12 @@ struct qb_options {
      * its bridge's IPv4 address). NULL: not resolved, as for `qlaunch validate`; the argv
      * then shows 127.0.0.1 with a note. */
     const char *const *gfx_listen_addr;
+    /* Where NVRAM files go when <nvram> has no path: NVRAM_DIR/NAME_VARS.fd, as libvirt's
+     * nvram_dir. NULL: /var/lib/qlaunch/nvram (root's default). */
+    const char *nvram_dir;
+    /* The firmware the launcher resolved on the host. NULL: not resolved, as for `qlaunch
+     * validate`: firmware='efi' then adds no firmware options, with a note. */
+    const struct qb_firmware *firmware;
 };
 
 enum qb_fd_kind {
@@ -60,6 +75,10 @@ struct qb_result {
     size_t n_notes;
     struct qb_display *displays;
     size_t n_displays;
+    /* A pflash loader's NVRAM file, which the launcher creates from nvram_template (NULL:
+     * none known) before starting QEMU when it does not exist; NULL without pflash. */
+    char *nvram_path;
+    char *nvram_template;
 };
 
 /* Returns 0 and fills *ret, or -errno with err naming the device ("devices/disk[2]: ...

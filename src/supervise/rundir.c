@@ -15,7 +15,9 @@ const char *sup_default_dir(enum sup_dir which)
 {
     static char *dirs[SUP_DIR_MAX];
     static const char *const root_dirs[SUP_DIR_MAX] = {SUP_DEFAULT_BASE, "/var/log/qlaunch",
-                                                       "/var/lib/qlaunch/dump"};
+                                                       "/var/lib/qlaunch/dump",
+                                                       "/var/lib/qlaunch/nvram"};
+    static const char *const user_sub[SUP_DIR_MAX] = {NULL, "log", "dump", "nvram"};
     if (which < 0 || which >= SUP_DIR_MAX)
         return NULL;
     if (geteuid() == 0)
@@ -29,9 +31,15 @@ const char *sup_default_dir(enum sup_dir which)
             dirs[which] = rt && *rt ? xasprintf("%s/qlaunch", rt)
                                     : xasprintf("/tmp/qlaunch-%ld", (long)geteuid());
         else
-            dirs[which] = xasprintf("%s/qlaunch/%s", state, which == SUP_DIR_LOG ? "log" : "dump");
+            dirs[which] = xasprintf("%s/qlaunch/%s", state, user_sub[which]);
     }
     return dirs[which];
+}
+
+const char *sup_nvram_dir(void)
+{
+    const char *e = getenv("QLAUNCH_NVRAM_DIR");
+    return e && *e ? e : sup_default_dir(SUP_DIR_NVRAM);
 }
 
 const char *sup_base_dir(const char *base_opt)

@@ -28,10 +28,14 @@ void sup_paths_free(struct sup_paths *p);
 const char *sup_base_dir(const char *base_opt);
 
 /* Defaults when neither an option nor QLAUNCH_*_DIR says: system paths for root
- * (/run/qlaunch, /var/log/qlaunch, /var/lib/qlaunch/dump), per-user ones otherwise, as
- * libvirt's session mode ($XDG_RUNTIME_DIR/qlaunch, $XDG_STATE_HOME/qlaunch/{log,dump}). */
-enum sup_dir { SUP_DIR_RUN, SUP_DIR_LOG, SUP_DIR_DUMP, SUP_DIR_MAX };
+ * (/run/qlaunch, /var/log/qlaunch, /var/lib/qlaunch/dump, /var/lib/qlaunch/nvram), per-user
+ * ones otherwise, as libvirt's session mode ($XDG_RUNTIME_DIR/qlaunch,
+ * $XDG_STATE_HOME/qlaunch/{log,dump,nvram}). */
+enum sup_dir { SUP_DIR_RUN, SUP_DIR_LOG, SUP_DIR_DUMP, SUP_DIR_NVRAM, SUP_DIR_MAX };
 const char *sup_default_dir(enum sup_dir which);
+/* Where NVRAM files without a path in the XML live (NAME_VARS.fd): QLAUNCH_NVRAM_DIR or
+ * the default. Unlike the run directory it outlives the domain. */
+const char *sup_nvram_dir(void);
 /* mkdir -p with mode for the last component (parents 0755). Returns 0 or -errno. */
 int sup_mkdir_p(const char *path, mode_t mode);
 

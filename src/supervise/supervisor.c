@@ -6,6 +6,7 @@
 #include "config.h"
 #include "supervise/supervisor.h"
 #include "domain/parse.h"
+#include "host/firmware.h"
 #include "host/net.h"
 #include "host/ports.h"
 #include "qemu/build.h"
@@ -409,7 +410,7 @@ static int spawn_qemu(struct sup *s, int qmp_listen_fd, struct ql_error *err)
             map[n++] = (struct fdmap){s->nics[k].tap_fds[used[k % 64]++], f->fd};
             break;
         }
-        case QB_FILE_NVRAM:
+        case QB_FILE_NVRAM:     /* a file, created by prepare_nvram() before the spawn */
             break;
         default:
             return ql_error_set(err, ENOTSUP, "qlaunch cannot provide %s (%s) yet", f->what,
@@ -1190,6 +1191,29 @@ static void record_displays(struct sup *s)
     }
 }
 
+/* The NVRAM file of a pflash loader must exist before QEMU opens it: created from its
+ * template once, then kept (it holds the guest's boot entries and keys) across runs. */
+static int prepare_nvram(struct sup *s, const char *nvram_dir, struct ql_error *err)
+{
+    const char *path = s->build.nvram_path;
+    if (!path)
+        return 0;
+    size_t dl = strlen(nvram_dir);
+    if (strncmp(path, nvram_dir, dl) == 0 && path[dl] == '/' && !strchr(path + dl + 1, '/')) {
+        int r = sup_mkdir_p(nvram_dir, 0700);
+        if (r < 0)
+            return ql_error_set(err, -r, "cannot create the NVRAM directory '%s': %s",
+                                nvram_dir, strerror(-r));
+    }
+    bool created = false;
+    int r = host_nvram_prepare(path, s->build.nvram_template, &created, err);
+    if (r < 0)
+        return r;
+    if (created)
+        slog(s, "NVRAM %s created from %s", path, s->build.nvram_template);
+    return 0;
+}
+
 static int start_domain(struct sup *s, struct ql_error *err)
 {
     int r;
@@ -1201,7 +1225,22 @@ static int start_domain(struct sup *s, struct ql_error *err)
     if ((r = host_gfx_listen_resolve(s->dom, &listen_addrs, err)) < 0)
         return r;
     o.gfx_listen_addr = (const char *const *)listen_addrs.v;
+    /* <os firmware='efi'> and NVRAM templates come from the host's firmware descriptors. */
+    _cleanup_(host_firmware_free) struct host_firmware fw = {0};
+    struct qb_firmware qfw = {0};
+    if ((r = host_firmware_resolve(s->dom, &fw, err)) < 0)
+        return r;
+    if (fw.resolved) {
+        qfw = (struct qb_firmware){fw.loader, fw.nvram_template, fw.requires_smm,
+                                   fw.descriptor};
+        o.firmware = &qfw;
+        if (fw.descriptor)
+            slog(s, "firmware='efi': %s from %s", fw.loader, fw.descriptor);
+    }
+    o.nvram_dir = sup_nvram_dir();
     if ((r = pick_graphics_ports(s, &o, err)) < 0)
+        return r;
+    if ((r = prepare_nvram(s, o.nvram_dir, err)) < 0)
         return r;
     const struct dom_mem_backing *mb = &s->dom->mem_backing;
     struct statfs sfs;

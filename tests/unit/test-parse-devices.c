@@ -724,6 +724,188 @@ static void test_input(void **state)
                "dot-separated numbers from 1 to 255, like '1.2') (line 2)");
 }
 
+/* Host input devices: evdev (-object input-linux) and passthrough
+ * (virtio-input-host-pci). */
+static void test_input_host(void **state)
+{
+    (void)state;
+    struct domain *d = ok("\n<input type='evdev'><source dev='/dev/input/event3' grab='all' "
+                          "grabToggle='ctrl-scrolllock' repeat='on'/></input>"
+                          "<input type='evdev'><source dev='/dev/input/event4'/></input>"
+                          "<input type='passthrough' bus='virtio'><source "
+                          "evdev='/dev/input/event5'/><address type='pci' domain='0' bus='0' "
+                          "slot='9' function='0'/></input>"
+                          "<input type='passthrough'><source evdev='/dev/input/event6'/>"
+                          "</input>");
+    struct dom_input *x = d->dev.inputs;
+    assert_int_equal(d->dev.n_inputs, 4);
+    assert_int_equal(x[0].type, DOM_INPUT_EVDEV);
+    assert_int_equal(x[0].bus, DOM_INPUT_BUS_DEFAULT);
+    assert_string_equal(x[0].evdev, "/dev/input/event3");
+    assert_string_equal(x[0].grab, "all");
+    assert_string_equal(x[0].grab_toggle, "ctrl-scrolllock");
+    assert_int_equal(x[0].repeat, DOM_TRI_ON);
+    assert_null(x[1].grab);
+    assert_null(x[1].grab_toggle);
+    assert_int_equal(x[1].repeat, DOM_TRI_DEFAULT);
+    assert_int_equal(x[2].type, DOM_INPUT_PASSTHROUGH);
+    assert_int_equal(x[2].bus, DOM_INPUT_BUS_VIRTIO);
+    assert_string_equal(x[2].evdev, "/dev/input/event5");
+    assert_int_equal(x[2].addr.slot, 9);
+    assert_int_equal(x[3].bus, DOM_INPUT_BUS_VIRTIO);    /* the only bus it has */
+    domain_free(d);
+
+    fails_with("\n<input type='evdev'/>",
+               "devices/input: an evdev input device needs <source dev=...> (line 2)");
+    fails_with("\n<input type='evdev' bus='usb'><source dev='/dev/input/event3'/></input>",
+               "devices/input@bus: an evdev input device takes no bus (it is not a guest "
+               "device) (line 2)");
+    fails_with("\n<input type='evdev'><source dev='/dev/input/event3' grab='some'/></input>",
+               "devices/input/source@grab: unsupported value 'some' (qlaunch supports: all) "
+               "(line 2)");
+    fails_with("\n<input type='evdev'><source dev='/dev/input/event3' grabToggle='f12'/>"
+               "</input>",
+               "devices/input/source@grabToggle: unsupported value 'f12' (qlaunch supports: "
+               "ctrl-ctrl, alt-alt, shift-shift, meta-meta, scrolllock, ctrl-scrolllock) "
+               "(line 2)");
+    fails_with("\n<input type='evdev'><source dev='/dev/input/event3' repeat='often'/>"
+               "</input>",
+               "devices/input/source@repeat: 'often' is not one of on, off, yes, no (line 2)");
+    fails_with("\n<input type='passthrough' bus='virtio'>\n<source/></input>",
+               "devices/input/source: a passthrough input device needs <source evdev=...> "
+               "(line 3)");
+    fails_with("\n<input type='passthrough' bus='usb'><source evdev='/dev/input/event5'/>"
+               "</input>",
+               "devices/input@bus: a passthrough input device needs bus='virtio' (line 2)");
+    fails_with("\n<input type='mouse' bus='usb'><source evdev='/dev/input/event5'/></input>",
+               "devices/input/source: unsupported element <source> (line 2)");
+
+    build_check(DOC("", "<input type='evdev'><source dev='/dev/input/event3' grab='all' "
+                        "repeat='on' grabToggle='alt-alt'/></input>"),
+                "{\"qom-type\":\"input-linux\",\"id\":\"input0\",\"evdev\":"
+                "\"/dev/input/event3\",\"repeat\":true,\"grab_all\":true,\"grab-toggle\":"
+                "\"alt-alt\"}", true);
+    build_check(DOC("", "<input type='evdev'><source dev='/dev/input/event3' repeat='off'/>"
+                        "</input>"),
+                "{\"qom-type\":\"input-linux\",\"id\":\"input0\",\"evdev\":"
+                "\"/dev/input/event3\"}", true);
+    build_check(DOC("", "<input type='passthrough' bus='virtio'><source "
+                        "evdev='/dev/input/event5'/></input>"),
+                "{\"driver\":\"virtio-input-host-pci\",\"id\":\"input0\",\"evdev\":"
+                "\"/dev/input/event5\",\"bus\":\"pci.0\",\"addr\":", true);
+    build_check(DOC("", "<input type='evdev'><source dev='/dev/input/event3'/><address "
+                        "type='pci' domain='0' bus='0' slot='9' function='0'/></input>"),
+                "takes no", false);
+}
+
+/* <features><ps2 state='off'/> removes the i8042: PS/2 devices cannot exist then. */
+static void test_ps2_feature(void **state)
+{
+    (void)state;
+    build_check(DOC("<features><ps2 state='off'/></features>", ""), ",i8042=off", true);
+    build_check(DOC("<features><ps2 state='on'/></features>", ""), ",i8042=on", true);
+    build_check(DOC("<features><ps2 state='off'/></features>",
+                    "<input type='keyboard' bus='usb'/>"), ",i8042=off", true);
+    build_check(DOC("<features><ps2 state='off'/></features>",
+                    "<input type='mouse' bus='ps2'/>"),
+                "a PS/2 mouse needs the i8042 controller, which <features><ps2 state='off'/> "
+                "removes; use bus='usb' or 'virtio'", false);
+    build_check(DOC("<features><ps2 state='off'/></features>", "<input type='keyboard'/>"),
+                "a PS/2 keyboard needs the i8042 controller", false);
+}
+
+/* <kvm> hints: KVM paravirtual interfaces, refused under TCG. */
+static void test_kvm_features_build(void **state)
+{
+    (void)state;
+    build_check(DOC("<features><kvm><poll-control state='on'/></kvm></features>", ""),
+                "<kvm><poll-control state='on'/> is a KVM paravirtual feature and needs KVM; "
+                "it has no effect with TCG, remove it or run with --accel kvm", false);
+    build_check(DOC("<features><kvm><pv-ipi state='off'/></kvm></features>", ""),
+                "<kvm><pv-ipi state='off'/> is a KVM paravirtual feature", false);
+    build_check(DOC("<features><kvm><dirty-ring state='on' size='1024'/></kvm></features>",
+                    ""),
+                "<kvm><dirty-ring state='on'/> is a KVM feature and needs KVM", false);
+    /* the default states add nothing and need nothing */
+    build_check(DOC("<features><kvm><pv-ipi state='on'/><poll-control state='off'/>"
+                    "<dirty-ring state='off'/></kvm></features>", ""), "-accel", true);
+}
+
+/* <driver event_idx ioeventfd> on virtio disks and NICs; <pcihole64> on the root bus;
+ * virtio channels without a name. */
+static void test_virtio_driver_options(void **state)
+{
+    (void)state;
+    struct domain *d = ok("\n<disk type='file'><driver name='qemu' event_idx='on' "
+                          "ioeventfd='off'/><source file='/a.img'/><target dev='vda' "
+                          "bus='virtio'/></disk>"
+                          "<interface type='user'><model type='virtio'/><driver "
+                          "event_idx='off' ioeventfd='on'/></interface>"
+                          "<controller type='pci' model='pci-root'><pcihole64 "
+                          "unit='GiB'>2</pcihole64></controller>");
+    assert_int_equal(d->dev.disks[0].event_idx, DOM_TRI_ON);
+    assert_int_equal(d->dev.disks[0].ioeventfd, DOM_TRI_OFF);
+    assert_int_equal(d->dev.interfaces[0].event_idx, DOM_TRI_OFF);
+    assert_int_equal(d->dev.interfaces[0].ioeventfd, DOM_TRI_ON);
+    assert_true(d->dev.controllers[0].has_pcihole64);
+    assert_int_equal(d->dev.controllers[0].pcihole64_kib, 2 * 1024 * 1024);
+    domain_free(d);
+    d = ok("\n<controller type='pci' model='pci-root'><pcihole64>0</pcihole64></controller>");
+    assert_true(d->dev.controllers[0].has_pcihole64);
+    assert_int_equal(d->dev.controllers[0].pcihole64_kib, 0);
+    domain_free(d);
+
+    fails_with("\n<disk type='file'><driver name='qemu' event_idx='maybe'/><source "
+               "file='/a.img'/><target dev='vda' bus='virtio'/></disk>",
+               "devices/disk/driver@event_idx: 'maybe' is not one of on, off, yes, no "
+               "(line 2)");
+    fails_with("\n<controller type='pci' model='pci-root'>\n<pcihole64 unit='KiB'>lots"
+               "</pcihole64></controller>",
+               "devices/controller/pcihole64: invalid <pcihole64> size 'lots': not a "
+               "non-negative integer (line 3)");
+    fails_with("\n<controller type='pci' model='pci-root'>\n<pcihole64 unit='PiB'>5"
+               "</pcihole64></controller>",
+               "devices/controller/pcihole64: <pcihole64> size '5' is larger than 4 PiB "
+               "(x86's 52-bit physical address space) (line 3)");
+    fails_with("\n<controller type='usb'>\n<pcihole64>1</pcihole64></controller>",
+               "devices/controller/pcihole64: unsupported element <pcihole64> (line 3)");
+
+    build_check(DOC("", "<disk type='file'><driver name='qemu' event_idx='on' "
+                        "ioeventfd='off'/><source file='/a.img'/><target dev='vda' "
+                        "bus='virtio'/></disk>"),
+                "{\"driver\":\"virtio-blk-pci\",\"ioeventfd\":false,\"event_idx\":true,",
+                true);
+    build_check(DOC("", "<disk type='file'><driver name='qemu' event_idx='on'/><source "
+                        "file='/a.img'/><target dev='sda' bus='sata'/></disk>"),
+                "<driver event_idx> is only valid on virtio disks", false);
+    build_check(DOC("", "<interface type='user'><model type='virtio'/><driver "
+                        "ioeventfd='on' event_idx='off'/></interface>"),
+                "\"ioeventfd\":true,\"event_idx\":false,", true);
+    build_check(DOC("", "<interface type='user'><model type='e1000'/><driver "
+                        "ioeventfd='on'/></interface>"),
+                "<driver ioeventfd> needs a virtio NIC", false);
+    /* libvirt skips vhost-net for user networking; so does qlaunch (with a note) */
+    build_check(DOC("", "<interface type='user'><model type='virtio'/><driver "
+                        "name='vhost'/></interface>"), "{\"type\":\"user\"", true);
+    build_check(DOC("", "<controller type='pci' model='pci-root'><pcihole64 unit='KiB'>"
+                        "1048576</pcihole64></controller>"),
+                "i440FX-pcihost.pci-hole64-size=1048576K", true);
+    build_check(DOC_Q35("<controller type='pci' index='0' model='pcie-root'><pcihole64>"
+                        "0</pcihole64></controller>"),
+                "q35-pcihost.pci-hole64-size=0K", true);
+    build_check(DOC_Q35("<controller type='pci' index='0' model='pcie-root'/>"
+                        "<controller type='pci' index='1' model='pcie-root-port'><pcihole64>"
+                        "1024</pcihole64></controller>"),
+                "<pcihole64> is only for the root PCI controller (pci-root on pc, pcie-root "
+                "on q35)", false);
+    build_check(DOC("", "<channel type='pty'><target type='virtio'/></channel>"),
+                "{\"driver\":\"virtserialport\",\"bus\":\"virtio-serial0.0\",\"nr\":1,"
+                "\"chardev\":\"charchannel0\",\"id\":\"channel0\"}", true);
+    build_check(DOC("", "<channel type='unix'><source mode='bind'/><target type='virtio'/>"
+                        "</channel>"),
+                "vioser-00-00-01.sock", true);
+}
+
 static void test_graphics_spice(void **state)
 {
     (void)state;
@@ -1090,9 +1272,11 @@ static void test_unsupported_elements(void **state)
                "devices/hostdev: unsupported element <hostdev> (line 2)");
     fails_with("\n<tpm model='tpm-tis'><backend type='emulator'/></tpm>\n<vsock model='virtio'/>",
                "devices/vsock: unsupported element <vsock> (line 3)");
-    fails_with("\n<input type='passthrough' bus='virtio'/>",
-               "devices/input@type: unsupported input type 'passthrough' (qlaunch supports: "
-               "tablet, mouse, keyboard) (line 2)");
+    fails_with("\n<input type='joystick'/>",
+               "devices/input@type: unsupported input type 'joystick' (qlaunch supports: "
+               "tablet, mouse, keyboard, passthrough, evdev) (line 2)");
+    fails_with("\n<input type='mouse' bus='virtio'><driver iommu='on'/></input>",
+               "devices/input/driver: unsupported element <driver> (line 2)");
     /* unknown attribute on a known element */
     fails_with("\n<memballoon model='virtio' bogus='1'/>",
                "devices/memballoon@bogus: unsupported attribute (line 2)");
@@ -1126,6 +1310,10 @@ int main(void)
         cmocka_unit_test(test_interface_other_types),
         cmocka_unit_test(test_interface_errors),
         cmocka_unit_test(test_input),
+        cmocka_unit_test(test_input_host),
+        cmocka_unit_test(test_ps2_feature),
+        cmocka_unit_test(test_kvm_features_build),
+        cmocka_unit_test(test_virtio_driver_options),
         cmocka_unit_test(test_graphics_spice),
         cmocka_unit_test(test_graphics_vnc),
         cmocka_unit_test(test_video_sound_audio),

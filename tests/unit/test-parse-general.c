@@ -1213,7 +1213,69 @@ static void test_features(void **state)
     assert_int_equal(f->f[DOM_FEAT_KVM_HIDDEN], DOM_TRI_OFF);
     assert_false(f->hyperv_present);
     assert_int_equal(f->n_hyperv, 0);
+    assert_int_equal(f->f[DOM_FEAT_PS2], DOM_TRI_DEFAULT);
+    assert_int_equal(f->f[DOM_FEAT_KVM_DIRTY_RING], DOM_TRI_DEFAULT);
     done(&R);
+
+    /* <ps2>, and the <kvm> hints with the host-passthrough CPU libvirt requires for
+     * hint-dedicated. */
+    expect_ok(&R, HEAD MEM "<features><ps2 state='off'/><kvm>\n"
+                  "<hint-dedicated state='on'/><poll-control state='on'/>\n"
+                  "<pv-ipi state='off'/><dirty-ring state='on' size='4096'/>\n"
+                  "</kvm></features>\n<cpu mode='host-passthrough'/>\n" TAIL);
+    f = &R.d->features;
+    assert_int_equal(f->f[DOM_FEAT_PS2], DOM_TRI_OFF);
+    assert_int_equal(f->f[DOM_FEAT_KVM_HIDDEN], DOM_TRI_DEFAULT);
+    assert_int_equal(f->f[DOM_FEAT_KVM_DEDICATED], DOM_TRI_ON);
+    assert_int_equal(f->f[DOM_FEAT_KVM_POLL_CONTROL], DOM_TRI_ON);
+    assert_int_equal(f->f[DOM_FEAT_KVM_PV_IPI], DOM_TRI_OFF);
+    assert_int_equal(f->f[DOM_FEAT_KVM_DIRTY_RING], DOM_TRI_ON);
+    assert_int_equal(f->kvm_dirty_ring_size, 4096);
+    done(&R);
+    /* Off states need no size and no particular CPU. */
+    expect_ok(&R, HEAD MEM "<features><ps2/><kvm><hint-dedicated state='off'/>"
+                  "<dirty-ring state='off'/></kvm></features>\n" TAIL);
+    assert_int_equal(R.d->features.f[DOM_FEAT_PS2], DOM_TRI_ON);
+    assert_int_equal(R.d->features.f[DOM_FEAT_KVM_DEDICATED], DOM_TRI_OFF);
+    assert_int_equal(R.d->features.f[DOM_FEAT_KVM_DIRTY_RING], DOM_TRI_OFF);
+    assert_int_equal(R.d->features.kvm_dirty_ring_size, 0);
+    done(&R);
+}
+
+/* <genid>: a given GUID is kept; an empty one is derived from the UUID (RFC 4122 v5 with
+ * the domain UUID as namespace and "vmgenid" as name), with a note. */
+static void test_genid(void **state)
+{
+    (void)state;
+    struct res R;
+    static const unsigned char given[16] = {0xe9, 0x39, 0x23, 0x70, 0x29, 0x17, 0x56, 0x5e,
+                                            0x69, 0x2b, 0xd0, 0x57, 0xf4, 0x65, 0x12, 0xd6};
+    expect_ok(&R, HEAD MEM "<genid>e9392370-2917-565e-692b-d057f46512d6</genid>\n" TAIL);
+    assert_true(R.d->has_genid);
+    assert_false(R.d->genid_auto);
+    assert_memory_equal(R.d->genid, given, 16);
+    assert_int_equal(count_level(&R, DOM_DIAG_NOTE), 0);
+    done(&R);
+
+    static const unsigned char derived[16] = {0x89, 0x1e, 0xc2, 0x92, 0x87, 0xb7, 0x53, 0x65,
+                                              0xa1, 0x4b, 0xdd, 0xd4, 0x16, 0xa2, 0x46, 0xd1};
+    expect_ok(&R, HEAD MEM "<uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>\n<genid/>\n"
+                  TAIL);
+    assert_true(R.d->has_genid);
+    assert_true(R.d->genid_auto);
+    assert_memory_equal(R.d->genid, derived, 16);
+    assert_diag(&R, DOM_DIAG_NOTE, "genid: empty <genid/>: using "
+                "891ec292-87b7-5365-a14b-ddd416a246d1 (derived from the domain UUID)");
+    done(&R);
+
+    expect_ok(&R, HEAD MEM TAIL);
+    assert_false(R.d->has_genid);
+    done(&R);
+
+    expect_one_error(HEAD MEM "<genid>not-a-guid</genid>\n" TAIL,
+                     "genid: invalid genid 'not-a-guid' (expected a UUID) (line 5)");
+    expect_one_error(HEAD MEM "<genid/>\n<genid/>\n" TAIL,
+                     "genid[2]: element <genid> may appear only once here (line 6)");
 }
 
 static void test_features_invalid(void **state)
@@ -1231,8 +1293,29 @@ static void test_features_invalid(void **state)
                      "features/smm/tseg: unsupported element <tseg> (line 7)");
     expect_one_error(HEAD MEM "<features>\n<kvm>\n<hint-dedicated state='on'/>\n</kvm>\n"
                      "</features>\n" TAIL,
-                     "features/kvm/hint-dedicated: unsupported element <hint-dedicated> "
+                     "features/kvm/hint-dedicated: kvm-hint-dedicated=on is only applicable "
+                     "for cpu host-passthrough");
+    expect_one_error(HEAD MEM "<features>\n<kvm>\n<poll-control/>\n</kvm>\n"
+                     "</features>\n" TAIL,
+                     "features/kvm/poll-control: <poll-control> needs a state attribute ('on' "
+                     "or 'off') (line 7)");
+    expect_one_error(HEAD MEM "<features>\n<kvm>\n<dirty-ring state='on'/>\n</kvm>\n"
+                     "</features>\n" TAIL,
+                     "features/kvm/dirty-ring: <dirty-ring state='on'> needs a size attribute "
                      "(line 7)");
+    expect_one_error(HEAD MEM "<features>\n<kvm>\n<dirty-ring state='on' size='1000'/>\n"
+                     "</kvm>\n</features>\n" TAIL,
+                     "features/kvm/dirty-ring@size: dirty ring must be power of 2 and ranges "
+                     "[1024, 65536] (line 7)");
+    expect_one_error(HEAD MEM "<features>\n<kvm>\n<dirty-ring state='on' size='131072'/>\n"
+                     "</kvm>\n</features>\n" TAIL,
+                     "features/kvm/dirty-ring@size: dirty ring must be power of 2 and ranges "
+                     "[1024, 65536] (line 7)");
+    expect_one_error(HEAD MEM "<features>\n<kvm>\n<pv-ipi state='off'/>\n<mystery/>\n"
+                     "</kvm>\n</features>\n" TAIL,
+                     "features/kvm/mystery: unsupported element <mystery> (line 8)");
+    expect_one_error(HEAD MEM "<features>\n<ps2 state='maybe'/>\n</features>\n" TAIL,
+                     "features/ps2@state: 'maybe' is not one of on, off, yes, no (line 6)");
     expect_one_error(HEAD MEM "<features>\n<hyperv>\n<bogus state='on'/>\n</hyperv>\n"
                      "</features>\n" TAIL,
                      "features/hyperv/bogus: unsupported element <bogus> (line 7)");
@@ -1991,6 +2074,7 @@ int main(void)
         cmocka_unit_test(test_os_invalid),
         cmocka_unit_test(test_features),
         cmocka_unit_test(test_features_invalid),
+        cmocka_unit_test(test_genid),
         cmocka_unit_test(test_clock),
         cmocka_unit_test(test_clock_invalid),
         cmocka_unit_test(test_lifecycle),

@@ -55,6 +55,8 @@ EXTRA_DIST += tests/func/qemu-accept.sh tests/xml2argv/qemu-accept.py \
 	tests/xml2argv/emulator-missing.xml \
 	tests/xml2argv/features-noacpi.args \
 	tests/xml2argv/features-noacpi.xml \
+	tests/xml2argv/features-ps2-off.args \
+	tests/xml2argv/features-ps2-off.xml \
 	tests/xml2argv/firmware-ovmf-secboot.args \
 	tests/xml2argv/firmware-ovmf-secboot.xml \
 	tests/xml2argv/firmware-ovmf.args \
@@ -63,6 +65,10 @@ EXTRA_DIST += tests/func/qemu-accept.sh tests/xml2argv/qemu-accept.py \
 	tests/xml2argv/floppy-pc.xml \
 	tests/xml2argv/floppy-q35.args \
 	tests/xml2argv/floppy-q35.xml \
+	tests/xml2argv/genid-auto.args \
+	tests/xml2argv/genid-auto.xml \
+	tests/xml2argv/genid.args \
+	tests/xml2argv/genid.xml \
 	tests/xml2argv/graphics-listen-network.args \
 	tests/xml2argv/graphics-listen-network.xml \
 	tests/xml2argv/graphics-spice-autoport-live.args \
@@ -81,10 +87,14 @@ EXTRA_DIST += tests/func/qemu-accept.sh tests/xml2argv/qemu-accept.py \
 	tests/xml2argv/graphics-vnc.xml \
 	tests/xml2argv/input-all.args \
 	tests/xml2argv/input-all.xml \
+	tests/xml2argv/input-evdev.args \
+	tests/xml2argv/input-evdev.xml \
 	tests/xml2argv/iothreads.args \
 	tests/xml2argv/iothreads.xml \
 	tests/xml2argv/kernel-boot.args \
 	tests/xml2argv/kernel-boot.xml \
+	tests/xml2argv/kvm-features.args \
+	tests/xml2argv/kvm-features.xml \
 	tests/xml2argv/lifecycle-destroy.args \
 	tests/xml2argv/lifecycle-destroy.xml \
 	tests/xml2argv/lifecycle-preserve-poweroff.args \
@@ -139,6 +149,8 @@ EXTRA_DIST += tests/func/qemu-accept.sh tests/xml2argv/qemu-accept.py \
 	tests/xml2argv/pci-address-clash.xml \
 	tests/xml2argv/pci-bridge-multifunction.args \
 	tests/xml2argv/pci-bridge-multifunction.xml \
+	tests/xml2argv/pcihole64.args \
+	tests/xml2argv/pcihole64.xml \
 	tests/xml2argv/pm-suspend.args \
 	tests/xml2argv/pm-suspend.xml \
 	tests/xml2argv/q35-auto-topology.args \
@@ -191,6 +203,8 @@ EXTRA_DIST += tests/func/qemu-accept.sh tests/xml2argv/qemu-accept.py \
 	tests/xml2argv/video-models.xml \
 	tests/xml2argv/video-none.args \
 	tests/xml2argv/video-none.xml \
+	tests/xml2argv/virtio-driver-options.args \
+	tests/xml2argv/virtio-driver-options.xml \
 	tests/xml2argv/watchdog-ib700.args \
 	tests/xml2argv/watchdog-ib700.xml \
 	tests/xml2argv/watchdog.args \

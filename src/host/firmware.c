@@ -1,0 +1,462 @@
+/* Firmware descriptors and NVRAM files; see firmware.h. */
+#include "config.h"
+#include "host/firmware.h"
+#include "util/cleanup.h"
+#include "util/fileio.h"
+#include "util/strbuf.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* One descriptor, reduced to what matching needs. */
+struct fw_desc {
+    char *path;
+    bool uefi, flash_split, raw;
+    char *executable, *nvram_template;
+    bool x86_match;             /* a target for x86_64 matches the machine type */
+    bool secure_boot, enrolled_keys, requires_smm, acpi_s3, acpi_s4;
+};
+
+static void fw_desc_clear(struct fw_desc *f)
+{
+    free(f->path);
+    free(f->executable);
+    free(f->nvram_template);
+    memset(f, 0, sizeof(*f));
+}
+
+static const char *jstr(json_object *o, const char *k)
+{
+    json_object *v;
+    if (!o || !json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+static json_object *jarr(json_object *o, const char *k)
+{
+    json_object *v;
+    if (!o || !json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_array))
+        return NULL;
+    return v;
+}
+
+static bool jarr_has(json_object *a, const char *s)
+{
+    for (size_t i = 0; a && i < json_object_array_length(a); i++) {
+        json_object *e = json_object_array_get_idx(a, i);
+        if (json_object_is_type(e, json_type_string) && STREQ(json_object_get_string(e), s))
+            return true;
+    }
+    return false;
+}
+
+/* libvirt expands "pc" and "q35" to the newest versioned machine type before matching;
+ * without probing QEMU, a pattern must then match the versioned family as a whole. */
+static bool machine_matches(const char *pattern, const char *machine)
+{
+    if (fnmatch(pattern, machine, 0) == 0)
+        return true;
+    const char *alias = STREQ(machine, "pc") ? "pc-i440fx-*" : STREQ(machine, "q35") ? "pc-q35-*"
+                                                                                   : NULL;
+    return alias && fnmatch(pattern, alias, 0) == 0;
+}
+
+/* Parses one descriptor; a file that is not a usable descriptor gives false (skipped, as
+ * libvirt skips what it cannot use; a broken JSON file is an error though). */
+static int fw_desc_load(const char *path, const char *machine, struct fw_desc *f,
+                        struct ql_error *err)
+{
+    memset(f, 0, sizeof(*f));
+    _cleanup_free_ char *data = NULL;
+    size_t len = 0;
+    int r = ql_read_file(path, HOST_FIRMWARE_DESCRIPTOR_MAX, &data, &len, err);
+    if (r < 0)
+        return r;
+    json_object *o = json_tokener_parse(data);
+    if (!o || !json_object_is_type(o, json_type_object)) {
+        json_object_put(o);
+        return ql_error_set(err, EINVAL, "the firmware descriptor '%s' is not a JSON object",
+                            path);
+    }
+    f->path = xstrdup(path);
+    f->uefi = jarr_has(jarr(o, "interface-types"), "uefi");
+    json_object *map = NULL;
+    json_object_object_get_ex(o, "mapping", &map);
+    const char *dev = jstr(map, "device");
+    const char *mode = jstr(map, "mode");
+    f->flash_split = dev && STREQ(dev, "flash") && (!mode || STREQ(mode, "split"));
+    json_object *exe = NULL, *tmpl = NULL;
+    if (map) {
+        json_object_object_get_ex(map, "executable", &exe);
+        json_object_object_get_ex(map, "nvram-template", &tmpl);
+    }
+    const char *ef = jstr(exe, "format"), *tf = jstr(tmpl, "format");
+    f->raw = (!ef || STREQ(ef, "raw")) && (!tf || STREQ(tf, "raw"));
+    if (jstr(exe, "filename"))
+        f->executable = xstrdup(jstr(exe, "filename"));
+    if (jstr(tmpl, "filename"))
+        f->nvram_template = xstrdup(jstr(tmpl, "filename"));
+    json_object *targets = jarr(o, "targets");
+    for (size_t i = 0; targets && i < json_object_array_length(targets); i++) {
+        json_object *t = json_object_array_get_idx(targets, i);
+        const char *arch = jstr(t, "architecture");
+        json_object *ms = jarr(t, "machines");
+        if (!arch || !STREQ(arch, "x86_64"))
+            continue;
+        for (size_t k = 0; ms && k < json_object_array_length(ms); k++) {
+            json_object *m = json_object_array_get_idx(ms, k);
+            if (json_object_is_type(m, json_type_string)
+                && machine_matches(json_object_get_string(m), machine))
+                f->x86_match = true;
+        }
+    }
+    json_object *feats = jarr(o, "features");
+    f->secure_boot = jarr_has(feats, "secure-boot");
+    f->enrolled_keys = jarr_has(feats, "enrolled-keys");
+    f->requires_smm = jarr_has(feats, "requires-smm");
+    f->acpi_s3 = jarr_has(feats, "acpi-s3");
+    f->acpi_s4 = jarr_has(feats, "acpi-s4");
+    json_object_put(o);
+    return 0;
+}
+
+static bool tri_ok(enum dom_tristate want, bool has)
+{
+    return want == DOM_TRI_DEFAULT || (want == DOM_TRI_ON) == has;
+}
+
+/* qemuFirmwareMatchDomain, for the criteria qlaunch's domains can express. */
+static bool fw_desc_matches(const struct domain *d, const struct fw_desc *f)
+{
+    const struct dom_os *os = &d->os;
+    if (!f->uefi || !f->flash_split || !f->raw || !f->executable || !f->x86_match)
+        return false;
+    if (!tri_ok(os->fw_secure_boot, f->secure_boot)
+        || !tri_ok(os->fw_enrolled_keys, f->enrolled_keys))
+        return false;
+    if (os->loader_secure == DOM_TRI_ON
+        && (!f->requires_smm || (os->fw_secure_boot != DOM_TRI_OFF && !f->secure_boot)))
+        return false;
+    if (os->loader_secure == DOM_TRI_OFF && (f->requires_smm || f->secure_boot))
+        return false;
+    if (d->features.f[DOM_FEAT_SMM] == DOM_TRI_OFF && f->requires_smm)
+        return false;
+    if ((d->pm_suspend_to_mem == DOM_TRI_ON && !f->acpi_s3)
+        || (d->pm_suspend_to_disk == DOM_TRI_ON && !f->acpi_s4))
+        return false;
+    if (os->loader && !STREQ(os->loader, f->executable))
+        return false;
+    if (os->nvram_template && (!f->nvram_template || !STREQ(os->nvram_template,
+                                                            f->nvram_template)))
+        return false;
+    return true;
+}
+
+/* The search directories, first wins. */
+static size_t fw_dirs(char ***ret)
+{
+    char **v = NULL;
+    size_t n = 0;
+    const char *env = getenv("QLAUNCH_FIRMWARE_DIRS");
+    if (env && *env) {
+        _cleanup_free_ char *copy = xstrdup(env);
+        char *save = NULL;
+        for (char *t = strtok_r(copy, ":", &save); t; t = strtok_r(NULL, ":", &save)) {
+            v = xrealloc(v, (n + 1) * sizeof(*v));
+            v[n++] = xstrdup(t);
+        }
+    } else {
+        v = xcalloc(3, sizeof(*v));
+        if (geteuid() != 0) {
+            const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+            if (xdg && *xdg)
+                v[n++] = xasprintf("%s/qemu/firmware", xdg);
+            else if (home && *home)
+                v[n++] = xasprintf("%s/.config/qemu/firmware", home);
+        }
+        v[n++] = xstrdup("/etc/qemu/firmware");
+        v[n++] = xstrdup("/usr/share/qemu/firmware");
+    }
+    *ret = v;
+    return n;
+}
+
+static void free_strv(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    const char *const *x = a, *const *y = b;
+    const char *bx = strrchr(*x, '/'), *by = strrchr(*y, '/');
+    return strcmp(bx ? bx + 1 : *x, by ? by + 1 : *y);
+}
+
+/* Descriptor paths after QEMU's merge rules, sorted by file name. */
+static int fw_list(char ***ret, size_t *ret_n, char **ret_dirs_text, struct ql_error *err)
+{
+    char **dirs = NULL;
+    size_t nd = fw_dirs(&dirs);
+    char **paths = NULL, **names = NULL;
+    size_t n = 0;
+    struct strbuf dt = STRBUF_INIT;
+    int r = 0;
+    for (size_t i = 0; i < nd; i++) {
+        sb_addf(&dt, "%s%s", i ? ", " : "", dirs[i]);
+        DIR *dir = opendir(dirs[i]);
+        if (!dir)
+            continue;
+        struct dirent *e;
+        while ((e = readdir(dir))) {
+            size_t l = strlen(e->d_name);
+            if (e->d_name[0] == '.' || l < 6 || !STREQ(e->d_name + l - 5, ".json"))
+                continue;
+            bool seen = false;
+            for (size_t k = 0; k < n && !seen; k++)
+                seen = STREQ(names[k], e->d_name);
+            if (seen)
+                continue;
+            if (n == HOST_FIRMWARE_MAX_DESCRIPTORS) {
+                r = ql_error_set(err, E2BIG, "more than %d firmware descriptors in %s",
+                                 HOST_FIRMWARE_MAX_DESCRIPTORS, sb_str(&dt));
+                break;
+            }
+            paths = xrealloc(paths, (n + 1) * sizeof(*paths));
+            names = xrealloc(names, (n + 1) * sizeof(*names));
+            paths[n] = xasprintf("%s/%s", dirs[i], e->d_name);
+            names[n++] = xstrdup(e->d_name);
+        }
+        closedir(dir);
+        if (r < 0)
+            break;
+    }
+    free_strv(dirs, nd);
+    free_strv(names, n);
+    if (r < 0) {
+        free_strv(paths, n);
+        sb_free(&dt);
+        return r;
+    }
+    /* An empty file masks the descriptor of that name in later directories. */
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        if (stat(paths[i], &st) == 0 && st.st_size == 0)
+            free(paths[i]);
+        else
+            paths[k++] = paths[i];
+    }
+    n = k;
+    if (n)
+        qsort(paths, n, sizeof(*paths), cmp_name);
+    *ret = paths;
+    *ret_n = n;
+    *ret_dirs_text = sb_steal(&dt);
+    return 0;
+}
+
+char *host_firmware_vars_template(const char *loader)
+{
+    if (!loader)
+        return NULL;
+    char **paths = NULL;
+    size_t n = 0;
+    _cleanup_free_ char *dirs = NULL;
+    struct ql_error e = QL_ERROR_INIT;
+    char *found = NULL;
+    if (fw_list(&paths, &n, &dirs, &e) == 0) {
+        for (size_t i = 0; i < n && !found; i++) {
+            struct fw_desc f;
+            if (fw_desc_load(paths[i], "pc", &f, &e) == 0 && f.flash_split && f.executable
+                && f.nvram_template && STREQ(f.executable, loader))
+                found = xstrdup(f.nvram_template);
+            ql_error_clear(&e);
+            fw_desc_clear(&f);
+        }
+        free_strv(paths, n);
+    }
+    ql_error_clear(&e);
+    if (found)
+        return found;
+    /* Debian's naming: OVMF_CODE_4M.ms.fd -> OVMF_VARS_4M.ms.fd, and for variants without
+     * their own VARS (OVMF_CODE_4M.secboot.fd) the plain OVMF_VARS_4M.fd. */
+    const char *base = strrchr(loader, '/');
+    base = base ? base + 1 : loader;
+    size_t bl = strlen(base);
+    if (strncmp(base, "OVMF_CODE", 9) != 0 || bl < 12 || !STREQ(base + bl - 3, ".fd"))
+        return NULL;
+    int dirlen = (int)(base - loader);
+    _cleanup_free_ char *same = xasprintf("%.*sOVMF_VARS%s", dirlen, loader, base + 9);
+    if (access(same, R_OK) == 0)
+        return steal_pointer(&same);
+    const char *dot = strchr(base + 9, '.');
+    _cleanup_free_ char *plain = xasprintf("%.*sOVMF_VARS%.*s.fd", dirlen, loader,
+                                           (int)(dot - (base + 9)), base + 9);
+    if (access(plain, R_OK) == 0)
+        return steal_pointer(&plain);
+    return NULL;
+}
+
+static char *wanted_text(const struct domain *d)
+{
+    struct strbuf sb = STRBUF_INIT;
+    const struct dom_os *os = &d->os;
+    if (os->fw_secure_boot != DOM_TRI_DEFAULT)
+        sb_addf(&sb, ", secure-boot %s", os->fw_secure_boot == DOM_TRI_ON ? "on" : "off");
+    if (os->fw_enrolled_keys != DOM_TRI_DEFAULT)
+        sb_addf(&sb, ", enrolled-keys %s", os->fw_enrolled_keys == DOM_TRI_ON ? "on" : "off");
+    if (os->loader_secure != DOM_TRI_DEFAULT)
+        sb_addf(&sb, ", loader secure='%s'", os->loader_secure == DOM_TRI_ON ? "yes" : "no");
+    if (d->features.f[DOM_FEAT_SMM] == DOM_TRI_OFF)
+        sb_add(&sb, ", SMM off");
+    if (d->pm_suspend_to_mem == DOM_TRI_ON)
+        sb_add(&sb, ", suspend-to-mem");
+    if (d->pm_suspend_to_disk == DOM_TRI_ON)
+        sb_add(&sb, ", suspend-to-disk");
+    if (os->loader)
+        sb_addf(&sb, ", loader '%s'", os->loader);
+    if (os->nvram_template)
+        sb_addf(&sb, ", nvram template '%s'", os->nvram_template);
+    return sb_steal(&sb);
+}
+
+int host_firmware_resolve(const struct domain *d, struct host_firmware *ret,
+                          struct ql_error *err)
+{
+    memset(ret, 0, sizeof(*ret));
+    const struct dom_os *os = &d->os;
+    bool efi = os->firmware && STREQ(os->firmware, "efi");
+    if (!efi) {
+        bool pflash = os->loader && os->loader_type && STREQ(os->loader_type, "pflash");
+        if (pflash && !os->nvram_template) {
+            ret->resolved = true;
+            ret->nvram_template = host_firmware_vars_template(os->loader);
+        }
+        return 0;
+    }
+    if (os->loader_type && !STREQ(os->loader_type, "pflash"))
+        return ql_error_set(err, EINVAL, "os/loader: firmware='efi' needs a pflash loader, "
+                            "not type='%s'", os->loader_type);
+    const char *machine = os->machine && *os->machine ? os->machine : "pc";
+    char **paths = NULL;
+    size_t n = 0;
+    _cleanup_free_ char *dirs = NULL;
+    int r = fw_list(&paths, &n, &dirs, err);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < n && !ret->resolved; i++) {
+        struct fw_desc f;
+        if ((r = fw_desc_load(paths[i], machine, &f, err)) < 0)
+            break;
+        if (fw_desc_matches(d, &f)) {
+            ret->resolved = true;
+            ret->loader = steal_pointer(&f.executable);
+            ret->nvram_template = steal_pointer(&f.nvram_template);
+            ret->requires_smm = f.requires_smm;
+            ret->descriptor = xstrdup(paths[i]);
+        }
+        fw_desc_clear(&f);
+    }
+    free_strv(paths, n);
+    if (r < 0) {
+        host_firmware_free(ret);
+        return r;
+    }
+    if (!ret->resolved) {
+        _cleanup_free_ char *want = wanted_text(d);
+        return ql_error_set(err, ENOENT, "os@firmware: no firmware descriptor matches 'efi' "
+                            "for machine type '%s'%s (searched %s); install the ovmf package "
+                            "or give <loader type='pflash'> and <nvram template>", machine,
+                            want, n ? dirs : (dirs && *dirs ? dirs : "nothing"));
+    }
+    return 0;
+}
+
+void host_firmware_free(struct host_firmware *f)
+{
+    free(f->loader);
+    free(f->nvram_template);
+    free(f->descriptor);
+    memset(f, 0, sizeof(*f));
+}
+
+/* ---- NVRAM ---- */
+
+int host_nvram_prepare(const char *path, const char *template, bool *ret_created,
+                       struct ql_error *err)
+{
+    *ret_created = false;
+    struct stat st;
+    if (lstat(path, &st) == 0)
+        return 0;
+    if (errno != ENOENT)
+        return ql_error_set(err, errno, "os/nvram: cannot check '%s': %s", path,
+                            strerror(errno));
+    if (!template)
+        return ql_error_set(err, ENOENT, "os/nvram: '%s' does not exist and no VARS template "
+                            "is known for the loader; give <nvram template='...'> (Debian: "
+                            "/usr/share/OVMF/OVMF_VARS_4M.fd) or create the file", path);
+    _cleanup_close_ int in = open(template, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (in < 0)
+        return ql_error_set(err, errno, "os/nvram@template: cannot open '%s': %s", template,
+                            strerror(errno));
+    if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode))
+        return ql_error_set(err, EINVAL, "os/nvram@template: '%s' is not a regular file",
+                            template);
+    _cleanup_free_ char *tmp = xasprintf("%s.XXXXXX", path);
+    /* mkstemp creates the file 0600 */
+    _cleanup_close_ int out = mkostemp(tmp, O_CLOEXEC);
+    if (out < 0)
+        return ql_error_set(err, errno, "os/nvram: cannot create a file next to '%s': %s",
+                            path, strerror(errno));
+    char buf[65536];
+    int r = 0;
+    for (;;) {
+        ssize_t k = read(in, buf, sizeof(buf));
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            r = ql_error_set(err, errno, "os/nvram@template: cannot read '%s': %s", template,
+                             strerror(errno));
+            break;
+        }
+        if (k == 0)
+            break;
+        for (ssize_t off = 0; off < k;) {
+            ssize_t w = write(out, buf + off, (size_t)(k - off));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w < 0) {
+                r = ql_error_set(err, errno, "os/nvram: cannot write '%s': %s", tmp,
+                                 strerror(errno));
+                break;
+            }
+            off += w;
+        }
+        if (r < 0)
+            break;
+    }
+    if (r == 0 && (fchmod(out, 0600) < 0 || fsync(out) < 0))
+        r = ql_error_set(err, errno, "os/nvram: cannot write '%s': %s", tmp, strerror(errno));
+    /* link() never replaces: if another start created the file meanwhile, it stays. */
+    if (r == 0) {
+        if (link(tmp, path) == 0)
+            *ret_created = true;
+        else if (errno != EEXIST)
+            r = ql_error_set(err, errno, "os/nvram: cannot create '%s': %s", path,
+                             strerror(errno));
+    }
+    unlink(tmp);
+    return r;
+}
