@@ -6,16 +6,7 @@ set -u
 QL_TAG=grace
 . "$top_srcdir/tests/func/lib.sh"
 ql_extra_cleanup() { [ -n "${pid:-}" ] && kill -CONT "$pid" 2>/dev/null; }
-cat > "$T/dom.xml" <<XML
-<domain type='qemu'>
-  <name>$NAME</name>
-  <memory unit='MiB'>128</memory>
-  <os><type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$GUEST/vmlinuz</kernel><initrd>$GUEST/initramfs.gz</initrd>
-    <cmdline>console=ttyS0 quiet guest.action=sleep</cmdline></os>
-  <devices/>
-</domain>
-XML
+ql_domain_xml "$T/dom.xml"
 "$QLAUNCH" create "$T/dom.xml" >/dev/null || fail "create"
 pid=$(sed -n 's/.*"qemu_pid":\([0-9]*\).*/\1/p' "$T/run/$NAME/state.json")
 kill -STOP "$pid"

@@ -10,16 +10,7 @@ ql_extra_cleanup() {
     [ -n "$SUP" ] && kill -9 "$SUP" 2>/dev/null
     [ -n "$LISTENER" ] && kill "$LISTENER" 2>/dev/null
 }
-cat > "$T/dom.xml" <<XML
-<domain type='qemu'>
-  <name>$NAME</name>
-  <memory unit='MiB'>128</memory>
-  <os><type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$GUEST/vmlinuz</kernel><initrd>$GUEST/initramfs.gz</initrd>
-    <cmdline>console=ttyS0 quiet guest.action=sleep</cmdline></os>
-  <devices/>
-</domain>
-XML
+ql_domain_xml "$T/dom.xml"
 # A stand-in for systemd: receive one datagram on the notify socket, print it.
 python3 - "$T/notify.sock" > "$T/notify.out" <<'PY' &
 import socket, sys

@@ -5,16 +5,7 @@
 set -u
 QL_TAG=stale
 . "$top_srcdir/tests/func/lib.sh"
-cat > "$T/dom.xml" <<XML
-<domain type='qemu'>
-  <name>$NAME</name>
-  <memory unit='MiB'>128</memory>
-  <os><type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$GUEST/vmlinuz</kernel><initrd>$GUEST/initramfs.gz</initrd>
-    <cmdline>console=ttyS0 quiet guest.action=sleep</cmdline></os>
-  <devices/>
-</domain>
-XML
+ql_domain_xml "$T/dom.xml"
 pid_of() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "$T/run/$NAME/state.json"; }
 "$QLAUNCH" create "$T/dom.xml" >/dev/null || fail "create"
 if "$QLAUNCH" create "$T/dom.xml" > "$T/second" 2>&1; then fail "second create succeeded"; fi
