@@ -402,8 +402,8 @@ def _nvram_path(side):
     if side.xml is None:
         return
     nv = side.xml.find("os/nvram")
-    if nv is None or (nv.text or "").strip():
-        return
+    if nv is not None and (nv.text or "").strip():
+        return   # an explicit path is compared
     for o in side.opts:
         if o[0] == "-blockdev" and isinstance(o[1], dict) \
                 and o[1].get("driver") == "file" and str(

@@ -891,7 +891,9 @@ static void parse_audio(struct px *p, xmlNode *n)
     for (size_t i = 0; r > 0 && i + 1 < v->n_audios; i++)
         if (v->audios[i].id == x->id)
             px_err(p, n, "id", "audio id '%u' is used twice", x->id);
-    if (px_attr_oneof(p, n, "type", L("none", "spice"), &x->type) == 0)
+    /* The host backends Debian 12's QEMU ships as modules (audio-alsa.so, audio-oss.so);
+     * pulseaudio, sdl, jack, file and dbus are not honoured. */
+    if (px_attr_oneof(p, n, "type", L("none", "spice", "alsa", "oss"), &x->type) == 0)
         px_err(p, n, NULL, "<audio> needs a type attribute");
 }
 

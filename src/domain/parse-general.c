@@ -864,8 +864,6 @@ void px_parse_os(struct px *p, xmlNode *root)
     /* <firmware><feature>: what firmware='efi' auto-selection must (not) pick. */
     xmlNode *fw = px_child(p, os, "firmware");
     if (fw) {
-        if (!o->firmware || !STREQ(o->firmware, "efi"))
-            px_err(p, fw, NULL, "<firmware> features need <os firmware='efi'>");
         for (xmlNode *f = NULL; (f = px_next(fw, f, "feature"));) {
             static const char *const fnames[] = {"secure-boot", "enrolled-keys", NULL};
             _cleanup_free_ char *name = NULL;
@@ -887,6 +885,11 @@ void px_parse_os(struct px *p, xmlNode *root)
                 px_err(p, f, "name", "firmware feature '%s' is listed twice", name);
             *slot = en;
         }
+        /* virsh dumpxml of a BIOS domain lists both features disabled: that is fine; an
+         * enabled one asks for UEFI. */
+        bool efi = o->firmware && STREQ(o->firmware, "efi");
+        if (!efi && (o->fw_secure_boot == DOM_TRI_ON || o->fw_enrolled_keys == DOM_TRI_ON))
+            px_err(p, fw, NULL, "enabled <firmware> features need <os firmware='efi'>");
         /* libvirt's virDomainDefOSValidate: keys only make sense with Secure Boot. */
         if (o->fw_enrolled_keys == DOM_TRI_ON && o->fw_secure_boot == DOM_TRI_OFF)
             px_err(p, fw, NULL, "firmware feature 'enrolled-keys' cannot be enabled when "

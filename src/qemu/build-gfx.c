@@ -111,9 +111,10 @@ int qb_check_gfx(struct qb_ctx *c)
     }
     for (size_t k = 0; k < dv->n_audios; k++) {
         const struct dom_audio *a = &dv->audios[k];
-        if (!a->type || (!STREQ(a->type, "none") && !STREQ(a->type, "spice")))
-            return qb_fail(c, &a->src, "audio type '%s' is not supported; use none or spice",
-                           a->type ? a->type : "");
+        if (!a->type || (!STREQ(a->type, "none") && !STREQ(a->type, "spice") &&
+                         !STREQ(a->type, "alsa") && !STREQ(a->type, "oss")))
+            return qb_fail(c, &a->src, "audio type '%s' is not supported; use none, spice, "
+                           "alsa or oss", a->type ? a->type : "");
         if (STREQ(a->type, "spice") && !c->has_spice)
             return qb_fail(c, &a->src, "audio type 'spice' needs SPICE graphics (QEMU: "
                            "Could not init 'spice' audio driver)");

@@ -1039,7 +1039,7 @@ static void test_video_sound_audio(void **state)
                "cirrus, vmvga, qxl, virtio, bochs, ramfb, none) (line 2)");
     fails_with("\n<audio id='1' type='pulseaudio'/>",
                "devices/audio@type: unsupported value 'pulseaudio' (qlaunch supports: none, "
-               "spice) (line 2)");
+               "spice, alsa, oss) (line 2)");
     fails_with("\n<audio id='1' type='none'/>\n<audio id='1' type='spice'/>",
                "devices/audio[2]@id: audio id '1' is used twice (line 3)");
     fails_with("\n<sound model='ac97'><codec type='duplex'/></sound>",

@@ -1138,6 +1138,19 @@ static void test_os_invalid(void **state)
                      "(line 6)");
     expect_one_error(OSDOC("<type>hvm</type>\n<init>/sbin/init</init>\n"),
                      "os/init: unsupported element <init> (line 6)");
+    /* virsh dumpxml of a BIOS domain lists the UEFI features as disabled: accepted */
+    struct res R;
+    expect_ok(&R, "<domain type='kvm'>\n<name>t</name>\n" MEM
+                  "<os firmware='bios'>\n<type>hvm</type>\n<firmware>\n"
+                  "<feature enabled='no' name='enrolled-keys'/>\n"
+                  "<feature enabled='no' name='secure-boot'/>\n</firmware>\n</os>\n" TAIL);
+    assert_int_equal(R.d->os.fw_secure_boot, DOM_TRI_OFF);
+    done(&R);
+    expect_one_error("<domain type='kvm'>\n<name>t</name>\n" MEM
+                     "<os firmware='bios'>\n<type>hvm</type>\n<firmware>\n"
+                     "<feature enabled='yes' name='secure-boot'/>\n</firmware>\n</os>\n" TAIL,
+                     "os/firmware: enabled <firmware> features need <os firmware='efi'> "
+                     "(line 6)");
     expect_one_error("<domain type='kvm'>\n<name>t</name>\n" MEM
                      "<os firmware='uefi'>\n<type>hvm</type>\n</os>\n" TAIL,
                      "os@firmware: unsupported value 'uefi' (qlaunch supports: bios, efi) "

@@ -181,6 +181,8 @@ EXTRA_DIST += tests/func/qemu-accept.sh tests/xml2argv/qemu-accept.py \
 	tests/xml2argv/smp-topology.xml \
 	tests/xml2argv/sound-all.args \
 	tests/xml2argv/sound-all.xml \
+	tests/xml2argv/sound-audio-alsa.args \
+	tests/xml2argv/sound-audio-alsa.xml \
 	tests/xml2argv/sound-audio-none.args \
 	tests/xml2argv/sound-audio-none.xml \
 	tests/xml2argv/spice-channel-modes.args \
