@@ -5,18 +5,8 @@ set -u
 QL_TAG=con
 . "$top_srcdir/tests/func/lib.sh"
 mkxml() { # action
-cat > "$T/dom.xml" <<XML
-<domain type='qemu'>
-  <name>$NAME</name>
-  <memory unit='MiB'>128</memory>
-  <os><type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$GUEST/vmlinuz</kernel><initrd>$GUEST/initramfs.gz</initrd>
-    <cmdline>console=ttyS0 quiet $1</cmdline></os>
-  <features><acpi/></features>
-  <devices><serial type='pty'><target port='0'/></serial>
-    <console type='pty'><target type='serial' port='0'/></console></devices>
-</domain>
-XML
+    ql_domain_xml "$T/dom.xml" "$1" "<serial type='pty'><target port='0'/></serial>
+    <console type='pty'><target type='serial' port='0'/></console>"
 }
 
 # 1. create --console shows the guest booting and returns when the guest powers off.

@@ -15,8 +15,8 @@ ql_cleanup() {
 }
 trap ql_cleanup EXIT INT TERM
 fail() { echo "FAIL: $*"; tail -20 "$T/log/$NAME.log" 2>/dev/null; exit 1; }
-# ql_domain_xml FILE [CMDLINE [DEVICES]]: a 128 MiB TCG domain booting the test guest
-# (default: guest.action=sleep, no devices).
+# ql_domain_xml FILE [CMDLINE [DEVICES]]: a 128 MiB TCG domain with ACPI booting the test
+# guest (default: guest.action=sleep, no devices).
 ql_domain_xml() {
     cat > "$1" <<XML
 <domain type='qemu'>
@@ -25,6 +25,7 @@ ql_domain_xml() {
   <os><type arch='x86_64' machine='pc'>hvm</type>
     <kernel>$GUEST/vmlinuz</kernel><initrd>$GUEST/initramfs.gz</initrd>
     <cmdline>console=ttyS0 quiet ${2:-guest.action=sleep}</cmdline></os>
+  <features><acpi/></features>
   <devices>${3:-}</devices>
 </domain>
 XML

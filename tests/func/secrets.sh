@@ -7,19 +7,9 @@ QL_TAG=sec
 . "$top_srcdir/tests/func/lib.sh"
 PW="Pw-$$-zq7Xk"
 SPW="Sp-$$-k2Lmn"
-cat > "$T/dom.xml" <<XML
-<domain type='qemu'>
-  <name>$NAME</name>
-  <memory unit='MiB'>128</memory>
-  <os><type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$GUEST/vmlinuz</kernel><initrd>$GUEST/initramfs.gz</initrd>
-    <cmdline>console=ttyS0 quiet guest.action=sleep</cmdline></os>
-  <devices>
+ql_domain_xml "$T/dom.xml" "guest.action=sleep" "
     <graphics type='vnc' autoport='yes' listen='127.0.0.1' passwd='$PW'/>
-    <graphics type='spice' port='$((20000 + $$ % 10000))' autoport='no' listen='127.0.0.1' passwd='$SPW'/>
-  </devices>
-</domain>
-XML
+    <graphics type='spice' port='$((20000 + $$ % 10000))' autoport='no' listen='127.0.0.1' passwd='$SPW'/>"
 "$QLAUNCH" argv "$T/dom.xml" > "$T/argv.out" 2>&1 || fail "argv: $(cat "$T/argv.out")"
 "$QLAUNCH" create --qmp-log "$T/dom.xml" > "$T/create.out" 2>&1 || fail "create: $(cat "$T/create.out")"
 pid=$(sed -n 's/.*"qemu_pid":\([0-9]*\).*/\1/p' "$T/run/$NAME/state.json")
