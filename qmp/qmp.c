@@ -142,10 +142,9 @@ int qmp_connect_unix(const char *path, const struct qmp_callbacks *cb, void *opa
     memcpy(sun.sun_path, path, strlen(path) + 1);
     _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return ql_error_set(err, errno, "cannot create a socket for QMP: %s", strerror(errno));
+        return ql_error_errno(err, errno, "cannot create a socket for QMP");
     if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
-        return ql_error_set(err, errno, "cannot connect to QMP socket '%s': %s", path,
-                            strerror(errno));
+        return ql_error_errno(err, errno, "cannot connect to QMP socket '%s'", path);
     *ret_conn = qmp_conn_new_fd(steal_fd(&fd), cb, opaque);
     return 0;
 }
@@ -327,8 +326,7 @@ static int flush_output(struct qmp_conn *conn, struct ql_error *err)
             /* Let the read side report the EOF, so that callbacks never run from
              * within qmp_send. */
             conn->write_failed = true;
-            return ql_error_set(err, errno, "cannot write to the QMP socket: %s",
-                                strerror(errno));
+            return ql_error_errno(err, errno, "cannot write to the QMP socket");
         }
         conn->woff += (size_t)n;
     }
@@ -685,9 +683,12 @@ int qmp_conn_on_readable(struct qmp_conn *conn, struct ql_error *err)
             r = conn_end(conn, QMP_CONN_CLOSED, ECONNRESET, "QEMU closed the QMP connection%s",
                          midway ? " in the middle of a message" : "");
         } else if (n < 0) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
-                r = conn_end(conn, QMP_CONN_CLOSED, errno == ECONNRESET ? ECONNRESET : errno,
-                             "cannot read from the QMP socket: %s", strerror(errno));
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                int e = errno;
+                /* conn_end keeps a reason already given: this one, with its strerror. */
+                ql_error_errno(&conn->end_err, e, "cannot read from the QMP socket");
+                r = conn_end(conn, QMP_CONN_CLOSED, e, "cannot read from the QMP socket");
+            }
         } else {
             conn->rlen = (size_t)n;
         }
@@ -733,7 +734,7 @@ static int wait_for(struct qmp_conn *conn, bool (*done)(struct qmp_conn *, void 
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            return ql_error_set(err, errno, "poll on the QMP socket failed: %s", strerror(errno));
+            return ql_error_errno(err, errno, "poll on the QMP socket failed");
         }
         if (pfd.revents & POLLOUT)
             (void)qmp_conn_on_writable(conn, NULL);

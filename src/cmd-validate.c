@@ -5,8 +5,6 @@
 #include "qemu/build.h"
 #include "util/strbuf.h"
 
-#include <string.h>
-
 #include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
@@ -24,7 +22,7 @@ void print_diags(FILE *f, const char *file, const struct dom_diags *g)
 }
 
 /* What the parser accepts but the command-line builder cannot map is an error too: validate
- * answers "can qlaunch run this?". The builder's sentence reads "PATH: text (line N)". */
+ * answers "can qlaunch run this?". The builder's error carries the place it is about. */
 static void builder_check(const struct domain *d, struct dom_diags *g)
 {
     struct qb_options o = {.qmp_fd = 3, .first_fd = 4};
@@ -34,24 +32,7 @@ static void builder_check(const struct domain *d, struct dom_diags *g)
         qb_result_free(&res);
         return;
     }
-    const char *m = ql_error_msg(&err);
-    const char *colon = strstr(m, ": ");
-    int line = 0;
-    const char *lp = strrchr(m, '(');
-    size_t mlen = strlen(m);
-    if (lp && sscanf(lp, "(line %d)", &line) == 1 && m[mlen - 1] == ')')
-        mlen = (size_t)(lp - m) - (lp > m && lp[-1] == ' ' ? 1 : 0);
-    else
-        line = 0;
-    if (colon && (size_t)(colon - m) < mlen && !memchr(m, ' ', (size_t)(colon - m))) {
-        char *where = xstrndup(m, (size_t)(colon - m));
-        char *text = xstrndup(colon + 2, mlen - (size_t)(colon + 2 - m));
-        dom_diags_add(g, DOM_DIAG_ERROR, where, line, "%s", text);
-        free(where);
-        free(text);
-    } else {
-        dom_diags_add(g, DOM_DIAG_ERROR, "domain", line, "%.*s", (int)mlen, m);
-    }
+    dom_diags_add_error(g, DOM_DIAG_ERROR, &err);
     ql_error_clear(&err);
 }
 

@@ -43,6 +43,13 @@ void dom_diags_add(struct dom_diags *d, enum dom_diag_level level, const char *w
         d->n_errors++;
 }
 
+void dom_diags_add_error(struct dom_diags *d, enum dom_diag_level level,
+                         const struct ql_error *err)
+{
+    dom_diags_add(d, level, err->where, err->line, "%s",
+                  err->msg ? err->msg : ql_error_msg(err));
+}
+
 void dom_diags_free(struct dom_diags *d)
 {
     for (size_t i = 0; i < d->n; i++) {
@@ -64,7 +71,20 @@ char *dom_diag_format(const struct dom_diag *g)
 struct xml_errs {
     char *msg;
     int line;
+    bool too_deep;
 };
+
+/* libxml2's own nesting limit (256 levels) is reported as an internal error (a resource
+ * limit from 2.12 on) whose number is that limit: told apart by code, not by its text. */
+static bool is_depth_error(const xmlError *e)
+{
+#if LIBXML_VERSION >= 21200
+    if (e->code == XML_ERR_RESOURCE_LIMIT && e->int1 > DOM_XML_MAX_DEPTH)
+        return true;
+#endif
+    return e->domain == XML_FROM_PARSER && e->code == XML_ERR_INTERNAL_ERROR &&
+           e->int1 > DOM_XML_MAX_DEPTH;
+}
 
 static void xml_error_cb(void *ctx, xmlErrorPtr e)
 {
@@ -81,6 +101,7 @@ static void xml_error_cb(void *ctx, xmlErrorPtr e)
         if (*c == '\n' || *c == '\r')
             *c = ' ';
     x->line = e->line;
+    x->too_deep = is_depth_error(e);
 }
 
 static bool has_token(const char *xml, size_t len, const char *tok)
@@ -131,13 +152,13 @@ int px_load_xml(const char *xml, size_t len, const char *root_name, const char *
         return -EINVAL;
     }
 
-    struct xml_errs xe = {NULL, 0};
+    struct xml_errs xe = {NULL, 0, false};
     xmlSetStructuredErrorFunc(&xe, xml_error_cb);
     _cleanup_free_ char *docname = xasprintf("%s.xml", root_name);
     xmlDocPtr doc = xmlReadMemory(xml, (int)len, docname, NULL,
                                   XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     xmlSetStructuredErrorFunc(NULL, NULL);
-    if (xe.msg && strstr(xe.msg, "Excessive depth")) {
+    if (xe.too_deep) {
         dom_diags_add(diags, DOM_DIAG_ERROR, root_name, xe.line,
                       "the document nests elements deeper than %d levels", DOM_XML_MAX_DEPTH);
         free(xe.msg);
@@ -218,7 +239,7 @@ int dom_parse_file(const char *path, struct domain **ret, struct dom_diags *diag
     struct ql_error err = QL_ERROR_INIT;
     *ret = NULL;
     if (ql_read_file(path, DOM_XML_MAX_BYTES, &data, &len, &err) < 0) {
-        dom_diags_add(diags, DOM_DIAG_ERROR, "domain", 0, "%s", ql_error_msg(&err));
+        dom_diags_add_error(diags, DOM_DIAG_ERROR, &err);
         int code = err.code;
         ql_error_clear(&err);
         return -code;

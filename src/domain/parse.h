@@ -22,6 +22,11 @@ struct dom_diags {
 
 void dom_diags_add(struct dom_diags *d, enum dom_diag_level level, const char *where, int line,
                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+struct ql_error;
+/* Adds a set error from another stage (the builder, the host) at its place: its where
+ * ("domain" when it has none), its line and its text without the place. */
+void dom_diags_add_error(struct dom_diags *d, enum dom_diag_level level,
+                         const struct ql_error *err);
 void dom_diags_free(struct dom_diags *d);
 /* "devices/disk[2]/driver@iothread: unsupported attribute (line 41)" */
 char *dom_diag_format(const struct dom_diag *g);

@@ -346,8 +346,8 @@ int host_firmware_resolve(const struct domain *d, struct host_firmware *ret,
         return 0;
     }
     if (os->loader_type && !STREQ(os->loader_type, "pflash"))
-        return ql_error_set(err, EINVAL, "os/loader: firmware='efi' needs a pflash loader, "
-                            "not type='%s'", os->loader_type);
+        return ql_error_set_at(err, EINVAL, "os/loader", 0, "firmware='efi' needs a pflash "
+                               "loader, not type='%s'", os->loader_type);
     const char *machine = os->machine && *os->machine ? os->machine : "pc";
     char **paths = NULL;
     size_t n = 0;
@@ -375,10 +375,10 @@ int host_firmware_resolve(const struct domain *d, struct host_firmware *ret,
     }
     if (!ret->resolved) {
         _cleanup_free_ char *want = wanted_text(d);
-        return ql_error_set(err, ENOENT, "os@firmware: no firmware descriptor matches 'efi' "
-                            "for machine type '%s'%s (searched %s); install the ovmf package "
-                            "or give <loader type='pflash'> and <nvram template>", machine,
-                            want, n ? dirs : (dirs && *dirs ? dirs : "nothing"));
+        return ql_error_set_at(err, ENOENT, "os@firmware", 0, "no firmware descriptor matches "
+                               "'efi' for machine type '%s'%s (searched %s); install the ovmf "
+                               "package or give <loader type='pflash'> and <nvram template>",
+                               machine, want, n ? dirs : (dirs && *dirs ? dirs : "nothing"));
     }
     return 0;
 }
@@ -401,25 +401,25 @@ int host_nvram_prepare(const char *path, const char *template, bool *ret_created
     if (lstat(path, &st) == 0)
         return 0;
     if (errno != ENOENT)
-        return ql_error_set(err, errno, "os/nvram: cannot check '%s': %s", path,
-                            strerror(errno));
+        return ql_error_errno_at(err, errno, "os/nvram", 0, "cannot check '%s'", path);
     if (!template)
-        return ql_error_set(err, ENOENT, "os/nvram: '%s' does not exist and no VARS template "
-                            "is known for the loader; give <nvram template='...'> (Debian: "
-                            "/usr/share/OVMF/OVMF_VARS_4M.fd) or create the file", path);
+        return ql_error_set_at(err, ENOENT, "os/nvram", 0, "'%s' does not exist and no VARS "
+                               "template is known for the loader; give <nvram template='...'> "
+                               "(Debian: /usr/share/OVMF/OVMF_VARS_4M.fd) or create the file",
+                               path);
     _cleanup_close_ int in = open(template, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (in < 0)
-        return ql_error_set(err, errno, "os/nvram@template: cannot open '%s': %s", template,
-                            strerror(errno));
+        return ql_error_errno_at(err, errno, "os/nvram@template", 0, "cannot open '%s'",
+                                 template);
     if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode))
-        return ql_error_set(err, EINVAL, "os/nvram@template: '%s' is not a regular file",
-                            template);
+        return ql_error_set_at(err, EINVAL, "os/nvram@template", 0, "'%s' is not a regular file",
+                               template);
     _cleanup_free_ char *tmp = xasprintf("%s.XXXXXX", path);
     /* mkstemp creates the file 0600 */
     _cleanup_close_ int out = mkostemp(tmp, O_CLOEXEC);
     if (out < 0)
-        return ql_error_set(err, errno, "os/nvram: cannot create a file next to '%s': %s",
-                            path, strerror(errno));
+        return ql_error_errno_at(err, errno, "os/nvram", 0, "cannot create a file next to '%s'",
+                                 path);
     char buf[65536];
     int r = 0;
     for (;;) {
@@ -427,8 +427,8 @@ int host_nvram_prepare(const char *path, const char *template, bool *ret_created
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0) {
-            r = ql_error_set(err, errno, "os/nvram@template: cannot read '%s': %s", template,
-                             strerror(errno));
+            r = ql_error_errno_at(err, errno, "os/nvram@template", 0, "cannot read '%s'",
+                                  template);
             break;
         }
         if (k == 0)
@@ -438,8 +438,7 @@ int host_nvram_prepare(const char *path, const char *template, bool *ret_created
             if (w < 0 && errno == EINTR)
                 continue;
             if (w < 0) {
-                r = ql_error_set(err, errno, "os/nvram: cannot write '%s': %s", tmp,
-                                 strerror(errno));
+                r = ql_error_errno_at(err, errno, "os/nvram", 0, "cannot write '%s'", tmp);
                 break;
             }
             off += w;
@@ -448,14 +447,13 @@ int host_nvram_prepare(const char *path, const char *template, bool *ret_created
             break;
     }
     if (r == 0 && (fchmod(out, 0600) < 0 || fsync(out) < 0))
-        r = ql_error_set(err, errno, "os/nvram: cannot write '%s': %s", tmp, strerror(errno));
+        r = ql_error_errno_at(err, errno, "os/nvram", 0, "cannot write '%s'", tmp);
     /* link() never replaces: if another start created the file meanwhile, it stays. */
     if (r == 0) {
         if (link(tmp, path) == 0)
             *ret_created = true;
         else if (errno != EEXIST)
-            r = ql_error_set(err, errno, "os/nvram: cannot create '%s': %s", path,
-                             strerror(errno));
+            r = ql_error_errno_at(err, errno, "os/nvram", 0, "cannot create '%s'", path);
     }
     unlink(tmp);
     return r;

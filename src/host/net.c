@@ -88,7 +88,7 @@ static int ctl_socket(struct ql_error *err)
 {
     int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return ql_error_set(err, errno, "cannot create a control socket: %s", strerror(errno));
+        return ql_error_errno(err, errno, "cannot create a control socket");
     return fd;
 }
 
@@ -118,9 +118,9 @@ static int netdev_set_mac(int sock, const char *name, const unsigned char mac[6]
     ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
     memcpy(ifr.ifr_hwaddr.sa_data, mac, 6);
     if (ioctl(sock, SIOCSIFHWADDR, &ifr) < 0)
-        return ql_error_set(err, errno, "cannot set MAC address "
-                            "%02x:%02x:%02x:%02x:%02x:%02x on tap '%s': %s", mac[0], mac[1],
-                            mac[2], mac[3], mac[4], mac[5], name, strerror(errno));
+        return ql_error_errno(err, errno, "cannot set MAC address "
+                              "%02x:%02x:%02x:%02x:%02x:%02x on tap '%s'", mac[0], mac[1],
+                              mac[2], mac[3], mac[4], mac[5], name);
     return 0;
 }
 
@@ -142,8 +142,7 @@ static int netdev_set_mtu(int sock, const char *name, unsigned mtu, struct ql_er
         return ql_error_set(err, EINVAL, "MTU %u is out of range", mtu);
     ifr.ifr_mtu = (int)mtu;
     if (ioctl(sock, SIOCSIFMTU, &ifr) < 0)
-        return ql_error_set(err, errno, "cannot set MTU %u on tap '%s': %s", mtu, name,
-                            strerror(errno));
+        return ql_error_errno(err, errno, "cannot set MTU %u on tap '%s'", mtu, name);
     return 0;
 }
 
@@ -152,11 +151,10 @@ static int netdev_set_up(int sock, const char *name, struct ql_error *err)
     struct ifreq ifr = {0};
     ifr_set_name(&ifr, name);
     if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
-        return ql_error_set(err, errno, "cannot read the flags of '%s': %s", name,
-                            strerror(errno));
+        return ql_error_errno(err, errno, "cannot read the flags of '%s'", name);
     ifr.ifr_flags |= IFF_UP;
     if (ioctl(sock, SIOCSIFFLAGS, &ifr) < 0)
-        return ql_error_set(err, errno, "cannot bring tap '%s' up: %s", name, strerror(errno));
+        return ql_error_errno(err, errno, "cannot bring tap '%s' up", name);
     return 0;
 }
 
@@ -169,8 +167,7 @@ static int bridge_add_if(int sock, const char *bridge, const char *tap, struct q
         return ql_error_set(err, errno ? errno : ENODEV, "tap '%s' vanished before it could "
                             "be added to bridge '%s'", tap, bridge);
     if (ioctl(sock, SIOCBRADDIF, &ifr) < 0)
-        return ql_error_set(err, errno, "cannot add tap '%s' to bridge '%s': %s", tap, bridge,
-                            strerror(errno));
+        return ql_error_errno(err, errno, "cannot add tap '%s' to bridge '%s'", tap, bridge);
     return 0;
 }
 
@@ -231,7 +228,7 @@ int host_tap_open(const char *want_name, bool vnet_hdr, unsigned queues, char **
     for (unsigned q = 0; q < queues; q++) {
         int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
         if (fd < 0) {
-            r = ql_error_set(err, errno, "cannot open /dev/net/tun: %s", strerror(errno));
+            r = ql_error_errno(err, errno, "cannot open /dev/net/tun");
             goto fail;
         }
         ret_fds[q] = fd;
@@ -250,10 +247,9 @@ int host_tap_open(const char *want_name, bool vnet_hdr, unsigned queues, char **
                 r = ql_error_set(err, EBUSY, "tap name '%s' is already taken by another network "
                                  "device on this host", name);
             else if (q == 0)
-                r = ql_error_set(err, e, "cannot create tap '%s': %s", name, strerror(e));
+                r = ql_error_errno(err, e, "cannot create tap '%s'", name);
             else
-                r = ql_error_set(err, e, "cannot open queue %u of tap '%s': %s", q + 1, name,
-                                 strerror(e));
+                r = ql_error_errno(err, e, "cannot open queue %u of tap '%s'", q + 1, name);
             goto fail;
         }
         if (q == 0)
@@ -285,14 +281,14 @@ static int run_program(char *const argv[], char *const envp[], int timeout_ms, i
     int out[2] = {-1, -1}, ex[2] = {-1, -1};
     _cleanup_close_ int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (devnull < 0)
-        return ql_error_set(err, errno, "cannot open /dev/null: %s", strerror(errno));
+        return ql_error_errno(err, errno, "cannot open /dev/null");
     if (pipe2(out, O_CLOEXEC) < 0)
-        return ql_error_set(err, errno, "cannot create a pipe: %s", strerror(errno));
+        return ql_error_errno(err, errno, "cannot create a pipe");
     if (pipe2(ex, O_CLOEXEC) < 0) {
         int e = errno;
         close(out[0]);
         close(out[1]);
-        return ql_error_set(err, e, "cannot create a pipe: %s", strerror(e));
+        return ql_error_errno(err, e, "cannot create a pipe");
     }
     pid_t pid = fork();
     if (pid < 0) {
@@ -301,7 +297,7 @@ static int run_program(char *const argv[], char *const envp[], int timeout_ms, i
         close(out[1]);
         close(ex[0]);
         close(ex[1]);
-        return ql_error_set(err, e, "cannot fork to run '%s': %s", argv[0], strerror(e));
+        return ql_error_errno(err, e, "cannot fork to run '%s'", argv[0]);
     }
     if (pid == 0) {
         /* Only async-signal-safe calls from here on. The supervisor may block signals for
@@ -335,8 +331,7 @@ static int run_program(char *const argv[], char *const envp[], int timeout_ms, i
         close(out[0]);
         while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
             ;
-        return ql_error_set(err, exec_errno, "cannot run '%s': %s", argv[0],
-                            strerror(exec_errno));
+        return ql_error_errno(err, exec_errno, "cannot run '%s'", argv[0]);
     }
 
     fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
@@ -949,16 +944,15 @@ static int setup_ethernet(const struct dom_interface *ifc, struct host_nic *nic,
         for (unsigned q = 0; q < queues; q++) {
             int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
             if (fd < 0)
-                return ql_error_set(err, errno, "cannot open /dev/net/tun: %s",
-                                    strerror(errno));
+                return ql_error_errno(err, errno, "cannot open /dev/net/tun");
             nic->tap_fds[q] = fd;
             struct ifreq ifr = {0};
             ifr_set_name(&ifr, ifc->target_dev);
             ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (nic->vnet_hdr ? IFF_VNET_HDR : 0) |
                             (queues > 1 ? IFF_MULTI_QUEUE : 0);
             if (ioctl(fd, TUNSETIFF, &ifr) < 0)
-                return ql_error_set(err, errno, "cannot open existing tap '%s': %s",
-                                    ifc->target_dev, strerror(errno));
+                return ql_error_errno(err, errno, "cannot open existing tap '%s'",
+                                      ifc->target_dev);
         }
     } else {
         r = nic_open_tap(sock, ifc, nic, err);
@@ -1169,14 +1163,13 @@ static int tap_fd_check(int fd, const char *name, dev_t want, bool have_want, co
 {
     struct stat st;
     if (fstat(fd, &st) < 0)
-        return ql_error_set(err, errno, "cannot stat '%s': %s", path, strerror(errno));
+        return ql_error_errno(err, errno, "cannot stat '%s'", path);
     if (!S_ISCHR(st.st_mode) || (have_want && st.st_rdev != want))
         return ql_error_set(err, ENODEV, "'%s' is not the character device of macvtap '%s'",
                             path, name);
     struct ifreq ifr = {0};
     if (ioctl(fd, TUNGETIFF, &ifr) < 0)
-        return ql_error_set(err, errno, "'%s' is not a macvtap device: %s", path,
-                            strerror(errno));
+        return ql_error_errno(err, errno, "'%s' is not a macvtap device", path);
     if (strncmp(ifr.ifr_name, name, IFNAMSIZ) != 0)
         return ql_error_set(err, ENODEV, "'%s' belongs to network device '%.*s', not to "
                             "macvtap '%s'", path, IFNAMSIZ, ifr.ifr_name, name);
@@ -1208,9 +1201,9 @@ static int macvtap_open(const char *name, bool vnet_hdr, unsigned queues, int *f
         made = xasprintf("/dev/.qlaunch-tap%u-%ld", ifindex, (long)getpid());
         (void)unlink(made);
         if (mknod(made, S_IFCHR | 0600, want) < 0)
-            return ql_error_set(err, errno, "cannot create the character device %u:%u of "
-                                "macvtap '%s' at '%s' (%s is missing or not it): %s",
-                                major(want), minor(want), name, made, devpath, strerror(errno));
+            return ql_error_errno(err, errno, "cannot create the character device %u:%u of "
+                                  "macvtap '%s' at '%s' (%s is missing or not it)",
+                                  major(want), minor(want), name, made, devpath);
         path = made;
         fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
     }
@@ -1221,10 +1214,10 @@ static int macvtap_open(const char *name, bool vnet_hdr, unsigned queues, int *f
         if (q > 0)
             fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
         if (fd < 0) {
-            r = ql_error_set(err, errno, "cannot open '%s' (queue %u of macvtap '%s'): %s%s",
-                             path, q + 1, name, strerror(errno), have_want ? "" :
-                             " (its device number is not in /sys/class/net: is /sys mounted "
-                             "for this network namespace?)");
+            r = ql_error_errno(err, errno, "cannot open '%s' (queue %u of macvtap '%s'%s)",
+                               path, q + 1, name, have_want ? "" :
+                               "; its device number is not in /sys/class/net: is /sys mounted "
+                               "for this network namespace?");
             goto fail;
         }
         fds[q] = fd;
@@ -1236,8 +1229,8 @@ static int macvtap_open(const char *name, bool vnet_hdr, unsigned queues, int *f
         ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet_hdr ? IFF_VNET_HDR : 0) |
                         (queues > 1 ? IFF_MULTI_QUEUE : 0);
         if (ioctl(fds[q], TUNSETIFF, &ifr) < 0) {
-            r = ql_error_set(err, errno, "cannot set the flags of macvtap '%s' (queue %u): %s",
-                             name, q + 1, strerror(errno));
+            r = ql_error_errno(err, errno, "cannot set the flags of macvtap '%s' (queue %u)",
+                               name, q + 1);
             goto fail;
         }
     }
@@ -1316,15 +1309,14 @@ static int setup_direct(const struct dom_interface *ifc, struct host_nic *nic,
                             "has no macvtap support (CONFIG_MACVTAP; try `modprobe macvtap`)",
                             name, ifc->source_dev);
     if (r == -EINVAL)
-        return ql_error_set(err, EINVAL, "cannot create macvtap '%s' on '%s' in mode '%s': %s "
-                            "(a passthrough macvtap must be the only macvlan/macvtap link of "
-                            "its device%s)", name, ifc->source_dev,
-                            ifc->source_mode ? ifc->source_mode : "vepa", strerror(-r),
-                            ifc->mtu ? ", and <mtu> must not exceed the device's MTU" : "");
+        return ql_error_errno(err, EINVAL, "cannot create macvtap '%s' on '%s' in mode '%s' "
+                              "(a passthrough macvtap must be the only macvlan/macvtap link of "
+                              "its device%s)", name, ifc->source_dev,
+                              ifc->source_mode ? ifc->source_mode : "vepa",
+                              ifc->mtu ? ", and <mtu> must not exceed the device's MTU" : "");
     if (r < 0)
-        return ql_error_set(err, -r, "cannot create macvtap '%s' on '%s' in mode '%s': %s",
-                            name, ifc->source_dev, ifc->source_mode ? ifc->source_mode : "vepa",
-                            strerror(-r));
+        return ql_error_errno(err, -r, "cannot create macvtap '%s' on '%s' in mode '%s'",
+                              name, ifc->source_dev, ifc->source_mode ? ifc->source_mode : "vepa");
     nic->tap_name = xstrdup(name);
     nic->macvtap = true;
     nic->lower_dev = xstrdup(ifc->source_dev);
@@ -1353,7 +1345,7 @@ static int setup_direct(const struct dom_interface *ifc, struct host_nic *nic,
         return ql_error_set(err, EADDRINUSE, "cannot bring macvtap '%s' up: MAC address %s "
                             "is already used on '%s' (by another macvlan/macvtap or the "
                             "device itself)", name, ifc->mac, ifc->source_dev);
-    return ql_error_set(err, errno, "cannot bring macvtap '%s' up: %s", name, strerror(errno));
+    return ql_error_errno(err, errno, "cannot bring macvtap '%s' up", name);
 }
 
 int host_nic_setup(const struct domain *d, size_t iface_index, struct host_nic *ret,
@@ -1366,7 +1358,6 @@ int host_nic_setup(const struct domain *d, size_t iface_index, struct host_nic *
     const struct dom_interface *ifc = &d->dev.interfaces[iface_index];
     struct host_nic nic = HOST_NIC_INIT;
     nic.type = ifc->type;
-    struct ql_error e = QL_ERROR_INIT;
     int r;
     switch (ifc->type) {
     case DOM_NET_USER:
@@ -1374,26 +1365,26 @@ int host_nic_setup(const struct domain *d, size_t iface_index, struct host_nic *
         return 0;
     case DOM_NET_NETWORK:
         if (!ifc->mac) {
-            r = ql_error_set(&e, EINVAL, "the interface has no MAC address (the launcher assigns "
+            r = ql_error_set(err, EINVAL, "the interface has no MAC address (the launcher assigns "
                              "one before setting up the host side)");
             break;
         }
-        r = setup_network(d, ifc, &nic, &e);
+        r = setup_network(d, ifc, &nic, err);
         break;
     case DOM_NET_BRIDGE:
     case DOM_NET_ETHERNET:
     case DOM_NET_DIRECT:
         if (!ifc->mac) {
-            r = ql_error_set(&e, EINVAL, "the interface has no MAC address (the launcher assigns "
+            r = ql_error_set(err, EINVAL, "the interface has no MAC address (the launcher assigns "
                              "one before setting up the host side)");
             break;
         }
-        r = ifc->type == DOM_NET_BRIDGE ? setup_bridge(d, ifc, &nic, &e)
-            : ifc->type == DOM_NET_DIRECT ? setup_direct(ifc, &nic, &e)
-                                          : setup_ethernet(ifc, &nic, &e);
+        r = ifc->type == DOM_NET_BRIDGE ? setup_bridge(d, ifc, &nic, err)
+            : ifc->type == DOM_NET_DIRECT ? setup_direct(ifc, &nic, err)
+                                          : setup_ethernet(ifc, &nic, err);
         break;
     default:
-        r = ql_error_set(&e, ENOTSUP, "interface type %d is not supported", (int)ifc->type);
+        r = ql_error_set(err, ENOTSUP, "interface type %d is not supported", (int)ifc->type);
         break;
     }
     if (r == 0) {
@@ -1405,12 +1396,7 @@ int host_nic_setup(const struct domain *d, size_t iface_index, struct host_nic *
     _cleanup_free_ char *where = ifc->src.path ? xstrdup(ifc->src.path)
                                                : xasprintf("devices/interface[%zu]",
                                                            iface_index + 1);
-    if (ifc->src.line > 0)
-        r = ql_error_set(err, e.code, "%s: %s (line %d)", where, ql_error_msg(&e),
-                         ifc->src.line);
-    else
-        r = ql_error_set(err, e.code, "%s: %s", where, ql_error_msg(&e));
-    ql_error_clear(&e);
+    ql_error_locate(err, where, ifc->src.line);
     return r;
 }
 
@@ -1448,7 +1434,7 @@ static int netdev_ipv4(const char *dev, char **ret, struct ql_error *err)
 {
     _cleanup_close_ int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (sock < 0)
-        return ql_error_set(err, errno, "cannot create a socket: %s", strerror(errno));
+        return ql_error_errno(err, errno, "cannot create a socket");
     struct ifreq ifr = {0};
     ifr_set_name(&ifr, dev);
     if (ioctl(sock, SIOCGIFADDR, &ifr) < 0) {
@@ -1457,8 +1443,7 @@ static int netdev_ipv4(const char *dev, char **ret, struct ql_error *err)
             return ql_error_set(err, e, "device '%s' does not exist on this host", dev);
         if (e == EADDRNOTAVAIL)
             return ql_error_set(err, e, "device '%s' has no IPv4 address", dev);
-        return ql_error_set(err, e, "cannot read the IPv4 address of '%s': %s", dev,
-                            strerror(e));
+        return ql_error_errno(err, e, "cannot read the IPv4 address of '%s'", dev);
     }
     char buf[INET_ADDRSTRLEN];
     const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)&ifr.ifr_addr;
@@ -1531,17 +1516,12 @@ int host_gfx_listen_resolve(const struct domain *d, struct host_listen_addrs *re
             a.v = xcalloc(dv->n_graphics, sizeof(char *));
             a.n = dv->n_graphics;
         }
-        struct ql_error e = QL_ERROR_INIT;
-        if (host_network_listen_address(g->listens[0].network, &a.v[i], &e) < 0) {
-            _cleanup_free_ char *where = g->src.path ? xstrdup(g->src.path)
-                                                     : xasprintf("devices/graphics[%zu]", i + 1);
-            int r;
-            if (g->src.line > 0)
-                r = ql_error_set(err, e.code, "%s/listen: %s (line %d)", where,
-                                 ql_error_msg(&e), g->src.line);
-            else
-                r = ql_error_set(err, e.code, "%s/listen: %s", where, ql_error_msg(&e));
-            ql_error_clear(&e);
+        int r = host_network_listen_address(g->listens[0].network, &a.v[i], err);
+        if (r < 0) {
+            _cleanup_free_ char *where = g->src.path ? xasprintf("%s/listen", g->src.path)
+                                                     : xasprintf("devices/graphics[%zu]/listen",
+                                                                 i + 1);
+            ql_error_locate(err, where, g->src.line);
             host_listen_addrs_free(&a);
             return r;
         }

@@ -61,9 +61,9 @@ int host_tcp_port_pick(const char *addr, int min, int max, const int *avoid, siz
             if (r < 0 && !host && (r == -EAFNOSUPPORT || r == -EADDRNOTAVAIL))
                 continue;   /* e.g. no IPv6 on this host: "every address" is IPv4 only */
             if (r < 0) {
-                ret = ql_error_set(err, -r, "cannot bind a TCP socket on '%s': %s%s",
-                                   host ? host : "*", strerror(-r),
-                                   -r == EADDRNOTAVAIL ? " (not an address of this host)" : "");
+                ret = ql_error_errno(err, r, "cannot bind a TCP socket on '%s'%s",
+                                     host ? host : "*",
+                                     -r == EADDRNOTAVAIL ? " (not an address of this host)" : "");
                 goto out;
             }
             free_all = r == 1;

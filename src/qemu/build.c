@@ -27,18 +27,12 @@ const char *qb_fd_kind_to_string(int v)
 
 int qb_fail(struct qb_ctx *c, const struct dom_src *src, const char *fmt, ...)
 {
-    struct strbuf sb = STRBUF_INIT;
     va_list ap;
-    sb_add(&sb, src && src->path ? src->path : "domain");
-    sb_add(&sb, ": ");
     va_start(ap, fmt);
-    sb_vaddf(&sb, fmt, ap);
+    int r = ql_error_set_atv(c->err, EINVAL, src && src->path ? src->path : "domain",
+                             src ? src->line : 0, fmt, ap);
     va_end(ap);
-    if (src && src->line > 0)
-        sb_addf(&sb, " (line %d)", src->line);
-    ql_error_set(c->err, EINVAL, "%s", sb_str(&sb));
-    sb_free(&sb);
-    return -EINVAL;
+    return r;
 }
 
 void qb_note(struct qb_ctx *c, const char *fmt, ...)

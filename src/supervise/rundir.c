@@ -112,8 +112,7 @@ int sup_rundir_create(const struct sup_paths *p, struct ql_error *err)
 {
     int r = sup_mkdir_p(p->base, geteuid() == 0 ? 0755 : 0700);
     if (r < 0)
-        return ql_error_set(err, -r, "cannot create the run directory '%s': %s", p->base,
-                            strerror(-r));
+        return ql_error_errno(err, -r, "cannot create the run directory '%s'", p->base);
     /* A base in a shared place (/tmp/qlaunch-UID) must be ours, or someone else could
      * watch or replace our sockets. */
     struct stat st;
@@ -123,7 +122,7 @@ int sup_rundir_create(const struct sup_paths *p, struct ql_error *err)
                             "this user%s; remove it or choose another with --run-dir",
                             p->base, geteuid() != 0 ? " with mode 0700" : "");
     if (mkdir(p->dir, 0700) < 0)
-        return ql_error_set(err, errno, "cannot create '%s': %s", p->dir, strerror(errno));
+        return ql_error_errno(err, errno, "cannot create '%s'", p->dir);
     return 0;
 }
 
@@ -161,7 +160,7 @@ int sup_list_names(const char *base, char ***ret_names, size_t *ret_n, struct ql
     if (!d) {
         if (errno == ENOENT)
             return 0;
-        return ql_error_set(err, errno, "cannot read '%s': %s", base, strerror(errno));
+        return ql_error_errno(err, errno, "cannot read '%s'", base);
     }
     char **v = NULL;
     size_t n = 0;

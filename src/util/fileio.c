@@ -14,10 +14,10 @@ int ql_read_file(const char *path, size_t max, char **ret_data, size_t *ret_len,
 {
     _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
-        return ql_error_set(err, errno, "cannot open '%s': %s", path, strerror(errno));
+        return ql_error_errno(err, errno, "cannot open '%s'", path);
     struct stat st;
     if (fstat(fd, &st) < 0)
-        return ql_error_set(err, errno, "cannot stat '%s': %s", path, strerror(errno));
+        return ql_error_errno(err, errno, "cannot stat '%s'", path);
     if (S_ISDIR(st.st_mode))
         return ql_error_set(err, EISDIR, "'%s' is a directory, not a file", path);
     if (S_ISREG(st.st_mode) && (size_t)st.st_size > max)
@@ -36,7 +36,7 @@ int ql_read_file(const char *path, size_t max, char **ret_data, size_t *ret_len,
         if (r < 0) {
             if (errno == EINTR)
                 continue;
-            return ql_error_set(err, errno, "cannot read '%s': %s", path, strerror(errno));
+            return ql_error_errno(err, errno, "cannot read '%s'", path);
         }
         if (r == 0)
             break;
@@ -57,7 +57,7 @@ int ql_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
     _cleanup_free_ char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0)
-        return ql_error_set(err, errno, "cannot create '%s': %s", tmp, strerror(errno));
+        return ql_error_errno(err, errno, "cannot create '%s'", tmp);
     const char *p = data;
     size_t left = len;
     while (left) {
@@ -68,7 +68,7 @@ int ql_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
             int e = errno;
             close(fd);
             unlink(tmp);
-            return ql_error_set(err, e, "cannot write '%s': %s", tmp, strerror(e));
+            return ql_error_errno(err, e, "cannot write '%s'", tmp);
         }
         p += w;
         left -= (size_t)w;
@@ -76,12 +76,12 @@ int ql_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
     if (fchmod(fd, mode) < 0 || fsync(fd) < 0 || close(fd) < 0) {
         int e = errno;
         unlink(tmp);
-        return ql_error_set(err, e, "cannot finish '%s': %s", tmp, strerror(e));
+        return ql_error_errno(err, e, "cannot finish '%s'", tmp);
     }
     if (rename(tmp, path) < 0) {
         int e = errno;
         unlink(tmp);
-        return ql_error_set(err, e, "cannot rename '%s' to '%s': %s", tmp, path, strerror(e));
+        return ql_error_errno(err, e, "cannot rename '%s' to '%s'", tmp, path);
     }
     return 0;
 }

@@ -133,7 +133,8 @@ static void expect_none(struct domain *d, const char *in_msg)
     struct ql_error err = QL_ERROR_INIT;
     assert_int_equal(host_firmware_resolve(d, &f, &err), -ENOENT);
     assert_non_null(strstr(ql_error_msg(&err), in_msg));
-    assert_non_null(strstr(ql_error_msg(&err), "os@firmware"));
+    assert_string_equal(err.where, "os@firmware");
+    assert_string_equal(ql_error_msg(&err) + strlen("os@firmware: "), err.msg);
     ql_error_clear(&err);
     domain_free(d);
 }
@@ -362,9 +363,13 @@ static void test_nvram_prepare(void **state)
     unlink(nv);
     assert_int_equal(host_nvram_prepare(nv, NULL, &created, &err), -ENOENT);
     assert_non_null(strstr(ql_error_msg(&err), "<nvram template="));
+    assert_string_equal(err.where, "os/nvram");
     ql_error_clear(&err);
-    assert_true(host_nvram_prepare(nv, "/nonexistent/VARS.fd", &created, &err) < 0);
-    assert_non_null(strstr(ql_error_msg(&err), "/nonexistent/VARS.fd"));
+    assert_int_equal(host_nvram_prepare(nv, "/nonexistent/VARS.fd", &created, &err), -ENOENT);
+    assert_string_equal(err.where, "os/nvram@template");
+    char *want = xasprintf("cannot open '/nonexistent/VARS.fd': %s", strerror(ENOENT));
+    assert_string_equal(err.msg, want);
+    free(want);
     ql_error_clear(&err);
     assert_int_equal(access(nv, F_OK), -1);
     free(tmpl);

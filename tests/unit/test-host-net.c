@@ -54,6 +54,14 @@ static int run(const char *const argv[])
 
 #define IP(...) run((const char *const[]){"ip", __VA_ARGS__, NULL})
 
+/* err is about the first interface, at line (0: none), and its text is exactly msg. */
+static void assert_iface_error(const struct ql_error *err, int line, const char *msg)
+{
+    assert_string_equal(err->where, "devices/interface[1]");
+    assert_int_equal(err->line, line);
+    assert_string_equal(err->msg, msg);
+}
+
 static char *sysfs_read(const char *dev, const char *attr)
 {
     _cleanup_free_ char *path = xasprintf("/sys/class/net/%s/%s", dev, attr);
@@ -233,14 +241,14 @@ static void test_tap_bad_names(void **state)
         assert_int_equal(host_tap_open(bad[i], false, 1, &name, &fd, &err), -EINVAL);
         assert_null(name);
         assert_non_null(err.msg);
-        assert_non_null(strstr(err.msg, "tap name"));
+        assert_non_null(strstr(ql_error_msg(&err), "tap name"));
         ql_error_clear(&err);
     }
     char *name = NULL;
     int fd = -1;
     struct ql_error err = QL_ERROR_INIT;
     assert_int_equal(host_tap_open("ok", false, 257, &name, &fd, &err), -EINVAL);
-    assert_non_null(strstr(err.msg, "at most 256"));
+    assert_non_null(strstr(ql_error_msg(&err), "at most 256"));
     ql_error_clear(&err);
 }
 
@@ -252,8 +260,9 @@ static void test_tap_name_clash(void **state)
     struct ql_error err = QL_ERROR_INIT;
     /* br0 is a bridge: never reuse, never attach */
     assert_int_equal(host_tap_open("br0", false, 1, &name, &fd, &err), -EBUSY);
-    assert_string_equal(err.msg, "tap name 'br0' is already taken by another network device "
-                        "on this host");
+    assert_string_equal(ql_error_msg(&err), "tap name 'br0' is already taken by another "
+                        "network device on this host");
+    assert_null(err.where);
     ql_error_clear(&err);
 
     /* an existing (persistent) tap is not reused either */
@@ -266,8 +275,8 @@ static void test_tap_name_clash(void **state)
     struct domain *d = make_domain(DOM_NET_BRIDGE, "br0", "52:54:00:00:00:01", "dummy0");
     struct host_nic nic;
     assert_int_equal(host_nic_setup(d, 0, &nic, &err), -EBUSY);
-    assert_string_equal(err.msg, "devices/interface[1]: tap name 'dummy0' is already taken by "
-                        "another network device on this host (line 33)");
+    assert_iface_error(&err, 33, "tap name 'dummy0' is already taken by another network "
+                       "device on this host");
     assert_null(nic.tap_name);
     assert_null(master_of("dummy0"));
     ql_error_clear(&err);
@@ -345,8 +354,9 @@ static void test_missing_bridge(void **state)
     struct host_nic nic;
     struct ql_error err = QL_ERROR_INIT;
     assert_int_equal(host_nic_setup(d, 0, &nic, &err), -ENODEV);
-    assert_string_equal(err.msg, "devices/interface[1]: bridge 'nobr0' does not exist on this "
-                        "host (line 33)");
+    assert_iface_error(&err, 33, "bridge 'nobr0' does not exist on this host");
+    assert_string_equal(ql_error_msg(&err), "devices/interface[1]: bridge 'nobr0' does not "
+                        "exist on this host (line 33)");
     assert_false(dev_exists("qlt1"));
     assert_int_equal(count_prefix("qltap"), before);
     assert_null(nic.tap_name);
@@ -358,8 +368,9 @@ static void test_missing_bridge(void **state)
     d->dev.interfaces[0].src.path = NULL;
     d->dev.interfaces[0].src.line = 0;
     assert_int_equal(host_nic_setup(d, 0, &nic, &err), -ENODEV);
-    assert_string_equal(err.msg, "devices/interface[1]: bridge 'nobr0' does not exist on this "
-                        "host");
+    assert_iface_error(&err, 0, "bridge 'nobr0' does not exist on this host");
+    assert_string_equal(ql_error_msg(&err), "devices/interface[1]: bridge 'nobr0' does not "
+                        "exist on this host");
     ql_error_clear(&err);
     domain_free(d);
 }
@@ -371,9 +382,9 @@ static void test_not_a_bridge(void **state)
     struct host_nic nic;
     struct ql_error err = QL_ERROR_INIT;
     assert_true(host_nic_setup(d, 0, &nic, &err) < 0);
-    assert_string_equal(err.msg, "devices/interface[1]: network device 'dummy0' is not a Linux "
-                        "bridge (driver 'veth'); for an Open vSwitch bridge add <virtualport "
-                        "type='openvswitch'/> (line 33)");
+    assert_iface_error(&err, 33, "network device 'dummy0' is not a Linux bridge (driver "
+                       "'veth'); for an Open vSwitch bridge add <virtualport "
+                       "type='openvswitch'/>");
     assert_false(dev_exists("qlt2"));
     ql_error_clear(&err);
     domain_free(d);
@@ -388,7 +399,8 @@ static void test_unwind_after_tap(void **state)
     struct host_nic nic;
     struct ql_error err = QL_ERROR_INIT;
     assert_true(host_nic_setup(d, 0, &nic, &err) < 0);
-    assert_non_null(strstr(err.msg, "devices/interface[1]: cannot set MTU 70000 on tap 'qlt3'"));
+    assert_string_equal(err.where, "devices/interface[1]");
+    assert_string_equal(err.msg, "cannot set MTU 70000 on tap 'qlt3': Invalid argument");
     assert_true(dev_gone("qlt3"));
     assert_null(nic.tap_name);
     ql_error_clear(&err);
@@ -417,11 +429,13 @@ static void test_user_network_direct(void **state)
 
     d->dev.interfaces[0].type = DOM_NET_NETWORK;
     assert_int_equal(host_nic_setup(d, 0, &nic, &err), -EINVAL);
-    assert_non_null(strstr(err.msg, "devices/interface[1]: the interface has no MAC address"));
+    assert_string_equal(err.where, "devices/interface[1]");
+    assert_non_null(strstr(err.msg, "the interface has no MAC address"));
     ql_error_clear(&err);
     d->dev.interfaces[0].type = DOM_NET_DIRECT;
     assert_int_equal(host_nic_setup(d, 0, &nic, &err), -EINVAL);
-    assert_non_null(strstr(err.msg, "devices/interface[1]: the interface has no MAC address"));
+    assert_string_equal(err.where, "devices/interface[1]");
+    assert_non_null(strstr(err.msg, "the interface has no MAC address"));
     ql_error_clear(&err);
 
     assert_int_equal(host_nic_setup(d, 1, &nic, &err), -EINVAL);
@@ -484,7 +498,7 @@ static void test_ethernet_script(void **state)
     _cleanup_free_ char *want = xasprintf("devices/interface[1]: script '%s' for tap 'qleth0' "
                                           "exited with status 3: no way for qleth0 (line 33)",
                                           bad);
-    assert_string_equal(err.msg, want);
+    assert_string_equal(ql_error_msg(&err), want);
     assert_true(dev_gone("qleth0"));
     ql_error_clear(&err);
 
@@ -511,7 +525,7 @@ static void test_ethernet_script(void **state)
     free(d->dev.interfaces[0].script);
     d->dev.interfaces[0].script = xasprintf("%s/does-not-exist", tmpdir);
     assert_int_equal(host_nic_setup(d, 0, &nic, &err), -ENOENT);
-    assert_non_null(strstr(err.msg, "cannot run"));
+    assert_non_null(strstr(ql_error_msg(&err), "cannot run"));
     assert_true(dev_gone("qleth0"));
     ql_error_clear(&err);
     unsetenv("QLTEST_SECRET");
@@ -538,7 +552,7 @@ static void test_ethernet_unmanaged(void **state)
 
     /* managed='no' for a tap that does not exist */
     assert_true(host_nic_setup(d, 0, &nic, &err) < 0);
-    assert_non_null(strstr(err.msg, "tap 'qlpre0' does not exist"));
+    assert_non_null(strstr(ql_error_msg(&err), "tap 'qlpre0' does not exist"));
     ql_error_clear(&err);
     domain_free(d);
 }
@@ -555,15 +569,15 @@ static void test_ovs_unreachable(void **state)
     struct host_nic nic;
     struct ql_error err = QL_ERROR_INIT;
     assert_true(host_nic_setup(d, 0, &nic, &err) < 0);
-    print_message("ovs unreachable: %s\n", err.msg);
-    assert_non_null(strstr(err.msg, "devices/interface[1]: "));
+    print_message("ovs unreachable: %s\n", ql_error_msg(&err));
+    assert_non_null(strstr(ql_error_msg(&err), "devices/interface[1]: "));
     assert_false(dev_exists("qlovs9"));
     ql_error_clear(&err);
 
     /* a bad interfaceid is refused before anything runs */
     d->dev.interfaces[0].vport.interfaceid = xstrdup("not-a-uuid\"");
     assert_int_equal(host_nic_setup(d, 0, &nic, &err), -EINVAL);
-    assert_non_null(strstr(err.msg, "is not a UUID"));
+    assert_non_null(strstr(ql_error_msg(&err), "is not a UUID"));
     ql_error_clear(&err);
 
     /* vlan on a Linux bridge */
@@ -575,7 +589,7 @@ static void test_ovs_unreachable(void **state)
     free(d->dev.interfaces[0].bridge);
     d->dev.interfaces[0].bridge = xstrdup("br0");
     assert_int_equal(host_nic_setup(d, 0, &nic, &err), -ENOTSUP);
-    assert_non_null(strstr(err.msg, "<vlan>"));
+    assert_non_null(strstr(ql_error_msg(&err), "<vlan>"));
     ql_error_clear(&err);
     if (old)
         setenv("OVS_RUNDIR", old, 1);
@@ -689,22 +703,22 @@ static void test_network_portgroups(void **state)
     /* a VLAN from the portgroup cannot go on a Linux bridge port */
     d = net_domain("qlpg", "tagged", "qlnet1");
     assert_int_equal(host_nic_setup(d, 0, &nic, &err), -ENOTSUP);
-    assert_non_null(strstr(err.msg, "devices/interface[1]: network 'qlpg' ("));
-    assert_non_null(strstr(err.msg, "<vlan> needs an Open vSwitch bridge"));
+    assert_non_null(strstr(ql_error_msg(&err), "devices/interface[1]: network 'qlpg' ("));
+    assert_non_null(strstr(ql_error_msg(&err), "<vlan> needs an Open vSwitch bridge"));
     assert_false(dev_exists("qlnet1"));
     ql_error_clear(&err);
     domain_free(d);
 
     d = net_domain("qlpg", "shaped", "qlnet1");
     assert_int_equal(host_nic_setup(d, 0, &nic, &err), -ENOTSUP);
-    assert_non_null(strstr(err.msg, "portgroup 'shaped' of network 'qlpg'"));
-    assert_non_null(strstr(err.msg, "<bandwidth>"));
+    assert_non_null(strstr(ql_error_msg(&err), "portgroup 'shaped' of network 'qlpg'"));
+    assert_non_null(strstr(ql_error_msg(&err), "<bandwidth>"));
     ql_error_clear(&err);
     domain_free(d);
 
     d = net_domain("qlpg", "nosuch", "qlnet1");
     assert_int_equal(host_nic_setup(d, 0, &nic, &err), -ENOENT);
-    assert_non_null(strstr(err.msg, "has no portgroup 'nosuch'"));
+    assert_non_null(strstr(ql_error_msg(&err), "has no portgroup 'nosuch'"));
     ql_error_clear(&err);
     domain_free(d);
 }
@@ -721,9 +735,9 @@ static void test_network_missing_bridge(void **state)
                                           "%s/qlgone.xml) uses bridge 'virbr7', which does not "
                                           "exist on this host; qlaunch does not start libvirt "
                                           "networks", netdir);
-    print_message("%s\n", err.msg);
-    assert_int_equal(strncmp(err.msg, want, strlen(want)), 0);
-    assert_non_null(strstr(err.msg, "(line 33)"));
+    print_message("%s\n", ql_error_msg(&err));
+    assert_int_equal(strncmp(ql_error_msg(&err), want, strlen(want)), 0);
+    assert_non_null(strstr(ql_error_msg(&err), "(line 33)"));
     assert_int_equal(count_prefix("qltap"), before);
     ql_error_clear(&err);
     domain_free(d);
@@ -739,7 +753,7 @@ static void test_network_lookup_errors(void **state)
     _cleanup_free_ char *want = xasprintf("network 'qlnosuch' is not defined: no "
                                           "%s/qlnosuch.xml, /etc/qlaunch/networks/qlnosuch.xml, "
                                           "/etc/libvirt/qemu/networks/qlnosuch.xml", netdir);
-    assert_non_null(strstr(err.msg, want));
+    assert_non_null(strstr(ql_error_msg(&err), want));
     ql_error_clear(&err);
     domain_free(d);
 
@@ -756,8 +770,8 @@ static void test_network_lookup_errors(void **state)
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
         d = net_domain(cases[i].name, NULL, NULL);
         assert_int_equal(host_nic_setup(d, 0, &nic, &err), cases[i].code);
-        print_message("%s\n", err.msg);
-        assert_non_null(strstr(err.msg, cases[i].want));
+        print_message("%s\n", ql_error_msg(&err));
+        assert_non_null(strstr(ql_error_msg(&err), cases[i].want));
         ql_error_clear(&err);
         domain_free(d);
     }
@@ -770,7 +784,7 @@ static void test_network_lookup_errors(void **state)
     fclose(f);
     d = net_domain("qlbig", NULL, NULL);
     assert_int_equal(host_nic_setup(d, 0, &nic, &err), -EFBIG);
-    assert_non_null(strstr(err.msg, "over the"));
+    assert_non_null(strstr(ql_error_msg(&err), "over the"));
     ql_error_clear(&err);
     domain_free(d);
 }
@@ -786,16 +800,16 @@ static void test_network_ovs(void **state)
     struct ql_error err = QL_ERROR_INIT;
     struct domain *d = net_domain("qlovs", "v42", "qlnet2");
     assert_true(host_nic_setup(d, 0, &nic, &err) < 0);
-    print_message("%s\n", err.msg);
-    assert_non_null(strstr(err.msg, "network 'qlovs'"));
-    assert_non_null(strstr(err.msg, "ovsbr"));
+    print_message("%s\n", ql_error_msg(&err));
+    assert_non_null(strstr(ql_error_msg(&err), "network 'qlovs'"));
+    assert_non_null(strstr(ql_error_msg(&err), "ovsbr"));
     assert_false(dev_exists("qlnet2"));
     ql_error_clear(&err);
     /* an interface may not change the network's virtualport type */
     d->dev.interfaces[0].vport_type = xstrdup("802.1Qbh");
     assert_int_equal(host_nic_setup(d, 0, &nic, &err), -EINVAL);
-    assert_non_null(strstr(err.msg, "virtualport type '802.1Qbh' of the interface does not "
-                           "match network 'qlovs'"));
+    assert_non_null(strstr(ql_error_msg(&err), "virtualport type '802.1Qbh' of the interface "
+                           "does not match network 'qlovs'"));
     ql_error_clear(&err);
     domain_free(d);
     if (old)
@@ -988,9 +1002,9 @@ static void test_direct_auto_name_queues(void **state)
     /* the same MAC twice on one lower device: the kernel refuses to bring it up */
     struct host_nic nic2;
     assert_int_equal(host_nic_setup(d, 0, &nic2, &err), -EADDRINUSE);
-    assert_string_equal(err.msg, "devices/interface[1]: cannot bring macvtap 'qlmvt1' up: MAC "
-                        "address 52:54:00:aa:bb:01 is already used on 'qlv0' (by another "
-                        "macvlan/macvtap or the device itself) (line 33)");
+    assert_iface_error(&err, 33, "cannot bring macvtap 'qlmvt1' up: MAC address "
+                       "52:54:00:aa:bb:01 is already used on 'qlv0' (by another "
+                       "macvlan/macvtap or the device itself)");
     assert_true(dev_gone("qlmvt1"));
     ql_error_clear(&err);
     /* the next one takes the next free number */
@@ -1025,10 +1039,10 @@ static void test_direct_passthrough(void **state)
     struct domain *d2 = direct_domain("qlv0", "bridge", "qlmv2");
     struct host_nic nic2;
     assert_true(host_nic_setup(d2, 0, &nic2, &err) < 0);
-    print_message("%s\n", err.msg);
-    assert_non_null(strstr(err.msg, "devices/interface[1]: cannot create macvtap 'qlmv2' on "
-                           "'qlv0' in mode 'bridge': Invalid argument (a passthrough macvtap "
-                           "must be the only macvlan/macvtap link of its device)"));
+    print_message("%s\n", ql_error_msg(&err));
+    assert_iface_error(&err, 33, "cannot create macvtap 'qlmv2' on 'qlv0' in mode 'bridge' "
+                       "(a passthrough macvtap must be the only macvlan/macvtap link of its "
+                       "device): Invalid argument");
     assert_false(dev_exists("qlmv2"));
     ql_error_clear(&err);
     domain_free(d2);
@@ -1047,8 +1061,7 @@ static void test_direct_errors(void **state)
     struct ql_error err = QL_ERROR_INIT;
     struct domain *d = direct_domain("eth9", "vepa", NULL);
     assert_int_equal(host_nic_setup(d, 0, &nic, &err), -ENODEV);
-    assert_string_equal(err.msg, "devices/interface[1]: source device 'eth9' does not exist on "
-                        "this host (line 33)");
+    assert_iface_error(&err, 33, "source device 'eth9' does not exist on this host");
     assert_null(nic.tap_name);
     ql_error_clear(&err);
     domain_free(d);
@@ -1056,8 +1069,8 @@ static void test_direct_errors(void **state)
     /* an existing device is never taken over */
     d = direct_domain("qlv0", "bridge", "dummy0");
     assert_int_equal(host_nic_setup(d, 0, &nic, &err), -EBUSY);
-    assert_string_equal(err.msg, "devices/interface[1]: macvtap name 'dummy0' is already "
-                        "taken by another network device on this host (line 33)");
+    assert_iface_error(&err, 33, "macvtap name 'dummy0' is already taken by another network "
+                       "device on this host");
     ql_error_clear(&err);
     _cleanup_free_ char *ipd = ip_details("dummy0");
     assert_null(strstr(ipd, "macvtap"));
@@ -1067,8 +1080,8 @@ static void test_direct_errors(void **state)
     d = direct_domain("qlv0", "bridge", "qlmv3");
     d->dev.interfaces[0].mtu = 9000;
     assert_true(host_nic_setup(d, 0, &nic, &err) < 0);
-    assert_non_null(strstr(err.msg, "cannot create macvtap 'qlmv3' on 'qlv0'"));
-    assert_non_null(strstr(err.msg, "<mtu> must not exceed the device's MTU"));
+    assert_non_null(strstr(ql_error_msg(&err), "cannot create macvtap 'qlmv3' on 'qlv0'"));
+    assert_non_null(strstr(ql_error_msg(&err), "<mtu> must not exceed the device's MTU"));
     assert_false(dev_exists("qlmv3"));
     ql_error_clear(&err);
     domain_free(d);
@@ -1077,7 +1090,7 @@ static void test_direct_errors(void **state)
     d = direct_domain("qlv0", "bridge", "qlmv3");
     d->dev.interfaces[0].vport_type = xstrdup("802.1Qbh");
     assert_int_equal(host_nic_setup(d, 0, &nic, &err), -ENOTSUP);
-    assert_non_null(strstr(err.msg, "virtualport type '802.1Qbh'"));
+    assert_non_null(strstr(ql_error_msg(&err), "virtualport type '802.1Qbh'"));
     ql_error_clear(&err);
     free(d->dev.interfaces[0].vport_type);
     d->dev.interfaces[0].vport_type = NULL;
@@ -1088,7 +1101,7 @@ static void test_direct_errors(void **state)
     free(d->dev.interfaces[0].mac);
     d->dev.interfaces[0].mac = NULL;
     assert_int_equal(host_nic_setup(d, 0, &nic, &err), -EINVAL);
-    assert_non_null(strstr(err.msg, "has no MAC address"));
+    assert_non_null(strstr(ql_error_msg(&err), "has no MAC address"));
     ql_error_clear(&err);
     assert_false(dev_exists("qlmv3"));
     domain_free(d);
@@ -1147,9 +1160,10 @@ static void test_direct_dev_node(void **state)
     /* a read-only /dev: the node cannot be made, after the link was created: unwound */
     assert_int_equal(mount(NULL, "/dev", NULL, MS_REMOUNT | MS_RDONLY, NULL), 0);
     assert_true(host_nic_setup(d, 0, &nic, &err) < 0);
-    print_message("%s\n", err.msg);
-    assert_non_null(strstr(err.msg, "devices/interface[1]: cannot create the character device "));
-    assert_non_null(strstr(err.msg, "of macvtap 'qlmv4'"));
+    print_message("%s\n", ql_error_msg(&err));
+    assert_string_equal(err.where, "devices/interface[1]");
+    assert_non_null(strstr(err.msg, "cannot create the character device "));
+    assert_non_null(strstr(ql_error_msg(&err), "of macvtap 'qlmv4'"));
     assert_true(dev_gone("qlmv4"));
     assert_null(nic.tap_name);
     ql_error_clear(&err);
@@ -1199,12 +1213,12 @@ static void test_listen_network(void **state)
         assert_non_null(pct);
         _cleanup_free_ char *want = xasprintf("%.*s%s%s", (int)(pct - bad[i].want),
                                               bad[i].want, netdir, pct + 2);
-        print_message("%s\n", err.msg);
-        assert_int_equal(strncmp(err.msg, want, strlen(want)), 0);
+        print_message("%s\n", ql_error_msg(&err));
+        assert_int_equal(strncmp(ql_error_msg(&err), want, strlen(want)), 0);
         ql_error_clear(&err);
     }
     assert_int_equal(host_network_listen_address("qlnosuch", &addr, &err), -ENOENT);
-    assert_non_null(strstr(err.msg, "network 'qlnosuch' is not defined"));
+    assert_non_null(strstr(ql_error_msg(&err), "network 'qlnosuch' is not defined"));
     ql_error_clear(&err);
 }
 
@@ -1235,10 +1249,12 @@ static void test_listen_network_build(void **state)
     struct ql_error err = QL_ERROR_INIT;
     /* the second one names its element and line */
     assert_int_equal(host_gfx_listen_resolve(d, &la, &err), -ENOENT);
-    print_message("%s\n", err.msg);
+    print_message("%s\n", ql_error_msg(&err));
     static const char want[] = "devices/graphics[2]/listen: network 'qlnosuch' is not defined";
-    assert_int_equal(strncmp(err.msg, want, strlen(want)), 0);
-    assert_non_null(strstr(err.msg, "(line 11)"));
+    assert_int_equal(strncmp(ql_error_msg(&err), want, strlen(want)), 0);
+    assert_non_null(strstr(ql_error_msg(&err), "(line 11)"));
+    assert_string_equal(err.where, "devices/graphics[2]/listen");
+    assert_int_equal(err.line, 11);
     assert_null(la.v);
     ql_error_clear(&err);
 

@@ -125,11 +125,11 @@ static void build_check(const char *xml, const char *needle, bool want_ok)
         for (size_t i = 0; i < res.argv.n && !found; i++)
             found = strstr(res.argv.v[i], needle) != NULL;
     } else {
-        found = err.msg && strstr(err.msg, needle);
+        found = strstr(ql_error_msg(&err), needle);
     }
     if ((r == 0) != want_ok || !found) {
         print_message("wanted %s with: %s\ngot: %s\n", want_ok ? "argv" : "error", needle,
-                      r == 0 ? "success" : err.msg ? err.msg : "?");
+                      r == 0 ? "success" : ql_error_msg(&err));
         fail_msg("builder result not as expected");
     }
     ql_error_clear(&err);

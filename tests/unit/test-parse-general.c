@@ -3,6 +3,9 @@
  * dom_diag_format() line (location, sentence and line number) a user would see. */
 #include "config.h"
 #include "domain/parse.h"
+#include "qemu/build.h"
+#include "util/error.h"
+#include "util/strbuf.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -12,9 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <json-c/json.h>
 
 /* ---- harness ---- */
 
@@ -277,6 +282,204 @@ static void test_diag_format(void **state)
     assert_string_equal(g.v[1].msg, "e two");
     dom_diags_free(&g);
     assert_int_equal(g.n, 0);
+}
+
+/* ---- the error object: place, text, errno ---- */
+
+static void test_error_api(void **state)
+{
+    (void)state;
+    struct ql_error err = QL_ERROR_INIT;
+    /* unlocated: the text alone */
+    assert_int_equal(ql_error_set(&err, ENOENT, "no '%s'", "x"), -ENOENT);
+    assert_int_equal(err.code, ENOENT);
+    assert_string_equal(err.msg, "no 'x'");
+    assert_null(err.where);
+    assert_int_equal(err.line, 0);
+    assert_string_equal(ql_error_msg(&err), "no 'x'");
+    /* the first error wins */
+    assert_int_equal(ql_error_set_at(&err, EPERM, "a", 1, "second"), -EPERM);
+    assert_string_equal(ql_error_msg(&err), "no 'x'");
+    ql_error_clear(&err);
+    assert_null(err.msg);
+    assert_int_equal(err.code, 0);
+    assert_string_equal(ql_error_msg(&err), "unknown error");
+
+    /* located: where and line are fields, the display sentence has both */
+    assert_int_equal(ql_error_set_at(&err, 0, "devices/disk[2]/target@bus", 41,
+                                     "unknown bus '%s'", "foo"), -EINVAL);
+    assert_int_equal(err.code, EINVAL);
+    assert_string_equal(err.where, "devices/disk[2]/target@bus");
+    assert_int_equal(err.line, 41);
+    assert_string_equal(err.msg, "unknown bus 'foo'");
+    assert_string_equal(ql_error_msg(&err),
+                        "devices/disk[2]/target@bus: unknown bus 'foo' (line 41)");
+    /* a prefix goes after the place; the place stays a field */
+    ql_error_prefix(&err, "disk %d", 2);
+    assert_string_equal(err.msg, "disk 2: unknown bus 'foo'");
+    assert_string_equal(ql_error_msg(&err),
+                        "devices/disk[2]/target@bus: disk 2: unknown bus 'foo' (line 41)");
+    /* a located error keeps its inner place */
+    ql_error_locate(&err, "devices", 3);
+    assert_string_equal(err.where, "devices/disk[2]/target@bus");
+    assert_int_equal(err.line, 41);
+    ql_error_clear(&err);
+    assert_null(err.where);
+    assert_int_equal(err.line, 0);
+
+    /* only a where, only a line */
+    ql_error_set_at(&err, EINVAL, "os/nvram", 0, "missing");
+    assert_string_equal(ql_error_msg(&err), "os/nvram: missing");
+    ql_error_clear(&err);
+    ql_error_set_at(&err, EINVAL, NULL, 7, "bad");
+    assert_null(err.where);
+    assert_string_equal(ql_error_msg(&err), "bad (line 7)");
+    ql_error_clear(&err);
+
+    /* errno: strerror appended in one place, either sign, -errnum returned */
+    assert_int_equal(ql_error_errno(&err, ENOENT, "cannot open '%s'", "/x"), -ENOENT);
+    assert_int_equal(err.code, ENOENT);
+    char *want = xasprintf("cannot open '/x': %s", strerror(ENOENT));
+    assert_string_equal(err.msg, want);
+    assert_string_equal(ql_error_msg(&err), want);
+    free(want);
+    ql_error_clear(&err);
+    assert_int_equal(ql_error_errno(&err, -EACCES, "cannot write"), -EACCES);
+    want = xasprintf("cannot write: %s", strerror(EACCES));
+    assert_string_equal(err.msg, want);
+    free(want);
+    /* an unlocated error takes the place it is about, then shows it */
+    ql_error_prefix(&err, "NVRAM");
+    ql_error_locate(&err, "devices/interface[1]", 33);
+    want = xasprintf("devices/interface[1]: NVRAM: cannot write: %s (line 33)",
+                     strerror(EACCES));
+    assert_string_equal(ql_error_msg(&err), want);
+    free(want);
+    ql_error_clear(&err);
+    assert_int_equal(ql_error_errno_at(&err, EIO, "os/nvram", 0, "cannot read"), -EIO);
+    want = xasprintf("os/nvram: cannot read: %s", strerror(EIO));
+    assert_string_equal(ql_error_msg(&err), want);
+    free(want);
+    ql_error_clear(&err);
+
+    /* a NULL error object is allowed everywhere */
+    assert_int_equal(ql_error_errno(NULL, EBUSY, "x"), -EBUSY);
+    assert_int_equal(ql_error_set_at(NULL, EBUSY, "w", 1, "x"), -EBUSY);
+    ql_error_locate(NULL, "w", 1);
+    ql_error_prefix(NULL, "p");
+    ql_error_clear(NULL);
+    assert_string_equal(ql_error_msg(NULL), "unknown error");
+    /* an unset error takes no place and no prefix */
+    ql_error_locate(&err, "w", 1);
+    ql_error_prefix(&err, "p");
+    assert_null(err.where);
+    assert_null(err.msg);
+}
+
+/* ---- `qlaunch validate`: a builder-only rejection keeps its place ---- */
+
+/* Accepted by the parser, rejected by the command-line builder only. */
+static const char builder_only_xml[] = HEAD MEM
+    "<devices>\n"
+    "<controller type='usb' model='none'/>\n"
+    "<input type='tablet' bus='usb'/>\n"      /* line 7 */
+    "</devices>\n" TAIL;
+#define BUILDER_ONLY_MSG \
+    "a USB device needs a USB controller, and there is none (controller model='none'?)"
+
+static void test_builder_error_located(void **state)
+{
+    (void)state;
+    struct res R;
+    expect_ok(&R, builder_only_xml);
+    struct qb_options o = {.qmp_fd = 3, .first_fd = 4};
+    struct qb_result res = {0};
+    struct ql_error err = QL_ERROR_INIT;
+    assert_int_equal(qb_build(R.d, &o, &res, &err), -EINVAL);
+    assert_string_equal(err.where, "devices/input");
+    assert_int_equal(err.line, 7);
+    assert_string_equal(err.msg, BUILDER_ONLY_MSG);
+    assert_string_equal(ql_error_msg(&err), "devices/input: " BUILDER_ONLY_MSG " (line 7)");
+    /* and as a diagnostic, field by field */
+    dom_diags_add_error(&R.g, DOM_DIAG_ERROR, &err);
+    const struct dom_diag *g = &R.g.v[R.g.n - 1];
+    assert_string_equal(g->where, "devices/input");
+    assert_int_equal(g->line, 7);
+    assert_string_equal(g->msg, BUILDER_ONLY_MSG);
+    ql_error_clear(&err);
+    done(&R);
+}
+
+/* The qlaunch binary: $QLAUNCH (the test harness sets it), else the one of this build tree
+ * (this program is tests/unit/NAME in it). */
+static char *qlaunch_path(void)
+{
+    const char *env = getenv("QLAUNCH");
+    if (env && *env)
+        return xstrdup(env);
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    assert_true(n > 0);
+    exe[n] = '\0';
+    for (int i = 0; i < 3; i++) {
+        char *slash = strrchr(exe, '/');
+        assert_non_null(slash);
+        *slash = '\0';
+    }
+    return xasprintf("%s/qlaunch", exe);
+}
+
+static void test_validate_json_builder_error(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ql-validate-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *file = xasprintf("%s/d.xml", dir);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    assert_int_equal(fputs(builder_only_xml, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+    char *bin = qlaunch_path();
+    char *cmd = xasprintf("'%s' validate --json '%s'", bin, file);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    struct strbuf out = STRBUF_INIT;
+    char buf[4096];
+    size_t k;
+    while ((k = fread(buf, 1, sizeof(buf), p)) > 0)
+        sb_addn(&out, buf, k);
+    int status = pclose(p);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 1);
+
+    json_object *root = json_tokener_parse(sb_str(&out));
+    if (!root)
+        fail_msg("not JSON: %s", sb_str(&out));
+    json_object *files, *jf, *diags, *d, *v;
+    assert_true(json_object_object_get_ex(root, "valid", &v));
+    assert_false(json_object_get_boolean(v));
+    assert_true(json_object_object_get_ex(root, "files", &files));
+    assert_int_equal(json_object_array_length(files), 1);
+    jf = json_object_array_get_idx(files, 0);
+    assert_true(json_object_object_get_ex(jf, "diagnostics", &diags));
+    assert_int_equal(json_object_array_length(diags), 1);
+    d = json_object_array_get_idx(diags, 0);
+    assert_true(json_object_object_get_ex(d, "level", &v));
+    assert_string_equal(json_object_get_string(v), "error");
+    assert_true(json_object_object_get_ex(d, "where", &v));
+    assert_string_equal(json_object_get_string(v), "devices/input");
+    assert_true(json_object_object_get_ex(d, "line", &v));
+    assert_int_equal(json_object_get_int(v), 7);
+    assert_true(json_object_object_get_ex(d, "message", &v));
+    assert_string_equal(json_object_get_string(v), BUILDER_ONLY_MSG);
+    json_object_put(root);
+
+    sb_free(&out);
+    free(cmd);
+    free(bin);
+    unlink(file);
+    rmdir(dir);
+    free(file);
 }
 
 /* ---- minimal document, domain element ---- */
@@ -2060,6 +2263,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_diag_format),
+        cmocka_unit_test(test_error_api),
+        cmocka_unit_test(test_builder_error_located),
+        cmocka_unit_test(test_validate_json_builder_error),
         cmocka_unit_test(test_minimal),
         cmocka_unit_test(test_domain_type_and_id),
         cmocka_unit_test(test_name),
