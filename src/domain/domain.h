@@ -397,7 +397,8 @@ struct dom_graphics {
     struct dom_listen *listens;
     size_t n_listens;
     char *passwd;               /* secret: never printed */
-    char *passwd_valid_to;
+    char *passwd_valid_to;      /* as written: YYYY-MM-DDTHH:MM:SS, UTC */
+    int64_t passwd_valid_to_epoch;  /* the same in seconds since 1970 (only with the string) */
     char *connected;            /* keep|disconnect|fail */
     char *keymap;
     char *share_policy;

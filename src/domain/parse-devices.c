@@ -7,6 +7,7 @@
 #include "util/strbuf.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stddef.h>
 #include <limits.h>
 #include <string.h>
@@ -738,6 +739,47 @@ static void parse_listens(struct px *p, xmlNode *n, struct dom_graphics *x)
                "address='%s'>", x->listen, x->listens[0].address);
 }
 
+/* n digits at s as a number, or -1. */
+static int fixed_digits(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/* libvirt's passwdValidTo: YYYY-MM-DDTHH:MM:SS in UTC, as `virsh dumpxml` prints it. libvirt
+ * lets timegm() fold an impossible date into the next month; qlaunch rejects it instead,
+ * since a password would then expire at a time nobody wrote. Computed without timegm (no
+ * time zone, no clock): days since 1970 by the civil-calendar formula. */
+static int parse_utc_datetime(const char *s, int64_t *ret)
+{
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+    if (strlen(s) != sizeof(shape) - 1)
+        return -EINVAL;
+    for (size_t i = 0; shape[i]; i++)
+        if (shape[i] != 'd' && s[i] != shape[i])
+            return -EINVAL;
+    int y = fixed_digits(s, 4), mo = fixed_digits(s + 5, 2), d = fixed_digits(s + 8, 2);
+    int h = fixed_digits(s + 11, 2), mi = fixed_digits(s + 14, 2), sec = fixed_digits(s + 17, 2);
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+        (mo == 2 && d == 29 && !leap) || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 ||
+        sec > 59)
+        return -EINVAL;
+    /* Howard Hinnant's days_from_civil, for years from 1970 on. */
+    int64_t yy = mo <= 2 ? y - 1 : y;
+    int64_t era = yy / 400, yoe = yy - era * 400;
+    int64_t doy = (153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5 + d - 1;
+    int64_t days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+    *ret = days * 86400 + h * 3600 + mi * 60 + sec;
+    return 0;
+}
+
 static void parse_graphics(struct px *p, xmlNode *n)
 {
     struct dom_devices *v = &p->dom->dev;
@@ -773,6 +815,10 @@ static void parse_graphics(struct px *p, xmlNode *n)
     /* The secret is copied and never put in a message. */
     x->passwd = px_attr_dup(n, "passwd");
     x->passwd_valid_to = px_attr_dup(n, "passwdValidTo");
+    if (x->passwd_valid_to && parse_utc_datetime(x->passwd_valid_to,
+                                                 &x->passwd_valid_to_epoch) < 0)
+        px_err(p, n, "passwdValidTo", "passwdValidTo='%s' is not a date and time "
+               "YYYY-MM-DDTHH:MM:SS (UTC)", x->passwd_valid_to);
     px_attr_oneof(p, n, "connected", L("keep", "disconnect", "fail"), &x->connected);
     x->keymap = px_attr_dup(n, "keymap");
     if (spice)

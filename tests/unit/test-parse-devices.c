@@ -932,6 +932,7 @@ static void test_graphics_spice(void **state)
     assert_string_equal(g->listens[0].address, "127.0.0.1");
     assert_string_equal(g->passwd, "S3cretPW");
     assert_string_equal(g->passwd_valid_to, "2030-01-01T00:00:00");
+    assert_int_equal(g->passwd_valid_to_epoch, 1893456000);
     assert_string_equal(g->connected, "disconnect");
     assert_string_equal(g->keymap, "en-us");
     assert_string_equal(g->default_mode, "secure");
@@ -965,6 +966,59 @@ static void test_graphics_spice(void **state)
     fails_with("\n<graphics type='spice'><image compression='fancy'/></graphics>",
                "devices/graphics/image@compression: unsupported value 'fancy' (qlaunch "
                "supports: auto_glz, auto_lz, quic, glz, lz, off) (line 2)");
+}
+
+/* passwdValidTo is parsed by the parser, in UTC, and a bad one is an error that names it. */
+static void test_graphics_passwd_valid_to(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *when;
+        int64_t epoch;
+    } good[] = {
+        {"1970-01-01T00:00:00", 0},
+        {"2024-02-29T23:59:59", 1709251199},
+        {"2000-03-01T12:34:56", 951914096},
+        {"2100-03-01T00:00:00", 4107542400},
+        {"9999-12-31T23:59:59", 253402300799},
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        char *devs = xasprintf("\n<graphics type='vnc' passwd='pw' passwdValidTo='%s'/>",
+                               good[i].when);
+        struct domain *d = ok(devs);
+        assert_string_equal(d->dev.graphics[0].passwd_valid_to, good[i].when);
+        assert_int_equal(d->dev.graphics[0].passwd_valid_to_epoch, good[i].epoch);
+        domain_free(d);
+        free(devs);
+    }
+    static const char *const bad[] = {
+        "not-a-date",
+        "2024-02-30T00:00:00",      /* libvirt would fold it into March */
+        "2023-02-29T00:00:00",      /* not a leap year */
+        "2100-02-29T00:00:00",
+        "2024-13-01T00:00:00",
+        "2024-00-10T00:00:00",
+        "2024-04-31T00:00:00",
+        "2024-01-01T24:00:00",
+        "2024-01-01T23:60:00",
+        "2024-01-01T23:59:60",
+        "2024-01-01T00:00:00Z",     /* UTC is implied, no zone designator */
+        "2024-01-01 00:00:00",
+        "2024-1-01T00:00:00",
+        "+024-01-01T00:00:00",
+        "1969-12-31T23:59:59",
+        "2024-01-01T00:00",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char *devs = xasprintf("\n<graphics type='spice' passwd='S3cretPW' passwdValidTo='%s'/>",
+                               bad[i]);
+        char *want = xasprintf("devices/graphics@passwdValidTo: passwdValidTo='%s' is not a "
+                               "date and time YYYY-MM-DDTHH:MM:SS (UTC) (line 2)", bad[i]);
+        fails_with(devs, want);
+        assert_false(any_diag_contains("S3cretPW"));
+        free(want);
+        free(devs);
+    }
 }
 
 static void test_graphics_vnc(void **state)
@@ -1315,6 +1369,7 @@ int main(void)
         cmocka_unit_test(test_kvm_features_build),
         cmocka_unit_test(test_virtio_driver_options),
         cmocka_unit_test(test_graphics_spice),
+        cmocka_unit_test(test_graphics_passwd_valid_to),
         cmocka_unit_test(test_graphics_vnc),
         cmocka_unit_test(test_video_sound_audio),
         cmocka_unit_test(test_chr_sources),
