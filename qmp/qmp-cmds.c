@@ -8,25 +8,10 @@
 #include "util/cleanup.h"
 #include "util/strbuf.h"
 
-static void json_putp(json_object **p)
-{
-    json_object_put(*p);
-}
-#define _cleanup_json_ _cleanup_(json_putp)
-
 static int bad_reply(const char *command, const char *what, struct ql_error *err)
 {
     return ql_error_set(err, EPROTO, "QMP command '%s' returned an unexpected reply: %s",
                         command, what);
-}
-
-static bool get_int(json_object *obj, const char *key, int *ret)
-{
-    json_object *v;
-    if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_int))
-        return false;
-    *ret = json_object_get_int(v);
-    return true;
 }
 
 static int simple(struct qmp_conn *conn, const char *command, json_object *args, int timeout_ms,
@@ -42,11 +27,10 @@ int qmp_query_status_sync(struct qmp_conn *conn, int timeout_ms, bool *ret_runni
     int r = qmp_execute_sync(conn, "query-status", NULL, timeout_ms, &ret, err);
     if (r < 0)
         return r;
-    json_object *running;
-    if (!json_object_object_get_ex(ret, "running", &running) ||
-        !json_object_is_type(running, json_type_boolean))
+    json_object *running = ql_json_get(ret, "running", json_type_boolean);
+    if (!running)
         return bad_reply("query-status", "no boolean 'running'", err);
-    const char *status = qmp_json_str(ret, "status");
+    const char *status = ql_json_str(ret, "status", NULL);
     int st = qmp_run_state_from_string(status);
     if (st < 0)
         return ql_error_set(err, EPROTO, "QMP command 'query-status' returned unknown status '%s'",
@@ -65,13 +49,11 @@ int qmp_query_version_sync(struct qmp_conn *conn, int timeout_ms, struct qmp_ver
     int r = qmp_execute_sync(conn, "query-version", NULL, timeout_ms, &ret, err);
     if (r < 0)
         return r;
-    json_object *q;
     struct qmp_version v = {0};
-    if (!json_object_object_get_ex(ret, "qemu", &q) || !get_int(q, "major", &v.major) ||
-        !get_int(q, "minor", &v.minor) || !get_int(q, "micro", &v.micro))
+    if (!qmp_version_decode(ret, &v)) {
+        qmp_version_clear(&v);
         return bad_reply("query-version", "no 'qemu' major/minor/micro", err);
-    const char *pkg = qmp_json_str(ret, "package");
-    v.package = xstrdup(pkg ? pkg : "");
+    }
     *ret_version = v;
     return 0;
 }
@@ -186,16 +168,15 @@ int qmp_query_chardev_sync(struct qmp_conn *conn, int timeout_ms, struct qmp_cha
     size_t n = json_object_array_length(ret);
     struct qmp_chardev *list = xcalloc(n ? n : 1, sizeof(*list));
     for (size_t i = 0; i < n; i++) {
-        json_object *c = json_object_array_get_idx(ret, i), *fo;
-        const char *label = qmp_json_str(c, "label"), *filename = qmp_json_str(c, "filename");
+        json_object *c = json_object_array_get_idx(ret, i);
+        const char *label = ql_json_str(c, "label", NULL), *filename = ql_json_str(c, "filename", NULL);
         if (!label || !filename) {
             qmp_chardev_list_free(list, n);
             return bad_reply("query-chardev", "entry without 'label' or 'filename'", err);
         }
         list[i].label = xstrdup(label);
         list[i].filename = xstrdup(filename);
-        if (json_object_object_get_ex(c, "frontend-open", &fo))
-            list[i].frontend_open = json_object_get_boolean(fo);
+        list[i].frontend_open = ql_json_bool(c, "frontend-open", false);
         if (strncmp(filename, "pty:", 4) == 0)
             list[i].pty_path = list[i].filename + 4;
     }
@@ -233,24 +214,27 @@ static int pci_collect(json_object *devices, struct pci_acc *acc, struct ql_erro
         return bad_reply("query-pci", "'devices' is not an array", err);
     size_t n = json_object_array_length(devices);
     for (size_t i = 0; i < n; i++) {
-        json_object *d = json_object_array_get_idx(devices, i), *id, *ci, *br, *sub;
-        struct qmp_pci_device dev = {0};
-        if (!get_int(d, "bus", &dev.bus) || !get_int(d, "slot", &dev.slot) ||
-            !get_int(d, "function", &dev.function) ||
-            !json_object_object_get_ex(d, "id", &id) || !get_int(id, "vendor", &dev.vendor) ||
-            !get_int(id, "device", &dev.device))
+        json_object *d = json_object_array_get_idx(devices, i);
+        json_object *id = ql_json_get(d, "id", json_type_object);
+        struct qmp_pci_device dev = {
+            .bus = ql_json_int(d, "bus", -1),
+            .slot = ql_json_int(d, "slot", -1),
+            .function = ql_json_int(d, "function", -1),
+            .vendor = ql_json_int(id, "vendor", -1),
+            .device = ql_json_int(id, "device", -1),
+            .class_code = ql_json_int(ql_json_get(d, "class_info", json_type_object), "class", 0),
+        };
+        if (dev.bus < 0 || dev.slot < 0 || dev.function < 0 || dev.vendor < 0 || dev.device < 0)
             return bad_reply("query-pci", "device without bus/slot/function/id", err);
-        if (json_object_object_get_ex(d, "class_info", &ci))
-            get_int(ci, "class", &dev.class_code);
-        const char *qdev = qmp_json_str(d, "qdev_id");
+        const char *qdev = ql_json_str(d, "qdev_id", NULL);
         dev.qdev_id = xstrdup(qdev ? qdev : "");
         if (acc->n == acc->cap) {
             acc->cap = acc->cap ? acc->cap * 2 : 16;
             acc->v = xrealloc(acc->v, acc->cap * sizeof(*acc->v));
         }
         acc->v[acc->n++] = dev;
-        if (json_object_object_get_ex(d, "pci_bridge", &br) &&
-            json_object_object_get_ex(br, "devices", &sub)) {
+        json_object *br = ql_json_get(d, "pci_bridge", json_type_object), *sub;
+        if (br && json_object_object_get_ex(br, "devices", &sub)) {
             int r = pci_collect(sub, acc, err);
             if (r < 0)
                 return r;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "qmp/qmp-internal.h"
+#include "util/strbuf.h"
 #include "util/cleanup.h"
 
 int qmp_enum_lookup(const char *const *table, size_t n, const char *s)
@@ -64,31 +65,19 @@ bool qmp_shutdown_cause_is_guest(enum qmp_shutdown_cause v)
            v != QMP_SHUTDOWN_CAUSE_SUBSYSTEM_RESET;
 }
 
-const char *qmp_json_str(json_object *obj, const char *key)
+bool qmp_version_decode(json_object *info, struct qmp_version *ret)
 {
-    json_object *v;
-    if (!obj || !json_object_object_get_ex(obj, key, &v) ||
-        !json_object_is_type(v, json_type_string))
-        return NULL;
-    return json_object_get_string(v);
-}
-
-static bool get_bool(json_object *obj, const char *key, bool *ret)
-{
-    json_object *v;
-    if (!obj || !json_object_object_get_ex(obj, key, &v) ||
-        !json_object_is_type(v, json_type_boolean))
-        return false;
-    *ret = json_object_get_boolean(v);
-    return true;
-}
-
-static int64_t json_int(json_object *obj, const char *key, int64_t dflt)
-{
-    json_object *v;
-    if (!obj || !json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_int))
-        return dflt;
-    return json_object_get_int64(v);
+    json_object *q = ql_json_get(info, "qemu", json_type_object);
+    ret->major = ql_json_int(q, "major", -1);
+    ret->minor = ql_json_int(q, "minor", -1);
+    ret->micro = ql_json_int(q, "micro", -1);
+    ret->package = xstrdup(ql_json_str(info, "package", ""));
+    bool complete = ret->major >= 0 && ret->minor >= 0 && ret->micro >= 0;
+    /* what is missing reads as 0, as before any version was known */
+    ret->major = ret->major < 0 ? 0 : ret->major;
+    ret->minor = ret->minor < 0 ? 0 : ret->minor;
+    ret->micro = ret->micro < 0 ? 0 : ret->micro;
+    return complete;
 }
 
 /* Unknown or missing enum strings become max, as documented in qmp.h. */
@@ -100,62 +89,53 @@ static int enum_or_max(int v, int max)
 void qmp_event_decode(json_object *msg, struct qmp_event *ev)
 {
     memset(ev, 0, sizeof(*ev));
-    ev->name = qmp_json_str(msg, "event");
+    ev->name = ql_json_str(msg, "event", NULL);
     int t = qmp_event_type_from_string(ev->name);
     ev->type = t < 0 ? QMP_EVENT_UNKNOWN : (enum qmp_event_type)t;
 
-    json_object *data = NULL;
-    if (json_object_object_get_ex(msg, "data", &data) &&
-        !json_object_is_type(data, json_type_object))
-        data = NULL;
+    json_object *data = ql_json_get(msg, "data", json_type_object);
     ev->data = data;
 
-    json_object *ts = NULL;
-    ev->seconds = -1;
-    ev->microseconds = -1;
-    if (json_object_object_get_ex(msg, "timestamp", &ts)) {
-        ev->seconds = json_int(ts, "seconds", -1);
-        ev->microseconds = json_int(ts, "microseconds", -1);
-    }
+    json_object *ts = ql_json_get(msg, "timestamp", json_type_object);
+    ev->seconds = ql_json_int64(ts, "seconds", -1);
+    ev->microseconds = ql_json_int64(ts, "microseconds", -1);
 
     switch (ev->type) {
     case QMP_EVENT_SHUTDOWN:
     case QMP_EVENT_RESET: {
         struct qmp_event_shutdown *s = ev->type == QMP_EVENT_SHUTDOWN ? &ev->u.shutdown
                                                                        : &ev->u.reset;
-        get_bool(data, "guest", &s->guest);
-        s->reason_str = qmp_json_str(data, "reason");
+        s->guest = ql_json_bool(data, "guest", false);
+        s->reason_str = ql_json_str(data, "reason", NULL);
         s->reason = enum_or_max(qmp_shutdown_cause_from_string(s->reason_str),
                                 QMP_SHUTDOWN_CAUSE_MAX);
         break;
     }
     case QMP_EVENT_GUEST_PANICKED: {
         ev->u.guest_panicked.action =
-            enum_or_max(qmp_guest_panic_action_from_string(qmp_json_str(data, "action")),
+            enum_or_max(qmp_guest_panic_action_from_string(ql_json_str(data, "action", NULL)),
                         QMP_GUEST_PANIC_ACTION_MAX);
-        json_object *info = NULL;
-        if (data && json_object_object_get_ex(data, "info", &info) &&
-            json_object_is_type(info, json_type_object))
-            ev->u.guest_panicked.info = info;
+        ev->u.guest_panicked.info = ql_json_get(data, "info", json_type_object);
         break;
     }
     case QMP_EVENT_BALLOON_CHANGE:
-        ev->u.balloon_change.actual = json_int(data, "actual", -1);
+        ev->u.balloon_change.actual = ql_json_int64(data, "actual", -1);
         break;
     case QMP_EVENT_DEVICE_DELETED:
-        ev->u.device_deleted.device = qmp_json_str(data, "device");
-        ev->u.device_deleted.path = qmp_json_str(data, "path");
+        ev->u.device_deleted.device = ql_json_str(data, "device", NULL);
+        ev->u.device_deleted.path = ql_json_str(data, "path", NULL);
         break;
     case QMP_EVENT_BLOCK_IO_ERROR: {
         __typeof__(ev->u.block_io_error) *b = &ev->u.block_io_error;
-        b->device = qmp_json_str(data, "device");
-        b->node_name = qmp_json_str(data, "node-name");
-        b->operation = enum_or_max(qmp_io_operation_from_string(qmp_json_str(data, "operation")),
+        b->device = ql_json_str(data, "device", NULL);
+        b->node_name = ql_json_str(data, "node-name", NULL);
+        b->operation = enum_or_max(qmp_io_operation_from_string(ql_json_str(data, "operation", NULL)),
                                    QMP_IO_OPERATION_MAX);
-        b->action = enum_or_max(qmp_block_error_action_from_string(qmp_json_str(data, "action")),
+        b->action = enum_or_max(qmp_block_error_action_from_string(ql_json_str(data, "action", NULL)),
                                 QMP_BLOCK_ERROR_ACTION_MAX);
-        b->has_nospace = get_bool(data, "nospace", &b->nospace);
-        b->reason = qmp_json_str(data, "reason");
+        b->has_nospace = ql_json_get(data, "nospace", json_type_boolean) != NULL;
+        b->nospace = ql_json_bool(data, "nospace", false);
+        b->reason = ql_json_str(data, "reason", NULL);
         break;
     }
     case QMP_EVENT_UNKNOWN:

@@ -9,12 +9,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "qmp/qmp-internal.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
+#include "util/time.h"
 
 #define QMP_READ_CHUNK 65536
 /* QMP replies are shallow (query-pci is ~8 levels); json-c's default is 32. */
@@ -220,7 +220,7 @@ static void transcript_line(struct qmp_conn *conn, const char *dir, json_object 
     if (!conn->transcript)
         return;
     json_object *copy = NULL;
-    const char *cmd = qmp_json_str(msg, "execute");
+    const char *cmd = ql_json_str(msg, "execute", NULL);
     json_object *args = NULL;
     if (cmd && json_object_object_get_ex(msg, "arguments", &args) &&
         json_object_is_type(args, json_type_object)) {
@@ -413,7 +413,7 @@ int qmp_send_raw(struct qmp_conn *conn, const char *json_text, qmp_reply_cb cb, 
         return ql_error_set(err, EINVAL, "raw QMP command is not a JSON object: %s",
                             msg ? "wrong type" : json_tokener_error_desc(jerr));
     }
-    const char *cmd = qmp_json_str(msg, "execute");
+    const char *cmd = ql_json_str(msg, "execute", NULL);
     json_object *args = NULL;
     int r;
     if (!cmd)
@@ -459,19 +459,9 @@ static int handle_greeting(struct qmp_conn *conn, json_object *msg)
     json_object *qmp = json_object_object_get(msg, "QMP");
     if (!json_object_is_type(qmp, json_type_object))
         return conn_end(conn, QMP_CONN_BROKEN, EPROTO, "QMP greeting is not an object");
-    json_object *ver = NULL, *q = NULL, *caps = NULL, *v;
+    json_object *caps = NULL;
     conn->have_version = true;
-    if (json_object_object_get_ex(qmp, "version", &ver) &&
-        json_object_object_get_ex(ver, "qemu", &q)) {
-        if (json_object_object_get_ex(q, "major", &v))
-            conn->version.major = json_object_get_int(v);
-        if (json_object_object_get_ex(q, "minor", &v))
-            conn->version.minor = json_object_get_int(v);
-        if (json_object_object_get_ex(q, "micro", &v))
-            conn->version.micro = json_object_get_int(v);
-    }
-    const char *pkg = qmp_json_str(ver, "package");
-    conn->version.package = xstrdup(pkg ? pkg : "");
+    (void)qmp_version_decode(ql_json_get(qmp, "version", json_type_object), &conn->version);
     if (json_object_object_get_ex(qmp, "capabilities", &caps) &&
         json_object_is_type(caps, json_type_array)) {
         size_t n = json_object_array_length(caps);
@@ -523,8 +513,8 @@ static int handle_reply(struct qmp_conn *conn, json_object *msg, json_object *re
     _cleanup_free_ char *msgtext = NULL;
     if (error) {
         r.error = -EREMOTEIO;
-        r.error_class = qmp_json_str(error, "class");
-        r.error_desc = qmp_json_str(error, "desc");
+        r.error_class = ql_json_str(error, "class", NULL);
+        r.error_desc = ql_json_str(error, "desc", NULL);
         if (!r.error_class)
             r.error_class = "GenericError";
         if (!r.error_desc)
@@ -550,7 +540,7 @@ static int dispatch(struct qmp_conn *conn, json_object *msg)
     if (json_object_object_get_ex(msg, "QMP", NULL))
         return handle_greeting(conn, msg);
     if (json_object_object_get_ex(msg, "event", NULL)) {
-        if (!qmp_json_str(msg, "event"))
+        if (!ql_json_str(msg, "event", NULL))
             return conn_end(conn, QMP_CONN_BROKEN, EPROTO, "QMP event name is not a string");
         struct qmp_event ev;
         qmp_event_decode(msg, &ev);
@@ -703,30 +693,19 @@ int qmp_conn_on_readable(struct qmp_conn *conn, struct ql_error *err)
 
 /* ---- synchronous helpers ---- */
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Runs the connection until done(conn, arg), the connection ends, or the deadline passes.
  * Events and other replies are dispatched meanwhile. */
 static int wait_for(struct qmp_conn *conn, bool (*done)(struct qmp_conn *, void *), void *arg,
                     int timeout_ms, const char *what, struct ql_error *err)
 {
-    int64_t deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : -1;
+    int64_t deadline = ql_deadline_ms(timeout_ms);
     while (!done(conn, arg)) {
         if (!conn_alive(conn))
             return ql_error_set(err, conn->end_err.code, "%s failed: %s", what,
                                 ql_error_msg(&conn->end_err));
-        int wait = -1;
-        if (deadline >= 0) {
-            int64_t left = deadline - now_ms();
-            if (left <= 0)
-                return ql_error_set(err, ETIMEDOUT, "%s timed out after %d ms", what, timeout_ms);
-            wait = left > INT32_MAX ? INT32_MAX : (int)left;
-        }
+        int wait = ql_deadline_left_ms(deadline);
+        if (wait == 0)
+            return ql_error_set(err, ETIMEDOUT, "%s timed out after %d ms", what, timeout_ms);
         /* Input already buffered by an interrupted outer call needs no poll. */
         bool buffered = conn->rpos < conn->rlen;
         struct pollfd pfd = {.fd = conn->fd, .events = qmp_conn_poll_events(conn)};

@@ -8,6 +8,7 @@
 #include "qemu/build.h"
 #include "supervise/rundir.h"
 #include "util/cleanup.h"
+#include "util/json.h"
 #include "util/strbuf.h"
 
 #include <getopt.h>
@@ -25,49 +26,21 @@ static void usage(FILE *f)
           f);
 }
 
-static bool is_option(const char *s)
-{
-    return s[0] == '-' && s[1] != '\0';
-}
-
 static void print_shell(const struct qb_result *r)
 {
     struct strbuf sb = STRBUF_INIT;
-    for (size_t i = 0; i < r->argv.n; i++) {
-        if (i > 0) {
-            if (is_option(r->argv.v[i]))
-                sb_add(&sb, " \\\n");
-            else
-                sb_addc(&sb, ' ');
-        }
-        sb_add_shell_quoted(&sb, r->argv.v[i]);
-    }
-    sb_addc(&sb, '\n');
-    for (size_t i = 0; i < r->n_fds; i++) {
-        const struct qb_fd *f = &r->fds[i];
-        if (f->fd >= 0)
-            sb_addf(&sb, "# fd %d (%s): %s\n", f->fd, qb_fd_kind_to_string(f->kind), f->what);
-        else
-            sb_addf(&sb, "# file (%s): %s\n", qb_fd_kind_to_string(f->kind), f->what);
-    }
-    for (size_t i = 0; i < r->n_notes; i++)
-        sb_addf(&sb, "# note: %s\n", r->notes[i]);
+    qb_result_render(&sb, r);
     fwrite(sb.s, 1, sb.len, stdout);
     sb_free(&sb);
 }
 
 static void print_json(const struct qb_result *r)
 {
-    struct strbuf sb = STRBUF_INIT;
-    sb_addc(&sb, '[');
-    for (size_t i = 0; i < r->argv.n; i++) {
-        if (i)
-            sb_addc(&sb, ',');
-        sb_add_json_string(&sb, r->argv.v[i]);
-    }
-    sb_add(&sb, "]\n");
-    fwrite(sb.s, 1, sb.len, stdout);
-    sb_free(&sb);
+    _cleanup_json_ json_object *a = json_object_new_array();
+    for (size_t i = 0; i < r->argv.n; i++)
+        json_object_array_add(a, json_object_new_string(r->argv.v[i]));
+    puts(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN |
+                                               JSON_C_TO_STRING_NOSLASHESCAPE));
     for (size_t i = 0; i < r->n_fds; i++) {
         const struct qb_fd *f = &r->fds[i];
         if (f->fd >= 0)

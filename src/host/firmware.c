@@ -3,13 +3,13 @@
 #include "host/firmware.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
+#include "util/json.h"
 #include "util/strbuf.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,32 +30,6 @@ static void fw_desc_clear(struct fw_desc *f)
     free(f->executable);
     free(f->nvram_template);
     memset(f, 0, sizeof(*f));
-}
-
-static const char *jstr(json_object *o, const char *k)
-{
-    json_object *v;
-    if (!o || !json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
-        return NULL;
-    return json_object_get_string(v);
-}
-
-static json_object *jarr(json_object *o, const char *k)
-{
-    json_object *v;
-    if (!o || !json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_array))
-        return NULL;
-    return v;
-}
-
-static bool jarr_has(json_object *a, const char *s)
-{
-    for (size_t i = 0; a && i < json_object_array_length(a); i++) {
-        json_object *e = json_object_array_get_idx(a, i);
-        if (json_object_is_type(e, json_type_string) && STREQ(json_object_get_string(e), s))
-            return true;
-    }
-    return false;
 }
 
 /* libvirt expands "pc" and "q35" to the newest versioned machine type before matching;
@@ -87,28 +61,24 @@ static int fw_desc_load(const char *path, const char *machine, struct fw_desc *f
                             path);
     }
     f->path = xstrdup(path);
-    f->uefi = jarr_has(jarr(o, "interface-types"), "uefi");
-    json_object *map = NULL;
-    json_object_object_get_ex(o, "mapping", &map);
-    const char *dev = jstr(map, "device");
-    const char *mode = jstr(map, "mode");
+    f->uefi = ql_json_array_has_str(ql_json_get(o, "interface-types", json_type_array), "uefi");
+    json_object *map = ql_json_get(o, "mapping", json_type_object);
+    const char *dev = ql_json_str(map, "device", NULL);
+    const char *mode = ql_json_str(map, "mode", NULL);
     f->flash_split = dev && STREQ(dev, "flash") && (!mode || STREQ(mode, "split"));
-    json_object *exe = NULL, *tmpl = NULL;
-    if (map) {
-        json_object_object_get_ex(map, "executable", &exe);
-        json_object_object_get_ex(map, "nvram-template", &tmpl);
-    }
-    const char *ef = jstr(exe, "format"), *tf = jstr(tmpl, "format");
+    json_object *exe = ql_json_get(map, "executable", json_type_object);
+    json_object *tmpl = ql_json_get(map, "nvram-template", json_type_object);
+    const char *ef = ql_json_str(exe, "format", NULL), *tf = ql_json_str(tmpl, "format", NULL);
     f->raw = (!ef || STREQ(ef, "raw")) && (!tf || STREQ(tf, "raw"));
-    if (jstr(exe, "filename"))
-        f->executable = xstrdup(jstr(exe, "filename"));
-    if (jstr(tmpl, "filename"))
-        f->nvram_template = xstrdup(jstr(tmpl, "filename"));
-    json_object *targets = jarr(o, "targets");
+    const char *exe_file = ql_json_str(exe, "filename", NULL);
+    const char *tmpl_file = ql_json_str(tmpl, "filename", NULL);
+    f->executable = exe_file ? xstrdup(exe_file) : NULL;
+    f->nvram_template = tmpl_file ? xstrdup(tmpl_file) : NULL;
+    json_object *targets = ql_json_get(o, "targets", json_type_array);
     for (size_t i = 0; targets && i < json_object_array_length(targets); i++) {
         json_object *t = json_object_array_get_idx(targets, i);
-        const char *arch = jstr(t, "architecture");
-        json_object *ms = jarr(t, "machines");
+        const char *arch = ql_json_str(t, "architecture", NULL);
+        json_object *ms = ql_json_get(t, "machines", json_type_array);
         if (!arch || !STREQ(arch, "x86_64"))
             continue;
         for (size_t k = 0; ms && k < json_object_array_length(ms); k++) {
@@ -118,12 +88,12 @@ static int fw_desc_load(const char *path, const char *machine, struct fw_desc *f
                 f->x86_match = true;
         }
     }
-    json_object *feats = jarr(o, "features");
-    f->secure_boot = jarr_has(feats, "secure-boot");
-    f->enrolled_keys = jarr_has(feats, "enrolled-keys");
-    f->requires_smm = jarr_has(feats, "requires-smm");
-    f->acpi_s3 = jarr_has(feats, "acpi-s3");
-    f->acpi_s4 = jarr_has(feats, "acpi-s4");
+    json_object *feats = ql_json_get(o, "features", json_type_array);
+    f->secure_boot = ql_json_array_has_str(feats, "secure-boot");
+    f->enrolled_keys = ql_json_array_has_str(feats, "enrolled-keys");
+    f->requires_smm = ql_json_array_has_str(feats, "requires-smm");
+    f->acpi_s3 = ql_json_array_has_str(feats, "acpi-s3");
+    f->acpi_s4 = ql_json_array_has_str(feats, "acpi-s4");
     json_object_put(o);
     return 0;
 }

@@ -25,15 +25,16 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include <uuid/uuid.h>
 
 #include "domain/network.h"
 #include "domain/parse.h"
+#include "util/argv.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/strbuf.h"
+#include "util/time.h"
 
 /* Captured output of a helper program kept for the error message. */
 #define RUN_OUTPUT_MAX 4096
@@ -265,13 +266,6 @@ fail:
 /* ---------------------------------------------------------------------------------------- */
 /* helper programs: fork + exec, output captured, hard deadline */
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Runs argv (PATH lookup; envp NULL inherits the environment) with stdin on /dev/null and
  * stdout+stderr captured. Returns 0 with the wait status and output (both set) once it
  * exited; -errno with err set when it could not be run or was killed at the deadline. */
@@ -337,7 +331,7 @@ static int run_program(char *const argv[], char *const envp[], int timeout_ms, i
     fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
     struct strbuf sb = STRBUF_INIT;
     sb_add(&sb, "");
-    long long deadline = now_ms() + timeout_ms;
+    int64_t deadline = ql_deadline_ms(timeout_ms);
     bool eof = false, exited = false;
     int status = 0;
     for (;;) {
@@ -369,8 +363,8 @@ static int run_program(char *const argv[], char *const envp[], int timeout_ms, i
         }
         if (eof && exited)
             break;
-        long long left = deadline - now_ms();
-        if (left <= 0) {
+        int left = ql_deadline_left_ms(deadline);
+        if (left == 0) {
             kill(pid, SIGKILL);
             while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
                 ;
@@ -380,7 +374,7 @@ static int run_program(char *const argv[], char *const envp[], int timeout_ms, i
                                 "killed", argv[0], timeout_ms / 1000);
         }
         struct pollfd pfd = {.fd = out[0], .events = POLLIN};
-        poll(eof ? NULL : &pfd, eof ? 0 : 1, left < 10 ? (int)left : 10);
+        poll(eof ? NULL : &pfd, eof ? 0 : 1, left < 10 ? left : 10);
     }
     close(out[0]);
     *ret_status = status;
@@ -482,38 +476,14 @@ static bool ovs_id_ok(const char *s)
     return n > 0 && n <= OVS_ID_MAX;
 }
 
-struct argvec {
-    char **v;
-    size_t n, cap;
-};
-
-static void av_add(struct argvec *a, char *s /* takes ownership */)
+static void ovs_set_iface(struct argv *a, const char *tap, const char *key, const char *val)
 {
-    if (a->n + 2 > a->cap) {
-        a->cap = a->cap ? a->cap * 2 : 32;
-        a->v = xrealloc(a->v, a->cap * sizeof(*a->v));
-    }
-    a->v[a->n++] = s;
-    a->v[a->n] = NULL;
-}
-
-static void av_free(struct argvec *a)
-{
-    for (size_t i = 0; i < a->n; i++)
-        free(a->v[i]);
-    free(a->v);
-    a->v = NULL;
-    a->n = a->cap = 0;
-}
-
-static void av_set_iface(struct argvec *a, const char *tap, const char *key, const char *val)
-{
-    av_add(a, xstrdup("--"));
-    av_add(a, xstrdup("set"));
-    av_add(a, xstrdup("Interface"));
-    av_add(a, xstrdup(tap));
+    argv_add(a, "--");
+    argv_add(a, "set");
+    argv_add(a, "Interface");
+    argv_add(a, tap);
     /* ovs-vsctl parses the value as a (quoted) string; ids were checked for odd characters */
-    av_add(a, xasprintf("external-ids:%s=\"%s\"", key, val));
+    argv_take(a, xasprintf("external-ids:%s=\"%s\"", key, val));
 }
 
 static int ovs_add_port(const struct domain *d, const struct dom_interface *ifc,
@@ -528,14 +498,14 @@ static int ovs_add_port(const struct domain *d, const struct dom_interface *ifc,
         uuid_generate_random(u);
         uuid_unparse_lower(u, iface_id);
     }
-    struct argvec a = {0};
-    av_add(&a, xstrdup("ovs-vsctl"));
-    av_add(&a, xstrdup("--timeout=5"));
-    av_add(&a, xstrdup("--"));
-    av_add(&a, xstrdup("--may-exist"));
-    av_add(&a, xstrdup("add-port"));
-    av_add(&a, xstrdup(bridge));
-    av_add(&a, xstrdup(tap));
+    struct argv a = ARGV_INIT;
+    argv_add(&a, "ovs-vsctl");
+    argv_add(&a, "--timeout=5");
+    argv_add(&a, "--");
+    argv_add(&a, "--may-exist");
+    argv_add(&a, "add-port");
+    argv_add(&a, bridge);
+    argv_add(&a, tap);
     if (ifc->n_vlan_tags) {
         struct strbuf sb = STRBUF_INIT;
         if (ifc->vlan_trunk) {
@@ -545,30 +515,30 @@ static int ovs_add_port(const struct domain *d, const struct dom_interface *ifc,
         } else {
             sb_addf(&sb, "tag=%u", ifc->vlan_tags[0]);
         }
-        av_add(&a, sb_steal(&sb));
+        argv_take(&a, sb_steal(&sb));
     }
-    av_add(&a, xstrdup("--"));
-    av_add(&a, xstrdup("set"));
-    av_add(&a, xstrdup("Port"));
-    av_add(&a, xstrdup(tap));
-    av_add(&a, xstrdup("other_config:transient=true"));
-    av_set_iface(&a, tap, "attached-mac", ifc->mac);
-    av_set_iface(&a, tap, "iface-id", iface_id);
+    argv_add(&a, "--");
+    argv_add(&a, "set");
+    argv_add(&a, "Port");
+    argv_add(&a, tap);
+    argv_add(&a, "other_config:transient=true");
+    ovs_set_iface(&a, tap, "attached-mac", ifc->mac);
+    ovs_set_iface(&a, tap, "iface-id", iface_id);
     if (d->has_uuid) {
         char uuid[37];
         uuid_unparse_lower(d->uuid, uuid);
-        av_set_iface(&a, tap, "vm-id", uuid);
+        ovs_set_iface(&a, tap, "vm-id", uuid);
     }
     if (ifc->vport.profileid) {
-        av_set_iface(&a, tap, "port-profile", ifc->vport.profileid);
-        av_set_iface(&a, tap, "ifname", tap);
+        ovs_set_iface(&a, tap, "port-profile", ifc->vport.profileid);
+        ovs_set_iface(&a, tap, "ifname", tap);
     }
-    av_set_iface(&a, tap, "iface-status", "active");
+    ovs_set_iface(&a, tap, "iface-status", "active");
 
     _cleanup_free_ char *desc = xasprintf("adding tap '%s' to Open vSwitch bridge '%s' failed: "
                                           "ovs-vsctl", tap, bridge);
     int r = run_checked(a.v, NULL, HOST_OVS_VSCTL_TIMEOUT_MS, desc, err);
-    av_free(&a);
+    argv_free(&a);
     return r;
 }
 
@@ -588,19 +558,19 @@ static int run_script(const char *script, const char *tap, struct ql_error *err)
 {
     /* libvirt runs it with a cleared environment apart from the common variables */
     static const char *const pass[] = {"HOME", "USER", "LOGNAME", "TMPDIR"};
-    struct argvec env = {0};
+    struct argv env = ARGV_INIT;
     const char *path = getenv("PATH");
-    av_add(&env, xasprintf("PATH=%s", path ? path : "/usr/sbin:/usr/bin:/sbin:/bin"));
-    av_add(&env, xstrdup("LC_ALL=C"));
+    argv_take(&env, xasprintf("PATH=%s", path ? path : "/usr/sbin:/usr/bin:/sbin:/bin"));
+    argv_add(&env, "LC_ALL=C");
     for (size_t i = 0; i < ARRAY_SIZE(pass); i++) {
         const char *v = getenv(pass[i]);
         if (v)
-            av_add(&env, xasprintf("%s=%s", pass[i], v));
+            argv_take(&env, xasprintf("%s=%s", pass[i], v));
     }
     char *argv[] = {(char *)script, (char *)tap, NULL};
     _cleanup_free_ char *desc = xasprintf("script '%s' for tap '%s'", script, tap);
     int r = run_checked(argv, env.v, HOST_SCRIPT_TIMEOUT_MS, desc, err);
-    av_free(&env);
+    argv_free(&env);
     return r;
 }
 

@@ -86,3 +86,9 @@ struct qb_result {
 int qb_build(const struct domain *d, const struct qb_options *o, struct qb_result *ret,
              struct ql_error *err);
 void qb_result_free(struct qb_result *r);
+
+struct strbuf;
+/* The result as `qlaunch argv` prints it: the command line with one option a line
+ * (shell-quoted), then "# fd N (kind): what", "# file (kind): what" and "# note: text"
+ * lines. */
+void qb_result_render(struct strbuf *sb, const struct qb_result *r);

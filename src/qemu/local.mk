@@ -6,5 +6,6 @@ libqlaunch_a_SOURCES += \
 	src/qemu/build-net.c \
 	src/qemu/build-chr.c \
 	src/qemu/build-gfx.c \
-	src/qemu/build-misc.c
+	src/qemu/build-misc.c \
+	src/qemu/render.c
 qlaunch_SOURCES += src/cmd-argv.c

@@ -3,10 +3,10 @@
 #include "supervise/state.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
+#include "util/json.h"
 #include "util/strbuf.h"
 
 #include <errno.h>
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,18 +160,8 @@ int sup_status_write(const char *path, const struct sup_status *s, struct ql_err
 
 static char *get_str(json_object *o, const char *k)
 {
-    json_object *v;
-    if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
-        return NULL;
-    return xstrdup(json_object_get_string(v));
-}
-
-static int64_t get_int(json_object *o, const char *k)
-{
-    json_object *v;
-    if (!json_object_object_get_ex(o, k, &v))
-        return 0;
-    return json_object_get_int64(v);
+    const char *v = ql_json_str(o, k, NULL);
+    return v ? xstrdup(v) : NULL;
 }
 
 int sup_status_read(const char *path, struct sup_status *ret, struct ql_error *err)
@@ -195,27 +185,25 @@ int sup_status_read(const char *path, struct sup_status *ret, struct ql_error *e
     int sv = sup_state_from_id(st), rv = sup_reason_from_string(rs);
     ret->state = sv < 0 ? SUP_STATE_SHUTOFF : (enum sup_state)sv;
     ret->reason = rv < 0 ? SUP_REASON_UNKNOWN : (enum sup_reason)rv;
-    ret->qemu_pid = (pid_t)get_int(o, "qemu_pid");
-    json_object *v;
-    if (json_object_object_get_ex(o, "qemu_start_time", &v))
+    ret->qemu_pid = (pid_t)ql_json_int64(o, "qemu_pid", 0);
+    json_object *v = ql_json_get(o, "qemu_start_time", json_type_int);
+    if (v)
         ret->qemu_start_time = json_object_get_uint64(v);
-    ret->supervisor_pid = (pid_t)get_int(o, "supervisor_pid");
-    ret->restarts = (unsigned)get_int(o, "restarts");
-    ret->boots = (unsigned)get_int(o, "boots");
-    ret->started_at = get_int(o, "started_at");
+    ret->supervisor_pid = (pid_t)ql_json_int64(o, "supervisor_pid", 0);
+    ret->restarts = (unsigned)ql_json_int64(o, "restarts", 0);
+    ret->boots = (unsigned)ql_json_int64(o, "boots", 0);
+    ret->started_at = ql_json_int64(o, "started_at", 0);
     ret->xml_path = get_str(o, "xml_path");
     ret->qemu_version = get_str(o, "qemu_version");
     ret->console_pty = get_str(o, "console_pty");
-    if (json_object_object_get_ex(o, "reboot_pending", &v))
-        ret->reboot_pending = json_object_get_boolean(v);
-    if (json_object_object_get_ex(o, "shutdown_pending", &v))
-        ret->shutdown_pending = json_object_get_boolean(v);
+    ret->reboot_pending = ql_json_bool(o, "reboot_pending", false);
+    ret->shutdown_pending = ql_json_bool(o, "shutdown_pending", false);
     ret->last_error = get_str(o, "last_error");
-    ret->restart_cap = (unsigned)get_int(o, "restart_cap");
-    ret->restart_window = (unsigned)get_int(o, "restart_window");
+    ret->restart_cap = (unsigned)ql_json_int64(o, "restart_cap", 0);
+    ret->restart_window = (unsigned)ql_json_int64(o, "restart_window", 0);
     ret->dump_dir = get_str(o, "dump_dir");
-    json_object *a;
-    if (json_object_object_get_ex(o, "nics", &a) && json_object_is_type(a, json_type_array)) {
+    json_object *a = ql_json_get(o, "nics", json_type_array);
+    if (a) {
         size_t n = json_object_array_length(a);
         ret->nic_taps = xcalloc(n ? n : 1, sizeof(char *));
         ret->nic_ovs = xcalloc(n ? n : 1, sizeof(char *));
@@ -226,7 +214,8 @@ int sup_status_read(const char *path, struct sup_status *ret, struct ql_error *e
         }
         ret->n_nics = n;
     }
-    if (json_object_object_get_ex(o, "displays", &a) && json_object_is_type(a, json_type_array)) {
+    a = ql_json_get(o, "displays", json_type_array);
+    if (a) {
         size_t n = json_object_array_length(a);
         for (size_t i = 0; i < n && ret->n_displays < SUP_MAX_DISPLAYS; i++) {
             json_object *g = json_object_array_get_idx(a, i);
@@ -239,7 +228,7 @@ int sup_status_read(const char *path, struct sup_status *ret, struct ql_error *e
             d->unix_socket = d->host != NULL;
             if (!d->host)
                 d->host = get_str(g, "host");
-            int64_t port = get_int(g, "port"), tls = get_int(g, "tls_port");
+            int64_t port = ql_json_int64(g, "port", 0), tls = ql_json_int64(g, "tls_port", 0);
             d->port = port > 0 && port <= 65535 ? (int)port : 0;
             d->tls_port = tls > 0 && tls <= 65535 ? (int)tls : 0;
         }

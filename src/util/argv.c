@@ -41,3 +41,14 @@ void argv_free(struct argv *a)
     a->v = NULL;
     a->n = a->cap = 0;
 }
+
+void argv_render_shell(struct strbuf *sb, const struct argv *a, bool one_option_a_line)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        if (i > 0) {
+            bool option = a->v[i][0] == '-' && a->v[i][1] != '\0';
+            sb_add(sb, one_option_a_line && option ? " \\\n" : " ");
+        }
+        sb_add_shell_quoted(sb, a->v[i]);
+    }
+}

@@ -3,4 +3,6 @@ libqlaunch_a_SOURCES += \
 	src/util/cleanup.h \
 	src/util/strbuf.c src/util/strbuf.h \
 	src/util/argv.c src/util/argv.h \
-	src/util/fileio.c src/util/fileio.h
+	src/util/fileio.c src/util/fileio.h \
+	src/util/json.c src/util/json.h \
+	src/util/time.c src/util/time.h

@@ -5,6 +5,7 @@
 #include "domain/parse.h"
 #include "qemu/build.h"
 #include "util/error.h"
+#include "util/json.h"
 #include "util/strbuf.h"
 
 #include <errno.h>
@@ -19,7 +20,6 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <json-c/json.h>
 
 /* ---- harness ---- */
 
@@ -455,23 +455,19 @@ static void test_validate_json_builder_error(void **state)
     json_object *root = json_tokener_parse(sb_str(&out));
     if (!root)
         fail_msg("not JSON: %s", sb_str(&out));
-    json_object *files, *jf, *diags, *d, *v;
-    assert_true(json_object_object_get_ex(root, "valid", &v));
-    assert_false(json_object_get_boolean(v));
-    assert_true(json_object_object_get_ex(root, "files", &files));
+    assert_false(ql_json_bool(root, "valid", true));
+    json_object *files = ql_json_get(root, "files", json_type_array);
+    assert_non_null(files);
     assert_int_equal(json_object_array_length(files), 1);
-    jf = json_object_array_get_idx(files, 0);
-    assert_true(json_object_object_get_ex(jf, "diagnostics", &diags));
+    json_object *diags = ql_json_get(json_object_array_get_idx(files, 0), "diagnostics",
+                                     json_type_array);
+    assert_non_null(diags);
     assert_int_equal(json_object_array_length(diags), 1);
-    d = json_object_array_get_idx(diags, 0);
-    assert_true(json_object_object_get_ex(d, "level", &v));
-    assert_string_equal(json_object_get_string(v), "error");
-    assert_true(json_object_object_get_ex(d, "where", &v));
-    assert_string_equal(json_object_get_string(v), "devices/input");
-    assert_true(json_object_object_get_ex(d, "line", &v));
-    assert_int_equal(json_object_get_int(v), 7);
-    assert_true(json_object_object_get_ex(d, "message", &v));
-    assert_string_equal(json_object_get_string(v), BUILDER_ONLY_MSG);
+    json_object *d = json_object_array_get_idx(diags, 0);
+    assert_string_equal(ql_json_str(d, "level", ""), "error");
+    assert_string_equal(ql_json_str(d, "where", ""), "devices/input");
+    assert_int_equal(ql_json_int(d, "line", 0), 7);
+    assert_string_equal(ql_json_str(d, "message", ""), BUILDER_ONLY_MSG);
     json_object_put(root);
 
     sb_free(&out);

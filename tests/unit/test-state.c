@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "supervise/state.h"
+#include "util/json.h"
 #include "util/strbuf.h"
+#include "util/time.h"
 
 static void test_roundtrip(void **state)
 {
@@ -92,10 +94,54 @@ static void test_proc(void **state)
     assert_false(sup_proc_matches(0, 0));
 }
 
+/* The shared json-c getters the state file reader is built on. */
+static void test_json_getters(void **state)
+{
+    (void)state;
+    _cleanup_json_ json_object *o = json_tokener_parse(
+        "{\"s\": \"x\", \"i\": 7, \"big\": 5000000000, \"b\": true, \"d\": 1.5, "
+        "\"a\": [\"p\", 3, \"q\"], \"o\": {\"n\": -2}}");
+    assert_non_null(o);
+    assert_string_equal(ql_json_str(o, "s", NULL), "x");
+    assert_null(ql_json_str(o, "i", NULL));             /* wrong type: the default */
+    assert_string_equal(ql_json_str(o, "none", "dflt"), "dflt");
+    assert_int_equal(ql_json_int(o, "i", -1), 7);
+    assert_int_equal(ql_json_int(o, "big", -1), -1);    /* does not fit an int */
+    assert_true(ql_json_int64(o, "big", -1) == 5000000000LL);
+    assert_int_equal(ql_json_int(o, "d", -1), -1);      /* a double is not an integer */
+    assert_int_equal(ql_json_int(o, "s", -1), -1);
+    assert_true(ql_json_bool(o, "b", false));
+    assert_false(ql_json_bool(o, "i", false));
+    assert_int_equal(ql_json_int(ql_json_get(o, "o", json_type_object), "n", 0), -2);
+    assert_null(ql_json_get(o, "o", json_type_array));
+    json_object *a = ql_json_get(o, "a", json_type_array);
+    assert_true(ql_json_array_has_str(a, "q"));
+    assert_false(ql_json_array_has_str(a, "3"));
+    assert_false(ql_json_array_has_str(o, "x"));        /* not an array */
+    /* NULL and non-objects have no members */
+    assert_null(ql_json_get(NULL, "s", json_type_string));
+    assert_int_equal(ql_json_int(a, "s", 4), 4);
+}
+
+static void test_deadline(void **state)
+{
+    (void)state;
+    assert_int_equal(ql_deadline_ms(-1), -1);
+    assert_int_equal(ql_deadline_left_ms(-1), -1);
+    int64_t now = ql_mono_ms();
+    assert_true(ql_mono_us() / 1000 >= now);
+    assert_int_equal(ql_deadline_left_ms(now - 5), 0);
+    int left = ql_deadline_left_ms(ql_deadline_ms(60000));
+    assert_true(left > 59000 && left <= 60000);
+    assert_int_equal(ql_deadline_left_ms(now + ((int64_t)1 << 40)), INT32_MAX);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_json_getters),
+        cmocka_unit_test(test_deadline),
         cmocka_unit_test(test_proc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

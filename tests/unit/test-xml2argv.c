@@ -16,11 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool is_option(const char *s)
-{
-    return s[0] == '-' && s[1] != '\0';
-}
-
 static char *render(const char *path)
 {
     struct strbuf sb = STRBUF_INIT;
@@ -49,21 +44,7 @@ static char *render(const char *path)
         domain_free(d);
         return sb_steal(&sb);
     }
-    for (size_t i = 0; i < r.argv.n; i++) {
-        if (i > 0)
-            sb_add(&sb, is_option(r.argv.v[i]) ? " \\\n" : " ");
-        sb_add_shell_quoted(&sb, r.argv.v[i]);
-    }
-    sb_addc(&sb, '\n');
-    for (size_t i = 0; i < r.n_fds; i++) {
-        const struct qb_fd *f = &r.fds[i];
-        if (f->fd >= 0)
-            sb_addf(&sb, "# fd %d (%s): %s\n", f->fd, qb_fd_kind_to_string(f->kind), f->what);
-        else
-            sb_addf(&sb, "# file (%s): %s\n", qb_fd_kind_to_string(f->kind), f->what);
-    }
-    for (size_t i = 0; i < r.n_notes; i++)
-        sb_addf(&sb, "# note: %s\n", r.notes[i]);
+    qb_result_render(&sb, &r);
     qb_result_free(&r);
     domain_free(d);
     return sb_steal(&sb);
