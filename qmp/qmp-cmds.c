@@ -169,7 +169,8 @@ int qmp_query_chardev_sync(struct qmp_conn *conn, int timeout_ms, struct qmp_cha
     struct qmp_chardev *list = xcalloc(n ? n : 1, sizeof(*list));
     for (size_t i = 0; i < n; i++) {
         json_object *c = json_object_array_get_idx(ret, i);
-        const char *label = ql_json_str(c, "label", NULL), *filename = ql_json_str(c, "filename", NULL);
+        const char *label = ql_json_str(c, "label", NULL);
+        const char *filename = ql_json_str(c, "filename", NULL);
         if (!label || !filename) {
             qmp_chardev_list_free(list, n);
             return bad_reply("query-chardev", "entry without 'label' or 'filename'", err);

@@ -129,9 +129,10 @@ void qmp_event_decode(json_object *msg, struct qmp_event *ev)
         __typeof__(ev->u.block_io_error) *b = &ev->u.block_io_error;
         b->device = ql_json_str(data, "device", NULL);
         b->node_name = ql_json_str(data, "node-name", NULL);
-        b->operation = enum_or_max(qmp_io_operation_from_string(ql_json_str(data, "operation", NULL)),
-                                   QMP_IO_OPERATION_MAX);
-        b->action = enum_or_max(qmp_block_error_action_from_string(ql_json_str(data, "action", NULL)),
+        const char *op = ql_json_str(data, "operation", NULL);
+        const char *action = ql_json_str(data, "action", NULL);
+        b->operation = enum_or_max(qmp_io_operation_from_string(op), QMP_IO_OPERATION_MAX);
+        b->action = enum_or_max(qmp_block_error_action_from_string(action),
                                 QMP_BLOCK_ERROR_ACTION_MAX);
         b->has_nospace = ql_json_get(data, "nospace", json_type_boolean) != NULL;
         b->nospace = ql_json_bool(data, "nospace", false);

@@ -23,7 +23,10 @@
  * in whatever network namespace the caller is in, even when /sys was mounted for another
  * one. A macvtap's character device number is only published in sysfs
  * (/sys/class/net/NAME/macvtap/tapN/dev): with a /sys of another namespace, /dev/tapN is
- * opened as it is and checked with TUNGETIFF to belong to the macvtap just created. */
+ * opened as it is and checked with TUNGETIFF to belong to the macvtap just created.
+ *
+ * The implementation is one file per concern (tap.c, bridge.c, ovs.c, macvtap.c, netlink.c,
+ * network.c, listen.c, ...); src/host/net-priv.h lists them and what they share. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
