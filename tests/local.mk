@@ -1,6 +1,11 @@
 # Test programs. Unit tests are cmocka programs; shell tests run real QEMU.
 EXTRA_DIST += tests/conformance.sh tests/conformance.py
 
+# Helpers shared by the test programs (every one links it through TESTS_LDADD).
+check_LIBRARIES = tests/libtestutil.a
+tests_libtestutil_a_SOURCES = tests/testutil.c tests/testutil.h
+tests_libtestutil_a_CFLAGS = $(TESTS_CFLAGS)
+
 check_PROGRAMS += tests/unit/test-policy
 TESTS += tests/unit/test-policy
 tests_unit_test_policy_SOURCES = tests/unit/test-policy.c

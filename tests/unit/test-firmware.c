@@ -17,6 +17,7 @@
 #include "domain/parse.h"
 #include "host/firmware.h"
 #include "qemu/build.h"
+#include "tests/testutil.h"
 #include "util/strbuf.h"
 
 static char tdir[] = "/tmp/ql-fw-XXXXXX";
@@ -92,23 +93,11 @@ static int teardown(void **state)
 static struct domain *dom(const char *os_attrs, const char *machine, const char *os_body,
                           const char *extra)
 {
-    char *xml = xasprintf("<domain type='qemu'><name>fw</name><memory unit='MiB'>64</memory>"
-                          "<os%s><type arch='x86_64' machine='%s'>hvm</type>%s</os>%s"
-                          "<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>"
-                          "<memballoon model='none'/></devices></domain>",
-                          os_attrs, machine, os_body, extra);
-    struct domain *d = NULL;
-    struct dom_diags g = {0};
-    int r = dom_parse_memory(xml, strlen(xml), "t.xml", &d, &g);
-    for (size_t i = 0; i < g.n; i++) {
-        char *s = dom_diag_format(&g.v[i]);
-        fprintf(stderr, "%s\n", s);
-        free(s);
-    }
-    assert_int_equal(r, 0);
-    dom_diags_free(&g);
-    free(xml);
-    return d;
+    return tu_domainf("<domain type='qemu'><name>fw</name><memory unit='MiB'>64</memory>"
+                      "<os%s><type arch='x86_64' machine='%s'>hvm</type>%s</os>%s"
+                      "<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>"
+                      "<memballoon model='none'/></devices></domain>",
+                      os_attrs, machine, os_body, extra);
 }
 
 static void expect(struct domain *d, const char *loader, const char *vars, bool smm)
@@ -207,7 +196,7 @@ static void test_parse_errors(void **state)
                               "</memory>%s<devices/></domain>", bad[i]);
         struct domain *d = NULL;
         struct dom_diags g = {0};
-        assert_int_equal(dom_parse_memory(xml, strlen(xml), "t.xml", &d, &g), -EINVAL);
+        assert_int_equal(tu_parse(xml, &d, &g), -EINVAL);
         assert_null(d);
         dom_diags_free(&g);
         free(xml);

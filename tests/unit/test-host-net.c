@@ -32,6 +32,7 @@
 #include "domain/parse.h"
 #include "host/net.h"
 #include "qemu/build.h"
+#include "tests/testutil.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
 
@@ -919,7 +920,7 @@ static struct domain *direct_domain(const char *lower, const char *mode, const c
     do {                                                                                   \
         int r_ = host_nic_setup(d, 0, nic, err);                                           \
         if (r_ != 0)                                                                       \
-            fail_msg("host_nic_setup failed (%d): %s", r_, (err)->msg ? (err)->msg : "");  \
+            fail_msg("host_nic_setup failed (%d): %s", r_, ql_error_msg(err));             \
     } while (0)
 
 static int direct_setup(void **state)
@@ -1241,10 +1242,7 @@ static void test_listen_network_build(void **state)
         "    </graphics>\n"
         "  </devices>\n"
         "</domain>\n";
-    struct domain *d = NULL;
-    struct dom_diags g = {0};
-    assert_int_equal(dom_parse_memory(xml, sizeof(xml) - 1, "t.xml", &d, &g), 0);
-    dom_diags_free(&g);
+    struct domain *d = tu_domain(xml);
     struct host_listen_addrs la;
     struct ql_error err = QL_ERROR_INIT;
     /* the second one names its element and line */

@@ -14,6 +14,7 @@
 #include "domain/domain.h"
 #include "domain/parse.h"
 #include "qemu/build.h"
+#include "tests/testutil.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 
@@ -27,54 +28,30 @@ static struct dom_diags diags;
 
 static void dump_diags(void)
 {
-    for (size_t i = 0; i < diags.n; i++) {
-        char *s = dom_diag_format(&diags.v[i]);
-        print_message("  %s: %s\n", dom_diag_level_to_string(diags.v[i].level), s);
-        free(s);
-    }
+    tu_print_diags(&diags);
 }
 
 static int parse(const char *devs, struct domain **ret)
 {
     char *xml = xasprintf("%s%s%s", HEAD, devs, TAIL);
-    dom_diags_free(&diags);
-    int r = dom_parse_memory(xml, strlen(xml), "t.xml", ret, &diags);
+    int r = tu_parse(xml, ret, &diags);
     free(xml);
     return r;
 }
 
 static struct domain *ok(const char *devs)
 {
-    struct domain *d = NULL;
-    if (parse(devs, &d) != 0) {
-        dump_diags();
-        fail_msg("expected the XML to parse");
-    }
-    return d;
+    return tu_domainf("%s%s%s", HEAD, devs, TAIL);
 }
 
 static bool has_diag(const char *want)
 {
-    for (size_t i = 0; i < diags.n; i++) {
-        char *s = dom_diag_format(&diags.v[i]);
-        bool eq = strcmp(s, want) == 0;
-        free(s);
-        if (eq)
-            return true;
-    }
-    return false;
+    return tu_find_diag(&diags, -1, want) != NULL;
 }
 
 static bool any_diag_contains(const char *needle)
 {
-    for (size_t i = 0; i < diags.n; i++) {
-        char *s = dom_diag_format(&diags.v[i]);
-        bool found = strstr(s, needle) != NULL;
-        free(s);
-        if (found)
-            return true;
-    }
-    return false;
+    return tu_find_diag_containing(&diags, needle) != NULL;
 }
 
 /* Parsing must fail and one of the messages must be exactly want. */
@@ -94,8 +71,7 @@ static void fails_with(const char *devs, const char *want)
 static void doc_fails_with(const char *xml, const char *want)
 {
     struct domain *d = NULL;
-    dom_diags_free(&diags);
-    int r = dom_parse_memory(xml, strlen(xml), "t.xml", &d, &diags);
+    int r = tu_parse(xml, &d, &diags);
     if (r == 0 || !has_diag(want)) {
         print_message("wanted: %s\ngot:\n", want);
         dump_diags();
@@ -109,12 +85,7 @@ static void doc_fails_with(const char *xml, const char *want)
  * must contain needle instead. */
 static void build_check(const char *xml, const char *needle, bool want_ok)
 {
-    struct domain *d = NULL;
-    dom_diags_free(&diags);
-    if (dom_parse_memory(xml, strlen(xml), "t.xml", &d, &diags) != 0) {
-        dump_diags();
-        fail_msg("expected the XML to parse");
-    }
+    struct domain *d = tu_domain(xml);
     struct qb_options o = {.accel = "tcg", .emulator = "/bin/true", .qmp_fd = 3,
                            .first_fd = 4};
     struct qb_result res = {0};
@@ -205,9 +176,7 @@ static void test_floppy_hub_iothread(void **state)
                           "<source file='/a'/><target dev='vda' bus='virtio'/></disk>"
                           "<controller type='scsi' model='virtio-scsi'>"
                           "<driver iothread='1'/></controller>");
-    d = NULL;
-    dom_diags_free(&diags);
-    assert_int_equal(dom_parse_memory(xml, strlen(xml), "t.xml", &d, &diags), 0);
+    d = tu_domain(xml);
     assert_int_equal(d->dev.disks[0].iothread, 2);
     assert_int_equal(d->dev.controllers[0].iothread, 1);
     domain_free(d);

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "domain/parse.h"
 #include "qemu/build.h"
+#include "tests/testutil.h"
 #include "util/error.h"
 #include "util/json.h"
 #include "util/strbuf.h"
@@ -56,28 +57,15 @@ static void done(struct res *R)
 
 static void dump(const struct res *R)
 {
-    print_message("r=%d, %zu diagnostic(s):\n", R->r, R->g.n);
-    for (size_t i = 0; i < R->g.n; i++) {
-        char *s = dom_diag_format(&R->g.v[i]);
-        print_message("  %s: %s\n", dom_diag_level_to_string(R->g.v[i].level), s);
-        free(s);
-    }
+    print_message("r=%d\n", R->r);
+    tu_print_diags(&R->g);
 }
 
 /* The diagnostic whose formatted text is exactly text, at that level. */
 static const struct dom_diag *find_exact(const struct res *R, enum dom_diag_level lvl,
                                          const char *text)
 {
-    for (size_t i = 0; i < R->g.n; i++) {
-        if (R->g.v[i].level != lvl)
-            continue;
-        char *s = dom_diag_format(&R->g.v[i]);
-        int eq = strcmp(s, text) == 0;
-        free(s);
-        if (eq)
-            return &R->g.v[i];
-    }
-    return NULL;
+    return tu_find_diag(&R->g, (int)lvl, text);
 }
 
 /* The first diagnostic at that level whose location starts with where_prefix and whose
@@ -410,25 +398,6 @@ static void test_builder_error_located(void **state)
     done(&R);
 }
 
-/* The qlaunch binary: $QLAUNCH (the test harness sets it), else the one of this build tree
- * (this program is tests/unit/NAME in it). */
-static char *qlaunch_path(void)
-{
-    const char *env = getenv("QLAUNCH");
-    if (env && *env)
-        return xstrdup(env);
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    assert_true(n > 0);
-    exe[n] = '\0';
-    for (int i = 0; i < 3; i++) {
-        char *slash = strrchr(exe, '/');
-        assert_non_null(slash);
-        *slash = '\0';
-    }
-    return xasprintf("%s/qlaunch", exe);
-}
-
 static void test_validate_json_builder_error(void **state)
 {
     (void)state;
@@ -439,7 +408,7 @@ static void test_validate_json_builder_error(void **state)
     assert_non_null(f);
     assert_int_equal(fputs(builder_only_xml, f) >= 0, 1);
     assert_int_equal(fclose(f), 0);
-    char *bin = qlaunch_path();
+    char *bin = tu_qlaunch_path();
     char *cmd = xasprintf("'%s' validate --json '%s'", bin, file);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
@@ -2151,26 +2120,15 @@ static void test_mac(void **state)
 
 static char *seed_path(void)
 {
-    const char *src = getenv("QLAUNCH_TEST_SRCDIR");
-    if (!src || !*src)
-        src = ".";
-    char *p = NULL;
-    assert_true(asprintf(&p, "%s/examples/seed-domain.xml", src) > 0);
-    return p;
+    return tu_srcdir_path("examples/seed-domain.xml");
 }
 
 static char *read_all(const char *path, size_t *ret_len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s (set QLAUNCH_TEST_SRCDIR to the source directory)", path);
-    char *buf = malloc(1 << 20);
-    assert_non_null(buf);
-    size_t n = fread(buf, 1, (1 << 20) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    *ret_len = n;
-    return buf;
+    char *data = tu_read_file(path, ret_len);
+    if (!data)
+        fail_msg("cannot read %s (set QLAUNCH_TEST_SRCDIR to the source directory)", path);
+    return data;
 }
 
 /* Replaces the one occurrence of from by to in s (a malloc'ed string). */

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "domain/parse.h"
 #include "qemu/build.h"
+#include "tests/testutil.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/strbuf.h"
@@ -50,20 +51,6 @@ static char *render(const char *path)
     return sb_steal(&sb);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    struct strbuf sb = STRBUF_INIT;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        sb_addn(&sb, buf, n);
-    fclose(f);
-    return sb_steal(&sb);
-}
-
 static int filter_xml(const struct dirent *e)
 {
     size_t l = strlen(e->d_name);
@@ -72,9 +59,8 @@ static int filter_xml(const struct dirent *e)
 
 int main(void)
 {
-    const char *src = getenv("QLAUNCH_TEST_SRCDIR");
     bool regen = getenv("QLAUNCH_REGENERATE") && *getenv("QLAUNCH_REGENERATE") == '1';
-    _cleanup_free_ char *dir = xasprintf("%s/tests/xml2argv", src ? src : ".");
+    _cleanup_free_ char *dir = tu_srcdir_path("tests/xml2argv");
     struct dirent **list;
     int n = scandir(dir, &list, filter_xml, alphasort);
     if (n < 0) {
@@ -101,7 +87,7 @@ int main(void)
                 printf("ok %d - %s (regenerated)\n", i + 1, name);
             }
         } else {
-            _cleanup_free_ char *want = slurp(args);
+            _cleanup_free_ char *want = tu_read_file(args, NULL);
             if (!want) {
                 printf("not ok %d - %s: %s is missing (run with QLAUNCH_REGENERATE=1)\n", i + 1,
                        name, args);
