@@ -697,10 +697,11 @@ static void add_cache(struct qj *j, const struct cache_mode *cm)
 {
     if (!cm)
         return;
-    char buf[64];
-    snprintf(buf, sizeof(buf), "{\"direct\":%s,\"no-flush\":%s}", cm->direct ? "true" : "false",
-             cm->no_flush ? "true" : "false");
-    qj_raw(j, "cache", buf);
+    struct qj cache;
+    qj_begin(&cache);
+    qj_bool(&cache, "direct", cm->direct);
+    qj_bool(&cache, "no-flush", cm->no_flush);
+    qj_obj(j, "cache", &cache);
 }
 
 static int storage_node(struct qb_ctx *c, const struct dom_disk *dk, struct qj *j)
@@ -726,27 +727,25 @@ static int storage_node(struct qb_ctx *c, const struct dom_disk *dk, struct qj *
             return qb_fail(c, &dk->src, "%s transport '%s' is not supported; use tcp%s",
                            proto, h->transport, STREQ(proto, "nbd") ? " or unix" : "");
         if (STREQ(proto, "nbd")) {
-            struct strbuf srv = STRBUF_INIT;
+            bool unix_socket = h && h->transport && STREQ(h->transport, "unix");
+            if (unix_socket && !h->socket)
+                return qb_fail(c, &dk->src, "an NBD unix transport needs socket=");
+            if (!unix_socket && (!h || !h->name))
+                return qb_fail(c, &dk->src, "an NBD disk needs <host name=...>");
             qj_str(j, "driver", "nbd");
-            if (h && h->transport && STREQ(h->transport, "unix")) {
-                if (!h->socket) {
-                    sb_free(&srv);
-                    return qb_fail(c, &dk->src, "an NBD unix transport needs socket=");
-                }
-                sb_add(&srv, "{\"type\":\"unix\",\"path\":");
-                sb_add_json_string(&srv, h->socket);
+            struct qj srv;
+            qj_begin(&srv);
+            if (unix_socket) {
+                qj_str(&srv, "type", "unix");
+                qj_str(&srv, "path", h->socket);
             } else {
-                if (!h || !h->name) {
-                    sb_free(&srv);
-                    return qb_fail(c, &dk->src, "an NBD disk needs <host name=...>");
-                }
-                sb_add(&srv, "{\"type\":\"inet\",\"host\":");
-                sb_add_json_string(&srv, h->name);
-                sb_addf(&srv, ",\"port\":\"%u\"", h->port ? h->port : 10809);
+                char port[16];
+                snprintf(port, sizeof(port), "%u", h->port ? h->port : 10809);
+                qj_str(&srv, "type", "inet");
+                qj_str(&srv, "host", h->name);
+                qj_str(&srv, "port", port);
             }
-            sb_addc(&srv, '}');
-            qj_raw(j, "server", sb_str(&srv));
-            sb_free(&srv);
+            qj_obj(j, "server", &srv);
             if (dk->source && *dk->source)
                 qj_str(j, "export", dk->source);
             return 0;

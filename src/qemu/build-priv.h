@@ -3,6 +3,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include <json-c/json.h>
 #include "qemu/build.h"
 #include "util/strbuf.h"
 
@@ -92,16 +93,18 @@ int qb_add_fd(struct qb_ctx *c, enum qb_fd_kind kind, size_t dev_index, char *wh
 const struct qb_ctrl *qb_ctrl_find(const struct qb_ctx *c, enum dom_ctrl_type t, unsigned index);
 const char *qb_bus_name(const struct qb_ctx *c, unsigned bus, char *buf, size_t len);
 
-/* JSON object writer: qj_begin, qj_* members, qj_end returns the malloc'd text. */
+/* JSON object writer: qj_begin, qj_* members, qj_end returns the malloc'd text (and must
+ * be called, also to discard one). */
 struct qj {
-    struct strbuf sb;
+    json_object *o;
 };
 void qj_begin(struct qj *j);
 void qj_str(struct qj *j, const char *k, const char *v);
 void qj_int(struct qj *j, const char *k, long long v);
 void qj_uint(struct qj *j, const char *k, unsigned long long v);
 void qj_bool(struct qj *j, const char *k, bool v);
-void qj_raw(struct qj *j, const char *k, const char *json);
+/* A nested object: member (begun, filled) becomes the value of k and is consumed. */
+void qj_obj(struct qj *j, const char *k, struct qj *member);
 char *qj_end(struct qj *j);
 /* "bus":"pci.0","addr":"0x2"[,"multifunction":true] */
 void qj_pci(struct qb_ctx *c, struct qj *j, const struct qb_pci *p);

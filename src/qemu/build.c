@@ -80,54 +80,46 @@ const char *qb_bus_name(const struct qb_ctx *c, unsigned bus, char *buf, size_t 
 
 /* ------------------------------------------------------------------ JSON */
 
+/* The -device/-blockdev/-object values are built with json-c (members in the order added);
+ * plain output without slash escaping, as QEMU's own JSON syntax reads. */
 void qj_begin(struct qj *j)
 {
-    j->sb = (struct strbuf)STRBUF_INIT;
-    sb_addc(&j->sb, '{');
-}
-
-static void qj_key(struct qj *j, const char *k)
-{
-    if (j->sb.len > 1)
-        sb_addc(&j->sb, ',');
-    sb_add_json_string(&j->sb, k);
-    sb_addc(&j->sb, ':');
+    j->o = json_object_new_object();
 }
 
 void qj_str(struct qj *j, const char *k, const char *v)
 {
-    qj_key(j, k);
-    sb_add_json_string(&j->sb, v);
+    json_object_object_add(j->o, k, json_object_new_string(v));
 }
 
 void qj_int(struct qj *j, const char *k, long long v)
 {
-    qj_key(j, k);
-    sb_addf(&j->sb, "%lld", v);
+    json_object_object_add(j->o, k, json_object_new_int64(v));
 }
 
 void qj_uint(struct qj *j, const char *k, unsigned long long v)
 {
-    qj_key(j, k);
-    sb_addf(&j->sb, "%llu", v);
+    json_object_object_add(j->o, k, json_object_new_uint64(v));
 }
 
 void qj_bool(struct qj *j, const char *k, bool v)
 {
-    qj_key(j, k);
-    sb_add(&j->sb, v ? "true" : "false");
+    json_object_object_add(j->o, k, json_object_new_boolean(v));
 }
 
-void qj_raw(struct qj *j, const char *k, const char *json)
+void qj_obj(struct qj *j, const char *k, struct qj *member)
 {
-    qj_key(j, k);
-    sb_add(&j->sb, json);
+    json_object_object_add(j->o, k, member->o);
+    member->o = NULL;
 }
 
 char *qj_end(struct qj *j)
 {
-    sb_addc(&j->sb, '}');
-    return sb_steal(&j->sb);
+    char *s = xstrdup(json_object_to_json_string_ext(j->o, JSON_C_TO_STRING_PLAIN |
+                                                               JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(j->o);
+    j->o = NULL;
+    return s;
 }
 
 void qj_pci(struct qb_ctx *c, struct qj *j, const struct qb_pci *p)

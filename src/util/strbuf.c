@@ -124,26 +124,6 @@ void sb_add_comma_escaped(struct strbuf *sb, const char *s)
     }
 }
 
-void sb_add_json_string(struct strbuf *sb, const char *s)
-{
-    sb_addc(sb, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"': sb_add(sb, "\\\""); break;
-        case '\\': sb_add(sb, "\\\\"); break;
-        case '\n': sb_add(sb, "\\n"); break;
-        case '\r': sb_add(sb, "\\r"); break;
-        case '\t': sb_add(sb, "\\t"); break;
-        default:
-            if (*p < 0x20)
-                sb_addf(sb, "\\u%04x", *p);
-            else
-                sb_addc(sb, (char)*p);
-        }
-    }
-    sb_addc(sb, '"');
-}
-
 void sb_add_shell_quoted(struct strbuf *sb, const char *s)
 {
     static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"

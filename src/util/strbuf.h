@@ -17,8 +17,6 @@ void sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(prin
 void sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Appends s with every ',' doubled, for QEMU key=value option strings. */
 void sb_add_comma_escaped(struct strbuf *sb, const char *s);
-/* Appends s as a JSON string literal (with quotes). */
-void sb_add_json_string(struct strbuf *sb, const char *s);
 /* Appends s quoted for a POSIX shell when it needs quoting. */
 void sb_add_shell_quoted(struct strbuf *sb, const char *s);
 void sb_reset(struct strbuf *sb);
