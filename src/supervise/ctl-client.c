@@ -102,6 +102,8 @@ static int recover(const struct ctl_target *t, const struct sup_paths *p, struct
     struct ql_error e2 = QL_ERROR_INIT;
     if (sup_status_read(p->state, &st, &e2) < 0) {
         ql_error_clear(&e2);
+        if (!dir_exists(p->dir))    /* it ended just now, and its supervisor cleaned up */
+            return ql_error_set(err, ENOENT, "domain '%s' is not running", t->name);
         return ql_error_set(err, ENOTCONN, "domain '%s' is not reachable: its supervisor is "
                             "not running and no state was saved", t->name);
     }
@@ -140,19 +142,32 @@ int ctl_open(const struct ctl_target *t, struct ctl_conn *ret, struct ql_error *
         return ql_error_set(err, ENOENT, "domain '%s' is not running", t->name);
     struct ql_error e2 = QL_ERROR_INIT;
     int fd = connect_unix(p.ctl, &e2);
-    ql_error_clear(&e2);
-    if (fd < 0) {
-        r = recover(t, &p, err);
-        if (r < 0)
-            return r;
-        fd = connect_unix(p.ctl, err);
-        if (fd < 0) {
-            ql_error_prefix(err, "cannot reach the supervisor of '%s'", t->name);
-            return fd;
-        }
+    if (fd >= 0) {
+        ret->fd = fd;
+        return 0;
     }
-    ret->fd = fd;
-    return 0;
+    /* Only "nobody listens" means the supervisor is gone; anything else (a full backlog,
+     * permissions) is no reason to start another. */
+    if (fd != -ECONNREFUSED && fd != -ENOENT) {
+        r = ql_error_set(err, -fd, "cannot reach the supervisor of '%s': %s", t->name,
+                         ql_error_msg(&e2));
+        ql_error_clear(&e2);
+        return r;
+    }
+    ql_error_clear(&e2);
+    r = recover(t, &p, err);
+    /* Even when this re-attach failed, another client's may have won the race. */
+    fd = connect_unix(p.ctl, &e2);
+    if (fd >= 0) {
+        ql_error_clear(err);
+        ret->fd = fd;
+        return 0;
+    }
+    if (r == 0)
+        r = ql_error_set(err, -fd, "cannot reach the supervisor of '%s': %s", t->name,
+                         ql_error_msg(&e2));
+    ql_error_clear(&e2);
+    return r;
 }
 
 static int send_all(int fd, const char *s, size_t len, struct ql_error *err)
