@@ -1,6 +1,7 @@
 /* qlaunch argv [--accel tcg|kvm] [--emulator PATH] [--run-dir DIR] [--json] FILE
  * Prints the QEMU command line for a domain, one option per line, shell-quoted. */
 #include "config.h"
+#include "cmd-common.h"
 #include "cmds.h"
 #include "domain/parse.h"
 #include "host/firmware.h"
@@ -11,20 +12,11 @@
 #include "util/json.h"
 #include "util/strbuf.h"
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static void usage(FILE *f)
-{
-    fputs("Usage: qlaunch argv [--accel tcg|kvm] [--emulator PATH] [--run-dir DIR] [--json] FILE\n"
-          "Prints the QEMU command line for FILE, one option per line (shell-quoted),\n"
-          "followed by the file descriptors the launcher passes. --json prints a JSON array.\n",
-          f);
-}
 
 static void print_shell(const struct qb_result *r)
 {
@@ -53,42 +45,40 @@ static void print_json(const struct qb_result *r)
         fprintf(stderr, "# note: %s\n", r->notes[i]);
 }
 
+enum { OPT_ACCEL = CLI_OPT_FIRST, OPT_EMULATOR, OPT_JSON };
+static const struct cli_opt argv_opts[] = {
+    {"accel", "tcg|kvm", OPT_ACCEL, "build for this accelerator whatever the XML says"},
+    {"emulator", "PATH", OPT_EMULATOR, "name this QEMU instead of the XML's <emulator>"},
+    {"json", NULL, OPT_JSON, "print a JSON array (the descriptors go to stderr)"},
+    {NULL, NULL, 0, NULL},
+};
+static const struct cli_verb argv_verb = {"FILE", 1, 1, CLI_RUN_DIR, argv_opts};
+
+/* Prints the QEMU command line for FILE, one option per line (shell-quoted), followed by
+ * the file descriptors the launcher passes. */
 int cmd_argv(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"accel", required_argument, NULL, 'a'},
-        {"emulator", required_argument, NULL, 'e'},
-        {"run-dir", required_argument, NULL, 'r'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct cli cli;
+    cli_init(&cli, &argv_verb, argc, argv);
     struct qb_options o = {.qmp_fd = 3, .first_fd = 4};
     bool json = false;
+    const char *arg;
     int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+a:e:r:jh", opts, NULL)) != -1) {
+    while ((c = cli_next(&cli, &arg)) > 0) {
         switch (c) {
-        case 'a':
-            if (strcmp(optarg, "tcg") != 0 && strcmp(optarg, "kvm") != 0) {
-                fprintf(stderr, "qlaunch argv: --accel takes tcg or kvm, not '%s'\n", optarg);
-                return 1;
-            }
-            o.accel = optarg;
+        case OPT_ACCEL:
+            if (strcmp(arg, "tcg") != 0 && strcmp(arg, "kvm") != 0)
+                return cli_usage_error(&cli, "--accel takes 'tcg' or 'kvm', not '%s'", arg);
+            o.accel = arg;
             break;
-        case 'e': o.emulator = optarg; break;
-        case 'r': o.run_dir = optarg; break;
-        case 'j': json = true; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 1;
+        case OPT_EMULATOR: o.emulator = arg; break;
+        case OPT_JSON: json = true; break;
         }
     }
-    if (optind != argc - 1) {
-        fputs("qlaunch argv: give exactly one domain XML file\n", stderr);
-        usage(stderr);
-        return 1;
-    }
-    const char *file = argv[optind];
+    if (c < 0)
+        return cli.status;
+    o.run_dir = cli.run_dir;
+    const char *file = cli.operands[0];
     struct dom_diags g = {0};
     struct domain *d = NULL;
     int r = dom_parse_file(file, &d, &g);

@@ -1,12 +1,12 @@
 /* qlaunch validate [--json] FILE... */
 #include "config.h"
+#include "cmd-common.h"
 #include "cmds.h"
 #include "domain/parse.h"
 #include "qemu/build.h"
 #include "util/strbuf.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -36,39 +36,24 @@ static void builder_check(const struct domain *d, struct dom_diags *g)
     ql_error_clear(&err);
 }
 
-static void usage(FILE *f)
-{
-    fputs("Usage: qlaunch validate [--json] FILE...\n"
-          "Checks domain XML files; prints 'ok' or every problem found.\n",
-          f);
-}
+enum { OPT_JSON = CLI_OPT_FIRST };
+static const struct cli_opt validate_opts[] = {
+    {"json", NULL, OPT_JSON, "print the diagnostics as JSON"},
+    {NULL, NULL, 0, NULL},
+};
+static const struct cli_verb validate_verb = {"FILE...", 1, -1, 0, validate_opts};
 
 int cmd_validate(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    bool json = false;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j': json = true; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 1;
-        }
-    }
-    if (optind >= argc) {
-        fputs("qlaunch validate: no file given\n", stderr);
-        usage(stderr);
-        return 1;
-    }
+    struct cli cli;
+    unsigned flags;
+    if (cli_parse(&cli, &validate_verb, argc, argv, &flags) < 0)
+        return cli.status;
+    bool json = flags & CLI_FLAG(OPT_JSON);
     bool all_ok = true;
     json_object *jfiles = json_object_new_array();
-    for (int i = optind; i < argc; i++) {
-        const char *file = argv[i];
+    for (int i = 0; i < cli.n_operands; i++) {
+        const char *file = cli.operands[i];
         struct dom_diags g = {0};
         struct domain *d = NULL;
         int r = dom_parse_file(file, &d, &g);

@@ -17,6 +17,13 @@ int cmd_console(int argc, char **argv);
 int cmd_qmp(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 
+/* The one-line summary main's verb table gives for verb; NULL for an unknown verb. */
+const char *qlaunch_verb_summary(const char *verb);
+
+/* Attaches the terminal to a running domain's serial console (console, create --console). */
+struct ctl_target;
+int console_attach(const struct ctl_target *t);
+
 /* Prints parse diagnostics for file to stream, one line each. */
 struct dom_diags;
 #include <stdio.h>

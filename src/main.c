@@ -1,5 +1,6 @@
 /* qlaunch: run a QEMU virtual machine from libvirt domain XML, without libvirt. */
 #include "config.h"
+#include "cmd-common.h"
 #include "cmds.h"
 
 #include <stdio.h>
@@ -30,6 +31,14 @@ static const struct verb verbs[] = {
     {"events", cmd_events, "stream the domain's lifecycle events as JSON lines"},
 };
 
+const char *qlaunch_verb_summary(const char *verb)
+{
+    for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+        if (strcmp(verb, verbs[i].name) == 0)
+            return verbs[i].summary;
+    return NULL;
+}
+
 static void usage(FILE *f)
 {
     fputs("Usage: qlaunch [--help] [--version] VERB [ARGS...]\n\nVerbs:\n", f);
@@ -42,7 +51,7 @@ int main(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
-        return 1;
+        return CLI_EXIT_USAGE;
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
         printf("qlaunch %s\n", PACKAGE_VERSION);
@@ -57,5 +66,5 @@ int main(int argc, char **argv)
         if (strcmp(argv[1], verbs[i].name) == 0)
             return verbs[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "qlaunch: unknown verb '%s' (see 'qlaunch --help')\n", argv[1]);
-    return 1;
+    return CLI_EXIT_USAGE;
 }

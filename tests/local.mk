@@ -54,3 +54,18 @@ TESTS += tests/unit/test-firmware
 tests_unit_test_firmware_SOURCES = tests/unit/test-firmware.c
 tests_unit_test_firmware_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_firmware_LDADD = $(TESTS_LDADD)
+
+check_PROGRAMS += tests/unit/test-ctl-proto
+TESTS += tests/unit/test-ctl-proto
+tests_unit_test_ctl_proto_SOURCES = tests/unit/test-ctl-proto.c
+tests_unit_test_ctl_proto_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_ctl_proto_LDADD = $(TESTS_LDADD)
+
+TESTS += tests/func/cli-options.sh
+EXTRA_DIST += tests/func/cli-options.sh
+
+check_PROGRAMS += tests/unit/test-ctl-client
+TESTS += tests/unit/test-ctl-client
+tests_unit_test_ctl_client_SOURCES = tests/unit/test-ctl-client.c
+tests_unit_test_ctl_client_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_ctl_client_LDADD = $(TESTS_LDADD)

@@ -4,3 +4,8 @@ libqlaunch_a_SOURCES += \
 libqlaunch_a_SOURCES += \
 	src/supervise/rundir.c src/supervise/rundir.h \
 	src/supervise/supervisor.c src/supervise/supervisor.h
+# The control protocol, its client and the background start (used by the CLI verbs).
+libqlaunch_a_SOURCES += \
+	src/supervise/ctl-proto.c src/supervise/ctl-proto.h \
+	src/supervise/ctl-client.c src/supervise/ctl-client.h \
+	src/supervise/spawn.c src/supervise/spawn.h

@@ -98,7 +98,7 @@ static void add_str(json_object *o, const char *k, const char *v)
         json_object_object_add(o, k, json_object_new_string(v));
 }
 
-int sup_status_write(const char *path, const struct sup_status *s, struct ql_error *err)
+json_object *sup_status_to_json(const struct sup_status *s)
 {
     json_object *o = json_object_new_object();
     add_str(o, "name", s->name);
@@ -147,6 +147,12 @@ int sup_status_write(const char *path, const struct sup_status *s, struct ql_err
         }
         json_object_object_add(o, "nics", a);
     }
+    return o;
+}
+
+int sup_status_write(const char *path, const struct sup_status *s, struct ql_error *err)
+{
+    json_object *o = sup_status_to_json(s);
     const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
                                                              JSON_C_TO_STRING_NOSLASHESCAPE);
     struct strbuf sb = STRBUF_INIT;
@@ -164,18 +170,11 @@ static char *get_str(json_object *o, const char *k)
     return v ? xstrdup(v) : NULL;
 }
 
-int sup_status_read(const char *path, struct sup_status *ret, struct ql_error *err)
+int sup_status_from_json(json_object *o, struct sup_status *ret, struct ql_error *err)
 {
-    _cleanup_free_ char *data = NULL;
     memset(ret, 0, sizeof(*ret));
-    int r = ql_read_file(path, 1 << 20, &data, NULL, err);
-    if (r < 0)
-        return r;
-    json_object *o = json_tokener_parse(data);
-    if (!o || !json_object_is_type(o, json_type_object)) {
-        json_object_put(o);
-        return ql_error_set(err, EBADMSG, "state file '%s' is not valid JSON", path);
-    }
+    if (!json_object_is_type(o, json_type_object))
+        return ql_error_set(err, EBADMSG, "the domain status is not a JSON object");
     ret->name = get_str(o, "name");
     _cleanup_free_ char *uuid = get_str(o, "uuid");
     if (uuid)
@@ -233,12 +232,30 @@ int sup_status_read(const char *path, struct sup_status *ret, struct ql_error *e
             d->tls_port = tls > 0 && tls <= 65535 ? (int)tls : 0;
         }
     }
-    json_object_put(o);
     if (!ret->name) {
         sup_status_clear(ret);
-        return ql_error_set(err, EBADMSG, "state file '%s' has no domain name", path);
+        return ql_error_set(err, EBADMSG, "the domain status has no domain name");
     }
     return 0;
+}
+
+int sup_status_read(const char *path, struct sup_status *ret, struct ql_error *err)
+{
+    _cleanup_free_ char *data = NULL;
+    memset(ret, 0, sizeof(*ret));
+    int r = ql_read_file(path, 1 << 20, &data, NULL, err);
+    if (r < 0)
+        return r;
+    json_object *o = json_tokener_parse(data);
+    if (!o || !json_object_is_type(o, json_type_object)) {
+        json_object_put(o);
+        return ql_error_set(err, EBADMSG, "state file '%s' is not valid JSON", path);
+    }
+    r = sup_status_from_json(o, ret, err);
+    json_object_put(o);
+    if (r < 0)
+        ql_error_prefix(err, "state file '%s'", path);
+    return r;
 }
 
 unsigned long long sup_proc_start_time(pid_t pid)

@@ -2,6 +2,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include <json-c/json.h>
 #include <sys/types.h>
 #include "util/error.h"
 
@@ -82,6 +83,11 @@ void sup_display_clear(struct sup_display *d);
  * prints them (a wildcard listen address becomes "localhost"); NULL when there is nothing
  * to connect to. Never contains a password. */
 char *sup_display_uri(const struct sup_display *d);
+/* The one serialisation of a status, used by the state file and by the supervisor's "status"
+ * reply. from_json fails on a non-object or a status without a name; unknown state or
+ * reason names read as shutoff/unknown (an older or newer writer). */
+json_object *sup_status_to_json(const struct sup_status *s);
+int sup_status_from_json(json_object *o, struct sup_status *ret, struct ql_error *err);
 int sup_status_write(const char *path, const struct sup_status *s, struct ql_error *err);
 int sup_status_read(const char *path, struct sup_status *ret, struct ql_error *err);
 /* Reads field 22 (starttime) of /proc/PID/stat; 0 when the process does not exist. */

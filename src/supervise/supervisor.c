@@ -208,6 +208,7 @@ static json_object *status_json(struct sup *s)
     json_object_object_add(o, "qemu_pid", json_object_new_int64(s->qemu_pid));
     json_object_object_add(o, "boots", json_object_new_int64(s->st.boots));
     json_object_object_add(o, "restarts", json_object_new_int64(s->st.restarts));
+    json_object_object_add(o, "status", sup_status_to_json(&s->st));
     return o;
 }
 

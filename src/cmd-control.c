@@ -1,0 +1,129 @@
+/* The action verbs, virsh names and meanings: shutdown, reboot, destroy, suspend, resume.
+ * Each is one request to the domain's supervisor. */
+#include "config.h"
+#include "cmd-common.h"
+#include "cmds.h"
+#include "supervise/ctl-client.h"
+#include "supervise/supervisor.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+enum { OPT_TIMEOUT = CLI_OPT_FIRST, OPT_GRACEFUL };
+
+/* Sends req and says so; destroy waits until the domain is gone. */
+static int control(struct cli *cli, const struct ctl_request *req, const char *done)
+{
+    const char *name = cli->operands[0];
+    struct ctl_target t = cli_target(cli, name);
+    struct ql_error err = QL_ERROR_INIT;
+    bool destroy = req->cmd == CTL_DESTROY;
+    json_object *rep;
+    if (ctl_call(&t, req, destroy ? SUP_DESTROY_GRACE_MS + 30000 : CTL_TIMEOUT_MS, &rep,
+                 &err) < 0)
+        return cli_fail_err(&err);
+    json_object_put(rep);
+    if (destroy)
+        ctl_wait_gone(&t, 10000, NULL);
+    printf("Domain '%s' %s\n", name, done);
+    return 0;
+}
+
+static const struct cli_verb plain_verb = CLI_DOMAIN_VERB(NULL);
+
+static int plain(int argc, char **argv, enum ctl_cmd cmd, const char *done)
+{
+    struct cli cli;
+    if (cli_parse(&cli, &plain_verb, argc, argv, NULL) < 0)
+        return cli.status;
+    struct ctl_request req = CTL_REQUEST_INIT(cmd);
+    return control(&cli, &req, done);
+}
+
+int cmd_reboot(int argc, char **argv)
+{
+    return plain(argc, argv, CTL_REBOOT, "is being rebooted");
+}
+
+int cmd_suspend(int argc, char **argv)
+{
+    return plain(argc, argv, CTL_SUSPEND, "suspended");
+}
+
+int cmd_resume(int argc, char **argv)
+{
+    return plain(argc, argv, CTL_RESUME, "resumed");
+}
+
+static const struct cli_opt destroy_opts[] = {
+    {"graceful", NULL, OPT_GRACEFUL, "send SIGTERM only; fail rather than kill QEMU when it "
+     "does not exit within the grace period"},
+    {NULL, NULL, 0, NULL},
+};
+static const struct cli_verb destroy_verb = CLI_DOMAIN_VERB(destroy_opts);
+
+int cmd_destroy(int argc, char **argv)
+{
+    struct cli cli;
+    unsigned flags;
+    if (cli_parse(&cli, &destroy_verb, argc, argv, &flags) < 0)
+        return cli.status;
+    struct ctl_request req = CTL_REQUEST_INIT(CTL_DESTROY);
+    req.graceful = flags & CLI_FLAG(OPT_GRACEFUL);
+    return control(&cli, &req, "destroyed");
+}
+
+static const struct cli_opt shutdown_opts[] = {
+    {"timeout", "S", OPT_TIMEOUT, "destroy the domain when the guest has not powered off "
+     "after S seconds"},
+    {NULL, NULL, 0, NULL},
+};
+static const struct cli_verb shutdown_verb = CLI_DOMAIN_VERB(shutdown_opts);
+
+int cmd_shutdown(int argc, char **argv)
+{
+    struct cli cli;
+    cli_init(&cli, &shutdown_verb, argc, argv);
+    struct ctl_request req = CTL_REQUEST_INIT(CTL_SHUTDOWN);
+    const char *arg;
+    long n;
+    int c;
+    while ((c = cli_next(&cli, &arg)) > 0) {
+        if (cli_number(&cli, "timeout", arg, CTL_MAX_TIMEOUT_S, &n) < 0)
+            return cli.status;
+        req.timeout_s = (int)n;
+    }
+    if (c < 0)
+        return cli.status;
+    if (req.timeout_s < 0)
+        return control(&cli, &req, "is being shutdown");
+    /* ACPI shutdown with a deadline. The request carries it, so that a supervisor which
+     * keeps deadlines itself destroys the domain on time even if this client goes away;
+     * the client enforces it too. */
+    const char *name = cli.operands[0];
+    struct ctl_target t = cli_target(&cli, name);
+    struct ql_error err = QL_ERROR_INIT;
+    json_object *rep;
+    if (ctl_call(&t, &req, CTL_TIMEOUT_MS, &rep, &err) < 0)
+        return cli_fail_err(&err);
+    json_object_put(rep);
+    if (ctl_wait_gone(&t, req.timeout_s * 1000, NULL) == 0) {
+        printf("Domain '%s' is shut off\n", name);
+        return 0;
+    }
+    fprintf(stderr, "qlaunch: domain '%s' did not shut down within %d s; destroying it\n",
+            name, req.timeout_s);
+    struct ctl_request destroy = CTL_REQUEST_INIT(CTL_DESTROY);
+    if (ctl_call(&t, &destroy, SUP_DESTROY_GRACE_MS + 30000, &rep, &err) < 0) {
+        /* It may have ended meanwhile, on its own or by its supervisor's deadline. */
+        if (ctl_wait_gone(&t, 1000, NULL) == 0) {
+            ql_error_clear(&err);
+            return 0;
+        }
+        return cli_fail_err(&err);
+    }
+    json_object_put(rep);
+    ctl_wait_gone(&t, 10000, NULL);
+    printf("Domain '%s' destroyed\n", name);
+    return 0;
+}

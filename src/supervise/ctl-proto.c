@@ -1,0 +1,213 @@
+/* The control protocol's messages: parsed and formatted in one place for both ends. */
+#include "config.h"
+#include "supervise/ctl-proto.h"
+#include "util/cleanup.h"
+#include "util/strbuf.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const cmd_names[CTL_CMD_MAX] = {
+    "status", "events", "shutdown", "reboot", "destroy", "suspend", "resume", "qmp",
+};
+
+const char *ctl_cmd_to_string(enum ctl_cmd c)
+{
+    return (unsigned)c < CTL_CMD_MAX ? cmd_names[c] : NULL;
+}
+
+int ctl_cmd_from_string(const char *s)
+{
+    for (int i = 0; s && i < CTL_CMD_MAX; i++)
+        if (strcmp(cmd_names[i], s) == 0)
+            return i;
+    return -1;
+}
+
+void ctl_request_clear(struct ctl_request *r)
+{
+    free(r->json);
+    *r = (struct ctl_request)CTL_REQUEST_INIT(CTL_STATUS);
+}
+
+/* A request is flat: the object and its scalar members (json-c counts the top level too
+ * and needs one more, so a misplaced array or object is still parsed and then refused by
+ * type). */
+#define REQUEST_DEPTH 3
+/* A reply carries QEMU's answer, which nests (backing chains, QOM trees). */
+#define REPLY_DEPTH 128
+
+/* Exactly one JSON object in line[0..len), whitespace around it allowed. Never NULL on 0. */
+static int parse_object(const char *line, size_t len, size_t max, int depth, const char *what,
+                        json_object **ret, struct ql_error *err)
+{
+    *ret = NULL;
+    if (len > max)
+        return ql_error_set(err, EMSGSIZE, "invalid %s: longer than %zu bytes", what, max);
+    if (memchr(line, '\0', len))
+        return ql_error_set(err, EBADMSG, "invalid %s: it contains a NUL byte", what);
+    json_tokener *tok = json_tokener_new_ex(depth);
+    if (!tok)
+        return ql_error_set(err, ENOMEM, "out of memory");
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+    json_object *o = json_tokener_parse_ex(tok, line, (int)len);
+    enum json_tokener_error je = json_tokener_get_error(tok);
+    size_t end = json_tokener_get_parse_end(tok);
+    if (je == json_tokener_continue) {
+        /* All read, and a literal or number at the end may be complete: say the text ends. */
+        o = json_tokener_parse_ex(tok, "", 1);
+        je = json_tokener_get_error(tok);
+        end = len;
+    }
+    json_tokener_free(tok);
+    while (end < len && strchr(" \t\r\n", line[end]))
+        end++;
+    if (je != json_tokener_success || end != len) {
+        json_object_put(o);
+        return ql_error_set(err, EBADMSG, "invalid %s: not a JSON text%s%s", what,
+                            je != json_tokener_success ? ": " : "",
+                            je != json_tokener_success ? json_tokener_error_desc(je) : "");
+    }
+    if (!json_object_is_type(o, json_type_object)) {
+        json_object_put(o);
+        return ql_error_set(err, EBADMSG, "invalid %s: not a JSON object", what);
+    }
+    *ret = o;
+    return 0;
+}
+
+/* A JSON string without "\u0000" in it, which would cut it short as a C string. */
+static const char *get_cstring(json_object *v)
+{
+    if (!json_object_is_type(v, json_type_string))
+        return NULL;
+    const char *s = json_object_get_string(v);
+    return strlen(s) == (size_t)json_object_get_string_len(v) ? s : NULL;
+}
+
+int ctl_request_parse(const char *line, size_t len, struct ctl_request *ret,
+                      struct ql_error *err)
+{
+    *ret = (struct ctl_request)CTL_REQUEST_INIT(CTL_STATUS);
+    json_object *o;
+    int r = parse_object(line, len, CTL_MAX_LINE, REQUEST_DEPTH, "request", &o, err);
+    if (r < 0)
+        return r;
+    json_object *v;
+    const char *name = NULL;
+    if (!json_object_object_get_ex(o, "cmd", &v))
+        r = ql_error_set(err, EBADMSG, "invalid request: no \"cmd\"");
+    else if (!(name = get_cstring(v)))
+        r = ql_error_set(err, EBADMSG, "invalid request: \"cmd\" must be a string");
+    else if ((r = ctl_cmd_from_string(name)) < 0)
+        r = ql_error_set(err, EBADMSG, "unknown command '%s'", name);
+    else
+        ret->cmd = (enum ctl_cmd)r;
+    if (r < 0) {
+        json_object_put(o);
+        return r;
+    }
+    r = 0;
+    json_object_object_foreach(o, key, val) {
+        if (strcmp(key, "cmd") == 0)
+            continue;
+        if (strcmp(key, "graceful") == 0 && ret->cmd == CTL_DESTROY) {
+            if (!json_object_is_type(val, json_type_boolean)) {
+                r = ql_error_set(err, EBADMSG, "invalid request: \"graceful\" must be true or "
+                                 "false");
+                break;
+            }
+            ret->graceful = json_object_get_boolean(val);
+        } else if (strcmp(key, "timeout") == 0 && ret->cmd == CTL_SHUTDOWN) {
+            int64_t t = json_object_get_int64(val);
+            if (!json_object_is_type(val, json_type_int) || t < 0 || t > CTL_MAX_TIMEOUT_S) {
+                r = ql_error_set(err, EBADMSG, "invalid request: \"timeout\" must be a number "
+                                 "of seconds from 0 to %d", CTL_MAX_TIMEOUT_S);
+                break;
+            }
+            ret->timeout_s = (int)t;
+        } else if (strcmp(key, "json") == 0 && ret->cmd == CTL_QMP) {
+            const char *s = get_cstring(val);
+            if (!s || !*s) {
+                r = ql_error_set(err, EBADMSG, "invalid request: \"json\" must be a non-empty "
+                                 "string without NUL characters");
+                break;
+            }
+            ret->json = xstrdup(s);
+        } else {
+            r = ql_error_set(err, EBADMSG, "invalid request: command '%s' takes no \"%s\"",
+                             name, key);
+            break;
+        }
+    }
+    if (r == 0 && ret->cmd == CTL_QMP && !ret->json)
+        r = ql_error_set(err, EBADMSG, "the qmp request needs a \"json\" string");
+    json_object_put(o);
+    if (r < 0)
+        ctl_request_clear(ret);
+    return r;
+}
+
+char *ctl_request_format(const struct ctl_request *r)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "cmd", json_object_new_string(ctl_cmd_to_string(r->cmd)));
+    if (r->cmd == CTL_DESTROY && r->graceful)
+        json_object_object_add(o, "graceful", json_object_new_boolean(1));
+    if (r->cmd == CTL_SHUTDOWN && r->timeout_s >= 0)
+        json_object_object_add(o, "timeout", json_object_new_int(r->timeout_s));
+    if (r->cmd == CTL_QMP && r->json)
+        json_object_object_add(o, "json", json_object_new_string(r->json));
+    char *line = xasprintf("%s\n", json_object_to_json_string_ext(
+                                       o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(o);
+    return line;
+}
+
+json_object *ctl_reply_ok(void)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "ok", json_object_new_boolean(1));
+    return o;
+}
+
+json_object *ctl_reply_error(const char *fmt, ...)
+{
+    struct strbuf sb = STRBUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vaddf(&sb, fmt, ap);
+    va_end(ap);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "ok", json_object_new_boolean(0));
+    json_object_object_add(o, "error", json_object_new_string(sb_str(&sb)));
+    sb_free(&sb);
+    return o;
+}
+
+int ctl_reply_parse(const char *line, size_t len, json_object **ret, struct ql_error *err)
+{
+    json_object *o;
+    *ret = NULL;
+    int r = parse_object(line, len, CTL_MAX_REPLY, REPLY_DEPTH, "answer from the supervisor",
+                         &o, err);
+    if (r < 0)
+        return r;
+    json_object *ok, *e;
+    if (!json_object_object_get_ex(o, "ok", &ok) || !json_object_is_type(ok, json_type_boolean)) {
+        json_object_put(o);
+        return ql_error_set(err, EBADMSG, "invalid answer from the supervisor: no \"ok\"");
+    }
+    if (!json_object_get_boolean(ok)) {
+        r = ql_error_set(err, EREMOTEIO, "%s",
+                         json_object_object_get_ex(o, "error", &e) && get_cstring(e)
+                             ? json_object_get_string(e) : "the supervisor refused the request");
+        json_object_put(o);
+        return r;
+    }
+    *ret = o;
+    return 0;
+}

@@ -1,0 +1,60 @@
+/* The control protocol between the CLI verbs and a domain's supervisor: one definition of
+ * its messages for both ends. Newline-delimited JSON on RUNDIR/ctl.sock:
+ *
+ *   request  {"cmd":"status"|"events"|"shutdown"|"reboot"|"destroy"|"suspend"|"resume"|"qmp",
+ *             ["graceful":BOOL (destroy)], ["timeout":SECONDS (shutdown)],
+ *             ["json":"QMP COMMAND" (qmp, required)]}
+ *   reply    {"ok":true, ...} or {"ok":false,"error":"one sentence"}
+ *            status: "status" holds the domain status (sup_status_to_json);
+ *            qmp: "reply" holds QEMU's answer ({"return":...} or {"error":...});
+ *            events: {"ok":true}, then one JSON event line per lifecycle event. */
+#pragma once
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "util/error.h"
+
+/* Longest request line the supervisor reads (without its newline). */
+#define CTL_MAX_LINE 65536
+/* Longest reply or event line a client reads: QMP answers can be large. */
+#define CTL_MAX_REPLY (1 << 20)
+/* Longest shutdown deadline a request may ask for. */
+#define CTL_MAX_TIMEOUT_S (86400 * 365)
+
+enum ctl_cmd {
+    CTL_STATUS,
+    CTL_EVENTS,
+    CTL_SHUTDOWN,
+    CTL_REBOOT,
+    CTL_DESTROY,
+    CTL_SUSPEND,
+    CTL_RESUME,
+    CTL_QMP,
+    CTL_CMD_MAX
+};
+const char *ctl_cmd_to_string(enum ctl_cmd c);     /* "status", ...; NULL when out of range */
+int ctl_cmd_from_string(const char *s);            /* -1 when unknown */
+
+struct ctl_request {
+    enum ctl_cmd cmd;
+    bool graceful;              /* destroy: SIGTERM only, never SIGKILL */
+    int timeout_s;              /* shutdown: destroy after this many seconds; -1: never */
+    char *json;                 /* qmp: the QMP command as text (owned) */
+};
+#define CTL_REQUEST_INIT(c) {(c), false, -1, NULL}
+void ctl_request_clear(struct ctl_request *r);
+
+/* Parses one request line (len bytes, without the newline; trailing whitespace allowed).
+ * Strict: a single JSON object with a known string "cmd" and only the members that command
+ * takes, each of the right type. On error ret is left cleared and err says why. */
+int ctl_request_parse(const char *line, size_t len, struct ctl_request *ret,
+                      struct ql_error *err);
+/* The request as one line, newline included, ready to send. */
+char *ctl_request_format(const struct ctl_request *r);
+
+/* {"ok":true} and {"ok":false,"error":"..."}: the replies every command may give. */
+json_object *ctl_reply_ok(void);
+json_object *ctl_reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Parses a reply line. Returns 0 with the reply object when it says ok; -EREMOTEIO with the
+ * supervisor's message when it says no; -EBADMSG when it is not a reply at all. */
+int ctl_reply_parse(const char *line, size_t len, json_object **ret, struct ql_error *err);

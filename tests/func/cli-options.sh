@@ -1,0 +1,144 @@
+#!/bin/sh
+# Every verb has its own options and help: --help prints the verb's usage (exit 0); an
+# unknown option, another verb's option, a bad option value or a wrong number of operands
+# is a usage error (the verb's usage on stderr, exit 2); a failure at run time is exit 1.
+# No QEMU: nothing here gets as far as starting a domain.
+set -u
+: "${QLAUNCH:?}"
+T=$(mktemp -d /tmp/ql-cli.XXXXXX)
+trap 'rm -rf "$T"' EXIT INT TERM
+export QLAUNCH_RUN_DIR="$T/run" QLAUNCH_LOG_DIR="$T/log"
+errors=0
+bad() { echo "FAIL: $*"; errors=$((errors + 1)); }
+
+# run WANT_STATUS ARGS...: runs qlaunch, output in $T/out and $T/err.
+run() {
+    want=$1; shift
+    "$QLAUNCH" "$@" > "$T/out" 2> "$T/err" < /dev/null
+    st=$?
+    [ "$st" = "$want" ] && return 0
+    bad "qlaunch $* exited $st, want $want: $(head -3 "$T/err")"
+    return 1
+}
+# usage VERB ARGS...: a usage error of VERB, with its usage on stderr and nothing on stdout.
+usage() {
+    v=$1
+    run 2 "$@" || return
+    grep -q "^Usage: qlaunch $v " "$T/err" || bad "qlaunch $*: no usage of $v on stderr"
+    grep -q "^qlaunch $v: " "$T/err" || bad "qlaunch $*: the message does not name $v"
+    [ -s "$T/out" ] && bad "qlaunch $*: usage error printed on stdout"
+}
+
+# verb operands: the operands each verb needs, and its options (one from each other verb
+# is tried on it below).
+verbs="validate argv create start list dominfo domdisplay domstate shutdown reboot destroy
+       suspend resume console qmp events"
+operands() {
+    case $1 in
+    validate|argv|create|start) echo "$T/dom.xml" ;;
+    list) echo "" ;;
+    qmp) echo "vm1 {}" ;;
+    *) echo vm1 ;;
+    esac
+}
+own_options() {
+    case $1 in
+    validate) echo "--json" ;;
+    argv) echo "--accel --emulator --json --run-dir" ;;
+    create|start) echo "--foreground --console --accel --emulator --dump-dir --restart-cap
+                       --restart-window --qmp-log --run-dir --log-dir" ;;
+    list) echo "--all --json --run-dir --log-dir" ;;
+    dominfo) echo "--json --run-dir --log-dir" ;;
+    domdisplay) echo "--all --run-dir --log-dir" ;;
+    domstate) echo "--reason --json --run-dir --log-dir" ;;
+    shutdown|events) echo "--timeout $([ "$1" = events ] && echo --count) --run-dir --log-dir" ;;
+    destroy) echo "--graceful --run-dir --log-dir" ;;
+    *) echo "--run-dir --log-dir" ;;
+    esac
+}
+all_options="--json --accel --emulator --run-dir --log-dir --foreground --console --dump-dir
+             --restart-cap --restart-window --qmp-log --all --reason --timeout --graceful --count"
+takes_arg() {
+    case $1 in
+    --accel|--emulator|--run-dir|--log-dir|--dump-dir|--restart-cap|--restart-window|\
+    --timeout|--count) return 0 ;;
+    esac
+    return 1
+}
+
+for v in $verbs; do
+    ops=$(operands "$v")
+    # --help and -h: the verb's usage and its options on stdout, exit 0
+    for h in --help -h; do
+        run 0 "$v" "$h" || continue
+        grep -q "^Usage: qlaunch $v" "$T/out" || bad "$v $h: no usage: $(head -2 "$T/out")"
+        for o in $(own_options "$v") --help; do
+            grep -q -- "$o" "$T/out" || bad "$v $h does not describe $o"
+        done
+    done
+    # --help wins over operands and is not mistaken for one
+    run 0 "$v" $ops --help && grep -q "^Usage: qlaunch $v" "$T/out" ||
+        bad "$v $ops --help: no usage"
+
+    usage "$v" --no-such-option $ops
+    usage "$v" -x $ops
+    # every option that is not the verb's own is refused
+    own=" $(own_options "$v" | tr '\n' ' ') "
+    for o in $all_options; do
+        case $own in *" $o "*) continue ;; esac
+        if takes_arg "$o"; then usage "$v" "$o" 3 $ops; else usage "$v" "$o" $ops; fi
+        grep -q "'$o' is not an option of $v" "$T/err" ||
+            bad "$v $o: unexpected message: $(head -1 "$T/err")"
+    done
+    # operand count
+    case $v in
+    list) usage list extra ;;
+    validate) usage validate ;;
+    qmp) usage qmp; usage qmp vm1; usage qmp vm1 '{}' extra ;;
+    *) usage "$v"; usage "$v" $ops extra ;;
+    esac
+done
+
+# The examples from the issue.
+usage list --graceful --accel kvm --restart-cap 3 --console
+usage destroy --accel kvm vm1
+usage dominfo --restart-cap 3 vm1
+usage shutdown --console vm1
+usage create --all "$T/dom.xml"
+# Bad option values and missing arguments are usage errors too.
+usage create --accel xen "$T/dom.xml"
+usage argv --accel xen "$T/dom.xml"
+usage create --restart-cap -1 "$T/dom.xml"
+usage create --restart-window 1x "$T/dom.xml"
+usage create --console --foreground "$T/dom.xml"
+usage shutdown --timeout soon vm1
+usage events --count -2 vm1
+usage shutdown vm1 --timeout
+usage destroy --graceful=yes vm1
+grep -q "option '--graceful' takes no argument" "$T/err" || bad "--graceful=yes: $(head -1 "$T/err")"
+
+# No verb, an unknown verb: usage errors; --help lists every verb.
+run 2
+run 2 frobnicate
+grep -q "unknown verb 'frobnicate'" "$T/err" || bad "unknown verb: $(cat "$T/err")"
+run 0 --help && for v in $verbs; do
+    grep -q "^  $v " "$T/out" || bad "qlaunch --help does not list $v"
+done
+
+# Run-time failures are exit 1, also with options after the operand (they are parsed).
+for v in dominfo domdisplay domstate shutdown reboot destroy suspend resume console events; do
+    run 1 "$v" nosuchvm || continue
+    grep -q "nosuchvm" "$T/err" || bad "$v nosuchvm: $(cat "$T/err")"
+done
+run 1 domstate nosuchvm --reason
+run 1 destroy nosuchvm --graceful
+run 1 qmp nosuchvm '{"execute":"query-status"}'
+run 1 create "$T/missing.xml"
+run 0 list --all --json && [ "$(tr -d ' \n' < "$T/out")" = "[]" ] ||
+    bad "list --all --json on no domains: $(cat "$T/out")"
+# Options belong to the verb: before it they are an unknown verb.
+run 2 --run-dir "$T/elsewhere" list
+
+[ $errors = 0 ] || { echo "$errors failure(s)"; exit 1; }
+echo "PASS: cli-options"
+exit 0
