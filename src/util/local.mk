@@ -4,3 +4,5 @@ libqlaunch_a_SOURCES += \
 	src/util/strbuf.c src/util/strbuf.h \
 	src/util/argv.c src/util/argv.h \
 	src/util/fileio.c src/util/fileio.h
+libqlaunch_a_SOURCES += src/util/time.c src/util/time.h
+libqlaunch_a_SOURCES += src/util/trace.c src/util/trace.h
