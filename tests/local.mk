@@ -49,3 +49,6 @@ TESTS += tests/unit/test-firmware
 tests_unit_test_firmware_SOURCES = tests/unit/test-firmware.c
 tests_unit_test_firmware_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_firmware_LDADD = $(TESTS_LDADD)
+
+TESTS += tests/func/monitor-loss.sh
+EXTRA_DIST += tests/func/monitor-loss.sh tests/func/qmp-fault.py

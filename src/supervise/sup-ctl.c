@@ -1,8 +1,9 @@
 /* The supervisor's control socket: newline-delimited JSON requests from the CLI verbs, the
  * event stream. Answers come from the loop at once; requests that need QEMU are forwarded
  * as asynchronous QMP commands and answered when QEMU replies. `status` and `destroy` never
- * need QMP. Idle clients are dropped and a full table answers "busy", so no number of
- * idle connections locks the verbs out. */
+ * need QMP. Idle clients are dropped after a while or as soon as a new client needs their
+ * slot; only a table full of clients waiting for QEMU answers "busy". So no number of idle
+ * connections locks the verbs out. */
 #include "config.h"
 #include "supervise/sup-priv.h"
 #include "util/cleanup.h"
@@ -131,13 +132,19 @@ static void reply_ok(struct sup_client *c)
 struct client_ref {
     struct sup *s;
     unsigned id;
+    bool pause_on_success;      /* suspend: paused (user) once QEMU confirms the stop */
 };
 
 static void on_qmp_cmd_reply(struct qmp_conn *conn, const struct qmp_reply *r, void *opaque)
 {
     (void)conn;
     struct client_ref *ref = opaque;
-    struct sup_client *c = client_by_id(ref->s, ref->id);
+    struct sup *s = ref->s;
+    struct sup_client *c = client_by_id(s, ref->id);
+    if (r->error == 0 && ref->pause_on_success && s->st.state != SUP_STATE_SHUTOFF) {
+        s->st.state = SUP_STATE_RUNNING;     /* the STOP event may have said "unknown" */
+        sup_set_state(s, SUP_STATE_PAUSED, SUP_REASON_USER);
+    }
     free(ref);
     if (!c)
         return;
@@ -173,6 +180,7 @@ static void qmp_for_client(struct sup *s, struct sup_client *c, const char *cmd,
     struct client_ref *ref = xcalloc(1, sizeof(*ref));
     ref->s = s;
     ref->id = c->id;
+    ref->pause_on_success = cmd && strcmp(cmd, "stop") == 0;
     int r = raw ? qmp_send_raw(s->qmp, raw, on_qmp_cmd_reply, ref, NULL, &err)
                 : qmp_send(s->qmp, cmd, args, on_qmp_cmd_reply, ref, NULL, &err);
     if (r < 0) {
@@ -268,8 +276,6 @@ static void handle_command(struct sup *s, struct sup_client *c, const char *line
         qmp_for_client(s, c, "system_powerdown", NULL, NULL);
     } else if (strcmp(cmd, "suspend") == 0) {
         qmp_for_client(s, c, "stop", NULL, NULL);
-        s->st.state = SUP_STATE_RUNNING;
-        sup_set_state(s, SUP_STATE_PAUSED, SUP_REASON_USER);
     } else if (strcmp(cmd, "resume") == 0) {
         if (s->st.state == SUP_STATE_CRASHED)
             reply_err(c, "domain '%s' has crashed; it cannot be resumed", s->st.name);
@@ -321,10 +327,20 @@ void sup_ctl_accept(struct sup *s)
         int fd = accept4(s->ctl_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0)
             return;
-        struct sup_client *slot = NULL;
-        for (int i = 0; i < SUP_MAX_CLIENTS && !slot; i++)
-            if (s->clients[i].fd < 0)
-                slot = &s->clients[i];
+        struct sup_client *slot = NULL, *idle = NULL;
+        for (int i = 0; i < SUP_MAX_CLIENTS && !slot; i++) {
+            struct sup_client *c = &s->clients[i];
+            if (c->fd < 0)
+                slot = c;
+            else if (!c->events && !c->wait_exit && !c->busy &&
+                     (!idle || c->last_active < idle->last_active))
+                idle = c;
+        }
+        if (!slot && idle) {
+            /* A new client beats one that has been sitting idle longest. */
+            sup_client_close(idle);
+            slot = idle;
+        }
         if (!slot) {
             bool failed;
             json_object *o = json_object_new_object();
