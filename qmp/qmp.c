@@ -28,6 +28,19 @@ struct qmp_pending {
     void *opaque;
 };
 
+/* A light scan of every message next to json-c's tokener: it knows where a message ends
+ * and what its first top-level key says (event or reply) without building it, so that a
+ * message over the size limit can be skipped instead of breaking the connection. */
+enum qmp_scan_kind { SCAN_UNKNOWN, SCAN_EVENT, SCAN_REPLY };
+
+struct qmp_scan {
+    unsigned depth;
+    bool in_str, esc, expect_key, capturing, started;
+    char key[8];
+    size_t key_len;
+    enum qmp_scan_kind kind;
+};
+
 struct qmp_conn {
     int fd;
     enum qmp_conn_state state;
@@ -37,6 +50,9 @@ struct qmp_conn {
     struct json_tokener *tok;
     size_t max_msg;
     size_t cur_len;             /* bytes of the message being parsed (0: between messages) */
+    struct qmp_scan scan;       /* of the message being parsed or skipped */
+    bool skipping;              /* discarding a message over max_msg */
+    size_t skipped;             /* its size so far */
     unsigned u8_need;           /* UTF-8 continuation bytes still expected */
     unsigned char u8_lo, u8_hi; /* allowed range of the next continuation byte */
     char *rbuf;
@@ -232,6 +248,26 @@ static void transcript_line(struct qmp_conn *conn, const char *dir, json_object 
                 return;
             json_object *cargs = json_object_object_get(copy, "arguments");
             json_object_object_add(cargs, secret_args[i].arg, json_object_new_string("***"));
+        }
+    }
+    /* HMP's password commands carry the secret inside the command line. */
+    const char *hmp = cmd && STREQ(cmd, "human-monitor-command") && args
+                          ? ql_json_str(args, "command-line", NULL) : NULL;
+    if (hmp) {
+        while (*hmp == ' ')
+            hmp++;
+        static const char *const hmp_secret[] = {"set_password", "change vnc password",
+                                                 "change vnc"};
+        for (size_t i = 0; i < ARRAY_SIZE(hmp_secret); i++) {
+            size_t l = strlen(hmp_secret[i]);
+            if (strncmp(hmp, hmp_secret[i], l) != 0 || (hmp[l] && hmp[l] != ' '))
+                continue;
+            if (!copy && json_object_deep_copy(msg, &copy, NULL) < 0)
+                return;
+            json_object *cargs = json_object_object_get(copy, "arguments");
+            _cleanup_free_ char *red = xasprintf("%s ***", hmp_secret[i]);
+            json_object_object_add(cargs, "command-line", json_object_new_string(red));
+            break;
         }
     }
     const int flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
@@ -594,10 +630,128 @@ static size_t utf8_check(struct qmp_conn *conn, const unsigned char *s, size_t n
     return n;
 }
 
+static void scan_classify(struct qmp_scan *sc)
+{
+    if (sc->kind != SCAN_UNKNOWN || sc->key_len >= sizeof(sc->key))
+        return;
+    if (sc->key_len == 5 && memcmp(sc->key, "event", 5) == 0)
+        sc->kind = SCAN_EVENT;
+    else if ((sc->key_len == 6 && memcmp(sc->key, "return", 6) == 0) ||
+             (sc->key_len == 5 && memcmp(sc->key, "error", 5) == 0))
+        sc->kind = SCAN_REPLY;
+}
+
+/* Feeds n bytes; returns how many belong to the current message (all of them unless its
+ * top-level object closes inside, then *ret_done is set). */
+static size_t scan_feed(struct qmp_scan *sc, const char *p, size_t n, bool *ret_done)
+{
+    *ret_done = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (sc->in_str) {
+            if (sc->esc) {
+                sc->esc = false;
+            } else if (c == '\\') {
+                sc->esc = true;
+            } else if (c == '"') {
+                sc->in_str = false;
+                if (sc->capturing)
+                    scan_classify(sc);
+                sc->capturing = false;
+            } else if (sc->capturing && sc->key_len < sizeof(sc->key)) {
+                sc->key[sc->key_len++] = c;
+            }
+            continue;
+        }
+        switch (c) {
+        case '"':
+            sc->in_str = true;
+            if (sc->depth == 1 && sc->expect_key) {
+                sc->capturing = true;
+                sc->key_len = 0;
+                sc->expect_key = false;
+            }
+            break;
+        case '{':
+        case '[':
+            sc->depth++;
+            sc->started = true;
+            sc->expect_key = sc->depth == 1 && c == '{';
+            break;
+        case '}':
+        case ']':
+            if (sc->depth)
+                sc->depth--;
+            if (sc->depth == 0 && sc->started) {
+                *ret_done = true;
+                return i + 1;
+            }
+            break;
+        case ',':
+            if (sc->depth == 1)
+                sc->expect_key = true;
+            break;
+        default:
+            break;
+        }
+    }
+    return n;
+}
+
+/* A message over the limit was skipped whole. A reply fails the command it answers (QEMU
+ * answers in order: without OOB that is the oldest one pending); an event is dropped. The
+ * connection itself stays usable. */
+static void skipped_message(struct qmp_conn *conn)
+{
+    size_t len = conn->skipped;
+    enum qmp_scan_kind kind = conn->scan.kind;
+    conn->skipping = false;
+    conn->skipped = 0;
+    memset(&conn->scan, 0, sizeof(conn->scan));
+    if (conn->transcript)
+        fprintf(conn->transcript, "<- (%s of %zu bytes over the limit of %zu bytes: dropped)\n",
+                kind == SCAN_EVENT ? "event" : "message", len, conn->max_msg);
+    if (kind == SCAN_EVENT || !conn->pending)
+        return;
+    struct qmp_pending *p = conn->pending;
+    conn->pending = p->next;
+    if (!conn->pending)
+        conn->pending_tail = &conn->pending;
+    conn->npending--;
+    _cleanup_free_ char *why = xasprintf("its reply exceeds the limit of %zu bytes and was "
+                                         "discarded", conn->max_msg);
+    reply_fail(conn, p, EMSGSIZE, why);
+    pending_free(p);
+}
+
+/* Switches to skipping the message being parsed: only in command mode (a greeting or
+ * negotiation reply that large is not QMP). */
+static bool start_skip(struct qmp_conn *conn)
+{
+    if (conn->state != QMP_CONN_READY)
+        return false;
+    json_tokener_reset(conn->tok);
+    conn->skipping = true;
+    conn->skipped = conn->cur_len;
+    conn->cur_len = 0;
+    conn->u8_need = 0;
+    return true;
+}
+
 /* Parses buffered input until it is used up, the connection ends or is freed. */
 static int process_input(struct qmp_conn *conn)
 {
     while (conn->rpos < conn->rlen && conn_alive(conn)) {
+        if (conn->skipping) {
+            bool done;
+            size_t used = scan_feed(&conn->scan, conn->rbuf + conn->rpos,
+                                    conn->rlen - conn->rpos, &done);
+            conn->rpos += used;
+            conn->skipped += used;
+            if (done)
+                skipped_message(conn);
+            continue;
+        }
         /* Line endings and other whitespace between messages belong to no message. */
         if (conn->cur_len == 0) {
             char c = conn->rbuf[conn->rpos];
@@ -623,10 +777,12 @@ static int process_input(struct qmp_conn *conn)
                             "QMP message is not valid UTF-8 (byte %zu of the message)",
                             conn->cur_len + valid + 1);
         }
+        bool scan_done;
+        scan_feed(&conn->scan, conn->rbuf + conn->rpos, used, &scan_done);
         conn->rpos += used;
         conn->cur_len += used;
         if (jerr == json_tokener_continue) {
-            if (conn->cur_len > conn->max_msg)
+            if (conn->cur_len > conn->max_msg && !start_skip(conn))
                 return conn_end(conn, QMP_CONN_BROKEN, EMSGSIZE,
                                 "QMP message exceeds the limit of %zu bytes", conn->max_msg);
             continue;
@@ -641,9 +797,14 @@ static int process_input(struct qmp_conn *conn)
         conn->cur_len = 0;
         if (len > conn->max_msg) {
             json_object_put(obj);
-            return conn_end(conn, QMP_CONN_BROKEN, EMSGSIZE,
-                            "QMP message exceeds the limit of %zu bytes", conn->max_msg);
+            if (conn->state != QMP_CONN_READY)
+                return conn_end(conn, QMP_CONN_BROKEN, EMSGSIZE,
+                                "QMP message exceeds the limit of %zu bytes", conn->max_msg);
+            conn->skipped = len;
+            skipped_message(conn);
+            continue;
         }
+        memset(&conn->scan, 0, sizeof(conn->scan));
         if (!obj)   /* a bare 'null' */
             return conn_end(conn, QMP_CONN_BROKEN, EPROTO, "QMP message is not a JSON object");
         int r = dispatch(conn, obj);

@@ -9,6 +9,7 @@
 #include "supervise/spawn.h"
 #include "supervise/supervisor.h"
 #include "util/cleanup.h"
+#include "util/trace.h"
 #include "util/strbuf.h"
 
 #include <errno.h>
@@ -40,8 +41,14 @@ static const struct cli_opt create_opts[] = {
 static const struct cli_verb create_verb = {"FILE", 1, 1, CLI_RUN_DIR | CLI_LOG_DIR,
                                             create_opts};
 
+static void domain_freep_(struct domain **d)
+{
+    domain_free(*d);
+}
+
 int cmd_create(int argc, char **argv)
 {
+    ql_trace("start");
     struct cli cli;
     cli_init(&cli, &create_verb, argc, argv);
     struct sup_config cfg = {.restart_cap = SUP_DEFAULT_RESTART_CAP,
@@ -91,8 +98,10 @@ int cmd_create(int argc, char **argv)
         dom_diags_free(&g);
         return CLI_EXIT_FAILURE;
     }
+    ql_trace("parsed");
+    /* Parsed once: the supervisor (forked from this process) takes this domain. */
+    _cleanup_(domain_freep_) struct domain *dom = d;
     _cleanup_free_ char *name = xstrdup(d->name);
-    domain_free(d);
     dom_diags_free(&g);
     /* A run directory whose supervisor and QEMU are both gone (both SIGKILLed, say) is
      * stale: ctl_open removes it. A live one means the domain runs already. */
@@ -106,6 +115,7 @@ int cmd_create(int argc, char **argv)
         return cli_fail("domain '%s' is already running", name);
     }
     cfg.xml_path = xml;
+    cfg.dom = dom;
     cfg.base = cli.run_dir;
     cfg.log_dir = cli.log_dir;
     if (cfg.foreground)
@@ -119,6 +129,7 @@ int cmd_create(int argc, char **argv)
     }
     if (r < 0)
         return cli_fail_err(&err);
+    ql_trace("client-released");
     printf("Domain '%s' created from %s (QEMU pid %ld)\n", name, file, (long)qemu_pid);
     fflush(stdout);
     if (console)

@@ -69,3 +69,9 @@ TESTS += tests/unit/test-ctl-client
 tests_unit_test_ctl_client_SOURCES = tests/unit/test-ctl-client.c
 tests_unit_test_ctl_client_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_ctl_client_LDADD = $(TESTS_LDADD)
+
+TESTS += tests/func/monitor-loss.sh
+EXTRA_DIST += tests/func/monitor-loss.sh tests/func/qmp-fault.py
+
+TESTS += tests/func/sup-death.sh
+EXTRA_DIST += tests/func/sup-death.sh

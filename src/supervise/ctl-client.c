@@ -1,6 +1,7 @@
 /* Control socket client: what every CLI verb on a running domain goes through. */
 #include "config.h"
 #include "supervise/ctl-client.h"
+#include "supervise/probe.h"
 #include "supervise/rundir.h"
 #include "supervise/spawn.h"
 #include "supervise/supervisor.h"
@@ -95,31 +96,35 @@ static bool dir_exists(const char *p)
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Nobody listens on the control socket of a run directory that has a saved state. */
+/* Nobody listens on the control socket. Who holds the run directory is asked of the locks
+ * and /proc (sup_probe), never of the state file alone: a state that is missing, empty or
+ * garbled (a supervisor killed while starting or writing) must not make a live QEMU look
+ * gone, and a directory nobody holds is a leftover to record and clean. */
 static int recover(const struct ctl_target *t, const struct sup_paths *p, struct ql_error *err)
 {
-    struct sup_status st;
-    struct ql_error e2 = QL_ERROR_INIT;
-    if (sup_status_read(p->state, &st, &e2) < 0) {
-        ql_error_clear(&e2);
+    struct sup_probe pr;
+    sup_probe(p, &pr);
+    if (pr.supervisor)
+        return ql_error_set(err, ENOTCONN, "domain '%s' is not reachable yet: its supervisor "
+                            "is starting or stopping it", t->name);
+    if (!pr.qemu_pid) {
         if (!dir_exists(p->dir))    /* it ended just now, and its supervisor cleaned up */
             return ql_error_set(err, ENOENT, "domain '%s' is not running", t->name);
-        return ql_error_set(err, ENOTCONN, "domain '%s' is not reachable: its supervisor is "
-                            "not running and no state was saved", t->name);
-    }
-    bool alive = sup_proc_matches(st.qemu_pid, st.qemu_start_time);
-    if (!alive) {
         /* Both gone and nobody saw QEMU end: record it as libvirt would (shut off,
          * crashed) and clean the leftover directory. */
+        struct sup_status st;
+        if (sup_status_read(p->state, &st, NULL) < 0) {
+            memset(&st, 0, sizeof(st));
+            st.name = xstrdup(t->name);
+        }
         st.state = SUP_STATE_SHUTOFF;
         st.reason = SUP_REASON_CRASHED;
         st.qemu_pid = 0;
         sup_status_write(p->last, &st, NULL);
+        sup_status_clear(&st);
         sup_rundir_remove(p);
-    }
-    sup_status_clear(&st);
-    if (!alive)
         return ql_error_set(err, ENOENT, "domain '%s' is not running", t->name);
+    }
     _cleanup_free_ char *xml = xasprintf("%s/domain.xml", p->dir);
     struct sup_config cfg = {.xml_path = xml, .base = t->run_dir, .log_dir = t->log_dir,
                              .restart_cap = SUP_DEFAULT_RESTART_CAP,

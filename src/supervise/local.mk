@@ -3,7 +3,10 @@ libqlaunch_a_SOURCES += \
 	src/supervise/policy.c src/supervise/policy.h
 libqlaunch_a_SOURCES += \
 	src/supervise/rundir.c src/supervise/rundir.h \
-	src/supervise/supervisor.c src/supervise/supervisor.h
+	src/supervise/probe.c src/supervise/probe.h \
+	src/supervise/supervisor.c src/supervise/supervisor.h src/supervise/sup-priv.h \
+	src/supervise/sup-qemu.c src/supervise/sup-start.c src/supervise/sup-monitor.c \
+	src/supervise/sup-actions.c src/supervise/sup-ctl.c
 # The control protocol, its client and the background start (used by the CLI verbs).
 libqlaunch_a_SOURCES += \
 	src/supervise/ctl-proto.c src/supervise/ctl-proto.h \

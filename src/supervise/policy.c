@@ -78,7 +78,12 @@ struct sup_decision sup_policy_decide(const struct sup_policy_input *in)
             return restart(in, SUP_ACT_RESTART, SUP_REASON_RESTARTED);
         return mk(SUP_ACT_DESTROY, SUP_STATE_SHUTOFF, SUP_REASON_SHUTDOWN);
     case SUP_EV_GUEST_RESET:
-        /* QEMU already reset the guest in place (on_reboot=restart). */
+        /* QEMU already reset the guest in place (on_reboot=restart). A guest in a reset
+         * loop (a triple fault at every boot) is held to the same rate limit as restarts,
+         * with its own, larger budget
+         * (SUP_RESET_LOOP_FACTOR times the restart cap), so that it ends as crashed (restart-limit) instead of resetting forever. */
+        if (in->reset_cap && in->recent_resets >= in->reset_cap)
+            return mk(SUP_ACT_DESTROY, SUP_STATE_CRASHED, SUP_REASON_RESTART_LIMIT);
         return mk(SUP_ACT_NONE, SUP_STATE_RUNNING, SUP_REASON_BOOTED);
     case SUP_EV_GUEST_PANIC:
         switch (in->on_crash) {

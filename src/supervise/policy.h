@@ -37,7 +37,12 @@ struct sup_policy_input {
     bool guest_crashed;         /* a panic was handled before QEMU_EXIT */
     unsigned recent_restarts;   /* restarts inside the rate-limit window */
     unsigned restart_cap;       /* max restarts inside the window (0: unlimited) */
+    unsigned recent_resets;     /* in-place guest resets inside the window */
+    unsigned reset_cap;         /* max guest resets inside the window (0: unlimited) */
 };
+/* Guest reboots are cheap and normal; a reset loop is not: resets get this many times the
+ * restart budget before the domain is stopped as crashed (restart-limit). */
+#define SUP_RESET_LOOP_FACTOR 4
 
 struct sup_decision {
     enum sup_action action;

@@ -6,3 +6,4 @@ libqlaunch_a_SOURCES += \
 	src/util/fileio.c src/util/fileio.h \
 	src/util/json.c src/util/json.h \
 	src/util/time.c src/util/time.h
+libqlaunch_a_SOURCES += src/util/trace.c src/util/trace.h

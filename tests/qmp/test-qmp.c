@@ -894,38 +894,145 @@ static void expect_broken(const char *input, size_t len, size_t max, int code, c
     pair_close(&p);
 }
 
+/* An oversized message in command mode fails the command it answers (the oldest pending)
+ * and is skipped whole; the connection stays usable for the next command. */
+static void expect_skipped(const char *input, size_t len, size_t max, bool bytewise)
+{
+    struct pair p;
+    struct reply_copy a = {0}, b = {0};
+    struct ql_error err = QL_ERROR_INIT;
+    pair_open(&p, false);
+    if (max)
+        qmp_conn_set_max_message(p.conn, max);
+    assert_int_equal(qmp_send(p.conn, "human-monitor-command", NULL, on_reply, &a, NULL, &err), 0);
+    srv_read(&p);
+    assert_int_equal(qmp_send(p.conn, "query-status", NULL, on_reply, &b, NULL, &err), 0);
+    srv_read(&p);
+    if (bytewise) {
+        for (size_t i = 0; i < len; i += 997)
+            assert_int_equal(srv_pump(&p, input + i, len - i < 997 ? len - i : 997, &err), 0);
+    } else {
+        assert_int_equal(srv_pump(&p, input, len, &err), 0);
+    }
+    assert_int_equal(qmp_conn_get_state(p.conn), QMP_CONN_READY);
+    assert_int_equal(a.calls, 1);
+    assert_int_equal(a.error, -EMSGSIZE);
+    assert_non_null(strstr(a.message, "exceeds the limit"));
+    assert_int_equal(b.calls, 0);
+    /* The next reply is matched to the next command as usual. */
+    const char ok[] = "{\"return\": {\"status\": \"running\", \"running\": true}, \"id\": 3}\r\n";
+    assert_int_equal(srv_pump(&p, ok, strlen(ok), &err), 0);
+    assert_int_equal(b.calls, 1);
+    assert_int_equal(b.error, 0);
+    assert_int_equal(p.ctx.closed, 0);
+    reply_clear(&a);
+    reply_clear(&b);
+    pair_close(&p);
+}
+
 static void test_oversize(void **state)
 {
     size_t big = 300000;
-    struct strbuf sb = STRBUF_INIT, huge = STRBUF_INIT;
-    sb_add(&sb, "{\"return\": {\"blob\": \"");
+    struct strbuf sb = STRBUF_INIT, huge = STRBUF_INIT, ev = STRBUF_INIT;
+    /* Braces and quotes inside strings must not confuse the skip. */
+    sb_add(&sb, "{\"return\": {\"blob\": \"}}{\\\"[");
     for (size_t i = 0; i < big; i++)
         sb_addc(&sb, 'a');
-    sb_add(&sb, "\"}, \"id\": 2}\r\n");
-    /* Over a 64 KiB cap: refused, even though the message is well-formed. */
-    expect_broken(sb.s, sb.len, 65536, EMSGSIZE, "QMP message exceeds the limit of 65536 bytes");
-    /* Over the 1 MiB default. */
+    sb_add(&sb, "\", \"list\": [1, {\"x\": \"}\"}]}, \"id\": 2}\r\n");
+    /* Over a 64 KiB cap: the command fails, the connection survives. */
+    expect_skipped(sb.s, sb.len, 65536, false);
+    expect_skipped(sb.s, sb.len, 65536, true);
+    /* Over the 1 MiB default (xp /200000xb 0 gives about that much). */
     sb_add(&huge, "{\"return\": \"");
     for (size_t i = 0; i < 1100000; i++)
         sb_addc(&huge, 'b');
     sb_add(&huge, "\", \"id\": 2}\r\n");
-    expect_broken(huge.s, huge.len, 0, EMSGSIZE, "QMP message exceeds the limit of 1048576 bytes");
+    expect_skipped(huge.s, huge.len, 0, false);
+    /* An oversized event is dropped; the pending command is still answered. */
+    {
+        struct pair p;
+        struct reply_copy a = {0};
+        struct ql_error err = QL_ERROR_INIT;
+        pair_open(&p, false);
+        qmp_conn_set_max_message(p.conn, 4096);
+        assert_int_equal(qmp_send(p.conn, "query-status", NULL, on_reply, &a, NULL, &err), 0);
+        srv_read(&p);
+        sb_add(&ev, "{\"event\": \"BIG\", \"data\": {\"x\": \"");
+        for (size_t i = 0; i < 10000; i++)
+            sb_addc(&ev, 'e');
+        sb_add(&ev, "\"}, \"timestamp\": {\"seconds\": 1, \"microseconds\": 2}}\r\n"
+                    "{\"return\": {}, \"id\": 2}\r\n");
+        assert_int_equal(srv_pump(&p, ev.s, ev.len, &err), 0);
+        assert_int_equal(a.calls, 1);
+        assert_int_equal(a.error, 0);
+        assert_int_equal(p.ctx.nev, 0);
+        assert_int_equal(qmp_conn_get_state(p.conn), QMP_CONN_READY);
+        reply_clear(&a);
+        pair_close(&p);
+    }
     /* Under the cap: accepted. */
     struct pair p;
     struct reply_copy a = {0};
     struct ql_error err = QL_ERROR_INIT;
     pair_open(&p, false);
-    qmp_conn_set_max_message(p.conn, big + 100);
+    qmp_conn_set_max_message(p.conn, sb.len + 100);
     assert_int_equal(qmp_send(p.conn, "query-status", NULL, on_reply, &a, NULL, &err), 0);
     srv_read(&p);
     assert_int_equal(srv_pump(&p, sb.s, sb.len, &err), 0);
     assert_int_equal(a.calls, 1);
     assert_int_equal(a.error, 0);
-    assert_int_equal(strlen(a.ret), big + 11);  /* {"blob":"..."} */
     reply_clear(&a);
     pair_close(&p);
+    /* Before command mode an oversized greeting is not QMP: the connection breaks. */
+    {
+        int sv[2];
+        struct ctx c = {0};
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+        struct qmp_conn *conn = qmp_conn_new_fd(sv[0], &cbs, &c);
+        qmp_conn_set_max_message(conn, 4096);
+        struct pair q = {.srv = sv[1], .conn = conn};
+        assert_int_equal(srv_pump(&q, huge.s, 100000, &err), -EMSGSIZE);
+        ql_error_clear(&err);
+        assert_int_equal(qmp_conn_get_state(conn), QMP_CONN_BROKEN);
+        qmp_conn_free(conn);
+        close(sv[1]);
+        ctx_clear(&c);
+    }
     sb_free(&sb);
     sb_free(&huge);
+    sb_free(&ev);
+}
+
+/* HMP's set_password carries the secret inside the command line: redacted too. */
+static void test_hmp_password_redacted(void **state)
+{
+    struct pair p;
+    struct reply_copy a = {0};
+    struct ql_error err = QL_ERROR_INIT;
+    char *log = NULL;
+    size_t loglen = 0;
+    FILE *f = open_memstream(&log, &loglen);
+    pair_open(&p, false);
+    qmp_conn_set_transcript(p.conn, f);
+    json_object *args = json_object_new_object();
+    json_object_object_add(args, "command-line",
+                           json_object_new_string("  set_password vnc hunter2-secret keep"));
+    assert_int_equal(qmp_send(p.conn, "human-monitor-command", args, on_reply, &a, NULL, &err),
+                     0);
+    json_object_put(args);
+    assert_null(strstr(srv_read(&p), "***"));   /* QEMU gets the real command */
+    args = json_object_new_object();
+    json_object_object_add(args, "command-line", json_object_new_string("info status"));
+    assert_int_equal(qmp_send(p.conn, "human-monitor-command", args, NULL, NULL, NULL, &err), 0);
+    json_object_put(args);
+    qmp_conn_set_transcript(p.conn, NULL);
+    fclose(f);
+    assert_null(strstr(log, "hunter2"));
+    assert_non_null(strstr(log, "\"command-line\":\"set_password ***\""));
+    assert_non_null(strstr(log, "\"command-line\":\"info status\""));
+    free(log);
+    reply_clear(&a);
+    pair_close(&p);
 }
 
 static void test_garbage(void **state)
@@ -1084,6 +1191,7 @@ int main(void)
         cmocka_unit_test(test_merged_reads),
         cmocka_unit_test(test_held_until_ready),
         cmocka_unit_test(test_oversize),
+        cmocka_unit_test(test_hmp_password_redacted),
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_negotiation_refused),
         cmocka_unit_test(test_free_from_closed_callback),

@@ -121,6 +121,26 @@ static void test_backoff(void **state)
     assert_int_equal(sup_policy_decide(&in).action, SUP_ACT_RESTART);
 }
 
+/* A reset loop (a triple fault at every boot) ends as crashed (restart-limit) once the
+ * guest resets exceed their own budget; restarts do not use that budget up. */
+static void test_reset_loop(void **state)
+{
+    (void)state;
+    struct sup_policy_input in = {.event = SUP_EV_GUEST_RESET, .on_poweroff = D,
+                                  .on_reboot = R, .on_crash = D, .recent_restarts = 5,
+                                  .restart_cap = 5, .recent_resets = 19, .reset_cap = 20};
+    struct sup_decision d = sup_policy_decide(&in);
+    assert_int_equal(d.action, SUP_ACT_NONE);
+    assert_int_equal(d.state, SUP_STATE_RUNNING);
+    in.recent_resets = 20;
+    d = sup_policy_decide(&in);
+    assert_int_equal(d.action, SUP_ACT_DESTROY);
+    assert_int_equal(d.state, SUP_STATE_CRASHED);
+    assert_int_equal(d.reason, SUP_REASON_RESTART_LIMIT);
+    in.reset_cap = 0;   /* unlimited */
+    assert_int_equal(sup_policy_decide(&in).action, SUP_ACT_NONE);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -137,6 +157,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_reset_loop),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

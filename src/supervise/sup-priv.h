@@ -1,0 +1,199 @@
+/* The supervisor's private state, shared by its files (one concern each):
+ *   supervisor.c   sup_main, the poll loop, timers, teardown
+ *   sup-qemu.c     QEMU's process: prepare the host, spawn, identity, signals, exit
+ *   sup-start.c    the asynchronous start and re-attach sequences up to `cont`
+ *   sup-monitor.c  the QMP connection: events, loss and reconnection, reconciliation
+ *   sup-actions.c  carrying out policy decisions: restart, coredump, destroy
+ *   sup-ctl.c      the control socket: clients, requests, event stream
+ * Everything runs on one thread and one poll loop; nothing in here may block. */
+#pragma once
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/types.h>
+
+#include "domain/domain.h"
+#include "host/net.h"
+#include "qemu/build.h"
+#include "qmp/qmp.h"
+#include "supervise/policy.h"
+#include "supervise/rundir.h"
+#include "supervise/state.h"
+#include "supervise/supervisor.h"
+#include "util/strbuf.h"
+#include "util/time.h"
+
+#define SUP_MAX_CLIENTS 64
+#define SUP_CTL_MAX_LINE 65536
+#define SUP_CLIENT_IDLE_MS 10000    /* an idle client that asked nothing is dropped */
+#define SUP_QMP_FD_NUM 3
+#define SUP_START_TIMEOUT_MS 120000  /* spawn to `cont`, including QEMU's own start */
+#define SUP_RECONNECT_TRIES 50
+#define SUP_RECONNECT_DELAY_MS 100
+
+enum sup_timer {
+    TM_RESTART,             /* backoff elapsed: reset + cont */
+    TM_TERM,                /* QEMU did not exit after quit: SIGTERM */
+    TM_KILL,                /* still alive after SIGTERM: SIGKILL */
+    TM_REBOOT_ACTION,       /* restore set-action reboot=shutdown after an in-place restart */
+    TM_GRACEFUL,            /* destroy --graceful: QEMU ignored SIGTERM, give up */
+    TM_START,               /* the start did not reach `cont` in time */
+    TM_START_EXIT,          /* the start failed: give QEMU time to exit and say why */
+    TM_CONT_RETRY,          /* cont after system_reset: QEMU has not carried the reset out */
+    TM_RECONNECT,           /* QMP connection lost with QEMU alive: connect again */
+    TM_SHUTDOWN,            /* shutdown --timeout: destroy when the guest ignored it */
+    TM_CLIENTS,             /* idle control clients */
+    TM_MAX
+};
+
+enum sup_phase {
+    PH_STARTING,            /* QEMU spawned, QMP setup before `cont` in flight */
+    PH_REATTACHING,         /* connecting to a QEMU whose supervisor died */
+    PH_RUNNING,             /* the domain runs (or is paused, or being stopped) */
+    PH_FAILED,              /* the start failed: waiting for QEMU to go */
+};
+
+/* What follows a guest memory dump (dump-guest-memory runs as a QEMU job). */
+enum sup_after_dump { AFTER_DUMP_NONE, AFTER_DUMP_DESTROY, AFTER_DUMP_RESTART, AFTER_DUMP_CONT };
+
+/* Monotonic times of recent restarts (or guest resets), oldest first. */
+struct sup_times {
+    int64_t v[128];
+    size_t n;
+};
+
+struct sup_client {
+    int fd;
+    unsigned id;
+    bool events;            /* subscribed to the event stream */
+    bool wait_exit;         /* destroy: answer once QEMU is gone */
+    unsigned busy;          /* requests being worked on (QMP replies outstanding) */
+    int64_t last_active;
+    struct strbuf in;
+};
+
+struct sup {
+    const struct sup_config *cfg;
+    struct domain *dom;
+    struct sup_paths paths;
+    struct sup_status st;
+    struct qb_result build;
+    struct host_nic *nics;
+    size_t n_nics;
+    char *log_path;
+    int log_fd;
+    FILE *transcript;
+    enum sup_phase phase;
+    bool readied;           /* the readiness line was sent */
+
+    pid_t qemu_pid;
+    bool qemu_is_child;
+    int pidfd;
+    int gate_fd;            /* write end of the pipe QEMU's child waits on before exec */
+    struct qmp_conn *qmp;
+    bool qmp_lost;          /* the connection ended; handled by the loop, not the callback */
+    unsigned reconnect_tries;
+    int sigfd, ctl_fd, lock_fd;
+    int ports_lock_fd;      /* BASE/.graphics-ports.lock, held from port pick to QMP ready */
+    struct sup_client clients[SUP_MAX_CLIENTS];
+    unsigned next_client_id;
+
+    int64_t timers[TM_MAX]; /* monotonic ms deadlines, 0 = off */
+    struct sup_decision pending_restart;
+    unsigned cont_tries;
+    bool restarting;        /* reset + cont in flight */
+
+    /* start */
+    unsigned setup_outstanding;
+    struct ql_error start_err;
+    off_t log_start;
+
+    enum sup_after_dump after_dump;
+    bool dumping;
+    char *dump_path;
+
+    bool shutdown_seen, guest_crashed, destroy_requested, reboot_requested;
+    bool in_shutdown;       /* SHUTDOWN seen: the STOP that follows is not a user pause */
+    bool final_set;
+    enum sup_state final_state;
+    enum sup_reason final_reason;
+    struct sup_times restarts, resets;  /* for the rate limits */
+    bool done;
+    int exit_code;
+    unsigned restart_cap, restart_window;   /* from create, kept across re-attach */
+};
+
+/* json-c getters that tolerate absent members and wrong types. */
+static inline const char *sup_json_str(json_object *o, const char *k)
+{
+    json_object *v;
+    if (!o || !json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+static inline int sup_json_int(json_object *o, const char *k)
+{
+    json_object *v;
+    if (!o || !json_object_object_get_ex(o, k, &v))
+        return 0;
+    if (json_object_is_type(v, json_type_string))
+        return (int)strtol(json_object_get_string(v), NULL, 10);
+    return json_object_get_int(v);
+}
+
+/* supervisor.c */
+void sup_log(struct sup *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sup_trace(struct sup *s, const char *what);
+void sup_write_state(struct sup *s);
+void sup_set_state(struct sup *s, enum sup_state st, enum sup_reason r);
+void sup_ready(struct sup *s, const char *line);
+const char *sup_dump_dir(const char *opt);
+
+/* sup-qemu.c */
+int sup_prepare_host(struct sup *s, struct ql_error *err);
+int sup_spawn_qemu(struct sup *s, int qmp_listen_fd, struct ql_error *err);
+bool sup_qemu_alive(struct sup *s);
+void sup_qemu_signal(struct sup *s, int sig);
+void sup_qemu_terminate(struct sup *s);
+void sup_qemu_exited(struct sup *s);
+char *sup_qemu_log_error(struct sup *s, off_t since);
+int sup_bind_unix(const char *path, int backlog, struct ql_error *err);
+void sup_release_ports_lock(struct sup *s);
+
+/* sup-start.c */
+void sup_on_qmp_ready(struct sup *s);
+int sup_start(struct sup *s, struct ql_error *err);
+int sup_reattach(struct sup *s, struct ql_error *err);
+void sup_start_failed(struct sup *s, struct ql_error *err);
+void sup_start_qemu_gone(struct sup *s);
+
+/* sup-monitor.c */
+int sup_qmp_open(struct sup *s, struct ql_error *err);
+bool sup_qmp_ready(struct sup *s);
+void sup_qmp_handle_loss(struct sup *s);
+void sup_qmp_reconnect(struct sup *s);
+void sup_reconcile(struct sup *s, json_object *status);
+/* Sends a command whose reply only matters when it fails (then it is logged). */
+void sup_qmp_fire(struct sup *s, const char *cmd, json_object *args);
+
+/* sup-actions.c */
+void sup_apply_policy(struct sup *s, enum sup_event ev);
+void sup_begin_destroy(struct sup *s, bool graceful);
+void sup_restart_now(struct sup *s);
+void sup_cont_retry(struct sup *s);
+void sup_coredump(struct sup *s, enum sup_after_dump then);
+void sup_dump_completed(struct sup *s, const char *error);
+void sup_finish(struct sup *s, enum sup_state st, enum sup_reason r);
+void sup_reboot_action_restore(struct sup *s);
+
+/* sup-ctl.c */
+json_object *sup_status_json(struct sup *s);
+void sup_broadcast(struct sup *s, const char *event, const char *detail);
+void sup_ctl_accept(struct sup *s);
+void sup_ctl_readable(struct sup *s, struct sup_client *c);
+void sup_ctl_idle_check(struct sup *s);
+void sup_ctl_graceful_failed(struct sup *s);
+void sup_ctl_finish(struct sup *s);
+void sup_client_close(struct sup_client *c);

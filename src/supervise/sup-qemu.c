@@ -1,0 +1,481 @@
+/* The supervisor's side of QEMU's process: host preparation before the spawn, the spawn
+ * itself (QEMU's identity is recorded before it may exec), signals and its exit. */
+#include "config.h"
+#include "host/firmware.h"
+#include "host/ports.h"
+#include "supervise/probe.h"
+#include "domain/parse.h"
+#include "supervise/sup-priv.h"
+#include "util/cleanup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+bool sup_qemu_alive(struct sup *s)
+{
+    return s->qemu_pid > 0 && kill(s->qemu_pid, 0) == 0 &&
+           (!s->st.qemu_start_time || sup_proc_matches(s->qemu_pid, s->st.qemu_start_time));
+}
+
+void sup_qemu_signal(struct sup *s, int sig)
+{
+    if (!sup_qemu_alive(s))
+        return;
+    sup_log(s, "sending %s to QEMU pid %ld", sig == SIGKILL ? "SIGKILL" : "SIGTERM",
+            (long)s->qemu_pid);
+    kill(s->qemu_pid, sig);
+}
+
+/* A QEMU stopped with SIGSTOP holds SIGTERM until it is continued: a destroy (but not
+ * destroy --graceful, which must not force anything) continues it so it exits now. */
+void sup_qemu_terminate(struct sup *s)
+{
+    sup_qemu_signal(s, SIGTERM);
+    if (sup_qemu_alive(s))
+        kill(s->qemu_pid, SIGCONT);
+}
+
+int sup_bind_unix(const char *path, int backlog, struct ql_error *err)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof(sa.sun_path))
+        return ql_error_set(err, ENAMETOOLONG, "socket path '%s' is too long", path);
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return ql_error_set(err, errno, "cannot create a socket: %s", strerror(errno));
+    unlink(path);
+    mode_t old = umask(0077);
+    int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+    umask(old);
+    if (r < 0 || listen(fd, backlog) < 0) {
+        int e = errno;
+        close(fd);
+        return ql_error_set(err, e, "cannot listen on '%s': %s", path, strerror(e));
+    }
+    return fd;
+}
+
+/* ---- graphics ports ---- */
+
+void sup_release_ports_lock(struct sup *s)
+{
+    if (s->ports_lock_fd >= 0)
+        close(s->ports_lock_fd);     /* drops the flock */
+    s->ports_lock_fd = -1;
+}
+
+/* Ports the other running domains under the same base recorded in their state files. */
+static void ports_of_others(struct sup *s, int **ret, size_t *ret_n)
+{
+    char **names = NULL;
+    size_t n = 0;
+    *ret = NULL;
+    *ret_n = 0;
+    if (sup_list_names(s->cfg->base, &names, &n, NULL) < 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(names[i], s->dom->name) == 0)
+            continue;
+        struct sup_paths p;
+        struct sup_status st;
+        if (sup_paths_init(&p, s->cfg->base, names[i], NULL) < 0)
+            continue;
+        if (sup_status_read(p.state, &st, NULL) == 0) {
+            for (size_t k = 0; k < st.n_displays; k++) {
+                int ports[2] = {st.displays[k].port, st.displays[k].tls_port};
+                for (int j = 0; j < 2; j++) {
+                    if (ports[j] <= 0)
+                        continue;
+                    *ret = xrealloc(*ret, (*ret_n + 1) * sizeof(**ret));
+                    (*ret)[(*ret_n)++] = ports[j];
+                }
+            }
+            sup_status_clear(&st);
+        }
+        sup_paths_free(&p);
+    }
+    sup_free_names(names, n);
+}
+
+/* SPICE autoport: QEMU cannot choose a SPICE port, so the supervisor picks the first free
+ * one from 5900 on the listen address (libvirt: qemuProcessSPICEAllocatePorts) and hands it
+ * to the builder. qlaunch's own domains must not pick the same port twice: every start
+ * with an autoport display (SPICE, or VNC whose to=99 search QEMU does itself) holds
+ * BASE/.graphics-ports.lock until QEMU is up (its listeners are bound before the QMP
+ * greeting), and ports recorded in the other domains' state files are skipped. A process
+ * outside qlaunch can still take the port between the test and QEMU's bind: QEMU then
+ * fails with "Address already in use" and the start fails.
+ * The build is only repeated when a SPICE port had to be chosen. */
+static int pick_graphics_ports(struct sup *s, struct qb_options *o, struct ql_error *err)
+{
+    int r = qb_build(s->dom, o, &s->build, err);
+    if (r < 0)
+        return r;
+    const struct qb_display *spice = NULL;
+    bool any = false;
+    for (size_t i = 0; i < s->build.n_displays; i++) {
+        const struct qb_display *d = &s->build.displays[i];
+        if (!d->autoport)
+            continue;
+        any = true;
+        if (d->type == DOM_GFX_SPICE)
+            spice = d;
+    }
+    if (!any)
+        return 0;
+    _cleanup_free_ char *lock = xasprintf("%s/.graphics-ports.lock", sup_base_dir(s->cfg->base));
+    s->ports_lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (s->ports_lock_fd < 0)
+        return ql_error_set(err, errno, "cannot open '%s': %s", lock, strerror(errno));
+    while (flock(s->ports_lock_fd, LOCK_EX) < 0)
+        if (errno != EINTR)
+            return ql_error_set(err, errno, "cannot lock '%s': %s", lock, strerror(errno));
+    if (!spice)
+        return 0;
+    _cleanup_free_ int *avoid = NULL;
+    size_t n_avoid = 0;
+    ports_of_others(s, &avoid, &n_avoid);
+    _cleanup_free_ char *host = xstrdup(spice->host);
+    const char *path = s->dom->dev.graphics[spice->dev_index].src.path;
+    int port = host_tcp_port_pick(host, HOST_GFX_PORT_MIN, HOST_GFX_PORT_MAX, avoid, n_avoid,
+                                  err);
+    if (port < 0) {
+        ql_error_prefix(err, "%s: SPICE autoport", path ? path : "devices/graphics");
+        return port;
+    }
+    o->spice_port = port;
+    sup_log(s, "SPICE autoport: port %d on %s", port, host);
+    qb_result_free(&s->build);
+    return qb_build(s->dom, o, &s->build, err);
+}
+
+/* The NVRAM file of a pflash loader must exist before QEMU opens it: created from its
+ * template once, then kept (it holds the guest's boot entries and keys) across runs. */
+static int prepare_nvram(struct sup *s, const char *nvram_dir, struct ql_error *err)
+{
+    const char *path = s->build.nvram_path;
+    if (!path)
+        return 0;
+    size_t dl = strlen(nvram_dir);
+    if (strncmp(path, nvram_dir, dl) == 0 && path[dl] == '/' && !strchr(path + dl + 1, '/')) {
+        int r = sup_mkdir_p(nvram_dir, 0700);
+        if (r < 0)
+            return ql_error_set(err, -r, "cannot create the NVRAM directory '%s': %s",
+                                nvram_dir, strerror(-r));
+    }
+    bool created = false;
+    int r = host_nvram_prepare(path, s->build.nvram_template, &created, err);
+    if (r < 0)
+        return r;
+    if (created)
+        sup_log(s, "NVRAM %s created from %s", path, s->build.nvram_template);
+    return 0;
+}
+
+/* Everything the host must provide before QEMU can start: the build with the host's facts
+ * (listen addresses, firmware, autoport), NVRAM, huge pages, the emulator, NICs. */
+int sup_prepare_host(struct sup *s, struct ql_error *err)
+{
+    int r;
+    struct qb_options o = {.accel = s->cfg->accel, .emulator = s->cfg->emulator,
+                           .run_dir = s->paths.dir, .qmp_fd = SUP_QMP_FD_NUM,
+                           .first_fd = SUP_QMP_FD_NUM + 1};
+    /* <listen type='network'>: the builder is pure, the address is host knowledge. */
+    _cleanup_(host_listen_addrs_free) struct host_listen_addrs listen_addrs = {0};
+    if ((r = host_gfx_listen_resolve(s->dom, &listen_addrs, err)) < 0)
+        return r;
+    o.gfx_listen_addr = (const char *const *)listen_addrs.v;
+    /* <os firmware='efi'> and NVRAM templates come from the host's firmware descriptors. */
+    _cleanup_(host_firmware_free) struct host_firmware fw = {0};
+    struct qb_firmware qfw = {0};
+    if ((r = host_firmware_resolve(s->dom, &fw, err)) < 0)
+        return r;
+    if (fw.resolved) {
+        qfw = (struct qb_firmware){fw.loader, fw.nvram_template, fw.requires_smm,
+                                   fw.descriptor};
+        o.firmware = &qfw;
+        if (fw.descriptor)
+            sup_log(s, "firmware='efi': %s from %s", fw.loader, fw.descriptor);
+    }
+    o.nvram_dir = sup_nvram_dir();
+    if ((r = pick_graphics_ports(s, &o, err)) < 0)
+        return r;
+    sup_trace(s, "build");
+    if ((r = prepare_nvram(s, o.nvram_dir, err)) < 0)
+        return r;
+    const struct dom_mem_backing *mb = &s->dom->mem_backing;
+    struct statfs sfs;
+    /* Huge pages from a file need a hugetlbfs mount; say so rather than let QEMU fail. */
+    if (mb->hugepages && !(mb->source && strcmp(mb->source, "memfd") == 0) &&
+        (statfs("/dev/hugepages", &sfs) < 0 || sfs.f_type != 0x958458f6 /* HUGETLBFS_MAGIC */))
+        return ql_error_set(err, ENOENT, "memoryBacking/hugepages: /dev/hugepages is not a "
+                            "hugetlbfs mount on this host (mount -t hugetlbfs hugetlbfs "
+                            "/dev/hugepages, and reserve pages with sysctl vm.nr_hugepages), or "
+                            "use <source type='memfd'/>");
+    const char *emu = s->build.argv.v[0];
+    if (access(emu, X_OK) < 0)
+        return ql_error_set(err, ENOENT, "devices/emulator: '%s' does not exist or is not "
+                            "executable on this host; install QEMU (qemu-system-x86) or pass "
+                            "--emulator /usr/bin/qemu-system-x86_64", emu);
+    s->n_nics = s->dom->dev.n_interfaces;
+    s->nics = xcalloc(s->n_nics ? s->n_nics : 1, sizeof(*s->nics));
+    /* Recorded before any is set up: a supervisor killed half-way leaves a state that
+     * names what may need undoing. */
+    s->st.n_nics = s->n_nics;
+    s->st.nic_taps = xcalloc(s->n_nics ? s->n_nics : 1, sizeof(char *));
+    s->st.nic_ovs = xcalloc(s->n_nics ? s->n_nics : 1, sizeof(char *));
+    for (size_t i = 0; i < s->n_nics; i++) {
+        if ((r = host_nic_setup(s->dom, i, &s->nics[i], err)) < 0)
+            return r;
+        if (s->nics[i].tap_name)
+            sup_log(s, "interface %zu: tap '%s'%s%s", i, s->nics[i].tap_name,
+                    s->nics[i].bridge ? " on bridge " : "",
+                    s->nics[i].bridge ? s->nics[i].bridge : "");
+        s->st.nic_taps[i] = xstrdup(s->nics[i].tap_name);
+        s->st.nic_ovs[i] = xstrdup(s->nics[i].ovs_bridge);
+    }
+    sup_trace(s, "host-ready");
+    return 0;
+}
+
+/* ---- spawn ---- */
+
+/* Moves fds into place in the child: every map[i].src ends up as map[i].dst, inheritable;
+ * everything else above the highest dst is closed. Async-signal-safe. */
+struct fdmap {
+    int src, dst;
+};
+
+#define MAX_FDMAP 64
+
+static void child_setup_fds(const struct fdmap *map, size_t n, int log_fd)
+{
+    int tmp[MAX_FDMAP];
+    int maxdst = 2;
+    for (size_t i = 0; i < n; i++) {
+        tmp[i] = fcntl(map[i].src, F_DUPFD, 200);
+        if (map[i].dst > maxdst)
+            maxdst = map[i].dst;
+    }
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0)
+        dup2(devnull, 0);
+    dup2(log_fd, 1);
+    dup2(log_fd, 2);
+    for (size_t i = 0; i < n; i++)
+        dup2(tmp[i], map[i].dst);
+    syscall(SYS_close_range, (unsigned)maxdst + 1, ~0U, 0);
+}
+
+/* The CPUs QEMU's process (and so every thread it creates) may use: <cputune><emulatorpin>,
+ * else <vcpu cpuset>. vCPU threads are then pinned one by one once QEMU reports them. */
+static bool process_mask(const struct domain *d, cpu_set_t *set)
+{
+    const char *cs = d->cputune.emulatorpin ? d->cputune.emulatorpin : d->vcpu_cpuset;
+    return cs && dom_cpuset_to_mask(cs, set) == 0;
+}
+
+static int fill_fdmap(struct sup *s, int qmp_listen_fd, struct fdmap *map, size_t *ret_n,
+                      struct ql_error *err)
+{
+    size_t n = 0;
+    size_t used[MAX_FDMAP] = {0};
+    for (size_t i = 0; i < s->build.n_fds; i++) {
+        const struct qb_fd *f = &s->build.fds[i];
+        if (n + 1 >= MAX_FDMAP)
+            return ql_error_set(err, EMFILE, "too many file descriptors for QEMU (%zu)",
+                                s->build.n_fds);
+        switch (f->kind) {
+        case QB_FD_QMP:
+            map[n++] = (struct fdmap){qmp_listen_fd, f->fd};
+            break;
+        case QB_FD_TAP:
+        case QB_FD_MACVTAP: {   /* host_nic_setup opened the macvtap's /dev/tapN fds */
+            size_t k = f->dev_index;
+            if (k >= s->n_nics || k >= MAX_FDMAP || used[k] >= s->nics[k].n_tap_fds)
+                return ql_error_set(err, EINVAL, "internal error: no tap fd for %s", f->what);
+            map[n++] = (struct fdmap){s->nics[k].tap_fds[used[k]++], f->fd};
+            break;
+        }
+        case QB_FILE_NVRAM:     /* a file, created by prepare_nvram() before the spawn */
+            break;
+        default:
+            return ql_error_set(err, ENOTSUP, "qlaunch cannot provide %s (%s) yet", f->what,
+                                qb_fd_kind_to_string(f->kind));
+        }
+    }
+    *ret_n = n;
+    return 0;
+}
+
+/* QEMU's identity lock: RUNDIR/qemu.lock is flocked before the fork and the open file
+ * description is inherited by QEMU, so the lock is held exactly as long as a QEMU started
+ * for this run directory lives, whatever happens to the supervisor or the state file
+ * (sup_probe finds it again). */
+static int open_identity_lock(struct sup *s, struct ql_error *err)
+{
+    _cleanup_free_ char *path = sup_qemu_lock_path(&s->paths);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return ql_error_set(err, errno, "cannot create '%s': %s", path, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        int e = errno;
+        close(fd);
+        return ql_error_set(err, e == EWOULDBLOCK ? EBUSY : e,
+                            "a QEMU of domain '%s' still holds '%s'", s->dom->name, path);
+    }
+    return fd;
+}
+
+int sup_spawn_qemu(struct sup *s, int qmp_listen_fd, struct ql_error *err)
+{
+    struct fdmap map[MAX_FDMAP];
+    size_t n = 0;
+    int r = fill_fdmap(s, qmp_listen_fd, map, &n, err);
+    if (r < 0)
+        return r;
+    _cleanup_close_ int idlock = open_identity_lock(s, err);
+    if (idlock < 0)
+        return idlock;
+    int maxdst = SUP_QMP_FD_NUM;
+    for (size_t i = 0; i < n; i++)
+        if (map[i].dst > maxdst)
+            maxdst = map[i].dst;
+    map[n++] = (struct fdmap){idlock, maxdst + 1};
+    int gate[2];
+    if (pipe2(gate, O_CLOEXEC) < 0)
+        return ql_error_set(err, errno, "cannot create a pipe: %s", strerror(errno));
+    cpu_set_t pmask;
+    bool pin = process_mask(s->dom, &pmask);
+    sup_trace(s, "fork");
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(gate[0]);
+        close(gate[1]);
+        return ql_error_set(err, e, "cannot fork: %s", strerror(e));
+    }
+    if (pid == 0) {
+        /* Nothing runs before the supervisor has recorded this process: without the go
+         * byte (the supervisor died) the child leaves without ever becoming QEMU. */
+        char go;
+        close(gate[1]);
+        if (read(gate[0], &go, 1) != 1)
+            _exit(127);
+        setsid();
+        /* <memoryBacking><locked/>: QEMU mlocks all guest memory (libvirt lifts the limit). */
+        struct rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
+        if (s->dom->mem_backing.locked && setrlimit(RLIMIT_MEMLOCK, &unlimited) < 0) {
+            dprintf(s->log_fd, "qlaunch: cannot lift RLIMIT_MEMLOCK for <locked/>: %s\n",
+                    strerror(errno));
+            _exit(127);
+        }
+        if (pin && sched_setaffinity(0, sizeof(pmask), &pmask) < 0) {
+            dprintf(s->log_fd, "qlaunch: cannot set the CPU affinity of QEMU: %s\n",
+                    strerror(errno));
+            _exit(127);
+        }
+        /* Files QEMU creates (serial logs, sockets, dumps) are the owner's alone. */
+        umask(0077);
+        sigset_t all;
+        sigemptyset(&all);
+        sigprocmask(SIG_SETMASK, &all, NULL);
+        child_setup_fds(map, n, s->log_fd);
+        execv(s->build.argv.v[0], s->build.argv.v);
+        dprintf(2, "qlaunch: cannot execute '%s': %s\n", s->build.argv.v[0], strerror(errno));
+        _exit(127);
+    }
+    close(gate[0]);
+    s->qemu_pid = pid;
+    s->qemu_is_child = true;
+    s->st.qemu_pid = pid;
+    s->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    /* The start time tells this QEMU from a later process that reuses its pid; /proc has
+     * it as soon as fork() returned. */
+    s->st.qemu_start_time = sup_proc_start_time(pid);
+    s->st.started_at = time(NULL);
+    sup_write_state(s);
+    sup_trace(s, "state-written");
+    ssize_t w;
+    do {
+        w = write(gate[1], "g", 1);
+    } while (w < 0 && errno == EINTR);
+    close(gate[1]);
+    if (w != 1)
+        return ql_error_set(err, EIO, "cannot release QEMU's process: %s", strerror(errno));
+    sup_trace(s, "exec");
+    return 0;
+}
+
+/* Last "qemu-system-x86_64: ..." lines of the log since offset, as one sentence. */
+char *sup_qemu_log_error(struct sup *s, off_t since)
+{
+    _cleanup_close_ int fd = open(s->log_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return NULL;
+    off_t end = lseek(fd, 0, SEEK_END);
+    if (end - since > 65536)
+        since = end - 65536;
+    if (lseek(fd, since, SEEK_SET) < 0)
+        return NULL;
+    char buf[65537];
+    ssize_t r = read(fd, buf, sizeof(buf) - 1);
+    if (r <= 0)
+        return NULL;
+    buf[r] = '\0';
+    struct strbuf sb = STRBUF_INIT;
+    char *save = NULL;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (strstr(line, " qlaunch[") || !*line || strncmp(line, "char device redirected", 22) == 0)
+            continue;
+        if (strstr(line, "warning:") && !strstr(line, "error"))
+            continue;
+        if (sb.len)
+            sb_add(&sb, "; ");
+        sb_add(&sb, line);
+    }
+    return sb.len ? sb_steal(&sb) : (sb_free(&sb), NULL);
+}
+
+/* QEMU's pidfd (or SIGCHLD, or a poll for a re-attached QEMU) says it may be gone. */
+void sup_qemu_exited(struct sup *s)
+{
+    if (s->qemu_pid <= 0)
+        return;
+    if (s->qemu_is_child) {
+        int status;
+        if (waitpid(s->qemu_pid, &status, WNOHANG) != s->qemu_pid)
+            return;   /* not gone yet */
+        if (WIFSIGNALED(status))
+            sup_log(s, "QEMU was killed by signal %d", WTERMSIG(status));
+        else
+            sup_log(s, "QEMU exited with status %d", WEXITSTATUS(status));
+    } else if (sup_qemu_alive(s)) {
+        return;
+    }
+    s->qemu_pid = 0;
+    if (s->pidfd >= 0)
+        close(s->pidfd);
+    s->pidfd = -1;
+    if (s->phase == PH_STARTING || s->phase == PH_REATTACHING || s->phase == PH_FAILED) {
+        sup_start_qemu_gone(s);
+        return;
+    }
+    sup_apply_policy(s, SUP_EV_QEMU_EXIT);
+}
