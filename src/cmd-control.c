@@ -116,8 +116,9 @@ int cmd_shutdown(int argc, char **argv)
     struct ctl_request destroy = CTL_REQUEST_INIT(CTL_DESTROY);
     if (ctl_call(&t, &destroy, SUP_DESTROY_GRACE_MS + 30000, &rep, &err) < 0) {
         /* It may have ended meanwhile, on its own or by its supervisor's deadline. */
-        if (ctl_wait_gone(&t, 1000, NULL) == 0) {
+        if (ctl_wait_gone(&t, SUP_DESTROY_GRACE_MS + 5000, NULL) == 0) {
             ql_error_clear(&err);
+            printf("Domain '%s' destroyed\n", name);
             return 0;
         }
         return cli_fail_err(&err);

@@ -44,6 +44,8 @@ grep -q "exceeds the limit of 1048576 bytes" "$T/out" || fail "oversized reply: 
 grep -q '"running"' "$T/out" || fail "query-status: $(cat "$T/out")"
 in_log "QMP connection closed" && fail "the oversized reply closed the QMP connection"
 echo "ok 1 oversized reply fails only its command"
+# QEMU runs with umask 077: the serial log it created is the owner's alone.
+[ "$(stat -c %a "$T/serial")" = 600 ] || fail "serial log mode $(stat -c %a "$T/serial"), want 600"
 
 # 2. connection cut, reconnect
 $FAULT cut "$spid" || fail "cannot cut the QMP connection"

@@ -2,6 +2,8 @@
  * path): request on the wire, reply parsing, refusals, timeouts, the event stream, and the
  * run directories nobody listens on (missing, starting, stale). */
 #include "config.h"
+#include <sys/file.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -111,13 +113,22 @@ static void test_not_running(void **state)
     struct ctl_target bad = {.name = "../x", .run_dir = f->base};
     assert_int_equal(ctl_open(&bad, &c, &err), -EINVAL);
     ql_error_clear(&err);
-    /* a directory without a supervisor or a state: starting, or a leftover */
+    /* a directory that a starting supervisor holds (its lock) is left alone */
     assert_int_equal(mkdir(f->p.dir, 0700), 0);
+    int lk = open(f->p.lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    assert_true(lk >= 0);
+    assert_int_equal(flock(lk, LOCK_EX), 0);
     assert_int_equal(ctl_open(&f->t, &c, &err), -ENOTCONN);
-    assert_non_null(strstr(ql_error_msg(&err), "no state was saved"));
+    assert_non_null(strstr(ql_error_msg(&err), "its supervisor is starting or stopping it"));
     ql_error_clear(&err);
     assert_int_equal(ctl_wait_gone(&f->t, 100, &err), -ETIMEDOUT);
     ql_error_clear(&err);
+    close(lk);
+    /* nobody holds it (no supervisor, no QEMU, no state): a leftover, recorded and removed */
+    assert_int_equal(ctl_open(&f->t, &c, &err), -ENOENT);
+    ql_error_clear(&err);
+    assert_int_equal(access(f->p.dir, F_OK), -1);
+    assert_int_equal(access(f->p.last, F_OK), 0);
 }
 
 /* Supervisor and QEMU both gone: the run is recorded as crashed and the directory goes. */
