@@ -714,7 +714,8 @@ static int network_to_bridge(const struct dom_interface *ifc, const struct dom_n
     if (vtype && strcmp(vtype, "openvswitch") != 0)
         return ql_error_set(err, ENOTSUP, "network '%s' (%s) uses virtualport type '%s'; only "
                             "'openvswitch' is supported", n->name, path, vtype);
-    const char *others[2] = {pg ? pg->port.vport_type : NULL, ifc->vport_type};
+    const char *others[2] = {pg ? pg->port.vport_type : NULL,
+                             dom_vport_type_to_string(ifc->vport_type)};
     for (int i = 0; i < 2; i++)
         if (others[i] && (!vtype || strcmp(others[i], vtype) != 0))
             return ql_error_set(err, EINVAL, "virtualport type '%s' of the %s does not match "
@@ -725,7 +726,7 @@ static int network_to_bridge(const struct dom_interface *ifc, const struct dom_n
     *ret = *ifc;
     ret->type = DOM_NET_BRIDGE;
     ret->bridge = n->bridge;
-    ret->vport_type = (char *)vtype;
+    ret->vport_type = vtype ? DOM_VPORT_OPENVSWITCH : DOM_VPORT_DEFAULT;   /* checked above */
     const struct dom_vport_params *a = &ifc->vport, *b = pg ? &pg->port.vport : NULL,
                                    *c = &n->port.vport;
 #define MERGE(f) ret->vport.f = (char *)first_nonnull(a->f, b ? b->f : NULL, c->f)
@@ -823,7 +824,7 @@ static int nic_open_tap(int sock, const struct dom_interface *ifc, struct host_n
     if (queues > HOST_TAP_MAX_QUEUES)
         return ql_error_set(err, EINVAL, "%u queues requested; a tap allows at most %u",
                             queues, HOST_TAP_MAX_QUEUES);
-    nic->vnet_hdr = model_is_virtio(ifc->model);
+    nic->vnet_hdr = model_is_virtio(dom_nic_model_to_string(ifc->model));
     int *fds = xcalloc(queues, sizeof(int));
     int r = host_tap_open(ifc->target_dev, nic->vnet_hdr, queues, &nic->tap_name, fds, err);
     if (r < 0) {
@@ -866,10 +867,10 @@ static int setup_bridge(const struct domain *d, const struct dom_interface *ifc,
     if (ifc->target_managed_no)
         return ql_error_set(err, ENOTSUP, "<target managed='no'> is only supported for "
                             "type='ethernet'");
-    bool ovs = ifc->vport_type && STREQ(ifc->vport_type, "openvswitch");
+    bool ovs = ifc->vport_type == DOM_VPORT_OPENVSWITCH;
     if (ifc->vport_type && !ovs)
         return ql_error_set(err, ENOTSUP, "virtualport type '%s' is not supported; only "
-                            "'openvswitch' is", ifc->vport_type);
+                            "'openvswitch' is", dom_vport_type_to_string(ifc->vport_type));
     if (!ovs && ifc->n_vlan_tags)
         return ql_error_set(err, ENOTSUP, "<vlan> needs an Open vSwitch bridge (<virtualport "
                             "type='openvswitch'/>); a Linux bridge port cannot be tagged");
@@ -940,7 +941,7 @@ static int setup_ethernet(const struct dom_interface *ifc, struct host_nic *nic,
         if (queues > HOST_TAP_MAX_QUEUES)
             return ql_error_set(err, EINVAL, "%u queues requested; a tap allows at most %u",
                                 queues, HOST_TAP_MAX_QUEUES);
-        nic->vnet_hdr = model_is_virtio(ifc->model);
+        nic->vnet_hdr = model_is_virtio(dom_nic_model_to_string(ifc->model));
         nic->tap_fds = xcalloc(queues, sizeof(int));
         for (unsigned q = 0; q < queues; q++)
             nic->tap_fds[q] = -1;
@@ -1259,13 +1260,15 @@ static int setup_direct(const struct dom_interface *ifc, struct host_nic *nic,
     int r = host_ifname_check(ifc->source_dev, "source device name", err);
     if (r < 0)
         return r;
-    int mode = macvtap_mode(ifc->source_mode);
+    const char *source_mode = dom_net_source_mode_to_string(ifc->source_mode);
+    int mode = macvtap_mode(source_mode);
     if (mode < 0)
         return ql_error_set(err, EINVAL, "source mode '%s' is not one of vepa, bridge, private, "
-                            "passthrough", ifc->source_mode);
+                            "passthrough", source_mode);
     if (ifc->vport_type)
         return ql_error_set(err, ENOTSUP, "virtualport type '%s' on a macvtap (802.1Qbg/"
-                            "802.1Qbh port profiles) is not supported", ifc->vport_type);
+                            "802.1Qbh port profiles) is not supported",
+                            dom_vport_type_to_string(ifc->vport_type));
     if (ifc->n_vlan_tags)
         return ql_error_set(err, ENOTSUP, "<vlan> is not supported with type='direct'");
     if (ifc->target_managed_no)
@@ -1319,11 +1322,11 @@ static int setup_direct(const struct dom_interface *ifc, struct host_nic *nic,
         return ql_error_set(err, EINVAL, "cannot create macvtap '%s' on '%s' in mode '%s': %s "
                             "(a passthrough macvtap must be the only macvlan/macvtap link of "
                             "its device%s)", name, ifc->source_dev,
-                            ifc->source_mode ? ifc->source_mode : "vepa", strerror(-r),
+                            source_mode ? source_mode : "vepa", strerror(-r),
                             ifc->mtu ? ", and <mtu> must not exceed the device's MTU" : "");
     if (r < 0)
         return ql_error_set(err, -r, "cannot create macvtap '%s' on '%s' in mode '%s': %s",
-                            name, ifc->source_dev, ifc->source_mode ? ifc->source_mode : "vepa",
+                            name, ifc->source_dev, source_mode ? source_mode : "vepa",
                             strerror(-r));
     nic->tap_name = xstrdup(name);
     nic->macvtap = true;
@@ -1337,7 +1340,7 @@ static int setup_direct(const struct dom_interface *ifc, struct host_nic *nic,
     if (mode == MACVLAN_MODE_PASSTHRU &&
         (r = netdev_set_mac(sock, name, mac, err)) < 0)
         return r;
-    nic->vnet_hdr = model_is_virtio(ifc->model);
+    nic->vnet_hdr = model_is_virtio(dom_nic_model_to_string(ifc->model));
     nic->tap_fds = xcalloc(queues, sizeof(int));
     nic->n_tap_fds = queues;
     if ((r = macvtap_open(name, nic->vnet_hdr, queues, nic->tap_fds, err)) < 0)

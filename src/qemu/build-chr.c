@@ -7,31 +7,48 @@
 #include <errno.h>
 #include <string.h>
 
-static const char *serial_target(const struct dom_chr *ch)
+/* The device of a serial port (or of a serial console): <target><model name>, else the
+ * target type, else isa-serial. DEFAULT: one QEMU has no device for (isa-debug). */
+static enum dom_chr_target_model serial_model(const struct dom_chr *ch)
 {
     if (ch->target_model)
         return ch->target_model;
-    if (ch->target_type && !STREQ(ch->target_type, "serial"))
-        return ch->target_type;
-    return "isa-serial";
+    switch (ch->target_type) {
+    case DOM_CHR_TARGET_USB_SERIAL:
+        return DOM_CHR_MODEL_USB_SERIAL;
+    case DOM_CHR_TARGET_PCI_SERIAL:
+        return DOM_CHR_MODEL_PCI_SERIAL;
+    case DOM_CHR_TARGET_ISA_DEBUG:
+        return DOM_CHR_MODEL_DEFAULT;
+    default:
+        return DOM_CHR_MODEL_ISA_SERIAL;
+    }
+}
+
+/* serial_model's name as the XML spells it, for messages */
+static const char *serial_name(const struct dom_chr *ch)
+{
+    if (!ch->target_model && ch->target_type == DOM_CHR_TARGET_ISA_DEBUG)
+        return dom_chr_target_to_string(ch->target_type);
+    return dom_chr_target_model_to_string(serial_model(ch));
 }
 
 bool qb_chr_is_pci(const struct dom_chr *ch)
 {
-    return ch->kind == DOM_CHR_SERIAL && STREQ(serial_target(ch), "pci-serial");
+    return ch->kind == DOM_CHR_SERIAL && serial_model(ch) == DOM_CHR_MODEL_PCI_SERIAL;
 }
 
 bool qb_chr_is_usb(const struct dom_chr *ch)
 {
-    return ch->kind == DOM_CHR_SERIAL && STREQ(serial_target(ch), "usb-serial");
+    return ch->kind == DOM_CHR_SERIAL && serial_model(ch) == DOM_CHR_MODEL_USB_SERIAL;
 }
 
 bool qb_chr_needs_virtio_serial(const struct dom_chr *ch)
 {
     if (ch->kind == DOM_CHR_CHANNEL)
-        return !ch->target_type || STREQ(ch->target_type, "virtio");
+        return !ch->target_type || ch->target_type == DOM_CHR_TARGET_VIRTIO;
     if (ch->kind == DOM_CHR_CONSOLE)
-        return ch->target_type && STREQ(ch->target_type, "virtio");
+        return ch->target_type == DOM_CHR_TARGET_VIRTIO;
     return false;
 }
 
@@ -45,7 +62,7 @@ int qb_chr_backend(struct qb_ctx *c, const struct dom_chr_source *s, const char 
                    const char *spice_name, const struct dom_src *src, char **ret)
 {
     struct strbuf sb = STRBUF_INIT;
-    bool bind = s->mode && STREQ(s->mode, "bind");
+    bool bind = s->mode == DOM_CHR_MODE_BIND;
     switch (s->type) {
     case DOM_CHR_PTY:
         sb_addf(&sb, "pty,id=%s", id);
@@ -82,11 +99,10 @@ int qb_chr_backend(struct qb_ctx *c, const struct dom_chr_source *s, const char 
             sb_addf(&sb, ",reconnect=%u", s->reconnect_timeout ? s->reconnect_timeout : 1);
         break;
     case DOM_CHR_TCP: {
-        const char *proto = s->protocol ? s->protocol : "raw";
-        if (!STREQ(proto, "raw") && !STREQ(proto, "telnet")) {
+        if (s->protocol == DOM_CHR_PROTO_TELNETS || s->protocol == DOM_CHR_PROTO_TLS) {
             sb_free(&sb);
             return qb_fail(c, src, "chardev protocol '%s' is not supported; use raw or telnet",
-                           proto);
+                           dom_chr_protocol_to_string(s->protocol));
         }
         if (!s->service) {
             sb_free(&sb);
@@ -95,7 +111,7 @@ int qb_chr_backend(struct qb_ctx *c, const struct dom_chr_source *s, const char 
         sb_addf(&sb, "socket,id=%s", id);
         add_path(&sb, "host", s->host ? s->host : (bind ? "0.0.0.0" : "localhost"));
         add_path(&sb, "port", s->service);
-        if (STREQ(proto, "telnet"))
+        if (s->protocol == DOM_CHR_PROTO_TELNET)
             sb_add(&sb, ",telnet=on");
         if (bind)
             sb_add(&sb, ",server=on,wait=off");
@@ -176,15 +192,16 @@ struct vs_ports {
 static int build_serial(struct qb_ctx *c, size_t i, unsigned n, const struct dom_chr *ch,
                         const char *chr_id, const char *dev_id)
 {
-    const char *t = serial_target(ch);
+    enum dom_chr_target_model m = serial_model(ch);
     struct qj j;
-    enum dom_addr_type want = STREQ(t, "usb-serial") ? DOM_ADDR_USB
-                              : STREQ(t, "pci-serial") ? DOM_ADDR_PCI : DOM_ADDR_ISA;
+    enum dom_addr_type want = m == DOM_CHR_MODEL_USB_SERIAL ? DOM_ADDR_USB
+                              : m == DOM_CHR_MODEL_PCI_SERIAL ? DOM_ADDR_PCI : DOM_ADDR_ISA;
     if (ch->addr.type != DOM_ADDR_NONE && ch->addr.type != want)
-        return qb_fail(c, &ch->src, "a %s cannot take an address of type '%s'", t,
-                       dom_addr_type_to_string(ch->addr.type));
+        return qb_fail(c, &ch->src, "a %s cannot take an address of type '%s'",
+                       serial_name(ch), dom_addr_type_to_string(ch->addr.type));
     qj_begin(&j);
-    if (STREQ(t, "isa-serial")) {
+    switch (m) {
+    case DOM_CHR_MODEL_ISA_SERIAL: {
         int port = ch->target_port >= 0 ? ch->target_port : (int)n;
         if (port > 3) {
             free(qj_end(&j));
@@ -195,19 +212,23 @@ static int build_serial(struct qb_ctx *c, size_t i, unsigned n, const struct dom
         qj_str(&j, "id", dev_id);
         qj_int(&j, "index", port);
         qb_isa_addr(&j, &ch->addr);
-    } else if (STREQ(t, "usb-serial")) {
+        break;
+    }
+    case DOM_CHR_MODEL_USB_SERIAL:
         qj_str(&j, "driver", "usb-serial");
         qj_str(&j, "chardev", chr_id);
         qj_str(&j, "id", dev_id);
         qj_usb(c, &j, &c->chr_usb[i]);
-    } else if (STREQ(t, "pci-serial")) {
+        break;
+    case DOM_CHR_MODEL_PCI_SERIAL:
         qj_str(&j, "driver", "pci-serial");
         qj_str(&j, "chardev", chr_id);
         qj_str(&j, "id", dev_id);
         qj_pci(c, &j, &c->chr_pci[i]);
-    } else {
+        break;
+    default:
         free(qj_end(&j));
-        return qb_fail(c, &ch->src, "serial target '%s' is not supported", t);
+        return qb_fail(c, &ch->src, "serial target '%s' is not supported", serial_name(ch));
     }
     qb_opt(c, "-device", qj_end(&j));
     return 0;
@@ -267,8 +288,8 @@ int qb_build_chrs(struct qb_ctx *c)
     /* libvirt (virDomainDefAddConsoleCompat): with a <serial> and a first <console> that is
      * not a serial console, a stub console mirroring serial0 is inserted at position 0, so
      * the XML's consoles are numbered from 1 (charconsole1/console1). */
-    unsigned cons_base = has_serial && first_cons && first_cons->target_type
-                         && STREQ(first_cons->target_type, "virtio") ? 1 : 0;
+    unsigned cons_base = has_serial && first_cons
+                         && first_cons->target_type == DOM_CHR_TARGET_VIRTIO ? 1 : 0;
 
     /* Reserve the explicitly given virtio-serial ports first. */
     for (size_t i = 0; i < dv->n_chrs; i++) {
@@ -334,9 +355,9 @@ int qb_build_chrs(struct qb_ctx *c)
             }
             case DOM_CHR_CHANNEL: {
                 unsigned n = n_chan++;
-                if (ch->target_type && !STREQ(ch->target_type, "virtio"))
-                    return qb_fail(c, &ch->src, "channel target type '%s' is not supported; "
-                                   "only virtio", ch->target_type);
+                if (ch->target_type == DOM_CHR_TARGET_GUESTFWD)
+                    return qb_fail(c, &ch->src, "channel target type 'guestfwd' is not "
+                                   "supported; only virtio");
                 snprintf(chr_id, sizeof(chr_id), "charchannel%u", n);
                 snprintf(dev_id, sizeof(dev_id), "channel%u", n);
                 const char *name = ch->target_name;
@@ -357,7 +378,7 @@ int qb_build_chrs(struct qb_ctx *c)
                                      : xasprintf("%s/vioser-%02u-%02u-%02u.sock", c->run_dir,
                                                  vc, vb, vp);
                     s.path = auto_path;
-                    s.mode = "bind";
+                    s.mode = DOM_CHR_MODE_BIND;
                 }
                 if ((r = qb_chr_backend(c, &s, chr_id, "vdagent", &ch->src, &backend)) < 0)
                     return r;
@@ -378,11 +399,7 @@ int qb_build_chrs(struct qb_ctx *c)
             }
             case DOM_CHR_CONSOLE: {
                 unsigned n = n_cons++;
-                bool virtio = ch->target_type && STREQ(ch->target_type, "virtio");
-                if (!virtio && ch->target_type && !STREQ(ch->target_type, "serial"))
-                    return qb_fail(c, &ch->src, "console target type '%s' is not supported; "
-                                   "use serial or virtio", ch->target_type);
-                if (!virtio) {
+                if (ch->target_type != DOM_CHR_TARGET_VIRTIO) {   /* serial */
                     if (n == 0 && has_serial)
                         break;  /* the first console is serial0 itself (libvirt) */
                     if (n == 0) {
@@ -436,9 +453,6 @@ int qb_build_redirdevs(struct qb_ctx *c)
     int r;
     for (size_t i = 0; i < dv->n_redirdevs; i++) {
         const struct dom_redirdev *rd = &dv->redirdevs[i];
-        if (rd->bus && !STREQ(rd->bus, "usb"))
-            return qb_fail(c, &rd->src, "redirdev bus '%s' is not supported; only usb",
-                           rd->bus);
         if (rd->source.type != DOM_CHR_SPICEVMC && rd->source.type != DOM_CHR_TCP)
             return qb_fail(c, &rd->src, "redirdev type '%s' is not supported; use spicevmc "
                            "or tcp", dom_chr_type_to_string(rd->source.type));

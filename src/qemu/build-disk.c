@@ -10,95 +10,67 @@
 
 /* ------------------------------------------------------------------ controllers */
 
-struct usb_model {
-    const char *model, *driver;
+/* QEMU's device and root ports per USB controller model (none: no controller). */
+static const struct {
+    const char *driver;
     unsigned ports;
+} usb_models[DOM_USB_MODEL_MAX] = {
+    [DOM_USB_PIIX3_UHCI] = {"piix3-usb-uhci", 2},
+    [DOM_USB_PIIX4_UHCI] = {"piix4-usb-uhci", 2},
+    [DOM_USB_EHCI] = {"usb-ehci", 6},
+    [DOM_USB_ICH9_EHCI1] = {"ich9-usb-ehci1", 6},
+    [DOM_USB_ICH9_UHCI1] = {"ich9-usb-uhci1", 2},
+    [DOM_USB_ICH9_UHCI2] = {"ich9-usb-uhci2", 2},
+    [DOM_USB_ICH9_UHCI3] = {"ich9-usb-uhci3", 2},
+    [DOM_USB_VT82C686B_UHCI] = {"vt82c686b-usb-uhci", 2},
+    [DOM_USB_PCI_OHCI] = {"pci-ohci", 3},
+    [DOM_USB_NEC_XHCI] = {"nec-usb-xhci", 4},
+    [DOM_USB_QEMU_XHCI] = {"qemu-xhci", 4},
 };
 
-static const struct usb_model usb_models[] = {
-    {"piix3-uhci", "piix3-usb-uhci", 2},
-    {"piix4-uhci", "piix4-usb-uhci", 2},
-    {"ehci", "usb-ehci", 6},
-    {"ich9-ehci1", "ich9-usb-ehci1", 6},
-    {"ich9-uhci1", "ich9-usb-uhci1", 2},
-    {"ich9-uhci2", "ich9-usb-uhci2", 2},
-    {"ich9-uhci3", "ich9-usb-uhci3", 2},
-    {"vt82c686b-uhci", "vt82c686b-usb-uhci", 2},
-    {"pci-ohci", "pci-ohci", 3},
-    {"nec-xhci", "nec-usb-xhci", 4},
-    {"qemu-xhci", "qemu-xhci", 4},
-    {"none", NULL, 0},
-};
-
-static const struct usb_model *usb_model_find(const char *m)
+static bool usb_is_xhci(enum dom_usb_model m)
 {
-    for (size_t i = 0; i < ARRAY_SIZE(usb_models); i++)
-        if (STREQ(usb_models[i].model, m))
-            return &usb_models[i];
-    return NULL;
+    return m == DOM_USB_NEC_XHCI || m == DOM_USB_QEMU_XHCI;
 }
 
-struct scsi_model {
-    const char *model, *driver;
+/* QEMU's device per SCSI controller model (auto is resolved to lsilogic before). */
+static const char *const scsi_drivers[DOM_SCSI_MODEL_MAX] = {
+    [DOM_SCSI_LSILOGIC] = "lsi",
+    [DOM_SCSI_VIRTIO_SCSI] = "virtio-scsi-pci",
+    [DOM_SCSI_VIRTIO_TRANSITIONAL] = "virtio-scsi-pci-transitional",
+    [DOM_SCSI_VIRTIO_NON_TRANSITIONAL] = "virtio-scsi-pci-non-transitional",
+    [DOM_SCSI_LSISAS1068] = "mptsas1068",
+    [DOM_SCSI_LSISAS1078] = "megasas",
+    [DOM_SCSI_VMPVSCSI] = "pvscsi",
+    [DOM_SCSI_AM53C974] = "am53c974",
+    [DOM_SCSI_DC390] = "dc390",
 };
 
-static const struct scsi_model scsi_models[] = {
-    {"lsilogic", "lsi"},
-    {"virtio-scsi", "virtio-scsi-pci"},
-    {"virtio-transitional", "virtio-scsi-pci-transitional"},
-    {"virtio-non-transitional", "virtio-scsi-pci-non-transitional"},
-    {"lsisas1068", "mptsas1068"},
-    {"lsisas1078", "megasas"},
-    {"vmpvscsi", "pvscsi"},
-    {"am53c974", "am53c974"},
-    {"dc390", "dc390"},
-};
-
-static const char *scsi_driver(const char *m)
-{
-    for (size_t i = 0; i < ARRAY_SIZE(scsi_models); i++)
-        if (STREQ(scsi_models[i].model, m))
-            return scsi_models[i].driver;
-    return NULL;
-}
-
-/* libvirt's PCI controller models, their default QEMU driver (<model name>), another
- * driver <model name> may choose, and the <target> attributes QEMU has for them. */
+/* libvirt's PCI controller models (but the roots, which are the machine's): their default
+ * QEMU driver (<model name>), another driver <model name> may choose, and the <target>
+ * attributes QEMU has for them. */
 enum { PCI_T_CHASSIS_NR = 1, PCI_T_CHASSIS_PORT = 2 };
 
-struct pci_model {
-    const char *model, *driver, *alt_driver;
+static const struct {
+    enum dom_pci_model_name driver, alt_driver;
     unsigned target;
+} pci_models[DOM_PCI_MODEL_MAX] = {
+    [DOM_PCI_BRIDGE] = {DOM_PCI_NAME_PCI_BRIDGE, 0, PCI_T_CHASSIS_NR},
+    [DOM_PCIE_ROOT_PORT] = {DOM_PCI_NAME_PCIE_ROOT_PORT, DOM_PCI_NAME_IOH3420,
+                            PCI_T_CHASSIS_PORT},
+    [DOM_PCI_DMI_TO_PCI_BRIDGE] = {DOM_PCI_NAME_I82801B11_BRIDGE, 0, 0},
+    [DOM_PCIE_TO_PCI_BRIDGE] = {DOM_PCI_NAME_PCIE_PCI_BRIDGE, 0, 0},
+    [DOM_PCIE_SWITCH_UPSTREAM_PORT] = {DOM_PCI_NAME_X3130_UPSTREAM, 0, 0},
+    [DOM_PCIE_SWITCH_DOWNSTREAM_PORT] = {DOM_PCI_NAME_XIO3130_DOWNSTREAM, 0,
+                                         PCI_T_CHASSIS_PORT},
 };
-
-static const struct pci_model pci_models[] = {
-    {"pci-bridge", "pci-bridge", NULL, PCI_T_CHASSIS_NR},
-    {"pcie-root-port", "pcie-root-port", "ioh3420", PCI_T_CHASSIS_PORT},
-    {"dmi-to-pci-bridge", "i82801b11-bridge", NULL, 0},
-    {"pcie-to-pci-bridge", "pcie-pci-bridge", NULL, 0},
-    {"pcie-switch-upstream-port", "x3130-upstream", NULL, 0},
-    {"pcie-switch-downstream-port", "xio3130-downstream", NULL, PCI_T_CHASSIS_PORT},
-};
-
-static const struct pci_model *pci_model_find(const char *m)
-{
-    for (size_t i = 0; i < ARRAY_SIZE(pci_models); i++)
-        if (STREQ(pci_models[i].model, m))
-            return &pci_models[i];
-    return NULL;
-}
-
-static const char *pci_driver(const char *m)
-{
-    const struct pci_model *pm = pci_model_find(m);
-    return pm ? pm->driver : NULL;
-}
 
 /* The QEMU driver of a PCI controller: <model name> when given (checked against the
  * model by check_controller), else the model's default. */
 static const char *pci_ctrl_driver(const struct dom_controller *k)
 {
-    return k->model_name ? k->model_name : pci_driver(k->model);
+    return dom_pci_model_name_to_string(k->model_name ? k->model_name
+                                                      : pci_models[k->model.pci].driver);
 }
 
 unsigned qb_disk_name_index(const char *dev)
@@ -247,25 +219,24 @@ static void ctrl_set_id(struct qb_ctx *c, struct qb_ctrl *ct)
     }
 }
 
+/* The parser checked each model against its type's list; what is left is what QEMU or the
+ * machine cannot do. Fills in the model of a controller that has none, as libvirt. */
 static int check_controller(struct qb_ctx *c, struct qb_ctrl *ct)
 {
-    const struct dom_controller *k = &ct->c;
-    const char *m = k->model;
+    struct dom_controller *k = &ct->c;
     switch (k->type) {
     case DOM_CTRL_USB: {
         /* libvirt: only the USB controller it adds itself is qemu-xhci on q35; one the
          * XML gives without a model is piix3-uhci "for historical reasons". */
-        if (!m)
-            m = ct->c.model = c->q35 && ct->implicit ? "qemu-xhci" : "piix3-uhci";
-        const struct usb_model *um = usb_model_find(m);
-        if (!um)
-            return qb_fail(c, &k->src, "USB controller model '%s' is not supported", m);
-        ct->usb_ports = um->ports;
-        if (k->ports > 0 && strstr(m, "xhci"))
+        if (!k->model.usb)
+            k->model.usb = c->q35 && ct->implicit ? DOM_USB_QEMU_XHCI : DOM_USB_PIIX3_UHCI;
+        enum dom_usb_model m = k->model.usb;
+        ct->usb_ports = usb_models[m].ports;
+        if (k->ports > 0 && usb_is_xhci(m))
             ct->usb_ports = (unsigned)k->ports;
         else if (k->ports > 0)
             return qb_fail(c, &k->src, "ports= is only supported on xhci USB controllers");
-        if (k->has_master && strncmp(m, "ich9-uhci", 9) != 0)
+        if (k->has_master && (m < DOM_USB_ICH9_UHCI1 || m > DOM_USB_ICH9_UHCI3))
             return qb_fail(c, &k->src, "<master> is only valid on ich9-uhci companions");
         if (k->index >= 16)
             return qb_fail(c, &k->src, "USB controller index %u is too large", k->index);
@@ -277,51 +248,41 @@ static int check_controller(struct qb_ctx *c, struct qb_ctrl *ct)
         if (k->index != 0)
             return qb_fail(c, &k->src, "only the built-in IDE controller (index 0) exists "
                            "on pc machines");
-        if (m && !STREQ(m, "piix3"))
-            return qb_fail(c, &k->src, "IDE controller model '%s' is not supported", m);
-        break;
-    case DOM_CTRL_SATA:
-        if (m && !STREQ(m, "ahci"))
-            return qb_fail(c, &k->src, "SATA controller model '%s' is not supported", m);
         break;
     case DOM_CTRL_SCSI:
-        if (!m || STREQ(m, "auto"))
-            m = ct->c.model = "lsilogic";   /* libvirt's default on x86 */
-        else if (!scsi_driver(m))
-            return qb_fail(c, &k->src, "SCSI controller model '%s' is not supported", m);
-        break;
-    case DOM_CTRL_VIRTIO_SERIAL:
-        if (m && !STREQ(m, "virtio") && !STREQ(m, "virtio-transitional")
-            && !STREQ(m, "virtio-non-transitional"))
-            return qb_fail(c, &k->src, "virtio-serial controller model '%s' is not supported",
-                           m);
+        if (!k->model.scsi || k->model.scsi == DOM_SCSI_AUTO)
+            k->model.scsi = DOM_SCSI_LSILOGIC;  /* libvirt's default on x86 */
         break;
     case DOM_CTRL_PCI:
         if (k->index == 0) {
-            const char *want = c->q35 ? "pcie-root" : "pci-root";
-            if (m && !STREQ(m, want))
+            enum dom_pci_model want = c->q35 ? DOM_PCIE_ROOT : DOM_PCI_ROOT;
+            if (k->model.pci && k->model.pci != want)
                 return qb_fail(c, &k->src, "PCI controller index 0 must be model '%s' on "
-                               "this machine", want);
+                               "this machine", dom_pci_model_to_string(want));
         } else {
+            enum dom_pci_model m = k->model.pci;
             if (!m)
                 return qb_fail(c, &k->src, "PCI controller index %u needs a model",
                                k->index);
-            const struct pci_model *pm = pci_model_find(m);
-            if (!pm)
-                return qb_fail(c, &k->src, "PCI controller model '%s' is not supported", m);
-            if (k->model_name && !STREQ(k->model_name, pm->driver)
-                && !(pm->alt_driver && STREQ(k->model_name, pm->alt_driver)))
+            if (!pci_models[m].driver)      /* a root anywhere but index 0 */
+                return qb_fail(c, &k->src, "PCI controller model '%s' is not supported",
+                               dom_pci_model_to_string(m));
+            enum dom_pci_model_name drv = pci_models[m].driver, alt = pci_models[m].alt_driver;
+            if (k->model_name && k->model_name != drv && (!alt || k->model_name != alt))
                 return qb_fail(c, &k->src, "PCI controller <model name='%s'> does not fit "
-                               "model '%s' (use '%s'%s%s)", k->model_name, m, pm->driver,
-                               pm->alt_driver ? " or '" : "",
-                               pm->alt_driver ? pm->alt_driver : "");
+                               "model '%s' (use '%s'%s%s)",
+                               dom_pci_model_name_to_string(k->model_name),
+                               dom_pci_model_to_string(m), dom_pci_model_name_to_string(drv),
+                               alt ? " or '" : "", alt ? dom_pci_model_name_to_string(alt)
+                                                       : "");
+            unsigned target = pci_models[m].target;
             if (k->busnr >= 0)
                 return qb_fail(c, &k->src, "<target busNr> is only valid on "
                                "pci-expander-bus controllers, which are not supported");
-            if (k->chassis_nr >= 0 && !(pm->target & PCI_T_CHASSIS_NR))
+            if (k->chassis_nr >= 0 && !(target & PCI_T_CHASSIS_NR))
                 return qb_fail(c, &k->src, "<target chassisNr> is only valid on pci-bridge "
                                "controllers");
-            if ((k->chassis >= 0 || k->target_port >= 0) && !(pm->target & PCI_T_CHASSIS_PORT))
+            if ((k->chassis >= 0 || k->target_port >= 0) && !(target & PCI_T_CHASSIS_PORT))
                 return qb_fail(c, &k->src, "<target chassis/port> are only valid on "
                                "pcie-root-port and pcie-switch-downstream-port controllers");
             if (k->chassis_nr > 255 || k->chassis > 255 || k->target_port > 255)
@@ -329,8 +290,9 @@ static int check_controller(struct qb_ctx *c, struct qb_ctrl *ct)
                                "0..255");
             if (k->index >= QB_MAX_PCI_BUS)
                 return qb_fail(c, &k->src, "PCI controller index %u is too large", k->index);
-            if ((!strncmp(m, "pcie-", 5) || STREQ(m, "dmi-to-pci-bridge")) && !c->q35)
-                return qb_fail(c, &k->src, "%s needs a q35 machine type", m);
+            if (m != DOM_PCI_BRIDGE && !c->q35)     /* PCIe, or a PCIe-to-PCI bridge */
+                return qb_fail(c, &k->src, "%s needs a q35 machine type",
+                               dom_pci_model_to_string(m));
         }
         break;
     case DOM_CTRL_FDC:
@@ -341,9 +303,9 @@ static int check_controller(struct qb_ctx *c, struct qb_ctrl *ct)
     case DOM_CTRL_CCID:
         return qb_fail(c, &k->src, "CCID (smartcard) controllers are not supported");
     default:
-        return qb_fail(c, &k->src, "controller type is not supported");
+        break;      /* sata, virtio-serial */
     }
-    if (k->queues && !(k->type == DOM_CTRL_SCSI && strncmp(k->model, "virtio", 6) == 0))
+    if (k->queues && !(k->type == DOM_CTRL_SCSI && dom_scsi_model_is_virtio(k->model.scsi)))
         return qb_fail(c, &k->src, "<driver queues> is only supported on virtio-scsi "
                        "controllers");
     for (size_t i = 0; i < c->n_ctrls; i++) {
@@ -357,32 +319,33 @@ static int check_controller(struct qb_ctx *c, struct qb_ctrl *ct)
 }
 
 /* virDomainPCIControllerModelToConnectType: how a PCI controller plugs in upstream. */
-unsigned qb_pci_ctrl_flags(const char *model)
+unsigned qb_pci_ctrl_flags(enum dom_pci_model model)
 {
-    static const struct {
-        const char *model;
-        unsigned flags;
-    } t[] = {
-        {"pci-bridge", QB_PCI_BRIDGE},
-        {"dmi-to-pci-bridge", QB_PCI_DMI},
-        {"pcie-to-pci-bridge", QB_PCIE_TO_PCI},
-        {"pcie-root-port", QB_PCI_ROOT_PORT | QB_PCI_AGGREGATE},
-        {"pcie-switch-upstream-port", QB_PCI_UPSTREAM},
-        {"pcie-switch-downstream-port", QB_PCI_DOWNSTREAM},
-    };
-    for (size_t i = 0; i < ARRAY_SIZE(t); i++)
-        if (model && STREQ(t[i].model, model))
-            return t[i].flags;
-    return 0;
+    switch (model) {
+    case DOM_PCI_BRIDGE:
+        return QB_PCI_BRIDGE;
+    case DOM_PCI_DMI_TO_PCI_BRIDGE:
+        return QB_PCI_DMI;
+    case DOM_PCIE_TO_PCI_BRIDGE:
+        return QB_PCIE_TO_PCI;
+    case DOM_PCIE_ROOT_PORT:
+        return QB_PCI_ROOT_PORT | QB_PCI_AGGREGATE;
+    case DOM_PCIE_SWITCH_UPSTREAM_PORT:
+        return QB_PCI_UPSTREAM;
+    case DOM_PCIE_SWITCH_DOWNSTREAM_PORT:
+        return QB_PCI_DOWNSTREAM;
+    default:
+        return 0;
+    }
 }
 
 /* A PCI controller libvirt would add implicitly (address assignment's first pass). */
-void qb_ctrl_add_pci(struct qb_ctx *c, unsigned index, const char *model)
+void qb_ctrl_add_pci(struct qb_ctx *c, unsigned index, enum dom_pci_model model)
 {
     struct qb_ctrl *ct = ctrl_push(c);
     ct->c.type = DOM_CTRL_PCI;
     ct->c.index = index;
-    ct->c.model = (char *)model;        /* static string: qb_bus models are literals */
+    ct->c.model.pci = model;
     ct->implicit = true;
     ctrl_set_id(c, ct);
 }
@@ -458,12 +421,12 @@ static int build_controller(struct qb_ctx *c, const struct qb_ctrl *ct)
         qj_str(&j, "driver", pci_ctrl_driver(k));
         /* Defaults as libvirt's qemuDomainAssignPCIAddresses: chassisNr and chassis are
          * the index, port is (slot << 3) + function of the controller's own address. */
-        unsigned tgt = pci_model_find(k->model)->target;
+        unsigned tgt = pci_models[k->model.pci].target;
         if (tgt & PCI_T_CHASSIS_NR) {
             qj_int(&j, "chassis_nr", k->chassis_nr >= 0 ? k->chassis_nr : (int)k->index);
         } else if (tgt & PCI_T_CHASSIS_PORT) {
             /* root ports: (slot << 3) + function; downstream ports: their slot */
-            bool down = STREQ(k->model, "pcie-switch-downstream-port");
+            bool down = k->model.pci == DOM_PCIE_SWITCH_DOWNSTREAM_PORT;
             qj_int(&j, "port", k->target_port >= 0 ? k->target_port
                                : down ? (int)ct->pci.slot
                                : (int)((ct->pci.slot << 3) + ct->pci.fn));
@@ -474,11 +437,11 @@ static int build_controller(struct qb_ctx *c, const struct qb_ctrl *ct)
         qb_opt(c, "-device", qj_end(&j));
         return 0;
     case DOM_CTRL_USB: {
-        const struct usb_model *um = usb_model_find(k->model);
-        if (!um->driver)
-            return 0;
+        const char *driver = usb_models[k->model.usb].driver;
+        if (!driver)
+            return 0;       /* model='none' */
         qj_begin(&j);
-        qj_str(&j, "driver", um->driver);
+        qj_str(&j, "driver", driver);
         if (k->has_master) {
             const struct qb_ctrl *master = qb_ctrl_find(c, DOM_CTRL_USB, k->index);
             snprintf(buf, sizeof(buf), "%s.0", master ? master->id : "usb");
@@ -497,7 +460,7 @@ static int build_controller(struct qb_ctx *c, const struct qb_ctrl *ct)
     }
     case DOM_CTRL_SCSI:
         qj_begin(&j);
-        qj_str(&j, "driver", scsi_driver(k->model));
+        qj_str(&j, "driver", scsi_drivers[k->model.scsi]);
         if (k->iothread) {  /* validate: virtio-scsi models only */
             snprintf(buf, sizeof(buf), "iothread%u", k->iothread);
             qj_str(&j, "iothread", buf);
@@ -519,10 +482,8 @@ static int build_controller(struct qb_ctx *c, const struct qb_ctrl *ct)
         return 0;
     case DOM_CTRL_VIRTIO_SERIAL:
         qj_begin(&j);
-        qj_str(&j, "driver", !k->model || STREQ(k->model, "virtio") ? "virtio-serial-pci"
-                             : STREQ(k->model, "virtio-transitional")
-                             ? "virtio-serial-pci-transitional"
-                             : "virtio-serial-pci-non-transitional");
+        qj_str(&j, "driver", qb_virtio_driver(buf, sizeof(buf), "virtio-serial-pci",
+                                              k->model.vserial));
         qj_str(&j, "id", ct->id);
         if (k->ports > 0)
             qj_int(&j, "max_ports", k->ports);
@@ -573,46 +534,25 @@ int qb_build_controllers(struct qb_ctx *c)
 
 /* ------------------------------------------------------------------ disks */
 
+/* What a cache mode sets in QEMU (libvirt's qemuDomainDiskGetCacheModes); set: not
+ * QEMU's default, which "default" (no cache attribute) leaves alone. */
 struct cache_mode {
-    const char *name;
-    bool direct, no_flush, write_cache;
+    bool set, direct, no_flush, write_cache;
 };
 
-static const struct cache_mode cache_modes[] = {
-    {"writeback", false, false, true},
-    {"none", true, false, true},
-    {"writethrough", false, false, false},
-    {"directsync", true, false, false},
-    {"unsafe", false, true, true},
+static const struct cache_mode cache_modes[DOM_CACHE_MAX] = {
+    [DOM_CACHE_WRITEBACK] = {true, false, false, true},
+    [DOM_CACHE_NONE] = {true, true, false, true},
+    [DOM_CACHE_WRITETHROUGH] = {true, false, false, false},
+    [DOM_CACHE_DIRECTSYNC] = {true, true, false, false},
+    [DOM_CACHE_UNSAFE] = {true, false, true, true},
 };
 
-static const char *const formats[] = {"raw", "qcow2", "qed", "vmdk", "vdi", "vpc", "vhdx",
-                                      "qcow", "cloop", "dmg", "parallels", "bochs"};
-
-static bool format_known(const char *f)
-{
-    for (size_t i = 0; i < ARRAY_SIZE(formats); i++)
-        if (STREQ(formats[i], f))
-            return true;
-    return false;
-}
-
-static bool one_of(const char *v, const char *const *set)
-{
-    for (; *set; set++)
-        if (STREQ(v, *set))
-            return true;
-    return false;
-}
-
+/* The parser checked the <driver> values against libvirt's lists; what is left is what
+ * QEMU cannot do, or cannot do on this bus. */
 static int check_disk(struct qb_ctx *c, const struct dom_disk *dk, int bus)
 {
     const struct dom_src *s = &dk->src;
-    /* libvirt's names; "enospace" is QEMU's werror=enospc (write errors only). */
-    static const char *const errpol[] = {"stop", "report", "ignore", "enospace", NULL};
-    static const char *const ios[] = {"threads", "native", "io_uring", NULL};
-    static const char *const discards[] = {"unmap", "ignore", NULL};
-    static const char *const dzs[] = {"off", "on", "unmap", NULL};
     bool floppy = dk->device == DOM_DISKDEV_FLOPPY;
     if (floppy && bus != DOM_BUS_FDC)
         return qb_fail(c, s, "a floppy disk needs bus='fdc' (bus '%s' given)",
@@ -624,38 +564,18 @@ static int check_disk(struct qb_ctx *c, const struct dom_disk *dk, int bus)
                        "rerror_policy");
     if (floppy && dk->type == DOM_DISK_NETWORK)
         return qb_fail(c, s, "network floppy disks are not supported");
-    if (dk->driver_name && !STREQ(dk->driver_name, "qemu"))
-        return qb_fail(c, s, "disk driver '%s' is not supported; use name='qemu'",
-                       dk->driver_name);
-    if (dk->format && !format_known(dk->format))
-        return qb_fail(c, s, "disk format '%s' is not supported", dk->format);
-    if (dk->cache && !STREQ(dk->cache, "default")) {
-        bool ok = false;
-        for (size_t i = 0; i < ARRAY_SIZE(cache_modes); i++)
-            ok |= STREQ(cache_modes[i].name, dk->cache);
-        if (!ok)
-            return qb_fail(c, s, "disk cache mode '%s' is not known", dk->cache);
-    }
-    if (dk->io && !one_of(dk->io, ios))
-        return qb_fail(c, s, "disk io mode '%s' is not known", dk->io);
-    if (dk->io && STREQ(dk->io, "native")
-        && !(dk->cache && (STREQ(dk->cache, "none") || STREQ(dk->cache, "directsync"))))
+    /* QEMU's luks driver needs a key secret, which qlaunch does not pass */
+    if (dk->format == DOM_FMT_LUKS)
+        return qb_fail(c, s, "disk format 'luks' is not supported");
+    if (dk->io == DOM_IO_NATIVE && dk->cache != DOM_CACHE_NONE
+        && dk->cache != DOM_CACHE_DIRECTSYNC)
         return qb_fail(c, s, "io='native' needs cache='none' or 'directsync' (QEMU refuses "
                        "aio=native without O_DIRECT)");
-    if (dk->discard && !one_of(dk->discard, discards))
-        return qb_fail(c, s, "disk discard mode '%s' is not known", dk->discard);
-    if (dk->detect_zeroes && !one_of(dk->detect_zeroes, dzs))
-        return qb_fail(c, s, "detect_zeroes '%s' is not known", dk->detect_zeroes);
-    if (dk->error_policy && !one_of(dk->error_policy, errpol))
-        return qb_fail(c, s, "error_policy '%s' is not known", dk->error_policy);
-    if (dk->rerror_policy && (!one_of(dk->rerror_policy, errpol)
-                              || STREQ(dk->rerror_policy, "enospace")))
-        return qb_fail(c, s, "rerror_policy '%s' is not valid", dk->rerror_policy);
     if (dk->transient)
         return qb_fail(c, s, "<transient/> disks are not supported");
     if (dk->total_iops_sec || dk->total_bytes_sec)
         return qb_fail(c, s, "<iotune> limits are not supported yet");
-    if (dk->tray && STREQ(dk->tray, "open"))
+    if (dk->tray == DOM_TRAY_OPEN)
         return qb_fail(c, s, "tray='open' is not supported at start");
     if ((dk->vendor || dk->product) && bus != DOM_BUS_SCSI)
         return qb_fail(c, s, "vendor/product are only valid on SCSI disks");
@@ -716,19 +636,21 @@ static int storage_node(struct qb_ctx *c, const struct dom_disk *dk, struct qj *
         qj_str(j, "filename", dk->source);
         return 0;
     case DOM_DISK_NETWORK: {
-        const char *proto = dk->protocol ? dk->protocol : "";
+        const char *proto = dom_disk_protocol_to_string(dk->protocol);
+        bool nbd = dk->protocol == DOM_PROTO_NBD;
         if (dk->n_hosts > 1)
             return qb_fail(c, &dk->src, "network disks with more than one host are not "
                            "supported");
         const struct dom_net_host *h = dk->n_hosts ? &dk->hosts[0] : NULL;
-        if (h && h->transport && !STREQ(h->transport, "tcp")
-            && !(STREQ(h->transport, "unix") && STREQ(proto, "nbd")))
+        enum dom_transport tr = h ? h->transport : DOM_TRANSPORT_DEFAULT;
+        if (tr && tr != DOM_TRANSPORT_TCP && !(tr == DOM_TRANSPORT_UNIX && nbd))
             return qb_fail(c, &dk->src, "%s transport '%s' is not supported; use tcp%s",
-                           proto, h->transport, STREQ(proto, "nbd") ? " or unix" : "");
-        if (STREQ(proto, "nbd")) {
+                           proto, dom_transport_to_string(tr), nbd ? " or unix" : "");
+        switch (dk->protocol) {
+        case DOM_PROTO_NBD: {
             struct strbuf srv = STRBUF_INIT;
             qj_str(j, "driver", "nbd");
-            if (h && h->transport && STREQ(h->transport, "unix")) {
+            if (tr == DOM_TRANSPORT_UNIX) {
                 if (!h->socket) {
                     sb_free(&srv);
                     return qb_fail(c, &dk->src, "an NBD unix transport needs socket=");
@@ -751,8 +673,10 @@ static int storage_node(struct qb_ctx *c, const struct dom_disk *dk, struct qj *
                 qj_str(j, "export", dk->source);
             return 0;
         }
-        if (STREQ(proto, "http") || STREQ(proto, "https") || STREQ(proto, "ftp")
-            || STREQ(proto, "ftps")) {
+        case DOM_PROTO_HTTP:
+        case DOM_PROTO_HTTPS:
+        case DOM_PROTO_FTP:
+        case DOM_PROTO_FTPS: {
             if (!h || !h->name)
                 return qb_fail(c, &dk->src, "a %s disk needs <host name=...>", proto);
             struct strbuf url = STRBUF_INIT;
@@ -767,8 +691,10 @@ static int storage_node(struct qb_ctx *c, const struct dom_disk *dk, struct qj *
             sb_free(&url);
             return 0;
         }
-        return qb_fail(c, &dk->src, "network disk protocol '%s' is not supported; use nbd, "
-                       "http or https", proto);
+        default:
+            return qb_fail(c, &dk->src, "network disk protocol '%s' is not supported; use "
+                           "nbd, http or https", proto);
+        }
     }
     default:
         return qb_fail(c, &dk->src, "disk type is not supported");
@@ -787,21 +713,17 @@ static int build_disk(struct qb_ctx *c, size_t i)
     unsigned n = (unsigned)(c->d->dev.n_disks - i);
     bool cd = dk->device == DOM_DISKDEV_CDROM;
     bool ro = dk->readonly || cd;
-    const char *fmt = dk->format ? dk->format : "raw";
-    bool fmt_layer = !STREQ(fmt, "raw");
-    const struct cache_mode *cm = NULL;
-    if (dk->cache && !STREQ(dk->cache, "default"))
-        for (size_t k = 0; k < ARRAY_SIZE(cache_modes); k++)
-            if (STREQ(cache_modes[k].name, dk->cache))
-                cm = &cache_modes[k];
+    enum dom_disk_format fmt = dk->format ? dk->format : DOM_FMT_RAW;
+    bool fmt_layer = fmt != DOM_FMT_RAW;
+    const struct cache_mode *cm = cache_modes[dk->cache].set ? &cache_modes[dk->cache] : NULL;
     /* As libvirt (qemuDomainPrepareDiskCachemode): a writable shareable disk without a
      * cache mode gets cache='none', so no host page cache sits between the sharers. */
     if (!cm && dk->shareable && !ro)
-        cm = &cache_modes[1];
+        cm = &cache_modes[DOM_CACHE_NONE];
     /* As libvirt: detect_zeroes='unmap' needs discard='unmap'; otherwise it is 'on'. */
-    const char *dz = dk->detect_zeroes;
-    if (dz && STREQ(dz, "unmap") && !(dk->discard && STREQ(dk->discard, "unmap"))) {
-        dz = "on";
+    enum dom_detect_zeroes dz = dk->detect_zeroes;
+    if (dz == DOM_DZ_UNMAP && dk->discard != DOM_DISCARD_UNMAP) {
+        dz = DOM_DZ_ON;
         qb_note(c, "%s: detect_zeroes='unmap' without discard='unmap' is 'on', as libvirt "
                 "does", dk->dev);
     }
@@ -825,12 +747,12 @@ static int build_disk(struct qb_ctx *c, size_t i)
         } else {
             qj_bool(&j, "read-only", ro);
             if (dk->discard)
-                qj_str(&j, "discard", dk->discard);
+                qj_str(&j, "discard", dom_disk_discard_to_string(dk->discard));
             if (dz)
-                qj_str(&j, "detect-zeroes", dz);
+                qj_str(&j, "detect-zeroes", dom_detect_zeroes_to_string(dz));
         }
         if (dk->io && dk->type != DOM_DISK_NETWORK)
-            qj_str(&j, "aio", dk->io);
+            qj_str(&j, "aio", dom_disk_io_to_string(dk->io));
         add_cache(&j, cm);
         qb_opt(c, "-blockdev", qj_end(&j));
         if (fmt_layer) {
@@ -838,11 +760,11 @@ static int build_disk(struct qb_ctx *c, size_t i)
             qj_str(&j, "node-name", format);
             qj_bool(&j, "read-only", ro);
             if (dk->discard)
-                qj_str(&j, "discard", dk->discard);
+                qj_str(&j, "discard", dom_disk_discard_to_string(dk->discard));
             if (dz)
-                qj_str(&j, "detect-zeroes", dz);
+                qj_str(&j, "detect-zeroes", dom_detect_zeroes_to_string(dz));
             add_cache(&j, cm);
-            qj_str(&j, "driver", fmt);
+            qj_str(&j, "driver", dom_disk_format_to_string(fmt));   /* QEMU's names */
             qj_str(&j, "file", storage);
             qb_opt(c, "-blockdev", qj_end(&j));
         }
@@ -892,7 +814,7 @@ static int build_disk(struct qb_ctx *c, size_t i)
     }
     case DOM_BUS_SCSI: {
         const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_SCSI, a.controller);
-        bool lsi = ct && ct->c.model && STREQ(ct->c.model, "lsilogic");
+        bool lsi = ct && ct->c.model.scsi == DOM_SCSI_LSILOGIC;
         /* libvirt's alias: lsilogic has no targets, so its disks are scsiC-B-U */
         if (lsi)
             snprintf(id, sizeof(id), "scsi%u-%u-%u", a.controller, a.bus, a.unit);
@@ -974,13 +896,15 @@ static int build_disk(struct qb_ctx *c, size_t i)
         qj_str(&j, "vendor", dk->vendor);
     if (dk->product)
         qj_str(&j, "product", dk->product);
-    if (dk->error_policy)
-        qj_str(&j, "werror", STREQ(dk->error_policy, "enospace") ? "enospc"
-                             : dk->error_policy);
+    /* QEMU's names are libvirt's but enospace, which is enospc and for writes only */
+    enum dom_error_policy ep = dk->error_policy;
+    if (ep)
+        qj_str(&j, "werror", ep == DOM_ERRPOL_ENOSPACE ? "enospc"
+                             : dom_error_policy_to_string(ep));
     if (dk->rerror_policy)
-        qj_str(&j, "rerror", dk->rerror_policy);
-    else if (dk->error_policy && !STREQ(dk->error_policy, "enospace"))
-        qj_str(&j, "rerror", dk->error_policy);
+        qj_str(&j, "rerror", dom_error_policy_to_string(dk->rerror_policy));
+    else if (ep && ep != DOM_ERRPOL_ENOSPACE)
+        qj_str(&j, "rerror", dom_error_policy_to_string(ep));
     qb_opt(c, "-device", qj_end(&j));
     return 0;
 }

@@ -10,46 +10,22 @@
 int qb_check_misc(struct qb_ctx *c)
 {
     const struct dom_devices *dv = &c->d->dev;
-    const struct dom_memballoon *b = &dv->memballoon;
-    if (b->present && b->model && !STREQ(b->model, "virtio") && !STREQ(b->model, "none")
-        && !STREQ(b->model, "virtio-transitional") && !STREQ(b->model, "virtio-non-transitional"))
-        return qb_fail(c, &b->src, "memballoon model '%s' is not supported", b->model);
-    for (size_t i = 0; i < dv->n_rngs; i++) {
-        const struct dom_rng *r = &dv->rngs[i];
-        if (r->model && !STREQ(r->model, "virtio") && !STREQ(r->model, "virtio-transitional")
-            && !STREQ(r->model, "virtio-non-transitional"))
-            return qb_fail(c, &r->src, "rng model '%s' is not supported; only virtio",
-                           r->model);
-        const char *bm = r->backend_model ? r->backend_model : "random";
-        if (!STREQ(bm, "random") && !STREQ(bm, "builtin") && !STREQ(bm, "egd"))
-            return qb_fail(c, &r->src, "rng backend '%s' is not supported", bm);
-    }
-    static const char *const wd_actions[] = {"reset", "shutdown", "poweroff", "pause", "none",
-                                             "dump", "inject-nmi", NULL};
     if (dv->n_watchdogs > 1)
         return qb_fail(c, &dv->watchdogs[1].src, "only one watchdog is supported");
     for (size_t i = 0; i < dv->n_watchdogs; i++) {
         const struct dom_watchdog *w = &dv->watchdogs[i];
-        const char *m = w->model ? w->model : "";
-        if (!STREQ(m, "i6300esb") && !STREQ(m, "ib700") && !STREQ(m, "itco"))
-            return qb_fail(c, &w->src, "watchdog model '%s' is not supported", m);
-        if (STREQ(m, "itco") && !c->q35)
+        if (w->model == DOM_WATCHDOG_ITCO && !c->q35)
             return qb_fail(c, &w->src, "the itco watchdog is part of q35 only");
-        bool ok = !w->action;
-        for (const char *const *a = wd_actions; !ok && *a; a++)
-            ok = STREQ(*a, w->action);
-        if (!ok)
-            return qb_fail(c, &w->src, "watchdog action '%s' is not known", w->action);
-        if (w->action && STREQ(w->action, "dump"))
+        if (w->action == DOM_WDACT_DUMP)
             qb_note(c, "watchdog action 'dump' pauses the guest; the supervisor dumps it");
     }
     for (size_t i = 0; i < dv->n_panics; i++) {
         const struct dom_panic *p = &dv->panics[i];
-        const char *m = p->model ? p->model : "isa";
-        if (!STREQ(m, "isa") && !STREQ(m, "pvpanic"))
-            return qb_fail(c, &p->src, "panic model '%s' is not supported; use isa or pvpanic",
-                           m);
-        if (STREQ(m, "isa") && p->addr.type != DOM_ADDR_NONE && p->addr.type != DOM_ADDR_ISA)
+        enum dom_panic_model m = p->model ? p->model : DOM_PANIC_ISA;   /* x86 */
+        if (m == DOM_PANIC_HYPERV)
+            return qb_fail(c, &p->src, "panic model 'hyperv' is not supported; use isa or "
+                           "pvpanic");
+        if (m == DOM_PANIC_ISA && p->addr.type != DOM_ADDR_NONE && p->addr.type != DOM_ADDR_ISA)
             return qb_fail(c, &p->src, "an isa panic device takes an ISA address");
         if (p->addr.type == DOM_ADDR_ISA && p->addr.has_irq)
             return qb_fail(c, &p->src, "the isa panic device has no IRQ; give only iobase");
@@ -65,7 +41,7 @@ int qb_build_watchdogs(struct qb_ctx *c)
     bool itco = false;
     for (size_t i = 0; i < dv->n_watchdogs; i++) {
         const struct dom_watchdog *w = &dv->watchdogs[i];
-        if (STREQ(w->model, "itco")) {
+        if (w->model == DOM_WATCHDOG_ITCO) {
             /* built into ICH9: let its second timeout reset the guest (QEMU's default
              * noreboot=on only logs), so the action applies */
             qb_opt(c, "-global", xstrdup("ICH9-LPC.noreboot=off"));
@@ -76,9 +52,9 @@ int qb_build_watchdogs(struct qb_ctx *c)
         snprintf(id, sizeof(id), "watchdog%zu", i);
         struct qj j;
         qj_begin(&j);
-        qj_str(&j, "driver", w->model);
+        qj_str(&j, "driver", dom_watchdog_model_to_string(w->model));   /* QEMU's names */
         qj_str(&j, "id", id);
-        if (STREQ(w->model, "i6300esb"))
+        if (w->model == DOM_WATCHDOG_I6300ESB)
             qj_pci(c, &j, &c->wd_pci[i]);
         qb_opt(c, "-device", qj_end(&j));
     }
@@ -94,11 +70,13 @@ int qb_build_balloon(struct qb_ctx *c)
     if (!c->balloon)
         return 0;
     struct qj j;
+    char drv[64];
     qj_begin(&j);
-    qj_str(&j, "driver", !b->model || STREQ(b->model, "virtio") ? "virtio-balloon-pci"
-                         : STREQ(b->model, "virtio-transitional")
-                         ? "virtio-balloon-pci-transitional"
-                         : "virtio-balloon-pci-non-transitional");
+    qj_str(&j, "driver", qb_virtio_driver(drv, sizeof(drv), "virtio-balloon-pci",
+                                          b->model == DOM_BALLOON_VIRTIO_TRANSITIONAL
+                                          ? DOM_VIRTIO_TRANSITIONAL
+                                          : b->model == DOM_BALLOON_VIRTIO_NON_TRANSITIONAL
+                                          ? DOM_VIRTIO_NON_TRANSITIONAL : DOM_VIRTIO));
     qj_str(&j, "id", "balloon0");
     if (b->autodeflate != DOM_TRI_DEFAULT)
         qj_bool(&j, "deflate-on-oom", b->autodeflate == DOM_TRI_ON);
@@ -118,12 +96,12 @@ int qb_build_rngs(struct qb_ctx *c)
     int r;
     for (size_t i = 0; i < dv->n_rngs; i++) {
         const struct dom_rng *rn = &dv->rngs[i];
-        const char *bm = rn->backend_model ? rn->backend_model : "random";
-        char obj[32], id[32];
+        char obj[32], id[32], drv[64];
         snprintf(obj, sizeof(obj), "objrng%zu", i);
         snprintf(id, sizeof(id), "rng%zu", i);
         struct qj j;
-        if (STREQ(bm, "egd")) {
+        switch (rn->backend_model) {
+        case DOM_RNG_EGD: {
             char chr[32];
             char *backend = NULL;
             snprintf(chr, sizeof(chr), "charrng%zu", i);
@@ -134,23 +112,25 @@ int qb_build_rngs(struct qb_ctx *c)
             qj_str(&j, "qom-type", "rng-egd");
             qj_str(&j, "id", obj);
             qj_str(&j, "chardev", chr);
-        } else if (STREQ(bm, "builtin")) {
+            break;
+        }
+        case DOM_RNG_BUILTIN:
             qj_begin(&j);
             qj_str(&j, "qom-type", "rng-builtin");
             qj_str(&j, "id", obj);
-        } else {
+            break;
+        default:        /* random */
             qj_begin(&j);
             qj_str(&j, "qom-type", "rng-random");
             qj_str(&j, "id", obj);
             /* libvirt's default for <backend model='random'/> without a path
              * (virtio-rng-default in its test corpus). */
             qj_str(&j, "filename", rn->backend_path ? rn->backend_path : "/dev/random");
+            break;
         }
         qb_opt(c, "-object", qj_end(&j));
         qj_begin(&j);
-        qj_str(&j, "driver", !rn->model || STREQ(rn->model, "virtio") ? "virtio-rng-pci"
-                             : STREQ(rn->model, "virtio-transitional")
-                             ? "virtio-rng-pci-transitional" : "virtio-rng-pci-non-transitional");
+        qj_str(&j, "driver", qb_virtio_driver(drv, sizeof(drv), "virtio-rng-pci", rn->model));
         qj_str(&j, "rng", obj);
         qj_str(&j, "id", id);
         if (rn->rate_bytes) {
@@ -169,9 +149,9 @@ int qb_build_panics(struct qb_ctx *c)
     struct qj j;
     for (size_t i = 0; i < dv->n_panics; i++) {
         const struct dom_panic *p = &dv->panics[i];
-        const char *m = p->model ? p->model : "isa";
+        bool pci = p->model == DOM_PANIC_PVPANIC;
         qj_begin(&j);
-        if (STREQ(m, "pvpanic")) {
+        if (pci) {
             qj_str(&j, "driver", "pvpanic-pci");
             qj_pci(c, &j, &c->panic_pci[i]);
         } else {
@@ -182,7 +162,7 @@ int qb_build_panics(struct qb_ctx *c)
         qb_opt(c, "-device", qj_end(&j));
         if (p->implicit)
             qb_note(c, "a %s device is added so that on_crash='%s' can see guest panics",
-                    STREQ(m, "pvpanic") ? "pvpanic-pci" : "pvpanic",
+                    pci ? "pvpanic-pci" : "pvpanic",
                     dom_lifecycle_to_string(dom_on_crash(c->d)));
     }
     if (c->implicit_panic) {

@@ -53,7 +53,7 @@ struct qb_ctx {
     /* libvirt's PCI address set (domain_addr.c): one entry per bus (controller index),
      * what it accepts, and the functions in use per slot. */
     struct qb_bus {
-        const char *model;      /* "pci-root", "pcie-root", "pcie-root-port", ... */
+        enum dom_pci_model model;   /* DEFAULT: no such bus */
         unsigned flags, min_slot, max_slot;
         uint8_t fn[32];
         uint32_t aggregate;     /* slots that pack several root ports (multifunction) */
@@ -92,6 +92,9 @@ int qb_add_fd(struct qb_ctx *c, enum qb_fd_kind kind, size_t dev_index, char *wh
 const struct qb_ctrl *qb_ctrl_find(const struct qb_ctx *c, enum dom_ctrl_type t, unsigned index);
 const char *qb_bus_name(const struct qb_ctx *c, unsigned bus, char *buf, size_t len);
 
+/* QEMU's device name for a virtio model: base, base-transitional, base-non-transitional. */
+const char *qb_virtio_driver(char *buf, size_t len, const char *base, enum dom_virtio_model m);
+
 /* JSON object writer: qj_begin, qj_* members, qj_end returns the malloc'd text. */
 struct qj {
     struct strbuf sb;
@@ -119,8 +122,8 @@ enum {
 int qb_pci_reserve(struct qb_ctx *c, const struct dom_addr *a, const struct dom_src *src,
                    unsigned flags, struct qb_pci *ret);
 int qb_pci_auto(struct qb_ctx *c, const struct dom_src *src, unsigned flags, struct qb_pci *p);
-unsigned qb_pci_ctrl_flags(const char *model);      /* build-disk.c */
-void qb_ctrl_add_pci(struct qb_ctx *c, unsigned index, const char *model);
+unsigned qb_pci_ctrl_flags(enum dom_pci_model model);      /* build-disk.c */
+void qb_ctrl_add_pci(struct qb_ctx *c, unsigned index, enum dom_pci_model model);
 int qb_usb_reserve(struct qb_ctx *c, const struct dom_addr *a, const struct dom_src *src,
                    struct qb_usb *ret);
 int qb_usb_auto(struct qb_ctx *c, const struct dom_src *src, struct qb_usb *u);

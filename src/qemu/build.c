@@ -14,14 +14,7 @@
 #include <time.h>
 #include <uuid/uuid.h>
 
-static const char *const fd_kind_names[QB_FD_KIND_MAX] = {
-    "qmp", "tap", "macvtap", "vhost-net", "nvram-file",
-};
-
-const char *qb_fd_kind_to_string(int v)
-{
-    return (v >= 0 && v < QB_FD_KIND_MAX) ? fd_kind_names[v] : "?";
-}
+QL_ENUM_IMPL(qb_fd_kind, QB_FD_KIND_MAX, "qmp", "tap", "macvtap", "vhost-net", "nvram-file")
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -81,6 +74,14 @@ const char *qb_bus_name(const struct qb_ctx *c, unsigned bus, char *buf, size_t 
     if (bus == 0)
         return c->root_bus;
     snprintf(buf, len, "pci.%u", bus);
+    return buf;
+}
+
+const char *qb_virtio_driver(char *buf, size_t len, const char *base, enum dom_virtio_model m)
+{
+    snprintf(buf, len, "%s%s", base, m == DOM_VIRTIO_TRANSITIONAL ? "-transitional"
+                                     : m == DOM_VIRTIO_NON_TRANSITIONAL ? "-non-transitional"
+                                     : "");
     return buf;
 }
 
@@ -166,26 +167,36 @@ void qj_usb(struct qb_ctx *c, struct qj *j, const struct qb_usb *u)
  * buses accept connect types, auto-assigned devices only go where a bus allows
  * auto-assignment (so PCIe endpoints land behind root ports, not on pcie.0), and a first
  * "dry run" pass grows the bus list with the controllers libvirt would add. */
-static void bus_set_model(struct qb_bus *b, const char *model)
+static void bus_set_model(struct qb_bus *b, enum dom_pci_model model)
 {
     memset(b, 0, sizeof(*b));
     b->model = model;
     b->min_slot = 1;
     b->max_slot = 31;
-    if (STREQ(model, "pci-root") || STREQ(model, "pci-bridge")
-        || STREQ(model, "pcie-to-pci-bridge")) {
+    switch (model) {
+    case DOM_PCI_ROOT:
+    case DOM_PCI_BRIDGE:
+    case DOM_PCIE_TO_PCI_BRIDGE:
         b->flags = QB_PCI_AUTO | QB_PCI_DEV | QB_PCI_BRIDGE;
-    } else if (STREQ(model, "pcie-root")) {
+        break;
+    case DOM_PCIE_ROOT:
         b->flags = QB_PCIE_DEV | QB_PCI_ROOT_PORT | QB_PCI_DMI;
-    } else if (STREQ(model, "dmi-to-pci-bridge")) {
+        break;
+    case DOM_PCI_DMI_TO_PCI_BRIDGE:
         b->flags = QB_PCI_DEV | QB_PCI_BRIDGE;
         b->min_slot = 0;
-    } else if (STREQ(model, "pcie-root-port") || STREQ(model, "pcie-switch-downstream-port")) {
+        break;
+    case DOM_PCIE_ROOT_PORT:
+    case DOM_PCIE_SWITCH_DOWNSTREAM_PORT:
         b->flags = QB_PCI_AUTO | QB_PCIE_DEV | QB_PCI_UPSTREAM | QB_PCIE_TO_PCI;
         b->min_slot = b->max_slot = 0;
-    } else if (STREQ(model, "pcie-switch-upstream-port")) {
+        break;
+    case DOM_PCIE_SWITCH_UPSTREAM_PORT:
         b->flags = QB_PCI_DOWNSTREAM;
         b->min_slot = 0;
+        break;
+    default:
+        break;
     }
 }
 
@@ -214,10 +225,10 @@ static int pci_grow(struct qb_ctx *c, const struct dom_src *src, unsigned *bus, 
     if (*bus < c->nbuses)
         return 0;
     unsigned add = *bus - c->nbuses + 1;
-    const char *model;
+    enum dom_pci_model model;
     bool need_bridge = false;
     if (flags & QB_PCI_DEV) {
-        model = "pci-bridge";
+        model = DOM_PCI_BRIDGE;
         need_bridge = true;
         for (unsigned i = 0; i < c->nbuses; i++)
             if (c->buses[i].flags & QB_PCI_BRIDGE)
@@ -229,7 +240,7 @@ static int pci_grow(struct qb_ctx *c, const struct dom_src *src, unsigned *bus, 
     } else if (flags & (QB_PCIE_DEV | QB_PCI_UPSTREAM | QB_PCIE_TO_PCI)) {
         /* (libvirt refuses to add a root port for a pcie-to-pci-bridge; qlaunch adds one
          * rather than fail) */
-        model = "pcie-root-port";
+        model = DOM_PCIE_ROOT_PORT;
     } else {
         return qb_fail(c, src, "no PCI slot is free for this controller, and none can be "
                        "added automatically; give it an explicit <address>");
@@ -242,9 +253,9 @@ static int pci_grow(struct qb_ctx *c, const struct dom_src *src, unsigned *bus, 
     if (need_bridge) {
         /* This root port only takes the bridge (libvirt keeps it out of the spare
          * root port reservation). */
-        bus_set_model(&c->buses[i], "pcie-root-port");
+        bus_set_model(&c->buses[i], DOM_PCIE_ROOT_PORT);
         c->buses[i++].flags = QB_PCIE_TO_PCI;
-        bus_set_model(&c->buses[i++], "pcie-to-pci-bridge");
+        bus_set_model(&c->buses[i++], DOM_PCIE_TO_PCI_BRIDGE);
     }
     for (; i < c->nbuses; i++)
         bus_set_model(&c->buses[i], model);
@@ -278,14 +289,15 @@ int qb_pci_reserve(struct qb_ctx *c, const struct dom_addr *a, const struct dom_
     const struct qb_bus *b = &c->buses[a->bus];
     if (!pci_compatible(a->bus, b->flags, flags, true))
         return qb_fail(c, src, "PCI address %02x:%02x.%x is on a %s, which cannot take this "
-                       "device", a->bus, a->slot, a->function, b->model);
+                       "device", a->bus, a->slot, a->function, dom_pci_model_to_string(b->model));
     if (a->bus == 0 && a->slot == 0)
         return qb_fail(c, src, "PCI slot 0 on bus 0 is the host bridge");
     if (a->slot < b->min_slot || a->slot > b->max_slot) {
         if (b->max_slot == 0)
             return qb_fail(c, src, "PCIe port pci.%u has only slot 0", a->bus);
         return qb_fail(c, src, "PCI slot %u does not exist on bus %u (%s: slots %u-%u)",
-                       a->slot, a->bus, b->model, b->min_slot, b->max_slot);
+                       a->slot, a->bus, dom_pci_model_to_string(b->model), b->min_slot,
+                       b->max_slot);
     }
     if (b->fn[a->slot] & (1u << a->function))
         return qb_fail(c, src, "PCI address %02x:%02x.%x is already in use", a->bus, a->slot,
@@ -537,22 +549,6 @@ static int usb_add_hub(struct qb_ctx *c, const struct qb_usb *u, const struct do
 
 /* ------------------------------------------------------------------ machine level */
 
-static int check_lifecycle(struct qb_ctx *c)
-{
-    static const struct dom_src src = {"domain", 0};
-    enum dom_lifecycle po = dom_on_poweroff(c->d), rb = dom_on_reboot(c->d);
-    enum dom_lifecycle cr = dom_on_crash(c->d);
-    if (po != DOM_LC_DESTROY && po != DOM_LC_RESTART)
-        return qb_fail(c, &src, "on_poweroff '%s' is not supported with QEMU; use destroy "
-                       "or restart", dom_lifecycle_to_string(po));
-    if (rb != DOM_LC_DESTROY && rb != DOM_LC_RESTART)
-        return qb_fail(c, &src, "on_reboot '%s' is not supported with QEMU; use destroy "
-                       "or restart", dom_lifecycle_to_string(rb));
-    if (cr == DOM_LC_RENAME_RESTART)
-        return qb_fail(c, &src, "on_crash 'rename-restart' is not supported with QEMU");
-    return 0;
-}
-
 static void add_name_uuid(struct qb_ctx *c)
 {
     struct strbuf sb = STRBUF_INIT;
@@ -579,10 +575,10 @@ static void fw_effective(const struct qb_ctx *c, struct fw_eff *e)
 {
     const struct dom_os *os = &c->d->os;
     const struct qb_firmware *fw = c->o->firmware;
-    bool efi = os->firmware && STREQ(os->firmware, "efi");
+    bool efi = os->firmware == DOM_FW_EFI;
     memset(e, 0, sizeof(*e));
     e->loader = os->loader;
-    e->pflash = os->loader && os->loader_type && STREQ(os->loader_type, "pflash");
+    e->pflash = os->loader && os->loader_type == DOM_LOADER_PFLASH;
     e->secure = os->loader_secure == DOM_TRI_ON;
     e->tmpl = os->nvram_template ? os->nvram_template : fw ? fw->nvram_template : NULL;
     if (!efi)
@@ -633,7 +629,7 @@ static int add_machine(struct qb_ctx *c)
         sb_add(&sb, f[DOM_FEAT_SMM] == DOM_TRI_OFF && !secure ? ",smm=off" : ",smm=on");
     for (size_t i = 0; i < d->clock.n_timers; i++) {
         const struct dom_timer *t = &d->clock.timers[i];
-        if (t->name && STREQ(t->name, "hpet") && t->present != DOM_TRI_DEFAULT)
+        if (t->name == DOM_TIMER_HPET && t->present != DOM_TRI_DEFAULT)
             sb_add(&sb, t->present == DOM_TRI_ON ? ",hpet=on" : ",hpet=off");
     }
     if (fe.loader && fe.pflash) {
@@ -645,7 +641,7 @@ static int add_machine(struct qb_ctx *c)
     if (main_ram_backend(c))
         sb_add(&sb, ",memory-backend=pc.ram");
     for (size_t i = 0; i < d->dev.n_sounds; i++)
-        if (d->dev.sounds[i].model && STREQ(d->dev.sounds[i].model, "pcspk"))
+        if (d->dev.sounds[i].model == DOM_SOUND_PCSPK)
             sb_addf(&sb, ",pcspk-audiodev=%s", c->audiodev_id);
     qb_opt(c, "-machine", sb_steal(&sb));
     /* Secure boot: only SMM code may write the flash (libvirt's spelling). */
@@ -850,36 +846,30 @@ static int add_cpu(struct qb_ctx *c)
         }
         sb_addf(&props, ",%s", kvmf[i].prop);
     }
-    if (d->features.apic_eoi)
-        sb_addf(&props, ",kvm-pv-eoi=%s", STREQ(d->features.apic_eoi, "on") ? "on" : "off");
+    if (d->features.apic_eoi != DOM_TRI_DEFAULT)
+        sb_addf(&props, ",kvm-pv-eoi=%s", d->features.apic_eoi == DOM_TRI_ON ? "on" : "off");
     for (size_t i = 0; i < d->clock.n_timers; i++) {
         const struct dom_timer *t = &d->clock.timers[i];
-        if (!t->name)
-            continue;
-        if (STREQ(t->name, "kvmclock") && t->present != DOM_TRI_DEFAULT)
+        if (t->name == DOM_TIMER_KVMCLOCK && t->present != DOM_TRI_DEFAULT)
             sb_addf(&props, ",kvmclock=%s", t->present == DOM_TRI_ON ? "on" : "off");
-        else if (STREQ(t->name, "hypervclock") && t->present != DOM_TRI_DEFAULT)
+        else if (t->name == DOM_TIMER_HYPERVCLOCK && t->present != DOM_TRI_DEFAULT)
             sb_addf(&props, ",hv-time=%s", t->present == DOM_TRI_ON ? "on" : "off");
-        else if (STREQ(t->name, "tsc") && t->frequency)
+        else if (t->name == DOM_TIMER_TSC && t->frequency)
             sb_addf(&props, ",tsc-frequency=%llu", t->frequency);
     }
     for (size_t i = 0; i < d->features.n_hyperv; i++) {
         const struct dom_hyperv_feature *h = &d->features.hyperv[i];
-        if (!h->name || strspn(h->name, "abcdefghijklmnopqrstuvwxyz_") != strlen(h->name)) {
-            sb_free(&sb);
-            sb_free(&props);
-            return qb_fail(c, &fsrc, "hyperv feature '%s' is not known", h->name ? h->name : "");
-        }
         if (!h->on)
             continue;
-        if (STREQ(h->name, "spinlocks") && h->value)
+        if (h->name == DOM_HV_SPINLOCKS && h->value) {
             sb_addf(&props, ",hv-spinlocks=%s", h->value);
-        else if (STREQ(h->name, "vendor_id") && h->value) {
+        } else if (h->name == DOM_HV_VENDOR_ID && h->value) {
             sb_add(&props, ",hv-vendor-id=");
             sb_add_comma_escaped(&props, h->value);
         } else {
+            /* QEMU's property is the element's name with '-' for '_' */
             sb_add(&props, ",hv-");
-            for (const char *p = h->name; *p; p++)
+            for (const char *p = dom_hyperv_feat_to_string(h->name); *p; p++)
                 sb_addc(&props, *p == '_' ? '-' : *p);
         }
     }
@@ -927,23 +917,23 @@ static bool main_ram_backend(const struct qb_ctx *c)
     const struct dom_mem_backing *mb = &c->d->mem_backing;
     if (c->d->cpu.n_cells > 0)
         return false;       /* each cell has its own backend */
-    return mb->hugepages || (mb->source && !STREQ(mb->source, "anonymous")) || mb->access
-           || (mb->allocation && STREQ(mb->allocation, "immediate"));
+    return mb->hugepages || (mb->source && mb->source != DOM_MEM_SOURCE_ANONYMOUS) || mb->access
+           || mb->allocation == DOM_MEM_ALLOC_IMMEDIATE;
 }
 
 /* One memory backend object: memory-backend-memfd for source memfd, -file for huge pages,
  * source file or an explicit access mode (as libvirt), else -ram. */
 static int memory_backend(struct qb_ctx *c, const char *id, unsigned long long bytes,
-                          unsigned cell, const char *cell_access, bool main_ram)
+                          unsigned cell, enum dom_mem_access cell_access, bool main_ram)
 {
     const struct dom_mem_backing *mb = &c->d->mem_backing;
     static const struct dom_src src = {"memoryBacking", 0};
-    const char *access = cell_access ? cell_access : mb->access;
+    enum dom_mem_access access = cell_access ? cell_access : mb->access;
     long long page = hugepage_kib(c, cell);
     bool hp = page >= 0;
-    bool memfd = mb->source && STREQ(mb->source, "memfd");
-    bool file = !memfd && (hp || (mb->source && STREQ(mb->source, "file")) || access);
-    bool prealloc = hp || (mb->allocation && STREQ(mb->allocation, "immediate"));
+    bool memfd = mb->source == DOM_MEM_SOURCE_MEMFD;
+    bool file = !memfd && (hp || mb->source == DOM_MEM_SOURCE_FILE || access);
+    bool prealloc = hp || mb->allocation == DOM_MEM_ALLOC_IMMEDIATE;
     struct qj j;
     qj_begin(&j);
     qj_str(&j, "qom-type", memfd ? "memory-backend-memfd" : file ? "memory-backend-file"
@@ -973,7 +963,7 @@ static int memory_backend(struct qb_ctx *c, const char *id, unsigned long long b
         free(dir);
     }
     if (access)
-        qj_bool(&j, "share", STREQ(access, "shared"));
+        qj_bool(&j, "share", access == DOM_MEM_ACCESS_SHARED);
     if (file && main_ram)       /* as libvirt: RAM block ids stay those of -mem-path */
         qj_bool(&j, "x-use-canonical-path-for-ramblock-id", false);
     if (prealloc) {
@@ -1014,7 +1004,8 @@ static int add_memory_smp(struct qb_ctx *c)
         qb_opt(c, "-m", xasprintf("size=%lluk", kib));
     }
     int r;
-    if (main_ram_backend(c) && (r = memory_backend(c, "pc.ram", kib * 1024, 0, NULL, true)) < 0)
+    if (main_ram_backend(c)
+        && (r = memory_backend(c, "pc.ram", kib * 1024, 0, DOM_MEM_ACCESS_DEFAULT, true)) < 0)
         return r;
     if (d->mem_backing.locked)
         qb_opt(c, "-overcommit", xstrdup("mem-lock=on"));
@@ -1132,8 +1123,7 @@ static int add_clock(struct qb_ctx *c)
             return qb_fail(c, &src, "clock offset='variable' with a non-zero adjustment is "
                            "not supported (it depends on the start time)");
         }
-        sb_add(&sb, ck->basis && STREQ(ck->basis, "localtime") ? "base=localtime"
-                                                                : "base=utc");
+        sb_add(&sb, ck->basis == DOM_BASIS_LOCALTIME ? "base=localtime" : "base=utc");
         break;
     case DOM_CLOCK_ABSOLUTE: {
         time_t t = (time_t)ck->start;
@@ -1155,63 +1145,62 @@ static int add_clock(struct qb_ctx *c)
     const char *pit_policy = NULL;
     for (size_t i = 0; i < ck->n_timers; i++) {
         const struct dom_timer *t = &ck->timers[i];
-        const char *n = t->name ? t->name : "";
+        const char *n = dom_timer_name_to_string(t->name);
         /* Attributes QEMU has no knob for on this timer are refused, not dropped. */
-        const char *bad = t->track && !STREQ(n, "rtc") ? "track"
-                        : t->tickpolicy && !STREQ(n, "rtc") && !STREQ(n, "pit") ? "tickpolicy"
-                        : t->frequency && !STREQ(n, "tsc") ? "frequency" : NULL;
+        const char *bad = t->track && t->name != DOM_TIMER_RTC ? "track"
+                        : t->tickpolicy && t->name != DOM_TIMER_RTC && t->name != DOM_TIMER_PIT
+                        ? "tickpolicy"
+                        : t->frequency && t->name != DOM_TIMER_TSC ? "frequency" : NULL;
         if (bad) {
             sb_free(&sb);
             return qb_fail(c, &src, "timer '%s' does not support %s= in QEMU", n, bad);
         }
-        if (STREQ(n, "rtc")) {
-            if (t->track) {
-                const char *v = STREQ(t->track, "guest") ? "vm"
-                              : STREQ(t->track, "wall") ? "host"
-                              : STREQ(t->track, "realtime") ? "rt" : NULL;
-                if (!v) {
-                    sb_free(&sb);
-                    return qb_fail(c, &src, "rtc timer track '%s' is not known", t->track);
-                }
-                sb_addf(&sb, ",clock=%s", v);
-            }
-            if (t->tickpolicy) {
-                if (STREQ(t->tickpolicy, "catchup")) {
-                    sb_add(&sb, ",driftfix=slew");
-                } else if (!STREQ(t->tickpolicy, "delay")) {
-                    sb_free(&sb);
-                    return qb_fail(c, &src, "rtc timer tickpolicy '%s' is not supported; use "
-                                   "catchup or delay", t->tickpolicy);
-                }
-            }
-            if (t->present == DOM_TRI_OFF) {
-                sb_free(&sb);
-                return qb_fail(c, &src, "the rtc timer cannot be removed on x86");
-            }
-        } else if (STREQ(n, "pit")) {
+        /* what QEMU cannot do with this timer, refused rather than dropped */
+        const char *refuse = NULL;
+        switch (t->name) {
+        case DOM_TIMER_RTC:
+            if (t->track == DOM_TRACK_BOOT)
+                refuse = "rtc timer track 'boot' is not known";
+            else if (t->tickpolicy == DOM_TICK_MERGE)
+                refuse = "rtc timer tickpolicy 'merge' is not supported; use catchup or delay";
+            else if (t->tickpolicy == DOM_TICK_DISCARD)
+                refuse = "rtc timer tickpolicy 'discard' is not supported; use catchup or "
+                         "delay";
+            else if (t->present == DOM_TRI_OFF)
+                refuse = "the rtc timer cannot be removed on x86";
+            if (t->track == DOM_TRACK_GUEST || t->track == DOM_TRACK_WALL
+                || t->track == DOM_TRACK_REALTIME)
+                sb_addf(&sb, ",clock=%s", t->track == DOM_TRACK_GUEST ? "vm"
+                                          : t->track == DOM_TRACK_WALL ? "host" : "rt");
+            if (t->tickpolicy == DOM_TICK_CATCHUP)
+                sb_add(&sb, ",driftfix=slew");
+            break;
+        case DOM_TIMER_PIT:
             /* As libvirt: delay and discard are kvm-pit's lost_tick_policy, catchup is
              * what the in-kernel PIT does anyway, merge has no QEMU equivalent. */
-            if (t->tickpolicy && STREQ(t->tickpolicy, "merge")) {
-                sb_free(&sb);
-                return qb_fail(c, &src, "pit timer tickpolicy 'merge' is not supported by "
-                               "QEMU; use delay, catchup or discard");
-            }
-            if (t->tickpolicy && !STREQ(t->tickpolicy, "catchup"))
-                pit_policy = t->tickpolicy;
-            if (t->present == DOM_TRI_OFF) {
-                sb_free(&sb);
-                return qb_fail(c, &src, "the pit timer cannot be removed on x86");
-            }
-        } else if (STREQ(n, "hpet") || STREQ(n, "kvmclock") || STREQ(n, "hypervclock")) {
-            /* -machine hpet= / -cpu kvmclock=, hv-time= */
-        } else if (STREQ(n, "tsc")) {
-            if (t->present == DOM_TRI_OFF) {
-                sb_free(&sb);
-                return qb_fail(c, &src, "the tsc timer cannot be removed");
-            }
-        } else {
+            if (t->tickpolicy == DOM_TICK_MERGE)
+                refuse = "pit timer tickpolicy 'merge' is not supported by QEMU; use delay, "
+                         "catchup or discard";
+            else if (t->present == DOM_TRI_OFF)
+                refuse = "the pit timer cannot be removed on x86";
+            else if (t->tickpolicy && t->tickpolicy != DOM_TICK_CATCHUP)
+                pit_policy = dom_tickpolicy_to_string(t->tickpolicy);
+            break;
+        case DOM_TIMER_HPET:
+        case DOM_TIMER_KVMCLOCK:
+        case DOM_TIMER_HYPERVCLOCK:
+            break;      /* -machine hpet= / -cpu kvmclock=, hv-time= */
+        case DOM_TIMER_TSC:
+            if (t->present == DOM_TRI_OFF)
+                refuse = "the tsc timer cannot be removed";
+            break;
+        default:
             sb_free(&sb);
             return qb_fail(c, &src, "timer '%s' is not supported on x86 QEMU", n);
+        }
+        if (refuse) {
+            sb_free(&sb);
+            return qb_fail(c, &src, "%s", refuse);
         }
     }
     qb_opt(c, "-rtc", sb_steal(&sb));
@@ -1234,10 +1223,12 @@ static void add_lifecycle(struct qb_ctx *c)
     if (c->d->dev.n_panics || c->implicit_panic)
         sb_addf(&sb, "%spanic=pause", sb.len ? "," : "");
     for (size_t i = 0; i < c->d->dev.n_watchdogs; i++) {
-        const char *a = c->d->dev.watchdogs[i].action;
-        if (!a || STREQ(a, "reset"))
+        enum dom_watchdog_action a = c->d->dev.watchdogs[i].action;
+        if (a == DOM_WDACT_DEFAULT || a == DOM_WDACT_RESET)
             continue;
-        sb_addf(&sb, "%swatchdog=%s", sb.len ? "," : "", STREQ(a, "dump") ? "pause" : a);
+        /* QEMU's names are libvirt's, but dump: QEMU pauses and the supervisor dumps */
+        sb_addf(&sb, "%swatchdog=%s", sb.len ? "," : "",
+                dom_watchdog_action_to_string(a == DOM_WDACT_DUMP ? DOM_WDACT_PAUSE : a));
         break;
     }
     if (sb.len)
@@ -1281,9 +1272,9 @@ static int add_boot(struct qb_ctx *c)
     }
     if (os->dtb)
         return qb_fail(c, &src, "<dtb> is not used on x86");
-    if (os->smbios_mode && !STREQ(os->smbios_mode, "emulate"))
+    if (os->smbios_mode && os->smbios_mode != DOM_SMBIOS_EMULATE)
         return qb_fail(c, &src, "smbios mode '%s' is not supported; only 'emulate'",
-                       os->smbios_mode);
+                       dom_smbios_mode_to_string(os->smbios_mode));
     return 0;
 }
 
@@ -1388,7 +1379,7 @@ static int check_addr_types(struct qb_ctx *c)
     for (size_t i = 0; i < dv->n_sounds; i++) {
         const struct dom_sound *so = &dv->sounds[i];
         enum dom_addr_type w = qb_sound_is_pci(so) ? DOM_ADDR_PCI
-                               : so->model && STREQ(so->model, "usb") ? DOM_ADDR_USB
+                               : so->model == DOM_SOUND_USB ? DOM_ADDR_USB
                                : DOM_ADDR_NONE;
         if ((r = addr_fits(c, &so->addr, &so->src, w)) < 0)
             return r;
@@ -1398,16 +1389,16 @@ static int check_addr_types(struct qb_ctx *c)
                            qb_video_is_pci(&dv->videos[i]) ? DOM_ADDR_PCI : DOM_ADDR_NONE)) < 0)
             return r;
     for (size_t i = 0; i < dv->n_watchdogs; i++) {
-        const char *m = dv->watchdogs[i].model;
+        enum dom_watchdog_model m = dv->watchdogs[i].model;
         if ((r = addr_fits(c, &dv->watchdogs[i].addr, &dv->watchdogs[i].src,
-                           m && STREQ(m, "i6300esb") ? DOM_ADDR_PCI : DOM_ADDR_NONE)) < 0)
+                           m == DOM_WATCHDOG_I6300ESB ? DOM_ADDR_PCI : DOM_ADDR_NONE)) < 0)
             return r;
     }
     for (size_t i = 0; i < dv->n_panics; i++) {
-        const char *m = dv->panics[i].model ? dv->panics[i].model : "isa";   /* x86 */
+        enum dom_panic_model m = dv->panics[i].model ? dv->panics[i].model : DOM_PANIC_ISA;
         if ((r = addr_fits(c, &dv->panics[i].addr, &dv->panics[i].src,
-                           STREQ(m, "pvpanic") ? DOM_ADDR_PCI
-                           : STREQ(m, "isa") ? DOM_ADDR_ISA : DOM_ADDR_NONE)) < 0)
+                           m == DOM_PANIC_PVPANIC ? DOM_ADDR_PCI
+                           : m == DOM_PANIC_ISA ? DOM_ADDR_ISA : DOM_ADDR_NONE)) < 0)
             return r;
     }
     for (size_t i = 0; i < dv->n_rngs; i++)
@@ -1429,8 +1420,7 @@ static int check_addr_types(struct qb_ctx *c)
         if (ct->implicit || ct->c.type == DOM_CTRL_IDE || ct->c.type == DOM_CTRL_SATA)
             continue;           /* chipset functions: checked in assign_addresses */
         bool none = (ct->c.type == DOM_CTRL_PCI && ct->c.index == 0)
-                    || (ct->c.type == DOM_CTRL_USB && ct->c.model
-                        && STREQ(ct->c.model, "none"));
+                    || (ct->c.type == DOM_CTRL_USB && ct->c.model.usb == DOM_USB_NONE);
         if ((r = addr_fits(c, &ct->c.addr, &ct->c.src, none ? DOM_ADDR_NONE
                                                              : DOM_ADDR_PCI)) < 0)
             return r;
@@ -1456,27 +1446,37 @@ static unsigned fl_pcie(const struct qb_ctx *c)
     return (c->q35 ? QB_PCIE_DEV : QB_PCI_DEV) | QB_PCI_AUTO;
 }
 
-static unsigned fl_virtio(const struct qb_ctx *c, const char *model)
+/* transitional virtio devices only work in conventional PCI slots */
+static unsigned fl_virtio(const struct qb_ctx *c, bool transitional)
 {
-    /* transitional virtio devices only work in conventional PCI slots */
-    return model && STREQ(model, "virtio-transitional") ? FL_PCI : fl_pcie(c);
+    return transitional ? FL_PCI : fl_pcie(c);
+}
+
+static unsigned balloon_flags(const struct qb_ctx *c)
+{
+    return fl_virtio(c, c->d->dev.memballoon.model == DOM_BALLOON_VIRTIO_TRANSITIONAL);
+}
+
+static unsigned rng_flags(const struct qb_ctx *c, const struct dom_rng *r)
+{
+    return fl_virtio(c, r->model == DOM_VIRTIO_TRANSITIONAL);
 }
 
 static unsigned ctrl_flags(const struct qb_ctx *c, const struct qb_ctrl *ct)
 {
-    const char *m = ct->c.model ? ct->c.model : "";
+    const union dom_ctrl_model *m = &ct->c.model;
     switch (ct->c.type) {
     case DOM_CTRL_PCI:
-        return ct->c.index == 0 ? 0 : qb_pci_ctrl_flags(m);
+        return ct->c.index == 0 ? 0 : qb_pci_ctrl_flags(m->pci);
     case DOM_CTRL_USB:
-        if (STREQ(m, "none"))
+        if (m->usb == DOM_USB_NONE)
             return 0;
-        return strstr(m, "xhci") ? fl_pcie(c) : FL_PCI;
+        return m->usb == DOM_USB_NEC_XHCI || m->usb == DOM_USB_QEMU_XHCI ? fl_pcie(c) : FL_PCI;
     case DOM_CTRL_SCSI:
-        return STREQ(m, "virtio-scsi") || STREQ(m, "virtio-non-transitional") ? fl_pcie(c)
-                                                                             : FL_PCI;
+        return m->scsi == DOM_SCSI_VIRTIO_SCSI || m->scsi == DOM_SCSI_VIRTIO_NON_TRANSITIONAL
+               ? fl_pcie(c) : FL_PCI;
     case DOM_CTRL_VIRTIO_SERIAL:
-        return fl_virtio(c, ct->c.model);
+        return fl_virtio(c, m->vserial == DOM_VIRTIO_TRANSITIONAL);
     case DOM_CTRL_SATA:
         return FL_PCI;
     default:
@@ -1486,25 +1486,28 @@ static unsigned ctrl_flags(const struct qb_ctx *c, const struct qb_ctrl *ct)
 
 static unsigned net_flags(const struct qb_ctx *c, const struct dom_interface *n)
 {
-    const char *m = n->model ? n->model : "rtl8139";
-    if (STREQ(m, "virtio") || STREQ(m, "virtio-non-transitional") || STREQ(m, "e1000e")
-        || STREQ(m, "igb"))
+    switch (n->model) {
+    case DOM_NIC_VIRTIO:
+    case DOM_NIC_VIRTIO_NON_TRANSITIONAL:
+    case DOM_NIC_E1000E:
         return fl_pcie(c);
-    return FL_PCI;
+    default:
+        return FL_PCI;
+    }
 }
 
 static unsigned video_flags(const struct qb_ctx *c, const struct dom_video *v)
 {
-    const char *m = v->model ? v->model : "cirrus";
     if (!qb_video_is_pci(v))
         return 0;
-    return STREQ(m, "virtio") || STREQ(m, "bochs") ? fl_pcie(c) : FL_PCI;
+    return v->model == DOM_VIDEO_VIRTIO || v->model == DOM_VIDEO_BOCHS ? fl_pcie(c) : FL_PCI;
 }
 
+/* EHCI and its UHCI companions: one PCI slot, functions 7, 0, 1, 2 */
 static bool is_usb2(const struct qb_ctrl *ct)
 {
-    const char *m = ct->c.model ? ct->c.model : "";
-    return ct->c.type == DOM_CTRL_USB && (STREQ(m, "ich9-ehci1") || !strncmp(m, "ich9-uhci", 9));
+    enum dom_usb_model m = ct->c.model.usb;
+    return ct->c.type == DOM_CTRL_USB && m >= DOM_USB_ICH9_EHCI1 && m <= DOM_USB_ICH9_UHCI3;
 }
 
 /* Every PCI address the builder hands out, for the multifunction pass and the reset
@@ -1540,11 +1543,11 @@ static void pci_buses_from_ctrls(struct qb_ctx *c, unsigned nbuses)
 {
     memset(c->buses, 0, sizeof(c->buses));
     c->nbuses = nbuses;
-    bus_set_model(&c->buses[0], c->q35 ? "pcie-root" : "pci-root");
+    bus_set_model(&c->buses[0], c->q35 ? DOM_PCIE_ROOT : DOM_PCI_ROOT);
     for (unsigned i = 1; i < nbuses; i++) {
         const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_PCI, i);
-        bus_set_model(&c->buses[i], ct && ct->c.model ? ct->c.model
-                                    : c->q35 ? "pcie-root-port" : "pci-bridge");
+        bus_set_model(&c->buses[i], ct && ct->c.model.pci ? ct->c.model.pci
+                                    : c->q35 ? DOM_PCIE_ROOT_PORT : DOM_PCI_BRIDGE);
     }
 }
 
@@ -1664,43 +1667,43 @@ static int pci_pass(struct qb_ctx *c)
             return r;
     for (size_t i = 0; i < dv->n_rngs; i++)
         if ((r = reserve_pci_if(c, &dv->rngs[i].addr, &dv->rngs[i].src, &c->rng_pci[i],
-                                fl_virtio(c, dv->rngs[i].model))) < 0)
+                                rng_flags(c, &dv->rngs[i]))) < 0)
             return r;
     for (size_t i = 0; i < dv->n_watchdogs; i++) {
-        const char *m = dv->watchdogs[i].model;
+        enum dom_watchdog_model m = dv->watchdogs[i].model;
         if ((r = reserve_pci_if(c, &dv->watchdogs[i].addr, &dv->watchdogs[i].src, &c->wd_pci[i],
-                                m && STREQ(m, "i6300esb") ? FL_PCI : 0)) < 0)
+                                m == DOM_WATCHDOG_I6300ESB ? FL_PCI : 0)) < 0)
             return r;
     }
     for (size_t i = 0; i < dv->n_panics; i++) {
-        const char *m = dv->panics[i].model;
+        enum dom_panic_model m = dv->panics[i].model;
         if (dv->panics[i].addr.type == DOM_ADDR_PCI
             && (r = reserve_pci_if(c, &dv->panics[i].addr, &dv->panics[i].src,
-                                   &c->panic_pci[i], m && STREQ(m, "pvpanic")
+                                   &c->panic_pci[i], m == DOM_PANIC_PVPANIC
                                    ? FL_PCI | QB_PCI_INTEGRATED : 0)) < 0)
             return r;
     }
     if (c->balloon && (r = reserve_pci_if(c, &dv->memballoon.addr, &dv->memballoon.src,
                                           &c->balloon_pci,
-                                          fl_virtio(c, dv->memballoon.model))) < 0)
+                                          balloon_flags(c))) < 0)
         return r;
 
     /* Chipset places (qemuDomainValidateDevicePCISlotsPIIX3/Q35). */
     for (size_t i = 0; i < c->n_ctrls; i++) {
         struct qb_ctrl *ct = &c->ctrls[i];
-        const char *m = ct->c.model ? ct->c.model : "";
+        const union dom_ctrl_model *m = &ct->c.model;
         if (ct->pci.set || ct->c.addr.type != DOM_ADDR_NONE)
             continue;
         if (!c->q35 && ct->c.type == DOM_CTRL_USB && ct->c.index == 0
-            && STREQ(m, "piix3-uhci") && !(c->buses[0].fn[1] & 0x04)) {
+            && m->usb == DOM_USB_PIIX3_UHCI && !(c->buses[0].fn[1] & 0x04)) {
             /* the first piix3-uhci is PIIX3 function 2 */
             pci_fixed(c, 1, 2, DOM_TRI_DEFAULT, &ct->pci);
-        } else if (c->q35 && ct->c.type == DOM_CTRL_USB && STREQ(m, "ich9-uhci1")) {
+        } else if (c->q35 && ct->c.type == DOM_CTRL_USB && m->usb == DOM_USB_ICH9_UHCI1) {
             /* USB2 at 00:1D.0, a second one at 00:1A.0, as on real Q35 hardware */
             unsigned slot = pci_slot_free(c, 0x1d) ? 0x1d : pci_slot_free(c, 0x1a) ? 0x1a : 0;
             if (slot)
                 pci_fixed(c, slot, 0, DOM_TRI_ON, &ct->pci);
-        } else if (c->q35 && ct->c.type == DOM_CTRL_PCI && STREQ(m, "dmi-to-pci-bridge")
+        } else if (c->q35 && ct->c.type == DOM_CTRL_PCI && m->pci == DOM_PCI_DMI_TO_PCI_BRIDGE
                    && pci_slot_free(c, 0x1e)) {
             pci_fixed(c, 0x1e, 0, DOM_TRI_DEFAULT, &ct->pci);
         }
@@ -1736,8 +1739,7 @@ static int pci_pass(struct qb_ctx *c)
     if (c->q35 && pci_slot_free(c, 0x1b)) {
         /* the ICH9 HD audio of real Q35 hardware sits at 00:1B.0 */
         for (size_t i = 0; i < dv->n_sounds; i++)
-            if (!c->sound_pci[i].set && dv->sounds[i].model
-                && STREQ(dv->sounds[i].model, "ich9")) {
+            if (!c->sound_pci[i].set && dv->sounds[i].model == DOM_SOUND_ICH9) {
                 pci_fixed(c, 0x1b, 0, DOM_TRI_DEFAULT, &c->sound_pci[i]);
                 break;
             }
@@ -1773,9 +1775,9 @@ static int pci_pass(struct qb_ctx *c)
             continue;
         }
         /* USB2: EHCI and its UHCI companions share one slot (fn 7, 0, 1, 2). */
-        const char *m = ct->c.model;
-        unsigned fn = STREQ(m, "ich9-ehci1") ? 7 : (unsigned)(m[9] - '1');
-        enum dom_tristate mf = STREQ(m, "ich9-uhci1") ? DOM_TRI_ON : DOM_TRI_DEFAULT;
+        enum dom_usb_model m = ct->c.model.usb;
+        unsigned fn = m == DOM_USB_ICH9_EHCI1 ? 7 : (unsigned)(m - DOM_USB_ICH9_UHCI1);
+        enum dom_tristate mf = m == DOM_USB_ICH9_UHCI1 ? DOM_TRI_ON : DOM_TRI_DEFAULT;
         const struct qb_ctrl *sib = NULL;
         for (size_t k = 0; k < c->n_ctrls && !sib; k++)
             if (is_usb2(&c->ctrls[k]) && c->ctrls[k].c.index == ct->c.index
@@ -1798,17 +1800,16 @@ static int pci_pass(struct qb_ctx *c)
             && (r = qb_pci_auto(c, &dv->disks[i].src, fl_pcie(c), &c->disk_pci[i])) < 0)
             return r;
     if (c->balloon && (r = qb_pci_auto(c, &dv->memballoon.src,
-                                       fl_virtio(c, dv->memballoon.model),
+                                       balloon_flags(c),
                                        &c->balloon_pci)) < 0)
         return r;
     for (size_t i = 0; i < dv->n_rngs; i++)
-        if ((r = qb_pci_auto(c, &dv->rngs[i].src, fl_virtio(c, dv->rngs[i].model),
+        if ((r = qb_pci_auto(c, &dv->rngs[i].src, rng_flags(c, &dv->rngs[i]),
                              &c->rng_pci[i])) < 0)
             return r;
     for (size_t i = 0; i < dv->n_watchdogs; i++) {
-        const char *m = dv->watchdogs[i].model;
-        if (m && STREQ(m, "i6300esb") && (r = qb_pci_auto(c, &dv->watchdogs[i].src, FL_PCI,
-                                                         &c->wd_pci[i])) < 0)
+        if (dv->watchdogs[i].model == DOM_WATCHDOG_I6300ESB
+            && (r = qb_pci_auto(c, &dv->watchdogs[i].src, FL_PCI, &c->wd_pci[i])) < 0)
             return r;
     }
     for (size_t i = 0; i < dv->n_videos; i++)
@@ -1825,8 +1826,7 @@ static int pci_pass(struct qb_ctx *c)
             && (r = qb_pci_auto(c, &dv->chrs[i].src, FL_PCI, &c->chr_pci[i])) < 0)
             return r;
     for (size_t i = 0; i < dv->n_panics; i++) {
-        const char *m = dv->panics[i].model;
-        if (m && STREQ(m, "pvpanic")
+        if (dv->panics[i].model == DOM_PANIC_PVPANIC
             && (r = qb_pci_auto(c, &dv->panics[i].src, FL_PCI | QB_PCI_INTEGRATED,
                                 &c->panic_pci[i])) < 0)
             return r;
@@ -1860,10 +1860,10 @@ static int assign_pci(struct qb_ctx *c)
     for (unsigned i = 1; i < c->nbuses; i++) {
         if (qb_ctrl_find(c, DOM_CTRL_PCI, i))
             continue;
-        const char *model = c->buses[i].model;
+        enum dom_pci_model model = c->buses[i].model;
         qb_ctrl_add_pci(c, i, model);
         qb_note(c, "added <controller type='pci' index='%u' model='%s'/> as libvirt does",
-                i, model);
+                i, dom_pci_model_to_string(model));
         struct qb_pci tmp = {0};
         if ((r = pci_next(c, NULL, qb_pci_ctrl_flags(model), -1, &tmp)) < 0)
             return r;
@@ -1916,7 +1916,7 @@ static int assign_addresses(struct qb_ctx *c)
     for (size_t i = 0; i < dv->n_chrs; i++)
         nusb += qb_chr_is_usb(&dv->chrs[i]);
     for (size_t i = 0; i < dv->n_sounds; i++)
-        nusb += dv->sounds[i].model && STREQ(dv->sounds[i].model, "usb");
+        nusb += dv->sounds[i].model == DOM_SOUND_USB;
     for (size_t i = 0; i < c->n_ctrls; i++)
         if (c->ctrls[i].c.type == DOM_CTRL_USB)
             ports += c->ctrls[i].usb_ports;
@@ -1982,7 +1982,7 @@ static int assign_addresses(struct qb_ctx *c)
             && (r = qb_usb_auto(c, &dv->chrs[i].src, &c->chr_usb[i])) < 0)
             return r;
     for (size_t i = 0; i < dv->n_sounds; i++)
-        if (dv->sounds[i].model && STREQ(dv->sounds[i].model, "usb")
+        if (dv->sounds[i].model == DOM_SOUND_USB
             && (r = qb_usb_auto(c, &dv->sounds[i].src, &c->sound_usb[i])) < 0)
             return r;
     for (size_t i = 0; i < dv->n_redirdevs; i++)
@@ -2004,9 +2004,9 @@ static int add_pcihole64(struct qb_ctx *c)
         if (k->type != DOM_CTRL_PCI || !k->has_pcihole64)
             continue;
         const char *host = NULL;
-        if (k->model && STREQ(k->model, "pci-root") && !c->q35)
+        if (k->model.pci == DOM_PCI_ROOT && !c->q35)
             host = "i440FX-pcihost";
-        else if (k->model && STREQ(k->model, "pcie-root") && c->q35)
+        else if (k->model.pci == DOM_PCIE_ROOT && c->q35)
             host = "q35-pcihost";
         if (!host)
             return qb_fail(c, &k->src, "<pcihole64> is only for the root PCI controller "
@@ -2019,25 +2019,13 @@ static int add_pcihole64(struct qb_ctx *c)
 static int check_domain(struct qb_ctx *c)
 {
     const struct domain *d = c->d;
-    static const struct dom_src osrc = {"os/type", 0};
     static const struct dom_src fsrc = {"features", 0};
-    if (d->os.type && !STREQ(d->os.type, "hvm"))
-        return qb_fail(c, &osrc, "OS type '%s' is not supported; only hvm", d->os.type);
-    if (d->os.arch && !STREQ(d->os.arch, "x86_64"))
-        return qb_fail(c, &osrc, "architecture '%s' is not supported; only x86_64",
-                       d->os.arch);
-    if (!d->name || !*d->name) {
-        static const struct dom_src nsrc = {"name", 0};
-        return qb_fail(c, &nsrc, "the domain has no name");
-    }
     if (d->features.f[DOM_FEAT_APIC] == DOM_TRI_OFF)
         return qb_fail(c, &fsrc, "<apic state='off'> is not supported on x86_64");
     if (d->features.f[DOM_FEAT_PAE] == DOM_TRI_OFF)
         return qb_fail(c, &fsrc, "<pae state='off'> is not supported on x86_64");
     if (d->current_memory_kib && d->current_memory_kib < d->memory_kib) {
-        bool balloon = !d->dev.memballoon.present || !d->dev.memballoon.model
-                       || !STREQ(d->dev.memballoon.model, "none");
-        if (!balloon) {
+        if (d->dev.memballoon.model == DOM_BALLOON_NONE) {
             static const struct dom_src csrc = {"currentMemory", 0};
             return qb_fail(c, &csrc, "currentMemory below memory needs a memballoon; "
                            "model='none' cannot shrink the guest");
@@ -2045,8 +2033,7 @@ static int check_domain(struct qb_ctx *c)
         qb_note(c, "currentMemory %llu KiB is set with QMP 'balloon' after start",
                 d->current_memory_kib);
     }
-    if (d->has_cputune || d->vcpu_cpuset || (d->vcpu_placement
-                                             && STREQ(d->vcpu_placement, "auto")))
+    if (d->has_cputune || d->vcpu_cpuset)
         qb_note(c, "vCPU placement/cputune is applied to QEMU's threads by the supervisor, "
                 "not on the command line");
     return 0;
@@ -2086,7 +2073,7 @@ static int build(struct qb_ctx *c)
     const struct dom_devices *dv = &d->dev;
     int r;
 
-    if ((r = check_domain(c)) < 0 || (r = check_lifecycle(c)) < 0)
+    if ((r = check_domain(c)) < 0)
         return r;
     ALLOC_N(c->disk_pci, dv->n_disks);
     ALLOC_N(c->net_pci, dv->n_interfaces);
@@ -2105,8 +2092,7 @@ static int build(struct qb_ctx *c)
     ALLOC_N(c->disk_boot, dv->n_disks);
     ALLOC_N(c->net_boot, dv->n_interfaces);
 
-    c->balloon = !dv->memballoon.present || !dv->memballoon.model
-                 || !STREQ(dv->memballoon.model, "none");
+    c->balloon = dv->memballoon.model != DOM_BALLOON_NONE;
     enum dom_lifecycle cr = dom_on_crash(d);
     c->implicit_panic = cr != DOM_LC_DESTROY && dv->n_panics == 0;
 

@@ -47,7 +47,7 @@ enum qb_fd_kind {
     QB_FILE_NVRAM,          /* fd -1: NVRAM file to create from the template before start */
     QB_FD_KIND_MAX
 };
-const char *qb_fd_kind_to_string(int v);
+QL_ENUM_DECL(qb_fd_kind);
 
 struct qb_fd {
     int fd;                 /* -1 for files */

@@ -521,8 +521,8 @@ static void on_watchdog(struct sup *s, const struct qmp_event *ev)
                              : "?";
     slog(s, "QMP event WATCHDOG action=%s", action);
     broadcast(s, "watchdog", action);
-    if (!s->dom->dev.n_watchdogs || !s->dom->dev.watchdogs[0].action ||
-        strcmp(s->dom->dev.watchdogs[0].action, "dump") != 0 || strcmp(action, "pause") != 0)
+    if (!s->dom->dev.n_watchdogs || s->dom->dev.watchdogs[0].action != DOM_WDACT_DUMP ||
+        strcmp(action, "pause") != 0)
         return;
     coredump(s);
     struct ql_error err = QL_ERROR_INIT;
@@ -1007,8 +1007,7 @@ static int post_start_setup(struct sup *s, struct ql_error *err)
 {
     int r;
     for (size_t i = 0; i < s->dom->dev.n_interfaces; i++) {
-        const char *ls = s->dom->dev.interfaces[i].link_state;
-        if (!ls || strcmp(ls, "down") != 0)
+        if (s->dom->dev.interfaces[i].link_state != DOM_LINK_DOWN)
             continue;
         char id[32];
         snprintf(id, sizeof(id), "net%zu", i);
@@ -1022,7 +1021,7 @@ static int post_start_setup(struct sup *s, struct ql_error *err)
         slog(s, "interface %s: link set down", id);
     }
     const struct dom_memballoon *b = &s->dom->dev.memballoon;
-    if (b->present && b->stats_period >= 0 && b->model && strcmp(b->model, "none") != 0) {
+    if (b->present && b->stats_period >= 0 && b->model != DOM_BALLOON_NONE) {
         json_object *a = json_object_new_object();
         json_object_object_add(a, "path", json_object_new_string("/machine/peripheral/balloon0"));
         json_object_object_add(a, "property",
@@ -1245,7 +1244,7 @@ static int start_domain(struct sup *s, struct ql_error *err)
     const struct dom_mem_backing *mb = &s->dom->mem_backing;
     struct statfs sfs;
     /* Huge pages from a file need a hugetlbfs mount; say so rather than let QEMU fail. */
-    if (mb->hugepages && !(mb->source && strcmp(mb->source, "memfd") == 0) &&
+    if (mb->hugepages && mb->source != DOM_MEM_SOURCE_MEMFD &&
         (statfs("/dev/hugepages", &sfs) < 0 || sfs.f_type != 0x958458f6 /* HUGETLBFS_MAGIC */))
         return ql_error_set(err, ENOENT, "memoryBacking/hugepages: /dev/hugepages is not a "
                             "hugetlbfs mount on this host (mount -t hugetlbfs hugetlbfs "
@@ -1331,7 +1330,8 @@ static int start_domain(struct sup *s, struct ql_error *err)
         if (!g->passwd)
             continue;
         const char *proto = g->type == DOM_GFX_SPICE ? "spice" : "vnc";
-        const char *connected = g->type == DOM_GFX_SPICE ? g->connected : NULL;
+        const char *connected = g->type == DOM_GFX_SPICE
+                                ? dom_gfx_connected_to_string(g->connected) : NULL;
         if ((r = qmp_set_password_sync(s->qmp, SUP_QMP_TIMEOUT_MS, proto, g->passwd, connected,
                                        err)) < 0)
             return r;
@@ -1352,7 +1352,7 @@ static int start_domain(struct sup *s, struct ql_error *err)
         return r;
     const struct dom_memballoon *b = &s->dom->dev.memballoon;
     /* Without <memballoon> the builder adds the default virtio balloon, as libvirt does. */
-    bool balloon = !(b->present && b->model && strcmp(b->model, "none") == 0);
+    bool balloon = b->model != DOM_BALLOON_NONE;
     if (balloon && s->dom->current_memory_kib &&
         s->dom->current_memory_kib < s->dom->memory_kib) {
         json_object *a = json_object_new_object();
