@@ -33,23 +33,55 @@ static const char *serial_name(const struct dom_chr *ch)
     return dom_chr_target_model_to_string(serial_model(ch));
 }
 
-bool qb_chr_is_pci(const struct dom_chr *ch)
-{
-    return ch->kind == DOM_CHR_SERIAL && serial_model(ch) == DOM_CHR_MODEL_PCI_SERIAL;
-}
-
-bool qb_chr_is_usb(const struct dom_chr *ch)
-{
-    return ch->kind == DOM_CHR_SERIAL && serial_model(ch) == DOM_CHR_MODEL_USB_SERIAL;
-}
-
-bool qb_chr_needs_virtio_serial(const struct dom_chr *ch)
+static bool needs_virtio_serial(const struct dom_chr *ch)
 {
     if (ch->kind == DOM_CHR_CHANNEL)
         return !ch->target_type || ch->target_type == DOM_CHR_TARGET_VIRTIO;
     if (ch->kind == DOM_CHR_CONSOLE)
         return ch->target_type == DOM_CHR_TARGET_VIRTIO;
     return false;
+}
+
+/* virtio channels and consoles need a virtio-serial controller: libvirt adds the first. */
+int qb_chr_controllers(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    for (size_t i = 0; i < dv->n_chrs; i++) {
+        const struct dom_chr *ch = &dv->chrs[i];
+        if (!needs_virtio_serial(ch))
+            continue;
+        unsigned idx = ch->addr.type == DOM_ADDR_VIRTIO_SERIAL ? ch->addr.controller : 0;
+        if (qb_ctrl_exists(c, DOM_CTRL_VIRTIO_SERIAL, idx))
+            continue;
+        if (idx != 0)
+            return qb_fail(c, &ch->src, "virtio-serial controller %u does not exist", idx);
+        qb_ctrl_need(c, DOM_CTRL_VIRTIO_SERIAL, 0);
+    }
+    return 0;
+}
+
+/* pci-serial and usb-serial ports are PCI and USB devices; the others take ISA or
+ * virtio-serial addresses, which the ports check themselves. Redirected USB devices
+ * take USB ports. */
+void qb_chr_devices(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    for (size_t i = 0; i < dv->n_chrs; i++) {
+        const struct dom_chr *ch = &dv->chrs[i];
+        struct qb_dev *x = qb_dev_add(c, QB_DEV_CHR, &ch->addr, &ch->src, QB_ADDR_OWN);
+        enum dom_chr_target_model m = ch->kind == DOM_CHR_SERIAL ? serial_model(ch) : 0;
+        if (m == DOM_CHR_MODEL_PCI_SERIAL) {
+            x->pci_flags = QB_FL_PCI;
+            x->pci_rank = QB_RANK_SERIAL;
+        } else if (m == DOM_CHR_MODEL_USB_SERIAL) {
+            x->usb_rank = QB_USB_SERIAL;
+        }
+    }
+    for (size_t i = 0; i < dv->n_redirdevs; i++) {
+        const struct dom_redirdev *rd = &dv->redirdevs[i];
+        qb_dev_add(c, QB_DEV_REDIRDEV, &rd->addr, &rd->src, DOM_ADDR_USB)->usb_rank =
+            QB_USB_REDIRDEV;
+    }
 }
 
 static void add_path(struct strbuf *sb, const char *key, const char *v)
@@ -218,13 +250,13 @@ static int build_serial(struct qb_ctx *c, size_t i, unsigned n, const struct dom
         qj_str(&j, "driver", "usb-serial");
         qj_str(&j, "chardev", chr_id);
         qj_str(&j, "id", dev_id);
-        qj_usb(c, &j, &c->chr_usb[i]);
+        qj_usb(c, &j, &qb_dev(c, QB_DEV_CHR, i)->usb);
         break;
     case DOM_CHR_MODEL_PCI_SERIAL:
         qj_str(&j, "driver", "pci-serial");
         qj_str(&j, "chardev", chr_id);
         qj_str(&j, "id", dev_id);
-        qj_pci(c, &j, &c->chr_pci[i]);
+        qj_pci(c, &j, &qb_dev(c, QB_DEV_CHR, i)->pci);
         break;
     default:
         free(qj_end(&j));
@@ -294,7 +326,7 @@ int qb_build_chrs(struct qb_ctx *c)
     /* Reserve the explicitly given virtio-serial ports first. */
     for (size_t i = 0; i < dv->n_chrs; i++) {
         const struct dom_chr *ch = &dv->chrs[i];
-        if (qb_chr_needs_virtio_serial(ch) && ch->addr.type == DOM_ADDR_VIRTIO_SERIAL
+        if (needs_virtio_serial(ch) && ch->addr.type == DOM_ADDR_VIRTIO_SERIAL
             && ch->addr.has_port && ch->addr.port) {
             if (ch->addr.controller >= 8 || ch->addr.port > 31)
                 return qb_fail(c, &ch->src, "virtio-serial address is out of range");
@@ -468,7 +500,7 @@ int qb_build_redirdevs(struct qb_ctx *c)
         qj_str(&j, "driver", "usb-redir");
         qj_str(&j, "chardev", chr_id);
         qj_str(&j, "id", id);
-        qj_usb(c, &j, &c->redir_usb[i]);
+        qj_usb(c, &j, &qb_dev(c, QB_DEV_REDIRDEV, i)->usb);
         if (rd->boot_order)
             qj_uint(&j, "bootindex", rd->boot_order);
         qb_opt(c, "-device", qj_end(&j));

@@ -15,12 +15,12 @@ static enum dom_video_model video_model(const struct dom_video *v)
     return v->model ? v->model : DOM_VIDEO_CIRRUS;
 }
 
-bool qb_video_is_pci(const struct dom_video *v)
+static bool video_is_pci(const struct dom_video *v)
 {
     return video_model(v) != DOM_VIDEO_NONE && video_model(v) != DOM_VIDEO_RAMFB;
 }
 
-bool qb_sound_is_pci(const struct dom_sound *s)
+static bool sound_is_pci(const struct dom_sound *s)
 {
     return s->model == DOM_SOUND_ICH6 || s->model == DOM_SOUND_ICH9
            || s->model == DOM_SOUND_AC97 || s->model == DOM_SOUND_ES1370;
@@ -64,7 +64,7 @@ int qb_check_gfx(struct qb_ctx *c)
         c->primary_video = 0;
     if (c->primary_video >= 0) {
         const struct dom_video *pv = &dv->videos[c->primary_video];
-        if (!qb_video_is_pci(pv))
+        if (!video_is_pci(pv))
             c->primary_video = -1;
         for (size_t i = 0; i < dv->n_videos; i++) {
             enum dom_video_model m = video_model(&dv->videos[i]);
@@ -120,6 +120,68 @@ int qb_check_gfx(struct qb_ctx *c)
     return 0;
 }
 
+/* Sound cards, video cards (the primary in the chipset's display slot, as libvirt), input
+ * devices: PCI, USB or neither. */
+void qb_gfx_devices(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    for (size_t i = 0; i < dv->n_sounds; i++) {
+        const struct dom_sound *s = &dv->sounds[i];
+        bool pci = sound_is_pci(s), usb = s->model == DOM_SOUND_USB;
+        struct qb_dev *x = qb_dev_add(c, QB_DEV_SOUND, &s->addr, &s->src,
+                                      pci ? DOM_ADDR_PCI : usb ? DOM_ADDR_USB : DOM_ADDR_NONE);
+        if (pci) {
+            x->pci_flags = QB_FL_PCI;
+            x->pci_rank = QB_RANK_SOUND;
+        }
+        /* the ICH9 HD audio of real Q35 hardware sits at 00:1B.0 */
+        if (c->q35 && s->model == DOM_SOUND_ICH9)
+            x->chipset_slot = 0x1b;
+        if (usb)
+            x->usb_rank = QB_USB_SOUND;
+    }
+    /* The primary video takes slot 2 (pc) or 1 (q35), else the first free one. */
+    unsigned display_slot = c->q35 ? 1 : 2;
+    if (c->implicit_cirrus) {
+        static const struct dom_addr none = {.type = DOM_ADDR_NONE};
+        struct qb_dev *x = qb_dev_add(c, QB_DEV_VIDEO, &none, NULL, DOM_ADDR_NONE);
+        x->pci_flags = QB_FL_PCI;
+        x->pci_rank = QB_RANK_VIDEO;
+        x->chipset_slot = display_slot;
+        x->chipset_or_auto = true;
+    }
+    for (size_t i = 0; i < dv->n_videos; i++) {
+        const struct dom_video *v = &dv->videos[i];
+        bool pci = video_is_pci(v);
+        struct qb_dev *x = qb_dev_add(c, QB_DEV_VIDEO, &v->addr, &v->src,
+                                      pci ? DOM_ADDR_PCI : DOM_ADDR_NONE);
+        if (pci) {
+            enum dom_video_model m = video_model(v);
+            x->pci_flags = m == DOM_VIDEO_VIRTIO || m == DOM_VIDEO_BOCHS ? qb_fl_pcie(c)
+                                                                           : QB_FL_PCI;
+            x->pci_rank = QB_RANK_VIDEO;
+        }
+        if ((int)i == c->primary_video) {
+            x->chipset_slot = display_slot;
+            x->chipset_or_auto = true;
+        }
+    }
+    for (size_t i = 0; i < dv->n_inputs; i++) {
+        const struct dom_input *in = &dv->inputs[i];
+        bool pci = in->bus == DOM_INPUT_BUS_VIRTIO, usb = in->bus == DOM_INPUT_BUS_USB;
+        struct qb_dev *x = qb_dev_add(c, QB_DEV_INPUT, &in->addr, &in->src,
+                                      pci ? DOM_ADDR_PCI : usb ? DOM_ADDR_USB : DOM_ADDR_NONE);
+        if (pci) {
+            x->pci_flags = qb_fl_pcie(c);
+            x->pci_rank = QB_RANK_INPUT;
+        }
+        if (usb)
+            x->usb_rank = QB_USB_INPUT;
+        else if (in->bus == DOM_INPUT_BUS_DEFAULT && in->type == DOM_INPUT_TABLET)
+            x->usb_rank = QB_USB_LATE;  /* a tablet is a USB one by default */
+    }
+}
+
 /* ------------------------------------------------------------------ input */
 
 int qb_build_inputs(struct qb_ctx *c)
@@ -154,7 +216,7 @@ int qb_build_inputs(struct qb_ctx *c)
             qj_str(&j, "driver", "virtio-input-host-pci");
             qj_str(&j, "id", id);
             qj_str(&j, "evdev", in->evdev);
-            qj_pci(c, &j, &c->input_pci[i]);
+            qj_pci(c, &j, &qb_dev(c, QB_DEV_INPUT, i)->pci);
             qb_opt(c, "-device", qj_end(&j));
             continue;
         }
@@ -162,23 +224,15 @@ int qb_build_inputs(struct qb_ctx *c)
             bus = in->type == DOM_INPUT_TABLET ? DOM_INPUT_BUS_USB : DOM_INPUT_BUS_PS2;
         if (bus == DOM_INPUT_BUS_PS2)
             continue;   /* i8042 is part of the pc/q35 machine */
-        if (in->type > DOM_INPUT_KEYBOARD)
-            return qb_fail(c, &in->src, "input type is not supported");
         qj_begin(&j);
         if (bus == DOM_INPUT_BUS_USB) {
-            struct qb_usb *u = &c->input_usb[i];
-            int r;
-            if (!u->set && (r = qb_usb_auto(c, &in->src, u)) < 0) {
-                free(qj_end(&j));
-                return r;
-            }
             qj_str(&j, "driver", usb_drv[in->type]);
             qj_str(&j, "id", id);
-            qj_usb(c, &j, u);
+            qj_usb(c, &j, &qb_dev(c, QB_DEV_INPUT, i)->usb);
         } else {
             qj_str(&j, "driver", vio_drv[in->type]);
             qj_str(&j, "id", id);
-            qj_pci(c, &j, &c->input_pci[i]);
+            qj_pci(c, &j, &qb_dev(c, QB_DEV_INPUT, i)->pci);
         }
         qb_opt(c, "-device", qj_end(&j));
     }
@@ -519,19 +573,20 @@ int qb_build_videos(struct qb_ctx *c)
     if (c->implicit_cirrus) {
         static const struct dom_video cirrus = {.model = DOM_VIDEO_CIRRUS};
         qb_note(c, "graphics without <video>: a cirrus adapter is added, as libvirt does");
-        return build_video(c, &cirrus, 0, true, &c->video_pci[0]);
+        return build_video(c, &cirrus, 0, true, &qb_dev(c, QB_DEV_VIDEO, 0)->pci);
     }
     /* The primary first, so it becomes the boot display. */
     if (c->primary_video >= 0
         && (r = build_video(c, &dv->videos[c->primary_video], 0, true,
-                            &c->video_pci[c->primary_video])) < 0)
+                            &qb_dev(c, QB_DEV_VIDEO, (size_t)c->primary_video)->pci)) < 0)
         return r;
     /* ids follow libvirt, which moves the primary to the front of the list: video0 is the
      * primary, the others keep their order after it. */
     size_t id = c->primary_video >= 0 ? 1 : 0;
     for (size_t i = 0; i < dv->n_videos; i++)
         if ((int)i != c->primary_video
-            && (r = build_video(c, &dv->videos[i], id++, false, &c->video_pci[i])) < 0)
+            && (r = build_video(c, &dv->videos[i], id++, false,
+                                &qb_dev(c, QB_DEV_VIDEO, i)->pci)) < 0)
             return r;
     return 0;
 }
@@ -553,7 +608,7 @@ int qb_build_sounds(struct qb_ctx *c)
         if (m == DOM_SOUND_ICH6 || m == DOM_SOUND_ICH9) {
             qj_str(&j, "driver", m == DOM_SOUND_ICH6 ? "intel-hda" : "ich9-intel-hda");
             qj_str(&j, "id", id);
-            qj_pci(c, &j, &c->sound_pci[i]);
+            qj_pci(c, &j, &qb_dev(c, QB_DEV_SOUND, i)->pci);
             qb_opt(c, "-device", qj_end(&j));
             size_t n = s->n_codecs ? s->n_codecs : 1;
             for (size_t k = 0; k < n; k++) {
@@ -579,7 +634,7 @@ int qb_build_sounds(struct qb_ctx *c)
             qj_str(&j, "driver", m == DOM_SOUND_AC97 ? "AC97" : "ES1370");
             qj_str(&j, "id", id);
             qj_str(&j, "audiodev", c->audiodev_id);
-            qj_pci(c, &j, &c->sound_pci[i]);
+            qj_pci(c, &j, &qb_dev(c, QB_DEV_SOUND, i)->pci);
             break;
         case DOM_SOUND_SB16:
             qj_str(&j, "driver", "sb16");
@@ -590,7 +645,7 @@ int qb_build_sounds(struct qb_ctx *c)
             qj_str(&j, "driver", "usb-audio");
             qj_str(&j, "id", id);
             qj_str(&j, "audiodev", c->audiodev_id);
-            qj_usb(c, &j, &c->sound_usb[i]);
+            qj_usb(c, &j, &qb_dev(c, QB_DEV_SOUND, i)->usb);
             break;
         }
         qb_opt(c, "-device", qj_end(&j));

@@ -1,4 +1,4 @@
-/* memballoon, rng, watchdog and panic devices. */
+/* memballoon, rng, watchdog, panic and USB hub devices. */
 #include "config.h"
 #include "qemu/build-priv.h"
 #include "util/cleanup.h"
@@ -6,6 +6,55 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The balloon's virtio flavour (it has one model more: none). */
+static enum dom_virtio_model balloon_virtio_model(const struct dom_memballoon *b)
+{
+    switch (b->model) {
+    case DOM_BALLOON_VIRTIO_TRANSITIONAL:
+        return DOM_VIRTIO_TRANSITIONAL;
+    case DOM_BALLOON_VIRTIO_NON_TRANSITIONAL:
+        return DOM_VIRTIO_NON_TRANSITIONAL;
+    default:
+        return DOM_VIRTIO;
+    }
+}
+
+/* rng and balloon are virtio PCI devices, the i6300esb watchdog and pvpanic PCI ones; the
+ * isa panic device takes an ISA address, the other watchdogs none. */
+void qb_misc_devices(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    for (size_t i = 0; i < dv->n_rngs; i++) {
+        const struct dom_rng *rn = &dv->rngs[i];
+        struct qb_dev *x = qb_dev_add(c, QB_DEV_RNG, &rn->addr, &rn->src, DOM_ADDR_PCI);
+        x->pci_flags = qb_fl_virtio(c, rn->model);
+        x->pci_rank = QB_RANK_RNG;
+    }
+    for (size_t i = 0; i < dv->n_watchdogs; i++) {
+        const struct dom_watchdog *w = &dv->watchdogs[i];
+        bool pci = w->model == DOM_WATCHDOG_I6300ESB;
+        struct qb_dev *x = qb_dev_add(c, QB_DEV_WATCHDOG, &w->addr, &w->src,
+                                      pci ? DOM_ADDR_PCI : DOM_ADDR_NONE);
+        x->pci_flags = pci ? QB_FL_PCI : 0;
+        x->pci_rank = QB_RANK_WATCHDOG;
+    }
+    for (size_t i = 0; i < dv->n_panics; i++) {
+        const struct dom_panic *p = &dv->panics[i];
+        bool pci = p->model == DOM_PANIC_PVPANIC;
+        struct qb_dev *x = qb_dev_add(c, QB_DEV_PANIC, &p->addr, &p->src,
+                                      pci ? DOM_ADDR_PCI : DOM_ADDR_ISA);
+        /* libvirt: an integrated endpoint, on the root bus */
+        x->pci_flags = pci ? QB_FL_PCI | QB_PCI_INTEGRATED : 0;
+        x->pci_rank = QB_RANK_PANIC;
+    }
+    if (c->balloon) {
+        const struct dom_memballoon *b = &dv->memballoon;
+        struct qb_dev *x = qb_dev_add(c, QB_DEV_BALLOON, &b->addr, &b->src, DOM_ADDR_PCI);
+        x->pci_flags = qb_fl_virtio(c, balloon_virtio_model(b));
+        x->pci_rank = QB_RANK_BALLOON;
+    }
+}
 
 int qb_check_misc(struct qb_ctx *c)
 {
@@ -55,7 +104,7 @@ int qb_build_watchdogs(struct qb_ctx *c)
         qj_str(&j, "driver", dom_watchdog_model_to_string(w->model));   /* QEMU's names */
         qj_str(&j, "id", id);
         if (w->model == DOM_WATCHDOG_I6300ESB)
-            qj_pci(c, &j, &c->wd_pci[i]);
+            qj_pci(c, &j, &qb_dev(c, QB_DEV_WATCHDOG, i)->pci);
         qb_opt(c, "-device", qj_end(&j));
     }
     /* libvirt adds <watchdog model='itco'/> to every q35 domain: the iTCO is always there */
@@ -73,16 +122,13 @@ int qb_build_balloon(struct qb_ctx *c)
     char drv[64];
     qj_begin(&j);
     qj_str(&j, "driver", qb_virtio_driver(drv, sizeof(drv), "virtio-balloon-pci",
-                                          b->model == DOM_BALLOON_VIRTIO_TRANSITIONAL
-                                          ? DOM_VIRTIO_TRANSITIONAL
-                                          : b->model == DOM_BALLOON_VIRTIO_NON_TRANSITIONAL
-                                          ? DOM_VIRTIO_NON_TRANSITIONAL : DOM_VIRTIO));
+                                          balloon_virtio_model(b)));
     qj_str(&j, "id", "balloon0");
     if (b->autodeflate != DOM_TRI_DEFAULT)
         qj_bool(&j, "deflate-on-oom", b->autodeflate == DOM_TRI_ON);
     if (b->free_page_reporting != DOM_TRI_DEFAULT)
         qj_bool(&j, "free-page-reporting", b->free_page_reporting == DOM_TRI_ON);
-    qj_pci(c, &j, &c->balloon_pci);
+    qj_pci(c, &j, &qb_dev(c, QB_DEV_BALLOON, 0)->pci);
     qb_opt(c, "-device", qj_end(&j));
     if (b->stats_period > 0)
         qb_note(c, "memballoon stats period %d s is set with QMP qom-set after start",
@@ -137,7 +183,7 @@ int qb_build_rngs(struct qb_ctx *c)
             qj_uint(&j, "max-bytes", rn->rate_bytes);
             qj_uint(&j, "period", rn->rate_period ? rn->rate_period : 1000);
         }
-        qj_pci(c, &j, &c->rng_pci[i]);
+        qj_pci(c, &j, &qb_dev(c, QB_DEV_RNG, i)->pci);
         qb_opt(c, "-device", qj_end(&j));
     }
     return 0;
@@ -153,7 +199,7 @@ int qb_build_panics(struct qb_ctx *c)
         qj_begin(&j);
         if (pci) {
             qj_str(&j, "driver", "pvpanic-pci");
-            qj_pci(c, &j, &c->panic_pci[i]);
+            qj_pci(c, &j, &qb_dev(c, QB_DEV_PANIC, i)->pci);
         } else {
             qj_str(&j, "driver", "pvpanic");
             if (p->addr.type == DOM_ADDR_ISA && p->addr.has_iobase)
@@ -171,6 +217,32 @@ int qb_build_panics(struct qb_ctx *c)
         qb_opt(c, "-device", qj_end(&j));
         qb_note(c, "a pvpanic device is added so that on_crash='%s' can see guest panics",
                 dom_lifecycle_to_string(dom_on_crash(c->d)));
+    }
+    return 0;
+}
+
+/* The XML's hubs: USB devices that add ports (the address pass adds more as libvirt
+ * does when the devices outnumber the ports). */
+void qb_hub_devices(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    for (size_t i = 0; i < dv->n_hubs; i++)
+        qb_dev_add(c, QB_DEV_HUB, &dv->hubs[i].addr, &dv->hubs[i].src, DOM_ADDR_USB)->usb_rank =
+            QB_USB_HUB;
+}
+
+/* The XML's hubs, then those the address pass added. */
+int qb_build_hubs(struct qb_ctx *c)
+{
+    for (size_t i = 0; i < c->dev_count[QB_DEV_HUB]; i++) {
+        struct qj j;
+        char id[32];
+        snprintf(id, sizeof(id), "hub%zu", i);
+        qj_begin(&j);
+        qj_str(&j, "driver", "usb-hub");
+        qj_str(&j, "id", id);
+        qj_usb(c, &j, &qb_dev(c, QB_DEV_HUB, i)->usb);
+        qb_opt(c, "-device", qj_end(&j));
     }
     return 0;
 }

@@ -31,6 +31,20 @@ static const char *nic_driver(char *buf, size_t len, enum dom_nic_model m)
     }
 }
 
+/* NICs are PCI devices: PCIe on q35 for virtio and e1000e. */
+void qb_net_devices(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    for (size_t i = 0; i < dv->n_interfaces; i++) {
+        const struct dom_interface *n = &dv->interfaces[i];
+        struct qb_dev *x = qb_dev_add(c, QB_DEV_NET, &n->addr, &n->src, DOM_ADDR_PCI);
+        bool pcie = n->model == DOM_NIC_VIRTIO || n->model == DOM_NIC_VIRTIO_NON_TRANSITIONAL
+                    || n->model == DOM_NIC_E1000E;
+        x->pci_flags = pcie ? qb_fl_pcie(c) : QB_FL_PCI;
+        x->pci_rank = QB_RANK_NET;
+    }
+}
+
 int qb_check_nets(struct qb_ctx *c)
 {
     const struct dom_devices *dv = &c->d->dev;
@@ -148,9 +162,10 @@ int qb_build_nets(struct qb_ctx *c)
         qj_str(&j, "netdev", hostid);
         qj_str(&j, "id", id);
         qj_str(&j, "mac", mac);
-        qj_pci(c, &j, &c->net_pci[i]);
-        if (c->net_boot[i])
-            qj_uint(&j, "bootindex", c->net_boot[i]);
+        const struct qb_dev *x = qb_dev(c, QB_DEV_NET, i);
+        qj_pci(c, &j, &x->pci);
+        if (x->bootindex)
+            qj_uint(&j, "bootindex", x->bootindex);
         if (n->rom_bar != DOM_TRI_DEFAULT)
             qj_uint(&j, "rombar", n->rom_bar == DOM_TRI_ON);
         if (n->rom_enabled == DOM_TRI_OFF)
