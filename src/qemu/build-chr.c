@@ -216,6 +216,14 @@ static void qb_isa_addr(struct qj *j, const struct dom_addr *a)
         qj_uint(j, "irq", a->irq);
 }
 
+/* The console the supervisor attaches to: the first serial port or console on a pty,
+ * serial ports first (they are emitted first). */
+static void note_console(struct qb_ctx *c, const struct dom_chr *ch, const char *chr_id)
+{
+    if (!c->r->console_chardev && ch->source.type == DOM_CHR_PTY)
+        c->r->console_chardev = xstrdup(chr_id);
+}
+
 /* virtio-serial port numbers in use, per controller index. */
 struct vs_ports {
     uint32_t used[8];
@@ -356,6 +364,7 @@ int qb_build_chrs(struct qb_ctx *c)
                 if ((r = qb_chr_backend(c, &ch->source, chr_id, NULL, &ch->src, &backend)) < 0)
                     return r;
                 qb_opt(c, "-chardev", steal_pointer(&backend));
+                note_console(c, ch, chr_id);
                 if ((r = build_serial(c, i, n, ch, chr_id, dev_id)) < 0)
                     return r;
                 break;
@@ -443,6 +452,7 @@ int qb_build_chrs(struct qb_ctx *c)
                                                 &backend)) < 0)
                             return r;
                         qb_opt(c, "-chardev", steal_pointer(&backend));
+                        note_console(c, ch, chr_id);
                         if ((r = build_serial(c, i, 0, ch, chr_id, dev_id)) < 0)
                             return r;
                         break;
@@ -456,6 +466,7 @@ int qb_build_chrs(struct qb_ctx *c)
                                         &backend)) < 0)
                     return r;
                 qb_opt(c, "-chardev", steal_pointer(&backend));
+                note_console(c, ch, chr_id);
                 unsigned vc, vb, vp;
                 if ((r = vs_address(c, &vs, ch, &vc, &vb, &vp, true)) < 0)
                     return r;

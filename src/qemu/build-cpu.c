@@ -306,10 +306,21 @@ int qb_add_memory_smp(struct qb_ctx *c)
     }
     qb_opt(c, "-smp", sb_steal(&sb));
 
-    /* IOThreads, in libvirt's order and naming */
-    for (size_t i = 0; i < d->n_iothreads; i++)
-        qb_opt(c, "-object", xasprintf("{\"qom-type\":\"iothread\",\"id\":\"iothread%u\"}",
-                                       d->iothreads[i].id));
+    /* IOThreads, in libvirt's order and naming; the supervisor pins them by these ids */
+    char iot[32];
+    for (size_t i = 0; i < d->n_iothreads; i++) {
+        struct qj j;
+        qj_begin(&j);
+        qj_str(&j, "qom-type", "iothread");
+        qj_str(&j, "id", qb_iothread_id(iot, sizeof(iot), d->iothreads[i].id));
+        qb_opt(c, "-object", qj_end(&j));
+    }
+    const struct dom_cputune *tune = &d->cputune;
+    c->r->iothreadpin_ids = xcalloc(tune->n_iothreadpins + 1, sizeof(char *));
+    c->r->n_iothreadpin_ids = tune->n_iothreadpins;
+    for (size_t i = 0; i < tune->n_iothreadpins; i++)
+        c->r->iothreadpin_ids[i] = xstrdup(qb_iothread_id(iot, sizeof(iot),
+                                                          tune->iothreadpins[i].vcpu));
 
     for (size_t i = 0; i < cpu->n_cells; i++) {
         const struct dom_numa_cell *cell = &cpu->cells[i];

@@ -389,8 +389,7 @@ static int build_controller(struct qb_ctx *c, const struct qb_ctrl *ct)
         qj_begin(&j);
         qj_str(&j, "driver", scsi_drivers[k->model.scsi]);
         if (k->iothread) {  /* validate: virtio-scsi models only */
-            snprintf(buf, sizeof(buf), "iothread%u", k->iothread);
-            qj_str(&j, "iothread", buf);
+            qj_str(&j, "iothread", qb_iothread_id(buf, sizeof(buf), k->iothread));
         }
         if (k->queues)      /* check_controller: virtio-scsi models only */
             qj_uint(&j, "num_queues", k->queues);

@@ -398,8 +398,7 @@ static int build_disk(struct qb_ctx *c, size_t i)
         if (dk->event_idx)
             qj_bool(&j, "event_idx", dk->event_idx == DOM_TRI_ON);
         if (dk->iothread) {     /* validate: virtio disks only */
-            snprintf(buf, sizeof(buf), "iothread%u", dk->iothread);
-            qj_str(&j, "iothread", buf);
+            qj_str(&j, "iothread", qb_iothread_id(buf, sizeof(buf), dk->iothread));
         }
         qj_pci(c, &j, &x->pci);
         if (dk->queues)

@@ -124,6 +124,7 @@ int qb_build_balloon(struct qb_ctx *c)
     qj_str(&j, "driver", qb_virtio_driver(drv, sizeof(drv), "virtio-balloon-pci",
                                           balloon_virtio_model(b)));
     qj_str(&j, "id", "balloon0");
+    c->r->balloon_path = xstrdup("/machine/peripheral/balloon0");  /* QOM: peripheral/ID */
     if (b->autodeflate != DOM_TRI_DEFAULT)
         qj_bool(&j, "deflate-on-oom", b->autodeflate == DOM_TRI_ON);
     if (b->free_page_reporting != DOM_TRI_DEFAULT)

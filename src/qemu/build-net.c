@@ -89,12 +89,16 @@ int qb_check_nets(struct qb_ctx *c)
 int qb_build_nets(struct qb_ctx *c)
 {
     const struct dom_devices *dv = &c->d->dev;
+    c->r->nics = xcalloc(dv->n_interfaces + 1, sizeof(*c->r->nics));
     for (size_t i = 0; i < dv->n_interfaces; i++) {
         const struct dom_interface *n = &dv->interfaces[i];
         bool virtio = nic_is_virtio(n->model);
         char hostid[32], id[32], mac[32], drv[48];
         snprintf(hostid, sizeof(hostid), "hostnet%zu", i);
         snprintf(id, sizeof(id), "net%zu", i);
+        c->r->nics[i] = (struct qb_nic){xstrdup(hostid), xstrdup(id),
+                                        n->link_state == DOM_LINK_DOWN};
+        c->r->n_nics = i + 1;
         struct qj j;
         qj_begin(&j);
         if (n->type == DOM_NET_USER) {

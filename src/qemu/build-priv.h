@@ -161,6 +161,8 @@ int qb_fail(struct qb_ctx *c, const struct dom_src *src, const char *fmt, ...)
 void qb_note(struct qb_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void qb_opt(struct qb_ctx *c, const char *opt, char *value_taken);
 int qb_add_fd(struct qb_ctx *c, enum qb_fd_kind kind, size_t dev_index, char *what_taken);
+/* The QEMU id of IOThread id ("iothread2", libvirt's naming). */
+const char *qb_iothread_id(char *buf, size_t len, unsigned id);
 /* QEMU's device name for a virtio model: base, base-transitional, base-non-transitional. */
 const char *qb_virtio_driver(char *buf, size_t len, const char *base, enum dom_virtio_model m);
 

@@ -51,6 +51,12 @@ int qb_add_fd(struct qb_ctx *c, enum qb_fd_kind kind, size_t dev_index, char *wh
     return fd;
 }
 
+const char *qb_iothread_id(char *buf, size_t len, unsigned id)
+{
+    snprintf(buf, len, "iothread%u", id);
+    return buf;
+}
+
 const char *qb_virtio_driver(char *buf, size_t len, const char *base, enum dom_virtio_model m)
 {
     snprintf(buf, len, "%s%s", base, m == DOM_VIRTIO_TRANSITIONAL ? "-transitional"

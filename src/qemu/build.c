@@ -187,5 +187,15 @@ void qb_result_free(struct qb_result *r)
     free(r->displays);
     free(r->nvram_path);
     free(r->nvram_template);
+    for (size_t i = 0; i < r->n_nics; i++) {
+        free(r->nics[i].netdev_id);
+        free(r->nics[i].device_id);
+    }
+    free(r->nics);
+    free(r->balloon_path);
+    free(r->console_chardev);
+    for (size_t i = 0; i < r->n_iothreadpin_ids; i++)
+        free(r->iothreadpin_ids[i]);
+    free(r->iothreadpin_ids);
     memset(r, 0, sizeof(*r));
 }
