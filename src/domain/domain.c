@@ -1,41 +1,158 @@
 /* Enum tables and lifetime of struct domain. */
 #include "config.h"
 #include "domain/domain.h"
-#include "domain/xml.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-DOM_ENUM_IMPL(dom_virt, DOM_VIRT_MAX, "kvm", "qemu")
-DOM_ENUM_IMPL(dom_lifecycle, DOM_LC_MAX, NULL, "destroy", "restart", "rename-restart",
-              "preserve", "coredump-destroy", "coredump-restart")
-DOM_ENUM_IMPL(dom_addr_type, DOM_ADDR_MAX, "none", "pci", "drive", "virtio-serial", "usb", "isa",
-              "ccid")
-DOM_ENUM_IMPL(dom_cpu_mode, DOM_CPU_MODE_MAX, "custom", "host-model", "host-passthrough",
-              "maximum")
-DOM_ENUM_IMPL(dom_cpu_feature_policy, DOM_CPU_FEAT_MAX, "require", "force", "optional",
-              "disable", "forbid")
-DOM_ENUM_IMPL(dom_boot_dev, DOM_BOOT_MAX, "hd", "cdrom", "fd", "network")
-DOM_ENUM_IMPL(dom_feature, DOM_FEAT_MAX, "acpi", "apic", "pae", "hap", "pmu", "vmport", "smm",
-              "pvspinlock", "vmcoreinfo", "ps2", "kvm-hidden", "kvm-hint-dedicated",
-              "kvm-poll-control", "kvm-pv-ipi", "kvm-dirty-ring")
-DOM_ENUM_IMPL(dom_clock_offset, DOM_CLOCK_MAX, "utc", "localtime", "timezone", "variable",
-              "absolute")
-DOM_ENUM_IMPL(dom_disk_type, DOM_DISK_MAX, "file", "block", "network")
-DOM_ENUM_IMPL(dom_disk_device, DOM_DISKDEV_MAX, "disk", "cdrom", "floppy", "lun")
-DOM_ENUM_IMPL(dom_disk_bus, DOM_BUS_MAX, NULL, "virtio", "ide", "sata", "scsi", "usb", "fdc")
-DOM_ENUM_IMPL(dom_ctrl_type, DOM_CTRL_MAX, "usb", "ide", "sata", "scsi", "fdc", "virtio-serial",
-              "pci", "ccid")
-DOM_ENUM_IMPL(dom_net_type, DOM_NET_MAX, "bridge", "network", "user", "ethernet", "direct")
-DOM_ENUM_IMPL(dom_input_type, DOM_INPUT_MAX, "tablet", "mouse", "keyboard", "passthrough",
-              "evdev")
-DOM_ENUM_IMPL(dom_input_bus, DOM_INPUT_BUS_MAX, NULL, "ps2", "usb", "virtio")
-DOM_ENUM_IMPL(dom_gfx_type, DOM_GFX_MAX, "spice", "vnc")
-DOM_ENUM_IMPL(dom_listen_type, DOM_LISTEN_MAX, "address", "network", "socket", "none")
-DOM_ENUM_IMPL(dom_chr_kind, DOM_CHR_KIND_MAX, "serial", "console", "parallel", "channel")
-DOM_ENUM_IMPL(dom_chr_type, DOM_CHR_TYPE_MAX, "pty", "file", "unix", "tcp", "udp", "null",
-              "stdio", "vc", "dev", "pipe", "spicevmc", "spiceport", "qemu-vdagent", "dbus",
-              "nmdm")
+QL_ENUM_IMPL(dom_tristate, DOM_TRI_MAX, NULL, "on", "off")
+QL_ENUM_IMPL(dom_virt, DOM_VIRT_MAX, "kvm", "qemu")
+QL_ENUM_IMPL(dom_vcpu_placement, DOM_PLACEMENT_MAX, NULL, "static")
+QL_ENUM_IMPL(dom_lifecycle, DOM_LC_MAX, NULL, "destroy", "restart", "rename-restart",
+             "preserve", "coredump-destroy", "coredump-restart")
+QL_ENUM_IMPL(dom_addr_type, DOM_ADDR_MAX, "none", "pci", "drive", "virtio-serial", "usb", "isa",
+             "ccid")
+QL_ENUM_IMPL(dom_cpu_mode, DOM_CPU_MODE_MAX, "custom", "host-model", "host-passthrough",
+             "maximum")
+QL_ENUM_IMPL(dom_cpu_feature_policy, DOM_CPU_FEAT_MAX, "require", "force", "optional",
+             "disable", "forbid")
+QL_ENUM_IMPL(dom_cpu_fallback, DOM_CPU_FALLBACK_MAX, NULL, "allow", "forbid")
+QL_ENUM_IMPL(dom_cpu_match, DOM_CPU_MATCH_MAX, NULL, "minimum", "exact", "strict")
+QL_ENUM_IMPL(dom_cpu_check, DOM_CPU_CHECK_MAX, NULL, "none", "partial", "full")
+QL_ENUM_IMPL(dom_mem_access, DOM_MEM_ACCESS_MAX, NULL, "shared", "private")
+QL_ENUM_IMPL(dom_mem_source, DOM_MEM_SOURCE_MAX, NULL, "anonymous", "file", "memfd")
+QL_ENUM_IMPL(dom_mem_allocation, DOM_MEM_ALLOC_MAX, NULL, "immediate", "ondemand")
+QL_ENUM_IMPL(dom_os_type, DOM_OS_TYPE_MAX, NULL, "hvm")
+QL_ENUM_IMPL(dom_arch, DOM_ARCH_MAX, NULL, "x86_64")
+QL_ENUM_IMPL(dom_firmware, DOM_FW_MAX, NULL, "bios", "efi")
+QL_ENUM_IMPL(dom_loader_type, DOM_LOADER_MAX, NULL, "rom", "pflash")
+QL_ENUM_IMPL(dom_smbios_mode, DOM_SMBIOS_MAX, NULL, "emulate", "host", "sysinfo")
+QL_ENUM_IMPL(dom_boot_dev, DOM_BOOT_MAX, "hd", "cdrom", "fd", "network")
+QL_ENUM_IMPL(dom_feature, DOM_FEAT_MAX, "acpi", "apic", "pae", "hap", "pmu", "vmport", "smm",
+             "pvspinlock", "vmcoreinfo", "ps2", "kvm-hidden", "kvm-hint-dedicated",
+             "kvm-poll-control", "kvm-pv-ipi", "kvm-dirty-ring")
+QL_ENUM_IMPL(dom_hyperv_feat, DOM_HV_MAX, "relaxed", "vapic", "spinlocks", "vpindex", "runtime",
+             "synic", "stimer", "reset", "vendor_id", "frequencies", "reenlightenment",
+             "tlbflush", "ipi", "evmcs", "avic", "emsr_bitmap", "xmm_input")
+QL_ENUM_IMPL(dom_clock_offset, DOM_CLOCK_MAX, "utc", "localtime", "timezone", "variable",
+             "absolute")
+QL_ENUM_IMPL(dom_timer_name, DOM_TIMER_MAX, NULL, "platform", "pit", "rtc", "hpet", "kvmclock",
+             "tsc", "hypervclock")
+QL_ENUM_IMPL(dom_tickpolicy, DOM_TICK_MAX, NULL, "delay", "catchup", "merge", "discard")
+QL_ENUM_IMPL(dom_timer_track, DOM_TRACK_MAX, NULL, "boot", "guest", "wall", "realtime")
+QL_ENUM_IMPL(dom_clock_basis, DOM_BASIS_MAX, NULL, "utc", "localtime")
+QL_ENUM_IMPL(dom_disk_type, DOM_DISK_MAX, "file", "block", "network")
+QL_ENUM_IMPL(dom_disk_device, DOM_DISKDEV_MAX, "disk", "cdrom", "floppy", "lun")
+QL_ENUM_IMPL(dom_disk_bus, DOM_BUS_MAX, NULL, "virtio", "ide", "sata", "scsi", "usb", "fdc")
+QL_ENUM_IMPL(dom_disk_driver, DOM_DISK_DRIVER_MAX, NULL, "qemu")
+QL_ENUM_IMPL(dom_disk_format, DOM_FMT_MAX, NULL, "raw", "qcow2", "qcow", "qed", "vmdk", "vdi",
+             "vpc", "vhdx", "luks", "bochs", "cloop", "dmg", "parallels", "iso")
+QL_ENUM_IMPL(dom_disk_cache, DOM_CACHE_MAX, "default", "none", "writethrough", "writeback",
+             "directsync", "unsafe")
+QL_ENUM_IMPL(dom_disk_io, DOM_IO_MAX, NULL, "threads", "native", "io_uring")
+QL_ENUM_IMPL(dom_disk_discard, DOM_DISCARD_MAX, NULL, "unmap", "ignore")
+QL_ENUM_IMPL(dom_detect_zeroes, DOM_DZ_MAX, NULL, "off", "on", "unmap")
+QL_ENUM_IMPL(dom_error_policy, DOM_ERRPOL_MAX, NULL, "stop", "report", "ignore", "enospace")
+QL_ENUM_IMPL(dom_disk_protocol, DOM_PROTO_MAX, NULL, "nbd", "iscsi", "rbd", "gluster", "http",
+             "https", "ftp", "ftps", "tftp", "ssh", "nfs")
+QL_ENUM_IMPL(dom_transport, DOM_TRANSPORT_MAX, NULL, "tcp", "unix", "rdma")
+QL_ENUM_IMPL(dom_tray, DOM_TRAY_MAX, NULL, "open", "closed")
+QL_ENUM_IMPL(dom_ctrl_type, DOM_CTRL_MAX, "usb", "ide", "sata", "scsi", "fdc", "virtio-serial",
+             "pci", "ccid")
+QL_ENUM_IMPL(dom_usb_model, DOM_USB_MODEL_MAX, NULL, "piix3-uhci", "piix4-uhci", "ehci",
+             "ich9-ehci1", "ich9-uhci1", "ich9-uhci2", "ich9-uhci3", "vt82c686b-uhci",
+             "pci-ohci", "nec-xhci", "qemu-xhci", "none")
+QL_ENUM_IMPL(dom_ide_model, DOM_IDE_MODEL_MAX, NULL, "piix3")
+QL_ENUM_IMPL(dom_scsi_model, DOM_SCSI_MODEL_MAX, NULL, "auto", "virtio-scsi", "lsilogic",
+             "lsisas1068", "lsisas1078", "vmpvscsi", "virtio-transitional",
+             "virtio-non-transitional", "am53c974", "dc390")
+QL_ENUM_IMPL(dom_virtio_model, DOM_VIRTIO_MODEL_MAX, NULL, "virtio", "virtio-transitional",
+             "virtio-non-transitional")
+QL_ENUM_IMPL(dom_pci_model, DOM_PCI_MODEL_MAX, NULL, "pci-root", "pcie-root", "pci-bridge",
+             "dmi-to-pci-bridge", "pcie-root-port", "pcie-switch-upstream-port",
+             "pcie-switch-downstream-port", "pcie-to-pci-bridge")
+QL_ENUM_IMPL(dom_pci_model_name, DOM_PCI_NAME_MAX, NULL, "pci-bridge", "i82801b11-bridge",
+             "ioh3420", "pcie-root-port", "x3130-upstream", "xio3130-downstream",
+             "pcie-pci-bridge")
+QL_ENUM_IMPL(dom_net_type, DOM_NET_MAX, "bridge", "network", "user", "ethernet", "direct")
+QL_ENUM_IMPL(dom_net_source_mode, DOM_MACVTAP_MAX, NULL, "vepa", "bridge", "private",
+             "passthrough")
+QL_ENUM_IMPL(dom_nic_model, DOM_NIC_MAX, NULL, "virtio", "virtio-transitional",
+             "virtio-non-transitional", "e1000", "e1000e", "rtl8139", "vmxnet3", "ne2k_pci",
+             "pcnet", "i82559er")
+QL_ENUM_IMPL(dom_vport_type, DOM_VPORT_MAX, NULL, "openvswitch", "802.1Qbg", "802.1Qbh",
+             "midonet")
+QL_ENUM_IMPL(dom_net_driver, DOM_NET_DRIVER_MAX, NULL, "qemu", "vhost")
+QL_ENUM_IMPL(dom_txmode, DOM_TXMODE_MAX, NULL, "iothread", "timer")
+QL_ENUM_IMPL(dom_link_state, DOM_LINK_MAX, NULL, "up", "down")
+QL_ENUM_IMPL(dom_input_type, DOM_INPUT_MAX, "tablet", "mouse", "keyboard", "passthrough",
+             "evdev")
+QL_ENUM_IMPL(dom_input_bus, DOM_INPUT_BUS_MAX, NULL, "ps2", "usb", "virtio")
+QL_ENUM_IMPL(dom_input_grab, DOM_GRAB_MAX, NULL, "all")
+QL_ENUM_IMPL(dom_grab_toggle, DOM_GRAB_TOGGLE_MAX, NULL, "ctrl-ctrl", "alt-alt", "shift-shift",
+             "meta-meta", "scrolllock", "ctrl-scrolllock")
+QL_ENUM_IMPL(dom_gfx_type, DOM_GFX_MAX, "spice", "vnc")
+QL_ENUM_IMPL(dom_listen_type, DOM_LISTEN_MAX, "address", "network", "socket", "none")
+QL_ENUM_IMPL(dom_gfx_connected, DOM_CONNECTED_MAX, NULL, "keep", "disconnect", "fail")
+QL_ENUM_IMPL(dom_vnc_share, DOM_VNC_SHARE_MAX, NULL, "allow-exclusive", "force-shared",
+             "ignore")
+QL_ENUM_IMPL(dom_spice_mode, DOM_SPICE_MODE_MAX, NULL, "secure", "insecure", "any")
+QL_ENUM_IMPL(dom_spice_channel_name, DOM_SPICE_CH_MAX, NULL, "main", "display", "inputs",
+             "cursor", "playback", "record", "smartcard", "usbredir")
+QL_ENUM_IMPL(dom_spice_image, DOM_SPICE_IMAGE_MAX, NULL, "auto_glz", "auto_lz", "quic", "glz",
+             "lz", "off")
+QL_ENUM_IMPL(dom_spice_wan, DOM_SPICE_WAN_MAX, NULL, "auto", "never", "always")
+QL_ENUM_IMPL(dom_spice_streaming, DOM_SPICE_STREAM_MAX, NULL, "filter", "all", "off")
+QL_ENUM_IMPL(dom_spice_mouse, DOM_SPICE_MOUSE_MAX, NULL, "server", "client")
+QL_ENUM_IMPL(dom_video_model, DOM_VIDEO_MAX, NULL, "vga", "cirrus", "vmvga", "qxl", "virtio",
+             "bochs", "ramfb", "none")
+QL_ENUM_IMPL(dom_sound_model, DOM_SOUND_MAX, NULL, "ich6", "ich9", "ac97", "es1370", "sb16",
+             "pcspk", "usb")
+QL_ENUM_IMPL(dom_sound_codec, DOM_CODEC_MAX, NULL, "duplex", "micro", "output")
+QL_ENUM_IMPL(dom_audio_type, DOM_AUDIO_MAX, NULL, "none", "spice", "alsa", "oss")
+QL_ENUM_IMPL(dom_chr_kind, DOM_CHR_KIND_MAX, "serial", "console", "parallel", "channel")
+QL_ENUM_IMPL(dom_chr_type, DOM_CHR_TYPE_MAX, "pty", "file", "unix", "tcp", "udp", "null",
+             "stdio", "vc", "dev", "pipe", "spicevmc", "spiceport", "qemu-vdagent", "dbus",
+             "nmdm")
+QL_ENUM_IMPL(dom_chr_mode, DOM_CHR_MODE_MAX, NULL, "bind", "connect")
+QL_ENUM_IMPL(dom_chr_protocol, DOM_CHR_PROTO_MAX, NULL, "raw", "telnet", "telnets", "tls")
+QL_ENUM_IMPL(dom_chr_target, DOM_CHR_TARGET_MAX, NULL, "isa-serial", "usb-serial", "pci-serial",
+             "isa-debug", "serial", "virtio", "guestfwd")
+QL_ENUM_IMPL(dom_chr_target_model, DOM_CHR_MODEL_MAX, NULL, "isa-serial", "usb-serial",
+             "pci-serial", "isa-debugcon")
+QL_ENUM_IMPL(dom_chr_state, DOM_CHR_STATE_MAX, NULL, "connected", "disconnected")
+QL_ENUM_IMPL(dom_usb_bus, DOM_USB_BUS_MAX, "usb")
+QL_ENUM_IMPL(dom_balloon_model, DOM_BALLOON_MAX, NULL, "virtio", "virtio-transitional",
+             "virtio-non-transitional", "none")
+QL_ENUM_IMPL(dom_rng_backend, DOM_RNG_BACKEND_MAX, NULL, "random", "egd", "builtin")
+QL_ENUM_IMPL(dom_watchdog_model, DOM_WATCHDOG_MAX, NULL, "i6300esb", "ib700", "itco")
+QL_ENUM_IMPL(dom_watchdog_action, DOM_WDACT_MAX, NULL, "reset", "shutdown", "poweroff", "pause",
+             "none", "dump", "inject-nmi")
+QL_ENUM_IMPL(dom_panic_model, DOM_PANIC_MAX, NULL, "isa", "pvpanic", "hyperv")
+
+const struct ql_enum *dom_ctrl_model_enum(enum dom_ctrl_type t)
+{
+    switch (t) {
+    case DOM_CTRL_USB:
+        return &dom_usb_model_enum;
+    case DOM_CTRL_IDE:
+        return &dom_ide_model_enum;
+    case DOM_CTRL_SCSI:
+        return &dom_scsi_model_enum;
+    case DOM_CTRL_VIRTIO_SERIAL:
+        return &dom_virtio_model_enum;
+    case DOM_CTRL_PCI:
+        return &dom_pci_model_enum;
+    default:
+        return NULL;
+    }
+}
+
+bool dom_scsi_model_is_virtio(enum dom_scsi_model m)
+{
+    return m == DOM_SCSI_VIRTIO_SCSI || m == DOM_SCSI_VIRTIO_TRANSITIONAL
+           || m == DOM_SCSI_VIRTIO_NON_TRANSITIONAL;
+}
 
 enum dom_lifecycle dom_on_poweroff(const struct domain *d)
 {
@@ -70,36 +187,23 @@ static void free_addr(struct dom_addr *a)
 static void free_chr_source(struct dom_chr_source *s)
 {
     free(s->path);
-    free(s->mode);
     free(s->host);
     free(s->service);
     free(s->bind_host);
     free(s->bind_service);
-    free(s->protocol);
     free(s->channel);
     free(s->log_file);
 }
 
 static void free_disk(struct dom_disk *x)
 {
-    free(x->driver_name);
-    free(x->format);
-    free(x->cache);
-    free(x->io);
-    free(x->discard);
-    free(x->detect_zeroes);
-    free(x->error_policy);
-    free(x->rerror_policy);
     free(x->source);
-    free(x->protocol);
     for (size_t i = 0; i < x->n_hosts; i++) {
         free(x->hosts[i].name);
-        free(x->hosts[i].transport);
         free(x->hosts[i].socket);
     }
     free(x->hosts);
     free(x->dev);
-    free(x->tray);
     free(x->serial);
     free(x->wwn);
     free(x->vendor);
@@ -115,21 +219,15 @@ static void free_interface(struct dom_interface *x)
     free(x->network);
     free(x->portgroup);
     free(x->source_dev);
-    free(x->source_mode);
     free(x->target_dev);
-    free(x->model);
-    free(x->vport_type);
     free(x->vport.interfaceid);
     free(x->vport.profileid);
     free(x->vport.instanceid);
     free(x->vport.managerid);
     free(x->vport.typeid_);
     free(x->vport.typeidversion);
-    free(x->driver_name);
-    free(x->txmode);
     free(x->script);
     free(x->vlan_tags);
-    free(x->link_state);
     free(x->rom_file);
     free_addr(&x->addr);
     free_src(&x->src);
@@ -150,21 +248,8 @@ static void free_graphics(struct dom_graphics *g)
         free(g->passwd);
     }
     free(g->passwd_valid_to);
-    free(g->connected);
     free(g->keymap);
-    free(g->share_policy);
-    free(g->default_mode);
-    free(g->image_compression);
-    free(g->jpeg_compression);
-    free(g->zlib_compression);
-    free(g->playback_compression);
-    free(g->streaming_mode);
-    free(g->mouse_mode);
     free(g->gl_rendernode);
-    for (size_t i = 0; i < g->n_channels; i++) {
-        free(g->channels[i].name);
-        free(g->channels[i].mode);
-    }
     free(g->channels);
     free_src(&g->src);
 }
@@ -176,7 +261,6 @@ void domain_free(struct domain *d)
     free(d->name);
     free(d->title);
     free(d->description);
-    free(d->vcpu_placement);
     free(d->vcpu_cpuset);
     free(d->cputune.emulatorpin);
     for (size_t i = 0; i < d->cputune.n_vcpupins; i++) {
@@ -197,9 +281,6 @@ void domain_free(struct domain *d)
         free_src(&mb->pages[i].src);
     }
     free(mb->pages);
-    free(mb->source);
-    free(mb->access);
-    free(mb->allocation);
     free_src(&mb->src);
     for (size_t i = 0; i < d->n_iothreads; i++)
         free_src(&d->iothreads[i].src);
@@ -207,51 +288,32 @@ void domain_free(struct domain *d)
 
     struct dom_cpu *c = &d->cpu;
     free(c->model);
-    free(c->model_fallback);
-    free(c->match);
-    free(c->check);
     free(c->vendor);
     for (size_t i = 0; i < c->n_features; i++)
         free(c->features[i].name);
     free(c->features);
-    for (size_t i = 0; i < c->n_cells; i++) {
+    for (size_t i = 0; i < c->n_cells; i++)
         free(c->cells[i].cpus);
-        free(c->cells[i].mem_access);
-    }
     free(c->cells);
     free_src(&c->src);
     free_src(&c->topo_src);
     free_src(&c->numa_src);
 
     struct dom_os *o = &d->os;
-    free(o->type);
-    free(o->arch);
     free(o->machine);
-    free(o->firmware);
     free(o->loader);
-    free(o->loader_type);
     free(o->nvram);
     free(o->nvram_template);
     free(o->kernel);
     free(o->initrd);
     free(o->cmdline);
     free(o->dtb);
-    free(o->smbios_mode);
 
-    free(d->features.apic_eoi);
-    for (size_t i = 0; i < d->features.n_hyperv; i++) {
-        free(d->features.hyperv[i].name);
+    for (size_t i = 0; i < d->features.n_hyperv; i++)
         free(d->features.hyperv[i].value);
-    }
     free(d->features.hyperv);
 
     free(d->clock.timezone);
-    free(d->clock.basis);
-    for (size_t i = 0; i < d->clock.n_timers; i++) {
-        free(d->clock.timers[i].name);
-        free(d->clock.timers[i].tickpolicy);
-        free(d->clock.timers[i].track);
-    }
     free(d->clock.timers);
 
     struct dom_devices *v = &d->dev;
@@ -260,8 +322,6 @@ void domain_free(struct domain *d)
         free_disk(&v->disks[i]);
     free(v->disks);
     for (size_t i = 0; i < v->n_controllers; i++) {
-        free(v->controllers[i].model);
-        free(v->controllers[i].model_name);
         free_addr(&v->controllers[i].addr);
         free_src(&v->controllers[i].src);
     }
@@ -271,8 +331,6 @@ void domain_free(struct domain *d)
     free(v->interfaces);
     for (size_t i = 0; i < v->n_inputs; i++) {
         free(v->inputs[i].evdev);
-        free(v->inputs[i].grab);
-        free(v->inputs[i].grab_toggle);
         free_addr(&v->inputs[i].addr);
         free_src(&v->inputs[i].src);
     }
@@ -281,40 +339,30 @@ void domain_free(struct domain *d)
         free_graphics(&v->graphics[i]);
     free(v->graphics);
     for (size_t i = 0; i < v->n_videos; i++) {
-        free(v->videos[i].model);
         free_addr(&v->videos[i].addr);
         free_src(&v->videos[i].src);
     }
     free(v->videos);
     for (size_t i = 0; i < v->n_sounds; i++) {
         struct dom_sound *s = &v->sounds[i];
-        free(s->model);
-        for (size_t j = 0; j < s->n_codecs; j++)
-            free(s->codecs[j]);
         free(s->codecs);
         free_addr(&s->addr);
         free_src(&s->src);
     }
     free(v->sounds);
-    for (size_t i = 0; i < v->n_audios; i++) {
-        free(v->audios[i].type);
+    for (size_t i = 0; i < v->n_audios; i++)
         free_src(&v->audios[i].src);
-    }
     free(v->audios);
     for (size_t i = 0; i < v->n_chrs; i++) {
         struct dom_chr *x = &v->chrs[i];
         free_chr_source(&x->source);
-        free(x->target_type);
-        free(x->target_model);
         free(x->target_name);
         free(x->target_address);
-        free(x->target_state);
         free_addr(&x->addr);
         free_src(&x->src);
     }
     free(v->chrs);
     for (size_t i = 0; i < v->n_redirdevs; i++) {
-        free(v->redirdevs[i].bus);
         free_chr_source(&v->redirdevs[i].source);
         free_addr(&v->redirdevs[i].addr);
         free_src(&v->redirdevs[i].src);
@@ -322,8 +370,6 @@ void domain_free(struct domain *d)
     free(v->redirdevs);
     for (size_t i = 0; i < v->n_rngs; i++) {
         struct dom_rng *r = &v->rngs[i];
-        free(r->model);
-        free(r->backend_model);
         free(r->backend_path);
         free_chr_source(&r->egd);
         free_addr(&r->addr);
@@ -331,25 +377,20 @@ void domain_free(struct domain *d)
     }
     free(v->rngs);
     for (size_t i = 0; i < v->n_watchdogs; i++) {
-        free(v->watchdogs[i].model);
-        free(v->watchdogs[i].action);
         free_addr(&v->watchdogs[i].addr);
         free_src(&v->watchdogs[i].src);
     }
     free(v->watchdogs);
     for (size_t i = 0; i < v->n_panics; i++) {
-        free(v->panics[i].model);
         free_addr(&v->panics[i].addr);
         free_src(&v->panics[i].src);
     }
     free(v->panics);
     for (size_t i = 0; i < v->n_hubs; i++) {
-        free(v->hubs[i].type);
         free_addr(&v->hubs[i].addr);
         free_src(&v->hubs[i].src);
     }
     free(v->hubs);
-    free(v->memballoon.model);
     free_addr(&v->memballoon.addr);
     free_src(&v->memballoon.src);
 

@@ -2,11 +2,18 @@
  *
  * No QEMU knowledge lives here: values are what the XML says, normalised (memory in KiB,
  * enums instead of strings). "unset" is 0 / NULL / DOM_TRI_DEFAULT; where 0 is a valid
- * value a separate has_* flag says whether the XML gave it. */
+ * value a separate has_* flag says whether the XML gave it.
+ *
+ * Every closed set is an enum with a _MAX sentinel and a name table (QL_ENUM_DECL, see
+ * util/enum.h). Value 0 is "not given" (a NULL name, spelled *_DEFAULT) unless the parser
+ * always fills the field in. The names are libvirt's spellings, in the order the parser
+ * lists them in its messages; the parser checks them, the builder switches on them. Strings
+ * are left for what is open: paths, names, free text, numbers libvirt keeps as text. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "util/enum.h"
 
 /* Where an item came from, for error messages: "devices/disk[2]" and its line. */
 struct dom_src {
@@ -14,14 +21,12 @@ struct dom_src {
     int line;
 };
 
+/* Also the type of on/off attributes that do not take yes/no (apic@eoi, ...). */
 enum dom_tristate { DOM_TRI_DEFAULT, DOM_TRI_ON, DOM_TRI_OFF, DOM_TRI_MAX };
-
-#define DOM_ENUM_DECL(prefix)                                                   \
-    const char *prefix##_to_string(int v);                                      \
-    int prefix##_from_string(const char *s)
+QL_ENUM_DECL(dom_tristate);
 
 enum dom_virt { DOM_VIRT_KVM, DOM_VIRT_QEMU, DOM_VIRT_MAX };
-DOM_ENUM_DECL(dom_virt);
+QL_ENUM_DECL(dom_virt);
 
 enum dom_lifecycle {
     DOM_LC_DEFAULT,
@@ -33,7 +38,7 @@ enum dom_lifecycle {
     DOM_LC_COREDUMP_RESTART,
     DOM_LC_MAX
 };
-DOM_ENUM_DECL(dom_lifecycle);
+QL_ENUM_DECL(dom_lifecycle);
 
 /* ---- addresses ---- */
 enum dom_addr_type {
@@ -46,7 +51,7 @@ enum dom_addr_type {
     DOM_ADDR_CCID,
     DOM_ADDR_MAX
 };
-DOM_ENUM_DECL(dom_addr_type);
+QL_ENUM_DECL(dom_addr_type);
 
 struct dom_addr {
     enum dom_addr_type type;
@@ -72,7 +77,7 @@ enum dom_cpu_mode {
     DOM_CPU_MODE_MAXIMUM,
     DOM_CPU_MODE_MAX
 };
-DOM_ENUM_DECL(dom_cpu_mode);
+QL_ENUM_DECL(dom_cpu_mode);
 
 enum dom_cpu_feature_policy {
     DOM_CPU_FEAT_REQUIRE,
@@ -82,18 +87,32 @@ enum dom_cpu_feature_policy {
     DOM_CPU_FEAT_FORBID,
     DOM_CPU_FEAT_MAX
 };
-DOM_ENUM_DECL(dom_cpu_feature_policy);
+QL_ENUM_DECL(dom_cpu_feature_policy);
 
 struct dom_cpu_feature {
     char *name;
     enum dom_cpu_feature_policy policy;
 };
 
+enum dom_cpu_fallback { DOM_CPU_FALLBACK_DEFAULT, DOM_CPU_FALLBACK_ALLOW,
+                        DOM_CPU_FALLBACK_FORBID, DOM_CPU_FALLBACK_MAX };
+QL_ENUM_DECL(dom_cpu_fallback);
+enum dom_cpu_match { DOM_CPU_MATCH_DEFAULT, DOM_CPU_MATCH_MINIMUM, DOM_CPU_MATCH_EXACT,
+                     DOM_CPU_MATCH_STRICT, DOM_CPU_MATCH_MAX };
+QL_ENUM_DECL(dom_cpu_match);
+enum dom_cpu_check { DOM_CPU_CHECK_DEFAULT, DOM_CPU_CHECK_NONE, DOM_CPU_CHECK_PARTIAL,
+                     DOM_CPU_CHECK_FULL, DOM_CPU_CHECK_MAX };
+QL_ENUM_DECL(dom_cpu_check);
+/* <memoryBacking><access mode>, <numa><cell memAccess> */
+enum dom_mem_access { DOM_MEM_ACCESS_DEFAULT, DOM_MEM_ACCESS_SHARED, DOM_MEM_ACCESS_PRIVATE,
+                      DOM_MEM_ACCESS_MAX };
+QL_ENUM_DECL(dom_mem_access);
+
 struct dom_numa_cell {
     unsigned id;
     char *cpus;                 /* cpuset syntax */
     unsigned long long memory_kib;
-    char *mem_access;           /* shared|private, NULL: <memoryBacking><access> */
+    enum dom_mem_access mem_access;     /* DEFAULT: <memoryBacking><access> */
 };
 
 struct dom_cpu {
@@ -101,10 +120,10 @@ struct dom_cpu {
     enum dom_cpu_mode mode;
     bool has_mode;
     char *model;
-    char *model_fallback;       /* allow|forbid */
-    char *match;                /* minimum|exact|strict */
-    char *check;                /* none|partial|full */
-    char *vendor;
+    enum dom_cpu_fallback model_fallback;
+    enum dom_cpu_match match;
+    enum dom_cpu_check check;
+    char *vendor;               /* libvirt's vendor name (Intel) or the CPUID string */
     unsigned sockets, dies, clusters, cores, threads;   /* 0: topology not given */
     struct dom_cpu_feature *features;
     size_t n_features;
@@ -138,15 +157,22 @@ struct dom_hugepage {
     struct dom_src src;
 };
 
+enum dom_mem_source { DOM_MEM_SOURCE_DEFAULT, DOM_MEM_SOURCE_ANONYMOUS, DOM_MEM_SOURCE_FILE,
+                      DOM_MEM_SOURCE_MEMFD, DOM_MEM_SOURCE_MAX };
+QL_ENUM_DECL(dom_mem_source);
+enum dom_mem_allocation { DOM_MEM_ALLOC_DEFAULT, DOM_MEM_ALLOC_IMMEDIATE, DOM_MEM_ALLOC_ONDEMAND,
+                          DOM_MEM_ALLOC_MAX };
+QL_ENUM_DECL(dom_mem_allocation);
+
 struct dom_mem_backing {
     bool present;
     bool hugepages;             /* <hugepages> given */
     struct dom_hugepage *pages;
     size_t n_pages;
     bool nosharepages, locked;
-    char *source;               /* anonymous|file|memfd */
-    char *access;               /* shared|private */
-    char *allocation;           /* immediate|ondemand */
+    enum dom_mem_source source;
+    enum dom_mem_access access;
+    enum dom_mem_allocation allocation;
     unsigned allocation_threads;
     struct dom_src src;
 };
@@ -160,16 +186,29 @@ struct dom_iothread {
 
 /* ---- os / features / clock ---- */
 enum dom_boot_dev { DOM_BOOT_HD, DOM_BOOT_CDROM, DOM_BOOT_FD, DOM_BOOT_NETWORK, DOM_BOOT_MAX };
-DOM_ENUM_DECL(dom_boot_dev);
+QL_ENUM_DECL(dom_boot_dev);
+
+/* The parser accepts only hvm guests on x86_64: these name what it checked. */
+enum dom_os_type { DOM_OS_TYPE_DEFAULT, DOM_OS_TYPE_HVM, DOM_OS_TYPE_MAX };
+QL_ENUM_DECL(dom_os_type);
+enum dom_arch { DOM_ARCH_DEFAULT, DOM_ARCH_X86_64, DOM_ARCH_MAX };
+QL_ENUM_DECL(dom_arch);
+enum dom_firmware { DOM_FW_DEFAULT, DOM_FW_BIOS, DOM_FW_EFI, DOM_FW_MAX };
+QL_ENUM_DECL(dom_firmware);
+enum dom_loader_type { DOM_LOADER_DEFAULT, DOM_LOADER_ROM, DOM_LOADER_PFLASH, DOM_LOADER_MAX };
+QL_ENUM_DECL(dom_loader_type);
+enum dom_smbios_mode { DOM_SMBIOS_DEFAULT, DOM_SMBIOS_EMULATE, DOM_SMBIOS_HOST,
+                       DOM_SMBIOS_SYSINFO, DOM_SMBIOS_MAX };
+QL_ENUM_DECL(dom_smbios_mode);
 
 struct dom_os {
-    char *type;                 /* hvm */
-    char *arch;
+    enum dom_os_type type;
+    enum dom_arch arch;         /* DEFAULT: not given (the host's, x86_64) */
     char *machine;              /* NULL when absent or empty */
-    char *firmware;             /* os@firmware: bios|efi */
+    enum dom_firmware firmware; /* os@firmware */
     char *loader;
     enum dom_tristate loader_readonly;
-    char *loader_type;          /* rom|pflash */
+    enum dom_loader_type loader_type;
     enum dom_tristate loader_secure;
     char *nvram;
     char *nvram_template;
@@ -181,7 +220,7 @@ struct dom_os {
     enum dom_tristate bootmenu;
     int bootmenu_timeout;       /* ms, -1 unset */
     int bios_reboot_timeout;    /* ms, -1 unset */
-    char *smbios_mode;
+    enum dom_smbios_mode smbios_mode;
 };
 
 enum dom_feature {
@@ -203,17 +242,26 @@ enum dom_feature {
     DOM_FEAT_KVM_DIRTY_RING,    /* <dirty-ring size> */
     DOM_FEAT_MAX
 };
-DOM_ENUM_DECL(dom_feature);
+QL_ENUM_DECL(dom_feature);
+
+/* <hyperv> children, spelled as their elements */
+enum dom_hyperv_feat {
+    DOM_HV_RELAXED, DOM_HV_VAPIC, DOM_HV_SPINLOCKS, DOM_HV_VPINDEX, DOM_HV_RUNTIME,
+    DOM_HV_SYNIC, DOM_HV_STIMER, DOM_HV_RESET, DOM_HV_VENDOR_ID, DOM_HV_FREQUENCIES,
+    DOM_HV_REENLIGHTENMENT, DOM_HV_TLBFLUSH, DOM_HV_IPI, DOM_HV_EVMCS, DOM_HV_AVIC,
+    DOM_HV_EMSR_BITMAP, DOM_HV_XMM_INPUT, DOM_HV_MAX
+};
+QL_ENUM_DECL(dom_hyperv_feat);
 
 struct dom_hyperv_feature {
-    char *name;
+    enum dom_hyperv_feat name;
     bool on;
     char *value;                /* spinlocks retries / vendor_id value */
 };
 
 struct dom_features {
     enum dom_tristate f[DOM_FEAT_MAX];  /* DEFAULT = element absent */
-    char *apic_eoi;             /* on|off or NULL */
+    enum dom_tristate apic_eoi; /* <apic eoi> */
     unsigned kvm_dirty_ring_size;   /* <kvm><dirty-ring size>, 0 unset */
     struct dom_hyperv_feature *hyperv;
     size_t n_hyperv;
@@ -228,13 +276,26 @@ enum dom_clock_offset {
     DOM_CLOCK_ABSOLUTE,
     DOM_CLOCK_MAX
 };
-DOM_ENUM_DECL(dom_clock_offset);
+QL_ENUM_DECL(dom_clock_offset);
+
+enum dom_timer_name { DOM_TIMER_DEFAULT, DOM_TIMER_PLATFORM, DOM_TIMER_PIT, DOM_TIMER_RTC,
+                      DOM_TIMER_HPET, DOM_TIMER_KVMCLOCK, DOM_TIMER_TSC, DOM_TIMER_HYPERVCLOCK,
+                      DOM_TIMER_MAX };
+QL_ENUM_DECL(dom_timer_name);
+enum dom_tickpolicy { DOM_TICK_DEFAULT, DOM_TICK_DELAY, DOM_TICK_CATCHUP, DOM_TICK_MERGE,
+                      DOM_TICK_DISCARD, DOM_TICK_MAX };
+QL_ENUM_DECL(dom_tickpolicy);
+enum dom_timer_track { DOM_TRACK_DEFAULT, DOM_TRACK_BOOT, DOM_TRACK_GUEST, DOM_TRACK_WALL,
+                       DOM_TRACK_REALTIME, DOM_TRACK_MAX };
+QL_ENUM_DECL(dom_timer_track);
+enum dom_clock_basis { DOM_BASIS_DEFAULT, DOM_BASIS_UTC, DOM_BASIS_LOCALTIME, DOM_BASIS_MAX };
+QL_ENUM_DECL(dom_clock_basis);
 
 struct dom_timer {
-    char *name;                 /* rtc|pit|hpet|kvmclock|tsc|hypervclock|platform|armvtimer */
+    enum dom_timer_name name;   /* DEFAULT only in a rejected domain */
     enum dom_tristate present;
-    char *tickpolicy;           /* delay|catchup|merge|discard */
-    char *track;                /* guest|wall|realtime */
+    enum dom_tickpolicy tickpolicy;
+    enum dom_timer_track track;
     unsigned long long frequency;
 };
 
@@ -242,7 +303,7 @@ struct dom_clock {
     enum dom_clock_offset offset;
     char *timezone;
     long long adjustment;       /* seconds, for variable */
-    char *basis;                /* utc|localtime */
+    enum dom_clock_basis basis;
     long long start;            /* for absolute */
     struct dom_timer *timers;
     size_t n_timers;
@@ -250,39 +311,74 @@ struct dom_clock {
 
 /* ---- devices ---- */
 enum dom_disk_type { DOM_DISK_FILE, DOM_DISK_BLOCK, DOM_DISK_NETWORK, DOM_DISK_MAX };
-DOM_ENUM_DECL(dom_disk_type);
+QL_ENUM_DECL(dom_disk_type);
 enum dom_disk_device { DOM_DISKDEV_DISK, DOM_DISKDEV_CDROM, DOM_DISKDEV_FLOPPY, DOM_DISKDEV_LUN,
                        DOM_DISKDEV_MAX };
-DOM_ENUM_DECL(dom_disk_device);
+QL_ENUM_DECL(dom_disk_device);
 enum dom_disk_bus { DOM_BUS_DEFAULT, DOM_BUS_VIRTIO, DOM_BUS_IDE, DOM_BUS_SATA, DOM_BUS_SCSI,
                     DOM_BUS_USB, DOM_BUS_FDC, DOM_BUS_MAX };
-DOM_ENUM_DECL(dom_disk_bus);
+QL_ENUM_DECL(dom_disk_bus);
+
+enum dom_disk_driver { DOM_DISK_DRIVER_DEFAULT, DOM_DISK_DRIVER_QEMU, DOM_DISK_DRIVER_MAX };
+QL_ENUM_DECL(dom_disk_driver);
+/* <driver type>; "iso" is read as raw, as libvirt does, and never stored. */
+enum dom_disk_format { DOM_FMT_DEFAULT, DOM_FMT_RAW, DOM_FMT_QCOW2, DOM_FMT_QCOW, DOM_FMT_QED,
+                       DOM_FMT_VMDK, DOM_FMT_VDI, DOM_FMT_VPC, DOM_FMT_VHDX, DOM_FMT_LUKS,
+                       DOM_FMT_BOCHS, DOM_FMT_CLOOP, DOM_FMT_DMG, DOM_FMT_PARALLELS,
+                       DOM_FMT_ISO, DOM_FMT_MAX };
+QL_ENUM_DECL(dom_disk_format);
+/* "default" (0) is also what an absent cache attribute means, as in libvirt. */
+enum dom_disk_cache { DOM_CACHE_DEFAULT, DOM_CACHE_NONE, DOM_CACHE_WRITETHROUGH,
+                      DOM_CACHE_WRITEBACK, DOM_CACHE_DIRECTSYNC, DOM_CACHE_UNSAFE,
+                      DOM_CACHE_MAX };
+QL_ENUM_DECL(dom_disk_cache);
+enum dom_disk_io { DOM_IO_DEFAULT, DOM_IO_THREADS, DOM_IO_NATIVE, DOM_IO_IO_URING, DOM_IO_MAX };
+QL_ENUM_DECL(dom_disk_io);
+enum dom_disk_discard { DOM_DISCARD_DEFAULT, DOM_DISCARD_UNMAP, DOM_DISCARD_IGNORE,
+                        DOM_DISCARD_MAX };
+QL_ENUM_DECL(dom_disk_discard);
+enum dom_detect_zeroes { DOM_DZ_DEFAULT, DOM_DZ_OFF, DOM_DZ_ON, DOM_DZ_UNMAP, DOM_DZ_MAX };
+QL_ENUM_DECL(dom_detect_zeroes);
+/* error_policy; rerror_policy takes the same values but enospace (write errors only). */
+enum dom_error_policy { DOM_ERRPOL_DEFAULT, DOM_ERRPOL_STOP, DOM_ERRPOL_REPORT,
+                        DOM_ERRPOL_IGNORE, DOM_ERRPOL_ENOSPACE, DOM_ERRPOL_MAX };
+QL_ENUM_DECL(dom_error_policy);
+enum dom_disk_protocol { DOM_PROTO_DEFAULT, DOM_PROTO_NBD, DOM_PROTO_ISCSI, DOM_PROTO_RBD,
+                         DOM_PROTO_GLUSTER, DOM_PROTO_HTTP, DOM_PROTO_HTTPS, DOM_PROTO_FTP,
+                         DOM_PROTO_FTPS, DOM_PROTO_TFTP, DOM_PROTO_SSH, DOM_PROTO_NFS,
+                         DOM_PROTO_MAX };
+QL_ENUM_DECL(dom_disk_protocol);
+enum dom_transport { DOM_TRANSPORT_DEFAULT, DOM_TRANSPORT_TCP, DOM_TRANSPORT_UNIX,
+                     DOM_TRANSPORT_RDMA, DOM_TRANSPORT_MAX };
+QL_ENUM_DECL(dom_transport);
+enum dom_tray { DOM_TRAY_DEFAULT, DOM_TRAY_OPEN, DOM_TRAY_CLOSED, DOM_TRAY_MAX };
+QL_ENUM_DECL(dom_tray);
 
 struct dom_net_host {
     char *name;
     unsigned port;
-    char *transport;
+    enum dom_transport transport;
     char *socket;
 };
 
 struct dom_disk {
     enum dom_disk_type type;
     enum dom_disk_device device;
-    char *driver_name;          /* qemu */
-    char *format;               /* raw|qcow2|... NULL: raw for file/block */
-    char *cache;                /* default|none|writethrough|writeback|directsync|unsafe */
-    char *io;                   /* threads|native|io_uring */
-    char *discard;              /* unmap|ignore */
-    char *detect_zeroes;
-    char *error_policy, *rerror_policy;
+    enum dom_disk_driver driver_name;
+    enum dom_disk_format format;        /* DEFAULT: raw for file/block */
+    enum dom_disk_cache cache;
+    enum dom_disk_io io;
+    enum dom_disk_discard discard;
+    enum dom_detect_zeroes detect_zeroes;
+    enum dom_error_policy error_policy, rerror_policy;
     unsigned queues;
     char *source;               /* file path / block dev path / network volume name */
-    char *protocol;             /* network: nbd|iscsi|rbd|http|https|... */
+    enum dom_disk_protocol protocol;    /* network disks */
     struct dom_net_host *hosts;
     size_t n_hosts;
     char *dev;                  /* target dev: vda, hdc, sda ... */
     enum dom_disk_bus bus;
-    char *tray;                 /* open|closed */
+    enum dom_tray tray;
     bool readonly, shareable, transient;
     char *serial, *wwn, *vendor, *product;
     unsigned boot_order;        /* 0 none */
@@ -296,19 +392,67 @@ struct dom_disk {
 
 enum dom_ctrl_type { DOM_CTRL_USB, DOM_CTRL_IDE, DOM_CTRL_SATA, DOM_CTRL_SCSI, DOM_CTRL_FDC,
                      DOM_CTRL_VIRTIO_SERIAL, DOM_CTRL_PCI, DOM_CTRL_CCID, DOM_CTRL_MAX };
-DOM_ENUM_DECL(dom_ctrl_type);
+QL_ENUM_DECL(dom_ctrl_type);
+
+/* Controller models, one set per type (sata, fdc and ccid have no model attribute). */
+enum dom_usb_model { DOM_USB_MODEL_DEFAULT, DOM_USB_PIIX3_UHCI, DOM_USB_PIIX4_UHCI,
+                     DOM_USB_EHCI, DOM_USB_ICH9_EHCI1, DOM_USB_ICH9_UHCI1, DOM_USB_ICH9_UHCI2,
+                     DOM_USB_ICH9_UHCI3, DOM_USB_VT82C686B_UHCI, DOM_USB_PCI_OHCI,
+                     DOM_USB_NEC_XHCI, DOM_USB_QEMU_XHCI, DOM_USB_NONE, DOM_USB_MODEL_MAX };
+QL_ENUM_DECL(dom_usb_model);
+/* The pc machine's IDE is PIIX3's; QEMU has no other built-in IDE function. */
+enum dom_ide_model { DOM_IDE_MODEL_DEFAULT, DOM_IDE_PIIX3, DOM_IDE_MODEL_MAX };
+QL_ENUM_DECL(dom_ide_model);
+enum dom_scsi_model { DOM_SCSI_MODEL_DEFAULT, DOM_SCSI_AUTO, DOM_SCSI_VIRTIO_SCSI,
+                      DOM_SCSI_LSILOGIC, DOM_SCSI_LSISAS1068, DOM_SCSI_LSISAS1078,
+                      DOM_SCSI_VMPVSCSI, DOM_SCSI_VIRTIO_TRANSITIONAL,
+                      DOM_SCSI_VIRTIO_NON_TRANSITIONAL, DOM_SCSI_AM53C974, DOM_SCSI_DC390,
+                      DOM_SCSI_MODEL_MAX };
+QL_ENUM_DECL(dom_scsi_model);
+/* virtio-scsi, virtio-transitional, virtio-non-transitional */
+bool dom_scsi_model_is_virtio(enum dom_scsi_model m);
+/* The models of virtio devices that have no others: virtio-serial controllers, rng. */
+enum dom_virtio_model { DOM_VIRTIO_DEFAULT, DOM_VIRTIO, DOM_VIRTIO_TRANSITIONAL,
+                        DOM_VIRTIO_NON_TRANSITIONAL, DOM_VIRTIO_MODEL_MAX };
+QL_ENUM_DECL(dom_virtio_model);
+enum dom_pci_model { DOM_PCI_MODEL_DEFAULT, DOM_PCI_ROOT, DOM_PCIE_ROOT, DOM_PCI_BRIDGE,
+                     DOM_PCI_DMI_TO_PCI_BRIDGE, DOM_PCIE_ROOT_PORT,
+                     DOM_PCIE_SWITCH_UPSTREAM_PORT, DOM_PCIE_SWITCH_DOWNSTREAM_PORT,
+                     DOM_PCIE_TO_PCI_BRIDGE, DOM_PCI_MODEL_MAX };
+QL_ENUM_DECL(dom_pci_model);
+/* <controller type='pci'><model name>: the QEMU device of a PCI controller */
+enum dom_pci_model_name { DOM_PCI_NAME_DEFAULT, DOM_PCI_NAME_PCI_BRIDGE,
+                          DOM_PCI_NAME_I82801B11_BRIDGE, DOM_PCI_NAME_IOH3420,
+                          DOM_PCI_NAME_PCIE_ROOT_PORT, DOM_PCI_NAME_X3130_UPSTREAM,
+                          DOM_PCI_NAME_XIO3130_DOWNSTREAM, DOM_PCI_NAME_PCIE_PCI_BRIDGE,
+                          DOM_PCI_NAME_MAX };
+QL_ENUM_DECL(dom_pci_model_name);
+
+/* The model of a controller, by type; 0 (DEFAULT) in every member: not given. any is
+ * the value whatever the type (the storage all members share). */
+union dom_ctrl_model {
+    int any;
+    enum dom_usb_model usb;
+    enum dom_ide_model ide;
+    enum dom_scsi_model scsi;
+    enum dom_virtio_model vserial;
+    enum dom_pci_model pci;
+};
+
+/* The model table of a controller type; NULL: the type has no model attribute. */
+const struct ql_enum *dom_ctrl_model_enum(enum dom_ctrl_type t);
 
 struct dom_controller {
     enum dom_ctrl_type type;
     unsigned index;
-    char *model;                /* NULL: default for the type */
+    union dom_ctrl_model model;
     bool has_master;
     unsigned master_startport;
     int ports, vectors;         /* -1 unset */
     int max_ports;              /* virtio-serial, -1 unset */
     unsigned queues;
     int chassis, target_port, chassis_nr, busnr;   /* pci, -1 unset */
-    char *model_name;           /* pci <model name=...> */
+    enum dom_pci_model_name model_name;
     unsigned iothread;          /* <driver iothread> (virtio-scsi), 0 none */
     bool has_pcihole64;         /* <pcihole64> (pci-root/pcie-root) */
     unsigned long long pcihole64_kib;
@@ -318,7 +462,26 @@ struct dom_controller {
 
 enum dom_net_type { DOM_NET_BRIDGE, DOM_NET_NETWORK, DOM_NET_USER, DOM_NET_ETHERNET,
                     DOM_NET_DIRECT, DOM_NET_MAX };
-DOM_ENUM_DECL(dom_net_type);
+QL_ENUM_DECL(dom_net_type);
+
+enum dom_net_source_mode { DOM_MACVTAP_DEFAULT, DOM_MACVTAP_VEPA, DOM_MACVTAP_BRIDGE,
+                            DOM_MACVTAP_PRIVATE, DOM_MACVTAP_PASSTHROUGH, DOM_MACVTAP_MAX };
+QL_ENUM_DECL(dom_net_source_mode);
+enum dom_nic_model { DOM_NIC_DEFAULT, DOM_NIC_VIRTIO, DOM_NIC_VIRTIO_TRANSITIONAL,
+                     DOM_NIC_VIRTIO_NON_TRANSITIONAL, DOM_NIC_E1000, DOM_NIC_E1000E,
+                     DOM_NIC_RTL8139, DOM_NIC_VMXNET3, DOM_NIC_NE2K_PCI, DOM_NIC_PCNET,
+                     DOM_NIC_I82559ER, DOM_NIC_MAX };
+QL_ENUM_DECL(dom_nic_model);
+enum dom_vport_type { DOM_VPORT_DEFAULT, DOM_VPORT_OPENVSWITCH, DOM_VPORT_8021QBG,
+                      DOM_VPORT_8021QBH, DOM_VPORT_MIDONET, DOM_VPORT_MAX };
+QL_ENUM_DECL(dom_vport_type);
+enum dom_net_driver { DOM_NET_DRIVER_DEFAULT, DOM_NET_DRIVER_QEMU, DOM_NET_DRIVER_VHOST,
+                      DOM_NET_DRIVER_MAX };
+QL_ENUM_DECL(dom_net_driver);
+enum dom_txmode { DOM_TXMODE_DEFAULT, DOM_TXMODE_IOTHREAD, DOM_TXMODE_TIMER, DOM_TXMODE_MAX };
+QL_ENUM_DECL(dom_txmode);
+enum dom_link_state { DOM_LINK_DEFAULT, DOM_LINK_UP, DOM_LINK_DOWN, DOM_LINK_MAX };
+QL_ENUM_DECL(dom_link_state);
 
 struct dom_vport_params {
     char *interfaceid, *profileid, *instanceid, *managerid, *typeid_, *typeidversion;
@@ -329,22 +492,23 @@ struct dom_interface {
     char *mac;                  /* normalised lower case aa:bb:cc:dd:ee:ff, NULL: generate */
     char *bridge;               /* bridge */
     char *network, *portgroup;  /* network */
-    char *source_dev, *source_mode;   /* direct */
+    char *source_dev;           /* direct */
+    enum dom_net_source_mode source_mode;   /* direct: VEPA when not given, as libvirt */
     char *target_dev;
     bool target_managed_no;
-    char *model;                /* virtio|e1000|rtl8139|... NULL: default */
-    char *vport_type;           /* openvswitch|802.1Qbg|802.1Qbh|midonet */
+    enum dom_nic_model model;   /* DEFAULT: the machine's default (rtl8139) */
+    enum dom_vport_type vport_type;
     struct dom_vport_params vport;
     unsigned mtu;
-    char *driver_name;          /* qemu|vhost */
+    enum dom_net_driver driver_name;
     unsigned queues;
-    char *txmode;
+    enum dom_txmode txmode;
     unsigned rx_queue_size, tx_queue_size;
     char *script;
     unsigned *vlan_tags;
     size_t n_vlan_tags;
     bool vlan_trunk;
-    char *link_state;           /* up|down */
+    enum dom_link_state link_state;
     unsigned boot_order;
     char *rom_file;
     enum dom_tristate rom_bar, rom_enabled;
@@ -355,27 +519,35 @@ struct dom_interface {
 
 enum dom_input_type { DOM_INPUT_TABLET, DOM_INPUT_MOUSE, DOM_INPUT_KEYBOARD,
                       DOM_INPUT_PASSTHROUGH, DOM_INPUT_EVDEV, DOM_INPUT_MAX };
-DOM_ENUM_DECL(dom_input_type);
+QL_ENUM_DECL(dom_input_type);
 enum dom_input_bus { DOM_INPUT_BUS_DEFAULT, DOM_INPUT_BUS_PS2, DOM_INPUT_BUS_USB,
                      DOM_INPUT_BUS_VIRTIO, DOM_INPUT_BUS_MAX };
-DOM_ENUM_DECL(dom_input_bus);
+QL_ENUM_DECL(dom_input_bus);
+
+enum dom_input_grab { DOM_GRAB_DEFAULT, DOM_GRAB_ALL, DOM_GRAB_MAX };
+QL_ENUM_DECL(dom_input_grab);
+enum dom_grab_toggle { DOM_GRAB_TOGGLE_DEFAULT, DOM_GRAB_TOGGLE_CTRL_CTRL,
+                       DOM_GRAB_TOGGLE_ALT_ALT, DOM_GRAB_TOGGLE_SHIFT_SHIFT,
+                       DOM_GRAB_TOGGLE_META_META, DOM_GRAB_TOGGLE_SCROLLLOCK,
+                       DOM_GRAB_TOGGLE_CTRL_SCROLLLOCK, DOM_GRAB_TOGGLE_MAX };
+QL_ENUM_DECL(dom_grab_toggle);
 
 struct dom_input {
     enum dom_input_type type;
     enum dom_input_bus bus;
     char *evdev;                /* passthrough <source evdev>, evdev <source dev> */
-    char *grab;                 /* evdev <source grab>: all */
-    char *grab_toggle;          /* evdev <source grabToggle> */
+    enum dom_input_grab grab;   /* evdev <source grab> */
+    enum dom_grab_toggle grab_toggle;   /* evdev <source grabToggle> */
     enum dom_tristate repeat;   /* evdev <source repeat> */
     struct dom_addr addr;
     struct dom_src src;
 };
 
 enum dom_gfx_type { DOM_GFX_SPICE, DOM_GFX_VNC, DOM_GFX_MAX };
-DOM_ENUM_DECL(dom_gfx_type);
+QL_ENUM_DECL(dom_gfx_type);
 enum dom_listen_type { DOM_LISTEN_ADDRESS, DOM_LISTEN_NETWORK, DOM_LISTEN_SOCKET,
                        DOM_LISTEN_NONE, DOM_LISTEN_MAX };
-DOM_ENUM_DECL(dom_listen_type);
+QL_ENUM_DECL(dom_listen_type);
 
 struct dom_listen {
     enum dom_listen_type type;
@@ -384,9 +556,40 @@ struct dom_listen {
     char *socket;
 };
 
+/* <graphics connected> (what a password change does to connected clients) */
+enum dom_gfx_connected { DOM_CONNECTED_DEFAULT, DOM_CONNECTED_KEEP, DOM_CONNECTED_DISCONNECT,
+                         DOM_CONNECTED_FAIL, DOM_CONNECTED_MAX };
+QL_ENUM_DECL(dom_gfx_connected);
+enum dom_vnc_share { DOM_VNC_SHARE_DEFAULT, DOM_VNC_SHARE_ALLOW_EXCLUSIVE,
+                     DOM_VNC_SHARE_FORCE_SHARED, DOM_VNC_SHARE_IGNORE, DOM_VNC_SHARE_MAX };
+QL_ENUM_DECL(dom_vnc_share);
+/* SPICE defaultMode and <channel mode> */
+enum dom_spice_mode { DOM_SPICE_MODE_DEFAULT, DOM_SPICE_SECURE, DOM_SPICE_INSECURE,
+                      DOM_SPICE_ANY, DOM_SPICE_MODE_MAX };
+QL_ENUM_DECL(dom_spice_mode);
+enum dom_spice_channel_name { DOM_SPICE_CH_DEFAULT, DOM_SPICE_CH_MAIN, DOM_SPICE_CH_DISPLAY,
+                              DOM_SPICE_CH_INPUTS, DOM_SPICE_CH_CURSOR, DOM_SPICE_CH_PLAYBACK,
+                              DOM_SPICE_CH_RECORD, DOM_SPICE_CH_SMARTCARD,
+                              DOM_SPICE_CH_USBREDIR, DOM_SPICE_CH_MAX };
+QL_ENUM_DECL(dom_spice_channel_name);
+enum dom_spice_image { DOM_SPICE_IMAGE_DEFAULT, DOM_SPICE_IMAGE_AUTO_GLZ,
+                       DOM_SPICE_IMAGE_AUTO_LZ, DOM_SPICE_IMAGE_QUIC, DOM_SPICE_IMAGE_GLZ,
+                       DOM_SPICE_IMAGE_LZ, DOM_SPICE_IMAGE_OFF, DOM_SPICE_IMAGE_MAX };
+QL_ENUM_DECL(dom_spice_image);
+/* <jpeg compression>, <zlib compression> */
+enum dom_spice_wan { DOM_SPICE_WAN_DEFAULT, DOM_SPICE_WAN_AUTO, DOM_SPICE_WAN_NEVER,
+                     DOM_SPICE_WAN_ALWAYS, DOM_SPICE_WAN_MAX };
+QL_ENUM_DECL(dom_spice_wan);
+enum dom_spice_streaming { DOM_SPICE_STREAM_DEFAULT, DOM_SPICE_STREAM_FILTER,
+                           DOM_SPICE_STREAM_ALL, DOM_SPICE_STREAM_OFF, DOM_SPICE_STREAM_MAX };
+QL_ENUM_DECL(dom_spice_streaming);
+enum dom_spice_mouse { DOM_SPICE_MOUSE_DEFAULT, DOM_SPICE_MOUSE_SERVER, DOM_SPICE_MOUSE_CLIENT,
+                       DOM_SPICE_MOUSE_MAX };
+QL_ENUM_DECL(dom_spice_mouse);
+
 struct dom_spice_channel {
-    char *name;
-    char *mode;                 /* secure|insecure|any */
+    enum dom_spice_channel_name name;
+    enum dom_spice_mode mode;
 };
 
 struct dom_graphics {
@@ -399,15 +602,17 @@ struct dom_graphics {
     char *passwd;               /* secret: never printed */
     char *passwd_valid_to;      /* as written: YYYY-MM-DDTHH:MM:SS, UTC */
     int64_t passwd_valid_to_epoch;  /* the same in seconds since 1970 (only with the string) */
-    char *connected;            /* keep|disconnect|fail */
+    enum dom_gfx_connected connected;
     char *keymap;
-    char *share_policy;
-    char *default_mode;
+    enum dom_vnc_share share_policy;
+    enum dom_spice_mode default_mode;
     /* spice children */
-    char *image_compression, *jpeg_compression, *zlib_compression, *playback_compression;
-    char *streaming_mode;
+    enum dom_spice_image image_compression;
+    enum dom_spice_wan jpeg_compression, zlib_compression;
+    enum dom_tristate playback_compression;
+    enum dom_spice_streaming streaming_mode;
     enum dom_tristate copypaste, filetransfer;
-    char *mouse_mode;
+    enum dom_spice_mouse mouse_mode;
     enum dom_tristate gl;
     char *gl_rendernode;
     struct dom_spice_channel *channels;
@@ -415,8 +620,13 @@ struct dom_graphics {
     struct dom_src src;
 };
 
+enum dom_video_model { DOM_VIDEO_DEFAULT, DOM_VIDEO_VGA, DOM_VIDEO_CIRRUS, DOM_VIDEO_VMVGA,
+                       DOM_VIDEO_QXL, DOM_VIDEO_VIRTIO, DOM_VIDEO_BOCHS, DOM_VIDEO_RAMFB,
+                       DOM_VIDEO_NONE, DOM_VIDEO_MAX };
+QL_ENUM_DECL(dom_video_model);
+
 struct dom_video {
-    char *model;                /* vga|cirrus|qxl|virtio|bochs|ramfb|none */
+    enum dom_video_model model; /* DEFAULT: cirrus, as libvirt on x86 */
     unsigned long long ram, vram, vram64, vgamem;  /* KiB, 0 unset */
     unsigned heads;
     enum dom_tristate primary;
@@ -425,9 +635,20 @@ struct dom_video {
     struct dom_src src;
 };
 
+enum dom_sound_model { DOM_SOUND_DEFAULT, DOM_SOUND_ICH6, DOM_SOUND_ICH9, DOM_SOUND_AC97,
+                       DOM_SOUND_ES1370, DOM_SOUND_SB16, DOM_SOUND_PCSPK, DOM_SOUND_USB,
+                       DOM_SOUND_MAX };
+QL_ENUM_DECL(dom_sound_model);
+enum dom_sound_codec { DOM_CODEC_DEFAULT, DOM_CODEC_DUPLEX, DOM_CODEC_MICRO, DOM_CODEC_OUTPUT,
+                       DOM_CODEC_MAX };
+QL_ENUM_DECL(dom_sound_codec);
+enum dom_audio_type { DOM_AUDIO_DEFAULT, DOM_AUDIO_NONE, DOM_AUDIO_SPICE, DOM_AUDIO_ALSA,
+                      DOM_AUDIO_OSS, DOM_AUDIO_MAX };
+QL_ENUM_DECL(dom_audio_type);
+
 struct dom_sound {
-    char *model;                /* ich6|ich9|ac97|es1370|sb16|pcspk|usb|ich7 */
-    char **codecs;              /* duplex|micro|output */
+    enum dom_sound_model model; /* DEFAULT only in a rejected domain */
+    enum dom_sound_codec *codecs;
     size_t n_codecs;
     unsigned audio_id;          /* <audio id=...> reference, 0 none */
     struct dom_addr addr;
@@ -436,27 +657,49 @@ struct dom_sound {
 
 struct dom_audio {
     unsigned id;
-    char *type;                 /* none|spice|... */
+    enum dom_audio_type type;   /* DEFAULT only in a rejected domain */
     struct dom_src src;
 };
 
 enum dom_chr_kind { DOM_CHR_SERIAL, DOM_CHR_CONSOLE, DOM_CHR_PARALLEL, DOM_CHR_CHANNEL,
                     DOM_CHR_KIND_MAX };
-DOM_ENUM_DECL(dom_chr_kind);
+QL_ENUM_DECL(dom_chr_kind);
 enum dom_chr_type { DOM_CHR_PTY, DOM_CHR_FILE, DOM_CHR_UNIX, DOM_CHR_TCP, DOM_CHR_UDP,
                     DOM_CHR_NULL, DOM_CHR_STDIO, DOM_CHR_VC, DOM_CHR_DEV, DOM_CHR_PIPE,
                     DOM_CHR_SPICEVMC, DOM_CHR_SPICEPORT, DOM_CHR_QEMU_VDAGENT, DOM_CHR_DBUS,
                     DOM_CHR_NMDM, DOM_CHR_TYPE_MAX };
-DOM_ENUM_DECL(dom_chr_type);
+QL_ENUM_DECL(dom_chr_type);
+
+enum dom_chr_mode { DOM_CHR_MODE_DEFAULT, DOM_CHR_MODE_BIND, DOM_CHR_MODE_CONNECT,
+                   DOM_CHR_MODE_MAX };
+QL_ENUM_DECL(dom_chr_mode);
+enum dom_chr_protocol { DOM_CHR_PROTO_DEFAULT, DOM_CHR_PROTO_RAW, DOM_CHR_PROTO_TELNET,
+                        DOM_CHR_PROTO_TELNETS, DOM_CHR_PROTO_TLS, DOM_CHR_PROTO_MAX };
+QL_ENUM_DECL(dom_chr_protocol);
+/* <target type> of every kind: serial takes isa-serial..isa-debug, console serial and
+ * virtio, channel virtio and guestfwd (the parser checks which kind takes which). */
+enum dom_chr_target { DOM_CHR_TARGET_DEFAULT, DOM_CHR_TARGET_ISA_SERIAL,
+                      DOM_CHR_TARGET_USB_SERIAL, DOM_CHR_TARGET_PCI_SERIAL,
+                      DOM_CHR_TARGET_ISA_DEBUG, DOM_CHR_TARGET_SERIAL, DOM_CHR_TARGET_VIRTIO,
+                      DOM_CHR_TARGET_GUESTFWD, DOM_CHR_TARGET_MAX };
+QL_ENUM_DECL(dom_chr_target);
+/* serial <target><model name> */
+enum dom_chr_target_model { DOM_CHR_MODEL_DEFAULT, DOM_CHR_MODEL_ISA_SERIAL,
+                            DOM_CHR_MODEL_USB_SERIAL, DOM_CHR_MODEL_PCI_SERIAL,
+                            DOM_CHR_MODEL_ISA_DEBUGCON, DOM_CHR_MODEL_MAX };
+QL_ENUM_DECL(dom_chr_target_model);
+enum dom_chr_state { DOM_CHR_STATE_DEFAULT, DOM_CHR_STATE_CONNECTED,
+                     DOM_CHR_STATE_DISCONNECTED, DOM_CHR_STATE_MAX };
+QL_ENUM_DECL(dom_chr_state);
 
 /* A character device backend: <source>, <protocol>, <log>. */
 struct dom_chr_source {
     enum dom_chr_type type;
     char *path;
-    char *mode;                 /* bind|connect (unix/tcp/udp) */
+    enum dom_chr_mode mode;     /* unix/tcp (the parser fills in libvirt's default) */
     char *host, *service;       /* tcp/udp: connect side or listen side */
     char *bind_host, *bind_service;   /* udp local side */
-    char *protocol;             /* raw|telnet|telnets|tls */
+    enum dom_chr_protocol protocol;
     char *channel;              /* spiceport channel name */
     enum dom_tristate append;
     char *log_file;
@@ -468,37 +711,48 @@ struct dom_chr_source {
 struct dom_chr {
     enum dom_chr_kind kind;
     struct dom_chr_source source;
-    char *target_type;          /* serial: isa-serial|usb-serial|pci-serial; console: serial|virtio;
-                                   channel: virtio|guestfwd */
-    char *target_model;         /* serial target <model name=> */
+    enum dom_chr_target target_type;
+    enum dom_chr_target_model target_model;
     int target_port;            /* -1 unset */
     char *target_name;          /* channel virtio name */
     char *target_address;       /* guestfwd */
-    char *target_state;
+    enum dom_chr_state target_state;
     struct dom_addr addr;
     struct dom_src src;
 };
 
+enum dom_usb_bus { DOM_USB_BUS_USB, DOM_USB_BUS_MAX };
+QL_ENUM_DECL(dom_usb_bus);
+
 struct dom_redirdev {
-    char *bus;                  /* usb */
+    enum dom_usb_bus bus;       /* usb, also when not given */
     struct dom_chr_source source;
     unsigned boot_order;
     struct dom_addr addr;
     struct dom_src src;
 };
 
+enum dom_balloon_model { DOM_BALLOON_DEFAULT, DOM_BALLOON_VIRTIO,
+                         DOM_BALLOON_VIRTIO_TRANSITIONAL, DOM_BALLOON_VIRTIO_NON_TRANSITIONAL,
+                         DOM_BALLOON_NONE, DOM_BALLOON_MAX };
+QL_ENUM_DECL(dom_balloon_model);
+
 struct dom_memballoon {
     bool present;
-    char *model;                /* virtio|none */
+    enum dom_balloon_model model;   /* DEFAULT: no <memballoon> (a virtio one, as libvirt) */
     enum dom_tristate autodeflate, free_page_reporting;
     int stats_period;           /* -1 unset */
     struct dom_addr addr;
     struct dom_src src;
 };
 
+enum dom_rng_backend { DOM_RNG_BACKEND_DEFAULT, DOM_RNG_RANDOM, DOM_RNG_EGD, DOM_RNG_BUILTIN,
+                       DOM_RNG_BACKEND_MAX };
+QL_ENUM_DECL(dom_rng_backend);
+
 struct dom_rng {
-    char *model;                /* virtio */
-    char *backend_model;        /* random|egd|builtin */
+    enum dom_virtio_model model;
+    enum dom_rng_backend backend_model;
     char *backend_path;         /* random: NULL = /dev/random (libvirt default) */
     struct dom_chr_source egd;
     unsigned rate_bytes, rate_period;
@@ -506,22 +760,34 @@ struct dom_rng {
     struct dom_src src;
 };
 
+enum dom_watchdog_model { DOM_WATCHDOG_DEFAULT, DOM_WATCHDOG_I6300ESB, DOM_WATCHDOG_IB700,
+                          DOM_WATCHDOG_ITCO, DOM_WATCHDOG_MAX };
+QL_ENUM_DECL(dom_watchdog_model);
+enum dom_watchdog_action { DOM_WDACT_DEFAULT, DOM_WDACT_RESET, DOM_WDACT_SHUTDOWN,
+                           DOM_WDACT_POWEROFF, DOM_WDACT_PAUSE, DOM_WDACT_NONE, DOM_WDACT_DUMP,
+                           DOM_WDACT_INJECT_NMI, DOM_WDACT_MAX };
+QL_ENUM_DECL(dom_watchdog_action);
+
 struct dom_watchdog {
-    char *model;                /* i6300esb|ib700|itco */
-    char *action;               /* reset|shutdown|poweroff|pause|none|dump|inject-nmi */
+    enum dom_watchdog_model model;      /* DEFAULT only in a rejected domain */
+    enum dom_watchdog_action action;
     struct dom_addr addr;
     struct dom_src src;
 };
 
+enum dom_panic_model { DOM_PANIC_DEFAULT, DOM_PANIC_ISA, DOM_PANIC_PVPANIC, DOM_PANIC_HYPERV,
+                       DOM_PANIC_MAX };
+QL_ENUM_DECL(dom_panic_model);
+
 struct dom_panic {
-    char *model;                /* isa|pvpanic|hyperv|pvpanic-pci... NULL: isa on x86 */
+    enum dom_panic_model model; /* DEFAULT: isa on x86 */
     bool implicit;              /* added by qlaunch for on_crash, not in the XML */
     struct dom_addr addr;
     struct dom_src src;
 };
 
 struct dom_hub {
-    char *type;                 /* usb */
+    enum dom_usb_bus type;
     struct dom_addr addr;
     struct dom_src src;
 };
@@ -547,6 +813,9 @@ struct dom_devices {
     struct dom_memballoon memballoon;
 };
 
+enum dom_vcpu_placement { DOM_PLACEMENT_DEFAULT, DOM_PLACEMENT_STATIC, DOM_PLACEMENT_MAX };
+QL_ENUM_DECL(dom_vcpu_placement);
+
 struct domain {
     enum dom_virt virt;
     int id;                     /* domain@id, -1 unset; informational */
@@ -568,7 +837,7 @@ struct domain {
 
     unsigned vcpus;             /* maximum */
     unsigned vcpus_current;     /* 0: same as maximum */
-    char *vcpu_placement;       /* static|auto */
+    enum dom_vcpu_placement vcpu_placement;
     char *vcpu_cpuset;
     struct dom_cputune cputune;
     bool has_cputune;

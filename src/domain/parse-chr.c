@@ -7,10 +7,6 @@
 
 #include <string.h>
 
-static const char *const chr_modes[] = {"bind", "connect", NULL};
-static const char *const chr_protocols[] = {"raw", "telnet", "telnets", "tls", NULL};
-static const char *const raw_only[] = {"raw", NULL};
-
 /* <seclabel> below a source is libvirt's host bookkeeping: ignored by design. */
 static void ignore_seclabels(xmlNode *src)
 {
@@ -28,7 +24,7 @@ static void parse_reconnect(struct px *p, xmlNode *src, struct dom_chr_source *s
     int has_timeout = px_attr_uint(p, r, "timeout", &s->reconnect_timeout);
     if (s->reconnect == DOM_TRI_ON && has_timeout == 0)
         px_err(p, r, NULL, "<reconnect enabled='yes'> needs a timeout attribute");
-    if (s->reconnect == DOM_TRI_ON && s->mode && STREQ(s->mode, "bind"))
+    if (s->reconnect == DOM_TRI_ON && s->mode == DOM_CHR_MODE_BIND)
         px_err(p, r, NULL, "reconnect is only possible for a socket in connect mode");
 }
 
@@ -36,10 +32,9 @@ static void parse_reconnect(struct px *p, xmlNode *src, struct dom_chr_source *s
  * <source mode='bind'>. */
 static void parse_udp_source(struct px *p, xmlNode *src, struct dom_chr_source *s)
 {
-    char *mode = NULL;
-    px_attr_oneof(p, src, "mode", chr_modes, &mode);
-    bool bind = mode && STREQ(mode, "bind");
-    free(mode);
+    enum dom_chr_mode mode = DOM_CHR_MODE_DEFAULT;
+    PX_ENUM(p, src, "mode", &dom_chr_mode_enum, "value", mode);
+    bool bind = mode == DOM_CHR_MODE_BIND;
     char **host = bind ? &s->bind_host : &s->host;
     char **service = bind ? &s->bind_service : &s->service;
     if (*host || *service) {
@@ -84,17 +79,15 @@ void px_parse_chr_source(struct px *p, xmlNode *dev, enum dom_chr_type type,
             break;
         case DOM_CHR_UNIX:
             s->path = px_attr_dup(src, "path");
-            px_attr_oneof(p, src, "mode", chr_modes, &s->mode);
-            if (!s->mode)
-                s->mode = xstrdup("bind");
+            if (PX_ENUM(p, src, "mode", &dom_chr_mode_enum, "value", s->mode) <= 0)
+                s->mode = DOM_CHR_MODE_BIND;
             parse_reconnect(p, src, s);
             break;
         case DOM_CHR_TCP:
             s->host = px_attr_dup(src, "host");
             s->service = px_attr_dup(src, "service");
-            px_attr_oneof(p, src, "mode", chr_modes, &s->mode);
-            if (!s->mode)
-                s->mode = xstrdup("connect");
+            if (PX_ENUM(p, src, "mode", &dom_chr_mode_enum, "value", s->mode) <= 0)
+                s->mode = DOM_CHR_MODE_CONNECT;
             parse_reconnect(p, src, s);
             break;
         case DOM_CHR_SPICEPORT:
@@ -109,9 +102,9 @@ void px_parse_chr_source(struct px *p, xmlNode *dev, enum dom_chr_type type,
     /* libvirt's defaults (also applied above, before <reconnect> is checked): a unix socket
      * listens, a tcp socket connects. */
     if (type == DOM_CHR_UNIX && !s->mode)
-        s->mode = xstrdup("bind");
+        s->mode = DOM_CHR_MODE_BIND;
     if (type == DOM_CHR_TCP && !s->mode)
-        s->mode = xstrdup("connect");
+        s->mode = DOM_CHR_MODE_CONNECT;
 
     switch (type) {
     case DOM_CHR_FILE:
@@ -141,8 +134,9 @@ void px_parse_chr_source(struct px *p, xmlNode *dev, enum dom_chr_type type,
     if (type == DOM_CHR_TCP || type == DOM_CHR_UNIX) {
         xmlNode *proto = px_child(p, dev, "protocol");
         if (proto)
-            px_attr_oneof(p, proto, "type", type == DOM_CHR_TCP ? chr_protocols : raw_only,
-                          &s->protocol);
+            PX_ENUM_IN(p, proto, "type", &dom_chr_protocol_enum,
+                       type == DOM_CHR_TCP ? 0 : PX_BIT(DOM_CHR_PROTO_RAW), "value",
+                       s->protocol);
     }
 
     xmlNode *log = px_child(p, dev, "log");

@@ -26,9 +26,6 @@ static void *vec_grow(void *vec, size_t *n, size_t size)
 /* Appends a zeroed element and returns a pointer to it. */
 #define VEC_PUSH(vec, n) ((vec) = vec_grow((vec), &(n), sizeof(*(vec))), &(vec)[(n) - 1])
 
-/* An inline NULL-terminated value list; its lifetime is the enclosing block. */
-#define L(...) ((const char *const[]){__VA_ARGS__, NULL})
-
 /* What every device shares: its location for later messages, <alias> (libvirt's runtime
  * naming, ignored by design) and <address>. */
 static void dev_common(struct px *p, xmlNode *n, struct dom_src *src, struct dom_addr *addr)
@@ -39,28 +36,24 @@ static void dev_common(struct px *p, xmlNode *n, struct dom_src *src, struct dom
         px_parse_address(p, n, addr);
 }
 
-/* An enum attribute checked against the lead's to/from-string table. Returns the value,
- * def when absent (an error if def < 0, i.e. required), -1 after an error. */
-static int enum_attr(struct px *p, xmlNode *n, const char *attr, int (*from)(const char *),
-                     const char *(*to)(int), int max, int def, const char *what)
+/* The attribute that selects what a device is (its type, bus...): the value, def when
+ * absent (an error if def < 0, i.e. required), -1 after an error. */
+static int enum_attr(struct px *p, xmlNode *n, const char *attr, const struct ql_enum *e,
+                     int def, const char *what)
 {
-    const char *v = px_attr(n, attr);
-    if (!v) {
-        if (def < 0)
-            px_err(p, n, NULL, "<%s> needs a %s attribute", (const char *)n->name, attr);
-        return def;
-    }
-    int e = from(v);
-    if (e >= 0)
-        return e;
-    struct strbuf sb = STRBUF_INIT;
-    for (int i = 0; i < max; i++)
-        if (to(i))
-            sb_addf(&sb, "%s%s", sb.len ? ", " : "", to(i));
-    px_err(p, n, attr, "unsupported %s '%s' (qlaunch supports: %s)", what, v, sb_str(&sb));
-    sb_free(&sb);
-    return -1;
+    int v = def, r = px_attr_enum(p, n, attr, e, 0, what, &v);
+    if (r == 0 && def < 0)
+        px_err(p, n, NULL, "<%s> needs a %s attribute", (const char *)n->name, attr);
+    return r < 0 ? -1 : v;
 }
+
+/* A required enum attribute of a child element: "<elem> needs a ATTR attribute". */
+#define ENUM_REQ(p, n, attr, e, lvalue)                                                  \
+    do {                                                                                \
+        if (PX_ENUM((p), (n), (attr), (e), "value", (lvalue)) == 0)                     \
+            px_err((p), (n), NULL, "<%s> needs a %s attribute", (const char *)(n)->name, \
+                   (attr));                                                             \
+    } while (0)
 
 /* A required string attribute. */
 static char *attr_req(struct px *p, xmlNode *n, const char *attr)
@@ -133,12 +126,6 @@ static bool too_many(struct px *p, xmlNode *parent, const char *name)
 
 /* ---- disk ---- */
 
-static const char *const disk_formats[] = {"raw", "qcow2", "qcow", "qed", "vmdk", "vdi", "vpc",
-                                           "vhdx", "luks", "bochs", "cloop", "dmg", "parallels",
-                                           "iso", NULL};
-static const char *const disk_protocols[] = {"nbd", "iscsi", "rbd", "gluster", "http", "https",
-                                             "ftp", "ftps", "tftp", "ssh", "nfs", NULL};
-
 /* libvirt derives a missing bus from the target name prefix. */
 static enum dom_disk_bus bus_from_dev(const char *dev, enum dom_disk_device device)
 {
@@ -175,7 +162,7 @@ static void parse_disk_source(struct px *p, xmlNode *src, struct dom_disk *x)
         x->source = px_attr_dup(src, "dev");
         break;
     case DOM_DISK_NETWORK:
-        if (px_attr_oneof(p, src, "protocol", disk_protocols, &x->protocol) == 0)
+        if (PX_ENUM(p, src, "protocol", &dom_disk_protocol_enum, "value", x->protocol) == 0)
             px_err(p, src, NULL, "a network disk needs <source protocol=...>");
         x->source = px_attr_dup(src, "name");
         if (too_many(p, src, "host"))
@@ -185,7 +172,7 @@ static void parse_disk_source(struct px *p, xmlNode *src, struct dom_disk *x)
             nh->name = px_attr_dup(h, "name");
             if (px_attr_uint(p, h, "port", &nh->port) > 0 && nh->port > 65535)
                 px_err(p, h, "port", "port '%u' is out of range", nh->port);
-            px_attr_oneof(p, h, "transport", L("tcp", "unix", "rdma"), &nh->transport);
+            PX_ENUM(p, h, "transport", &dom_transport_enum, "value", nh->transport);
             nh->socket = px_attr_dup(h, "socket");
             if (!nh->name && !nh->socket)
                 px_err(p, h, NULL, "<host> needs a name or socket attribute");
@@ -199,10 +186,8 @@ static void parse_disk_source(struct px *p, xmlNode *src, struct dom_disk *x)
 static void parse_disk(struct px *p, xmlNode *n)
 {
     struct dom_devices *v = &p->dom->dev;
-    int type = enum_attr(p, n, "type", dom_disk_type_from_string, dom_disk_type_to_string,
-                         DOM_DISK_MAX, DOM_DISK_FILE, "disk type");
-    int device = enum_attr(p, n, "device", dom_disk_device_from_string,
-                           dom_disk_device_to_string, DOM_DISKDEV_MAX, DOM_DISKDEV_DISK,
+    int type = enum_attr(p, n, "type", &dom_disk_type_enum, DOM_DISK_FILE, "disk type");
+    int device = enum_attr(p, n, "device", &dom_disk_device_enum, DOM_DISKDEV_DISK,
                            "disk device");
     if (type < 0 || device < 0) {
         px_ignore(n);   /* reported; the rest would only add noise */
@@ -219,22 +204,18 @@ static void parse_disk(struct px *p, xmlNode *n)
 
     xmlNode *drv = px_child(p, n, "driver");
     if (drv) {
-        px_attr_oneof(p, drv, "name", L("qemu"), &x->driver_name);
-        if (px_attr_oneof(p, drv, "type", disk_formats, &x->format) > 0 &&
-            STREQ(x->format, "iso")) {
-            free(x->format);
-            x->format = xstrdup("raw");   /* libvirt treats iso as raw */
-        }
-        px_attr_oneof(p, drv, "cache",
-                      L("default", "none", "writethrough", "writeback", "directsync", "unsafe"),
-                      &x->cache);
-        px_attr_oneof(p, drv, "io", L("threads", "native", "io_uring"), &x->io);
-        px_attr_oneof(p, drv, "discard", L("unmap", "ignore"), &x->discard);
-        px_attr_oneof(p, drv, "detect_zeroes", L("off", "on", "unmap"), &x->detect_zeroes);
-        px_attr_oneof(p, drv, "error_policy", L("stop", "report", "ignore", "enospace"),
-                      &x->error_policy);
-        px_attr_oneof(p, drv, "rerror_policy", L("stop", "report", "ignore"),
-                      &x->rerror_policy);
+        PX_ENUM(p, drv, "name", &dom_disk_driver_enum, "value", x->driver_name);
+        if (PX_ENUM(p, drv, "type", &dom_disk_format_enum, "value", x->format) > 0
+            && x->format == DOM_FMT_ISO)
+            x->format = DOM_FMT_RAW;    /* libvirt treats iso as raw */
+        PX_ENUM(p, drv, "cache", &dom_disk_cache_enum, "value", x->cache);
+        PX_ENUM(p, drv, "io", &dom_disk_io_enum, "value", x->io);
+        PX_ENUM(p, drv, "discard", &dom_disk_discard_enum, "value", x->discard);
+        PX_ENUM(p, drv, "detect_zeroes", &dom_detect_zeroes_enum, "value", x->detect_zeroes);
+        PX_ENUM(p, drv, "error_policy", &dom_error_policy_enum, "value", x->error_policy);
+        PX_ENUM_IN(p, drv, "rerror_policy", &dom_error_policy_enum,
+                   PX_BIT(DOM_ERRPOL_STOP) | PX_BIT(DOM_ERRPOL_REPORT) | PX_BIT(DOM_ERRPOL_IGNORE),
+                   "value", x->rerror_policy);
         px_attr_uint(p, drv, "queues", &x->queues);
         if (px_attr_uint(p, drv, "iothread", &x->iothread) > 0 && x->iothread == 0)
             px_err(p, drv, "iothread", "invalid iothread id '0' (ids start at 1)");
@@ -255,10 +236,9 @@ static void parse_disk(struct px *p, xmlNode *n)
         px_err(p, n, NULL, "a disk needs a <target dev=...>");
     } else {
         x->dev = attr_req(p, t, "dev");
-        int bus = enum_attr(p, t, "bus", dom_disk_bus_from_string, dom_disk_bus_to_string,
-                            DOM_BUS_MAX, DOM_BUS_DEFAULT, "disk bus");
+        int bus = enum_attr(p, t, "bus", &dom_disk_bus_enum, DOM_BUS_DEFAULT, "disk bus");
         x->bus = bus > 0 ? (enum dom_disk_bus)bus : bus_from_dev(x->dev, x->device);
-        px_attr_oneof(p, t, "tray", L("open", "closed"), &x->tray);
+        PX_ENUM(p, t, "tray", &dom_tray_enum, "value", x->tray);
         px_attr_tristate(p, t, "removable", &x->removable);
     }
 
@@ -288,46 +268,10 @@ static void parse_disk(struct px *p, xmlNode *n)
 /* Controllers without index get the lowest free one of their type after parsing. */
 #define CTRL_INDEX_UNSET UINT_MAX
 
-static const char *const usb_models[] = {"piix3-uhci", "piix4-uhci", "ehci", "ich9-ehci1",
-                                         "ich9-uhci1", "ich9-uhci2", "ich9-uhci3",
-                                         "vt82c686b-uhci", "pci-ohci", "nec-xhci", "qemu-xhci",
-                                         "none", NULL};
-/* The pc machine's IDE is PIIX3's; QEMU has no other built-in IDE function. */
-static const char *const ide_models[] = {"piix3", NULL};
-static const char *const scsi_models[] = {"auto", "virtio-scsi", "lsilogic", "lsisas1068",
-                                          "lsisas1078", "vmpvscsi", "virtio-transitional",
-                                          "virtio-non-transitional", "am53c974", "dc390", NULL};
-static const char *const vserial_models[] = {"virtio", "virtio-transitional",
-                                             "virtio-non-transitional", NULL};
-static const char *const pci_models[] = {"pci-root", "pcie-root", "pci-bridge",
-                                         "dmi-to-pci-bridge", "pcie-root-port",
-                                         "pcie-switch-upstream-port",
-                                         "pcie-switch-downstream-port", "pcie-to-pci-bridge",
-                                         NULL};
-
-static const char *const *ctrl_models(enum dom_ctrl_type t)
-{
-    switch (t) {
-    case DOM_CTRL_USB:
-        return usb_models;
-    case DOM_CTRL_IDE:
-        return ide_models;
-    case DOM_CTRL_SCSI:
-        return scsi_models;
-    case DOM_CTRL_VIRTIO_SERIAL:
-        return vserial_models;
-    case DOM_CTRL_PCI:
-        return pci_models;
-    default:
-        return NULL;   /* sata, fdc, ccid: no model attribute */
-    }
-}
-
 static void parse_controller(struct px *p, xmlNode *n)
 {
     struct dom_devices *v = &p->dom->dev;
-    int type = enum_attr(p, n, "type", dom_ctrl_type_from_string, dom_ctrl_type_to_string,
-                         DOM_CTRL_MAX, -1, "controller type");
+    int type = enum_attr(p, n, "type", &dom_ctrl_type_enum, -1, "controller type");
     if (type < 0) {
         px_ignore(n);
         return;
@@ -340,9 +284,9 @@ static void parse_controller(struct px *p, xmlNode *n)
     x->index = CTRL_INDEX_UNSET;
     if (px_attr_uint(p, n, "index", &x->index) > 0 && x->index >= CTRL_INDEX_UNSET)
         px_err(p, n, "index", "controller index '%u' is too large", x->index);
-    const char *const *models = ctrl_models(x->type);
-    if (models)
-        px_attr_oneof(p, n, "model", models, &x->model);
+    const struct ql_enum *models = dom_ctrl_model_enum(x->type);
+    if (models)     /* sata, fdc and ccid have none: model= is reported as unsupported */
+        PX_ENUM(p, n, "model", models, "value", x->model.any);
 
     switch (x->type) {
     case DOM_CTRL_USB: {
@@ -355,9 +299,9 @@ static void parse_controller(struct px *p, xmlNode *n)
         }
         /* libvirt makes ich9-uhciN a companion of the EHCI with the same index, on ports
          * 0, 2 and 4, when <master> is not given. */
-        if (!m && x->model && strncmp(x->model, "ich9-uhci", 9) == 0) {
+        if (!m && x->model.usb >= DOM_USB_ICH9_UHCI1 && x->model.usb <= DOM_USB_ICH9_UHCI3) {
             x->has_master = true;
-            x->master_startport = 2 * (unsigned)(x->model[9] - '1');
+            x->master_startport = 2 * (unsigned)(x->model.usb - DOM_USB_ICH9_UHCI1);
         }
         break;
     }
@@ -370,10 +314,7 @@ static void parse_controller(struct px *p, xmlNode *n)
     case DOM_CTRL_PCI: {
         xmlNode *m = px_child(p, n, "model");
         if (m)
-            px_attr_oneof(p, m, "name",
-                          L("pci-bridge", "i82801b11-bridge", "ioh3420", "pcie-root-port",
-                            "x3130-upstream", "xio3130-downstream", "pcie-pci-bridge"),
-                          &x->model_name);
+            PX_ENUM(p, m, "name", &dom_pci_model_name_enum, "value", x->model_name);
         xmlNode *h = px_child(p, n, "pcihole64");
         if (h) {
             _cleanup_free_ char *text = px_text(h);
@@ -432,11 +373,6 @@ static void assign_controller_indexes(struct dom_devices *v)
 
 /* ---- interface ---- */
 
-static const char *const net_models[] = {"virtio", "virtio-transitional",
-                                         "virtio-non-transitional", "e1000", "e1000e",
-                                         "rtl8139", "vmxnet3", "ne2k_pci", "pcnet",
-                                         "i82559er", NULL};
-
 static bool ifname_ok(const char *s)
 {
     return strlen(s) <= 15 && !strchr(s, '/') && !strchr(s, '%') && strcmp(s, ".") != 0 &&
@@ -448,17 +384,17 @@ static void parse_virtualport(struct px *p, xmlNode *n, struct dom_interface *x)
     xmlNode *vp = px_child(p, n, "virtualport");
     if (!vp)
         return;
-    px_attr_oneof(p, vp, "type", L("openvswitch", "802.1Qbg", "802.1Qbh", "midonet"),
-                  &x->vport_type);
+    PX_ENUM(p, vp, "type", &dom_vport_type_enum, "value", x->vport_type);
     xmlNode *pr = px_child(p, vp, "parameters");
     if (!pr)
         return;
     /* Only the parameters a given type defines are consumed; others are reported. */
-    const char *t = x->vport_type ? x->vport_type : "";
-    bool any = !*t, ovs = STREQ(t, "openvswitch"), qbg = STREQ(t, "802.1Qbg");
-    if (any || ovs || STREQ(t, "midonet"))
+    enum dom_vport_type t = x->vport_type;
+    bool any = t == DOM_VPORT_DEFAULT, ovs = t == DOM_VPORT_OPENVSWITCH;
+    bool qbg = t == DOM_VPORT_8021QBG;
+    if (any || ovs || t == DOM_VPORT_MIDONET)
         px_attr_uuid(p, pr, "interfaceid", &x->vport.interfaceid);
-    if (any || ovs || STREQ(t, "802.1Qbh"))
+    if (any || ovs || t == DOM_VPORT_8021QBH)
         x->vport.profileid = px_attr_dup(pr, "profileid");
     if (any || qbg) {
         px_attr_uuid(p, pr, "instanceid", &x->vport.instanceid);
@@ -496,9 +432,8 @@ static void parse_interface_source(struct px *p, xmlNode *n, struct dom_interfac
         if (!x->source_dev)
             px_err(p, src ? src : n, NULL, "an interface of type '%s' needs <source dev=...>",
                    tname);
-        if (px_attr_oneof(p, src, "mode", L("vepa", "bridge", "private", "passthrough"),
-                          &x->source_mode) == 0)
-            x->source_mode = xstrdup("vepa");   /* libvirt's default */
+        if (PX_ENUM(p, src, "mode", &dom_net_source_mode_enum, "value", x->source_mode) == 0)
+            x->source_mode = DOM_MACVTAP_VEPA;      /* libvirt's default */
         break;
     default:
         break;
@@ -508,8 +443,7 @@ static void parse_interface_source(struct px *p, xmlNode *n, struct dom_interfac
 static void parse_interface(struct px *p, xmlNode *n)
 {
     struct dom_devices *v = &p->dom->dev;
-    int type = enum_attr(p, n, "type", dom_net_type_from_string, dom_net_type_to_string,
-                         DOM_NET_MAX, -1, "interface type");
+    int type = enum_attr(p, n, "type", &dom_net_type_enum, -1, "interface type");
     if (type < 0) {
         px_ignore(n);
         return;
@@ -545,9 +479,10 @@ static void parse_interface(struct px *p, xmlNode *n)
     xmlNode *m = px_child(p, n, "model");
     const char *model = m ? px_attr(m, "type") : NULL;
     if (model) {
-        for (const char *const *k = net_models; *k && !x->model; k++)
-            if (strcasecmp(*k, model) == 0)
-                x->model = xstrdup(*k);
+        /* libvirt compares NIC models without case ("VIRTIO" is virtio) */
+        for (int k = 1; k < DOM_NIC_MAX && !x->model; k++)
+            if (strcasecmp(dom_nic_model_to_string(k), model) == 0)
+                x->model = k;
         if (!x->model)
             px_err(p, m, "type", "unsupported NIC model '%s'", model);
     }
@@ -560,9 +495,9 @@ static void parse_interface(struct px *p, xmlNode *n)
 
     xmlNode *drv = px_child(p, n, "driver");
     if (drv) {
-        px_attr_oneof(p, drv, "name", L("qemu", "vhost"), &x->driver_name);
+        PX_ENUM(p, drv, "name", &dom_net_driver_enum, "value", x->driver_name);
         px_attr_uint(p, drv, "queues", &x->queues);
-        px_attr_oneof(p, drv, "txmode", L("iothread", "timer"), &x->txmode);
+        PX_ENUM(p, drv, "txmode", &dom_txmode_enum, "value", x->txmode);
         if (px_attr_uint(p, drv, "rx_queue_size", &x->rx_queue_size) > 0 &&
             !is_pow2(x->rx_queue_size))
             px_err(p, drv, "rx_queue_size", "'%u' is not a power of two", x->rx_queue_size);
@@ -603,7 +538,7 @@ static void parse_interface(struct px *p, xmlNode *n)
 
     xmlNode *link = px_child(p, n, "link");
     if (link)
-        px_attr_oneof(p, link, "state", L("up", "down"), &x->link_state);
+        PX_ENUM(p, link, "state", &dom_link_state_enum, "value", x->link_state);
 
     parse_boot(p, n, &x->boot_order);
 
@@ -620,10 +555,8 @@ static void parse_interface(struct px *p, xmlNode *n)
 static void parse_input(struct px *p, xmlNode *n)
 {
     struct dom_devices *v = &p->dom->dev;
-    int type = enum_attr(p, n, "type", dom_input_type_from_string, dom_input_type_to_string,
-                         DOM_INPUT_MAX, -1, "input type");
-    int bus = enum_attr(p, n, "bus", dom_input_bus_from_string, dom_input_bus_to_string,
-                        DOM_INPUT_BUS_MAX, DOM_INPUT_BUS_DEFAULT, "input bus");
+    int type = enum_attr(p, n, "type", &dom_input_type_enum, -1, "input type");
+    int bus = enum_attr(p, n, "bus", &dom_input_bus_enum, DOM_INPUT_BUS_DEFAULT, "input bus");
     if (type < 0 || bus < 0) {
         px_ignore(n);
         return;
@@ -653,10 +586,8 @@ static void parse_input(struct px *p, xmlNode *n)
             px_err(p, s ? s : n, NULL, "an evdev input device needs <source dev=...>");
             return;
         }
-        px_attr_oneof(p, s, "grab", L("all"), &x->grab);
-        px_attr_oneof(p, s, "grabToggle", L("ctrl-ctrl", "alt-alt", "shift-shift",
-                                            "meta-meta", "scrolllock", "ctrl-scrolllock"),
-                      &x->grab_toggle);
+        PX_ENUM(p, s, "grab", &dom_input_grab_enum, "value", x->grab);
+        PX_ENUM(p, s, "grabToggle", &dom_grab_toggle_enum, "value", x->grab_toggle);
         px_attr_tristate(p, s, "repeat", &x->repeat);
     }
 }
@@ -665,27 +596,19 @@ static void parse_input(struct px *p, xmlNode *n)
 
 static void spice_children(struct px *p, xmlNode *n, struct dom_graphics *x)
 {
-    const struct { const char *elem, *attr; const char *const *vals; size_t off; }
-    strs[] = {
-        {"image", "compression", L("auto_glz", "auto_lz", "quic", "glz", "lz", "off"),
-         offsetof(struct dom_graphics, image_compression)},
-        {"jpeg", "compression", L("auto", "never", "always"),
-         offsetof(struct dom_graphics, jpeg_compression)},
-        {"zlib", "compression", L("auto", "never", "always"),
-         offsetof(struct dom_graphics, zlib_compression)},
-        {"playback", "compression", L("on", "off"),
-         offsetof(struct dom_graphics, playback_compression)},
-        {"streaming", "mode", L("filter", "all", "off"),
-         offsetof(struct dom_graphics, streaming_mode)},
-        {"mouse", "mode", L("server", "client"), offsetof(struct dom_graphics, mouse_mode)},
-    };
-    for (size_t i = 0; i < ARRAY_SIZE(strs); i++) {
-        xmlNode *c = px_child(p, n, strs[i].elem);
-        char **ret = (char **)((char *)x + strs[i].off);
-        if (c && px_attr_oneof(p, c, strs[i].attr, strs[i].vals, ret) == 0)
-            px_err(p, c, NULL, "<%s> needs a %s attribute", strs[i].elem, strs[i].attr);
-    }
     xmlNode *c;
+    if ((c = px_child(p, n, "image")))
+        ENUM_REQ(p, c, "compression", &dom_spice_image_enum, x->image_compression);
+    if ((c = px_child(p, n, "jpeg")))
+        ENUM_REQ(p, c, "compression", &dom_spice_wan_enum, x->jpeg_compression);
+    if ((c = px_child(p, n, "zlib")))
+        ENUM_REQ(p, c, "compression", &dom_spice_wan_enum, x->zlib_compression);
+    if ((c = px_child(p, n, "playback")))
+        ENUM_REQ(p, c, "compression", &dom_tristate_enum, x->playback_compression);
+    if ((c = px_child(p, n, "streaming")))
+        ENUM_REQ(p, c, "mode", &dom_spice_streaming_enum, x->streaming_mode);
+    if ((c = px_child(p, n, "mouse")))
+        ENUM_REQ(p, c, "mode", &dom_spice_mouse_enum, x->mouse_mode);
     if ((c = px_child(p, n, "clipboard")))
         px_attr_tristate(p, c, "copypaste", &x->copypaste);
     if ((c = px_child(p, n, "filetransfer")))
@@ -698,11 +621,8 @@ static void spice_children(struct px *p, xmlNode *n, struct dom_graphics *x)
         return;
     for (c = NULL; (c = px_next(n, c, "channel"));) {
         struct dom_spice_channel *ch = VEC_PUSH(x->channels, x->n_channels);
-        if (px_attr_oneof(p, c, "name", L("main", "display", "inputs", "cursor", "playback",
-                                          "record", "smartcard", "usbredir"), &ch->name) == 0)
-            px_err(p, c, NULL, "<channel> needs a name attribute");
-        if (px_attr_oneof(p, c, "mode", L("secure", "insecure", "any"), &ch->mode) == 0)
-            px_err(p, c, NULL, "<channel> needs a mode attribute");
+        ENUM_REQ(p, c, "name", &dom_spice_channel_name_enum, ch->name);
+        ENUM_REQ(p, c, "mode", &dom_spice_mode_enum, ch->mode);
     }
 }
 
@@ -711,8 +631,7 @@ static void parse_listens(struct px *p, xmlNode *n, struct dom_graphics *x)
     if (too_many(p, n, "listen"))
         return;
     for (xmlNode *l = NULL; (l = px_next(n, l, "listen"));) {
-        int t = enum_attr(p, l, "type", dom_listen_type_from_string,
-                          dom_listen_type_to_string, DOM_LISTEN_MAX, -1, "listen type");
+        int t = enum_attr(p, l, "type", &dom_listen_type_enum, -1, "listen type");
         if (t < 0)
             continue;
         struct dom_listen *li = VEC_PUSH(x->listens, x->n_listens);
@@ -783,8 +702,7 @@ static int parse_utc_datetime(const char *s, int64_t *ret)
 static void parse_graphics(struct px *p, xmlNode *n)
 {
     struct dom_devices *v = &p->dom->dev;
-    int type = enum_attr(p, n, "type", dom_gfx_type_from_string, dom_gfx_type_to_string,
-                         DOM_GFX_MAX, -1, "graphics type");
+    int type = enum_attr(p, n, "type", &dom_gfx_type_enum, -1, "graphics type");
     if (type < 0) {
         px_ignore(n);
         return;
@@ -807,8 +725,7 @@ static void parse_graphics(struct px *p, xmlNode *n)
         px_attr_int(p, n, "websocket", &x->websocket);
         if (x->websocket < -1 || x->websocket > 65535)
             px_err(p, n, "websocket", "port '%d' is out of range", x->websocket);
-        px_attr_oneof(p, n, "sharePolicy", L("allow-exclusive", "force-shared", "ignore"),
-                      &x->share_policy);
+        PX_ENUM(p, n, "sharePolicy", &dom_vnc_share_enum, "value", x->share_policy);
     }
     px_attr_tristate(p, n, "autoport", &x->autoport);
     x->listen = px_attr_dup(n, "listen");
@@ -819,10 +736,10 @@ static void parse_graphics(struct px *p, xmlNode *n)
                                                  &x->passwd_valid_to_epoch) < 0)
         px_err(p, n, "passwdValidTo", "passwdValidTo='%s' is not a date and time "
                "YYYY-MM-DDTHH:MM:SS (UTC)", x->passwd_valid_to);
-    px_attr_oneof(p, n, "connected", L("keep", "disconnect", "fail"), &x->connected);
+    PX_ENUM(p, n, "connected", &dom_gfx_connected_enum, "value", x->connected);
     x->keymap = px_attr_dup(n, "keymap");
     if (spice)
-        px_attr_oneof(p, n, "defaultMode", L("secure", "insecure", "any"), &x->default_mode);
+        PX_ENUM(p, n, "defaultMode", &dom_spice_mode_enum, "value", x->default_mode);
 
     parse_listens(p, n, x);
     /* An empty address is no address (it would make QEMU listen on every interface). */
@@ -887,9 +804,7 @@ static void parse_video(struct px *p, xmlNode *n)
     xmlNode *m = px_child(p, n, "model");
     if (!m)
         return;     /* the builder picks the default model */
-    px_attr_oneof(p, m, "type",
-                  L("vga", "cirrus", "vmvga", "qxl", "virtio", "bochs", "ramfb", "none"),
-                  &x->model);
+    PX_ENUM(p, m, "type", &dom_video_model_enum, "value", x->model);
     px_attr_ull(p, m, "ram", &x->ram);
     px_attr_ull(p, m, "vram", &x->vram);
     px_attr_ull(p, m, "vram64", &x->vram64);
@@ -907,16 +822,12 @@ static void parse_sound(struct px *p, xmlNode *n)
     struct dom_devices *v = &p->dom->dev;
     struct dom_sound *x = VEC_PUSH(v->sounds, v->n_sounds);
     dev_common(p, n, &x->src, &x->addr);
-    if (px_attr_oneof(p, n, "model", L("ich6", "ich9", "ac97", "es1370", "sb16", "pcspk",
-                                       "usb"), &x->model) == 0)
-        px_err(p, n, NULL, "<sound> needs a model attribute");
+    ENUM_REQ(p, n, "model", &dom_sound_model_enum, x->model);
     /* Codecs exist only on the HDA controllers; elsewhere they are reported. */
-    if (x->model && (STREQ(x->model, "ich6") || STREQ(x->model, "ich9")) &&
-        !too_many(p, n, "codec")) {
+    if ((x->model == DOM_SOUND_ICH6 || x->model == DOM_SOUND_ICH9) && !too_many(p, n, "codec")) {
         for (xmlNode *c = NULL; (c = px_next(n, c, "codec"));) {
-            char *t = NULL;
-            if (px_attr_oneof(p, c, "type", L("duplex", "micro", "output"), &t) == 0)
-                px_err(p, c, NULL, "<codec> needs a type attribute");
+            enum dom_sound_codec t = DOM_CODEC_DEFAULT;
+            ENUM_REQ(p, c, "type", &dom_sound_codec_enum, t);
             if (t)
                 *VEC_PUSH(x->codecs, x->n_codecs) = t;
         }
@@ -939,8 +850,7 @@ static void parse_audio(struct px *p, xmlNode *n)
             px_err(p, n, "id", "audio id '%u' is used twice", x->id);
     /* The host backends Debian 12's QEMU ships as modules (audio-alsa.so, audio-oss.so);
      * pulseaudio, sdl, jack, file and dbus are not honoured. */
-    if (px_attr_oneof(p, n, "type", L("none", "spice", "alsa", "oss"), &x->type) == 0)
-        px_err(p, n, NULL, "<audio> needs a type attribute");
+    ENUM_REQ(p, n, "type", &dom_audio_type_enum, x->type);
 }
 
 /* ---- serial, console, parallel, channel ---- */
@@ -953,30 +863,36 @@ static void parse_chr_target(struct px *p, xmlNode *n, struct dom_chr *x)
             px_err(p, n, NULL, "a <channel> needs a <target type=...>");
         return;
     }
+    const struct ql_enum *types = &dom_chr_target_enum;
     switch (x->kind) {
     case DOM_CHR_SERIAL: {
-        px_attr_oneof(p, t, "type", L("isa-serial", "usb-serial", "pci-serial", "isa-debug"),
-                      &x->target_type);
+        PX_ENUM_IN(p, t, "type", types, PX_BIT(DOM_CHR_TARGET_ISA_SERIAL)
+                   | PX_BIT(DOM_CHR_TARGET_USB_SERIAL) | PX_BIT(DOM_CHR_TARGET_PCI_SERIAL)
+                   | PX_BIT(DOM_CHR_TARGET_ISA_DEBUG), "value", x->target_type);
         attr_int_unset(p, t, "port", &x->target_port);
         xmlNode *m = px_child(p, t, "model");
-        if (m && px_attr_oneof(p, m, "name", L("isa-serial", "usb-serial", "pci-serial",
-                                               "isa-debugcon"), &x->target_model) == 0)
-            px_err(p, m, NULL, "<model> needs a name attribute");
+        if (m)
+            ENUM_REQ(p, m, "name", &dom_chr_target_model_enum, x->target_model);
         break;
     }
     case DOM_CHR_CONSOLE:
-        px_attr_oneof(p, t, "type", L("serial", "virtio"), &x->target_type);
+        PX_ENUM_IN(p, t, "type", types, PX_BIT(DOM_CHR_TARGET_SERIAL)
+                   | PX_BIT(DOM_CHR_TARGET_VIRTIO), "value", x->target_type);
         attr_int_unset(p, t, "port", &x->target_port);
         break;
     case DOM_CHR_PARALLEL:
         attr_int_unset(p, t, "port", &x->target_port);
         break;
-    case DOM_CHR_CHANNEL:
-        if (px_attr_oneof(p, t, "type", L("virtio", "guestfwd"), &x->target_type) == 0) {
+    case DOM_CHR_CHANNEL: {
+        int r = PX_ENUM_IN(p, t, "type", types, PX_BIT(DOM_CHR_TARGET_VIRTIO)
+                           | PX_BIT(DOM_CHR_TARGET_GUESTFWD), "value", x->target_type);
+        if (r == 0) {
             px_err(p, t, NULL, "a channel <target> needs a type attribute");
-        } else if (STREQ(x->target_type, "virtio")) {
+        } else if (r < 0) {
+            px_ignore(t);   /* reported; its other attributes depend on the type */
+        } else if (x->target_type == DOM_CHR_TARGET_VIRTIO) {
             x->target_name = px_attr_dup(t, "name");
-            px_attr_oneof(p, t, "state", L("connected", "disconnected"), &x->target_state);
+            PX_ENUM(p, t, "state", &dom_chr_state_enum, "value", x->target_state);
             /* libvirt's default name for the SPICE agent channel */
             if (!x->target_name && (x->source.type == DOM_CHR_SPICEVMC ||
                                     x->source.type == DOM_CHR_QEMU_VDAGENT))
@@ -988,6 +904,7 @@ static void parse_chr_target(struct px *p, xmlNode *n, struct dom_chr *x)
                 px_err(p, t, NULL, "a guestfwd channel <target> needs a port attribute");
         }
         break;
+    }
     default:
         break;
     }
@@ -996,8 +913,8 @@ static void parse_chr_target(struct px *p, xmlNode *n, struct dom_chr *x)
 static void parse_chr(struct px *p, xmlNode *n)
 {
     struct dom_devices *v = &p->dom->dev;
-    int type = enum_attr(p, n, "type", dom_chr_type_from_string, dom_chr_type_to_string,
-                         DOM_CHR_TYPE_MAX, DOM_CHR_PTY, "character device type");
+    int type = enum_attr(p, n, "type", &dom_chr_type_enum, DOM_CHR_PTY,
+                         "character device type");
     if (type < 0) {
         px_ignore(n);
         return;
@@ -1016,21 +933,20 @@ static void parse_chr(struct px *p, xmlNode *n)
 static void parse_redirdev(struct px *p, xmlNode *n)
 {
     struct dom_devices *v = &p->dom->dev;
-    int type = enum_attr(p, n, "type", dom_chr_type_from_string, dom_chr_type_to_string,
-                         DOM_CHR_TYPE_MAX, -1, "redirdev type");
-    if (type >= 0 && type != DOM_CHR_SPICEVMC && type != DOM_CHR_TCP && type != DOM_CHR_UNIX) {
+    const char *tv = px_attr(n, "type");
+    int type = dom_chr_type_from_string(tv);
+    if (!tv)
+        px_err(p, n, NULL, "<redirdev> needs a type attribute");
+    else if (type != DOM_CHR_SPICEVMC && type != DOM_CHR_TCP && type != DOM_CHR_UNIX)
         px_err(p, n, "type", "unsupported redirdev type '%s' (qlaunch supports: spicevmc, tcp, "
-               "unix)", dom_chr_type_to_string(type));
-        type = -1;
-    }
-    if (type < 0) {
+               "unix)", tv);
+    if (type != DOM_CHR_SPICEVMC && type != DOM_CHR_TCP && type != DOM_CHR_UNIX) {
         px_ignore(n);
         return;
     }
     struct dom_redirdev *x = VEC_PUSH(v->redirdevs, v->n_redirdevs);
     dev_common(p, n, &x->src, &x->addr);
-    if (px_attr_oneof(p, n, "bus", L("usb"), &x->bus) == 0)
-        x->bus = xstrdup("usb");
+    PX_ENUM(p, n, "bus", &dom_usb_bus_enum, "value", x->bus);  /* usb also when not given */
     px_parse_chr_source(p, n, type, &x->source);
     parse_boot(p, n, &x->boot_order);
 }
@@ -1046,9 +962,7 @@ static void parse_memballoon(struct px *p, xmlNode *n)
     x->present = true;
     x->stats_period = -1;
     dev_common(p, n, &x->src, &x->addr);
-    if (px_attr_oneof(p, n, "model", L("virtio", "virtio-transitional",
-                                       "virtio-non-transitional", "none"), &x->model) == 0)
-        px_err(p, n, NULL, "<memballoon> needs a model attribute");
+    ENUM_REQ(p, n, "model", &dom_balloon_model_enum, x->model);
     px_attr_tristate(p, n, "autodeflate", &x->autodeflate);
     px_attr_tristate(p, n, "freePageReporting", &x->free_page_reporting);
     xmlNode *st = px_child(p, n, "stats");
@@ -1061,9 +975,7 @@ static void parse_rng(struct px *p, xmlNode *n)
     struct dom_devices *v = &p->dom->dev;
     struct dom_rng *x = VEC_PUSH(v->rngs, v->n_rngs);
     dev_common(p, n, &x->src, &x->addr);
-    if (px_attr_oneof(p, n, "model", L("virtio", "virtio-transitional",
-                                       "virtio-non-transitional"), &x->model) == 0)
-        px_err(p, n, NULL, "<rng> needs a model attribute");
+    ENUM_REQ(p, n, "model", &dom_virtio_model_enum, x->model);
     xmlNode *rate = px_child(p, n, "rate");
     if (rate) {
         int r = px_attr_uint(p, rate, "bytes", &x->rate_bytes);
@@ -1076,21 +988,21 @@ static void parse_rng(struct px *p, xmlNode *n)
         px_err(p, n, NULL, "an <rng> needs a <backend>");
         return;
     }
-    if (px_attr_oneof(p, b, "model", L("random", "egd", "builtin"), &x->backend_model) <= 0) {
-        if (!x->backend_model)
+    int r = PX_ENUM(p, b, "model", &dom_rng_backend_enum, "value", x->backend_model);
+    if (r <= 0) {
+        if (r == 0)
             px_err(p, b, NULL, "<backend> needs a model attribute");
         px_ignore(b);
         return;
     }
-    if (STREQ(x->backend_model, "random")) {
+    if (x->backend_model == DOM_RNG_RANDOM) {
         x->backend_path = px_text(b);
         if (!*x->backend_path) {
             free(x->backend_path);
             x->backend_path = NULL;     /* the builder uses /dev/random, as libvirt */
         }
-    } else if (STREQ(x->backend_model, "egd")) {
-        int type = enum_attr(p, b, "type", dom_chr_type_from_string, dom_chr_type_to_string,
-                             DOM_CHR_TYPE_MAX, -1, "egd backend type");
+    } else if (x->backend_model == DOM_RNG_EGD) {
+        int type = enum_attr(p, b, "type", &dom_chr_type_enum, -1, "egd backend type");
         if (type >= 0)
             px_parse_chr_source(p, b, type, &x->egd);
     }
@@ -1101,11 +1013,8 @@ static void parse_watchdog(struct px *p, xmlNode *n)
     struct dom_devices *v = &p->dom->dev;
     struct dom_watchdog *x = VEC_PUSH(v->watchdogs, v->n_watchdogs);
     dev_common(p, n, &x->src, &x->addr);
-    if (px_attr_oneof(p, n, "model", L("i6300esb", "ib700", "itco"), &x->model) == 0)
-        px_err(p, n, NULL, "<watchdog> needs a model attribute");
-    px_attr_oneof(p, n, "action",
-                  L("reset", "shutdown", "poweroff", "pause", "none", "dump", "inject-nmi"),
-                  &x->action);
+    ENUM_REQ(p, n, "model", &dom_watchdog_model_enum, x->model);
+    PX_ENUM(p, n, "action", &dom_watchdog_action_enum, "value", x->action);
 }
 
 static void parse_panic(struct px *p, xmlNode *n)
@@ -1113,7 +1022,7 @@ static void parse_panic(struct px *p, xmlNode *n)
     struct dom_devices *v = &p->dom->dev;
     struct dom_panic *x = VEC_PUSH(v->panics, v->n_panics);
     dev_common(p, n, &x->src, &x->addr);
-    px_attr_oneof(p, n, "model", L("isa", "pvpanic", "hyperv"), &x->model);
+    PX_ENUM(p, n, "model", &dom_panic_model_enum, "value", x->model);
 }
 
 static void parse_hub(struct px *p, xmlNode *n)
@@ -1121,8 +1030,7 @@ static void parse_hub(struct px *p, xmlNode *n)
     struct dom_devices *v = &p->dom->dev;
     struct dom_hub *x = VEC_PUSH(v->hubs, v->n_hubs);
     dev_common(p, n, &x->src, &x->addr);
-    if (px_attr_oneof(p, n, "type", L("usb"), &x->type) == 0)
-        px_err(p, n, NULL, "<hub> needs a type attribute");
+    ENUM_REQ(p, n, "type", &dom_usb_bus_enum, x->type);
 }
 
 static void parse_emulator(struct px *p, xmlNode *n)

@@ -13,6 +13,14 @@
 #include <string.h>
 #include <uuid/uuid.h>
 
+/* Closed sets the parser reads but struct domain does not keep as such. */
+enum hyperv_mode { HYPERV_MODE_CUSTOM, HYPERV_MODE_MAX };
+QL_ENUM_DECL(hyperv_mode);
+QL_ENUM_IMPL(hyperv_mode, HYPERV_MODE_MAX, "custom")
+enum fw_feature { FW_SECURE_BOOT, FW_ENROLLED_KEYS, FW_FEATURE_MAX };
+QL_ENUM_DECL(fw_feature);
+QL_ENUM_IMPL(fw_feature, FW_FEATURE_MAX, "secure-boot", "enrolled-keys")
+
 /* ---- shared value parsers (also used by tests) ---- */
 
 int dom_parse_memory_unit(const char *value, const char *unit, unsigned long long *ret_kib,
@@ -393,23 +401,20 @@ static void parse_memory_backing(struct px *p, xmlNode *root)
     m->locked = px_child(p, mb, "locked") != NULL;
     xmlNode *n;
     if ((n = px_child(p, mb, "source")) &&
-        px_attr_oneof(p, n, "type", (const char *const[]){"anonymous", "file", "memfd", NULL},
-                      &m->source) == 0)
+        PX_ENUM(p, n, "type", &dom_mem_source_enum, "value", m->source) == 0)
         px_err(p, n, NULL, "<source> needs a type attribute");
     if ((n = px_child(p, mb, "access")) &&
-        px_attr_oneof(p, n, "mode", (const char *const[]){"shared", "private", NULL},
-                      &m->access) == 0)
+        PX_ENUM(p, n, "mode", &dom_mem_access_enum, "value", m->access) == 0)
         px_err(p, n, NULL, "<access> needs a mode attribute");
     if ((n = px_child(p, mb, "allocation"))) {
-        px_attr_oneof(p, n, "mode", (const char *const[]){"immediate", "ondemand", NULL},
-                      &m->allocation);
+        PX_ENUM(p, n, "mode", &dom_mem_allocation_enum, "value", m->allocation);
         if (px_attr_uint(p, n, "threads", &m->allocation_threads) > 0
             && (m->allocation_threads == 0 || m->allocation_threads > 4096))
             px_err(p, n, "threads", "must be 1 to 4096");
     }
     /* libvirt (virDomainDefPostParseMemory... qemuValidateDomainDef): anonymous memory
      * cannot be backed by huge pages. */
-    if (m->hugepages && m->source && STREQ(m->source, "anonymous"))
+    if (m->hugepages && m->source == DOM_MEM_SOURCE_ANONYMOUS)
         px_err(p, hp, NULL, "hugepages are not allowed with anonymous memory source");
 }
 
@@ -562,8 +567,7 @@ void px_parse_general(struct px *p, xmlNode *root)
             px_err(p, n, NULL, "invalid vCPU count '%s' (1 to 4096)", t);
         else
             d->vcpus = (unsigned)v;
-        static const char *const placements[] = {"static", NULL};
-        px_attr_oneof(p, n, "placement", placements, &d->vcpu_placement);
+        PX_ENUM(p, n, "placement", &dom_vcpu_placement_enum, "value", d->vcpu_placement);
         px_attr_uint(p, n, "current", &d->vcpus_current);
         d->vcpu_cpuset = px_attr_dup(n, "cpuset");
         const char *why;
@@ -598,10 +602,8 @@ void px_parse_general(struct px *p, xmlNode *root)
                 continue;
             ft->f[i] = DOM_TRI_ON;
             px_attr_tristate(p, e, "state", &ft->f[i]);
-            if (i == DOM_FEAT_APIC) {
-                static const char *const onoff[] = {"on", "off", NULL};
-                px_attr_oneof(p, e, "eoi", onoff, &ft->apic_eoi);
-            }
+            if (i == DOM_FEAT_APIC)
+                PX_ENUM(p, e, "eoi", &dom_tristate_enum, "value", ft->apic_eoi);
         }
         xmlNode *kvm = px_child(p, f, "kvm");
         if (kvm) {
@@ -642,25 +644,21 @@ void px_parse_general(struct px *p, xmlNode *root)
         }
         xmlNode *hv = px_child(p, f, "hyperv");
         if (hv) {
-            static const char *const known[] = {
-                "relaxed", "vapic", "spinlocks", "vpindex", "runtime", "synic", "stimer",
-                "reset", "vendor_id", "frequencies", "reenlightenment", "tlbflush", "ipi",
-                "evmcs", "avic", "emsr_bitmap", "xmm_input", NULL};
             ft->hyperv_present = true;
-            static const char *const modes[] = {"custom", NULL};
-            _cleanup_free_ char *mode = NULL;
-            px_attr_oneof(p, hv, "mode", modes, &mode);
-            ft->hyperv = xcalloc(ARRAY_SIZE(known), sizeof(*ft->hyperv));
-            for (const char *const *k = known; *k; k++) {
-                xmlNode *e = px_child(p, hv, *k);
+            /* mode='custom' is the only mode: the features listed are the ones enabled */
+            int mode;
+            px_attr_enum(p, hv, "mode", &hyperv_mode_enum, 0, "value", &mode);
+            ft->hyperv = xcalloc(DOM_HV_MAX, sizeof(*ft->hyperv));
+            for (int k = 0; k < DOM_HV_MAX; k++) {
+                xmlNode *e = px_child(p, hv, dom_hyperv_feat_to_string(k));
                 if (!e)
                     continue;
                 struct dom_hyperv_feature *h = &ft->hyperv[ft->n_hyperv++];
-                h->name = xstrdup(*k);
+                h->name = k;
                 enum dom_tristate st = DOM_TRI_ON;
                 px_attr_tristate(p, e, "state", &st);
                 h->on = st != DOM_TRI_OFF;
-                if (STREQ(*k, "spinlocks")) {
+                if (k == DOM_HV_SPINLOCKS) {
                     /* libvirt: retries is required with state='on', and at least 4095. */
                     unsigned retries = 0;
                     int rr = px_attr_uint(p, e, "retries", &retries);
@@ -672,7 +670,7 @@ void px_parse_general(struct px *p, xmlNode *root)
                                "least 4095");
                     h->value = px_attr_dup(e, "retries");
                 }
-                else if (STREQ(*k, "vendor_id"))
+                else if (k == DOM_HV_VENDOR_ID)
                     h->value = px_attr_dup(e, "value");
             }
         }
@@ -682,9 +680,7 @@ void px_parse_general(struct px *p, xmlNode *root)
     xmlNode *c = px_child(p, root, "clock");
     if (c) {
         struct dom_clock *cl = &d->clock;
-        int off = DOM_CLOCK_UTC;
-        if (px_attr_enum(p, c, "offset", dom_clock_offset_from_string, &off) > 0)
-            cl->offset = (enum dom_clock_offset)off;
+        PX_ENUM(p, c, "offset", &dom_clock_offset_enum, NULL, cl->offset);
         cl->timezone = px_attr_dup(c, "timezone");
         if (cl->offset == DOM_CLOCK_TIMEZONE && !cl->timezone)
             px_err(p, c, NULL, "offset 'timezone' needs a timezone attribute");
@@ -698,8 +694,7 @@ void px_parse_general(struct px *p, xmlNode *root)
             if (!STREQ(adj, "reset") && (errno || *end))
                 px_err(p, c, "adjustment", "invalid adjustment '%s'", adj);
         }
-        static const char *const bases[] = {"utc", "localtime", NULL};
-        px_attr_oneof(p, c, "basis", bases, &cl->basis);
+        PX_ENUM(p, c, "basis", &dom_clock_basis_enum, "value", cl->basis);
         if (cl->basis && cl->offset != DOM_CLOCK_VARIABLE)
             px_err(p, c, "basis", "only valid with offset='variable'");
         if (adj && (cl->offset == DOM_CLOCK_ABSOLUTE || cl->offset == DOM_CLOCK_TIMEZONE))
@@ -717,17 +712,13 @@ void px_parse_general(struct px *p, xmlNode *root)
         }
         size_t nt = px_count(c, "timer");
         cl->timers = xcalloc(nt, sizeof(*cl->timers));
-        static const char *const tnames[] = {"platform", "pit", "rtc", "hpet", "kvmclock",
-                                             "tsc", "hypervclock", NULL};
-        static const char *const policies[] = {"delay", "catchup", "merge", "discard", NULL};
-        static const char *const tracks[] = {"boot", "guest", "wall", "realtime", NULL};
         for (xmlNode *t = NULL; (t = px_next(c, t, "timer"));) {
             struct dom_timer *tm = &cl->timers[cl->n_timers++];
-            if (px_attr_oneof(p, t, "name", tnames, &tm->name) == 0)
+            if (PX_ENUM(p, t, "name", &dom_timer_name_enum, "value", tm->name) == 0)
                 px_err(p, t, NULL, "missing timer name");
             px_attr_tristate(p, t, "present", &tm->present);
-            px_attr_oneof(p, t, "tickpolicy", policies, &tm->tickpolicy);
-            px_attr_oneof(p, t, "track", tracks, &tm->track);
+            PX_ENUM(p, t, "tickpolicy", &dom_tickpolicy_enum, "value", tm->tickpolicy);
+            PX_ENUM(p, t, "track", &dom_timer_track_enum, "value", tm->track);
             px_attr_ull(p, t, "frequency", &tm->frequency);
         }
     }
@@ -743,14 +734,11 @@ void px_parse_cpu(struct px *p, xmlNode *root)
     struct dom_cpu *c = &p->dom->cpu;
     c->present = true;
     px_src(&c->src, n);
-    int mode = DOM_CPU_MODE_CUSTOM;
-    if (px_attr_enum(p, n, "mode", dom_cpu_mode_from_string, &mode) > 0)
+    c->mode = DOM_CPU_MODE_CUSTOM;
+    if (PX_ENUM(p, n, "mode", &dom_cpu_mode_enum, NULL, c->mode) > 0)
         c->has_mode = true;
-    c->mode = (enum dom_cpu_mode)mode;
-    static const char *const matches[] = {"minimum", "exact", "strict", NULL};
-    static const char *const checks[] = {"none", "partial", "full", NULL};
-    px_attr_oneof(p, n, "match", matches, &c->match);
-    px_attr_oneof(p, n, "check", checks, &c->check);
+    PX_ENUM(p, n, "match", &dom_cpu_match_enum, "value", c->match);
+    PX_ENUM(p, n, "check", &dom_cpu_check_enum, "value", c->check);
     enum dom_tristate migratable = DOM_TRI_DEFAULT;
     px_attr_tristate(p, n, "migratable", &migratable);   /* migration only: no effect */
     xmlNode *m = px_child(p, n, "model");
@@ -760,8 +748,7 @@ void px_parse_cpu(struct px *p, xmlNode *root)
             free(c->model);
             c->model = NULL;
         }
-        static const char *const fallbacks[] = {"allow", "forbid", NULL};
-        px_attr_oneof(p, m, "fallback", fallbacks, &c->model_fallback);
+        PX_ENUM(p, m, "fallback", &dom_cpu_fallback_enum, "value", c->model_fallback);
     }
     c->vendor = px_child_text(p, n, "vendor");
     if (c->vendor && !c->model)     /* libvirt: virCPUDefParseXML */
@@ -793,9 +780,8 @@ void px_parse_cpu(struct px *p, xmlNode *root)
         cf->name = px_attr_dup(f, "name");
         if (!cf->name)
             px_err(p, f, NULL, "missing feature name");
-        int pol = DOM_CPU_FEAT_REQUIRE;
-        px_attr_enum(p, f, "policy", dom_cpu_feature_policy_from_string, &pol);
-        cf->policy = (enum dom_cpu_feature_policy)pol;
+        cf->policy = DOM_CPU_FEAT_REQUIRE;
+        PX_ENUM(p, f, "policy", &dom_cpu_feature_policy_enum, NULL, cf->policy);
     }
     xmlNode *numa = px_child(p, n, "numa");
     if (numa) {
@@ -817,8 +803,7 @@ void px_parse_cpu(struct px *p, xmlNode *root)
             if (!mem || dom_parse_memory_unit(mem, px_attr(e, "unit"), &cell->memory_kib,
                                               &why) < 0)
                 px_err(p, e, "memory", "missing or invalid NUMA cell memory");
-            px_attr_oneof(p, e, "memAccess", (const char *const[]){"shared", "private", NULL},
-                          &cell->mem_access);
+            PX_ENUM(p, e, "memAccess", &dom_mem_access_enum, "value", cell->mem_access);
         }
     }
 }
@@ -835,19 +820,23 @@ void px_parse_os(struct px *p, xmlNode *root)
         px_err(p, root, NULL, "missing <os>");
         return;
     }
-    static const char *const fws[] = {"bios", "efi", NULL};
-    px_attr_oneof(p, os, "firmware", fws, &o->firmware);
+    PX_ENUM(p, os, "firmware", &dom_firmware_enum, "value", o->firmware);
     xmlNode *t = px_child(p, os, "type");
     if (!t) {
         px_err(p, os, NULL, "missing <type>");
     } else {
-        o->type = px_text(t);
-        if (!STREQ(o->type, "hvm"))
-            px_err(p, t, NULL, "unsupported OS type '%s' (qlaunch runs 'hvm' guests)", o->type);
-        o->arch = px_attr_dup(t, "arch");
-        if (o->arch && !STREQ(o->arch, "x86_64"))
+        _cleanup_free_ char *type = px_text(t);
+        int v = dom_os_type_from_string(type);
+        if (v < 0)
+            px_err(p, t, NULL, "unsupported OS type '%s' (qlaunch runs 'hvm' guests)", type);
+        else
+            o->type = v;
+        const char *arch = px_attr(t, "arch");
+        if (arch && (v = dom_arch_from_string(arch)) < 0)
             px_err(p, t, "arch", "unsupported architecture '%s' (qlaunch runs "
-                   "qemu-system-x86_64 only)", o->arch);
+                   "qemu-system-x86_64 only)", arch);
+        else if (arch)
+            o->arch = v;
         xmlAttr *ma = xmlHasNsProp(t, (const xmlChar *)"machine", NULL);
         o->machine = px_attr_dup(t, "machine");
         if (ma && !o->machine)
@@ -865,10 +854,9 @@ void px_parse_os(struct px *p, xmlNode *root)
     xmlNode *fw = px_child(p, os, "firmware");
     if (fw) {
         for (xmlNode *f = NULL; (f = px_next(fw, f, "feature"));) {
-            static const char *const fnames[] = {"secure-boot", "enrolled-keys", NULL};
-            _cleanup_free_ char *name = NULL;
+            int name;
             enum dom_tristate en = DOM_TRI_DEFAULT;
-            if (px_attr_oneof(p, f, "name", fnames, &name) <= 0) {
+            if (px_attr_enum(p, f, "name", &fw_feature_enum, 0, "value", &name) <= 0) {
                 if (!px_attr(f, "name"))
                     px_err(p, f, NULL, "missing name attribute");
                 continue;
@@ -879,15 +867,16 @@ void px_parse_os(struct px *p, xmlNode *root)
                     px_err(p, f, NULL, "missing enabled attribute (yes or no)");
                 continue;
             }
-            enum dom_tristate *slot = STREQ(name, "secure-boot") ? &o->fw_secure_boot
-                                                                 : &o->fw_enrolled_keys;
+            enum dom_tristate *slot = name == FW_SECURE_BOOT ? &o->fw_secure_boot
+                                                             : &o->fw_enrolled_keys;
             if (*slot != DOM_TRI_DEFAULT)
-                px_err(p, f, "name", "firmware feature '%s' is listed twice", name);
+                px_err(p, f, "name", "firmware feature '%s' is listed twice",
+                       fw_feature_to_string(name));
             *slot = en;
         }
         /* virsh dumpxml of a BIOS domain lists both features disabled: that is fine; an
          * enabled one asks for UEFI. */
-        bool efi = o->firmware && STREQ(o->firmware, "efi");
+        bool efi = o->firmware == DOM_FW_EFI;
         if (!efi && (o->fw_secure_boot == DOM_TRI_ON || o->fw_enrolled_keys == DOM_TRI_ON))
             px_err(p, fw, NULL, "enabled <firmware> features need <os firmware='efi'>");
         /* libvirt's virDomainDefOSValidate: keys only make sense with Secure Boot. */
@@ -904,8 +893,7 @@ void px_parse_os(struct px *p, xmlNode *root)
         }
         px_attr_tristate(p, l, "readonly", &o->loader_readonly);
         px_attr_tristate(p, l, "secure", &o->loader_secure);
-        static const char *const ltypes[] = {"rom", "pflash", NULL};
-        px_attr_oneof(p, l, "type", ltypes, &o->loader_type);
+        PX_ENUM(p, l, "type", &dom_loader_type_enum, "value", o->loader_type);
     }
     xmlNode *nv = px_child(p, os, "nvram");
     if (nv) {
@@ -922,7 +910,7 @@ void px_parse_os(struct px *p, xmlNode *root)
     o->dtb = px_child_text(p, os, "dtb");
     for (xmlNode *b = NULL; (b = px_next(os, b, "boot"));) {
         int dev;
-        if (px_attr_enum(p, b, "dev", dom_boot_dev_from_string, &dev) <= 0) {
+        if (px_attr_enum(p, b, "dev", &dom_boot_dev_enum, 0, NULL, &dev) <= 0) {
             if (!px_attr(b, "dev"))
                 px_err(p, b, NULL, "missing dev attribute");
             continue;
@@ -954,7 +942,6 @@ void px_parse_os(struct px *p, xmlNode *root)
             px_err(p, bios, "rebootTimeout", "must be -1 (no reboot) or 0 to 65535 ms");
     xmlNode *sm = px_child(p, os, "smbios");
     if (sm) {
-        static const char *const smodes[] = {"emulate", "host", "sysinfo", NULL};
-        px_attr_oneof(p, sm, "mode", smodes, &o->smbios_mode);
+        PX_ENUM(p, sm, "mode", &dom_smbios_mode_enum, "value", o->smbios_mode);
     }
 }

@@ -15,12 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const diag_level_names[DOM_DIAG_MAX] = {"error", "warning", "note"};
-
-const char *dom_diag_level_to_string(int v)
-{
-    return (v >= 0 && v < DOM_DIAG_MAX) ? diag_level_names[v] : "?";
-}
+QL_ENUM_IMPL(dom_diag_level, DOM_DIAG_MAX, "error", "warning", "note")
 
 void dom_diags_add(struct dom_diags *d, enum dom_diag_level level, const char *where, int line,
                    const char *fmt, ...)

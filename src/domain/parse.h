@@ -30,7 +30,7 @@ void dom_diags_add_error(struct dom_diags *d, enum dom_diag_level level,
 void dom_diags_free(struct dom_diags *d);
 /* "devices/disk[2]/driver@iothread: unsupported attribute (line 41)" */
 char *dom_diag_format(const struct dom_diag *g);
-const char *dom_diag_level_to_string(int v);
+QL_ENUM_DECL(dom_diag_level);
 
 /* Limits on untrusted input. */
 #define DOM_XML_MAX_BYTES (4u * 1024 * 1024)

@@ -283,7 +283,7 @@ static void iothread_rules(struct domain *d, struct dom_diags *g)
         const struct dom_controller *c = &d->dev.controllers[i];
         if (!c->iothread)
             continue;
-        if (c->type != DOM_CTRL_SCSI || !c->model || strncmp(c->model, "virtio", 6) != 0)
+        if (c->type != DOM_CTRL_SCSI || !dom_scsi_model_is_virtio(c->model.scsi))
             px_err_src(g, &c->src, "/driver@iothread", "'iothread' attribute only available "
                        "for virtio scsi controller model");
         else if (!iothread_known(d, c->iothread))
@@ -301,7 +301,7 @@ static void implicit_panic(struct domain *d, struct dom_diags *g)
     struct dom_devices *v = &d->dev;
     v->panics = xrealloc(v->panics, sizeof(*v->panics));
     memset(&v->panics[0], 0, sizeof(v->panics[0]));
-    v->panics[0].model = xstrdup("isa");
+    v->panics[0].model = DOM_PANIC_ISA;
     v->panics[0].implicit = true;
     v->panics[0].src.path = xstrdup("devices/panic");
     v->n_panics = 1;

@@ -323,40 +323,28 @@ int px_attr_tristate(struct px *p, xmlNode *n, const char *name, enum dom_trista
     return 1;
 }
 
-int px_attr_oneof(struct px *p, xmlNode *n, const char *name, const char *const *allowed,
-                  char **ret)
+int px_attr_enum(struct px *p, xmlNode *n, const char *name, const struct ql_enum *e,
+                 uint64_t only, const char *what, int *ret)
 {
     const char *v = px_attr(n, name);
     if (!v)
         return 0;
-    for (const char *const *a = allowed; *a; a++) {
-        if (STREQ(*a, v)) {
-            free(*ret);
-            *ret = xstrdup(v);
-            return 1;
-        }
+    int x = ql_enum_value(e, v);
+    if (x >= 0 && (!only || (only & PX_BIT(x)))) {
+        *ret = x;
+        return 1;
     }
-    struct strbuf sb = STRBUF_INIT;
-    for (const char *const *a = allowed; *a; a++)
-        sb_addf(&sb, "%s%s", a == allowed ? "" : ", ", *a);
-    px_err(p, n, name, "unsupported value '%s' (qlaunch supports: %s)", v, sb_str(&sb));
-    sb_free(&sb);
-    return -1;
-}
-
-int px_attr_enum(struct px *p, xmlNode *n, const char *name, int (*from)(const char *),
-                 int *ret)
-{
-    const char *v = px_attr(n, name);
-    if (!v)
-        return 0;
-    int e = from(v);
-    if (e < 0) {
+    if (!what) {
         px_err(p, n, name, "unsupported value '%s'", v);
         return -1;
     }
-    *ret = e;
-    return 1;
+    struct strbuf sb = STRBUF_INIT;
+    for (int i = 0; i < e->max; i++)
+        if (e->names[i] && (!only || (only & PX_BIT(i))))
+            sb_addf(&sb, "%s%s", sb.len ? ", " : "", e->names[i]);
+    px_err(p, n, name, "unsupported %s '%s' (qlaunch supports: %s)", what, v, sb_str(&sb));
+    sb_free(&sb);
+    return -1;
 }
 
 static bool blank(const xmlChar *s)

@@ -3,6 +3,7 @@
 #pragma once
 #include <libxml/tree.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include "domain/domain.h"
 #include "domain/parse.h"
 
@@ -53,12 +54,22 @@ int px_attr_ull(struct px *p, xmlNode *n, const char *name, unsigned long long *
 int px_attr_int(struct px *p, xmlNode *n, const char *name, int *ret);
 /* on/off and yes/no */
 int px_attr_tristate(struct px *p, xmlNode *n, const char *name, enum dom_tristate *ret);
-/* Value must be one of the NULL-terminated list; stores a copy. */
-int px_attr_oneof(struct px *p, xmlNode *n, const char *name, const char *const *allowed,
-                  char **ret);
-/* Enum via a from_string function. */
-int px_attr_enum(struct px *p, xmlNode *n, const char *name, int (*from)(const char *),
-                 int *ret);
+/* An attribute whose value must be one of enum e's names; with only != 0, one of the
+ * values whose bit (PX_BIT(value)) is set. 0 when absent (*ret untouched), 1 when parsed,
+ * -1 after reporting "unsupported WHAT 'v' (qlaunch supports: a, b, ...)", or only
+ * "unsupported value 'v'" when what is NULL. */
+int px_attr_enum(struct px *p, xmlNode *n, const char *name, const struct ql_enum *e,
+                 uint64_t only, const char *what, int *ret);
+#define PX_BIT(v) (1ull << (v))
+/* px_attr_enum into an enum lvalue; the lvalue is left alone unless the value is valid. */
+#define PX_ENUM_IN(p, n, name, e, only, what, lvalue)                                \
+    __extension__({                                                                 \
+        int px_v_, px_r_ = px_attr_enum((p), (n), (name), (e), (only), (what), &px_v_); \
+        if (px_r_ > 0)                                                              \
+            (lvalue) = px_v_;                                                       \
+        px_r_;                                                                      \
+    })
+#define PX_ENUM(p, n, name, e, what, lvalue) PX_ENUM_IN(p, n, name, e, 0, what, lvalue)
 
 void px_src(struct dom_src *s, const xmlNode *n);
 /* A UUID-valued attribute (libvirt accepts it with or without dashes): stores a copy of the
@@ -82,20 +93,3 @@ void px_parse_chr_source(struct px *p, xmlNode *dev, enum dom_chr_type type,
                          struct dom_chr_source *s);
 /* Final walk: reports every element/attribute/text not consumed. */
 void px_report_unconsumed(struct px *p, xmlNode *root);
-
-/* Enum implementation helper. */
-#define DOM_ENUM_IMPL(prefix, max, ...)                                         \
-    static const char *const prefix##_names[max] = {__VA_ARGS__};               \
-    const char *prefix##_to_string(int v)                                       \
-    {                                                                           \
-        return (v >= 0 && v < (max)) ? prefix##_names[v] : NULL;                \
-    }                                                                           \
-    int prefix##_from_string(const char *s)                                     \
-    {                                                                           \
-        if (!s)                                                                 \
-            return -1;                                                          \
-        for (int i = 0; i < (max); i++)                                         \
-            if (prefix##_names[i] && strcmp(prefix##_names[i], s) == 0)         \
-                return i;                                                       \
-        return -1;                                                              \
-    }

@@ -51,10 +51,10 @@ int host_setup_bridge(const struct domain *d, const struct dom_interface *ifc,
     if (ifc->target_managed_no)
         return ql_error_set(err, ENOTSUP, "<target managed='no'> is only supported for "
                             "type='ethernet'");
-    bool ovs = ifc->vport_type && STREQ(ifc->vport_type, "openvswitch");
+    bool ovs = ifc->vport_type == DOM_VPORT_OPENVSWITCH;
     if (ifc->vport_type && !ovs)
         return ql_error_set(err, ENOTSUP, "virtualport type '%s' is not supported; only "
-                            "'openvswitch' is", ifc->vport_type);
+                            "'openvswitch' is", dom_vport_type_to_string(ifc->vport_type));
     if (!ovs && ifc->n_vlan_tags)
         return ql_error_set(err, ENOTSUP, "<vlan> needs an Open vSwitch bridge (<virtualport "
                             "type='openvswitch'/>); a Linux bridge port cannot be tagged");

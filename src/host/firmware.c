@@ -306,18 +306,18 @@ int host_firmware_resolve(const struct domain *d, struct host_firmware *ret,
 {
     memset(ret, 0, sizeof(*ret));
     const struct dom_os *os = &d->os;
-    bool efi = os->firmware && STREQ(os->firmware, "efi");
+    bool efi = os->firmware == DOM_FW_EFI;
     if (!efi) {
-        bool pflash = os->loader && os->loader_type && STREQ(os->loader_type, "pflash");
+        bool pflash = os->loader && os->loader_type == DOM_LOADER_PFLASH;
         if (pflash && !os->nvram_template) {
             ret->resolved = true;
             ret->nvram_template = host_firmware_vars_template(os->loader);
         }
         return 0;
     }
-    if (os->loader_type && !STREQ(os->loader_type, "pflash"))
+    if (os->loader_type && os->loader_type != DOM_LOADER_PFLASH)
         return ql_error_set_at(err, EINVAL, "os/loader", 0, "firmware='efi' needs a pflash "
-                               "loader, not type='%s'", os->loader_type);
+                               "loader, not type='%s'", dom_loader_type_to_string(os->loader_type));
     const char *machine = os->machine && *os->machine ? os->machine : "pc";
     char **paths = NULL;
     size_t n = 0;

@@ -175,13 +175,15 @@ int host_setup_direct(const struct dom_interface *ifc, struct host_nic *nic,
     int r = host_ifname_check(ifc->source_dev, "source device name", err);
     if (r < 0)
         return r;
-    int mode = macvtap_mode(ifc->source_mode);
+    const char *source_mode = dom_net_source_mode_to_string(ifc->source_mode);
+    int mode = macvtap_mode(source_mode);
     if (mode < 0)
         return ql_error_set(err, EINVAL, "source mode '%s' is not one of vepa, bridge, private, "
-                            "passthrough", ifc->source_mode);
+                            "passthrough", source_mode);
     if (ifc->vport_type)
         return ql_error_set(err, ENOTSUP, "virtualport type '%s' on a macvtap (802.1Qbg/"
-                            "802.1Qbh port profiles) is not supported", ifc->vport_type);
+                            "802.1Qbh port profiles) is not supported",
+                            dom_vport_type_to_string(ifc->vport_type));
     if (ifc->n_vlan_tags)
         return ql_error_set(err, ENOTSUP, "<vlan> is not supported with type='direct'");
     if (ifc->target_managed_no)
@@ -234,11 +236,11 @@ int host_setup_direct(const struct dom_interface *ifc, struct host_nic *nic,
         return ql_error_errno(err, EINVAL, "cannot create macvtap '%s' on '%s' in mode '%s' "
                               "(a passthrough macvtap must be the only macvlan/macvtap link of "
                               "its device%s)", name, ifc->source_dev,
-                              ifc->source_mode ? ifc->source_mode : "vepa",
+                              source_mode ? source_mode : "vepa",
                               ifc->mtu ? ", and <mtu> must not exceed the device's MTU" : "");
     if (r < 0)
         return ql_error_errno(err, -r, "cannot create macvtap '%s' on '%s' in mode '%s'",
-                              name, ifc->source_dev, ifc->source_mode ? ifc->source_mode : "vepa");
+                              name, ifc->source_dev, source_mode ? source_mode : "vepa");
     nic->tap_name = xstrdup(name);
     nic->macvtap = true;
     nic->lower_dev = xstrdup(ifc->source_dev);
@@ -251,7 +253,7 @@ int host_setup_direct(const struct dom_interface *ifc, struct host_nic *nic,
     if (mode == MACVLAN_MODE_PASSTHRU &&
         (r = host_netdev_set_mac(sock, name, mac, err)) < 0)
         return r;
-    nic->vnet_hdr = host_model_is_virtio(ifc->model);
+    nic->vnet_hdr = host_model_is_virtio(dom_nic_model_to_string(ifc->model));
     nic->tap_fds = xcalloc(queues, sizeof(int));
     nic->n_tap_fds = queues;
     if ((r = macvtap_open(name, nic->vnet_hdr, queues, nic->tap_fds, err)) < 0)

@@ -115,7 +115,8 @@ static int network_to_bridge(const struct dom_interface *ifc, const struct dom_n
     if (vtype && strcmp(vtype, "openvswitch") != 0)
         return ql_error_set(err, ENOTSUP, "network '%s' (%s) uses virtualport type '%s'; only "
                             "'openvswitch' is supported", n->name, path, vtype);
-    const char *others[2] = {pg ? pg->port.vport_type : NULL, ifc->vport_type};
+    const char *others[2] = {pg ? pg->port.vport_type : NULL,
+                             dom_vport_type_to_string(ifc->vport_type)};
     for (int i = 0; i < 2; i++)
         if (others[i] && (!vtype || strcmp(others[i], vtype) != 0))
             return ql_error_set(err, EINVAL, "virtualport type '%s' of the %s does not match "
@@ -126,7 +127,7 @@ static int network_to_bridge(const struct dom_interface *ifc, const struct dom_n
     *ret = *ifc;
     ret->type = DOM_NET_BRIDGE;
     ret->bridge = n->bridge;
-    ret->vport_type = (char *)vtype;
+    ret->vport_type = vtype ? DOM_VPORT_OPENVSWITCH : DOM_VPORT_DEFAULT;   /* checked above */
     const struct dom_vport_params *a = &ifc->vport, *b = pg ? &pg->port.vport : NULL,
                                    *c = &n->port.vport;
 #define MERGE(f) ret->vport.f = (char *)first_nonnull(a->f, b ? b->f : NULL, c->f)

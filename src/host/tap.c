@@ -86,7 +86,7 @@ int host_nic_open_tap(int sock, const struct dom_interface *ifc, struct host_nic
     int r = host_nic_queues(ifc, "a tap", &queues, err);
     if (r < 0)
         return r;
-    nic->vnet_hdr = host_model_is_virtio(ifc->model);
+    nic->vnet_hdr = host_model_is_virtio(dom_nic_model_to_string(ifc->model));
     int *fds = xcalloc(queues, sizeof(int));
     r = host_tap_open(ifc->target_dev, nic->vnet_hdr, queues, &nic->tap_name, fds, err);
     if (r < 0) {
@@ -154,7 +154,7 @@ static int open_existing_tap(const struct dom_interface *ifc, struct host_nic *n
     unsigned queues;
     if ((r = host_nic_queues(ifc, "a tap", &queues, err)) < 0)
         return r;
-    nic->vnet_hdr = host_model_is_virtio(ifc->model);
+    nic->vnet_hdr = host_model_is_virtio(dom_nic_model_to_string(ifc->model));
     nic->tap_fds = xcalloc(queues, sizeof(int));
     for (unsigned q = 0; q < queues; q++)
         nic->tap_fds[q] = -1;

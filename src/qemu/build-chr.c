@@ -7,32 +7,81 @@
 #include <errno.h>
 #include <string.h>
 
-static const char *serial_target(const struct dom_chr *ch)
+/* The device of a serial port (or of a serial console): <target><model name>, else the
+ * target type, else isa-serial. DEFAULT: one QEMU has no device for (isa-debug). */
+static enum dom_chr_target_model serial_model(const struct dom_chr *ch)
 {
     if (ch->target_model)
         return ch->target_model;
-    if (ch->target_type && !STREQ(ch->target_type, "serial"))
-        return ch->target_type;
-    return "isa-serial";
+    switch (ch->target_type) {
+    case DOM_CHR_TARGET_USB_SERIAL:
+        return DOM_CHR_MODEL_USB_SERIAL;
+    case DOM_CHR_TARGET_PCI_SERIAL:
+        return DOM_CHR_MODEL_PCI_SERIAL;
+    case DOM_CHR_TARGET_ISA_DEBUG:
+        return DOM_CHR_MODEL_DEFAULT;
+    default:
+        return DOM_CHR_MODEL_ISA_SERIAL;
+    }
 }
 
-bool qb_chr_is_pci(const struct dom_chr *ch)
+/* serial_model's name as the XML spells it, for messages */
+static const char *serial_name(const struct dom_chr *ch)
 {
-    return ch->kind == DOM_CHR_SERIAL && STREQ(serial_target(ch), "pci-serial");
+    if (!ch->target_model && ch->target_type == DOM_CHR_TARGET_ISA_DEBUG)
+        return dom_chr_target_to_string(ch->target_type);
+    return dom_chr_target_model_to_string(serial_model(ch));
 }
 
-bool qb_chr_is_usb(const struct dom_chr *ch)
-{
-    return ch->kind == DOM_CHR_SERIAL && STREQ(serial_target(ch), "usb-serial");
-}
-
-bool qb_chr_needs_virtio_serial(const struct dom_chr *ch)
+static bool needs_virtio_serial(const struct dom_chr *ch)
 {
     if (ch->kind == DOM_CHR_CHANNEL)
-        return !ch->target_type || STREQ(ch->target_type, "virtio");
+        return !ch->target_type || ch->target_type == DOM_CHR_TARGET_VIRTIO;
     if (ch->kind == DOM_CHR_CONSOLE)
-        return ch->target_type && STREQ(ch->target_type, "virtio");
+        return ch->target_type == DOM_CHR_TARGET_VIRTIO;
     return false;
+}
+
+/* virtio channels and consoles need a virtio-serial controller: libvirt adds the first. */
+int qb_chr_controllers(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    for (size_t i = 0; i < dv->n_chrs; i++) {
+        const struct dom_chr *ch = &dv->chrs[i];
+        if (!needs_virtio_serial(ch))
+            continue;
+        unsigned idx = ch->addr.type == DOM_ADDR_VIRTIO_SERIAL ? ch->addr.controller : 0;
+        if (qb_ctrl_exists(c, DOM_CTRL_VIRTIO_SERIAL, idx))
+            continue;
+        if (idx != 0)
+            return qb_fail(c, &ch->src, "virtio-serial controller %u does not exist", idx);
+        qb_ctrl_need(c, DOM_CTRL_VIRTIO_SERIAL, 0);
+    }
+    return 0;
+}
+
+/* pci-serial and usb-serial ports are PCI and USB devices; the others take ISA or
+ * virtio-serial addresses, which the ports check themselves. Redirected USB devices
+ * take USB ports. */
+void qb_chr_devices(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    for (size_t i = 0; i < dv->n_chrs; i++) {
+        const struct dom_chr *ch = &dv->chrs[i];
+        struct qb_dev *x = qb_dev_add(c, QB_DEV_CHR, &ch->addr, &ch->src, QB_ADDR_OWN);
+        enum dom_chr_target_model m = ch->kind == DOM_CHR_SERIAL ? serial_model(ch) : 0;
+        if (m == DOM_CHR_MODEL_PCI_SERIAL) {
+            x->pci_flags = QB_FL_PCI;
+            x->pci_rank = QB_RANK_SERIAL;
+        } else if (m == DOM_CHR_MODEL_USB_SERIAL) {
+            x->usb_rank = QB_USB_SERIAL;
+        }
+    }
+    for (size_t i = 0; i < dv->n_redirdevs; i++) {
+        const struct dom_redirdev *rd = &dv->redirdevs[i];
+        qb_dev_add(c, QB_DEV_REDIRDEV, &rd->addr, &rd->src, DOM_ADDR_USB)->usb_rank =
+            QB_USB_REDIRDEV;
+    }
 }
 
 static void add_path(struct strbuf *sb, const char *key, const char *v)
@@ -45,7 +94,7 @@ int qb_chr_backend(struct qb_ctx *c, const struct dom_chr_source *s, const char 
                    const char *spice_name, const struct dom_src *src, char **ret)
 {
     struct strbuf sb = STRBUF_INIT;
-    bool bind = s->mode && STREQ(s->mode, "bind");
+    bool bind = s->mode == DOM_CHR_MODE_BIND;
     switch (s->type) {
     case DOM_CHR_PTY:
         sb_addf(&sb, "pty,id=%s", id);
@@ -82,11 +131,10 @@ int qb_chr_backend(struct qb_ctx *c, const struct dom_chr_source *s, const char 
             sb_addf(&sb, ",reconnect=%u", s->reconnect_timeout ? s->reconnect_timeout : 1);
         break;
     case DOM_CHR_TCP: {
-        const char *proto = s->protocol ? s->protocol : "raw";
-        if (!STREQ(proto, "raw") && !STREQ(proto, "telnet")) {
+        if (s->protocol == DOM_CHR_PROTO_TELNETS || s->protocol == DOM_CHR_PROTO_TLS) {
             sb_free(&sb);
             return qb_fail(c, src, "chardev protocol '%s' is not supported; use raw or telnet",
-                           proto);
+                           dom_chr_protocol_to_string(s->protocol));
         }
         if (!s->service) {
             sb_free(&sb);
@@ -95,7 +143,7 @@ int qb_chr_backend(struct qb_ctx *c, const struct dom_chr_source *s, const char 
         sb_addf(&sb, "socket,id=%s", id);
         add_path(&sb, "host", s->host ? s->host : (bind ? "0.0.0.0" : "localhost"));
         add_path(&sb, "port", s->service);
-        if (STREQ(proto, "telnet"))
+        if (s->protocol == DOM_CHR_PROTO_TELNET)
             sb_add(&sb, ",telnet=on");
         if (bind)
             sb_add(&sb, ",server=on,wait=off");
@@ -168,6 +216,14 @@ static void qb_isa_addr(struct qj *j, const struct dom_addr *a)
         qj_uint(j, "irq", a->irq);
 }
 
+/* The console the supervisor attaches to: the first serial port or console on a pty,
+ * serial ports first (they are emitted first). */
+static void note_console(struct qb_ctx *c, const struct dom_chr *ch, const char *chr_id)
+{
+    if (!c->r->console_chardev && ch->source.type == DOM_CHR_PTY)
+        c->r->console_chardev = xstrdup(chr_id);
+}
+
 /* virtio-serial port numbers in use, per controller index. */
 struct vs_ports {
     uint32_t used[8];
@@ -176,15 +232,16 @@ struct vs_ports {
 static int build_serial(struct qb_ctx *c, size_t i, unsigned n, const struct dom_chr *ch,
                         const char *chr_id, const char *dev_id)
 {
-    const char *t = serial_target(ch);
+    enum dom_chr_target_model m = serial_model(ch);
     struct qj j;
-    enum dom_addr_type want = STREQ(t, "usb-serial") ? DOM_ADDR_USB
-                              : STREQ(t, "pci-serial") ? DOM_ADDR_PCI : DOM_ADDR_ISA;
+    enum dom_addr_type want = m == DOM_CHR_MODEL_USB_SERIAL ? DOM_ADDR_USB
+                              : m == DOM_CHR_MODEL_PCI_SERIAL ? DOM_ADDR_PCI : DOM_ADDR_ISA;
     if (ch->addr.type != DOM_ADDR_NONE && ch->addr.type != want)
-        return qb_fail(c, &ch->src, "a %s cannot take an address of type '%s'", t,
-                       dom_addr_type_to_string(ch->addr.type));
+        return qb_fail(c, &ch->src, "a %s cannot take an address of type '%s'",
+                       serial_name(ch), dom_addr_type_to_string(ch->addr.type));
     qj_begin(&j);
-    if (STREQ(t, "isa-serial")) {
+    switch (m) {
+    case DOM_CHR_MODEL_ISA_SERIAL: {
         int port = ch->target_port >= 0 ? ch->target_port : (int)n;
         if (port > 3) {
             free(qj_end(&j));
@@ -195,19 +252,23 @@ static int build_serial(struct qb_ctx *c, size_t i, unsigned n, const struct dom
         qj_str(&j, "id", dev_id);
         qj_int(&j, "index", port);
         qb_isa_addr(&j, &ch->addr);
-    } else if (STREQ(t, "usb-serial")) {
+        break;
+    }
+    case DOM_CHR_MODEL_USB_SERIAL:
         qj_str(&j, "driver", "usb-serial");
         qj_str(&j, "chardev", chr_id);
         qj_str(&j, "id", dev_id);
-        qj_usb(c, &j, &c->chr_usb[i]);
-    } else if (STREQ(t, "pci-serial")) {
+        qj_usb(c, &j, &qb_dev(c, QB_DEV_CHR, i)->usb);
+        break;
+    case DOM_CHR_MODEL_PCI_SERIAL:
         qj_str(&j, "driver", "pci-serial");
         qj_str(&j, "chardev", chr_id);
         qj_str(&j, "id", dev_id);
-        qj_pci(c, &j, &c->chr_pci[i]);
-    } else {
+        qj_pci(c, &j, &qb_dev(c, QB_DEV_CHR, i)->pci);
+        break;
+    default:
         free(qj_end(&j));
-        return qb_fail(c, &ch->src, "serial target '%s' is not supported", t);
+        return qb_fail(c, &ch->src, "serial target '%s' is not supported", serial_name(ch));
     }
     qb_opt(c, "-device", qj_end(&j));
     return 0;
@@ -267,13 +328,13 @@ int qb_build_chrs(struct qb_ctx *c)
     /* libvirt (virDomainDefAddConsoleCompat): with a <serial> and a first <console> that is
      * not a serial console, a stub console mirroring serial0 is inserted at position 0, so
      * the XML's consoles are numbered from 1 (charconsole1/console1). */
-    unsigned cons_base = has_serial && first_cons && first_cons->target_type
-                         && STREQ(first_cons->target_type, "virtio") ? 1 : 0;
+    unsigned cons_base = has_serial && first_cons
+                         && first_cons->target_type == DOM_CHR_TARGET_VIRTIO ? 1 : 0;
 
     /* Reserve the explicitly given virtio-serial ports first. */
     for (size_t i = 0; i < dv->n_chrs; i++) {
         const struct dom_chr *ch = &dv->chrs[i];
-        if (qb_chr_needs_virtio_serial(ch) && ch->addr.type == DOM_ADDR_VIRTIO_SERIAL
+        if (needs_virtio_serial(ch) && ch->addr.type == DOM_ADDR_VIRTIO_SERIAL
             && ch->addr.has_port && ch->addr.port) {
             if (ch->addr.controller >= 8 || ch->addr.port > 31)
                 return qb_fail(c, &ch->src, "virtio-serial address is out of range");
@@ -303,6 +364,7 @@ int qb_build_chrs(struct qb_ctx *c)
                 if ((r = qb_chr_backend(c, &ch->source, chr_id, NULL, &ch->src, &backend)) < 0)
                     return r;
                 qb_opt(c, "-chardev", steal_pointer(&backend));
+                note_console(c, ch, chr_id);
                 if ((r = build_serial(c, i, n, ch, chr_id, dev_id)) < 0)
                     return r;
                 break;
@@ -334,9 +396,9 @@ int qb_build_chrs(struct qb_ctx *c)
             }
             case DOM_CHR_CHANNEL: {
                 unsigned n = n_chan++;
-                if (ch->target_type && !STREQ(ch->target_type, "virtio"))
-                    return qb_fail(c, &ch->src, "channel target type '%s' is not supported; "
-                                   "only virtio", ch->target_type);
+                if (ch->target_type == DOM_CHR_TARGET_GUESTFWD)
+                    return qb_fail(c, &ch->src, "channel target type 'guestfwd' is not "
+                                   "supported; only virtio");
                 snprintf(chr_id, sizeof(chr_id), "charchannel%u", n);
                 snprintf(dev_id, sizeof(dev_id), "channel%u", n);
                 const char *name = ch->target_name;
@@ -357,7 +419,7 @@ int qb_build_chrs(struct qb_ctx *c)
                                      : xasprintf("%s/vioser-%02u-%02u-%02u.sock", c->run_dir,
                                                  vc, vb, vp);
                     s.path = auto_path;
-                    s.mode = "bind";
+                    s.mode = DOM_CHR_MODE_BIND;
                 }
                 if ((r = qb_chr_backend(c, &s, chr_id, "vdagent", &ch->src, &backend)) < 0)
                     return r;
@@ -378,11 +440,7 @@ int qb_build_chrs(struct qb_ctx *c)
             }
             case DOM_CHR_CONSOLE: {
                 unsigned n = n_cons++;
-                bool virtio = ch->target_type && STREQ(ch->target_type, "virtio");
-                if (!virtio && ch->target_type && !STREQ(ch->target_type, "serial"))
-                    return qb_fail(c, &ch->src, "console target type '%s' is not supported; "
-                                   "use serial or virtio", ch->target_type);
-                if (!virtio) {
+                if (ch->target_type != DOM_CHR_TARGET_VIRTIO) {   /* serial */
                     if (n == 0 && has_serial)
                         break;  /* the first console is serial0 itself (libvirt) */
                     if (n == 0) {
@@ -394,6 +452,7 @@ int qb_build_chrs(struct qb_ctx *c)
                                                 &backend)) < 0)
                             return r;
                         qb_opt(c, "-chardev", steal_pointer(&backend));
+                        note_console(c, ch, chr_id);
                         if ((r = build_serial(c, i, 0, ch, chr_id, dev_id)) < 0)
                             return r;
                         break;
@@ -407,6 +466,7 @@ int qb_build_chrs(struct qb_ctx *c)
                                         &backend)) < 0)
                     return r;
                 qb_opt(c, "-chardev", steal_pointer(&backend));
+                note_console(c, ch, chr_id);
                 unsigned vc, vb, vp;
                 if ((r = vs_address(c, &vs, ch, &vc, &vb, &vp, true)) < 0)
                     return r;
@@ -436,9 +496,6 @@ int qb_build_redirdevs(struct qb_ctx *c)
     int r;
     for (size_t i = 0; i < dv->n_redirdevs; i++) {
         const struct dom_redirdev *rd = &dv->redirdevs[i];
-        if (rd->bus && !STREQ(rd->bus, "usb"))
-            return qb_fail(c, &rd->src, "redirdev bus '%s' is not supported; only usb",
-                           rd->bus);
         if (rd->source.type != DOM_CHR_SPICEVMC && rd->source.type != DOM_CHR_TCP)
             return qb_fail(c, &rd->src, "redirdev type '%s' is not supported; use spicevmc "
                            "or tcp", dom_chr_type_to_string(rd->source.type));
@@ -454,7 +511,7 @@ int qb_build_redirdevs(struct qb_ctx *c)
         qj_str(&j, "driver", "usb-redir");
         qj_str(&j, "chardev", chr_id);
         qj_str(&j, "id", id);
-        qj_usb(c, &j, &c->redir_usb[i]);
+        qj_usb(c, &j, &qb_dev(c, QB_DEV_REDIRDEV, i)->usb);
         if (rd->boot_order)
             qj_uint(&j, "bootindex", rd->boot_order);
         qb_opt(c, "-device", qj_end(&j));

@@ -1,5 +1,5 @@
-/* Controllers (PCI bridges, USB, SCSI, SATA, virtio-serial) and disks (-blockdev nodes
- * plus the guest device). */
+/* Disks: the controllers they need, their place among the devices, -blockdev nodes and
+ * the guest device. */
 #include "config.h"
 #include "qemu/build-priv.h"
 #include "util/cleanup.h"
@@ -8,100 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ------------------------------------------------------------------ controllers */
-
-struct usb_model {
-    const char *model, *driver;
-    unsigned ports;
-};
-
-static const struct usb_model usb_models[] = {
-    {"piix3-uhci", "piix3-usb-uhci", 2},
-    {"piix4-uhci", "piix4-usb-uhci", 2},
-    {"ehci", "usb-ehci", 6},
-    {"ich9-ehci1", "ich9-usb-ehci1", 6},
-    {"ich9-uhci1", "ich9-usb-uhci1", 2},
-    {"ich9-uhci2", "ich9-usb-uhci2", 2},
-    {"ich9-uhci3", "ich9-usb-uhci3", 2},
-    {"vt82c686b-uhci", "vt82c686b-usb-uhci", 2},
-    {"pci-ohci", "pci-ohci", 3},
-    {"nec-xhci", "nec-usb-xhci", 4},
-    {"qemu-xhci", "qemu-xhci", 4},
-    {"none", NULL, 0},
-};
-
-static const struct usb_model *usb_model_find(const char *m)
-{
-    for (size_t i = 0; i < ARRAY_SIZE(usb_models); i++)
-        if (STREQ(usb_models[i].model, m))
-            return &usb_models[i];
-    return NULL;
-}
-
-struct scsi_model {
-    const char *model, *driver;
-};
-
-static const struct scsi_model scsi_models[] = {
-    {"lsilogic", "lsi"},
-    {"virtio-scsi", "virtio-scsi-pci"},
-    {"virtio-transitional", "virtio-scsi-pci-transitional"},
-    {"virtio-non-transitional", "virtio-scsi-pci-non-transitional"},
-    {"lsisas1068", "mptsas1068"},
-    {"lsisas1078", "megasas"},
-    {"vmpvscsi", "pvscsi"},
-    {"am53c974", "am53c974"},
-    {"dc390", "dc390"},
-};
-
-static const char *scsi_driver(const char *m)
-{
-    for (size_t i = 0; i < ARRAY_SIZE(scsi_models); i++)
-        if (STREQ(scsi_models[i].model, m))
-            return scsi_models[i].driver;
-    return NULL;
-}
-
-/* libvirt's PCI controller models, their default QEMU driver (<model name>), another
- * driver <model name> may choose, and the <target> attributes QEMU has for them. */
-enum { PCI_T_CHASSIS_NR = 1, PCI_T_CHASSIS_PORT = 2 };
-
-struct pci_model {
-    const char *model, *driver, *alt_driver;
-    unsigned target;
-};
-
-static const struct pci_model pci_models[] = {
-    {"pci-bridge", "pci-bridge", NULL, PCI_T_CHASSIS_NR},
-    {"pcie-root-port", "pcie-root-port", "ioh3420", PCI_T_CHASSIS_PORT},
-    {"dmi-to-pci-bridge", "i82801b11-bridge", NULL, 0},
-    {"pcie-to-pci-bridge", "pcie-pci-bridge", NULL, 0},
-    {"pcie-switch-upstream-port", "x3130-upstream", NULL, 0},
-    {"pcie-switch-downstream-port", "xio3130-downstream", NULL, PCI_T_CHASSIS_PORT},
-};
-
-static const struct pci_model *pci_model_find(const char *m)
-{
-    for (size_t i = 0; i < ARRAY_SIZE(pci_models); i++)
-        if (STREQ(pci_models[i].model, m))
-            return &pci_models[i];
-    return NULL;
-}
-
-static const char *pci_driver(const char *m)
-{
-    const struct pci_model *pm = pci_model_find(m);
-    return pm ? pm->driver : NULL;
-}
-
-/* The QEMU driver of a PCI controller: <model name> when given (checked against the
- * model by check_controller), else the model's default. */
-static const char *pci_ctrl_driver(const struct dom_controller *k)
-{
-    return k->model_name ? k->model_name : pci_driver(k->model);
-}
-
-unsigned qb_disk_name_index(const char *dev)
+static unsigned qb_disk_name_index(const char *dev)
 {
     static const char *const prefixes[] = {"xvd", "ubd", "vd", "hd", "sd", "fd"};
     const char *p = dev ? dev : "";
@@ -192,227 +99,11 @@ static void disk_drive_addr(const struct dom_disk *dk, struct drive_addr *a)
     }
 }
 
-static struct qb_ctrl *ctrl_push(struct qb_ctx *c)
-{
-    if (c->n_ctrls == c->ctrls_cap) {
-        c->ctrls_cap = c->ctrls_cap ? c->ctrls_cap * 2 : 8;
-        c->ctrls = xrealloc(c->ctrls, c->ctrls_cap * sizeof(*c->ctrls));
-    }
-    struct qb_ctrl *ct = &c->ctrls[c->n_ctrls++];
-    memset(ct, 0, sizeof(*ct));
-    ct->c.ports = ct->c.vectors = ct->c.max_ports = -1;
-    ct->c.chassis = ct->c.target_port = ct->c.chassis_nr = ct->c.busnr = -1;
-    return ct;
-}
-
-static bool has_ctrl(const struct qb_ctx *c, enum dom_ctrl_type t, unsigned index)
-{
-    for (size_t i = 0; i < c->n_ctrls; i++)
-        if (c->ctrls[i].c.type == t && c->ctrls[i].c.index == index)
-            return true;
-    return false;
-}
-
-static void ctrl_set_id(struct qb_ctx *c, struct qb_ctrl *ct)
-{
-    unsigned i = ct->c.index;
-    switch (ct->c.type) {
-    case DOM_CTRL_USB:
-        if (i == 0)
-            snprintf(ct->id, sizeof(ct->id), "usb");
-        else
-            snprintf(ct->id, sizeof(ct->id), "usb%u", i);
-        break;
-    case DOM_CTRL_SCSI:
-        snprintf(ct->id, sizeof(ct->id), "scsi%u", i);
-        break;
-    case DOM_CTRL_SATA:
-        if (c->q35 && i == 0)
-            snprintf(ct->id, sizeof(ct->id), "ide");
-        else
-            snprintf(ct->id, sizeof(ct->id), "sata%u", i);
-        break;
-    case DOM_CTRL_VIRTIO_SERIAL:
-        snprintf(ct->id, sizeof(ct->id), "virtio-serial%u", i);
-        break;
-    case DOM_CTRL_PCI:
-        snprintf(ct->id, sizeof(ct->id), "pci.%u", i);
-        break;
-    case DOM_CTRL_IDE:
-        snprintf(ct->id, sizeof(ct->id), "ide");
-        break;
-    default:
-        snprintf(ct->id, sizeof(ct->id), "ctrl%u", i);
-        break;
-    }
-}
-
-static int check_controller(struct qb_ctx *c, struct qb_ctrl *ct)
-{
-    const struct dom_controller *k = &ct->c;
-    const char *m = k->model;
-    switch (k->type) {
-    case DOM_CTRL_USB: {
-        /* libvirt: only the USB controller it adds itself is qemu-xhci on q35; one the
-         * XML gives without a model is piix3-uhci "for historical reasons". */
-        if (!m)
-            m = ct->c.model = c->q35 && ct->implicit ? "qemu-xhci" : "piix3-uhci";
-        const struct usb_model *um = usb_model_find(m);
-        if (!um)
-            return qb_fail(c, &k->src, "USB controller model '%s' is not supported", m);
-        ct->usb_ports = um->ports;
-        if (k->ports > 0 && strstr(m, "xhci"))
-            ct->usb_ports = (unsigned)k->ports;
-        else if (k->ports > 0)
-            return qb_fail(c, &k->src, "ports= is only supported on xhci USB controllers");
-        if (k->has_master && strncmp(m, "ich9-uhci", 9) != 0)
-            return qb_fail(c, &k->src, "<master> is only valid on ich9-uhci companions");
-        if (k->index >= 16)
-            return qb_fail(c, &k->src, "USB controller index %u is too large", k->index);
-        break;
-    }
-    case DOM_CTRL_IDE:
-        if (c->q35)
-            return qb_fail(c, &k->src, "q35 has no IDE controller; use bus='sata'");
-        if (k->index != 0)
-            return qb_fail(c, &k->src, "only the built-in IDE controller (index 0) exists "
-                           "on pc machines");
-        if (m && !STREQ(m, "piix3"))
-            return qb_fail(c, &k->src, "IDE controller model '%s' is not supported", m);
-        break;
-    case DOM_CTRL_SATA:
-        if (m && !STREQ(m, "ahci"))
-            return qb_fail(c, &k->src, "SATA controller model '%s' is not supported", m);
-        break;
-    case DOM_CTRL_SCSI:
-        if (!m || STREQ(m, "auto"))
-            m = ct->c.model = "lsilogic";   /* libvirt's default on x86 */
-        else if (!scsi_driver(m))
-            return qb_fail(c, &k->src, "SCSI controller model '%s' is not supported", m);
-        break;
-    case DOM_CTRL_VIRTIO_SERIAL:
-        if (m && !STREQ(m, "virtio") && !STREQ(m, "virtio-transitional")
-            && !STREQ(m, "virtio-non-transitional"))
-            return qb_fail(c, &k->src, "virtio-serial controller model '%s' is not supported",
-                           m);
-        break;
-    case DOM_CTRL_PCI:
-        if (k->index == 0) {
-            const char *want = c->q35 ? "pcie-root" : "pci-root";
-            if (m && !STREQ(m, want))
-                return qb_fail(c, &k->src, "PCI controller index 0 must be model '%s' on "
-                               "this machine", want);
-        } else {
-            if (!m)
-                return qb_fail(c, &k->src, "PCI controller index %u needs a model",
-                               k->index);
-            const struct pci_model *pm = pci_model_find(m);
-            if (!pm)
-                return qb_fail(c, &k->src, "PCI controller model '%s' is not supported", m);
-            if (k->model_name && !STREQ(k->model_name, pm->driver)
-                && !(pm->alt_driver && STREQ(k->model_name, pm->alt_driver)))
-                return qb_fail(c, &k->src, "PCI controller <model name='%s'> does not fit "
-                               "model '%s' (use '%s'%s%s)", k->model_name, m, pm->driver,
-                               pm->alt_driver ? " or '" : "",
-                               pm->alt_driver ? pm->alt_driver : "");
-            if (k->busnr >= 0)
-                return qb_fail(c, &k->src, "<target busNr> is only valid on "
-                               "pci-expander-bus controllers, which are not supported");
-            if (k->chassis_nr >= 0 && !(pm->target & PCI_T_CHASSIS_NR))
-                return qb_fail(c, &k->src, "<target chassisNr> is only valid on pci-bridge "
-                               "controllers");
-            if ((k->chassis >= 0 || k->target_port >= 0) && !(pm->target & PCI_T_CHASSIS_PORT))
-                return qb_fail(c, &k->src, "<target chassis/port> are only valid on "
-                               "pcie-root-port and pcie-switch-downstream-port controllers");
-            if (k->chassis_nr > 255 || k->chassis > 255 || k->target_port > 255)
-                return qb_fail(c, &k->src, "<target> chassis, chassisNr and port must be "
-                               "0..255");
-            if (k->index >= QB_MAX_PCI_BUS)
-                return qb_fail(c, &k->src, "PCI controller index %u is too large", k->index);
-            if ((!strncmp(m, "pcie-", 5) || STREQ(m, "dmi-to-pci-bridge")) && !c->q35)
-                return qb_fail(c, &k->src, "%s needs a q35 machine type", m);
-        }
-        break;
-    case DOM_CTRL_FDC:
-        /* pc has one built-in isa-fdc; on q35 the builder adds it for floppy disks */
-        if (k->index != 0)
-            return qb_fail(c, &k->src, "only one floppy controller (index 0) is supported");
-        break;
-    case DOM_CTRL_CCID:
-        return qb_fail(c, &k->src, "CCID (smartcard) controllers are not supported");
-    default:
-        return qb_fail(c, &k->src, "controller type is not supported");
-    }
-    if (k->queues && !(k->type == DOM_CTRL_SCSI && strncmp(k->model, "virtio", 6) == 0))
-        return qb_fail(c, &k->src, "<driver queues> is only supported on virtio-scsi "
-                       "controllers");
-    for (size_t i = 0; i < c->n_ctrls; i++) {
-        const struct qb_ctrl *o = &c->ctrls[i];
-        if (o != ct && o->c.type == k->type && o->c.index == k->index && !o->c.has_master
-            && !k->has_master && !o->implicit && !ct->implicit)
-            return qb_fail(c, &k->src, "there is already a %s controller with index %u",
-                           dom_ctrl_type_to_string(k->type), k->index);
-    }
-    return 0;
-}
-
-/* virDomainPCIControllerModelToConnectType: how a PCI controller plugs in upstream. */
-unsigned qb_pci_ctrl_flags(const char *model)
-{
-    static const struct {
-        const char *model;
-        unsigned flags;
-    } t[] = {
-        {"pci-bridge", QB_PCI_BRIDGE},
-        {"dmi-to-pci-bridge", QB_PCI_DMI},
-        {"pcie-to-pci-bridge", QB_PCIE_TO_PCI},
-        {"pcie-root-port", QB_PCI_ROOT_PORT | QB_PCI_AGGREGATE},
-        {"pcie-switch-upstream-port", QB_PCI_UPSTREAM},
-        {"pcie-switch-downstream-port", QB_PCI_DOWNSTREAM},
-    };
-    for (size_t i = 0; i < ARRAY_SIZE(t); i++)
-        if (model && STREQ(t[i].model, model))
-            return t[i].flags;
-    return 0;
-}
-
-/* A PCI controller libvirt would add implicitly (address assignment's first pass). */
-void qb_ctrl_add_pci(struct qb_ctx *c, unsigned index, const char *model)
-{
-    struct qb_ctrl *ct = ctrl_push(c);
-    ct->c.type = DOM_CTRL_PCI;
-    ct->c.index = index;
-    ct->c.model = (char *)model;        /* static string: qb_bus models are literals */
-    ct->implicit = true;
-    ctrl_set_id(c, ct);
-}
-
-int qb_prepare_controllers(struct qb_ctx *c)
+/* The controller a disk on an IDE, SATA or SCSI bus sits on: added as libvirt does when
+ * the XML has none. */
+int qb_disk_controllers(struct qb_ctx *c)
 {
     const struct dom_devices *dv = &c->d->dev;
-    int r;
-    for (size_t i = 0; i < dv->n_controllers; i++) {
-        struct qb_ctrl *ct = ctrl_push(c);
-        ct->c = dv->controllers[i];
-    }
-    if (!has_ctrl(c, DOM_CTRL_USB, 0)) {
-        struct qb_ctrl *ct = ctrl_push(c);
-        ct->c.type = DOM_CTRL_USB;
-        ct->implicit = true;
-    }
-    for (size_t i = 0; i < dv->n_chrs; i++) {
-        const struct dom_chr *ch = &dv->chrs[i];
-        if (!qb_chr_needs_virtio_serial(ch))
-            continue;
-        unsigned idx = ch->addr.type == DOM_ADDR_VIRTIO_SERIAL ? ch->addr.controller : 0;
-        if (has_ctrl(c, DOM_CTRL_VIRTIO_SERIAL, idx))
-            continue;
-        if (idx != 0)
-            return qb_fail(c, &ch->src, "virtio-serial controller %u does not exist", idx);
-        struct qb_ctrl *ct = ctrl_push(c);
-        ct->c.type = DOM_CTRL_VIRTIO_SERIAL;
-        ct->implicit = true;
-    }
     for (size_t i = 0; i < dv->n_disks; i++) {
         const struct dom_disk *dk = &dv->disks[i];
         int bus = qb_disk_bus(dk);
@@ -427,192 +118,58 @@ int qb_prepare_controllers(struct qb_ctx *c)
             t = DOM_CTRL_IDE;
         else
             continue;
-        if (has_ctrl(c, t, a.controller))
+        if (qb_ctrl_exists(c, t, a.controller))
             continue;
         if (t == DOM_CTRL_IDE && (c->q35 || a.controller != 0))
             return qb_fail(c, &dk->src, c->q35 ? "q35 has no IDE bus; use bus='sata'"
                            : "IDE disks can only use the built-in controller 0 (hda-hdd)");
-        struct qb_ctrl *ct = ctrl_push(c);
-        ct->c.type = t;
-        ct->c.index = a.controller;
-        ct->implicit = true;
-    }
-    for (size_t i = 0; i < c->n_ctrls; i++) {
-        if ((r = check_controller(c, &c->ctrls[i])) < 0)
-            return r;
-        ctrl_set_id(c, &c->ctrls[i]);
+        qb_ctrl_need(c, t, a.controller);
     }
     return 0;
 }
 
-static int build_controller(struct qb_ctx *c, const struct qb_ctrl *ct)
+/* virtio disks are PCI devices, usb disks USB ones; the others sit on a controller and
+ * take a drive address (check_disk looks at those when it emits the disk). */
+int qb_disk_devices(struct qb_ctx *c)
 {
-    const struct dom_controller *k = &ct->c;
-    struct qj j;
-    char buf[48];
-    switch (k->type) {
-    case DOM_CTRL_PCI:
-        if (k->index == 0)
-            return 0;
-        qj_begin(&j);
-        qj_str(&j, "driver", pci_ctrl_driver(k));
-        /* Defaults as libvirt's qemuDomainAssignPCIAddresses: chassisNr and chassis are
-         * the index, port is (slot << 3) + function of the controller's own address. */
-        unsigned tgt = pci_model_find(k->model)->target;
-        if (tgt & PCI_T_CHASSIS_NR) {
-            qj_int(&j, "chassis_nr", k->chassis_nr >= 0 ? k->chassis_nr : (int)k->index);
-        } else if (tgt & PCI_T_CHASSIS_PORT) {
-            /* root ports: (slot << 3) + function; downstream ports: their slot */
-            bool down = STREQ(k->model, "pcie-switch-downstream-port");
-            qj_int(&j, "port", k->target_port >= 0 ? k->target_port
-                               : down ? (int)ct->pci.slot
-                               : (int)((ct->pci.slot << 3) + ct->pci.fn));
-            qj_int(&j, "chassis", k->chassis >= 0 ? k->chassis : (int)k->index);
-        }
-        qj_str(&j, "id", ct->id);
-        qj_pci(c, &j, &ct->pci);
-        qb_opt(c, "-device", qj_end(&j));
-        return 0;
-    case DOM_CTRL_USB: {
-        const struct usb_model *um = usb_model_find(k->model);
-        if (!um->driver)
-            return 0;
-        qj_begin(&j);
-        qj_str(&j, "driver", um->driver);
-        if (k->has_master) {
-            const struct qb_ctrl *master = qb_ctrl_find(c, DOM_CTRL_USB, k->index);
-            snprintf(buf, sizeof(buf), "%s.0", master ? master->id : "usb");
-            qj_str(&j, "masterbus", buf);
-            qj_uint(&j, "firstport", k->master_startport);
-        } else {
-            if (k->ports > 0) {
-                qj_int(&j, "p2", k->ports);
-                qj_int(&j, "p3", k->ports);
-            }
-            qj_str(&j, "id", ct->id);
-        }
-        qj_pci(c, &j, &ct->pci);
-        qb_opt(c, "-device", qj_end(&j));
-        return 0;
-    }
-    case DOM_CTRL_SCSI:
-        qj_begin(&j);
-        qj_str(&j, "driver", scsi_driver(k->model));
-        if (k->iothread) {  /* validate: virtio-scsi models only */
-            snprintf(buf, sizeof(buf), "iothread%u", k->iothread);
-            qj_str(&j, "iothread", buf);
-        }
-        if (k->queues)      /* check_controller: virtio-scsi models only */
-            qj_uint(&j, "num_queues", k->queues);
-        qj_str(&j, "id", ct->id);
-        qj_pci(c, &j, &ct->pci);
-        qb_opt(c, "-device", qj_end(&j));
-        return 0;
-    case DOM_CTRL_SATA:
-        if (c->q35 && k->index == 0)
-            return 0;
-        qj_begin(&j);
-        qj_str(&j, "driver", "ahci");
-        qj_str(&j, "id", ct->id);
-        qj_pci(c, &j, &ct->pci);
-        qb_opt(c, "-device", qj_end(&j));
-        return 0;
-    case DOM_CTRL_VIRTIO_SERIAL:
-        qj_begin(&j);
-        qj_str(&j, "driver", !k->model || STREQ(k->model, "virtio") ? "virtio-serial-pci"
-                             : STREQ(k->model, "virtio-transitional")
-                             ? "virtio-serial-pci-transitional"
-                             : "virtio-serial-pci-non-transitional");
-        qj_str(&j, "id", ct->id);
-        if (k->ports > 0)
-            qj_int(&j, "max_ports", k->ports);
-        if (k->vectors >= 0)
-            qj_int(&j, "vectors", k->vectors);
-        qj_pci(c, &j, &ct->pci);
-        qb_opt(c, "-device", qj_end(&j));
-        return 0;
-    default:
-        return 0;
-    }
-}
-
-int qb_build_controllers(struct qb_ctx *c)
-{
-    static const enum dom_ctrl_type order[] = {DOM_CTRL_PCI, DOM_CTRL_USB, DOM_CTRL_SCSI,
-                                               DOM_CTRL_IDE, DOM_CTRL_SATA,
-                                               DOM_CTRL_VIRTIO_SERIAL};
-    int r;
-    /* PCI controllers by index (libvirt keeps them sorted; implicit ones come last in
-     * c->ctrls), each after the controller it plugs into: QEMU needs the bus to exist. */
-    uint32_t done = 1;          /* bus 0 */
-    for (bool progress = true; progress;) {
-        progress = false;
-        for (unsigned idx = 1; idx < QB_MAX_PCI_BUS; idx++) {
-            const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_PCI, idx);
-            if (!ct || (done & (1u << idx)) || !(done & (1u << ct->pci.bus)))
-                continue;
-            if ((r = build_controller(c, ct)) < 0)
-                return r;
-            done |= 1u << idx;
-            progress = true;
-            break;      /* restart: keep index order among those now placeable */
+    const struct dom_devices *dv = &c->d->dev;
+    for (size_t i = 0; i < dv->n_disks; i++) {
+        const struct dom_disk *dk = &dv->disks[i];
+        struct qb_dev *x = qb_dev_add(c, QB_DEV_DISK, &dk->addr, &dk->src, QB_ADDR_OWN);
+        int bus = qb_disk_bus(dk);
+        if (bus == DOM_BUS_VIRTIO && dk->addr.type != DOM_ADDR_NONE
+            && dk->addr.type != DOM_ADDR_PCI)
+            return qb_fail(c, &dk->src, "address type '%s' does not fit a PCI device",
+                           dom_addr_type_to_string(dk->addr.type));
+        if (bus == DOM_BUS_VIRTIO) {
+            x->pci_flags = qb_fl_pcie(c);
+            x->pci_rank = QB_RANK_DISK;
+        } else if (bus == DOM_BUS_USB) {
+            x->usb_rank = QB_USB_DISK;
         }
     }
-    for (unsigned idx = 1; idx < QB_MAX_PCI_BUS; idx++)
-        if (qb_ctrl_find(c, DOM_CTRL_PCI, idx) && !(done & (1u << idx))) {
-            const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_PCI, idx);
-            return qb_fail(c, &ct->c.src, "PCI controller %u sits on bus %u, which is "
-                           "behind it (a loop of PCI controllers)", idx, ct->pci.bus);
-        }
-    for (size_t o = 1; o < ARRAY_SIZE(order); o++)
-        for (size_t i = 0; i < c->n_ctrls; i++)
-            if (c->ctrls[i].c.type == order[o] && (r = build_controller(c, &c->ctrls[i])) < 0)
-                return r;
     return 0;
 }
 
-/* ------------------------------------------------------------------ disks */
-
+/* What a cache mode sets in QEMU (libvirt's qemuDomainDiskGetCacheModes); set: not
+ * QEMU's default, which "default" (no cache attribute) leaves alone. */
 struct cache_mode {
-    const char *name;
-    bool direct, no_flush, write_cache;
+    bool set, direct, no_flush, write_cache;
 };
 
-static const struct cache_mode cache_modes[] = {
-    {"writeback", false, false, true},
-    {"none", true, false, true},
-    {"writethrough", false, false, false},
-    {"directsync", true, false, false},
-    {"unsafe", false, true, true},
+static const struct cache_mode cache_modes[DOM_CACHE_MAX] = {
+    [DOM_CACHE_WRITEBACK] = {true, false, false, true},
+    [DOM_CACHE_NONE] = {true, true, false, true},
+    [DOM_CACHE_WRITETHROUGH] = {true, false, false, false},
+    [DOM_CACHE_DIRECTSYNC] = {true, true, false, false},
+    [DOM_CACHE_UNSAFE] = {true, false, true, true},
 };
 
-static const char *const formats[] = {"raw", "qcow2", "qed", "vmdk", "vdi", "vpc", "vhdx",
-                                      "qcow", "cloop", "dmg", "parallels", "bochs"};
-
-static bool format_known(const char *f)
-{
-    for (size_t i = 0; i < ARRAY_SIZE(formats); i++)
-        if (STREQ(formats[i], f))
-            return true;
-    return false;
-}
-
-static bool one_of(const char *v, const char *const *set)
-{
-    for (; *set; set++)
-        if (STREQ(v, *set))
-            return true;
-    return false;
-}
-
+/* The parser checked the <driver> values against libvirt's lists; what is left is what
+ * QEMU cannot do, or cannot do on this bus. */
 static int check_disk(struct qb_ctx *c, const struct dom_disk *dk, int bus)
 {
     const struct dom_src *s = &dk->src;
-    /* libvirt's names; "enospace" is QEMU's werror=enospc (write errors only). */
-    static const char *const errpol[] = {"stop", "report", "ignore", "enospace", NULL};
-    static const char *const ios[] = {"threads", "native", "io_uring", NULL};
-    static const char *const discards[] = {"unmap", "ignore", NULL};
-    static const char *const dzs[] = {"off", "on", "unmap", NULL};
     bool floppy = dk->device == DOM_DISKDEV_FLOPPY;
     if (floppy && bus != DOM_BUS_FDC)
         return qb_fail(c, s, "a floppy disk needs bus='fdc' (bus '%s' given)",
@@ -624,38 +181,18 @@ static int check_disk(struct qb_ctx *c, const struct dom_disk *dk, int bus)
                        "rerror_policy");
     if (floppy && dk->type == DOM_DISK_NETWORK)
         return qb_fail(c, s, "network floppy disks are not supported");
-    if (dk->driver_name && !STREQ(dk->driver_name, "qemu"))
-        return qb_fail(c, s, "disk driver '%s' is not supported; use name='qemu'",
-                       dk->driver_name);
-    if (dk->format && !format_known(dk->format))
-        return qb_fail(c, s, "disk format '%s' is not supported", dk->format);
-    if (dk->cache && !STREQ(dk->cache, "default")) {
-        bool ok = false;
-        for (size_t i = 0; i < ARRAY_SIZE(cache_modes); i++)
-            ok |= STREQ(cache_modes[i].name, dk->cache);
-        if (!ok)
-            return qb_fail(c, s, "disk cache mode '%s' is not known", dk->cache);
-    }
-    if (dk->io && !one_of(dk->io, ios))
-        return qb_fail(c, s, "disk io mode '%s' is not known", dk->io);
-    if (dk->io && STREQ(dk->io, "native")
-        && !(dk->cache && (STREQ(dk->cache, "none") || STREQ(dk->cache, "directsync"))))
+    /* QEMU's luks driver needs a key secret, which qlaunch does not pass */
+    if (dk->format == DOM_FMT_LUKS)
+        return qb_fail(c, s, "disk format 'luks' is not supported");
+    if (dk->io == DOM_IO_NATIVE && dk->cache != DOM_CACHE_NONE
+        && dk->cache != DOM_CACHE_DIRECTSYNC)
         return qb_fail(c, s, "io='native' needs cache='none' or 'directsync' (QEMU refuses "
                        "aio=native without O_DIRECT)");
-    if (dk->discard && !one_of(dk->discard, discards))
-        return qb_fail(c, s, "disk discard mode '%s' is not known", dk->discard);
-    if (dk->detect_zeroes && !one_of(dk->detect_zeroes, dzs))
-        return qb_fail(c, s, "detect_zeroes '%s' is not known", dk->detect_zeroes);
-    if (dk->error_policy && !one_of(dk->error_policy, errpol))
-        return qb_fail(c, s, "error_policy '%s' is not known", dk->error_policy);
-    if (dk->rerror_policy && (!one_of(dk->rerror_policy, errpol)
-                              || STREQ(dk->rerror_policy, "enospace")))
-        return qb_fail(c, s, "rerror_policy '%s' is not valid", dk->rerror_policy);
     if (dk->transient)
         return qb_fail(c, s, "<transient/> disks are not supported");
     if (dk->total_iops_sec || dk->total_bytes_sec)
         return qb_fail(c, s, "<iotune> limits are not supported yet");
-    if (dk->tray && STREQ(dk->tray, "open"))
+    if (dk->tray == DOM_TRAY_OPEN)
         return qb_fail(c, s, "tray='open' is not supported at start");
     if ((dk->vendor || dk->product) && bus != DOM_BUS_SCSI)
         return qb_fail(c, s, "vendor/product are only valid on SCSI disks");
@@ -717,17 +254,19 @@ static int storage_node(struct qb_ctx *c, const struct dom_disk *dk, struct qj *
         qj_str(j, "filename", dk->source);
         return 0;
     case DOM_DISK_NETWORK: {
-        const char *proto = dk->protocol ? dk->protocol : "";
+        const char *proto = dom_disk_protocol_to_string(dk->protocol);
+        bool nbd = dk->protocol == DOM_PROTO_NBD;
         if (dk->n_hosts > 1)
             return qb_fail(c, &dk->src, "network disks with more than one host are not "
                            "supported");
         const struct dom_net_host *h = dk->n_hosts ? &dk->hosts[0] : NULL;
-        if (h && h->transport && !STREQ(h->transport, "tcp")
-            && !(STREQ(h->transport, "unix") && STREQ(proto, "nbd")))
+        enum dom_transport tr = h ? h->transport : DOM_TRANSPORT_DEFAULT;
+        if (tr && tr != DOM_TRANSPORT_TCP && !(tr == DOM_TRANSPORT_UNIX && nbd))
             return qb_fail(c, &dk->src, "%s transport '%s' is not supported; use tcp%s",
-                           proto, h->transport, STREQ(proto, "nbd") ? " or unix" : "");
-        if (STREQ(proto, "nbd")) {
-            bool unix_socket = h && h->transport && STREQ(h->transport, "unix");
+                           proto, dom_transport_to_string(tr), nbd ? " or unix" : "");
+        switch (dk->protocol) {
+        case DOM_PROTO_NBD: {
+            bool unix_socket = tr == DOM_TRANSPORT_UNIX;
             if (unix_socket && !h->socket)
                 return qb_fail(c, &dk->src, "an NBD unix transport needs socket=");
             if (!unix_socket && (!h || !h->name))
@@ -750,8 +289,10 @@ static int storage_node(struct qb_ctx *c, const struct dom_disk *dk, struct qj *
                 qj_str(j, "export", dk->source);
             return 0;
         }
-        if (STREQ(proto, "http") || STREQ(proto, "https") || STREQ(proto, "ftp")
-            || STREQ(proto, "ftps")) {
+        case DOM_PROTO_HTTP:
+        case DOM_PROTO_HTTPS:
+        case DOM_PROTO_FTP:
+        case DOM_PROTO_FTPS: {
             if (!h || !h->name)
                 return qb_fail(c, &dk->src, "a %s disk needs <host name=...>", proto);
             struct strbuf url = STRBUF_INIT;
@@ -766,8 +307,10 @@ static int storage_node(struct qb_ctx *c, const struct dom_disk *dk, struct qj *
             sb_free(&url);
             return 0;
         }
-        return qb_fail(c, &dk->src, "network disk protocol '%s' is not supported; use nbd, "
-                       "http or https", proto);
+        default:
+            return qb_fail(c, &dk->src, "network disk protocol '%s' is not supported; use "
+                           "nbd, http or https", proto);
+        }
     }
     default:
         return qb_fail(c, &dk->src, "disk type is not supported");
@@ -777,6 +320,7 @@ static int storage_node(struct qb_ctx *c, const struct dom_disk *dk, struct qj *
 static int build_disk(struct qb_ctx *c, size_t i)
 {
     const struct dom_disk *dk = &c->d->dev.disks[i];
+    const struct qb_dev *x = qb_dev(c, QB_DEV_DISK, i);
     int bus = qb_disk_bus(dk);
     int r;
     if ((r = check_disk(c, dk, bus)) < 0)
@@ -786,21 +330,17 @@ static int build_disk(struct qb_ctx *c, size_t i)
     unsigned n = (unsigned)(c->d->dev.n_disks - i);
     bool cd = dk->device == DOM_DISKDEV_CDROM;
     bool ro = dk->readonly || cd;
-    const char *fmt = dk->format ? dk->format : "raw";
-    bool fmt_layer = !STREQ(fmt, "raw");
-    const struct cache_mode *cm = NULL;
-    if (dk->cache && !STREQ(dk->cache, "default"))
-        for (size_t k = 0; k < ARRAY_SIZE(cache_modes); k++)
-            if (STREQ(cache_modes[k].name, dk->cache))
-                cm = &cache_modes[k];
+    enum dom_disk_format fmt = dk->format ? dk->format : DOM_FMT_RAW;
+    bool fmt_layer = fmt != DOM_FMT_RAW;
+    const struct cache_mode *cm = cache_modes[dk->cache].set ? &cache_modes[dk->cache] : NULL;
     /* As libvirt (qemuDomainPrepareDiskCachemode): a writable shareable disk without a
      * cache mode gets cache='none', so no host page cache sits between the sharers. */
     if (!cm && dk->shareable && !ro)
-        cm = &cache_modes[1];
+        cm = &cache_modes[DOM_CACHE_NONE];
     /* As libvirt: detect_zeroes='unmap' needs discard='unmap'; otherwise it is 'on'. */
-    const char *dz = dk->detect_zeroes;
-    if (dz && STREQ(dz, "unmap") && !(dk->discard && STREQ(dk->discard, "unmap"))) {
-        dz = "on";
+    enum dom_detect_zeroes dz = dk->detect_zeroes;
+    if (dz == DOM_DZ_UNMAP && dk->discard != DOM_DISCARD_UNMAP) {
+        dz = DOM_DZ_ON;
         qb_note(c, "%s: detect_zeroes='unmap' without discard='unmap' is 'on', as libvirt "
                 "does", dk->dev);
     }
@@ -824,12 +364,12 @@ static int build_disk(struct qb_ctx *c, size_t i)
         } else {
             qj_bool(&j, "read-only", ro);
             if (dk->discard)
-                qj_str(&j, "discard", dk->discard);
+                qj_str(&j, "discard", dom_disk_discard_to_string(dk->discard));
             if (dz)
-                qj_str(&j, "detect-zeroes", dz);
+                qj_str(&j, "detect-zeroes", dom_detect_zeroes_to_string(dz));
         }
         if (dk->io && dk->type != DOM_DISK_NETWORK)
-            qj_str(&j, "aio", dk->io);
+            qj_str(&j, "aio", dom_disk_io_to_string(dk->io));
         add_cache(&j, cm);
         qb_opt(c, "-blockdev", qj_end(&j));
         if (fmt_layer) {
@@ -837,11 +377,11 @@ static int build_disk(struct qb_ctx *c, size_t i)
             qj_str(&j, "node-name", format);
             qj_bool(&j, "read-only", ro);
             if (dk->discard)
-                qj_str(&j, "discard", dk->discard);
+                qj_str(&j, "discard", dom_disk_discard_to_string(dk->discard));
             if (dz)
-                qj_str(&j, "detect-zeroes", dz);
+                qj_str(&j, "detect-zeroes", dom_detect_zeroes_to_string(dz));
             add_cache(&j, cm);
-            qj_str(&j, "driver", fmt);
+            qj_str(&j, "driver", dom_disk_format_to_string(fmt));   /* QEMU's names */
             qj_str(&j, "file", storage);
             qb_opt(c, "-blockdev", qj_end(&j));
         }
@@ -857,10 +397,9 @@ static int build_disk(struct qb_ctx *c, size_t i)
         if (dk->event_idx)
             qj_bool(&j, "event_idx", dk->event_idx == DOM_TRI_ON);
         if (dk->iothread) {     /* validate: virtio disks only */
-            snprintf(buf, sizeof(buf), "iothread%u", dk->iothread);
-            qj_str(&j, "iothread", buf);
+            qj_str(&j, "iothread", qb_iothread_id(buf, sizeof(buf), dk->iothread));
         }
-        qj_pci(c, &j, &c->disk_pci[i]);
+        qj_pci(c, &j, &x->pci);
         if (dk->queues)
             qj_uint(&j, "num-queues", dk->queues);
         break;
@@ -891,7 +430,7 @@ static int build_disk(struct qb_ctx *c, size_t i)
     }
     case DOM_BUS_SCSI: {
         const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_SCSI, a.controller);
-        bool lsi = ct && ct->c.model && STREQ(ct->c.model, "lsilogic");
+        bool lsi = ct && ct->c.model.scsi == DOM_SCSI_LSILOGIC;
         /* libvirt's alias: lsilogic has no targets, so its disks are scsiC-B-U */
         if (lsi)
             snprintf(id, sizeof(id), "scsi%u-%u-%u", a.controller, a.bus, a.unit);
@@ -925,7 +464,7 @@ static int build_disk(struct qb_ctx *c, size_t i)
     case DOM_BUS_USB:
         snprintf(id, sizeof(id), "usb-disk%u", qb_disk_name_index(dk->dev));
         qj_str(&j, "driver", "usb-storage");
-        qj_usb(c, &j, &c->disk_usb[i]);
+        qj_usb(c, &j, &x->usb);
         break;
     case DOM_BUS_FDC:
         if (a.controller != 0 || a.bus != 0 || a.target != 0 || a.unit > 1) {
@@ -947,8 +486,8 @@ static int build_disk(struct qb_ctx *c, size_t i)
     if (media)
         qj_str(&j, "drive", top);
     qj_str(&j, "id", id);
-    if (c->disk_boot[i] && bus != DOM_BUS_FDC)
-        qj_uint(&j, "bootindex", c->disk_boot[i]);
+    if (x->bootindex && bus != DOM_BUS_FDC)
+        qj_uint(&j, "bootindex", x->bootindex);
     /* libvirt sets write-cache from the cache mode even on an empty drive (QEMU applies
      * it to the empty block backend, and to media inserted later) */
     if (cm && dk->device != DOM_DISKDEV_LUN)
@@ -973,13 +512,15 @@ static int build_disk(struct qb_ctx *c, size_t i)
         qj_str(&j, "vendor", dk->vendor);
     if (dk->product)
         qj_str(&j, "product", dk->product);
-    if (dk->error_policy)
-        qj_str(&j, "werror", STREQ(dk->error_policy, "enospace") ? "enospc"
-                             : dk->error_policy);
+    /* QEMU's names are libvirt's but enospace, which is enospc and for writes only */
+    enum dom_error_policy ep = dk->error_policy;
+    if (ep)
+        qj_str(&j, "werror", ep == DOM_ERRPOL_ENOSPACE ? "enospc"
+                             : dom_error_policy_to_string(ep));
     if (dk->rerror_policy)
-        qj_str(&j, "rerror", dk->rerror_policy);
-    else if (dk->error_policy && !STREQ(dk->error_policy, "enospace"))
-        qj_str(&j, "rerror", dk->error_policy);
+        qj_str(&j, "rerror", dom_error_policy_to_string(dk->rerror_policy));
+    else if (ep && ep != DOM_ERRPOL_ENOSPACE)
+        qj_str(&j, "rerror", dom_error_policy_to_string(ep));
     qb_opt(c, "-device", qj_end(&j));
     return 0;
 }
@@ -1010,7 +551,7 @@ static int build_fdc(struct qb_ctx *c)
                                dv->disks[k].dev ? dv->disks[k].dev : "another floppy");
         }
         any = true;
-        boot[a.unit] = c->disk_boot[i];
+        boot[a.unit] = qb_dev(c, QB_DEV_DISK, i)->bootindex;
     }
     if (!any)
         return 0;

@@ -9,29 +9,21 @@
 
 /* ------------------------------------------------------------------ checks */
 
-bool qb_video_is_pci(const struct dom_video *v)
+/* The model a <video> runs as: libvirt's default on x86 is cirrus. */
+static enum dom_video_model video_model(const struct dom_video *v)
 {
-    const char *m = v->model ? v->model : "cirrus";
-    return !STREQ(m, "none") && !STREQ(m, "ramfb");
+    return v->model ? v->model : DOM_VIDEO_CIRRUS;
 }
 
-bool qb_sound_is_pci(const struct dom_sound *s)
+static bool video_is_pci(const struct dom_video *v)
 {
-    const char *m = s->model ? s->model : "";
-    return STREQ(m, "ich6") || STREQ(m, "ich9") || STREQ(m, "ac97") || STREQ(m, "es1370");
+    return video_model(v) != DOM_VIDEO_NONE && video_model(v) != DOM_VIDEO_RAMFB;
 }
 
-static const char *const video_models[] = {"vga", "cirrus", "qxl", "virtio", "bochs",
-                                           "ramfb", "none", NULL};
-static const char *const sound_models[] = {"ich6", "ich9", "ac97", "es1370", "sb16", "pcspk",
-                                           "usb", NULL};
-
-static bool in_set(const char *v, const char *const *set)
+static bool sound_is_pci(const struct dom_sound *s)
 {
-    for (; *set; set++)
-        if (STREQ(v, *set))
-            return true;
-    return false;
+    return s->model == DOM_SOUND_ICH6 || s->model == DOM_SOUND_ICH9
+           || s->model == DOM_SOUND_AC97 || s->model == DOM_SOUND_ES1370;
 }
 
 int qb_check_gfx(struct qb_ctx *c)
@@ -42,10 +34,8 @@ int qb_check_gfx(struct qb_ctx *c)
         const struct dom_graphics *g = &dv->graphics[i];
         if (g->type == DOM_GFX_SPICE)
             n_spice++;
-        else if (g->type == DOM_GFX_VNC)
-            n_vnc++;
         else
-            return qb_fail(c, &g->src, "graphics type is not supported; use spice or vnc");
+            n_vnc++;
     }
     if (n_spice > 1 || n_vnc > 1) {
         const struct dom_graphics *g = &dv->graphics[dv->n_graphics - 1];
@@ -56,16 +46,16 @@ int qb_check_gfx(struct qb_ctx *c)
     c->primary_video = -1;
     for (size_t i = 0; i < dv->n_videos; i++) {
         const struct dom_video *v = &dv->videos[i];
-        const char *m = v->model ? v->model : "cirrus";
-        if (!in_set(m, video_models))
-            return qb_fail(c, &v->src, "video model '%s' is not supported", m);
+        enum dom_video_model m = video_model(v);
+        if (m == DOM_VIDEO_VMVGA)
+            return qb_fail(c, &v->src, "video model 'vmvga' is not supported");
         if (v->accel3d == DOM_TRI_ON)
             return qb_fail(c, &v->src, "3D acceleration is not supported");
-        if (STREQ(m, "none") && dv->n_videos > 1)
+        if (m == DOM_VIDEO_NONE && dv->n_videos > 1)
             return qb_fail(c, &v->src, "video model 'none' cannot be combined with others");
-        if (!STREQ(m, "qxl") && (v->ram || v->vram64))
+        if (m != DOM_VIDEO_QXL && (v->ram || v->vram64))
             return qb_fail(c, &v->src, "ram and vram64 are only valid for qxl");
-        if (v->heads > 1 && !STREQ(m, "qxl") && !STREQ(m, "virtio"))
+        if (v->heads > 1 && m != DOM_VIDEO_QXL && m != DOM_VIDEO_VIRTIO)
             return qb_fail(c, &v->src, "heads > 1 needs qxl or virtio");
         if (v->primary == DOM_TRI_ON && c->primary_video < 0)
             c->primary_video = (int)i;
@@ -74,12 +64,12 @@ int qb_check_gfx(struct qb_ctx *c)
         c->primary_video = 0;
     if (c->primary_video >= 0) {
         const struct dom_video *pv = &dv->videos[c->primary_video];
-        if (!qb_video_is_pci(pv))
+        if (!video_is_pci(pv))
             c->primary_video = -1;
         for (size_t i = 0; i < dv->n_videos; i++) {
-            const char *m = dv->videos[i].model ? dv->videos[i].model : "cirrus";
-            if ((int)i != c->primary_video && !STREQ(m, "qxl") && !STREQ(m, "virtio")
-                && !STREQ(m, "none"))
+            enum dom_video_model m = video_model(&dv->videos[i]);
+            if ((int)i != c->primary_video && m != DOM_VIDEO_QXL && m != DOM_VIDEO_VIRTIO
+                && m != DOM_VIDEO_NONE)
                 return qb_fail(c, &dv->videos[i].src, "a secondary video device must be qxl "
                                "or virtio");
         }
@@ -87,15 +77,6 @@ int qb_check_gfx(struct qb_ctx *c)
     c->implicit_cirrus = dv->n_graphics > 0 && dv->n_videos == 0;
     for (size_t i = 0; i < dv->n_sounds; i++) {
         const struct dom_sound *s = &dv->sounds[i];
-        if (!s->model || !in_set(s->model, sound_models))
-            return qb_fail(c, &s->src, "sound model '%s' is not supported",
-                           s->model ? s->model : "");
-        for (size_t k = 0; k < s->n_codecs; k++)
-            if (!STREQ(s->codecs[k], "duplex") && !STREQ(s->codecs[k], "micro")
-                && !STREQ(s->codecs[k], "output"))
-                return qb_fail(c, &s->src, "sound codec '%s' is not supported", s->codecs[k]);
-        if (s->n_codecs && !STREQ(s->model, "ich6") && !STREQ(s->model, "ich9"))
-            return qb_fail(c, &s->src, "codecs are only valid on ich6/ich9 sound");
         if (s->audio_id) {
             bool found = false;
             for (size_t k = 0; k < dv->n_audios; k++)
@@ -111,11 +92,7 @@ int qb_check_gfx(struct qb_ctx *c)
     }
     for (size_t k = 0; k < dv->n_audios; k++) {
         const struct dom_audio *a = &dv->audios[k];
-        if (!a->type || (!STREQ(a->type, "none") && !STREQ(a->type, "spice") &&
-                         !STREQ(a->type, "alsa") && !STREQ(a->type, "oss")))
-            return qb_fail(c, &a->src, "audio type '%s' is not supported; use none, spice, "
-                           "alsa or oss", a->type ? a->type : "");
-        if (STREQ(a->type, "spice") && !c->has_spice)
+        if (a->type == DOM_AUDIO_SPICE && !c->has_spice)
             return qb_fail(c, &a->src, "audio type 'spice' needs SPICE graphics (QEMU: "
                            "Could not init 'spice' audio driver)");
     }
@@ -143,6 +120,68 @@ int qb_check_gfx(struct qb_ctx *c)
     return 0;
 }
 
+/* Sound cards, video cards (the primary in the chipset's display slot, as libvirt), input
+ * devices: PCI, USB or neither. */
+void qb_gfx_devices(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    for (size_t i = 0; i < dv->n_sounds; i++) {
+        const struct dom_sound *s = &dv->sounds[i];
+        bool pci = sound_is_pci(s), usb = s->model == DOM_SOUND_USB;
+        struct qb_dev *x = qb_dev_add(c, QB_DEV_SOUND, &s->addr, &s->src,
+                                      pci ? DOM_ADDR_PCI : usb ? DOM_ADDR_USB : DOM_ADDR_NONE);
+        if (pci) {
+            x->pci_flags = QB_FL_PCI;
+            x->pci_rank = QB_RANK_SOUND;
+        }
+        /* the ICH9 HD audio of real Q35 hardware sits at 00:1B.0 */
+        if (c->q35 && s->model == DOM_SOUND_ICH9)
+            x->chipset_slot = 0x1b;
+        if (usb)
+            x->usb_rank = QB_USB_SOUND;
+    }
+    /* The primary video takes slot 2 (pc) or 1 (q35), else the first free one. */
+    unsigned display_slot = c->q35 ? 1 : 2;
+    if (c->implicit_cirrus) {
+        static const struct dom_addr none = {.type = DOM_ADDR_NONE};
+        struct qb_dev *x = qb_dev_add(c, QB_DEV_VIDEO, &none, NULL, DOM_ADDR_NONE);
+        x->pci_flags = QB_FL_PCI;
+        x->pci_rank = QB_RANK_VIDEO;
+        x->chipset_slot = display_slot;
+        x->chipset_or_auto = true;
+    }
+    for (size_t i = 0; i < dv->n_videos; i++) {
+        const struct dom_video *v = &dv->videos[i];
+        bool pci = video_is_pci(v);
+        struct qb_dev *x = qb_dev_add(c, QB_DEV_VIDEO, &v->addr, &v->src,
+                                      pci ? DOM_ADDR_PCI : DOM_ADDR_NONE);
+        if (pci) {
+            enum dom_video_model m = video_model(v);
+            x->pci_flags = m == DOM_VIDEO_VIRTIO || m == DOM_VIDEO_BOCHS ? qb_fl_pcie(c)
+                                                                           : QB_FL_PCI;
+            x->pci_rank = QB_RANK_VIDEO;
+        }
+        if ((int)i == c->primary_video) {
+            x->chipset_slot = display_slot;
+            x->chipset_or_auto = true;
+        }
+    }
+    for (size_t i = 0; i < dv->n_inputs; i++) {
+        const struct dom_input *in = &dv->inputs[i];
+        bool pci = in->bus == DOM_INPUT_BUS_VIRTIO, usb = in->bus == DOM_INPUT_BUS_USB;
+        struct qb_dev *x = qb_dev_add(c, QB_DEV_INPUT, &in->addr, &in->src,
+                                      pci ? DOM_ADDR_PCI : usb ? DOM_ADDR_USB : DOM_ADDR_NONE);
+        if (pci) {
+            x->pci_flags = qb_fl_pcie(c);
+            x->pci_rank = QB_RANK_INPUT;
+        }
+        if (usb)
+            x->usb_rank = QB_USB_INPUT;
+        else if (in->bus == DOM_INPUT_BUS_DEFAULT && in->type == DOM_INPUT_TABLET)
+            x->usb_rank = QB_USB_LATE;  /* a tablet is a USB one by default */
+    }
+}
+
 /* ------------------------------------------------------------------ input */
 
 int qb_build_inputs(struct qb_ctx *c)
@@ -165,10 +204,10 @@ int qb_build_inputs(struct qb_ctx *c)
             qj_str(&j, "evdev", in->evdev);
             if (in->repeat == DOM_TRI_ON)
                 qj_bool(&j, "repeat", true);
-            if (in->grab && STREQ(in->grab, "all"))
+            if (in->grab == DOM_GRAB_ALL)
                 qj_bool(&j, "grab_all", true);
             if (in->grab_toggle)
-                qj_str(&j, "grab-toggle", in->grab_toggle);
+                qj_str(&j, "grab-toggle", dom_grab_toggle_to_string(in->grab_toggle));
             qb_opt(c, "-object", qj_end(&j));
             continue;
         }
@@ -177,7 +216,7 @@ int qb_build_inputs(struct qb_ctx *c)
             qj_str(&j, "driver", "virtio-input-host-pci");
             qj_str(&j, "id", id);
             qj_str(&j, "evdev", in->evdev);
-            qj_pci(c, &j, &c->input_pci[i]);
+            qj_pci(c, &j, &qb_dev(c, QB_DEV_INPUT, i)->pci);
             qb_opt(c, "-device", qj_end(&j));
             continue;
         }
@@ -185,23 +224,15 @@ int qb_build_inputs(struct qb_ctx *c)
             bus = in->type == DOM_INPUT_TABLET ? DOM_INPUT_BUS_USB : DOM_INPUT_BUS_PS2;
         if (bus == DOM_INPUT_BUS_PS2)
             continue;   /* i8042 is part of the pc/q35 machine */
-        if (in->type > DOM_INPUT_KEYBOARD)
-            return qb_fail(c, &in->src, "input type is not supported");
         qj_begin(&j);
         if (bus == DOM_INPUT_BUS_USB) {
-            struct qb_usb *u = &c->input_usb[i];
-            int r;
-            if (!u->set && (r = qb_usb_auto(c, &in->src, u)) < 0) {
-                free(qj_end(&j));
-                return r;
-            }
             qj_str(&j, "driver", usb_drv[in->type]);
             qj_str(&j, "id", id);
-            qj_usb(c, &j, u);
+            qj_usb(c, &j, &qb_dev(c, QB_DEV_INPUT, i)->usb);
         } else {
             qj_str(&j, "driver", vio_drv[in->type]);
             qj_str(&j, "id", id);
-            qj_pci(c, &j, &c->input_pci[i]);
+            qj_pci(c, &j, &qb_dev(c, QB_DEV_INPUT, i)->pci);
         }
         qb_opt(c, "-device", qj_end(&j));
     }
@@ -215,7 +246,9 @@ int qb_build_audio(struct qb_ctx *c)
     if (!c->need_audiodev)
         return 0;
     const struct dom_devices *dv = &c->d->dev;
-    const char *drv = dv->n_audios ? dv->audios[0].type : c->has_spice ? "spice" : "none";
+    /* QEMU's -audiodev drivers have libvirt's names */
+    const char *drv = dv->n_audios ? dom_audio_type_to_string(dv->audios[0].type)
+                      : c->has_spice ? "spice" : "none";
     struct qj j;
     qj_begin(&j);
     qj_str(&j, "id", c->audiodev_id);
@@ -292,7 +325,7 @@ static void password_note(struct qb_ctx *c, const struct dom_graphics *g, const 
 {
     qb_note(c, "%s password is set with QMP set_password (connected=%s) and expire_password "
             "(%s) before 'cont'; it is not on the command line", proto,
-            g->connected ? g->connected : "keep",
+            g->connected ? dom_gfx_connected_to_string(g->connected) : "keep",
             g->passwd_valid_to ? g->passwd_valid_to : "never");
 }
 
@@ -319,12 +352,12 @@ static int build_spice(struct qb_ctx *c, const struct dom_graphics *g)
     /* With autoport, libvirt drops the ports of a live XML (they were allocated for the run
      * that wrote it) and allocates again; a TLS port only when TLS is configured, which it
      * is not in qlaunch (qemu.conf spice_tls=0). */
-    if ((g->tls_port > 0 && !autoport) || (g->default_mode && STREQ(g->default_mode, "secure")))
+    if ((g->tls_port > 0 && !autoport) || g->default_mode == DOM_SPICE_SECURE)
         return qb_fail(c, &g->src, "SPICE TLS (tlsPort, secure channels) is not supported");
     for (size_t i = 0; i < g->n_channels; i++)
-        if (g->channels[i].mode && STREQ(g->channels[i].mode, "secure"))
+        if (g->channels[i].mode == DOM_SPICE_SECURE)
             return qb_fail(c, &g->src, "SPICE channel '%s' mode='secure' needs TLS, which is "
-                           "not supported", g->channels[i].name ? g->channels[i].name : "");
+                           "not supported", dom_spice_channel_name_to_string(g->channels[i].name));
     if (g->gl == DOM_TRI_ON)
         return qb_fail(c, &g->src, "SPICE gl='yes' is not supported");
     if (g->gl_rendernode)
@@ -367,40 +400,32 @@ static int build_spice(struct qb_ctx *c, const struct dom_graphics *g)
     /* As libvirt: insecure channels are plaintext-channel= (there is no TLS port, so
      * every channel is plaintext anyway, but QEMU is told so explicitly); 'any' is the
      * default and adds nothing. */
-    if (g->default_mode && STREQ(g->default_mode, "insecure"))
+    if (g->default_mode == DOM_SPICE_INSECURE)
         sb_add(&sb, ",plaintext-channel=default");
     for (size_t i = 0; i < g->n_channels; i++)
-        if (g->channels[i].mode && STREQ(g->channels[i].mode, "insecure")
-            && g->channels[i].name)
-            sb_addf(&sb, ",plaintext-channel=%s", g->channels[i].name);
+        if (g->channels[i].mode == DOM_SPICE_INSECURE && g->channels[i].name)
+            sb_addf(&sb, ",plaintext-channel=%s",
+                    dom_spice_channel_name_to_string(g->channels[i].name));
     if (g->mouse_mode)
-        sb_addf(&sb, ",agent-mouse=%s", STREQ(g->mouse_mode, "client") ? "on" : "off");
+        sb_addf(&sb, ",agent-mouse=%s", g->mouse_mode == DOM_SPICE_MOUSE_CLIENT ? "on" : "off");
     if (!g->passwd)
         sb_add(&sb, ",disable-ticketing=on");
     else
         password_note(c, g, "SPICE");
-    static const struct {
-        const char *key;
-        size_t off;
-    } comp[] = {
-        {"image-compression", offsetof(struct dom_graphics, image_compression)},
-        {"jpeg-wan-compression", offsetof(struct dom_graphics, jpeg_compression)},
-        {"zlib-glz-wan-compression", offsetof(struct dom_graphics, zlib_compression)},
-        {"streaming-video", offsetof(struct dom_graphics, streaming_mode)},
-    };
-    for (size_t i = 0; i < ARRAY_SIZE(comp); i++) {
-        const char *v = *(char *const *)((const char *)g + comp[i].off);
-        if (!v)
-            continue;
-        if (strspn(v, "abcdefghijklmnopqrstuvwxyz_") != strlen(v)) {
-            sb_free(&sb);
-            return qb_fail(c, &g->src, "SPICE %s value '%s' is not valid", comp[i].key, v);
-        }
-        sb_addf(&sb, ",%s=%s", comp[i].key, v);
-    }
+    /* QEMU takes libvirt's compression and streaming names as they are */
+    if (g->image_compression)
+        sb_addf(&sb, ",image-compression=%s", dom_spice_image_to_string(g->image_compression));
+    if (g->jpeg_compression)
+        sb_addf(&sb, ",jpeg-wan-compression=%s",
+                dom_spice_wan_to_string(g->jpeg_compression));
+    if (g->zlib_compression)
+        sb_addf(&sb, ",zlib-glz-wan-compression=%s",
+                dom_spice_wan_to_string(g->zlib_compression));
+    if (g->streaming_mode)
+        sb_addf(&sb, ",streaming-video=%s", dom_spice_streaming_to_string(g->streaming_mode));
     if (g->playback_compression)
         sb_addf(&sb, ",playback-compression=%s",
-                STREQ(g->playback_compression, "on") ? "on" : "off");
+                dom_tristate_to_string(g->playback_compression));
     if (g->copypaste == DOM_TRI_OFF)
         sb_add(&sb, ",disable-copy-paste=on");
     if (g->filetransfer == DOM_TRI_OFF)
@@ -427,8 +452,10 @@ static int build_vnc(struct qb_ctx *c, const struct dom_graphics *g)
     } else {
         /* libvirt's qemu.conf vnc_listen default */
         const char *a = addr ? addr : GFX_DEFAULT_LISTEN;
-        if (strchr(a, ','))
+        if (strchr(a, ',')) {
+            sb_free(&sb);
             return qb_fail(c, &g->src, "VNC listen address '%s' is not valid", a);
+        }
         if (strchr(a, ':'))
             sb_addf(&sb, "[%s]", a);
         else
@@ -447,14 +474,8 @@ static int build_vnc(struct qb_ctx *c, const struct dom_graphics *g)
     }
     if (g->websocket > 0)
         sb_addf(&sb, ",websocket=%d", g->websocket);
-    if (g->share_policy) {
-        if (!STREQ(g->share_policy, "allow-exclusive") && !STREQ(g->share_policy, "force-shared")
-            && !STREQ(g->share_policy, "ignore")) {
-            sb_free(&sb);
-            return qb_fail(c, &g->src, "VNC sharePolicy '%s' is not known", g->share_policy);
-        }
-        sb_addf(&sb, ",share=%s", g->share_policy);
-    }
+    if (g->share_policy)        /* QEMU's share= takes libvirt's names */
+        sb_addf(&sb, ",share=%s", dom_vnc_share_to_string(g->share_policy));
     if (g->passwd) {
         sb_add(&sb, ",password=on");
         password_note(c, g, "VNC");
@@ -496,33 +517,38 @@ int qb_build_graphics(struct qb_ctx *c)
 static int build_video(struct qb_ctx *c, const struct dom_video *v, size_t i, bool primary,
                        const struct qb_pci *pci)
 {
-    const char *m = v->model ? v->model : "cirrus";
     char id[32];
     snprintf(id, sizeof(id), "video%zu", i);
     struct qj j;
     qj_begin(&j);
-    if (STREQ(m, "vga")) {
+    switch (video_model(v)) {
+    case DOM_VIDEO_VGA:
         qj_str(&j, "driver", "VGA");
         qj_str(&j, "id", id);
         if (v->vgamem)
             qj_uint(&j, "vgamem_mb", v->vgamem / 1024);
-    } else if (STREQ(m, "cirrus")) {
+        break;
+    case DOM_VIDEO_CIRRUS:
         qj_str(&j, "driver", "cirrus-vga");
         qj_str(&j, "id", id);
-    } else if (STREQ(m, "bochs")) {
+        break;
+    case DOM_VIDEO_BOCHS:
         qj_str(&j, "driver", "bochs-display");
         qj_str(&j, "id", id);
         if (v->vram)
             qj_uint(&j, "vgamem", v->vram * 1024);
-    } else if (STREQ(m, "ramfb")) {
+        break;
+    case DOM_VIDEO_RAMFB:
         qj_str(&j, "driver", "ramfb");
         qj_str(&j, "id", id);
-    } else if (STREQ(m, "virtio")) {
+        break;
+    case DOM_VIDEO_VIRTIO:
         qj_str(&j, "driver", primary ? "virtio-vga" : "virtio-gpu-pci");
         qj_str(&j, "id", id);
         if (v->heads)
             qj_uint(&j, "max_outputs", v->heads);
-    } else if (STREQ(m, "qxl")) {
+        break;
+    case DOM_VIDEO_QXL:
         qj_str(&j, "driver", primary ? "qxl-vga" : "qxl");
         qj_str(&j, "id", id);
         qj_uint(&j, "max_outputs", v->heads ? v->heads : 1);
@@ -530,7 +556,8 @@ static int build_video(struct qb_ctx *c, const struct dom_video *v, size_t i, bo
         qj_uint(&j, "vram_size", (v->vram ? v->vram : 65536) * 1024ull);
         qj_uint(&j, "vram64_size_mb", v->vram64 / 1024);
         qj_uint(&j, "vgamem_mb", (v->vgamem ? v->vgamem : 16384) / 1024);
-    } else {
+        break;
+    default:            /* none */
         free(qj_end(&j));
         return 0;
     }
@@ -544,21 +571,22 @@ int qb_build_videos(struct qb_ctx *c)
     const struct dom_devices *dv = &c->d->dev;
     int r;
     if (c->implicit_cirrus) {
-        static const struct dom_video cirrus = {.model = "cirrus"};
+        static const struct dom_video cirrus = {.model = DOM_VIDEO_CIRRUS};
         qb_note(c, "graphics without <video>: a cirrus adapter is added, as libvirt does");
-        return build_video(c, &cirrus, 0, true, &c->video_pci[0]);
+        return build_video(c, &cirrus, 0, true, &qb_dev(c, QB_DEV_VIDEO, 0)->pci);
     }
     /* The primary first, so it becomes the boot display. */
     if (c->primary_video >= 0
         && (r = build_video(c, &dv->videos[c->primary_video], 0, true,
-                            &c->video_pci[c->primary_video])) < 0)
+                            &qb_dev(c, QB_DEV_VIDEO, (size_t)c->primary_video)->pci)) < 0)
         return r;
     /* ids follow libvirt, which moves the primary to the front of the list: video0 is the
      * primary, the others keep their order after it. */
     size_t id = c->primary_video >= 0 ? 1 : 0;
     for (size_t i = 0; i < dv->n_videos; i++)
         if ((int)i != c->primary_video
-            && (r = build_video(c, &dv->videos[i], id++, false, &c->video_pci[i])) < 0)
+            && (r = build_video(c, &dv->videos[i], id++, false,
+                                &qb_dev(c, QB_DEV_VIDEO, i)->pci)) < 0)
             return r;
     return 0;
 }
@@ -573,23 +601,23 @@ int qb_build_sounds(struct qb_ctx *c)
         char id[32];
         snprintf(id, sizeof(id), "sound%zu", i);
         struct qj j;
-        const char *m = s->model;
-        if (STREQ(m, "pcspk"))
+        enum dom_sound_model m = s->model;
+        if (m == DOM_SOUND_PCSPK)
             continue;   /* -machine pcspk-audiodev= */
         qj_begin(&j);
-        if (STREQ(m, "ich6") || STREQ(m, "ich9")) {
-            qj_str(&j, "driver", STREQ(m, "ich6") ? "intel-hda" : "ich9-intel-hda");
+        if (m == DOM_SOUND_ICH6 || m == DOM_SOUND_ICH9) {
+            qj_str(&j, "driver", m == DOM_SOUND_ICH6 ? "intel-hda" : "ich9-intel-hda");
             qj_str(&j, "id", id);
-            qj_pci(c, &j, &c->sound_pci[i]);
+            qj_pci(c, &j, &qb_dev(c, QB_DEV_SOUND, i)->pci);
             qb_opt(c, "-device", qj_end(&j));
             size_t n = s->n_codecs ? s->n_codecs : 1;
             for (size_t k = 0; k < n; k++) {
-                const char *codec = s->n_codecs ? s->codecs[k] : "duplex";
+                enum dom_sound_codec codec = s->n_codecs ? s->codecs[k] : DOM_CODEC_DUPLEX;
                 char cid[80], bus[48];
                 snprintf(cid, sizeof(cid), "%s-codec%zu", id, k);
                 snprintf(bus, sizeof(bus), "%s.0", id);
                 char drv[32];
-                snprintf(drv, sizeof(drv), "hda-%s", codec);
+                snprintf(drv, sizeof(drv), "hda-%s", dom_sound_codec_to_string(codec));
                 qj_begin(&j);
                 qj_str(&j, "driver", drv);
                 qj_str(&j, "id", cid);
@@ -600,20 +628,25 @@ int qb_build_sounds(struct qb_ctx *c)
             }
             continue;
         }
-        if (STREQ(m, "ac97") || STREQ(m, "es1370")) {
-            qj_str(&j, "driver", STREQ(m, "ac97") ? "AC97" : "ES1370");
+        switch (m) {
+        case DOM_SOUND_AC97:
+        case DOM_SOUND_ES1370:
+            qj_str(&j, "driver", m == DOM_SOUND_AC97 ? "AC97" : "ES1370");
             qj_str(&j, "id", id);
             qj_str(&j, "audiodev", c->audiodev_id);
-            qj_pci(c, &j, &c->sound_pci[i]);
-        } else if (STREQ(m, "sb16")) {
+            qj_pci(c, &j, &qb_dev(c, QB_DEV_SOUND, i)->pci);
+            break;
+        case DOM_SOUND_SB16:
             qj_str(&j, "driver", "sb16");
             qj_str(&j, "id", id);
             qj_str(&j, "audiodev", c->audiodev_id);
-        } else {
+            break;
+        default:        /* usb */
             qj_str(&j, "driver", "usb-audio");
             qj_str(&j, "id", id);
             qj_str(&j, "audiodev", c->audiodev_id);
-            qj_usb(c, &j, &c->sound_usb[i]);
+            qj_usb(c, &j, &qb_dev(c, QB_DEV_SOUND, i)->usb);
+            break;
         }
         qb_opt(c, "-device", qj_end(&j));
     }

@@ -1,4 +1,4 @@
-/* memballoon, rng, watchdog and panic devices. */
+/* memballoon, rng, watchdog, panic and USB hub devices. */
 #include "config.h"
 #include "qemu/build-priv.h"
 #include "util/cleanup.h"
@@ -7,49 +7,74 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The balloon's virtio flavour (it has one model more: none). */
+static enum dom_virtio_model balloon_virtio_model(const struct dom_memballoon *b)
+{
+    switch (b->model) {
+    case DOM_BALLOON_VIRTIO_TRANSITIONAL:
+        return DOM_VIRTIO_TRANSITIONAL;
+    case DOM_BALLOON_VIRTIO_NON_TRANSITIONAL:
+        return DOM_VIRTIO_NON_TRANSITIONAL;
+    default:
+        return DOM_VIRTIO;
+    }
+}
+
+/* rng and balloon are virtio PCI devices, the i6300esb watchdog and pvpanic PCI ones; the
+ * isa panic device takes an ISA address, the other watchdogs none. */
+void qb_misc_devices(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    for (size_t i = 0; i < dv->n_rngs; i++) {
+        const struct dom_rng *rn = &dv->rngs[i];
+        struct qb_dev *x = qb_dev_add(c, QB_DEV_RNG, &rn->addr, &rn->src, DOM_ADDR_PCI);
+        x->pci_flags = qb_fl_virtio(c, rn->model);
+        x->pci_rank = QB_RANK_RNG;
+    }
+    for (size_t i = 0; i < dv->n_watchdogs; i++) {
+        const struct dom_watchdog *w = &dv->watchdogs[i];
+        bool pci = w->model == DOM_WATCHDOG_I6300ESB;
+        struct qb_dev *x = qb_dev_add(c, QB_DEV_WATCHDOG, &w->addr, &w->src,
+                                      pci ? DOM_ADDR_PCI : DOM_ADDR_NONE);
+        x->pci_flags = pci ? QB_FL_PCI : 0;
+        x->pci_rank = QB_RANK_WATCHDOG;
+    }
+    for (size_t i = 0; i < dv->n_panics; i++) {
+        const struct dom_panic *p = &dv->panics[i];
+        bool pci = p->model == DOM_PANIC_PVPANIC;
+        struct qb_dev *x = qb_dev_add(c, QB_DEV_PANIC, &p->addr, &p->src,
+                                      pci ? DOM_ADDR_PCI : DOM_ADDR_ISA);
+        /* libvirt: an integrated endpoint, on the root bus */
+        x->pci_flags = pci ? QB_FL_PCI | QB_PCI_INTEGRATED : 0;
+        x->pci_rank = QB_RANK_PANIC;
+    }
+    if (c->balloon) {
+        const struct dom_memballoon *b = &dv->memballoon;
+        struct qb_dev *x = qb_dev_add(c, QB_DEV_BALLOON, &b->addr, &b->src, DOM_ADDR_PCI);
+        x->pci_flags = qb_fl_virtio(c, balloon_virtio_model(b));
+        x->pci_rank = QB_RANK_BALLOON;
+    }
+}
+
 int qb_check_misc(struct qb_ctx *c)
 {
     const struct dom_devices *dv = &c->d->dev;
-    const struct dom_memballoon *b = &dv->memballoon;
-    if (b->present && b->model && !STREQ(b->model, "virtio") && !STREQ(b->model, "none")
-        && !STREQ(b->model, "virtio-transitional") && !STREQ(b->model, "virtio-non-transitional"))
-        return qb_fail(c, &b->src, "memballoon model '%s' is not supported", b->model);
-    for (size_t i = 0; i < dv->n_rngs; i++) {
-        const struct dom_rng *r = &dv->rngs[i];
-        if (r->model && !STREQ(r->model, "virtio") && !STREQ(r->model, "virtio-transitional")
-            && !STREQ(r->model, "virtio-non-transitional"))
-            return qb_fail(c, &r->src, "rng model '%s' is not supported; only virtio",
-                           r->model);
-        const char *bm = r->backend_model ? r->backend_model : "random";
-        if (!STREQ(bm, "random") && !STREQ(bm, "builtin") && !STREQ(bm, "egd"))
-            return qb_fail(c, &r->src, "rng backend '%s' is not supported", bm);
-    }
-    static const char *const wd_actions[] = {"reset", "shutdown", "poweroff", "pause", "none",
-                                             "dump", "inject-nmi", NULL};
     if (dv->n_watchdogs > 1)
         return qb_fail(c, &dv->watchdogs[1].src, "only one watchdog is supported");
     for (size_t i = 0; i < dv->n_watchdogs; i++) {
         const struct dom_watchdog *w = &dv->watchdogs[i];
-        const char *m = w->model ? w->model : "";
-        if (!STREQ(m, "i6300esb") && !STREQ(m, "ib700") && !STREQ(m, "itco"))
-            return qb_fail(c, &w->src, "watchdog model '%s' is not supported", m);
-        if (STREQ(m, "itco") && !c->q35)
+        if (w->model == DOM_WATCHDOG_ITCO && !c->q35)
             return qb_fail(c, &w->src, "the itco watchdog is part of q35 only");
-        bool ok = !w->action;
-        for (const char *const *a = wd_actions; !ok && *a; a++)
-            ok = STREQ(*a, w->action);
-        if (!ok)
-            return qb_fail(c, &w->src, "watchdog action '%s' is not known", w->action);
-        if (w->action && STREQ(w->action, "dump"))
+        if (w->action == DOM_WDACT_DUMP)
             qb_note(c, "watchdog action 'dump' pauses the guest; the supervisor dumps it");
     }
     for (size_t i = 0; i < dv->n_panics; i++) {
         const struct dom_panic *p = &dv->panics[i];
-        const char *m = p->model ? p->model : "isa";
-        if (!STREQ(m, "isa") && !STREQ(m, "pvpanic"))
-            return qb_fail(c, &p->src, "panic model '%s' is not supported; use isa or pvpanic",
-                           m);
-        if (STREQ(m, "isa") && p->addr.type != DOM_ADDR_NONE && p->addr.type != DOM_ADDR_ISA)
+        enum dom_panic_model m = p->model ? p->model : DOM_PANIC_ISA;   /* x86 */
+        if (m == DOM_PANIC_HYPERV)
+            return qb_fail(c, &p->src, "panic model 'hyperv' is not supported; use isa or "
+                           "pvpanic");
+        if (m == DOM_PANIC_ISA && p->addr.type != DOM_ADDR_NONE && p->addr.type != DOM_ADDR_ISA)
             return qb_fail(c, &p->src, "an isa panic device takes an ISA address");
         if (p->addr.type == DOM_ADDR_ISA && p->addr.has_irq)
             return qb_fail(c, &p->src, "the isa panic device has no IRQ; give only iobase");
@@ -65,7 +90,7 @@ int qb_build_watchdogs(struct qb_ctx *c)
     bool itco = false;
     for (size_t i = 0; i < dv->n_watchdogs; i++) {
         const struct dom_watchdog *w = &dv->watchdogs[i];
-        if (STREQ(w->model, "itco")) {
+        if (w->model == DOM_WATCHDOG_ITCO) {
             /* built into ICH9: let its second timeout reset the guest (QEMU's default
              * noreboot=on only logs), so the action applies */
             qb_opt(c, "-global", xstrdup("ICH9-LPC.noreboot=off"));
@@ -76,10 +101,10 @@ int qb_build_watchdogs(struct qb_ctx *c)
         snprintf(id, sizeof(id), "watchdog%zu", i);
         struct qj j;
         qj_begin(&j);
-        qj_str(&j, "driver", w->model);
+        qj_str(&j, "driver", dom_watchdog_model_to_string(w->model));   /* QEMU's names */
         qj_str(&j, "id", id);
-        if (STREQ(w->model, "i6300esb"))
-            qj_pci(c, &j, &c->wd_pci[i]);
+        if (w->model == DOM_WATCHDOG_I6300ESB)
+            qj_pci(c, &j, &qb_dev(c, QB_DEV_WATCHDOG, i)->pci);
         qb_opt(c, "-device", qj_end(&j));
     }
     /* libvirt adds <watchdog model='itco'/> to every q35 domain: the iTCO is always there */
@@ -94,17 +119,17 @@ int qb_build_balloon(struct qb_ctx *c)
     if (!c->balloon)
         return 0;
     struct qj j;
+    char drv[64];
     qj_begin(&j);
-    qj_str(&j, "driver", !b->model || STREQ(b->model, "virtio") ? "virtio-balloon-pci"
-                         : STREQ(b->model, "virtio-transitional")
-                         ? "virtio-balloon-pci-transitional"
-                         : "virtio-balloon-pci-non-transitional");
+    qj_str(&j, "driver", qb_virtio_driver(drv, sizeof(drv), "virtio-balloon-pci",
+                                          balloon_virtio_model(b)));
     qj_str(&j, "id", "balloon0");
+    c->r->balloon_path = xstrdup("/machine/peripheral/balloon0");  /* QOM: peripheral/ID */
     if (b->autodeflate != DOM_TRI_DEFAULT)
         qj_bool(&j, "deflate-on-oom", b->autodeflate == DOM_TRI_ON);
     if (b->free_page_reporting != DOM_TRI_DEFAULT)
         qj_bool(&j, "free-page-reporting", b->free_page_reporting == DOM_TRI_ON);
-    qj_pci(c, &j, &c->balloon_pci);
+    qj_pci(c, &j, &qb_dev(c, QB_DEV_BALLOON, 0)->pci);
     qb_opt(c, "-device", qj_end(&j));
     if (b->stats_period > 0)
         qb_note(c, "memballoon stats period %d s is set with QMP qom-set after start",
@@ -118,12 +143,12 @@ int qb_build_rngs(struct qb_ctx *c)
     int r;
     for (size_t i = 0; i < dv->n_rngs; i++) {
         const struct dom_rng *rn = &dv->rngs[i];
-        const char *bm = rn->backend_model ? rn->backend_model : "random";
-        char obj[32], id[32];
+        char obj[32], id[32], drv[64];
         snprintf(obj, sizeof(obj), "objrng%zu", i);
         snprintf(id, sizeof(id), "rng%zu", i);
         struct qj j;
-        if (STREQ(bm, "egd")) {
+        switch (rn->backend_model) {
+        case DOM_RNG_EGD: {
             char chr[32];
             char *backend = NULL;
             snprintf(chr, sizeof(chr), "charrng%zu", i);
@@ -134,30 +159,32 @@ int qb_build_rngs(struct qb_ctx *c)
             qj_str(&j, "qom-type", "rng-egd");
             qj_str(&j, "id", obj);
             qj_str(&j, "chardev", chr);
-        } else if (STREQ(bm, "builtin")) {
+            break;
+        }
+        case DOM_RNG_BUILTIN:
             qj_begin(&j);
             qj_str(&j, "qom-type", "rng-builtin");
             qj_str(&j, "id", obj);
-        } else {
+            break;
+        default:        /* random */
             qj_begin(&j);
             qj_str(&j, "qom-type", "rng-random");
             qj_str(&j, "id", obj);
             /* libvirt's default for <backend model='random'/> without a path
              * (virtio-rng-default in its test corpus). */
             qj_str(&j, "filename", rn->backend_path ? rn->backend_path : "/dev/random");
+            break;
         }
         qb_opt(c, "-object", qj_end(&j));
         qj_begin(&j);
-        qj_str(&j, "driver", !rn->model || STREQ(rn->model, "virtio") ? "virtio-rng-pci"
-                             : STREQ(rn->model, "virtio-transitional")
-                             ? "virtio-rng-pci-transitional" : "virtio-rng-pci-non-transitional");
+        qj_str(&j, "driver", qb_virtio_driver(drv, sizeof(drv), "virtio-rng-pci", rn->model));
         qj_str(&j, "rng", obj);
         qj_str(&j, "id", id);
         if (rn->rate_bytes) {
             qj_uint(&j, "max-bytes", rn->rate_bytes);
             qj_uint(&j, "period", rn->rate_period ? rn->rate_period : 1000);
         }
-        qj_pci(c, &j, &c->rng_pci[i]);
+        qj_pci(c, &j, &qb_dev(c, QB_DEV_RNG, i)->pci);
         qb_opt(c, "-device", qj_end(&j));
     }
     return 0;
@@ -169,11 +196,11 @@ int qb_build_panics(struct qb_ctx *c)
     struct qj j;
     for (size_t i = 0; i < dv->n_panics; i++) {
         const struct dom_panic *p = &dv->panics[i];
-        const char *m = p->model ? p->model : "isa";
+        bool pci = p->model == DOM_PANIC_PVPANIC;
         qj_begin(&j);
-        if (STREQ(m, "pvpanic")) {
+        if (pci) {
             qj_str(&j, "driver", "pvpanic-pci");
-            qj_pci(c, &j, &c->panic_pci[i]);
+            qj_pci(c, &j, &qb_dev(c, QB_DEV_PANIC, i)->pci);
         } else {
             qj_str(&j, "driver", "pvpanic");
             if (p->addr.type == DOM_ADDR_ISA && p->addr.has_iobase)
@@ -182,7 +209,7 @@ int qb_build_panics(struct qb_ctx *c)
         qb_opt(c, "-device", qj_end(&j));
         if (p->implicit)
             qb_note(c, "a %s device is added so that on_crash='%s' can see guest panics",
-                    STREQ(m, "pvpanic") ? "pvpanic-pci" : "pvpanic",
+                    pci ? "pvpanic-pci" : "pvpanic",
                     dom_lifecycle_to_string(dom_on_crash(c->d)));
     }
     if (c->implicit_panic) {
@@ -191,6 +218,32 @@ int qb_build_panics(struct qb_ctx *c)
         qb_opt(c, "-device", qj_end(&j));
         qb_note(c, "a pvpanic device is added so that on_crash='%s' can see guest panics",
                 dom_lifecycle_to_string(dom_on_crash(c->d)));
+    }
+    return 0;
+}
+
+/* The XML's hubs: USB devices that add ports (the address pass adds more as libvirt
+ * does when the devices outnumber the ports). */
+void qb_hub_devices(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    for (size_t i = 0; i < dv->n_hubs; i++)
+        qb_dev_add(c, QB_DEV_HUB, &dv->hubs[i].addr, &dv->hubs[i].src, DOM_ADDR_USB)->usb_rank =
+            QB_USB_HUB;
+}
+
+/* The XML's hubs, then those the address pass added. */
+int qb_build_hubs(struct qb_ctx *c)
+{
+    for (size_t i = 0; i < c->dev_count[QB_DEV_HUB]; i++) {
+        struct qj j;
+        char id[32];
+        snprintf(id, sizeof(id), "hub%zu", i);
+        qj_begin(&j);
+        qj_str(&j, "driver", "usb-hub");
+        qj_str(&j, "id", id);
+        qj_usb(c, &j, &qb_dev(c, QB_DEV_HUB, i)->usb);
+        qb_opt(c, "-device", qj_end(&j));
     }
     return 0;
 }

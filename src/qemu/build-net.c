@@ -7,31 +7,42 @@
 #include <errno.h>
 #include <string.h>
 
-struct nic_model {
-    const char *model, *driver;
-    bool virtio;
-};
-
-static const struct nic_model nic_models[] = {
-    {"virtio", "virtio-net-pci", true},
-    {"virtio-transitional", "virtio-net-pci-transitional", true},
-    {"virtio-non-transitional", "virtio-net-pci-non-transitional", true},
-    {"e1000", "e1000", false},
-    {"e1000e", "e1000e", false},
-    {"rtl8139", "rtl8139", false},
-    {"vmxnet3", "vmxnet3", false},
-    {"ne2k_pci", "ne2k_pci", false},
-    {"pcnet", "pcnet", false},
-    {"i82559er", "i82559er", false},
-};
-
-static const struct nic_model *nic_model(const struct dom_interface *n)
+static bool nic_is_virtio(enum dom_nic_model m)
 {
-    const char *m = n->model ? n->model : "rtl8139";
-    for (size_t i = 0; i < sizeof(nic_models) / sizeof(nic_models[0]); i++)
-        if (STREQ(nic_models[i].model, m))
-            return &nic_models[i];
-    return NULL;
+    return m == DOM_NIC_VIRTIO || m == DOM_NIC_VIRTIO_TRANSITIONAL
+           || m == DOM_NIC_VIRTIO_NON_TRANSITIONAL;
+}
+
+/* The NIC model's QEMU device: the model's name but for virtio; DEFAULT is the machine's
+ * default NIC, rtl8139. */
+static const char *nic_driver(char *buf, size_t len, enum dom_nic_model m)
+{
+    switch (m) {
+    case DOM_NIC_DEFAULT:
+        return "rtl8139";
+    case DOM_NIC_VIRTIO:
+        return qb_virtio_driver(buf, len, "virtio-net-pci", DOM_VIRTIO);
+    case DOM_NIC_VIRTIO_TRANSITIONAL:
+        return qb_virtio_driver(buf, len, "virtio-net-pci", DOM_VIRTIO_TRANSITIONAL);
+    case DOM_NIC_VIRTIO_NON_TRANSITIONAL:
+        return qb_virtio_driver(buf, len, "virtio-net-pci", DOM_VIRTIO_NON_TRANSITIONAL);
+    default:
+        return dom_nic_model_to_string(m);
+    }
+}
+
+/* NICs are PCI devices: PCIe on q35 for virtio and e1000e. */
+void qb_net_devices(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    for (size_t i = 0; i < dv->n_interfaces; i++) {
+        const struct dom_interface *n = &dv->interfaces[i];
+        struct qb_dev *x = qb_dev_add(c, QB_DEV_NET, &n->addr, &n->src, DOM_ADDR_PCI);
+        bool pcie = n->model == DOM_NIC_VIRTIO || n->model == DOM_NIC_VIRTIO_NON_TRANSITIONAL
+                    || n->model == DOM_NIC_E1000E;
+        x->pci_flags = pcie ? qb_fl_pcie(c) : QB_FL_PCI;
+        x->pci_rank = QB_RANK_NET;
+    }
 }
 
 int qb_check_nets(struct qb_ctx *c)
@@ -40,37 +51,24 @@ int qb_check_nets(struct qb_ctx *c)
     for (size_t i = 0; i < dv->n_interfaces; i++) {
         const struct dom_interface *n = &dv->interfaces[i];
         const struct dom_src *s = &n->src;
-        const struct nic_model *m = nic_model(n);
-        if (!m)
-            return qb_fail(c, s, "NIC model '%s' is not supported", n->model);
-        if (n->driver_name && !STREQ(n->driver_name, "qemu") && !STREQ(n->driver_name, "vhost"))
-            return qb_fail(c, s, "interface driver '%s' is not supported", n->driver_name);
-        if (n->driver_name && STREQ(n->driver_name, "vhost") && !m->virtio)
+        bool virtio = nic_is_virtio(n->model);
+        bool vhost = n->driver_name == DOM_NET_DRIVER_VHOST;
+        if (vhost && !virtio)
             return qb_fail(c, s, "driver name='vhost' needs a virtio model");
-        if (n->driver_name && STREQ(n->driver_name, "vhost") && n->type == DOM_NET_USER)
+        if (vhost && n->type == DOM_NET_USER)
             /* libvirt (qemuInterfaceOpenVhostNet) uses vhost-net only for tap-based types
              * and skips it for user networking, which has no tap to accelerate. */
             qb_note(c, "interface %zu: driver name='vhost' has no effect with type='user' "
                     "(no tap device); ignored, as libvirt does", i);
         if (n->queues > 1)
             return qb_fail(c, s, "multiqueue (queues=%u) is not supported yet", n->queues);
-        if (!m->virtio && (n->mtu || n->rx_queue_size || n->tx_queue_size || n->txmode))
+        if (!virtio && (n->mtu || n->rx_queue_size || n->tx_queue_size || n->txmode))
             return qb_fail(c, s, "mtu, queue sizes and txmode need a virtio NIC");
-        if (!m->virtio && (n->event_idx || n->ioeventfd))
+        if (!virtio && (n->event_idx || n->ioeventfd))
             return qb_fail(c, s, "<driver %s> needs a virtio NIC",
                            n->ioeventfd ? "ioeventfd" : "event_idx");
-        if (n->txmode && !STREQ(n->txmode, "iothread") && !STREQ(n->txmode, "timer"))
-            return qb_fail(c, s, "txmode '%s' is not known", n->txmode);
-        if (n->type == DOM_NET_USER && (n->bridge || n->vport_type || n->n_vlan_tags))
+        if (n->type == DOM_NET_USER && (n->vport_type || n->n_vlan_tags))
             return qb_fail(c, s, "type='user' takes no bridge, virtualport or vlan");
-        if (n->type == DOM_NET_BRIDGE && !n->bridge)
-            return qb_fail(c, s, "type='bridge' needs <source bridge=...>");
-        if (n->type == DOM_NET_DIRECT && !n->source_dev)
-            return qb_fail(c, s, "type='direct' needs <source dev=...>");
-        if (n->type == DOM_NET_NETWORK && !n->network)
-            return qb_fail(c, s, "type='network' needs <source network=...>");
-        if (n->link_state && !STREQ(n->link_state, "up") && !STREQ(n->link_state, "down"))
-            return qb_fail(c, s, "link state '%s' is not known", n->link_state);
         if (n->addr.type != DOM_ADDR_NONE && n->addr.type != DOM_ADDR_PCI)
             return qb_fail(c, s, "a NIC needs a PCI address");
         if (n->script && n->type != DOM_NET_ETHERNET)
@@ -91,12 +89,16 @@ int qb_check_nets(struct qb_ctx *c)
 int qb_build_nets(struct qb_ctx *c)
 {
     const struct dom_devices *dv = &c->d->dev;
+    c->r->nics = xcalloc(dv->n_interfaces + 1, sizeof(*c->r->nics));
     for (size_t i = 0; i < dv->n_interfaces; i++) {
         const struct dom_interface *n = &dv->interfaces[i];
-        const struct nic_model *m = nic_model(n);
-        char hostid[32], id[32], mac[32];
+        bool virtio = nic_is_virtio(n->model);
+        char hostid[32], id[32], mac[32], drv[48];
         snprintf(hostid, sizeof(hostid), "hostnet%zu", i);
         snprintf(id, sizeof(id), "net%zu", i);
+        c->r->nics[i] = (struct qb_nic){xstrdup(hostid), xstrdup(id),
+                                        n->link_state == DOM_LINK_DOWN};
+        c->r->n_nics = i + 1;
         struct qj j;
         qj_begin(&j);
         if (n->type == DOM_NET_USER) {
@@ -125,7 +127,7 @@ int qb_build_nets(struct qb_ctx *c)
             snprintf(fdstr, sizeof(fdstr), "%d", fd);
             qj_str(&j, "type", "tap");
             qj_str(&j, "fd", fdstr);
-            if (n->driver_name && STREQ(n->driver_name, "vhost")) {
+            if (n->driver_name == DOM_NET_DRIVER_VHOST) {
                 int vfd = qb_add_fd(c, QB_FD_VHOST, i,
                                     xasprintf("/dev/vhost-net for interface %zu", i));
                 snprintf(fdstr, sizeof(fdstr), "%d", vfd);
@@ -146,10 +148,10 @@ int qb_build_nets(struct qb_ctx *c)
             qb_note(c, "interface %zu has no <mac>; using %s (derived from the UUID)", i, mac);
         }
         qj_begin(&j);
-        qj_str(&j, "driver", m->driver);
-        if (m->virtio) {
+        qj_str(&j, "driver", nic_driver(drv, sizeof(drv), n->model));
+        if (virtio) {
             if (n->txmode)
-                qj_str(&j, "tx", STREQ(n->txmode, "iothread") ? "bh" : "timer");
+                qj_str(&j, "tx", n->txmode == DOM_TXMODE_IOTHREAD ? "bh" : "timer");
             if (n->ioeventfd)
                 qj_bool(&j, "ioeventfd", n->ioeventfd == DOM_TRI_ON);
             if (n->event_idx)
@@ -164,9 +166,10 @@ int qb_build_nets(struct qb_ctx *c)
         qj_str(&j, "netdev", hostid);
         qj_str(&j, "id", id);
         qj_str(&j, "mac", mac);
-        qj_pci(c, &j, &c->net_pci[i]);
-        if (c->net_boot[i])
-            qj_uint(&j, "bootindex", c->net_boot[i]);
+        const struct qb_dev *x = qb_dev(c, QB_DEV_NET, i);
+        qj_pci(c, &j, &x->pci);
+        if (x->bootindex)
+            qj_uint(&j, "bootindex", x->bootindex);
         if (n->rom_bar != DOM_TRI_DEFAULT)
             qj_uint(&j, "rombar", n->rom_bar == DOM_TRI_ON);
         if (n->rom_enabled == DOM_TRI_OFF)
@@ -174,7 +177,7 @@ int qb_build_nets(struct qb_ctx *c)
         else if (n->rom_file)
             qj_str(&j, "romfile", n->rom_file);
         qb_opt(c, "-device", qj_end(&j));
-        if (n->link_state && STREQ(n->link_state, "down"))
+        if (n->link_state == DOM_LINK_DOWN)
             qb_note(c, "interface %zu: link is set down with QMP set_link before start", i);
     }
     return 0;

@@ -1,5 +1,20 @@
-/* Internals shared by the build-*.c files: the build context, the JSON property writer,
- * and the PCI/USB address allocators. */
+/* Internals of the builder, shared by the build-*.c files. Each file is one concern, and
+ * calls only files below it in this list (build.c calls them all, nothing calls it):
+ *
+ *   build.c          qb_build: checks, then the order of the whole command line
+ *   build-machine.c  -name, firmware, -machine, -accel, -uuid, monitor, -rtc, lifecycle,
+ *                    -boot and boot indexes, host bridge globals
+ *   build-cpu.c      -cpu, memory backends, -m, -smp, IOThreads, NUMA
+ *   build-disk.c, build-net.c, build-chr.c, build-gfx.c, build-misc.c
+ *                    device families (misc: balloon, rng, watchdog, panic, usb-hub): each
+ *                    adds its devices (and the controllers they need) to the device list,
+ *                    checks what QEMU cannot do, emits its options; chardev backends
+ *                    (build-chr.c) serve the other families too
+ *   build-addr.c     the device list and the one address pass (PCI, then USB)
+ *   build-usb.c      libvirt's USB address set: root hubs, hubs, ports
+ *   build-ctrl.c     controllers: the XML's and the implicit ones, checks, ids, options
+ *   build-pci.c      libvirt's PCI address set: buses, slots, connect flags
+ *   build-util.c     helpers of the context: errors, notes, options, fds, JSON writer */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
@@ -8,6 +23,9 @@
 #include "util/strbuf.h"
 
 #define QB_MAX_PCI_BUS 32
+#define QB_MAX_USB_BUS 16
+
+struct qb_ctx;
 
 /* A PCI address as it will be emitted. */
 struct qb_pci {
@@ -31,14 +49,69 @@ struct qb_usb_hub {
 };
 
 /* A controller: the XML's, or one qlaunch adds as libvirt would (USB, virtio-serial,
- * SCSI, SATA). Implicit ones point into static storage. */
+ * SCSI, SATA, PCI). The copy's strings belong to the domain. */
 struct qb_ctrl {
-    struct dom_controller c;    /* shallow copy: strings belong to the domain */
+    struct dom_controller c;
     bool implicit;
-    struct qb_pci pci;
+    struct qb_pci pci;          /* assigned by the address pass */
     char id[32];                /* QEMU id: "usb", "usb1", "scsi0", "virtio-serial0", "pci.1" */
     unsigned usb_ports;         /* USB root ports this controller provides */
 };
+
+/* ---- the device list (build-addr.c) ----
+ * Every device that can carry an <address> is one entry: what it is (kind and index in the
+ * domain's list of that kind), what the XML asks for and what the device can take, filled
+ * in by its family; the addresses the pass assigns. Controllers are the buses themselves
+ * and keep their address in struct qb_ctrl. */
+enum qb_dev_kind {
+    QB_DEV_DISK, QB_DEV_NET, QB_DEV_SOUND, QB_DEV_VIDEO, QB_DEV_INPUT, QB_DEV_CHR, QB_DEV_RNG,
+    QB_DEV_WATCHDOG, QB_DEV_PANIC, QB_DEV_BALLOON, QB_DEV_REDIRDEV, QB_DEV_HUB, QB_DEV_KIND_MAX
+};
+
+/* libvirt's order for devices without a PCI address (qemuDomainAssignDevicePCISlots):
+ * PCI controllers by index, NICs, sound, the other controllers, then the rest. */
+enum qb_pci_rank {
+    QB_RANK_PCI_CTRL, QB_RANK_NET, QB_RANK_SOUND, QB_RANK_CTRL, QB_RANK_DISK, QB_RANK_BALLOON,
+    QB_RANK_RNG, QB_RANK_WATCHDOG, QB_RANK_VIDEO, QB_RANK_INPUT, QB_RANK_SERIAL, QB_RANK_PANIC,
+    QB_RANK_MAX
+};
+
+/* libvirt's order for USB ports (qemuDomainAssignUSBAddresses). LATE: a tablet without
+ * bus, which qlaunch has always placed after the other USB devices. */
+enum qb_usb_rank {
+    QB_USB_NONE, QB_USB_HUB, QB_USB_INPUT, QB_USB_DISK, QB_USB_SERIAL, QB_USB_SOUND,
+    QB_USB_REDIRDEV, QB_USB_LATE, QB_USB_RANK_MAX
+};
+
+/* The <address> type a device takes. OWN: its family checks the type when it emits the
+ * device (disks, serial ports); the pass only honours PCI and USB addresses. */
+#define QB_ADDR_OWN DOM_ADDR_MAX
+
+struct qb_dev {
+    enum qb_dev_kind kind;
+    size_t index;
+    const struct dom_addr *addr;    /* the XML's <address>, type NONE when absent */
+    const struct dom_src *src;      /* for messages; may be NULL (added devices) */
+    enum dom_addr_type takes;       /* the type it takes (NONE: no address), or QB_ADDR_OWN */
+    unsigned pci_flags;             /* PCI connect flags (QB_PCI_*), 0: not a PCI device */
+    enum qb_pci_rank pci_rank;
+    unsigned chipset_slot;          /* 0, or the slot on bus 0 the chipset has it in */
+    bool chipset_or_auto;           /* that slot is taken: assign one right away */
+    enum qb_usb_rank usb_rank;      /* QB_USB_NONE: not a USB device */
+    unsigned bootindex;             /* 0: none */
+    struct qb_pci pci;              /* assigned */
+    struct qb_usb usb;              /* assigned */
+};
+
+/* Adds a device of kind (its families add theirs in index order, one kind after the
+ * other) and returns it zeroed but for kind, index, addr, src and takes. */
+struct qb_dev *qb_dev_add(struct qb_ctx *c, enum qb_dev_kind kind, const struct dom_addr *addr,
+                          const struct dom_src *src, enum dom_addr_type takes);
+/* The entry of device index of kind. */
+struct qb_dev *qb_dev(const struct qb_ctx *c, enum qb_dev_kind kind, size_t index);
+/* Checks the <address> types, then assigns PCI and USB addresses: the XML's, the
+ * chipset's, then libvirt's order. */
+int qb_assign_addresses(struct qb_ctx *c);
 
 struct qb_ctx {
     const struct domain *d;
@@ -54,7 +127,7 @@ struct qb_ctx {
     /* libvirt's PCI address set (domain_addr.c): one entry per bus (controller index),
      * what it accepts, and the functions in use per slot. */
     struct qb_bus {
-        const char *model;      /* "pci-root", "pcie-root", "pcie-root-port", ... */
+        enum dom_pci_model model;   /* DEFAULT: no such bus */
         unsigned flags, min_slot, max_slot;
         uint8_t fn[32];
         uint32_t aggregate;     /* slots that pack several root ports (multifunction) */
@@ -65,16 +138,14 @@ struct qb_ctx {
     struct qb_ctrl *ctrls;
     size_t n_ctrls, ctrls_cap;
 
-    struct qb_pci *disk_pci, *net_pci, *sound_pci, *video_pci, *input_pci, *chr_pci, *rng_pci,
-        *wd_pci, *panic_pci, balloon_pci;
-    struct qb_usb *disk_usb, *input_usb, *sound_usb, *chr_usb, *redir_usb;
+    struct qb_dev *devs;
+    size_t n_devs, devs_cap;
+    size_t dev_first[QB_DEV_KIND_MAX], dev_count[QB_DEV_KIND_MAX];
+
     /* libvirt's USB address set (virDomainUSBAddressSet): per controller index a tree of
      * hubs, each with the ports in use and the hubs plugged into them. */
-    struct qb_usb_hub *usb_root[16];
-    struct qb_usb *hub_usb;     /* per hub (XML ones, then those added as libvirt does) */
-    size_t n_hubs;              /* XML hubs + added ones */
+    struct qb_usb_hub *usb_root[QB_MAX_USB_BUS];
 
-    unsigned *disk_boot, *net_boot; /* bootindex from <os><boot dev>, 0 none */
     int primary_video;          /* index into videos, -1 none */
     bool implicit_cirrus;       /* graphics without <video>: cirrus as libvirt does */
     bool balloon;               /* a virtio balloon is emitted (explicit or libvirt default) */
@@ -84,14 +155,17 @@ struct qb_ctx {
     bool implicit_panic;
 };
 
-/* ---- helpers (build.c) ---- */
+/* ---- helpers (build-util.c) ---- */
+/* Sets c->err to "PATH: text (line N)" for src and returns -EINVAL. */
 int qb_fail(struct qb_ctx *c, const struct dom_src *src, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void qb_note(struct qb_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void qb_opt(struct qb_ctx *c, const char *opt, char *value_taken);
 int qb_add_fd(struct qb_ctx *c, enum qb_fd_kind kind, size_t dev_index, char *what_taken);
-const struct qb_ctrl *qb_ctrl_find(const struct qb_ctx *c, enum dom_ctrl_type t, unsigned index);
-const char *qb_bus_name(const struct qb_ctx *c, unsigned bus, char *buf, size_t len);
+/* The QEMU id of IOThread id ("iothread2", libvirt's naming). */
+const char *qb_iothread_id(char *buf, size_t len, unsigned id);
+/* QEMU's device name for a virtio model: base, base-transitional, base-non-transitional. */
+const char *qb_virtio_driver(char *buf, size_t len, const char *base, enum dom_virtio_model m);
 
 /* JSON object writer: qj_begin, qj_* members, qj_end returns the malloc'd text (and must
  * be called, also to discard one). */
@@ -106,11 +180,8 @@ void qj_bool(struct qj *j, const char *k, bool v);
 /* A nested object: member (begun, filled) becomes the value of k and is consumed. */
 void qj_obj(struct qj *j, const char *k, struct qj *member);
 char *qj_end(struct qj *j);
-/* "bus":"pci.0","addr":"0x2"[,"multifunction":true] */
-void qj_pci(struct qb_ctx *c, struct qj *j, const struct qb_pci *p);
-void qj_usb(struct qb_ctx *c, struct qj *j, const struct qb_usb *u);
 
-/* ---- address allocation (build.c) ---- */
+/* ---- PCI address set (build-pci.c) ---- */
 /* PCI connect flags, as libvirt's VIR_PCI_CONNECT_*: what a device plugs in as, and what a
  * bus accepts. */
 enum {
@@ -119,43 +190,111 @@ enum {
     QB_PCI_BRIDGE = 1u << 6, QB_PCIE_TO_PCI = 1u << 7, QB_PCI_TYPES = 0xffu,
     QB_PCI_AUTO = 1u << 8, QB_PCI_AGGREGATE = 1u << 9, QB_PCI_INTEGRATED = 1u << 10,
 };
+/* qemuDomainDeviceCalculatePCIConnectFlags: a conventional PCI device; one that wants a
+ * PCIe slot on q35 (virtio, xhci, e1000e, bochs); a virtio device of model m (transitional
+ * ones only work in conventional slots). */
+#define QB_FL_PCI (QB_PCI_DEV | QB_PCI_AUTO)
+unsigned qb_fl_pcie(const struct qb_ctx *c);
+unsigned qb_fl_virtio(const struct qb_ctx *c, enum dom_virtio_model m);
+/* virDomainPCIControllerModelToConnectType: how a PCI controller plugs in upstream. */
+unsigned qb_pci_ctrl_flags(enum dom_pci_model model);
+
+/* The bus list: nbuses buses, bus i of model[i] (bus 0: the root). */
+void qb_pci_set_buses(struct qb_ctx *c, unsigned nbuses, const enum dom_pci_model *models);
 int qb_pci_reserve(struct qb_ctx *c, const struct dom_addr *a, const struct dom_src *src,
                    unsigned flags, struct qb_pci *ret);
+/* The next free slot for a device with flags (function fn, or any when fn < 0); in a dry
+ * run the bus list grows as libvirt's would. */
+int qb_pci_next(struct qb_ctx *c, const struct dom_src *src, unsigned flags, int fn,
+                struct qb_pci *p);
+/* qb_pci_next unless p is set already. */
 int qb_pci_auto(struct qb_ctx *c, const struct dom_src *src, unsigned flags, struct qb_pci *p);
-unsigned qb_pci_ctrl_flags(const char *model);      /* build-disk.c */
-void qb_ctrl_add_pci(struct qb_ctx *c, unsigned index, const char *model);
+/* A place on bus 0 the chipset decides. */
+bool qb_pci_slot_free(const struct qb_ctx *c, unsigned slot);
+void qb_pci_fixed(struct qb_ctx *c, unsigned slot, unsigned fn, enum dom_tristate mf,
+                  struct qb_pci *p);
+/* "bus":"pci.0","addr":"0x2"[,"multifunction":true] */
+void qj_pci(struct qb_ctx *c, struct qj *j, const struct qb_pci *p);
+
+/* ---- controllers (build-ctrl.c) ---- */
+/* The XML's controllers and the USB controller libvirt always adds. */
+void qb_ctrls_from_xml(struct qb_ctx *c);
+/* A controller a device needs: added (implicit) when the XML has none of type and index. */
+void qb_ctrl_need(struct qb_ctx *c, enum dom_ctrl_type t, unsigned index);
+bool qb_ctrl_exists(const struct qb_ctx *c, enum dom_ctrl_type t, unsigned index);
+/* Checks every controller and names it; fills in libvirt's default models. */
+int qb_ctrls_check(struct qb_ctx *c);
+/* A PCI controller libvirt would add (address assignment's first pass). */
+void qb_ctrl_add_pci(struct qb_ctx *c, unsigned index, enum dom_pci_model model);
+/* The controller of type t and index (for USB: the master, not a companion), or NULL. */
+const struct qb_ctrl *qb_ctrl_find(const struct qb_ctx *c, enum dom_ctrl_type t, unsigned index);
+/* PCI connect flags of a controller; 0: not on PCI. */
+unsigned qb_ctrl_pci_flags(const struct qb_ctx *c, const struct qb_ctrl *ct);
+/* The order libvirt keeps controllers in: indices into c->ctrls (malloc'd). */
+size_t *qb_ctrl_order(const struct qb_ctx *c);
+int qb_build_controllers(struct qb_ctx *c);
+
+/* ---- USB address set (build-usb.c) ---- */
+#define QB_USB_HUB_PORTS 8      /* QEMU's usb-hub, libvirt's VIR_DOMAIN_USB_HUB_PORTS */
 int qb_usb_reserve(struct qb_ctx *c, const struct dom_addr *a, const struct dom_src *src,
                    struct qb_usb *ret);
+/* The first free port on any controller (by index) / on controller bus. */
 int qb_usb_auto(struct qb_ctx *c, const struct dom_src *src, struct qb_usb *u);
-int qb_build_hubs(struct qb_ctx *c);
-int qb_auto_usb_on(struct qb_ctx *c, unsigned bus, const struct dom_src *src, struct qb_usb *u);
+int qb_usb_auto_on(struct qb_ctx *c, unsigned bus, const struct dom_src *src, struct qb_usb *u);
+/* A usb-hub at u: its ports become addressable. */
+int qb_usb_add_hub(struct qb_ctx *c, const struct qb_usb *u, const struct dom_src *src);
+void qb_usb_free(struct qb_ctx *c);
+void qj_usb(struct qb_ctx *c, struct qj *j, const struct qb_usb *u);
 
-/* ---- device families ---- */
-int qb_prepare_controllers(struct qb_ctx *c);       /* build-disk.c: list incl. implicit */
-int qb_disk_bus(const struct dom_disk *dk);
-unsigned qb_disk_name_index(const char *dev);
-void qb_disk_order(const struct dom_disk *disks, size_t n, size_t *order);         /* effective enum dom_disk_bus */
-int qb_build_controllers(struct qb_ctx *c);
+/* ---- device families ----
+ * qb_*_devices: add the family's devices to the device list (and the controllers they
+ * need); qb_check_*: what QEMU cannot do, before anything is emitted; qb_build_*: the
+ * options. */
+int qb_disk_bus(const struct dom_disk *dk);        /* build-disk.c: effective dom_disk_bus */
+void qb_disk_order(const struct dom_disk *disks, size_t n, size_t *order);
+int qb_disk_controllers(struct qb_ctx *c);
+int qb_disk_devices(struct qb_ctx *c);
 int qb_build_disks(struct qb_ctx *c);
-int qb_build_nets(struct qb_ctx *c);                /* build-net.c */
+void qb_net_devices(struct qb_ctx *c);              /* build-net.c */
 int qb_check_nets(struct qb_ctx *c);
-int qb_build_chrs(struct qb_ctx *c);                /* build-chr.c */
+int qb_build_nets(struct qb_ctx *c);
+int qb_chr_controllers(struct qb_ctx *c);           /* build-chr.c */
+void qb_chr_devices(struct qb_ctx *c);
+int qb_build_chrs(struct qb_ctx *c);
 int qb_build_redirdevs(struct qb_ctx *c);
 int qb_chr_backend(struct qb_ctx *c, const struct dom_chr_source *s, const char *id,
                    const char *spice_name, const struct dom_src *src, char **ret);
-bool qb_chr_is_pci(const struct dom_chr *ch);
-bool qb_chr_is_usb(const struct dom_chr *ch);
-bool qb_chr_needs_virtio_serial(const struct dom_chr *ch);
-int qb_build_inputs(struct qb_ctx *c);              /* build-gfx.c */
+int qb_check_gfx(struct qb_ctx *c);                 /* build-gfx.c */
+void qb_gfx_devices(struct qb_ctx *c);
+int qb_build_inputs(struct qb_ctx *c);
 int qb_build_audio(struct qb_ctx *c);
 int qb_build_graphics(struct qb_ctx *c);
 int qb_build_videos(struct qb_ctx *c);
 int qb_build_sounds(struct qb_ctx *c);
-int qb_check_gfx(struct qb_ctx *c);
-bool qb_video_is_pci(const struct dom_video *v);
-bool qb_sound_is_pci(const struct dom_sound *s);
-int qb_build_watchdogs(struct qb_ctx *c);           /* build-misc.c */
+int qb_check_misc(struct qb_ctx *c);                /* build-misc.c */
+void qb_misc_devices(struct qb_ctx *c);
+int qb_build_watchdogs(struct qb_ctx *c);
 int qb_build_balloon(struct qb_ctx *c);
 int qb_build_rngs(struct qb_ctx *c);
 int qb_build_panics(struct qb_ctx *c);
-int qb_check_misc(struct qb_ctx *c);
+void qb_hub_devices(struct qb_ctx *c);
+int qb_build_hubs(struct qb_ctx *c);
+
+/* ---- the machine (build-machine.c), the CPU and memory (build-cpu.c) ----
+ * Each adds its options; build.c calls them in the order of the command line. */
+void qb_add_name(struct qb_ctx *c);
+int qb_add_firmware(struct qb_ctx *c);
+int qb_add_machine(struct qb_ctx *c);
+int qb_add_accel(struct qb_ctx *c);
+void qb_add_uuid(struct qb_ctx *c);
+void qb_add_monitor(struct qb_ctx *c);
+int qb_add_clock(struct qb_ctx *c);
+void qb_add_lifecycle(struct qb_ctx *c);
+int qb_add_boot(struct qb_ctx *c);
+int qb_add_pcihole64(struct qb_ctx *c);
+/* <os><boot dev> and per-device <boot order> as bootindex on the disks and NICs. */
+int qb_assign_boot_order(struct qb_ctx *c);
+int qb_add_cpu(struct qb_ctx *c);
+int qb_add_memory_smp(struct qb_ctx *c);
+/* The guest RAM needs a memory backend of its own (-machine memory-backend=pc.ram). */
+bool qb_main_ram_backend(const struct qb_ctx *c);

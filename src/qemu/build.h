@@ -47,7 +47,7 @@ enum qb_fd_kind {
     QB_FILE_NVRAM,          /* fd -1: NVRAM file to create from the template before start */
     QB_FD_KIND_MAX
 };
-const char *qb_fd_kind_to_string(int v);
+QL_ENUM_DECL(qb_fd_kind);
 
 struct qb_fd {
     int fd;                 /* -1 for files */
@@ -67,6 +67,13 @@ struct qb_display {
     char *socket;           /* unix socket path, or NULL */
 };
 
+/* A NIC as QEMU knows it, for QMP commands about it. */
+struct qb_nic {
+    char *netdev_id;        /* -netdev id ("hostnet0"): the host side */
+    char *device_id;        /* -device id ("net0"): the guest NIC; set_link names it */
+    bool link_down;         /* <link state='down'>: set down with set_link before 'cont' */
+};
+
 struct qb_result {
     struct argv argv;       /* argv[0] is the emulator path */
     struct qb_fd *fds;
@@ -79,6 +86,23 @@ struct qb_result {
      * none known) before starting QEMU when it does not exist; NULL without pflash. */
     char *nvram_path;
     char *nvram_template;
+
+    /* The names the builder gave, so that nothing outside src/qemu derives QEMU ids by
+     * convention. */
+    struct qb_nic *nics;    /* one per <interface>, in the XML's order */
+    size_t n_nics;
+    /* The balloon's QOM path (qom-set guest-stats-polling-interval; the balloon command
+     * finds the only balloon itself); NULL: the domain has none (model='none'). */
+    char *balloon_path;
+    /* The chardev of the console on a pty, what `qlaunch console` attaches to (query-chardev
+     * gives its pty): the first serial port on a pty ("charserial0", also the serial port
+     * libvirt makes of a lone serial <console>), else the first virtio <console> on a pty
+     * ("charconsole0"); NULL: no serial port or console has a pty. */
+    char *console_chardev;
+    /* Per <cputune><iothreadpin>, in their order: the id of the IOThread object it pins
+     * ("iothread2"), as query-iothreads reports it. */
+    char **iothreadpin_ids;
+    size_t n_iothreadpin_ids;
 };
 
 /* Returns 0 and fills *ret, or -errno with err naming the device ("devices/disk[2]: ...

@@ -2,6 +2,13 @@
 libqlaunch_a_SOURCES += \
 	src/qemu/build.h src/qemu/build-priv.h \
 	src/qemu/build.c \
+	src/qemu/build-util.c \
+	src/qemu/build-pci.c \
+	src/qemu/build-ctrl.c \
+	src/qemu/build-usb.c \
+	src/qemu/build-addr.c \
+	src/qemu/build-machine.c \
+	src/qemu/build-cpu.c \
 	src/qemu/build-disk.c \
 	src/qemu/build-net.c \
 	src/qemu/build-chr.c \

@@ -46,8 +46,8 @@ static void on_watchdog(struct sup *s, const struct qmp_event *ev)
         action = "?";
     sup_log(s, "QMP event WATCHDOG action=%s", action);
     sup_broadcast(s, "watchdog", action);
-    if (!s->dom->dev.n_watchdogs || !s->dom->dev.watchdogs[0].action ||
-        strcmp(s->dom->dev.watchdogs[0].action, "dump") != 0 || strcmp(action, "pause") != 0)
+    if (!s->dom->dev.n_watchdogs || s->dom->dev.watchdogs[0].action != DOM_WDACT_DUMP ||
+        strcmp(action, "pause") != 0)
         return;
     sup_coredump(s, AFTER_DUMP_CONT);
 }

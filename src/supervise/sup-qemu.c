@@ -222,7 +222,7 @@ int sup_prepare_host(struct sup *s, struct ql_error *err)
     const struct dom_mem_backing *mb = &s->dom->mem_backing;
     struct statfs sfs;
     /* Huge pages from a file need a hugetlbfs mount; say so rather than let QEMU fail. */
-    if (mb->hugepages && !(mb->source && strcmp(mb->source, "memfd") == 0) &&
+    if (mb->hugepages && mb->source != DOM_MEM_SOURCE_MEMFD &&
         (statfs("/dev/hugepages", &sfs) < 0 || sfs.f_type != 0x958458f6 /* HUGETLBFS_MAGIC */))
         return ql_error_set(err, ENOENT, "memoryBacking/hugepages: /dev/hugepages is not a "
                             "hugetlbfs mount on this host (mount -t hugetlbfs hugetlbfs "

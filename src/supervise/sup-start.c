@@ -17,38 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
-
-/* ---- what the builder does not export yet (ids by libvirt's fixed scheme) ---- */
-
-static const char *console_chardev(void)
-{
-    return "charserial0";
-}
-
-static bool nic_link_down(const struct sup *s, size_t i)
-{
-    const char *ls = s->dom->dev.interfaces[i].link_state;
-    return ls && strcmp(ls, "down") == 0;
-}
-
-static const char *balloon_path(const struct sup *s)
-{
-    const struct dom_memballoon *b = &s->dom->dev.memballoon;
-    return b->present && b->model && strcmp(b->model, "none") == 0 ? NULL
-                                                                   : "/machine/peripheral/balloon0";
-}
-
-static int64_t passwd_expiry(const struct dom_graphics *g, struct ql_error *err)
-{
-    struct tm tm = {0};
-    const char *end = strptime(g->passwd_valid_to, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (!end)
-        return ql_error_set(err, EINVAL, "%s: invalid passwdValidTo '%s'", g->src.path,
-                            g->passwd_valid_to);
-    return (int64_t)timegm(&tm);
-}
 
 static void start_finalize_failure(struct sup *s)
 {
@@ -179,7 +148,7 @@ static void on_chardevs(struct qmp_conn *c, const struct qmp_reply *r, void *opa
             if (!first)
                 first = fn + 4;
             const char *label = sup_json_str(e, "label");
-            if (label && strcmp(label, console_chardev()) == 0)
+            if (label && s->build.console_chardev && strcmp(label, s->build.console_chardev) == 0)
                 pty = fn + 4;
         }
         free(s->st.console_pty);
@@ -250,24 +219,16 @@ static void queue_passwords(struct sup *s)
         json_object *a = json_object_new_object();
         json_object_object_add(a, "protocol", json_object_new_string(proto));
         json_object_object_add(a, "password", json_object_new_string(g->passwd));
+        const char *connected = dom_gfx_connected_to_string(g->connected);
         if (g->type == DOM_GFX_SPICE && g->connected)
-            json_object_object_add(a, "connected", json_object_new_string(g->connected));
+            json_object_object_add(a, "connected", json_object_new_string(connected));
         setup_send(s, "set_password", a, NULL);
         a = json_object_new_object();
         json_object_object_add(a, "protocol", json_object_new_string(proto));
-        _cleanup_free_ char *when = xstrdup("never");
-        if (g->passwd_valid_to) {
-            struct ql_error err = QL_ERROR_INIT;
-            int64_t t = passwd_expiry(g, &err);
-            if (t < 0) {
-                json_object_put(a);
-                sup_start_failed(s, &err);
-                ql_error_clear(&err);
-                return;
-            }
-            free(when);
-            when = xasprintf("%lld", (long long)t);
-        }
+        /* The parser checked passwdValidTo and gives it in seconds. */
+        _cleanup_free_ char *when = g->passwd_valid_to
+                                    ? xasprintf("%lld", (long long)g->passwd_valid_to_epoch)
+                                    : xstrdup("never");
         json_object_object_add(a, "time", json_object_new_string(when));
         setup_send(s, "expire_password", a, NULL);
     }
@@ -277,11 +238,10 @@ static void queue_passwords(struct sup *s)
  * state, the balloon statistics period and its target. */
 static void queue_devices(struct sup *s)
 {
-    for (size_t i = 0; i < s->dom->dev.n_interfaces; i++) {
-        if (!nic_link_down(s, i))
+    for (size_t i = 0; i < s->build.n_nics; i++) {
+        if (!s->build.nics[i].link_down)
             continue;
-        char id[32];
-        snprintf(id, sizeof(id), "net%zu", i);
+        const char *id = s->build.nics[i].device_id;
         json_object *a = json_object_new_object();
         json_object_object_add(a, "name", json_object_new_string(id));
         json_object_object_add(a, "up", json_object_new_boolean(0));
@@ -289,15 +249,15 @@ static void queue_devices(struct sup *s)
         sup_log(s, "interface %s: link set down", id);
     }
     const struct dom_memballoon *b = &s->dom->dev.memballoon;
-    if (balloon_path(s) && b->present && b->stats_period >= 0) {
+    if (s->build.balloon_path && b->present && b->stats_period >= 0) {
         json_object *a = json_object_new_object();
-        json_object_object_add(a, "path", json_object_new_string(balloon_path(s)));
+        json_object_object_add(a, "path", json_object_new_string(s->build.balloon_path));
         json_object_object_add(a, "property",
                                json_object_new_string("guest-stats-polling-interval"));
         json_object_object_add(a, "value", json_object_new_int(b->stats_period));
         setup_send(s, "qom-set", a, NULL);
     }
-    if (balloon_path(s) && s->dom->current_memory_kib &&
+    if (s->build.balloon_path && s->dom->current_memory_kib &&
         s->dom->current_memory_kib < s->dom->memory_kib) {
         json_object *a = json_object_new_object();
         json_object_object_add(a, "value",
@@ -366,10 +326,10 @@ static void on_iothreads(struct qmp_conn *c, const struct qmp_reply *r, void *op
         return;
     }
     size_t n = json_object_is_type(r->ret, json_type_array) ? json_object_array_length(r->ret) : 0;
-    for (size_t k = 0; k < d->cputune.n_iothreadpins && s->phase == PH_STARTING; k++) {
+    for (size_t k = 0; k < d->cputune.n_iothreadpins && k < s->build.n_iothreadpin_ids &&
+                       s->phase == PH_STARTING; k++) {
         const struct dom_vcpupin *ip = &d->cputune.iothreadpins[k];
-        char want[32];
-        snprintf(want, sizeof(want), "iothread%u", ip->vcpu);
+        const char *want = s->build.iothreadpin_ids[k];
         pid_t tid = 0;
         for (size_t i = 0; i < n; i++) {
             json_object *t = json_object_array_get_idx(r->ret, i);

@@ -1,6 +1,7 @@
 libqlaunch_a_SOURCES += \
 	src/util/error.c src/util/error.h \
 	src/util/cleanup.h \
+	src/util/enum.h \
 	src/util/strbuf.c src/util/strbuf.h \
 	src/util/argv.c src/util/argv.h \
 	src/util/fileio.c src/util/fileio.h \

@@ -47,8 +47,8 @@ int main(int argc, char **argv)
     x->bridge = xstrdup(argv[1]);
     x->target_dev = opt(argv[2]);
     x->mac = xstrdup(argv[3]);
-    x->model = xstrdup("virtio");
-    x->vport_type = xstrdup("openvswitch");
+    x->model = DOM_NIC_VIRTIO;
+    x->vport_type = DOM_VPORT_OPENVSWITCH;
     x->vport.interfaceid = opt(argv[4]);
     if (!STREQ(argv[5], "-")) {
         x->vlan_tags = xcalloc(1, sizeof(unsigned));

@@ -290,7 +290,7 @@ static void test_bridge_full(void **state)
 {
     (void)state;
     struct domain *d = make_domain(DOM_NET_BRIDGE, "br0", "52:54:00:12:34:56", "qlt0");
-    d->dev.interfaces[0].model = xstrdup("virtio");
+    d->dev.interfaces[0].model = DOM_NIC_VIRTIO;
     struct host_nic nic;
     struct ql_error err = QL_ERROR_INIT;
     assert_int_equal(host_nic_setup(d, 0, &nic, &err), 0);
@@ -566,7 +566,7 @@ static void test_ovs_unreachable(void **state)
     _cleanup_free_ char *old = getenv("OVS_RUNDIR") ? xstrdup(getenv("OVS_RUNDIR")) : NULL;
     setenv("OVS_RUNDIR", tmpdir, 1);
     struct domain *d = make_domain(DOM_NET_BRIDGE, "ovsbr", "52:54:00:00:00:07", "qlovs9");
-    d->dev.interfaces[0].vport_type = xstrdup("openvswitch");
+    d->dev.interfaces[0].vport_type = DOM_VPORT_OPENVSWITCH;
     struct host_nic nic;
     struct ql_error err = QL_ERROR_INIT;
     assert_true(host_nic_setup(d, 0, &nic, &err) < 0);
@@ -582,8 +582,7 @@ static void test_ovs_unreachable(void **state)
     ql_error_clear(&err);
 
     /* vlan on a Linux bridge */
-    free(d->dev.interfaces[0].vport_type);
-    d->dev.interfaces[0].vport_type = NULL;
+    d->dev.interfaces[0].vport_type = DOM_VPORT_DEFAULT;
     d->dev.interfaces[0].vlan_tags = xcalloc(1, sizeof(unsigned));
     d->dev.interfaces[0].vlan_tags[0] = 42;
     d->dev.interfaces[0].n_vlan_tags = 1;
@@ -666,7 +665,7 @@ static void test_network_nat_on_bridge(void **state)
 {
     (void)state;
     struct domain *d = net_domain("qlnat", NULL, "qlnet0");
-    d->dev.interfaces[0].model = xstrdup("virtio");
+    d->dev.interfaces[0].model = DOM_NIC_VIRTIO;
     struct host_nic nic;
     struct ql_error err = QL_ERROR_INIT;
     assert_int_equal(host_nic_setup(d, 0, &nic, &err), 0);
@@ -807,7 +806,7 @@ static void test_network_ovs(void **state)
     assert_false(dev_exists("qlnet2"));
     ql_error_clear(&err);
     /* an interface may not change the network's virtualport type */
-    d->dev.interfaces[0].vport_type = xstrdup("802.1Qbh");
+    d->dev.interfaces[0].vport_type = DOM_VPORT_8021QBH;
     assert_int_equal(host_nic_setup(d, 0, &nic, &err), -EINVAL);
     assert_non_null(strstr(ql_error_msg(&err), "virtualport type '802.1Qbh' of the interface "
                            "does not match network 'qlovs'"));
@@ -910,7 +909,7 @@ static struct domain *direct_domain(const char *lower, const char *mode, const c
 {
     struct domain *d = make_domain(DOM_NET_DIRECT, NULL, "52:54:00:aa:bb:01", target);
     d->dev.interfaces[0].source_dev = xstrdup(lower);
-    d->dev.interfaces[0].source_mode = mode ? xstrdup(mode) : NULL;
+    d->dev.interfaces[0].source_mode = mode ? dom_net_source_mode_from_string(mode) : 0;
     return d;
 }
 
@@ -943,7 +942,7 @@ static void test_direct_modes(void **state)
                  {"private", "private"}};
     for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
         struct domain *d = direct_domain("qlv0", modes[i].xml, "qlmv0");
-        d->dev.interfaces[0].model = xstrdup("virtio");
+        d->dev.interfaces[0].model = DOM_NIC_VIRTIO;
         struct host_nic nic;
         struct ql_error err = QL_ERROR_INIT;
         SETUP_OK(d, &nic, &err);
@@ -1089,12 +1088,11 @@ static void test_direct_errors(void **state)
 
     /* what a macvtap cannot have */
     d = direct_domain("qlv0", "bridge", "qlmv3");
-    d->dev.interfaces[0].vport_type = xstrdup("802.1Qbh");
+    d->dev.interfaces[0].vport_type = DOM_VPORT_8021QBH;
     assert_int_equal(host_nic_setup(d, 0, &nic, &err), -ENOTSUP);
     assert_non_null(strstr(ql_error_msg(&err), "virtualport type '802.1Qbh'"));
     ql_error_clear(&err);
-    free(d->dev.interfaces[0].vport_type);
-    d->dev.interfaces[0].vport_type = NULL;
+    d->dev.interfaces[0].vport_type = DOM_VPORT_DEFAULT;
     d->dev.interfaces[0].target_managed_no = true;
     assert_int_equal(host_nic_setup(d, 0, &nic, &err), -ENOTSUP);
     ql_error_clear(&err);

@@ -141,7 +141,7 @@ static void test_floppy_hub_iothread(void **state)
     assert_int_equal(d->dev.disks[0].bus, DOM_BUS_FDC);
     assert_true(d->dev.disks[0].readonly);
     assert_int_equal(d->dev.n_hubs, 2);
-    assert_string_equal(d->dev.hubs[0].type, "usb");
+    assert_string_equal(dom_usb_bus_to_string(d->dev.hubs[0].type), "usb");
     assert_int_equal(d->dev.hubs[0].addr.type, DOM_ADDR_USB);
     assert_string_equal(d->dev.hubs[0].addr.usb_port, "1");
     assert_int_equal(d->dev.hubs[1].addr.type, DOM_ADDR_NONE);
@@ -359,14 +359,14 @@ static void test_disk_file(void **state)
     struct dom_disk *x = &d->dev.disks[0];
     assert_int_equal(x->type, DOM_DISK_FILE);
     assert_int_equal(x->device, DOM_DISKDEV_DISK);
-    assert_string_equal(x->driver_name, "qemu");
-    assert_string_equal(x->format, "qcow2");
-    assert_string_equal(x->cache, "none");
-    assert_string_equal(x->io, "native");
-    assert_string_equal(x->discard, "unmap");
-    assert_string_equal(x->detect_zeroes, "unmap");
-    assert_string_equal(x->error_policy, "stop");
-    assert_string_equal(x->rerror_policy, "report");
+    assert_string_equal(dom_disk_driver_to_string(x->driver_name), "qemu");
+    assert_string_equal(dom_disk_format_to_string(x->format), "qcow2");
+    assert_string_equal(dom_disk_cache_to_string(x->cache), "none");
+    assert_string_equal(dom_disk_io_to_string(x->io), "native");
+    assert_string_equal(dom_disk_discard_to_string(x->discard), "unmap");
+    assert_string_equal(dom_detect_zeroes_to_string(x->detect_zeroes), "unmap");
+    assert_string_equal(dom_error_policy_to_string(x->error_policy), "stop");
+    assert_string_equal(dom_error_policy_to_string(x->rerror_policy), "report");
     assert_int_equal(x->queues, 4);
     assert_string_equal(x->source, "/img/a.qcow2");
     assert_string_equal(x->dev, "vda");
@@ -406,7 +406,7 @@ static void test_disk_network_and_cdrom(void **state)
     assert_int_equal(d->dev.n_disks, 4);
     struct dom_disk *x = &d->dev.disks[0];
     assert_int_equal(x->type, DOM_DISK_NETWORK);
-    assert_string_equal(x->protocol, "rbd");
+    assert_string_equal(dom_disk_protocol_to_string(x->protocol), "rbd");
     assert_string_equal(x->source, "pool/image");
     assert_int_equal(x->n_hosts, 2);
     assert_string_equal(x->hosts[1].name, "mon2.example.org");
@@ -414,15 +414,15 @@ static void test_disk_network_and_cdrom(void **state)
     assert_string_equal(x->vendor, "QEMU");
     assert_string_equal(x->product, "DISK");
     x = &d->dev.disks[1];
-    assert_string_equal(x->protocol, "nbd");
-    assert_string_equal(x->hosts[0].transport, "unix");
+    assert_string_equal(dom_disk_protocol_to_string(x->protocol), "nbd");
+    assert_string_equal(dom_transport_to_string(x->hosts[0].transport), "unix");
     assert_string_equal(x->hosts[0].socket, "/run/nbd.sock");
     assert_int_equal(x->bus, DOM_BUS_VIRTIO);   /* derived from "vd" */
     x = &d->dev.disks[2];
     assert_int_equal(x->device, DOM_DISKDEV_CDROM);
     assert_null(x->source);
     assert_int_equal(x->bus, DOM_BUS_IDE);      /* derived from "hd" */
-    assert_string_equal(x->tray, "open");
+    assert_string_equal(dom_tray_to_string(x->tray), "open");
     assert_int_equal(x->removable, DOM_TRI_ON);
     assert_int_equal(x->addr.type, DOM_ADDR_DRIVE);
     assert_int_equal(x->addr.bus, 1);
@@ -495,7 +495,7 @@ static void test_controllers(void **state)
                           "<controller type='ide' index='0'/>");
     struct dom_controller *c = d->dev.controllers;
     assert_int_equal(d->dev.n_controllers, 11);
-    assert_string_equal(c[0].model, "ich9-ehci1");
+    assert_string_equal(dom_usb_model_to_string(c[0].model.usb), "ich9-ehci1");
     assert_int_equal(c[0].addr.function, 7);
     assert_true(c[1].has_master);
     assert_int_equal(c[1].master_startport, 0);
@@ -507,13 +507,13 @@ static void test_controllers(void **state)
     assert_int_equal(c[3].ports, 16);
     assert_int_equal(c[3].max_ports, 16);
     assert_int_equal(c[3].vectors, 4);
-    assert_string_equal(c[4].model, "virtio-scsi");
+    assert_string_equal(dom_scsi_model_to_string(c[4].model.scsi), "virtio-scsi");
     assert_int_equal(c[4].queues, 8);
     /* indexes assigned like libvirt: lowest free per type */
     assert_int_equal(c[4].index, 0);
     assert_int_equal(c[5].index, 1);
-    assert_string_equal(c[7].model, "pcie-root-port");
-    assert_string_equal(c[7].model_name, "pcie-root-port");
+    assert_string_equal(dom_pci_model_to_string(c[7].model.pci), "pcie-root-port");
+    assert_string_equal(dom_pci_model_name_to_string(c[7].model_name), "pcie-root-port");
     assert_int_equal(c[7].chassis, 1);
     assert_int_equal(c[7].target_port, 0x10);
     assert_int_equal(c[7].chassis_nr, -1);
@@ -572,21 +572,21 @@ static void test_interface_bridge_ovs(void **state)
     assert_string_equal(x->bridge, "br0");
     assert_string_equal(x->target_dev, "tap-vm0");
     assert_true(x->target_managed_no);
-    assert_string_equal(x->vport_type, "openvswitch");
+    assert_string_equal(dom_vport_type_to_string(x->vport_type), "openvswitch");
     assert_string_equal(x->vport.interfaceid, "09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f");
     assert_string_equal(x->vport.profileid, "menial");
-    assert_string_equal(x->model, "virtio");
+    assert_string_equal(dom_nic_model_to_string(x->model), "virtio");
     assert_int_equal(x->mtu, 9000);
-    assert_string_equal(x->driver_name, "vhost");
+    assert_string_equal(dom_net_driver_to_string(x->driver_name), "vhost");
     assert_int_equal(x->queues, 4);
-    assert_string_equal(x->txmode, "iothread");
+    assert_string_equal(dom_txmode_to_string(x->txmode), "iothread");
     assert_int_equal(x->rx_queue_size, 512);
     assert_int_equal(x->tx_queue_size, 256);
     assert_string_equal(x->script, "/etc/qemu-ifup");
     assert_int_equal(x->n_vlan_tags, 2);
     assert_int_equal(x->vlan_tags[1], 47);
     assert_true(x->vlan_trunk);
-    assert_string_equal(x->link_state, "down");
+    assert_string_equal(dom_link_state_to_string(x->link_state), "down");
     assert_int_equal(x->boot_order, 1);
     assert_int_equal(x->rom_bar, DOM_TRI_OFF);
     assert_int_equal(x->rom_enabled, DOM_TRI_ON);
@@ -613,14 +613,15 @@ static void test_interface_other_types(void **state)
     assert_int_equal(d->dev.n_interfaces, 6);
     assert_string_equal(x[0].network, "default");
     assert_string_equal(x[0].portgroup, "engineering");
-    assert_string_equal(x[0].model, "e1000");    /* models match case-insensitively */
+    /* models match case-insensitively */
+    assert_string_equal(dom_nic_model_to_string(x[0].model), "e1000");
     /* No <mac>: validation derives a stable 52:54:00 address from the UUID. */
     assert_non_null(x[0].mac);
     assert_int_equal(strncmp(x[0].mac, "52:54:00:", 9), 0);
     assert_string_not_equal(x[0].mac, x[1].mac);
     assert_string_equal(x[1].source_dev, "eth0");
-    assert_string_equal(x[1].source_mode, "bridge");
-    assert_string_equal(x[2].source_mode, "vepa");
+    assert_string_equal(dom_net_source_mode_to_string(x[1].source_mode), "bridge");
+    assert_string_equal(dom_net_source_mode_to_string(x[2].source_mode), "vepa");
     assert_int_equal(x[3].type, DOM_NET_USER);
     assert_string_equal(x[4].target_dev, "tap7");
     assert_string_equal(x[5].vport.managerid, "11");
@@ -711,11 +712,11 @@ static void test_input_host(void **state)
     assert_int_equal(x[0].type, DOM_INPUT_EVDEV);
     assert_int_equal(x[0].bus, DOM_INPUT_BUS_DEFAULT);
     assert_string_equal(x[0].evdev, "/dev/input/event3");
-    assert_string_equal(x[0].grab, "all");
-    assert_string_equal(x[0].grab_toggle, "ctrl-scrolllock");
+    assert_string_equal(dom_input_grab_to_string(x[0].grab), "all");
+    assert_string_equal(dom_grab_toggle_to_string(x[0].grab_toggle), "ctrl-scrolllock");
     assert_int_equal(x[0].repeat, DOM_TRI_ON);
-    assert_null(x[1].grab);
-    assert_null(x[1].grab_toggle);
+    assert_int_equal(x[1].grab, 0);
+    assert_int_equal(x[1].grab_toggle, 0);
     assert_int_equal(x[1].repeat, DOM_TRI_DEFAULT);
     assert_int_equal(x[2].type, DOM_INPUT_PASSTHROUGH);
     assert_int_equal(x[2].bus, DOM_INPUT_BUS_VIRTIO);
@@ -902,22 +903,22 @@ static void test_graphics_spice(void **state)
     assert_string_equal(g->passwd, "S3cretPW");
     assert_string_equal(g->passwd_valid_to, "2030-01-01T00:00:00");
     assert_int_equal(g->passwd_valid_to_epoch, 1893456000);
-    assert_string_equal(g->connected, "disconnect");
+    assert_string_equal(dom_gfx_connected_to_string(g->connected), "disconnect");
     assert_string_equal(g->keymap, "en-us");
-    assert_string_equal(g->default_mode, "secure");
-    assert_string_equal(g->image_compression, "auto_glz");
-    assert_string_equal(g->jpeg_compression, "never");
-    assert_string_equal(g->zlib_compression, "always");
-    assert_string_equal(g->playback_compression, "off");
-    assert_string_equal(g->streaming_mode, "filter");
+    assert_string_equal(dom_spice_mode_to_string(g->default_mode), "secure");
+    assert_string_equal(dom_spice_image_to_string(g->image_compression), "auto_glz");
+    assert_string_equal(dom_spice_wan_to_string(g->jpeg_compression), "never");
+    assert_string_equal(dom_spice_wan_to_string(g->zlib_compression), "always");
+    assert_string_equal(dom_tristate_to_string(g->playback_compression), "off");
+    assert_string_equal(dom_spice_streaming_to_string(g->streaming_mode), "filter");
     assert_int_equal(g->copypaste, DOM_TRI_OFF);
     assert_int_equal(g->filetransfer, DOM_TRI_OFF);
-    assert_string_equal(g->mouse_mode, "client");
+    assert_string_equal(dom_spice_mouse_to_string(g->mouse_mode), "client");
     assert_int_equal(g->gl, DOM_TRI_ON);
     assert_string_equal(g->gl_rendernode, "/dev/dri/renderD128");
     assert_int_equal(g->n_channels, 2);
-    assert_string_equal(g->channels[1].name, "inputs");
-    assert_string_equal(g->channels[1].mode, "insecure");
+    assert_string_equal(dom_spice_channel_name_to_string(g->channels[1].name), "inputs");
+    assert_string_equal(dom_spice_mode_to_string(g->channels[1].mode), "insecure");
     domain_free(d);
 
     /* A bad value next to a password: the message must not carry the secret. */
@@ -1004,7 +1005,7 @@ static void test_graphics_vnc(void **state)
     assert_int_equal(g[0].type, DOM_GFX_VNC);
     assert_int_equal(g[0].websocket, 5700);
     assert_int_equal(g[0].tls_port, -1);
-    assert_string_equal(g[0].share_policy, "allow-exclusive");
+    assert_string_equal(dom_vnc_share_to_string(g[0].share_policy), "allow-exclusive");
     assert_int_equal(g[0].autoport, DOM_TRI_ON);
     assert_string_equal(g[0].listens[0].socket, "/run/vnc.sock");
     assert_int_equal(g[1].n_listens, 1);
@@ -1035,7 +1036,7 @@ static void test_video_sound_audio(void **state)
                           "<audio id='1' type='spice'/><audio id='2' type='none'/>");
     struct dom_video *v = d->dev.videos;
     assert_int_equal(d->dev.n_videos, 2);
-    assert_string_equal(v[0].model, "qxl");
+    assert_string_equal(dom_video_model_to_string(v[0].model), "qxl");
     assert_int_equal(v[0].ram, 65536);
     assert_int_equal(v[0].vram, 32768);
     assert_int_equal(v[0].vgamem, 16384);
@@ -1043,15 +1044,15 @@ static void test_video_sound_audio(void **state)
     assert_int_equal(v[0].primary, DOM_TRI_ON);
     assert_int_equal(v[0].accel3d, DOM_TRI_OFF);
     assert_int_equal(v[0].addr.slot, 2);
-    assert_null(v[1].model);
+    assert_int_equal(v[1].model, 0);
     struct dom_sound *s = d->dev.sounds;
-    assert_string_equal(s[0].model, "ich9");
+    assert_string_equal(dom_sound_model_to_string(s[0].model), "ich9");
     assert_int_equal(s[0].n_codecs, 2);
-    assert_string_equal(s[0].codecs[1], "micro");
+    assert_string_equal(dom_sound_codec_to_string(s[0].codecs[1]), "micro");
     assert_int_equal(s[0].audio_id, 1);
-    assert_string_equal(s[1].model, "ac97");
+    assert_string_equal(dom_sound_model_to_string(s[1].model), "ac97");
     assert_int_equal(d->dev.n_audios, 2);
-    assert_string_equal(d->dev.audios[0].type, "spice");
+    assert_string_equal(dom_audio_type_to_string(d->dev.audios[0].type), "spice");
     assert_int_equal(d->dev.audios[1].id, 2);
     domain_free(d);
 
@@ -1102,23 +1103,23 @@ static void test_chr_sources(void **state)
     assert_int_equal(d->dev.n_chrs, 14);
     assert_int_equal(c[0].kind, DOM_CHR_SERIAL);
     assert_int_equal(c[0].source.type, DOM_CHR_PTY);
-    assert_string_equal(c[0].target_type, "isa-serial");
-    assert_string_equal(c[0].target_model, "isa-serial");
+    assert_string_equal(dom_chr_target_to_string(c[0].target_type), "isa-serial");
+    assert_string_equal(dom_chr_target_model_to_string(c[0].target_model), "isa-serial");
     assert_int_equal(c[0].target_port, 0);
     assert_int_equal(c[1].kind, DOM_CHR_CONSOLE);
-    assert_string_equal(c[1].target_type, "serial");
+    assert_string_equal(dom_chr_target_to_string(c[1].target_type), "serial");
     assert_string_equal(c[2].source.path, "/var/log/s.log");
     assert_int_equal(c[2].source.append, DOM_TRI_ON);
     assert_string_equal(c[2].source.log_file, "/var/log/l.log");
     assert_int_equal(c[2].source.log_append, DOM_TRI_OFF);
     assert_int_equal(c[2].target_port, 1);
-    assert_string_equal(c[3].source.mode, "connect");
+    assert_string_equal(dom_chr_mode_to_string(c[3].source.mode), "connect");
     assert_int_equal(c[3].source.reconnect, DOM_TRI_ON);
     assert_int_equal(c[3].source.reconnect_timeout, 10);
-    assert_string_equal(c[4].source.mode, "bind");
+    assert_string_equal(dom_chr_mode_to_string(c[4].source.mode), "bind");
     assert_string_equal(c[4].source.host, "127.0.0.1");
     assert_string_equal(c[4].source.service, "4444");
-    assert_string_equal(c[4].source.protocol, "telnet");
+    assert_string_equal(dom_chr_protocol_to_string(c[4].source.protocol), "telnet");
     assert_string_equal(c[5].source.host, "192.168.1.1");
     assert_string_equal(c[5].source.service, "9999");
     assert_string_equal(c[5].source.bind_host, "0.0.0.0");
@@ -1128,18 +1129,19 @@ static void test_chr_sources(void **state)
     assert_string_equal(c[7].source.path, "/dev/parport0");
     assert_int_equal(c[8].kind, DOM_CHR_CHANNEL);
     assert_string_equal(c[8].target_name, "org.qemu.guest_agent.0");
-    assert_string_equal(c[8].target_state, "connected");
+    assert_string_equal(dom_chr_state_to_string(c[8].target_state), "connected");
     assert_int_equal(c[8].addr.type, DOM_ADDR_VIRTIO_SERIAL);
     assert_true(c[8].addr.has_port);
     assert_int_equal(c[8].addr.port, 2);
     assert_string_equal(c[9].target_name, "com.redhat.spice.0");
-    assert_string_equal(c[10].target_type, "guestfwd");
+    assert_string_equal(dom_chr_target_to_string(c[10].target_type), "guestfwd");
     assert_string_equal(c[10].target_address, "10.0.2.1");
     assert_int_equal(c[10].target_port, 4600);
     assert_int_equal(c[11].source.type, DOM_CHR_NULL);
-    assert_string_equal(c[11].target_type, "virtio");
-    assert_string_equal(c[12].source.mode, "bind");      /* libvirt's unix default */
-    assert_string_equal(c[13].source.mode, "connect");   /* libvirt's tcp default */
+    assert_string_equal(dom_chr_target_to_string(c[11].target_type), "virtio");
+    /* libvirt's defaults: unix binds, tcp connects */
+    assert_string_equal(dom_chr_mode_to_string(c[12].source.mode), "bind");
+    assert_string_equal(dom_chr_mode_to_string(c[13].source.mode), "connect");
     domain_free(d);
     d = ok("\n<channel type='qemu-vdagent'><target type='virtio'/></channel>");
     assert_string_equal(d->dev.chrs[0].target_name, "com.redhat.spice.0");
@@ -1200,31 +1202,31 @@ static void test_misc_devices(void **state)
         "<panic model='isa'><address type='isa' iobase='0x505'/></panic>");
     struct dom_devices *v = &d->dev;
     assert_int_equal(v->n_redirdevs, 2);
-    assert_string_equal(v->redirdevs[0].bus, "usb");
+    assert_string_equal(dom_usb_bus_to_string(v->redirdevs[0].bus), "usb");
     assert_int_equal(v->redirdevs[0].source.type, DOM_CHR_SPICEVMC);
     assert_int_equal(v->redirdevs[0].boot_order, 3);
     assert_string_equal(v->redirdevs[0].addr.usb_port, "4");
     assert_string_equal(v->redirdevs[1].source.host, "localhost");
-    assert_string_equal(v->redirdevs[1].source.protocol, "raw");
+    assert_string_equal(dom_chr_protocol_to_string(v->redirdevs[1].source.protocol), "raw");
     assert_true(v->memballoon.present);
-    assert_string_equal(v->memballoon.model, "virtio");
+    assert_string_equal(dom_balloon_model_to_string(v->memballoon.model), "virtio");
     assert_int_equal(v->memballoon.autodeflate, DOM_TRI_ON);
     assert_int_equal(v->memballoon.free_page_reporting, DOM_TRI_OFF);
     assert_int_equal(v->memballoon.stats_period, 10);
     assert_int_equal(v->memballoon.addr.slot, 7);
     assert_int_equal(v->n_rngs, 4);
-    assert_string_equal(v->rngs[0].backend_model, "random");
+    assert_string_equal(dom_rng_backend_to_string(v->rngs[0].backend_model), "random");
     assert_string_equal(v->rngs[0].backend_path, "/dev/hwrng");
     assert_int_equal(v->rngs[0].rate_bytes, 1234);
     assert_int_equal(v->rngs[0].rate_period, 2000);
-    assert_string_equal(v->rngs[1].backend_model, "egd");
+    assert_string_equal(dom_rng_backend_to_string(v->rngs[1].backend_model), "egd");
     assert_int_equal(v->rngs[1].egd.type, DOM_CHR_TCP);
     assert_string_equal(v->rngs[1].egd.host, "1.2.3.4");
-    assert_string_equal(v->rngs[2].backend_model, "builtin");
+    assert_string_equal(dom_rng_backend_to_string(v->rngs[2].backend_model), "builtin");
     assert_null(v->rngs[3].backend_path);
-    assert_string_equal(v->watchdogs[0].model, "i6300esb");
-    assert_string_equal(v->watchdogs[0].action, "poweroff");
-    assert_string_equal(v->panics[0].model, "isa");
+    assert_string_equal(dom_watchdog_model_to_string(v->watchdogs[0].model), "i6300esb");
+    assert_string_equal(dom_watchdog_action_to_string(v->watchdogs[0].action), "poweroff");
+    assert_string_equal(dom_panic_model_to_string(v->panics[0].model), "isa");
     assert_int_equal(v->panics[0].addr.type, DOM_ADDR_ISA);
     assert_true(v->panics[0].addr.has_iobase);
     assert_int_equal(v->panics[0].addr.iobase, 0x505);
@@ -1305,7 +1307,7 @@ static void test_unsupported_elements(void **state)
                "devices/memballoon@bogus: unsupported attribute (line 2)");
     /* an alias is ignored by design, its siblings are not */
     struct domain *d = ok("\n<memballoon model='none'><alias name='balloon0'/></memballoon>");
-    assert_string_equal(d->dev.memballoon.model, "none");
+    assert_string_equal(dom_balloon_model_to_string(d->dev.memballoon.model), "none");
     domain_free(d);
 }
 

@@ -155,17 +155,17 @@ static void test_memory_backing(void **state)
     assert_null(m->pages[1].nodeset);
     assert_true(m->nosharepages);
     assert_true(m->locked);
-    assert_string_equal(m->source, "file");
-    assert_string_equal(m->access, "shared");
-    assert_string_equal(m->allocation, "immediate");
+    assert_string_equal(dom_mem_source_to_string(m->source), "file");
+    assert_string_equal(dom_mem_access_to_string(m->access), "shared");
+    assert_string_equal(dom_mem_allocation_to_string(m->allocation), "immediate");
     assert_int_equal(m->allocation_threads, 4);
     done(&R);
     expect_ok(&R, HEAD MEM "<memoryBacking><source type='memfd'/></memoryBacking>\n"
               "<cpu><numa><cell id='0' cpus='0' memory='1' unit='GiB' memAccess='private'/>"
               "</numa></cpu>\n" TAIL);
-    assert_string_equal(R.d->mem_backing.source, "memfd");
+    assert_string_equal(dom_mem_source_to_string(R.d->mem_backing.source), "memfd");
     assert_false(R.d->mem_backing.hugepages);
-    assert_string_equal(R.d->cpu.cells[0].mem_access, "private");
+    assert_string_equal(dom_mem_access_to_string(R.d->cpu.cells[0].mem_access), "private");
     done(&R);
 
     expect_one_error(HEAD MEM "<memoryBacking><hugepages>\n<page/></hugepages>"
@@ -462,7 +462,7 @@ static void test_minimal(void **state)
     assert_int_equal(d->current_memory_kib, 0);
     assert_int_equal(d->vcpus, 1);
     assert_int_equal(dom_vcpus_online(d), 1);
-    assert_string_equal(d->os.type, "hvm");
+    assert_string_equal(dom_os_type_to_string(d->os.type), "hvm");
     assert_null(d->os.machine);
     assert_int_equal(d->os.bootmenu_timeout, -1);
     assert_false(d->cpu.present);
@@ -772,7 +772,7 @@ static void test_vcpu(void **state)
     assert_int_equal(d->vcpus, 4);
     assert_int_equal(d->vcpus_current, 2);
     assert_int_equal(dom_vcpus_online(d), 2);
-    assert_string_equal(d->vcpu_placement, "static");
+    assert_string_equal(dom_vcpu_placement_to_string(d->vcpu_placement), "static");
     assert_string_equal(d->vcpu_cpuset, "0-3,^2,8");
     assert_int_equal(d->vcpu_line, 5);
     done(&R);
@@ -780,7 +780,7 @@ static void test_vcpu(void **state)
     expect_ok(&R, HEAD MEM "<vcpu>4096</vcpu>\n" TAIL);
     assert_int_equal(R.d->vcpus, 4096);
     assert_int_equal(dom_vcpus_online(R.d), 4096);
-    assert_null(R.d->vcpu_placement);
+    assert_int_equal(R.d->vcpu_placement, 0);
     assert_null(R.d->vcpu_cpuset);
     done(&R);
 }
@@ -1003,10 +1003,10 @@ static void test_cpu(void **state)
     assert_true(c->present);
     assert_true(c->has_mode);
     assert_int_equal(c->mode, DOM_CPU_MODE_CUSTOM);
-    assert_string_equal(c->match, "exact");
-    assert_string_equal(c->check, "partial");
+    assert_string_equal(dom_cpu_match_to_string(c->match), "exact");
+    assert_string_equal(dom_cpu_check_to_string(c->check), "partial");
     assert_string_equal(c->model, "Skylake-Client");
-    assert_string_equal(c->model_fallback, "forbid");
+    assert_string_equal(dom_cpu_fallback_to_string(c->model_fallback), "forbid");
     assert_string_equal(c->vendor, "Intel");
     assert_int_equal(c->sockets, 1);
     assert_int_equal(c->dies, 1);
@@ -1053,7 +1053,7 @@ static void test_cpu(void **state)
     expect_ok(&R, HEAD MEM "<cpu><model fallback='allow'/></cpu>\n" TAIL);
     assert_false(R.d->cpu.has_mode);
     assert_null(R.d->cpu.model);
-    assert_string_equal(R.d->cpu.model_fallback, "allow");
+    assert_string_equal(dom_cpu_fallback_to_string(R.d->cpu.model_fallback), "allow");
     done(&R);
 
     /* A topology matching <vcpu>, with clusters. */
@@ -1216,14 +1216,14 @@ static void test_os(void **state)
                   "<smbios mode='emulate'/>\n"
                   "</os>\n" TAIL);
     struct dom_os *o = &R.d->os;
-    assert_string_equal(o->firmware, "efi");
-    assert_string_equal(o->type, "hvm");
-    assert_string_equal(o->arch, "x86_64");
+    assert_string_equal(dom_firmware_to_string(o->firmware), "efi");
+    assert_string_equal(dom_os_type_to_string(o->type), "hvm");
+    assert_string_equal(dom_arch_to_string(o->arch), "x86_64");
     assert_string_equal(o->machine, "pc-q35-7.2");
     assert_string_equal(o->loader, "/usr/share/OVMF/OVMF_CODE.fd");
     assert_int_equal(o->loader_readonly, DOM_TRI_ON);
     assert_int_equal(o->loader_secure, DOM_TRI_OFF);
-    assert_string_equal(o->loader_type, "pflash");
+    assert_string_equal(dom_loader_type_to_string(o->loader_type), "pflash");
     assert_string_equal(o->nvram, "/var/lib/t_VARS.fd");
     assert_string_equal(o->nvram_template, "/usr/share/OVMF/OVMF_VARS.fd");
     assert_string_equal(o->kernel, "/boot/vmlinuz");
@@ -1238,7 +1238,7 @@ static void test_os(void **state)
     assert_int_equal(o->bootmenu, DOM_TRI_ON);
     assert_int_equal(o->bootmenu_timeout, 3000);
     assert_int_equal(o->bios_reboot_timeout, 5000);
-    assert_string_equal(o->smbios_mode, "emulate");
+    assert_string_equal(dom_smbios_mode_to_string(o->smbios_mode), "emulate");
     assert_int_equal(R.g.n, 0);
     done(&R);
 
@@ -1247,7 +1247,7 @@ static void test_os(void **state)
     assert_int_equal(R.d->os.bootmenu, DOM_TRI_DEFAULT);
     assert_int_equal(R.d->os.bootmenu_timeout, -1);
     assert_int_equal(R.d->os.bios_reboot_timeout, -1);
-    assert_null(R.d->os.arch);
+    assert_int_equal(R.d->os.arch, 0);
     done(&R);
 
     expect_ok(&R, "<domain type='kvm'>\n<name>t</name>\n" MEM
@@ -1266,7 +1266,7 @@ static void test_os_empty_machine(void **state)
     expect_ok(&R, "<domain type='kvm'>\n<name>t</name>\n" MEM
                   "<os>\n<type arch='x86_64' machine=''>hvm</type>\n</os>\n" TAIL);
     assert_null(R.d->os.machine);
-    assert_string_equal(R.d->os.arch, "x86_64");
+    assert_string_equal(dom_arch_to_string(R.d->os.arch), "x86_64");
     assert_diag(&R, DOM_DIAG_NOTE, "os/type@machine: empty machine type: using the default "
                 "'pc' as libvirt does (line 5)");
     assert_int_equal(count_level(&R, DOM_DIAG_NOTE), 1);
@@ -1331,7 +1331,7 @@ static void test_os_invalid(void **state)
 static const struct dom_hyperv_feature *hv(const struct domain *d, const char *name)
 {
     for (size_t i = 0; i < d->features.n_hyperv; i++)
-        if (strcmp(d->features.hyperv[i].name, name) == 0)
+        if ((int)d->features.hyperv[i].name == dom_hyperv_feat_from_string(name))
             return &d->features.hyperv[i];
     return NULL;
 }
@@ -1363,7 +1363,7 @@ static void test_features(void **state)
     struct dom_features *f = &R.d->features;
     assert_int_equal(f->f[DOM_FEAT_ACPI], DOM_TRI_ON);
     assert_int_equal(f->f[DOM_FEAT_APIC], DOM_TRI_ON);
-    assert_string_equal(f->apic_eoi, "on");
+    assert_string_equal(dom_tristate_to_string(f->apic_eoi), "on");
     assert_int_equal(f->f[DOM_FEAT_PAE], DOM_TRI_ON);
     assert_int_equal(f->f[DOM_FEAT_HAP], DOM_TRI_OFF);
     assert_int_equal(f->f[DOM_FEAT_PMU], DOM_TRI_OFF);
@@ -1390,7 +1390,7 @@ static void test_features(void **state)
     f = &R.d->features;
     assert_int_equal(f->f[DOM_FEAT_ACPI], DOM_TRI_DEFAULT);
     assert_int_equal(f->f[DOM_FEAT_APIC], DOM_TRI_ON);
-    assert_null(f->apic_eoi);
+    assert_int_equal(f->apic_eoi, 0);
     assert_int_equal(f->f[DOM_FEAT_KVM_HIDDEN], DOM_TRI_OFF);
     assert_false(f->hyperv_present);
     assert_int_equal(f->n_hyperv, 0);
@@ -1512,7 +1512,7 @@ static void test_features_invalid(void **state)
 static const struct dom_timer *timer(const struct domain *d, const char *name)
 {
     for (size_t i = 0; i < d->clock.n_timers; i++)
-        if (d->clock.timers[i].name && strcmp(d->clock.timers[i].name, name) == 0)
+        if ((int)d->clock.timers[i].name == dom_timer_name_from_string(name))
             return &d->clock.timers[i];
     return NULL;
 }
@@ -1539,12 +1539,12 @@ static void test_clock(void **state)
                   TAIL);
     assert_int_equal(R.d->clock.offset, DOM_CLOCK_VARIABLE);
     assert_int_equal(R.d->clock.adjustment, 3600);
-    assert_string_equal(R.d->clock.basis, "localtime");
+    assert_string_equal(dom_clock_basis_to_string(R.d->clock.basis), "localtime");
     done(&R);
 
     expect_ok(&R, HEAD MEM "<clock offset='variable' adjustment='-120' basis='utc'/>\n" TAIL);
     assert_int_equal(R.d->clock.adjustment, -120);
-    assert_string_equal(R.d->clock.basis, "utc");
+    assert_string_equal(dom_clock_basis_to_string(R.d->clock.basis), "utc");
     done(&R);
 
     expect_ok(&R, HEAD MEM "<clock offset='utc' adjustment='reset'/>\n" TAIL);
@@ -1567,12 +1567,12 @@ static void test_clock(void **state)
                   "</clock>\n" TAIL);
     struct domain *d = R.d;
     assert_int_equal(d->clock.n_timers, 6);
-    assert_string_equal(d->clock.timers[0].name, "rtc");   /* XML order */
-    assert_string_equal(timer(d, "rtc")->tickpolicy, "catchup");
-    assert_string_equal(timer(d, "rtc")->track, "guest");
+    assert_string_equal(dom_timer_name_to_string(d->clock.timers[0].name), "rtc");   /* XML order */
+    assert_string_equal(dom_tickpolicy_to_string(timer(d, "rtc")->tickpolicy), "catchup");
+    assert_string_equal(dom_timer_track_to_string(timer(d, "rtc")->track), "guest");
     assert_int_equal(timer(d, "rtc")->present, DOM_TRI_DEFAULT);
-    assert_string_equal(timer(d, "pit")->tickpolicy, "delay");
-    assert_null(timer(d, "pit")->track);
+    assert_string_equal(dom_tickpolicy_to_string(timer(d, "pit")->tickpolicy), "delay");
+    assert_int_equal(timer(d, "pit")->track, 0);
     assert_int_equal(timer(d, "hpet")->present, DOM_TRI_OFF);
     assert_int_equal(timer(d, "kvmclock")->present, DOM_TRI_ON);
     assert_int_equal(timer(d, "tsc")->frequency, 1000000000ULL);
@@ -1634,7 +1634,7 @@ static void test_lifecycle(void **state)
     /* on_crash needs a panic device to ever trigger: one is added, with a note. */
     assert_int_equal(d->dev.n_panics, 1);
     assert_true(d->dev.panics[0].implicit);
-    assert_string_equal(d->dev.panics[0].model, "isa");
+    assert_string_equal(dom_panic_model_to_string(d->dev.panics[0].model), "isa");
     assert_diag(&R, DOM_DIAG_NOTE, "on_crash: added <panic model='isa'/> so that QEMU reports "
                 "guest crashes; without a panic device on_crash='coredump-restart' could never "
                 "trigger");

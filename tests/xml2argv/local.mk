@@ -4,6 +4,11 @@ TESTS += tests/unit/test-xml2argv tests/func/qemu-accept.sh
 tests_unit_test_xml2argv_SOURCES = tests/unit/test-xml2argv.c
 tests_unit_test_xml2argv_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_xml2argv_LDADD = $(TESTS_LDADD)
+check_PROGRAMS += tests/unit/test-build-ids
+TESTS += tests/unit/test-build-ids
+tests_unit_test_build_ids_SOURCES = tests/unit/test-build-ids.c
+tests_unit_test_build_ids_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_build_ids_LDADD = $(TESTS_LDADD)
 EXTRA_DIST += tests/func/qemu-accept.sh tests/xml2argv/qemu-accept.py \
 	tests/xml2argv/boot-order.args \
 	tests/xml2argv/boot-order.xml \

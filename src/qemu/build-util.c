@@ -1,0 +1,102 @@
+/* The build context's helpers, used by every build-*.c file: errors that name the XML
+ * element, notes, options, the fds the launcher passes, and the JSON property writer. */
+#include "config.h"
+#include "qemu/build-priv.h"
+#include "util/cleanup.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+int qb_fail(struct qb_ctx *c, const struct dom_src *src, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = ql_error_set_atv(c->err, EINVAL, src && src->path ? src->path : "domain",
+                             src ? src->line : 0, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+void qb_note(struct qb_ctx *c, const char *fmt, ...)
+{
+    struct strbuf sb = STRBUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vaddf(&sb, fmt, ap);
+    va_end(ap);
+    c->r->notes = xrealloc(c->r->notes, (c->r->n_notes + 1) * sizeof(char *));
+    c->r->notes[c->r->n_notes++] = sb_steal(&sb);
+}
+
+void qb_opt(struct qb_ctx *c, const char *opt, char *value_taken)
+{
+    argv_add(&c->r->argv, opt);
+    if (value_taken)
+        argv_take(&c->r->argv, value_taken);
+}
+
+int qb_add_fd(struct qb_ctx *c, enum qb_fd_kind kind, size_t dev_index, char *what_taken)
+{
+    int fd = kind == QB_FILE_NVRAM ? -1 : c->next_fd++;
+    c->r->fds = xrealloc(c->r->fds, (c->r->n_fds + 1) * sizeof(*c->r->fds));
+    c->r->fds[c->r->n_fds++] = (struct qb_fd){fd, kind, dev_index, what_taken};
+    return fd;
+}
+
+const char *qb_iothread_id(char *buf, size_t len, unsigned id)
+{
+    snprintf(buf, len, "iothread%u", id);
+    return buf;
+}
+
+const char *qb_virtio_driver(char *buf, size_t len, const char *base, enum dom_virtio_model m)
+{
+    snprintf(buf, len, "%s%s", base, m == DOM_VIRTIO_TRANSITIONAL ? "-transitional"
+                                     : m == DOM_VIRTIO_NON_TRANSITIONAL ? "-non-transitional"
+                                     : "");
+    return buf;
+}
+
+/* The -device/-blockdev/-object values are built with json-c (members in the order added);
+ * plain output without slash escaping, as QEMU's own JSON syntax reads. */
+void qj_begin(struct qj *j)
+{
+    j->o = json_object_new_object();
+}
+
+void qj_str(struct qj *j, const char *k, const char *v)
+{
+    json_object_object_add(j->o, k, json_object_new_string(v));
+}
+
+void qj_int(struct qj *j, const char *k, long long v)
+{
+    json_object_object_add(j->o, k, json_object_new_int64(v));
+}
+
+void qj_uint(struct qj *j, const char *k, unsigned long long v)
+{
+    json_object_object_add(j->o, k, json_object_new_uint64(v));
+}
+
+void qj_bool(struct qj *j, const char *k, bool v)
+{
+    json_object_object_add(j->o, k, json_object_new_boolean(v));
+}
+
+void qj_obj(struct qj *j, const char *k, struct qj *member)
+{
+    json_object_object_add(j->o, k, member->o);
+    member->o = NULL;
+}
+
+char *qj_end(struct qj *j)
+{
+    char *s = xstrdup(json_object_to_json_string_ext(j->o, JSON_C_TO_STRING_PLAIN |
+                                                               JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(j->o);
+    j->o = NULL;
+    return s;
+}
