@@ -113,15 +113,21 @@ static int recover(const struct ctl_target *t, const struct sup_paths *p, struct
         /* Both gone and nobody saw QEMU end: record it as libvirt would (shut off,
          * crashed) and clean the leftover directory. */
         struct sup_status st;
-        if (sup_status_read(p->state, &st, NULL) < 0) {
+        bool known = sup_status_read(p->state, &st, NULL) == 0;
+        /* Without a state, a supervisor that just finished (it writes NAME.last, then
+         * removes the directory) may be what we see: its outcome is not overwritten. */
+        if (!known && access(p->last, F_OK) < 0) {
             memset(&st, 0, sizeof(st));
             st.name = xstrdup(t->name);
+            known = true;
         }
-        st.state = SUP_STATE_SHUTOFF;
-        st.reason = SUP_REASON_CRASHED;
-        st.qemu_pid = 0;
-        sup_status_write(p->last, &st, NULL);
-        sup_status_clear(&st);
+        if (known) {
+            st.state = SUP_STATE_SHUTOFF;
+            st.reason = SUP_REASON_CRASHED;
+            st.qemu_pid = 0;
+            sup_status_write(p->last, &st, NULL);
+            sup_status_clear(&st);
+        }
         sup_rundir_remove(p);
         return ql_error_set(err, ENOENT, "domain '%s' is not running", t->name);
     }
