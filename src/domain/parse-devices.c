@@ -705,6 +705,20 @@ static void spice_children(struct px *p, xmlNode *n, struct dom_graphics *x)
     }
 }
 
+/* The address goes into -vnc/-spice and is where the launcher looks for a free port: a
+ * host name or an IP address, never option syntax ('websocket=0.0.0.0', ',to=99'). */
+static char *listen_address(struct px *p, xmlNode *n, const char *attr)
+{
+    char *a = px_attr_dup(n, attr);
+    if (a && !dom_listen_address_ok(a)) {
+        px_err(p, n, attr, "listen address '%s' is not an IPv4 or IPv6 address or a host name",
+               a);
+        free(a);
+        return NULL;
+    }
+    return a;
+}
+
 static void parse_listens(struct px *p, xmlNode *n, struct dom_graphics *x)
 {
     if (too_many(p, n, "listen"))
@@ -718,11 +732,11 @@ static void parse_listens(struct px *p, xmlNode *n, struct dom_graphics *x)
         li->type = t;
         switch (li->type) {
         case DOM_LISTEN_ADDRESS:
-            li->address = px_attr_dup(l, "address");
+            li->address = listen_address(p, l, "address");
             break;
         case DOM_LISTEN_NETWORK:
             li->network = attr_req(p, l, "network");
-            li->address = px_attr_dup(l, "address");   /* the resolved address, live XML */
+            li->address = listen_address(p, l, "address"); /* the resolved one, live XML */
             break;
         case DOM_LISTEN_SOCKET:
             li->socket = px_attr_dup(l, "socket");
@@ -769,7 +783,7 @@ static void parse_graphics(struct px *p, xmlNode *n)
                       &x->share_policy);
     }
     px_attr_tristate(p, n, "autoport", &x->autoport);
-    x->listen = px_attr_dup(n, "listen");
+    x->listen = listen_address(p, n, "listen");
     /* The secret is copied and never put in a message. */
     x->passwd = px_attr_dup(n, "passwd");
     x->passwd_valid_to = px_attr_dup(n, "passwdValidTo");
@@ -925,9 +939,13 @@ static void parse_chr_target(struct px *p, xmlNode *n, struct dom_chr *x)
     case DOM_CHR_PARALLEL:
         attr_int_unset(p, t, "port", &x->target_port);
         break;
-    case DOM_CHR_CHANNEL:
-        if (px_attr_oneof(p, t, "type", L("virtio", "guestfwd"), &x->target_type) == 0) {
+    case DOM_CHR_CHANNEL: {
+        /* An unsupported type was reported and leaves target_type NULL. */
+        int r = px_attr_oneof(p, t, "type", L("virtio", "guestfwd"), &x->target_type);
+        if (r == 0) {
             px_err(p, t, NULL, "a channel <target> needs a type attribute");
+        } else if (r < 0) {
+            px_ignore(t);
         } else if (STREQ(x->target_type, "virtio")) {
             x->target_name = px_attr_dup(t, "name");
             px_attr_oneof(p, t, "state", L("connected", "disconnected"), &x->target_state);
@@ -942,6 +960,7 @@ static void parse_chr_target(struct px *p, xmlNode *n, struct dom_chr *x)
                 px_err(p, t, NULL, "a guestfwd channel <target> needs a port attribute");
         }
         break;
+    }
     default:
         break;
     }

@@ -8,6 +8,7 @@
 #include "util/fileio.h"
 #include "util/strbuf.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
@@ -58,6 +59,75 @@ char *dom_diag_format(const struct dom_diag *g)
     if (g->line > 0)
         return xasprintf("%s: %s (line %d)", g->where, g->msg, g->line);
     return xasprintf("%s: %s", g->where, g->msg);
+}
+
+bool dom_has_control_char(const char *s)
+{
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+        if (*c < 0x20 || *c == 0x7f)
+            return true;
+    return false;
+}
+
+const char *dom_path_component_error(const char *s)
+{
+    if (!s || !*s)
+        return "is empty";
+    if (STREQ(s, ".") || STREQ(s, ".."))
+        return "is '.' or '..'";
+    if (strchr(s, '/'))
+        return "contains '/'";
+    if (dom_has_control_char(s))
+        return "contains a control character";
+    return NULL;
+}
+
+bool dom_listen_address_ok(const char *s)
+{
+    size_t len = s ? strlen(s) : 0;
+    if (len == 0 || len > 253)
+        return false;
+    unsigned char bin[16];
+    if (inet_pton(AF_INET, s, bin) == 1)
+        return true;
+    if (strchr(s, ':')) {
+        const char *pct = strchr(s, '%');
+        char addr[INET6_ADDRSTRLEN];
+        size_t al = pct ? (size_t)(pct - s) : len;
+        if (al >= sizeof(addr))
+            return false;
+        memcpy(addr, s, al);
+        addr[al] = '\0';
+        if (inet_pton(AF_INET6, addr, bin) != 1)
+            return false;
+        if (!pct)
+            return true;
+        s = pct + 1;    /* the scope: an interface name or number */
+        if (!*s || strlen(s) >= 16)
+            return false;
+    }
+    return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") ==
+           strlen(s);
+}
+
+char *dom_name_error(const char *what, const char *name)
+{
+    if (!name || !*name)
+        return xasprintf("the %s name is empty", what);
+    if (strlen(name) > DOM_MAX_NAME)
+        return xasprintf("the %s name is longer than %d bytes", what, DOM_MAX_NAME);
+    if (dom_has_control_char(name))
+        return xasprintf("the %s name contains a control character (such as a newline), which "
+                         "libvirt and qlaunch reject", what);
+    if (strchr(name, '/'))
+        return xasprintf("the %s name '%s' contains '/', which libvirt and qlaunch reject", what,
+                         name);
+    if (STREQ(name, ".") || STREQ(name, ".."))
+        return xasprintf("the %s name '%s' is reserved", what, name);
+    if (name[0] == '.')
+        return xasprintf("the %s name '%s' starts with '.', which qlaunch rejects (its files "
+                         "would be hidden)", what, name);
+    return NULL;
 }
 
 /* libxml2 reports through a callback; keep the first message, not a raw dump on stderr. */

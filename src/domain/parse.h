@@ -32,6 +32,24 @@ const char *dom_diag_level_to_string(int v);
 #define DOM_XML_MAX_DEPTH 64
 #define DOM_MAX_DEVICES 1024
 #define DOM_MAX_NAME 200
+/* Caps against documents that are cheap to write and expensive to process (libxml2 checks
+ * the attributes of an element against each other), and on what one input can print. */
+#define DOM_XML_MAX_ELEMENTS 50000
+#define DOM_XML_MAX_ATTRS 256           /* per element */
+#define DOM_MAX_DIAGS 100               /* then "... and N more problems" */
+
+/* Name rules shared by the parser (`validate`), the run directory (`create`) and network
+ * lookup, which all turn a name into a file name: 1..DOM_MAX_NAME bytes, no control
+ * character, no '/', not starting with '.'. Returns NULL when name is usable, else one
+ * sentence ("the domain name '.x' starts with '.', ...") naming it as "the WHAT name". */
+char *dom_name_error(const char *what, const char *name);
+bool dom_has_control_char(const char *s);
+/* A graphics listen address: an IPv4 or IPv6 address (with an optional %scope) or a host
+ * name (letters, digits, '-', '_', '.'; at most 253 bytes). */
+bool dom_listen_address_ok(const char *s);
+/* Why s cannot be a single path component (empty, ".", "..", '/' or a control character),
+ * or NULL when it can. */
+const char *dom_path_component_error(const char *s);
 
 /* Parses and validates domain XML. Every problem is added to diags (not only the first).
  * Returns 0 and sets *ret when there is no error (warnings and notes may be present),

@@ -89,6 +89,12 @@ int qb_fail(struct qb_ctx *c, const struct dom_src *src, const char *fmt, ...)
 void qb_note(struct qb_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void qb_opt(struct qb_ctx *c, const char *opt, char *value_taken);
 int qb_add_fd(struct qb_ctx *c, enum qb_fd_kind kind, size_t dev_index, char *what_taken);
+/* A socket the builder names in the run directory (RUN_DIR/file): file must be a single
+ * path component (it may come from the XML: what names it in the error, e.g. "channel
+ * target name") and the path must fit a unix socket address; hint says how the XML can
+ * give a path instead. 0 and *ret_path (malloc'd), or -EINVAL through qb_fail. */
+int qb_run_socket(struct qb_ctx *c, const struct dom_src *src, const char *what,
+                  const char *file, const char *hint, char **ret_path);
 const struct qb_ctrl *qb_ctrl_find(const struct qb_ctx *c, enum dom_ctrl_type t, unsigned index);
 const char *qb_bus_name(const struct qb_ctx *c, unsigned bus, char *buf, size_t len);
 
