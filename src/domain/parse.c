@@ -23,9 +23,21 @@ const char *dom_diag_level_to_string(int v)
     return (v >= 0 && v < DOM_DIAG_MAX) ? diag_level_names[v] : "?";
 }
 
+bool dom_diags_omit(struct dom_diags *d, enum dom_diag_level level)
+{
+    if (d->n < DOM_MAX_DIAGS || (level == DOM_DIAG_ERROR && d->n_errors == 0))
+        return false;
+    d->n_omitted++;
+    if (level == DOM_DIAG_ERROR)
+        d->n_errors++;
+    return true;
+}
+
 void dom_diags_add(struct dom_diags *d, enum dom_diag_level level, const char *where, int line,
                    const char *fmt, ...)
 {
+    if (dom_diags_omit(d, level))
+        return;
     if (d->n == d->cap) {
         d->cap = d->cap ? d->cap * 2 : 16;
         d->v = xrealloc(d->v, d->cap * sizeof(*d->v));
@@ -162,6 +174,73 @@ static bool has_token(const char *xml, size_t len, const char *tok)
     return false;
 }
 
+static size_t line_at(const char *xml, const char *pos)
+{
+    size_t line = 1;
+    for (const char *c = xml; (c = memchr(c, '\n', (size_t)(pos - c))); c++)
+        line++;
+    return line;
+}
+
+/* Where the document ends or the text "end" starts at or after pos. */
+static const char *skip_past(const char *pos, const char *end, const char *tok)
+{
+    const char *t = memmem(pos, (size_t)(end - pos), tok, strlen(tok));
+    return t ? t + strlen(tok) : end;
+}
+
+/* Counts elements and the attributes of each start tag before libxml2 sees the document:
+ * libxml2 2.9 compares every attribute of an element with every other (300,000 take
+ * minutes), and a document of 4 MiB can hold a million empty elements. Comments, CDATA
+ * and processing instructions are skipped; DOCTYPE was refused before. A malformed
+ * document may be miscounted here, libxml2 then refuses it. */
+static int count_nodes(const char *xml, size_t len, const char *root_name, struct dom_diags *diags)
+{
+    const char *end = xml + len, *c = xml;
+    size_t elements = 0;
+    while ((c = memchr(c, '<', (size_t)(end - c)))) {
+        const char *tag = c++;
+        if (c < end && *c == '!') {
+            if (end - c >= 3 && memcmp(c, "!--", 3) == 0)
+                c = skip_past(c + 3, end, "-->");
+            else if (end - c >= 8 && memcmp(c, "![CDATA[", 8) == 0)
+                c = skip_past(c + 8, end, "]]>");
+            else
+                c = skip_past(c, end, ">");
+            continue;
+        }
+        if (c < end && *c == '?') {
+            c = skip_past(c, end, "?>");
+            continue;
+        }
+        if (c < end && *c == '/')
+            continue;
+        if (++elements > DOM_XML_MAX_ELEMENTS) {
+            dom_diags_add(diags, DOM_DIAG_ERROR, root_name, (int)line_at(xml, tag),
+                          "the document has more than %d elements", DOM_XML_MAX_ELEMENTS);
+            return -EINVAL;
+        }
+        /* A start tag: every '=' outside quoted values starts an attribute. */
+        size_t attrs = 0;
+        while (c < end && *c != '>' && *c != '<') {
+            if (*c == '"' || *c == '\'') {
+                const char *q = memchr(c + 1, *c, (size_t)(end - c - 1));
+                c = q ? q + 1 : end;
+                continue;
+            }
+            if (*c == '=' && ++attrs > DOM_XML_MAX_ATTRS) {
+                size_t nl = strcspn(tag + 1, " \t\r\n/>");
+                dom_diags_add(diags, DOM_DIAG_ERROR, root_name, (int)line_at(xml, tag),
+                              "element <%.*s> has more than %d attributes",
+                              (int)(nl < 64 ? nl : 64), tag + 1, DOM_XML_MAX_ATTRS);
+                return -EINVAL;
+            }
+            c++;
+        }
+    }
+    return 0;
+}
+
 static int depth_ok(xmlNode *n, int depth)
 {
     if (depth > DOM_XML_MAX_DEPTH)
@@ -200,6 +279,9 @@ int px_load_xml(const char *xml, size_t len, const char *root_name, const char *
                       "document type declarations (DOCTYPE/ENTITY) are not allowed in %s", what);
         return -EINVAL;
     }
+
+    if (count_nodes(xml, len, root_name, diags) < 0)
+        return -EINVAL;
 
     struct xml_errs xe = {NULL, 0};
     xmlSetStructuredErrorFunc(&xe, xml_error_cb);

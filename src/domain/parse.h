@@ -1,5 +1,6 @@
 /* Public entry points of the domain XML parser and validator. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include "domain/domain.h"
 
@@ -14,15 +15,21 @@ struct dom_diag {
     char *msg;
 };
 
+/* At most DOM_MAX_DIAGS are kept (the first error always is); n_omitted counts the rest,
+ * which n_errors still includes. */
 struct dom_diags {
     struct dom_diag *v;
     size_t n, cap;
     size_t n_errors;
+    size_t n_omitted;
 };
 
 void dom_diags_add(struct dom_diags *d, enum dom_diag_level level, const char *where, int line,
                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void dom_diags_free(struct dom_diags *d);
+/* Whether a diagnostic of that level would be dropped (and counts it if so): lets callers
+ * skip the work of formatting one. */
+bool dom_diags_omit(struct dom_diags *d, enum dom_diag_level level);
 /* "devices/disk[2]/driver@iothread: unsupported attribute (line 41)" */
 char *dom_diag_format(const struct dom_diag *g);
 const char *dom_diag_level_to_string(int v);
@@ -34,7 +41,7 @@ const char *dom_diag_level_to_string(int v);
 #define DOM_MAX_NAME 200
 /* Caps against documents that are cheap to write and expensive to process (libxml2 checks
  * the attributes of an element against each other), and on what one input can print. */
-#define DOM_XML_MAX_ELEMENTS 50000
+#define DOM_XML_MAX_ELEMENTS 100000
 #define DOM_XML_MAX_ATTRS 256           /* per element */
 #define DOM_MAX_DIAGS 100               /* then "... and N more problems" */
 

@@ -70,8 +70,8 @@ int sup_paths_init(struct sup_paths *p, const char *base, const char *name, stru
     struct sockaddr_un sa;
     if (strlen(p->qmp) >= sizeof(sa.sun_path)) {
         int r = ql_error_set(err, ENAMETOOLONG, "the run directory '%s' is too long for unix "
-                             "socket paths (at most %zu bytes); use a shorter --run-dir",
-                             p->dir, sizeof(sa.sun_path) - 10);
+                             "socket paths (at most %zu bytes); use a shorter domain name or "
+                             "--run-dir", p->dir, sizeof(sa.sun_path) - 10);
         sup_paths_free(p);
         return r;
     }
