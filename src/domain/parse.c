@@ -229,10 +229,13 @@ static int count_nodes(const char *xml, size_t len, const char *root_name, struc
                 continue;
             }
             if (*c == '=' && ++attrs > DOM_XML_MAX_ATTRS) {
-                size_t nl = strcspn(tag + 1, " \t\r\n/>");
+                /* the buffer need not be NUL-terminated: the name ends at c at the latest */
+                const char *name = tag + 1, *ne = name;
+                while (ne < c && ne - name < 64 && !strchr(" \t\r\n/>=", *ne))
+                    ne++;
                 dom_diags_add(diags, DOM_DIAG_ERROR, root_name, (int)line_at(xml, tag),
-                              "element <%.*s> has more than %d attributes",
-                              (int)(nl < 64 ? nl : 64), tag + 1, DOM_XML_MAX_ATTRS);
+                              "element <%.*s> has more than %d attributes", (int)(ne - name),
+                              name, DOM_XML_MAX_ATTRS);
                 return -EINVAL;
             }
             c++;

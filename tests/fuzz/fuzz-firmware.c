@@ -20,30 +20,31 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* What the domains ask for: efi on pc; secure boot without enrolled keys, SMM, q35; an
+ * explicit loader and template with S3/S4; a pflash loader without efi (VARS lookup). */
+#define DOM(os, extra)                                                                    \
+    "<domain type='qemu'><name>fw</name><memory unit='MiB'>64</memory>" os extra           \
+    "<devices><memballoon model='none'/></devices></domain>"
+static const char *const dom_xml[] = {
+    DOM("<os firmware='efi'><type arch='x86_64' machine='pc'>hvm</type></os>", ""),
+    DOM("<os firmware='efi'><type arch='x86_64' machine='q35'>hvm</type><firmware>"
+        "<feature enabled='yes' name='secure-boot'/><feature enabled='no' name='enrolled-keys'/>"
+        "</firmware><loader secure='yes'/></os>", "<features><smm state='on'/></features>"),
+    DOM("<os firmware='efi'><type arch='x86_64' machine='pc-q35-7.2'>hvm</type>"
+        "<loader type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader>"
+        "<nvram template='/usr/share/OVMF/OVMF_VARS_4M.fd'/></os>",
+        "<pm><suspend-to-mem enabled='yes'/><suspend-to-disk enabled='yes'/></pm>"),
+    DOM("<os><type arch='x86_64' machine='q35'>hvm</type>"
+        "<loader readonly='yes' type='pflash'>/fw/CODE.fd</loader></os>", ""),
+};
+
 static char *desc_dir, *desc_path;
-static struct domain *doms[4];
+static struct domain *doms[ARRAY_SIZE(dom_xml)];
 
 static void cleanup(void)
 {
     unlink(desc_path);
     rmdir(desc_dir);
-}
-
-static struct domain *dom(const char *os_attrs, const char *machine, const char *os_body,
-                          const char *extra)
-{
-    char xml[2048];
-    snprintf(xml, sizeof(xml),
-             "<domain type='qemu'><name>fw</name><memory unit='MiB'>64</memory>"
-             "<os%s><type arch='x86_64' machine='%s'>hvm</type>%s</os>%s"
-             "<devices><memballoon model='none'/></devices></domain>",
-             os_attrs, machine, os_body, extra);
-    struct domain *d = NULL;
-    struct dom_diags g = {0};
-    if (dom_parse_memory(xml, strlen(xml), "fw.xml", &d, &g) < 0)
-        abort();
-    dom_diags_free(&g);
-    return d;
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -56,16 +57,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     setenv("QLAUNCH_FIRMWARE_DIRS", desc_dir, 1);
     desc_path = xasprintf("%s/50-fuzz.json", desc_dir);
     atexit(cleanup);
-    doms[0] = dom(" firmware='efi'", "pc", "", "");
-    doms[1] = dom(" firmware='efi'", "q35",
-                  "<firmware><feature enabled='yes' name='secure-boot'/>"
-                  "<feature enabled='no' name='enrolled-keys'/></firmware>"
-                  "<loader secure='yes'/>", "<features><smm state='on'/></features>");
-    doms[2] = dom(" firmware='efi'", "pc-q35-7.2",
-                  "<loader type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader>"
-                  "<nvram template='/usr/share/OVMF/OVMF_VARS_4M.fd'/>",
-                  "<pm><suspend-to-mem enabled='yes'/><suspend-to-disk enabled='yes'/></pm>");
-    doms[3] = dom("", "q35", "<loader readonly='yes' type='pflash'>/fw/CODE.fd</loader>", "");
+    for (size_t i = 0; i < ARRAY_SIZE(doms); i++) {
+        struct dom_diags g = {0};
+        if (dom_parse_memory(dom_xml[i], strlen(dom_xml[i]), "fw.xml", &doms[i], &g) < 0)
+            abort();
+        dom_diags_free(&g);
+    }
     return 0;
 }
 

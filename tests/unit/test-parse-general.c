@@ -1819,6 +1819,17 @@ static void test_load_unterminated_buffer(void **state)
     done(&R);
     free(exact);
     free(buf);
+
+    /* Found by fuzz-network: the attribute cap's message read the element name past the
+     * end of a buffer that ends inside the start tag. */
+    char *tag = malloc(DOM_XML_MAX_ATTRS + 5);
+    assert_non_null(tag);
+    memcpy(tag, "<ab", 3);
+    memset(tag + 3, '=', DOM_XML_MAX_ATTRS + 2);
+    run_len(&R, tag, DOM_XML_MAX_ATTRS + 5);
+    assert_error(&R, "domain: element <ab> has more than 256 attributes (line 1)");
+    done(&R);
+    free(tag);
 }
 
 static void test_load_nul(void **state)
