@@ -1,11 +1,13 @@
 #!/bin/sh
-# Install the Debian 12 packages qlaunch needs to build, test and run guests.
+# Install the Debian 12 packages qlaunch needs to build, test and run guests (clang and its
+# runtime libraries build the libFuzzer harnesses: make fuzz).
 # Idempotent; run as root. Set QLAUNCH_SKIP_APT=1 to skip (packages managed elsewhere).
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
       libxml2-dev uuid-dev libjson-c-dev libcmocka-dev
       qemu-system-x86 qemu-utils ovmf iproute2 python3 ca-certificates
-      openvswitch-switch util-linux"
+      openvswitch-switch util-linux
+      clang libclang-rt-dev"
 [ "${QLAUNCH_SKIP_APT:-0}" = 1 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
     echo "install-deps: must run as root (apt-get install)" >&2

@@ -4,6 +4,8 @@
 #include "cmds.h"
 #include "domain/parse.h"
 #include "qemu/build.h"
+#include "supervise/rundir.h"
+#include "util/cleanup.h"
 #include "util/strbuf.h"
 
 #include <errno.h>
@@ -19,13 +21,32 @@ void print_diags(FILE *f, const char *file, const struct dom_diags *g)
         fprintf(f, "%s: %s: %s\n", file, dom_diag_level_to_string(g->v[i].level), s);
         free(s);
     }
+    if (g->n_omitted)
+        fprintf(f, "%s: ... and %zu more problem%s\n", file, g->n_omitted,
+                g->n_omitted == 1 ? "" : "s");
+}
+
+/* The run directory `create` would use for the domain (QLAUNCH_RUN_DIR or the default
+ * base): its checks (the name, socket paths that fit) are create's. NULL after an error. */
+static char *run_dir_check(const struct domain *d, struct dom_diags *g)
+{
+    struct sup_paths p;
+    struct ql_error err = QL_ERROR_INIT;
+    if (sup_paths_init(&p, NULL, d->name, &err) < 0) {
+        dom_diags_add(g, DOM_DIAG_ERROR, "name", 0, "%s", ql_error_msg(&err));
+        ql_error_clear(&err);
+        return NULL;
+    }
+    char *dir = steal_pointer(&p.dir);
+    sup_paths_free(&p);
+    return dir;
 }
 
 /* What the parser accepts but the command-line builder cannot map is an error too: validate
  * answers "can qlaunch run this?". The builder's error carries the place it is about. */
-static void builder_check(const struct domain *d, struct dom_diags *g)
+static void builder_check(const struct domain *d, const char *run_dir, struct dom_diags *g)
 {
-    struct qb_options o = {.qmp_fd = 3, .first_fd = 4};
+    struct qb_options o = {.qmp_fd = 3, .first_fd = 4, .run_dir = run_dir};
     struct qb_result res = {0};
     struct ql_error err = QL_ERROR_INIT;
     if (qb_build(d, &o, &res, &err) == 0) {
@@ -58,7 +79,9 @@ int cmd_validate(int argc, char **argv)
         struct domain *d = NULL;
         int r = dom_parse_file(file, &d, &g);
         if (r == 0) {
-            builder_check(d, &g);
+            _cleanup_free_ char *run_dir = run_dir_check(d, &g);
+            if (run_dir)
+                builder_check(d, run_dir, &g);
             if (g.n_errors)
                 r = -EINVAL;
         }
@@ -79,6 +102,8 @@ int cmd_validate(int argc, char **argv)
                 json_object_array_add(jd, e);
             }
             json_object_object_add(jf, "diagnostics", jd);
+            if (g.n_omitted)
+                json_object_object_add(jf, "omitted", json_object_new_uint64(g.n_omitted));
             json_object_array_add(jfiles, jf);
         } else {
             print_diags(ok ? stdout : stderr, file, &g);

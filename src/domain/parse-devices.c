@@ -626,6 +626,20 @@ static void spice_children(struct px *p, xmlNode *n, struct dom_graphics *x)
     }
 }
 
+/* The address goes into -vnc/-spice and is where the launcher looks for a free port: a
+ * host name or an IP address, never option syntax ('websocket=0.0.0.0', ',to=99'). */
+static char *listen_address(struct px *p, xmlNode *n, const char *attr)
+{
+    char *a = px_attr_dup(n, attr);
+    if (a && !dom_listen_address_ok(a)) {
+        px_err(p, n, attr, "listen address '%s' is not an IPv4 or IPv6 address or a host name",
+               a);
+        free(a);
+        return NULL;
+    }
+    return a;
+}
+
 static void parse_listens(struct px *p, xmlNode *n, struct dom_graphics *x)
 {
     if (too_many(p, n, "listen"))
@@ -638,11 +652,11 @@ static void parse_listens(struct px *p, xmlNode *n, struct dom_graphics *x)
         li->type = t;
         switch (li->type) {
         case DOM_LISTEN_ADDRESS:
-            li->address = px_attr_dup(l, "address");
+            li->address = listen_address(p, l, "address");
             break;
         case DOM_LISTEN_NETWORK:
             li->network = attr_req(p, l, "network");
-            li->address = px_attr_dup(l, "address");   /* the resolved address, live XML */
+            li->address = listen_address(p, l, "address"); /* the resolved one, live XML */
             break;
         case DOM_LISTEN_SOCKET:
             li->socket = px_attr_dup(l, "socket");
@@ -728,7 +742,7 @@ static void parse_graphics(struct px *p, xmlNode *n)
         PX_ENUM(p, n, "sharePolicy", &dom_vnc_share_enum, "value", x->share_policy);
     }
     px_attr_tristate(p, n, "autoport", &x->autoport);
-    x->listen = px_attr_dup(n, "listen");
+    x->listen = listen_address(p, n, "listen");
     /* The secret is copied and never put in a message. */
     x->passwd = px_attr_dup(n, "passwd");
     x->passwd_valid_to = px_attr_dup(n, "passwdValidTo");

@@ -252,33 +252,11 @@ static enum dom_lifecycle lifecycle_elem(struct px *p, xmlNode *root, const char
     return (enum dom_lifecycle)v;
 }
 
-static bool name_ok(struct px *p, xmlNode *n, const char *name)
+static void name_ok(struct px *p, xmlNode *n, const char *name)
 {
-    if (!*name) {
-        px_err(p, n, NULL, "the domain name is empty");
-        return false;
-    }
-    if (strlen(name) > DOM_MAX_NAME) {
-        px_err(p, n, NULL, "the domain name is longer than %d bytes", DOM_MAX_NAME);
-        return false;
-    }
-    for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
-        if (*c < 0x20 || *c == 0x7f) {
-            px_err(p, n, NULL, "the domain name contains a control character (such as a "
-                   "newline), which libvirt and qlaunch reject");
-            return false;
-        }
-        if (*c == '/') {
-            px_err(p, n, NULL, "the domain name '%s' contains '/', which libvirt and qlaunch "
-                   "reject", name);
-            return false;
-        }
-    }
-    if (STREQ(name, ".") || STREQ(name, "..")) {
-        px_err(p, n, NULL, "the domain name '%s' is reserved", name);
-        return false;
-    }
-    return true;
+    _cleanup_free_ char *why = dom_name_error("domain", name);
+    if (why)
+        px_err(p, n, NULL, "%s", why);
 }
 
 static void parse_cputune(struct px *p, xmlNode *root)

@@ -46,12 +46,8 @@ void dom_network_free(struct dom_network *n)
 
 bool dom_network_name_ok(const char *name)
 {
-    if (!name || !*name || name[0] == '.' || strlen(name) > DOM_MAX_NAME)
-        return false;
-    for (const char *c = name; *c; c++)
-        if (*c == '/' || (unsigned char)*c < 0x20 || *c == 0x7f)
-            return false;
-    return true;
+    _cleanup_free_ char *why = dom_name_error("network", name);
+    return !why;
 }
 
 const struct dom_network_portgroup *dom_network_portgroup(const struct dom_network *n,

@@ -8,6 +8,7 @@
 #include "util/fileio.h"
 #include "util/strbuf.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
@@ -17,9 +18,21 @@
 
 QL_ENUM_IMPL(dom_diag_level, DOM_DIAG_MAX, "error", "warning", "note")
 
+bool dom_diags_omit(struct dom_diags *d, enum dom_diag_level level)
+{
+    if (d->n < DOM_MAX_DIAGS || (level == DOM_DIAG_ERROR && d->n_errors == 0))
+        return false;
+    d->n_omitted++;
+    if (level == DOM_DIAG_ERROR)
+        d->n_errors++;
+    return true;
+}
+
 void dom_diags_add(struct dom_diags *d, enum dom_diag_level level, const char *where, int line,
                    const char *fmt, ...)
 {
+    if (dom_diags_omit(d, level))
+        return;
     if (d->n == d->cap) {
         d->cap = d->cap ? d->cap * 2 : 16;
         d->v = xrealloc(d->v, d->cap * sizeof(*d->v));
@@ -60,6 +73,75 @@ char *dom_diag_format(const struct dom_diag *g)
     if (g->line > 0)
         return xasprintf("%s: %s (line %d)", g->where, g->msg, g->line);
     return xasprintf("%s: %s", g->where, g->msg);
+}
+
+bool dom_has_control_char(const char *s)
+{
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+        if (*c < 0x20 || *c == 0x7f)
+            return true;
+    return false;
+}
+
+const char *dom_path_component_error(const char *s)
+{
+    if (!s || !*s)
+        return "is empty";
+    if (STREQ(s, ".") || STREQ(s, ".."))
+        return "is '.' or '..'";
+    if (strchr(s, '/'))
+        return "contains '/'";
+    if (dom_has_control_char(s))
+        return "contains a control character";
+    return NULL;
+}
+
+bool dom_listen_address_ok(const char *s)
+{
+    size_t len = s ? strlen(s) : 0;
+    if (len == 0 || len > 253)
+        return false;
+    unsigned char bin[16];
+    if (inet_pton(AF_INET, s, bin) == 1)
+        return true;
+    if (strchr(s, ':')) {
+        const char *pct = strchr(s, '%');
+        char addr[INET6_ADDRSTRLEN];
+        size_t al = pct ? (size_t)(pct - s) : len;
+        if (al >= sizeof(addr))
+            return false;
+        memcpy(addr, s, al);
+        addr[al] = '\0';
+        if (inet_pton(AF_INET6, addr, bin) != 1)
+            return false;
+        if (!pct)
+            return true;
+        s = pct + 1;    /* the scope: an interface name or number */
+        if (!*s || strlen(s) >= 16)
+            return false;
+    }
+    return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") ==
+           strlen(s);
+}
+
+char *dom_name_error(const char *what, const char *name)
+{
+    if (!name || !*name)
+        return xasprintf("the %s name is empty", what);
+    if (strlen(name) > DOM_MAX_NAME)
+        return xasprintf("the %s name is longer than %d bytes", what, DOM_MAX_NAME);
+    if (dom_has_control_char(name))
+        return xasprintf("the %s name contains a control character (such as a newline), which "
+                         "libvirt and qlaunch reject", what);
+    if (strchr(name, '/'))
+        return xasprintf("the %s name '%s' contains '/', which libvirt and qlaunch reject", what,
+                         name);
+    if (STREQ(name, ".") || STREQ(name, ".."))
+        return xasprintf("the %s name '%s' is reserved", what, name);
+    if (name[0] == '.')
+        return xasprintf("the %s name '%s' starts with '.', which qlaunch rejects (its files "
+                         "would be hidden)", what, name);
+    return NULL;
 }
 
 /* libxml2 reports through a callback; keep the first message, not a raw dump on stderr. */
@@ -108,6 +190,76 @@ static bool has_token(const char *xml, size_t len, const char *tok)
     return false;
 }
 
+static size_t line_at(const char *xml, const char *pos)
+{
+    size_t line = 1;
+    for (const char *c = xml; (c = memchr(c, '\n', (size_t)(pos - c))); c++)
+        line++;
+    return line;
+}
+
+/* Where the document ends or the text "end" starts at or after pos. */
+static const char *skip_past(const char *pos, const char *end, const char *tok)
+{
+    const char *t = memmem(pos, (size_t)(end - pos), tok, strlen(tok));
+    return t ? t + strlen(tok) : end;
+}
+
+/* Counts elements and the attributes of each start tag before libxml2 sees the document:
+ * libxml2 2.9 compares every attribute of an element with every other (300,000 take
+ * minutes), and a document of 4 MiB can hold a million empty elements. Comments, CDATA
+ * and processing instructions are skipped; DOCTYPE was refused before. A malformed
+ * document may be miscounted here, libxml2 then refuses it. */
+static int count_nodes(const char *xml, size_t len, const char *root_name, struct dom_diags *diags)
+{
+    const char *end = xml + len, *c = xml;
+    size_t elements = 0;
+    while ((c = memchr(c, '<', (size_t)(end - c)))) {
+        const char *tag = c++;
+        if (c < end && *c == '!') {
+            if (end - c >= 3 && memcmp(c, "!--", 3) == 0)
+                c = skip_past(c + 3, end, "-->");
+            else if (end - c >= 8 && memcmp(c, "![CDATA[", 8) == 0)
+                c = skip_past(c + 8, end, "]]>");
+            else
+                c = skip_past(c, end, ">");
+            continue;
+        }
+        if (c < end && *c == '?') {
+            c = skip_past(c, end, "?>");
+            continue;
+        }
+        if (c < end && *c == '/')
+            continue;
+        if (++elements > DOM_XML_MAX_ELEMENTS) {
+            dom_diags_add(diags, DOM_DIAG_ERROR, root_name, (int)line_at(xml, tag),
+                          "the document has more than %d elements", DOM_XML_MAX_ELEMENTS);
+            return -EINVAL;
+        }
+        /* A start tag: every '=' outside quoted values starts an attribute. */
+        size_t attrs = 0;
+        while (c < end && *c != '>' && *c != '<') {
+            if (*c == '"' || *c == '\'') {
+                const char *q = memchr(c + 1, *c, (size_t)(end - c - 1));
+                c = q ? q + 1 : end;
+                continue;
+            }
+            if (*c == '=' && ++attrs > DOM_XML_MAX_ATTRS) {
+                /* the buffer need not be NUL-terminated: the name ends at c at the latest */
+                const char *name = tag + 1, *ne = name;
+                while (ne < c && ne - name < 64 && !strchr(" \t\r\n/>=", *ne))
+                    ne++;
+                dom_diags_add(diags, DOM_DIAG_ERROR, root_name, (int)line_at(xml, tag),
+                              "element <%.*s> has more than %d attributes", (int)(ne - name),
+                              name, DOM_XML_MAX_ATTRS);
+                return -EINVAL;
+            }
+            c++;
+        }
+    }
+    return 0;
+}
+
 static int depth_ok(xmlNode *n, int depth)
 {
     if (depth > DOM_XML_MAX_DEPTH)
@@ -146,6 +298,9 @@ int px_load_xml(const char *xml, size_t len, const char *root_name, const char *
                       "document type declarations (DOCTYPE/ENTITY) are not allowed in %s", what);
         return -EINVAL;
     }
+
+    if (count_nodes(xml, len, root_name, diags) < 0)
+        return -EINVAL;
 
     struct xml_errs xe = {NULL, 0, false};
     xmlSetStructuredErrorFunc(&xe, xml_error_cb);

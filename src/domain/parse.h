@@ -1,5 +1,6 @@
 /* Public entry points of the domain XML parser and validator. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include "domain/domain.h"
 
@@ -14,10 +15,13 @@ struct dom_diag {
     char *msg;
 };
 
+/* At most DOM_MAX_DIAGS are kept (the first error always is); n_omitted counts the rest,
+ * which n_errors still includes. */
 struct dom_diags {
     struct dom_diag *v;
     size_t n, cap;
     size_t n_errors;
+    size_t n_omitted;
 };
 
 void dom_diags_add(struct dom_diags *d, enum dom_diag_level level, const char *where, int line,
@@ -28,6 +32,9 @@ struct ql_error;
 void dom_diags_add_error(struct dom_diags *d, enum dom_diag_level level,
                          const struct ql_error *err);
 void dom_diags_free(struct dom_diags *d);
+/* Whether a diagnostic of that level would be dropped (and counts it if so): lets callers
+ * skip the work of formatting one. */
+bool dom_diags_omit(struct dom_diags *d, enum dom_diag_level level);
 /* "devices/disk[2]/driver@iothread: unsupported attribute (line 41)" */
 char *dom_diag_format(const struct dom_diag *g);
 QL_ENUM_DECL(dom_diag_level);
@@ -37,6 +44,24 @@ QL_ENUM_DECL(dom_diag_level);
 #define DOM_XML_MAX_DEPTH 64
 #define DOM_MAX_DEVICES 1024
 #define DOM_MAX_NAME 200
+/* Caps against documents that are cheap to write and expensive to process (libxml2 checks
+ * the attributes of an element against each other), and on what one input can print. */
+#define DOM_XML_MAX_ELEMENTS 100000
+#define DOM_XML_MAX_ATTRS 256           /* per element */
+#define DOM_MAX_DIAGS 100               /* then "... and N more problems" */
+
+/* Name rules shared by the parser (`validate`), the run directory (`create`) and network
+ * lookup, which all turn a name into a file name: 1..DOM_MAX_NAME bytes, no control
+ * character, no '/', not starting with '.'. Returns NULL when name is usable, else one
+ * sentence ("the domain name '.x' starts with '.', ...") naming it as "the WHAT name". */
+char *dom_name_error(const char *what, const char *name);
+bool dom_has_control_char(const char *s);
+/* A graphics listen address: an IPv4 or IPv6 address (with an optional %scope) or a host
+ * name (letters, digits, '-', '_', '.'; at most 253 bytes). */
+bool dom_listen_address_ok(const char *s);
+/* Why s cannot be a single path component (empty, ".", "..", '/' or a control character),
+ * or NULL when it can. */
+const char *dom_path_component_error(const char *s);
 
 /* Parses and validates domain XML. Every problem is added to diags (not only the first).
  * Returns 0 and sets *ret when there is no error (warnings and notes may be present),

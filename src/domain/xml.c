@@ -8,21 +8,38 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* libxml2 leaves _private to the application: a non-NULL value means "consumed". */
-static char consumed_mark;
+/* libxml2 leaves _private to the application; it holds bits, not a pointer. PX_USED: the
+ * node was consumed. For elements, once px_path() needed it: the 1-based index among the
+ * element siblings of the same name (from PX_IDX_SHIFT up) and PX_REPEATED when there are
+ * several. Caching the index keeps paths linear: counting siblings for each of 100,000
+ * <vcpupin> or unknown elements is quadratic. */
+#define PX_USED 1u
+#define PX_REPEATED 2u
+#define PX_IDX_SHIFT 2
+
+static uintptr_t priv(const xmlNode *n)
+{
+    return (uintptr_t)n->_private;
+}
+
+static void set_priv(xmlNode *n, uintptr_t v)
+{
+    n->_private = (void *)v;
+}
 
 void px_use(xmlNode *n)
 {
     if (n)
-        n->_private = &consumed_mark;
+        set_priv(n, priv(n) | PX_USED);
 }
 
 bool px_used(const xmlNode *n)
 {
-    return n && n->_private == &consumed_mark;
+    return n && (priv(n) & PX_USED);
 }
 
 void px_ignore(xmlNode *n)
@@ -49,6 +66,25 @@ static const char *elem_name(const xmlNode *n)
     return (const char *)n->name;
 }
 
+static bool same_name(const xmlNode *a, const xmlNode *b)
+{
+    return a->type == XML_ELEMENT_NODE && strcmp(elem_name(a), elem_name(b)) == 0;
+}
+
+/* Numbers all the element siblings named like c, the first time one of them needs it. */
+static void index_siblings(xmlNode *c)
+{
+    if (priv(c) >> PX_IDX_SHIFT)
+        return;
+    uintptr_t total = 0;
+    for (xmlNode *s = c->parent->children; s; s = s->next)
+        if (same_name(s, c))
+            set_priv(s, (priv(s) & PX_USED) | (++total << PX_IDX_SHIFT));
+    for (xmlNode *s = c->parent->children; s && total > 1; s = s->next)
+        if (same_name(s, c))
+            set_priv(s, priv(s) | PX_REPEATED);
+}
+
 char *px_path(const xmlNode *n)
 {
     const xmlNode *chain[DOM_XML_MAX_DEPTH + 2];
@@ -58,6 +94,7 @@ char *px_path(const xmlNode *n)
          c = c->parent) {
         if (depth == ARRAY_SIZE(chain))
             break;
+        index_siblings((xmlNode *)c);   /* a cache in the node, not a change of the tree */
         chain[depth++] = c;
     }
     struct strbuf sb = STRBUF_INIT;
@@ -68,16 +105,8 @@ char *px_path(const xmlNode *n)
         if (c->ns && c->ns->prefix)
             sb_addf(&sb, "%s:", (const char *)c->ns->prefix);
         sb_add(&sb, elem_name(c));
-        size_t idx = 0, total = 0;
-        for (const xmlNode *s = c->parent->children; s; s = s->next) {
-            if (s->type != XML_ELEMENT_NODE || strcmp(elem_name(s), elem_name(c)) != 0)
-                continue;
-            total++;
-            if (s == c)
-                idx = total;
-        }
-        if (total > 1)
-            sb_addf(&sb, "[%zu]", idx);
+        if (priv(c) & PX_REPEATED)
+            sb_addf(&sb, "[%zu]", (size_t)(priv(c) >> PX_IDX_SHIFT));
     }
     if (!sb.len)
         sb_add(&sb, n && n->type == XML_ELEMENT_NODE ? elem_name(n) : "domain");
@@ -87,6 +116,8 @@ char *px_path(const xmlNode *n)
 static void vdiag(struct dom_diags *d, enum dom_diag_level lvl, const xmlNode *n,
                   const char *attr, const char *fmt, va_list ap)
 {
+    if (dom_diags_omit(d, lvl))
+        return;     /* px_path() walks the siblings: not for thousands of dropped ones */
     _cleanup_free_ char *path = px_path(n);
     _cleanup_free_ char *where = attr ? xasprintf("%s@%s", path, attr) : xstrdup(path);
     struct strbuf sb = STRBUF_INIT;

@@ -415,9 +415,13 @@ int qb_build_chrs(struct qb_ctx *c)
                 if (s.type == DOM_CHR_UNIX && !s.path) {
                     /* libvirt's qemuDomainPrepareChannel: the target name, or a name
                      * from the port's address when there is none */
-                    auto_path = name ? xasprintf("%s/%s", c->run_dir, name)
-                                     : xasprintf("%s/vioser-%02u-%02u-%02u.sock", c->run_dir,
-                                                 vc, vb, vp);
+                    char port_name[32];
+                    snprintf(port_name, sizeof(port_name), "vioser-%02u-%02u-%02u.sock", vc, vb,
+                             vp);
+                    if ((r = qb_run_socket(c, &ch->src, "channel target name",
+                                           name ? name : port_name,
+                                           "<source mode='bind' path='...'/>", &auto_path)) < 0)
+                        return r;
                     s.path = auto_path;
                     s.mode = DOM_CHR_MODE_BIND;
                 }

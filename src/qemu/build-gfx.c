@@ -1,5 +1,6 @@
 /* Input devices, audio backend, SPICE/VNC, video and sound devices. */
 #include "config.h"
+#include "domain/parse.h"
 #include "qemu/build-priv.h"
 #include "util/cleanup.h"
 
@@ -289,10 +290,14 @@ static int listen_address(struct qb_ctx *c, const struct dom_graphics *g, const 
         if (l->socket) {
             *ret_socket = l->socket;
         } else {
-            free(c->gfx_socket[g->type == DOM_GFX_SPICE]);
-            c->gfx_socket[g->type == DOM_GFX_SPICE] =
-                xasprintf("%s/%s.sock", c->run_dir, g->type == DOM_GFX_SPICE ? "spice" : "vnc");
-            *ret_socket = c->gfx_socket[g->type == DOM_GFX_SPICE];
+            bool spice = g->type == DOM_GFX_SPICE;
+            free(c->gfx_socket[spice]);
+            int r = qb_run_socket(c, &g->src, "graphics socket",
+                                  spice ? "spice.sock" : "vnc.sock",
+                                  "<listen type='socket' socket='...'/>", &c->gfx_socket[spice]);
+            if (r < 0)
+                return r;
+            *ret_socket = c->gfx_socket[spice];
         }
         return 0;
     case DOM_LISTEN_NONE:
@@ -452,9 +457,12 @@ static int build_vnc(struct qb_ctx *c, const struct dom_graphics *g)
     } else {
         /* libvirt's qemu.conf vnc_listen default */
         const char *a = addr ? addr : GFX_DEFAULT_LISTEN;
-        if (strchr(a, ',')) {
+        /* The address is -vnc's implied first key: '=' or ',' in it would be options. The
+         * parser checks the XML's; this also covers one resolved from a network. */
+        if (!dom_listen_address_ok(a)) {
             sb_free(&sb);
-            return qb_fail(c, &g->src, "VNC listen address '%s' is not valid", a);
+            return qb_fail(c, &g->src, "VNC listen address '%s' is not an IPv4 or IPv6 "
+                           "address or a host name", a);
         }
         if (strchr(a, ':'))
             sb_addf(&sb, "[%s]", a);

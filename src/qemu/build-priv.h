@@ -166,6 +166,12 @@ int qb_add_fd(struct qb_ctx *c, enum qb_fd_kind kind, size_t dev_index, char *wh
 const char *qb_iothread_id(char *buf, size_t len, unsigned id);
 /* QEMU's device name for a virtio model: base, base-transitional, base-non-transitional. */
 const char *qb_virtio_driver(char *buf, size_t len, const char *base, enum dom_virtio_model m);
+/* A socket the builder names in the run directory (RUN_DIR/file): file must be a single
+ * path component (it may come from the XML: what names it in the error, e.g. "channel
+ * target name") and the path must fit a unix socket address; hint says how the XML can
+ * give a path instead. 0 and *ret_path (malloc'd), or -EINVAL through qb_fail. */
+int qb_run_socket(struct qb_ctx *c, const struct dom_src *src, const char *what,
+                  const char *file, const char *hint, char **ret_path);
 
 /* JSON object writer: qj_begin, qj_* members, qj_end returns the malloc'd text (and must
  * be called, also to discard one). */

@@ -1,6 +1,7 @@
 /* The build context's helpers, used by every build-*.c file: errors that name the XML
  * element, notes, options, the fds the launcher passes, and the JSON property writer. */
 #include "config.h"
+#include "domain/parse.h"
 #include "qemu/build-priv.h"
 #include "util/cleanup.h"
 
@@ -8,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 
 int qb_fail(struct qb_ctx *c, const struct dom_src *src, const char *fmt, ...)
 {
@@ -17,6 +19,30 @@ int qb_fail(struct qb_ctx *c, const struct dom_src *src, const char *fmt, ...)
                              src ? src->line : 0, fmt, ap);
     va_end(ap);
     return r;
+}
+
+int qb_run_socket(struct qb_ctx *c, const struct dom_src *src, const char *what,
+                  const char *file, const char *hint, char **ret_path)
+{
+    *ret_path = NULL;
+    const char *why = dom_path_component_error(file);
+    if (why) {
+        bool show = !dom_has_control_char(file);
+        return qb_fail(c, src, "%s%s%s%s %s, so it cannot name a socket in the run directory; "
+                       "give %s", what, show ? " '" : "", show ? file : "", show ? "'" : "", why,
+                       hint);
+    }
+    char *path = xasprintf("%s/%s", c->run_dir, file);
+    struct sockaddr_un sa;
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        int r = qb_fail(c, src, "the socket path '%s' is %zu bytes, more than the %zu a unix "
+                        "socket path can have; give %s", path, strlen(path),
+                        sizeof(sa.sun_path) - 1, hint);
+        free(path);
+        return r;
+    }
+    *ret_path = path;
+    return 0;
 }
 
 void qb_note(struct qb_ctx *c, const char *fmt, ...)

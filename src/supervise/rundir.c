@@ -1,5 +1,6 @@
 #include "config.h"
 #include "supervise/rundir.h"
+#include "domain/parse.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
 
@@ -54,10 +55,9 @@ int sup_paths_init(struct sup_paths *p, const char *base, const char *name, stru
 {
     memset(p, 0, sizeof(*p));
     base = sup_base_dir(base);
-    if (!name || !*name || strchr(name, '/') || STREQ(name, ".") || STREQ(name, "..") ||
-        name[0] == '.')
-        return ql_error_set(err, EINVAL, "'%s' cannot be used as a domain name here",
-                            name ? name : "");
+    _cleanup_free_ char *why = dom_name_error("domain", name);
+    if (why)
+        return ql_error_set(err, EINVAL, "%s", why);
     p->base = xstrdup(base);
     p->dir = xasprintf("%s/%s", base, name);
     p->state = xasprintf("%s/state.json", p->dir);
@@ -70,8 +70,8 @@ int sup_paths_init(struct sup_paths *p, const char *base, const char *name, stru
     struct sockaddr_un sa;
     if (strlen(p->qmp) >= sizeof(sa.sun_path)) {
         int r = ql_error_set(err, ENAMETOOLONG, "the run directory '%s' is too long for unix "
-                             "socket paths (at most %zu bytes); use a shorter --run-dir",
-                             p->dir, sizeof(sa.sun_path) - 10);
+                             "socket paths (at most %zu bytes); use a shorter domain name or "
+                             "--run-dir", p->dir, sizeof(sa.sun_path) - 10);
         sup_paths_free(p);
         return r;
     }

@@ -246,12 +246,19 @@ int sup_status_read(const char *path, struct sup_status *ret, struct ql_error *e
     int r = ql_read_file(path, 1 << 20, &data, NULL, err);
     if (r < 0)
         return r;
-    json_object *o = json_tokener_parse(data);
+    return sup_status_parse(data, path, ret, err);
+}
+
+int sup_status_parse(const char *text, const char *path, struct sup_status *ret,
+                     struct ql_error *err)
+{
+    memset(ret, 0, sizeof(*ret));
+    json_object *o = json_tokener_parse(text);
     if (!o || !json_object_is_type(o, json_type_object)) {
         json_object_put(o);
         return ql_error_set(err, EBADMSG, "state file '%s' is not valid JSON", path);
     }
-    r = sup_status_from_json(o, ret, err);
+    int r = sup_status_from_json(o, ret, err);
     json_object_put(o);
     if (r < 0)
         ql_error_prefix(err, "state file '%s'", path);

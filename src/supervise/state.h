@@ -90,6 +90,10 @@ json_object *sup_status_to_json(const struct sup_status *s);
 int sup_status_from_json(json_object *o, struct sup_status *ret, struct ql_error *err);
 int sup_status_write(const char *path, const struct sup_status *s, struct ql_error *err);
 int sup_status_read(const char *path, struct sup_status *ret, struct ql_error *err);
+/* Parses the text of a state file (NUL-terminated; path names it in messages): what
+ * sup_status_read does after reading the file. */
+int sup_status_parse(const char *text, const char *path, struct sup_status *ret,
+                     struct ql_error *err);
 /* Reads field 22 (starttime) of /proc/PID/stat; 0 when the process does not exist. */
 unsigned long long sup_proc_start_time(pid_t pid);
 /* True when pid is alive (not a zombie) and started at start_time (not a reused pid). */

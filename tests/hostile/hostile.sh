@@ -30,6 +30,10 @@ if ! sh "$srcdir/tests/hostile/make-inputs.sh" "$in"; then
     exit 1
 fi
 
+# The run directory `validate` measures socket paths against (it never creates it).
+QLAUNCH_RUN_DIR=/run/qlaunch
+export QLAUNCH_RUN_DIR
+
 # Every non-empty line of /etc/passwd, as fixed strings: none may be echoed back.
 grep -v '^$' /etc/passwd >"$work/passwd.pat" 2>/dev/null || :
 printf 'root:x:0:0\n' >>"$work/passwd.pat"
@@ -99,6 +103,41 @@ check() {
     fi
 }
 
+# check_many NAME ERRORS FIRST_PHRASE
+# For inputs with ERRORS problems: the first 100 are printed (the first one says
+# FIRST_PHRASE), then "... and ERRORS-100 more problems" and the summary. A quadratic parser
+# takes minutes on these and fails the 5 s limit.
+check_many() {
+    name=$1 want=$2 phrase=$3
+    file=$in/$name out=$work/$name.out err=$work/$name.err
+    timeout -k 2 5 "$QLAUNCH" validate "$file" >"$out" 2>"$err"
+    st=$?
+    ok=1
+    if [ "$st" -ne 1 ]; then
+        bad "$name: exit status $st, expected 1 (124/137: did not finish within 5 s)"; ok=0
+    fi
+    if grep -q -e 'Sanitizer' -e 'runtime error:' "$err"; then
+        bad "$name: sanitizer report"; ok=0
+    fi
+    if [ "$(grep -c ': error: ' "$err")" -ne 100 ]; then
+        bad "$name: $(grep -c ': error: ' "$err") error lines, expected the first 100"; ok=0
+    fi
+    if ! head -n 1 "$err" | grep -q -F -e "$file: error: $phrase"; then
+        bad "$name: the first line does not say: $file: error: $phrase"; ok=0
+    fi
+    if [ "$(sed -n 101p "$err")" != "$file: ... and $((want - 100)) more problems" ] ||
+        [ "$(sed -n 102p "$err")" != "$file: invalid ($want errors)" ] ||
+        [ "$(wc -l <"$err")" -ne 102 ] || [ -s "$out" ]; then
+        bad "$name: the output does not end with the count of the other problems"; ok=0
+    fi
+    if [ "$ok" -eq 1 ]; then
+        say "PASS: $name"
+    else
+        say "--- stderr (end):"; tail -n 3 "$err" | head -c 2000
+        say "---"
+    fi
+}
+
 dtd='domain: document type declarations (DOCTYPE/ENTITY) are not allowed in domain XML'
 check billion-laughs.xml 1 "$dtd"
 check xxe.xml 1 "$dtd"
@@ -117,5 +156,14 @@ check truncated.xml 1 "domain: malformed XML: "
 check xinclude.xml 1 "xi:include: unsupported element <xi:include> (line 5)"
 check a-directory 1 "domain: '$in/a-directory' is a directory, not a file"
 check missing.xml 1 "domain: cannot open '$in/missing.xml': No such file or directory"
+check channel-target-type.xml 1 "devices/channel/target@type: unsupported value 'a' (qlaunch supports: virtio, guestfwd) (line 6)"
+check channel-name-traversal.xml 1 "devices/channel: channel target name '../../../tmp/x' contains '/', so it cannot name a socket in the run directory"
+check vnc-listen-option.xml 1 "devices/graphics@listen: listen address 'websocket=0.0.0.0' is not an IPv4 or IPv6 address or a host name (line 6)"
+check name-leading-dot.xml 1 "name: the domain name '.hidden' starts with '.', which qlaunch rejects"
+check name-long-socket.xml 1 "name: the run directory '/run/qlaunch/nnnnnnnnnn"
+check many-attributes.xml 1 "domain: element <features> has more than 256 attributes (line 5)"
+check many-elements.xml 1 "domain: the document has more than 100000 elements (line 6)"
+check_many many-siblings.xml 80000 "x[1]: unsupported element <x> (line 5)"
+check_many many-vcpupins.xml 99000 "cputune/vcpupin[1]@vcpu: vCPU 5 does not exist (the domain has 2) (line 7)"
 
 exit $fail

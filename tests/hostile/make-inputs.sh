@@ -17,6 +17,15 @@
 #   truncated.xml       a document cut off in the middle of an element
 #   xinclude.xml        <xi:include href="/etc/passwd" parse="text"/>
 #   a-directory/        a directory where a file is expected
+#   channel-target-type.xml    a channel <target type='a'> (crashed: NULL reached strcmp)
+#   channel-name-traversal.xml a virtio channel named '../../../tmp/x' without a source path
+#   vnc-listen-option.xml      a VNC listen address 'websocket=0.0.0.0' (option syntax)
+#   name-leading-dot.xml       a domain named '.hidden' (create refuses it)
+#   name-long-socket.xml       a 150-byte name: the run directory's sockets would not fit
+#   many-siblings.xml          80,000 unknown sibling elements, 400 KB (was quadratic: 22 s)
+#   many-vcpupins.xml          99,000 <vcpupin> of a vCPU that does not exist (quadratic)
+#   many-attributes.xml        300,000 attributes on one element (libxml2: minutes)
+#   many-elements.xml          3.5 MB of empty elements, over the element cap
 # (the "missing file" case is OUTDIR/missing.xml, which this script never creates)
 set -eu
 
@@ -129,3 +138,44 @@ XML
 
 mkdir -p "$out/a-directory"
 rm -f "$out/missing.xml"
+
+# A valid domain with $1 inside <devices>.
+domain_devices() {
+    printf '<domain type="qemu">\n<name>t</name>\n<memory unit="MiB">256</memory>\n'
+    printf '<os><type arch="x86_64">hvm</type></os>\n<devices>\n%s\n</devices>\n</domain>\n' "$1"
+}
+domain_devices "<channel type='pty'><target type='a'/></channel>" >"$out/channel-target-type.xml"
+domain_devices "<channel type='unix'><source mode='bind'/><target type='virtio' name='../../../tmp/x'/></channel>" \
+    >"$out/channel-name-traversal.xml"
+domain_devices "<graphics type='vnc' listen='websocket=0.0.0.0'/>" >"$out/vnc-listen-option.xml"
+domain_named '.hidden' >"$out/name-leading-dot.xml"
+domain_named "$(awk 'BEGIN { for (i = 0; i < 150; i++) printf "n" }')" >"$out/name-long-socket.xml"
+
+# Big documents: each element and attribute on the same line keeps line numbers exact.
+many() {    # many COUNT TEXT: TEXT COUNT times
+    awk -v n="$1" -v t="$2" 'BEGIN { for (i = 0; i < n; i++) printf "%s", t }'
+}
+{
+    printf '<domain type="qemu">\n<name>t</name>\n<memory unit="MiB">256</memory>\n'
+    printf '<os><type arch="x86_64">hvm</type></os>\n'
+    many 80000 '<x/>'
+    printf '\n</domain>\n'
+} >"$out/many-siblings.xml"
+{
+    printf '<domain type="qemu">\n<name>t</name>\n<memory unit="MiB">256</memory>\n'
+    printf '<os><type arch="x86_64">hvm</type></os>\n<vcpu>2</vcpu>\n<cputune>\n'
+    many 99000 '<vcpupin vcpu="5" cpuset="0"/>'
+    printf '\n</cputune>\n</domain>\n'
+} >"$out/many-vcpupins.xml"
+{
+    printf '<domain type="qemu">\n<name>t</name>\n<memory unit="MiB">256</memory>\n'
+    printf '<os><type arch="x86_64">hvm</type></os>\n<features\n'
+    awk 'BEGIN { for (i = 0; i < 300000; i++) printf " a%d=\"\"", i }'
+    printf '/>\n</domain>\n'
+} >"$out/many-attributes.xml"
+{
+    printf '<domain type="qemu">\n<name>t</name>\n<memory unit="MiB">256</memory>\n'
+    printf '<os><type arch="x86_64">hvm</type></os>\n<metadata>\n'
+    many 875000 '<x/>'
+    printf '\n</metadata>\n</domain>\n'
+} >"$out/many-elements.xml"

@@ -1019,6 +1019,61 @@ static void test_graphics_vnc(void **state)
                "devices/graphics/image: unsupported element <image> (line 2)");
 }
 
+/* Names from the XML that the builder turns into socket paths in the run directory must
+ * stay one component of it, and the paths must fit a unix socket address. */
+static void test_run_dir_sockets(void **state)
+{
+    (void)state;
+#define CHANNEL(name) "<channel type='unix'><source mode='bind'/>" \
+        "<target type='virtio' name='" name "'/></channel>"
+    build_check(DOC("", CHANNEL("../../../tmp/x")), "devices/channel: channel target name "
+                "'../../../tmp/x' contains '/', so it cannot name a socket in the run directory; "
+                "give <source mode='bind' path='...'/>", false);
+    build_check(DOC("", CHANNEL("..")), "channel target name '..' is '.' or '..'", false);
+    build_check(DOC("", CHANNEL(".")), "channel target name '.' is '.' or '..'", false);
+    build_check(DOC("", CHANNEL("a&#10;b")), "channel target name contains a control "
+                "character", false);
+    build_check(DOC("", CHANNEL("org.qemu.guest_agent.0")),
+                "path=/run/qlaunch/t/org.qemu.guest_agent.0", true);
+    /* A name with '/' is fine where it names only the port (the socket has a path). */
+    build_check(DOC("", "<channel type='unix'><source mode='bind' path='/s.sock'/>"
+                    "<target type='virtio' name='a/b'/></channel>"), "\"name\":\"a/b\"", true);
+#undef CHANNEL
+    /* /run/qlaunch/NAME/vnc.sock with a 90-byte name is 112 bytes */
+#define NAME90 "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
+    build_check("<domain type='qemu'><name>" NAME90 "</name><memory unit='MiB'>64</memory>"
+                "<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>"
+                "<graphics type='vnc'><listen type='socket'/></graphics></devices></domain>",
+                "the socket path '/run/qlaunch/" NAME90 "/vnc.sock' is 112 bytes, more than the "
+                "107 a unix socket path can have; give <listen type='socket' socket='...'/>",
+                false);
+#undef NAME90
+}
+
+/* A listen address is a host name or an IP address, never option syntax for -vnc. */
+static void test_graphics_listen_address(void **state)
+{
+    (void)state;
+    fails_with("\n<graphics type='vnc' listen='websocket=0.0.0.0'/>",
+               "devices/graphics@listen: listen address 'websocket=0.0.0.0' is not an IPv4 or "
+               "IPv6 address or a host name (line 2)");
+    fails_with("\n<graphics type='spice'><listen type='address' address='1.2.3.4,to=9'/>"
+               "</graphics>", "devices/graphics/listen@address: listen address '1.2.3.4,to=9' "
+               "is not an IPv4 or IPv6 address or a host name (line 2)");
+    fails_with("\n<graphics type='vnc'><listen type='network' network='n' address='::1:x'/>"
+               "</graphics>", "devices/graphics/listen@address: listen address '::1:x' is not "
+               "an IPv4 or IPv6 address or a host name (line 2)");
+    static const char *const good[] = {"127.0.0.1", "0.0.0.0", "::", "::1", "fe80::1%eth0",
+                                       "localhost", "vm-host.example.com", "my_host"};
+    for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
+        assert_true(dom_listen_address_ok(good[i]));
+    static const char *const bad[] = {"", "websocket=0.0.0.0", "a,b", "1.2.3.4:5900", "[::1]",
+                                      "fe80::1%", "fe80::1%eth0/x", "host name", "x\n"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+        assert_false(dom_listen_address_ok(bad[i]));
+    build_check(DOC("", "<graphics type='vnc' listen='::1' port='5901'/>"), "[::1]:1", true);
+}
+
 /* ---- video, sound, audio ---- */
 
 static void test_video_sound_audio(void **state)
@@ -1342,6 +1397,8 @@ int main(void)
         cmocka_unit_test(test_graphics_spice),
         cmocka_unit_test(test_graphics_passwd_valid_to),
         cmocka_unit_test(test_graphics_vnc),
+        cmocka_unit_test(test_run_dir_sockets),
+        cmocka_unit_test(test_graphics_listen_address),
         cmocka_unit_test(test_video_sound_audio),
         cmocka_unit_test(test_chr_sources),
         cmocka_unit_test(test_chr_errors),

@@ -2,8 +2,10 @@
  * and for validate.c: asserted field values for valid input, and for invalid input the exact
  * dom_diag_format() line (location, sentence and line number) a user would see. */
 #include "config.h"
+#include "domain/network.h"
 #include "domain/parse.h"
 #include "qemu/build.h"
+#include "supervise/rundir.h"
 #include "tests/testutil.h"
 #include "util/error.h"
 #include "util/json.h"
@@ -560,6 +562,127 @@ static void test_name_invalid(void **state)
     expect_one_error("<domain type='kvm'>\n<name>a</name>\n<name>b</name>\n"
                      "<os><type>hvm</type></os>\n" MEM TAIL,
                      "name[2]: element <name> may appear only once here (line 3)");
+}
+
+/* One set of name rules for validate (the parser), create (the run directory) and network
+ * lookup: what one accepts, the others do. */
+static void test_name_rules(void **state)
+{
+    (void)state;
+    expect_one_error("<domain type='kvm'>\n<name>.hidden</name>\n<os><type>hvm</type></os>\n"
+                     MEM TAIL, "name: the domain name '.hidden' starts with '.', which qlaunch "
+                     "rejects (its files would be hidden) (line 2)");
+    static const char *const bad[] = {"", ".", "..", ".x", "a/b", "a\nb", "a\x7f"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        char *why = dom_name_error("domain", bad[i]);
+        assert_non_null(why);
+        assert_false(dom_network_name_ok(bad[i]));
+        struct sup_paths sp;
+        struct ql_error err = QL_ERROR_INIT;
+        assert_int_equal(sup_paths_init(&sp, "/run/qlaunch", bad[i], &err), -EINVAL);
+        assert_string_equal(ql_error_msg(&err), why);
+        ql_error_clear(&err);
+        free(why);
+    }
+    char *why = dom_name_error("network", "a/b");
+    assert_string_equal(why, "the network name 'a/b' contains '/', which libvirt and qlaunch "
+                        "reject");
+    free(why);
+    static const char *const good[] = {"web", "a.b", "x-1_2", "web,prod", "n..", "ü"};
+    for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
+        assert_null(dom_name_error("domain", good[i]));
+        assert_true(dom_network_name_ok(good[i]));
+        struct sup_paths sp;
+        assert_int_equal(sup_paths_init(&sp, "/run/qlaunch", good[i], NULL), 0);
+        sup_paths_free(&sp);
+    }
+    /* Path components (channel target names in automatic socket paths). */
+    assert_null(dom_path_component_error("org.qemu.guest_agent.0"));
+    assert_null(dom_path_component_error(".x"));
+    assert_string_equal(dom_path_component_error(""), "is empty");
+    assert_string_equal(dom_path_component_error(".."), "is '.' or '..'");
+    assert_string_equal(dom_path_component_error("a/b"), "contains '/'");
+    assert_string_equal(dom_path_component_error("a\tb"), "contains a control character");
+}
+
+/* At most DOM_MAX_DIAGS are kept, the first error always; the rest are counted. */
+static void test_diag_cap(void **state)
+{
+    (void)state;
+    struct dom_diags g = {0};
+    for (int i = 0; i < 150; i++)
+        dom_diags_add(&g, DOM_DIAG_NOTE, "x", i, "note %d", i);
+    dom_diags_add(&g, DOM_DIAG_ERROR, "y", 7, "the error");
+    dom_diags_add(&g, DOM_DIAG_ERROR, "z", 8, "another error");
+    assert_int_equal(g.n, DOM_MAX_DIAGS + 1);
+    assert_string_equal(g.v[DOM_MAX_DIAGS].msg, "the error");
+    assert_int_equal(g.n_errors, 2);
+    assert_int_equal(g.n_omitted, 51);
+    dom_diags_free(&g);
+
+    /* Through the parser: 150 unknown elements give 100 messages and count 150 errors. */
+    char *xml = NULL;
+    char els[150 * 4 + 1] = "";
+    for (int i = 0; i < 150; i++)
+        strcat(els, "<x/>");
+    assert_true(asprintf(&xml, HEAD MEM "%s" TAIL, els) > 0);
+    struct res R;
+    run(&R, xml);
+    assert_int_equal(R.r, -EINVAL);
+    assert_int_equal(R.g.n, DOM_MAX_DIAGS);
+    assert_int_equal(R.g.n_errors, 150);
+    assert_int_equal(R.g.n_omitted, 50);
+    assert_error(&R, "x[100]: unsupported element <x> (line 5)");
+    done(&R);
+    free(xml);
+}
+
+/* The element and attribute caps are counted on the raw text, before libxml2: '=' in
+ * quoted values, comments, CDATA and processing instructions are not attributes. */
+static void test_xml_caps(void **state)
+{
+    (void)state;
+    struct strbuf attrs = STRBUF_INIT, eqs = STRBUF_INIT;
+    for (int i = 0; i < DOM_XML_MAX_ATTRS - 1; i++)     /* + xmlns:app = the cap */
+        sb_addf(&attrs, " a%d='%d'", i, i);
+    for (int i = 0; i < 1000; i++)
+        sb_add(&eqs, "a=");
+    char *xml = xasprintf(HEAD MEM "<metadata><app:x xmlns:app='urn:x'%s b='%s'/>"
+                          "<!-- <y %s/> --><app:y xmlns:app='urn:x'><![CDATA[ <z %s> ]]>"
+                          "<?pi %s?></app:y></metadata>" TAIL,
+                          sb_str(&attrs), sb_str(&eqs), sb_str(&eqs), sb_str(&eqs),
+                          sb_str(&eqs));
+    struct res R;
+    run(&R, xml);
+    /* one attribute too many: b */
+    assert_error(&R, "domain: element <app:x> has more than 256 attributes (line 5)");
+    done(&R);
+    free(xml);
+    xml = xasprintf(HEAD MEM "<metadata><app:x xmlns:app='urn:x'%s/>"
+                    "<!-- <y %s/> --><app:y xmlns:app='urn:x' b='%s'><![CDATA[ <z %s> ]]>"
+                    "<?pi %s?></app:y></metadata>" TAIL,
+                    sb_str(&attrs), sb_str(&eqs), sb_str(&eqs), sb_str(&eqs), sb_str(&eqs));
+    expect_ok(&R, xml);
+    done(&R);
+    free(xml);
+    sb_free(&attrs);
+    sb_free(&eqs);
+
+    struct strbuf els = STRBUF_INIT;
+    for (int i = 0; i < DOM_XML_MAX_ELEMENTS - 5; i++)   /* domain, name, os, type, memory */
+        sb_add(&els, "<x/>");
+    xml = xasprintf(HEAD MEM "<metadata><app:y xmlns:app='urn:x'>%s</app:y></metadata>" TAIL,
+                    sb_str(&els));
+    run(&R, xml);
+    /* with <metadata> and <app:y>, two elements too many */
+    assert_error(&R, "domain: the document has more than 100000 elements (line 5)");
+    done(&R);
+    free(xml);
+    xml = xasprintf(HEAD MEM "<metadata>%s</metadata>" TAIL, sb_str(&els) + 8);
+    expect_ok(&R, xml);
+    done(&R);
+    free(xml);
+    sb_free(&els);
 }
 
 /* ---- uuid ---- */
@@ -1863,6 +1986,17 @@ static void test_load_unterminated_buffer(void **state)
     done(&R);
     free(exact);
     free(buf);
+
+    /* Found by fuzz-network: the attribute cap's message read the element name past the
+     * end of a buffer that ends inside the start tag. */
+    char *tag = malloc(DOM_XML_MAX_ATTRS + 5);
+    assert_non_null(tag);
+    memcpy(tag, "<ab", 3);
+    memset(tag + 3, '=', DOM_XML_MAX_ATTRS + 2);
+    run_len(&R, tag, DOM_XML_MAX_ATTRS + 5);
+    assert_error(&R, "domain: element <ab> has more than 256 attributes (line 1)");
+    done(&R);
+    free(tag);
 }
 
 static void test_load_nul(void **state)
@@ -2224,6 +2358,9 @@ int main(void)
         cmocka_unit_test(test_domain_type_and_id),
         cmocka_unit_test(test_name),
         cmocka_unit_test(test_name_invalid),
+        cmocka_unit_test(test_name_rules),
+        cmocka_unit_test(test_diag_cap),
+        cmocka_unit_test(test_xml_caps),
         cmocka_unit_test(test_uuid),
         cmocka_unit_test(test_uuid_default_is_name_based),
         cmocka_unit_test(test_memory_units),

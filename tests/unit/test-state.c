@@ -84,6 +84,34 @@ static void test_roundtrip(void **state)
     free(path);
 }
 
+/* The text parser the file reader uses (and the fuzzer drives): wrong types are ignored,
+ * not trusted; no name is an error. */
+static void test_parse(void **state)
+{
+    (void)state;
+    struct sup_status r;
+    struct ql_error err = QL_ERROR_INIT;
+    assert_int_equal(sup_status_parse("{\"name\":\"x\",\"state\":7,\"qemu_pid\":\"12\","
+                                      "\"nics\":[1,null,{\"tap\":[]}],\"displays\":[{\"type\":"
+                                      "\"vnc\",\"port\":99999},{\"type\":\"rdp\"}]}",
+                                      "t.json", &r, &err), 0);
+    assert_string_equal(r.name, "x");
+    assert_int_equal(r.state, SUP_STATE_SHUTOFF);
+    assert_int_equal(r.n_nics, 3);
+    assert_null(r.nic_taps[0]);
+    assert_null(r.nic_taps[2]);
+    assert_int_equal(r.n_displays, 1);
+    assert_int_equal(r.displays[0].port, 0);
+    sup_status_clear(&r);
+    assert_int_equal(sup_status_parse("[]", "t.json", &r, &err), -EBADMSG);
+    assert_string_equal(ql_error_msg(&err), "state file 't.json' is not valid JSON");
+    ql_error_clear(&err);
+    assert_int_equal(sup_status_parse("{\"name\":1}", "t.json", &r, &err), -EBADMSG);
+    assert_string_equal(ql_error_msg(&err),
+                        "state file 't.json': the domain status has no domain name");
+    ql_error_clear(&err);
+}
+
 static void test_proc(void **state)
 {
     (void)state;
@@ -142,6 +170,7 @@ int main(void)
         cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_json_getters),
         cmocka_unit_test(test_deadline),
+        cmocka_unit_test(test_parse),
         cmocka_unit_test(test_proc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
