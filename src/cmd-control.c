@@ -4,6 +4,8 @@
 #include "cmd-common.h"
 #include "cmds.h"
 #include "supervise/ctl-client.h"
+#include "supervise/rundir.h"
+#include "supervise/state.h"
 #include "supervise/supervisor.h"
 
 #include <errno.h>
@@ -108,7 +110,21 @@ int cmd_shutdown(int argc, char **argv)
         return cli_fail_err(&err);
     json_object_put(rep);
     if (ctl_wait_gone(&t, req.timeout_s * 1000, NULL) == 0) {
-        printf("Domain '%s' is shut off\n", name);
+        /* The supervisor keeps the same deadline: it may have destroyed it first. */
+        struct sup_status st;
+        struct sup_paths p;
+        bool destroyed = false;
+        if (sup_paths_init(&p, t.run_dir, name, NULL) == 0) {
+            if (sup_status_read(p.last, &st, NULL) == 0) {
+                destroyed = st.reason == SUP_REASON_DESTROYED;
+                sup_status_clear(&st);
+            }
+            sup_paths_free(&p);
+        }
+        if (destroyed)
+            printf("Domain '%s' destroyed\n", name);
+        else
+            printf("Domain '%s' is shut off\n", name);
         return 0;
     }
     fprintf(stderr, "qlaunch: domain '%s' did not shut down within %d s; destroying it\n",

@@ -5,6 +5,7 @@
  * slot; only a table full of clients waiting for QEMU answers "busy". So no number of idle
  * connections locks the verbs out. */
 #include "config.h"
+#include "supervise/ctl-proto.h"
 #include "supervise/sup-priv.h"
 #include "util/cleanup.h"
 
@@ -114,9 +115,7 @@ static void reply_err(struct sup_client *c, const char *fmt, ...)
     va_start(ap, fmt);
     sb_vaddf(&sb, fmt, ap);
     va_end(ap);
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "ok", json_object_new_boolean(0));
-    json_object_object_add(o, "error", json_object_new_string(sb_str(&sb)));
+    json_object *o = ctl_reply_error("%s", sb_str(&sb));
     client_send(c, o);
     json_object_put(o);
     sb_free(&sb);
@@ -124,8 +123,7 @@ static void reply_err(struct sup_client *c, const char *fmt, ...)
 
 static void reply_ok(struct sup_client *c)
 {
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "ok", json_object_new_boolean(1));
+    json_object *o = ctl_reply_ok();
     client_send(c, o);
     json_object_put(o);
 }
@@ -211,18 +209,8 @@ static void do_destroy(struct sup *s, struct sup_client *c, bool graceful)
     s->timers[graceful ? TM_GRACEFUL : TM_KILL] = ql_mono_ms() + SUP_DESTROY_GRACE_MS;
 }
 
-static void do_shutdown(struct sup *s, struct sup_client *c, json_object *req)
+static void do_shutdown(struct sup *s, struct sup_client *c, int timeout_s)
 {
-    json_object *v;
-    int timeout_s = -1;
-    if (json_object_object_get_ex(req, "timeout", &v)) {
-        if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
-            json_object_get_int64(v) > 86400 * 365) {
-            reply_err(c, "invalid request: \"timeout\" must be a number of seconds");
-            return;
-        }
-        timeout_s = (int)json_object_get_int64(v);
-    }
     s->st.shutdown_pending = true;
     sup_write_state(s);
     if (timeout_s < 0) {
@@ -237,61 +225,64 @@ static void do_shutdown(struct sup *s, struct sup_client *c, json_object *req)
     reply_ok(c);
 }
 
+/* Requests are parsed by the protocol's one definition (ctl-proto.c), shared with the
+ * client side. */
 static void handle_command(struct sup *s, struct sup_client *c, const char *line)
 {
-    json_object *req = json_tokener_parse(line);
-    json_object *v;
-    if (!req || !json_object_is_type(req, json_type_object) ||
-        !json_object_object_get_ex(req, "cmd", &v) || !json_object_is_type(v, json_type_string)) {
-        reply_err(c, "invalid request: expected a JSON object with a string \"cmd\"");
-        json_object_put(req);
+    struct ctl_request req = CTL_REQUEST_INIT(CTL_STATUS);
+    struct ql_error err = QL_ERROR_INIT;
+    if (ctl_request_parse(line, strlen(line), &req, &err) < 0) {
+        reply_err(c, "%s", ql_error_msg(&err));
+        ql_error_clear(&err);
         return;
     }
-    const char *cmd = json_object_get_string(v);
     bool running = s->phase == PH_RUNNING && !s->done;
-    if (strcmp(cmd, "status") == 0) {
+    bool needs_qmp = req.cmd != CTL_STATUS && req.cmd != CTL_EVENTS && req.cmd != CTL_DESTROY;
+    if (req.cmd == CTL_STATUS) {
         json_object *o = sup_status_json(s);
         client_send(c, o);
         json_object_put(o);
-    } else if (strcmp(cmd, "events") == 0) {
+    } else if (req.cmd == CTL_EVENTS) {
         c->events = true;
         reply_ok(c);
-    } else if (strcmp(cmd, "destroy") == 0) {
-        do_destroy(s, c, json_object_object_get_ex(req, "graceful", &v) &&
-                             json_object_get_boolean(v));
+    } else if (req.cmd == CTL_DESTROY) {
+        do_destroy(s, c, req.graceful);
     } else if (!running) {
         reply_err(c, "domain '%s' is not running (state %s)", s->st.name,
                   s->phase == PH_STARTING ? "starting" : sup_state_to_id(s->st.state));
-    } else if (!sup_qmp_ready(s) &&
-               (!strcmp(cmd, "shutdown") || !strcmp(cmd, "reboot") || !strcmp(cmd, "suspend") ||
-                !strcmp(cmd, "resume") || !strcmp(cmd, "qmp"))) {
+    } else if (needs_qmp && !sup_qmp_ready(s)) {
         reply_err(c, "the QEMU monitor of domain '%s' is not connected (the supervisor is "
                   "reconnecting); only destroy works now", s->st.name);
-    } else if (strcmp(cmd, "shutdown") == 0) {
-        do_shutdown(s, c, req);
-    } else if (strcmp(cmd, "reboot") == 0) {
-        /* libvirt's fake reboot: power the guest off, then reset + cont it. */
-        s->reboot_requested = true;
-        s->st.reboot_pending = true;
-        sup_write_state(s);
-        qmp_for_client(s, c, "system_powerdown", NULL, NULL);
-    } else if (strcmp(cmd, "suspend") == 0) {
-        qmp_for_client(s, c, "stop", NULL, NULL);
-    } else if (strcmp(cmd, "resume") == 0) {
-        if (s->st.state == SUP_STATE_CRASHED)
-            reply_err(c, "domain '%s' has crashed; it cannot be resumed", s->st.name);
-        else
-            qmp_for_client(s, c, "cont", NULL, NULL);
-    } else if (strcmp(cmd, "qmp") == 0) {
-        if (!json_object_object_get_ex(req, "json", &v) ||
-            !json_object_is_type(v, json_type_string))
-            reply_err(c, "the qmp request needs a \"json\" string");
-        else
-            qmp_for_client(s, c, NULL, NULL, json_object_get_string(v));
     } else {
-        reply_err(c, "unknown command '%s'", cmd);
+        switch (req.cmd) {
+        case CTL_SHUTDOWN:
+            do_shutdown(s, c, req.timeout_s);
+            break;
+        case CTL_REBOOT:
+            /* libvirt's fake reboot: power the guest off, then reset + cont it. */
+            s->reboot_requested = true;
+            s->st.reboot_pending = true;
+            sup_write_state(s);
+            qmp_for_client(s, c, "system_powerdown", NULL, NULL);
+            break;
+        case CTL_SUSPEND:
+            qmp_for_client(s, c, "stop", NULL, NULL);
+            break;
+        case CTL_RESUME:
+            if (s->st.state == SUP_STATE_CRASHED)
+                reply_err(c, "domain '%s' has crashed; it cannot be resumed", s->st.name);
+            else
+                qmp_for_client(s, c, "cont", NULL, NULL);
+            break;
+        case CTL_QMP:
+            qmp_for_client(s, c, NULL, NULL, req.json);
+            break;
+        default:
+            reply_err(c, "unknown command '%s'", ctl_cmd_to_string(req.cmd));
+            break;
+        }
     }
-    json_object_put(req);
+    ctl_request_clear(&req);
 }
 
 void sup_ctl_readable(struct sup *s, struct sup_client *c)
@@ -316,8 +307,8 @@ void sup_ctl_readable(struct sup *s, struct sup_client *c)
         c->in.s[rest] = '\0';
         handle_command(s, c, line);
     }
-    if (c->fd >= 0 && c->in.len > SUP_CTL_MAX_LINE) {
-        reply_err(c, "request longer than %d bytes", SUP_CTL_MAX_LINE);
+    if (c->fd >= 0 && c->in.len > CTL_MAX_LINE) {
+        reply_err(c, "request longer than %d bytes", CTL_MAX_LINE);
         sup_client_close(c);
     }
 }

@@ -25,7 +25,6 @@
 #include "util/time.h"
 
 #define SUP_MAX_CLIENTS 64
-#define SUP_CTL_MAX_LINE 65536
 #define SUP_CLIENT_IDLE_MS 10000    /* an idle client that asked nothing is dropped */
 #define SUP_QMP_FD_NUM 3
 #define SUP_START_TIMEOUT_MS 120000  /* spawn to `cont`, including QEMU's own start */
