@@ -1,7 +1,7 @@
 # libFuzzer harnesses (tests/fuzz/README). `make fuzz` builds FUZZ_DIR/fuzz-NAME with clang,
 # AddressSanitizer, UBSan and libFuzzer, compiling the library sources itself, so it works
 # from any configured tree whatever CC is. `make fuzz-run FUZZ_SECONDS=60` runs each harness
-# for that long, one after the other, and fails on the first finding.
+# for that long, one after the other, and fails if any of them finds something.
 #
 # To add a harness: write tests/fuzz/fuzz-NAME.c (LLVMFuzzerTestOneInput), add NAME below,
 # and give it seeds (tests/fuzz/seeds/NAME/ for a few hand ones, make-seeds.py for the rest).
@@ -37,9 +37,10 @@ $(FUZZ_DIR)/seeds.stamp: $(srcdir)/tests/fuzz/make-seeds.py $(srcdir)/tests/fuzz
 fuzz: $(addprefix $(FUZZ_DIR)/fuzz-,$(FUZZ_TARGETS)) $(FUZZ_DIR)/seeds.stamp
 
 fuzz-run: fuzz
-	@for t in $(FUZZ_TARGETS); do \
-	    $(SHELL) $(srcdir)/tests/fuzz/run.sh $(FUZZ_DIR) $(srcdir) $$t $(FUZZ_SECONDS) || exit 1; \
-	done
+	@pass=0; fail=0; for t in $(FUZZ_TARGETS); do \
+	    if $(SHELL) $(srcdir)/tests/fuzz/run.sh $(FUZZ_DIR) $(srcdir) $$t $(FUZZ_SECONDS); then \
+	        pass=$$((pass + 1)); else fail=$$((fail + 1)); echo "fuzz-$$t: FAIL"; fi; \
+	done; echo "fuzz: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 
 clean-fuzz:
 	rm -rf $(FUZZ_DIR)
