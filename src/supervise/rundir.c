@@ -58,6 +58,12 @@ int sup_paths_init(struct sup_paths *p, const char *base, const char *name, stru
     _cleanup_free_ char *why = dom_name_error("domain", name);
     if (why)
         return ql_error_set(err, EINVAL, "%s", why);
+    /* BASE/X.last keeps the outcome of domain X: a domain named X.last would share it. */
+    size_t nl = strlen(name);
+    if (nl > 5 && strcmp(name + nl - 5, ".last") == 0)
+        return ql_error_set(err, EINVAL, "the domain name '%s' ends in '.last', which qlaunch "
+                            "uses for the outcome file of the domain '%.*s'", name,
+                            (int)(nl - 5), name);
     p->base = xstrdup(base);
     p->dir = xasprintf("%s/%s", base, name);
     p->state = xasprintf("%s/state.json", p->dir);

@@ -584,6 +584,17 @@ static void test_name_rules(void **state)
         ql_error_clear(&err);
         free(why);
     }
+    /* X.last would share domain X's outcome file (issue 13 item 11). */
+    {
+        struct sup_paths sp;
+        struct ql_error err = QL_ERROR_INIT;
+        assert_int_equal(sup_paths_init(&sp, "/run/qlaunch", "web.last", &err), -EINVAL);
+        assert_string_equal(ql_error_msg(&err), "the domain name 'web.last' ends in '.last', "
+                            "which qlaunch uses for the outcome file of the domain 'web'");
+        ql_error_clear(&err);
+        assert_int_equal(sup_paths_init(&sp, "/run/qlaunch", "web.lastx", NULL), 0);
+        sup_paths_free(&sp);
+    }
     char *why = dom_name_error("network", "a/b");
     assert_string_equal(why, "the network name 'a/b' contains '/', which libvirt and qlaunch "
                         "reject");
