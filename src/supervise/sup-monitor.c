@@ -5,6 +5,7 @@
 #include "config.h"
 #include "supervise/sup-priv.h"
 #include "util/cleanup.h"
+#include "util/json.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -41,7 +42,7 @@ void sup_qmp_fire(struct sup *s, const char *cmd, json_object *args)
  * libvirt does, the supervisor dumps guest memory and lets the guest continue. */
 static void on_watchdog(struct sup *s, const struct qmp_event *ev)
 {
-    const char *action = sup_json_str(ev->data, "action");
+    const char *action = ql_json_str(ev->data, "action", NULL);
     if (!action)
         action = "?";
     sup_log(s, "QMP event WATCHDOG action=%s", action);
@@ -247,7 +248,7 @@ void sup_qmp_handle_loss(struct sup *s)
  * does (a guest that powered off meanwhile gets its on_poweroff policy). */
 void sup_reconcile(struct sup *s, json_object *status)
 {
-    const char *st = sup_json_str(status, "status");
+    const char *st = ql_json_str(status, "status", NULL);
     int rs = st ? qmp_run_state_from_string(st) : -1;
     json_object *v;
     bool running = status && json_object_object_get_ex(status, "running", &v) &&

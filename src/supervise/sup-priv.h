@@ -123,25 +123,6 @@ struct sup {
     unsigned restart_cap, restart_window;   /* from create, kept across re-attach */
 };
 
-/* json-c getters that tolerate absent members and wrong types. */
-static inline const char *sup_json_str(json_object *o, const char *k)
-{
-    json_object *v;
-    if (!o || !json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
-        return NULL;
-    return json_object_get_string(v);
-}
-
-static inline int sup_json_int(json_object *o, const char *k)
-{
-    json_object *v;
-    if (!o || !json_object_object_get_ex(o, k, &v))
-        return 0;
-    if (json_object_is_type(v, json_type_string))
-        return (int)strtol(json_object_get_string(v), NULL, 10);
-    return json_object_get_int(v);
-}
-
 /* supervisor.c */
 void sup_log(struct sup *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sup_trace(struct sup *s, const char *what);

@@ -8,6 +8,7 @@
 #include "domain/parse.h"
 #include "supervise/sup-priv.h"
 #include "util/cleanup.h"
+#include "util/json.h"
 #include "util/fileio.h"
 
 #include <errno.h>
@@ -142,12 +143,12 @@ static void on_chardevs(struct qmp_conn *c, const struct qmp_reply *r, void *opa
         const char *pty = NULL, *first = NULL;
         for (size_t i = 0; i < json_object_array_length(r->ret); i++) {
             json_object *e = json_object_array_get_idx(r->ret, i);
-            const char *fn = sup_json_str(e, "filename");
+            const char *fn = ql_json_str(e, "filename", NULL);
             if (!fn || strncmp(fn, "pty:", 4) != 0)
                 continue;
             if (!first)
                 first = fn + 4;
-            const char *label = sup_json_str(e, "label");
+            const char *label = ql_json_str(e, "label", NULL);
             if (label && s->build.console_chardev && strcmp(label, s->build.console_chardev) == 0)
                 pty = fn + 4;
         }
@@ -173,16 +174,18 @@ static void on_display(struct qmp_conn *c, const struct qmp_reply *r, void *opaq
     if (d && r->error) {
         sup_log(s, "cannot ask QEMU where %s listens: %s", d->type, r->message);
     } else if (d) {
-        const char *host = sup_json_str(r->ret, "host");
-        int port = sup_json_int(r->ret, spice ? "port" : "service");
+        const char *host = ql_json_str(r->ret, "host", NULL);
+        /* query-spice reports the port as a number, query-vnc as a string ("service"). */
+        const char *svc = spice ? NULL : ql_json_str(r->ret, "service", NULL);
+        int port = spice ? ql_json_int(r->ret, "port", 0) : svc ? (int)strtol(svc, NULL, 10) : 0;
         if (host) {
             free(d->host);
             d->host = xstrdup(host);
         }
         if (port > 0 && port <= 65535)
             d->port = port;
-        if (spice && sup_json_int(r->ret, "tls-port") > 0)
-            d->tls_port = sup_json_int(r->ret, "tls-port");
+        if (spice && ql_json_int(r->ret, "tls-port", 0) > 0)
+            d->tls_port = ql_json_int(r->ret, "tls-port", 0);
         sup_log(s, "%s listens on %s port %d", d->type, d->host, d->port);
     }
     setup_step_done(s);
@@ -270,8 +273,8 @@ static void pin_failed(struct sup *s, int e, const char *what, unsigned idx, lon
                        const char *cs)
 {
     struct ql_error err = QL_ERROR_INIT;
-    ql_error_set(&err, e, "cannot pin %s %u (thread %ld) to CPUs '%s': %s", what, idx, tid,
-                 cs ? cs : "all", strerror(e));
+    ql_error_errno(&err, e, "cannot pin %s %u (thread %ld) to CPUs '%s'", what, idx, tid,
+                   cs ? cs : "all");
     sup_start_failed(s, &err);
     ql_error_clear(&err);
 }
@@ -293,8 +296,8 @@ static void on_vcpus(struct qmp_conn *c, const struct qmp_reply *r, void *opaque
     size_t n = json_object_is_type(r->ret, json_type_array) ? json_object_array_length(r->ret) : 0;
     for (size_t i = 0; i < n && s->phase == PH_STARTING; i++) {
         json_object *e = json_object_array_get_idx(r->ret, i);
-        unsigned idx = (unsigned)sup_json_int(e, "cpu-index");
-        pid_t tid = (pid_t)sup_json_int(e, "thread-id");
+        unsigned idx = (unsigned)ql_json_int(e, "cpu-index", 0);
+        pid_t tid = (pid_t)ql_json_int(e, "thread-id", 0);
         if (!tid)
             continue;
         const char *cs = d->vcpu_cpuset;
@@ -333,9 +336,9 @@ static void on_iothreads(struct qmp_conn *c, const struct qmp_reply *r, void *op
         pid_t tid = 0;
         for (size_t i = 0; i < n; i++) {
             json_object *t = json_object_array_get_idx(r->ret, i);
-            const char *id = sup_json_str(t, "id");
+            const char *id = ql_json_str(t, "id", NULL);
             if (id && strcmp(id, want) == 0)
-                tid = (pid_t)sup_json_int(t, "thread-id");
+                tid = (pid_t)ql_json_int(t, "thread-id", 0);
         }
         cpu_set_t set;
         if (!tid) {
@@ -394,7 +397,7 @@ static void on_reattach_status(struct qmp_conn *c, const struct qmp_reply *r, vo
     s->timers[TM_START] = 0;
     if (first) {
         sup_log(s, "re-attached to QEMU pid %ld (status %s)", (long)s->qemu_pid,
-                sup_json_str(r->ret, "status") ? sup_json_str(r->ret, "status") : "?");
+                ql_json_str(r->ret, "status", "?"));
         sup_write_state(s);
         char ok[64];
         snprintf(ok, sizeof(ok), "OK %ld", (long)s->qemu_pid);
@@ -436,11 +439,7 @@ int sup_start(struct sup *s, struct ql_error *err)
     if (lfd < 0)
         return lfd;
     struct strbuf cmdline = STRBUF_INIT;
-    for (size_t i = 0; i < s->build.argv.n; i++) {
-        if (i)
-            sb_addc(&cmdline, ' ');
-        sb_add_shell_quoted(&cmdline, s->build.argv.v[i]);
-    }
+    argv_render_shell(&cmdline, &s->build.argv, false);
     sup_log(s, "starting QEMU: %s", sb_str(&cmdline));
     sb_free(&cmdline);
     s->log_start = lseek(s->log_fd, 0, SEEK_END);
