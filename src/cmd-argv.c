@@ -4,10 +4,8 @@
 #include "cmd-common.h"
 #include "cmds.h"
 #include "domain/parse.h"
-#include "host/firmware.h"
-#include "host/net.h"
 #include "qemu/build.h"
-#include "supervise/rundir.h"
+#include "supervise/prepare.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 #include "util/strbuf.h"
@@ -60,7 +58,7 @@ int cmd_argv(int argc, char **argv)
 {
     struct cli cli;
     cli_init(&cli, &argv_verb, argc, argv);
-    struct qb_options o = {.qmp_fd = 3, .first_fd = 4};
+    const char *accel = NULL, *emulator = NULL;
     bool json = false;
     const char *arg;
     int c;
@@ -69,15 +67,14 @@ int cmd_argv(int argc, char **argv)
         case OPT_ACCEL:
             if (strcmp(arg, "tcg") != 0 && strcmp(arg, "kvm") != 0)
                 return cli_usage_error(&cli, "--accel takes 'tcg' or 'kvm', not '%s'", arg);
-            o.accel = arg;
+            accel = arg;
             break;
-        case OPT_EMULATOR: o.emulator = arg; break;
+        case OPT_EMULATOR: emulator = arg; break;
         case OPT_JSON: json = true; break;
         }
     }
     if (c < 0)
         return cli.status;
-    o.run_dir = cli.run_dir;
     const char *file = cli.operands[0];
     struct dom_diags g = {0};
     struct domain *d = NULL;
@@ -88,34 +85,13 @@ int cmd_argv(int argc, char **argv)
     if (r < 0)
         return 1;
 
+    /* The host facts exactly as a start prepares them: run directory, NVRAM directory,
+     * network listen addresses, firmware. */
     struct qb_result res;
     struct ql_error err = QL_ERROR_INIT;
-    /* A graphics <listen type='network'> listens on the network's address, read from its
-     * definition file as at start (or the bridge's address for a bridged network). */
-    _cleanup_(host_listen_addrs_free) struct host_listen_addrs listen_addrs = {0};
-    if (host_gfx_listen_resolve(d, &listen_addrs, &err) < 0) {
-        fprintf(stderr, "%s: error: %s\n", file, ql_error_msg(&err));
-        ql_error_clear(&err);
-        domain_free(d);
-        return 1;
-    }
-    o.gfx_listen_addr = (const char *const *)listen_addrs.v;
-    /* firmware='efi' and NVRAM templates: chosen from the host's descriptors as at start. */
-    _cleanup_(host_firmware_free) struct host_firmware fw = {0};
-    struct qb_firmware qfw = {0};
-    if (host_firmware_resolve(d, &fw, &err) < 0) {
-        fprintf(stderr, "%s: error: %s\n", file, ql_error_msg(&err));
-        ql_error_clear(&err);
-        domain_free(d);
-        return 1;
-    }
-    if (fw.resolved) {
-        qfw = (struct qb_firmware){fw.loader, fw.nvram_template, fw.requires_smm,
-                                   fw.descriptor};
-        o.firmware = &qfw;
-    }
-    o.nvram_dir = sup_nvram_dir();
-    if (qb_build(d, &o, &res, &err) < 0) {
+    _cleanup_(sup_build_prep_free) struct sup_build_prep prep = {0};
+    if (sup_build_prepare(d, cli.run_dir, accel, emulator, &prep, &err) < 0 ||
+        qb_build(d, &prep.o, &res, &err) < 0) {
         fprintf(stderr, "%s: error: %s\n", file, ql_error_msg(&err));
         ql_error_clear(&err);
         domain_free(d);
@@ -125,7 +101,7 @@ int cmd_argv(int argc, char **argv)
     if (access(emu, X_OK) != 0) {
         fprintf(stderr, "%s: error: %s: the emulator '%s' does not exist or is not executable%s;"
                 " fix <emulator> or pass --emulator PATH\n", file,
-                o.emulator ? "--emulator" : "devices/emulator", emu,
+                emulator ? "--emulator" : "devices/emulator", emu,
                 strcmp(emu, "/usr/bin/qemu-system-x86_64") != 0
                     ? " (Debian installs /usr/bin/qemu-system-x86_64)" : "");
         qb_result_free(&res);

@@ -267,6 +267,45 @@ static const struct dom_listen *first_listen(const struct dom_graphics *g)
     return g->n_listens ? &g->listens[0] : NULL;
 }
 
+/* The TCP address a display listens on when its listen is an address or a network, as the
+ * build uses it (NULL: the network's address was not resolved by the launcher). */
+static const char *tcp_listen_address(const struct domain *d, const struct dom_graphics *g,
+                                      const struct qb_options *o)
+{
+    const struct dom_listen *l = first_listen(g);
+    if (l && l->type == DOM_LISTEN_NETWORK)
+        return o->gfx_listen_addr ? o->gfx_listen_addr[g - d->dev.graphics]
+                                  : GFX_DEFAULT_LISTEN;
+    const char *a = l && l->type == DOM_LISTEN_ADDRESS && l->address ? l->address : g->listen;
+    return a ? a : GFX_DEFAULT_LISTEN;
+}
+
+static bool gfx_autoport(const struct dom_graphics *g)
+{
+    return g->autoport == DOM_TRI_ON || g->port < 0;
+}
+
+bool qb_graphics_autoport(const struct domain *d, const struct qb_options *o,
+                          const char **ret_spice_host, size_t *ret_spice_index)
+{
+    bool any = false;
+    *ret_spice_host = NULL;
+    *ret_spice_index = 0;
+    for (size_t i = 0; i < d->dev.n_graphics; i++) {
+        const struct dom_graphics *g = &d->dev.graphics[i];
+        const struct dom_listen *l = first_listen(g);
+        if (!gfx_autoport(g) || g->n_listens > 1 ||
+            (l && (l->type == DOM_LISTEN_SOCKET || l->type == DOM_LISTEN_NONE)))
+            continue;
+        any = true;
+        if (g->type == DOM_GFX_SPICE && !*ret_spice_host) {
+            *ret_spice_host = tcp_listen_address(d, g, o);
+            *ret_spice_index = i;
+        }
+    }
+    return any;
+}
+
 static int listen_address(struct qb_ctx *c, const struct dom_graphics *g, const char **ret_addr,
                           const char **ret_socket, bool *ret_none)
 {
@@ -353,7 +392,7 @@ static int build_spice(struct qb_ctx *c, const struct dom_graphics *g)
     int r;
     if ((r = listen_address(c, g, &addr, &sock, &none)) < 0)
         return r;
-    bool autoport = g->autoport == DOM_TRI_ON || g->port < 0;
+    bool autoport = gfx_autoport(g);
     /* With autoport, libvirt drops the ports of a live XML (they were allocated for the run
      * that wrote it) and allocates again; a TLS port only when TLS is configured, which it
      * is not in qlaunch (qemu.conf spice_tls=0). */
@@ -468,7 +507,7 @@ static int build_vnc(struct qb_ctx *c, const struct dom_graphics *g)
             sb_addf(&sb, "[%s]", a);
         else
             sb_add(&sb, a);
-        bool autoport = g->autoport == DOM_TRI_ON || g->port < 0;
+        bool autoport = gfx_autoport(g);
         add_display(c, g, a, autoport ? 0 : g->port, autoport, NULL);
         if (autoport) {
             sb_add(&sb, ":0,to=99");

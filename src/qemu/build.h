@@ -105,6 +105,13 @@ struct qb_result {
     size_t n_iothreadpin_ids;
 };
 
+/* Whether a start must hold the graphics-port lock (a SPICE or VNC display with autoport
+ * on a TCP listener), and the listen address and graphics index of the first such SPICE
+ * display, whose port the launcher picks and passes as spice_port (host NULL: none).
+ * Same rules as qb_build, so a start builds once. */
+bool qb_graphics_autoport(const struct domain *d, const struct qb_options *o,
+                          const char **ret_spice_host, size_t *ret_spice_index);
+
 /* Returns 0 and fills *ret, or -errno with err naming the device ("devices/disk[2]: ...
  * (line 41)"); *ret is left empty on failure. */
 int qb_build(const struct domain *d, const struct qb_options *o, struct qb_result *ret,

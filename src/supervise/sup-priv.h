@@ -18,6 +18,7 @@
 #include "qemu/build.h"
 #include "qmp/qmp.h"
 #include "supervise/policy.h"
+#include "supervise/prepare.h"
 #include "supervise/rundir.h"
 #include "supervise/state.h"
 #include "supervise/supervisor.h"
@@ -26,7 +27,6 @@
 
 #define SUP_MAX_CLIENTS 64
 #define SUP_CLIENT_IDLE_MS 10000    /* an idle client that asked nothing is dropped */
-#define SUP_QMP_FD_NUM 3
 #define SUP_START_TIMEOUT_MS 120000  /* spawn to `cont`, including QEMU's own start */
 #define SUP_RECONNECT_TRIES 50
 #define SUP_RECONNECT_DELAY_MS 100

@@ -121,48 +121,35 @@ static void ports_of_others(struct sup *s, int **ret, size_t *ret_n)
  * greeting), and ports recorded in the other domains' state files are skipped. A process
  * outside qlaunch can still take the port between the test and QEMU's bind: QEMU then
  * fails with "Address already in use" and the start fails.
- * The build is only repeated when a SPICE port had to be chosen. */
+ * Which displays need this is known before the build (qb_graphics_autoport): one build. */
 static int pick_graphics_ports(struct sup *s, struct qb_options *o, struct ql_error *err)
 {
-    int r = qb_build(s->dom, o, &s->build, err);
-    if (r < 0)
-        return r;
-    const struct qb_display *spice = NULL;
-    bool any = false;
-    for (size_t i = 0; i < s->build.n_displays; i++) {
-        const struct qb_display *d = &s->build.displays[i];
-        if (!d->autoport)
-            continue;
-        any = true;
-        if (d->type == DOM_GFX_SPICE)
-            spice = d;
-    }
-    if (!any)
+    const char *spice_host;
+    size_t gi;
+    if (!qb_graphics_autoport(s->dom, o, &spice_host, &gi))
         return 0;
     _cleanup_free_ char *lock = xasprintf("%s/.graphics-ports.lock", sup_base_dir(s->cfg->base));
     s->ports_lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (s->ports_lock_fd < 0)
-        return ql_error_set(err, errno, "cannot open '%s': %s", lock, strerror(errno));
+        return ql_error_errno(err, errno, "cannot open '%s'", lock);
     while (flock(s->ports_lock_fd, LOCK_EX) < 0)
         if (errno != EINTR)
-            return ql_error_set(err, errno, "cannot lock '%s': %s", lock, strerror(errno));
-    if (!spice)
+            return ql_error_errno(err, errno, "cannot lock '%s'", lock);
+    if (!spice_host)
         return 0;
     _cleanup_free_ int *avoid = NULL;
     size_t n_avoid = 0;
     ports_of_others(s, &avoid, &n_avoid);
-    _cleanup_free_ char *host = xstrdup(spice->host);
-    const char *path = s->dom->dev.graphics[spice->dev_index].src.path;
-    int port = host_tcp_port_pick(host, HOST_GFX_PORT_MIN, HOST_GFX_PORT_MAX, avoid, n_avoid,
-                                  err);
+    const char *path = s->dom->dev.graphics[gi].src.path;
+    int port = host_tcp_port_pick(spice_host, HOST_GFX_PORT_MIN, HOST_GFX_PORT_MAX, avoid,
+                                  n_avoid, err);
     if (port < 0) {
         ql_error_prefix(err, "%s: SPICE autoport", path ? path : "devices/graphics");
         return port;
     }
     o->spice_port = port;
-    sup_log(s, "SPICE autoport: port %d on %s", port, host);
-    qb_result_free(&s->build);
-    return qb_build(s->dom, o, &s->build, err);
+    sup_log(s, "SPICE autoport: port %d on %s", port, spice_host);
+    return 0;
 }
 
 /* The NVRAM file of a pflash loader must exist before QEMU opens it: created from its
@@ -192,32 +179,19 @@ static int prepare_nvram(struct sup *s, const char *nvram_dir, struct ql_error *
  * (listen addresses, firmware, autoport), NVRAM, huge pages, the emulator, NICs. */
 int sup_prepare_host(struct sup *s, struct ql_error *err)
 {
-    int r;
-    struct qb_options o = {.accel = s->cfg->accel, .emulator = s->cfg->emulator,
-                           .run_dir = s->paths.dir, .qmp_fd = SUP_QMP_FD_NUM,
-                           .first_fd = SUP_QMP_FD_NUM + 1};
-    /* <listen type='network'>: the builder is pure, the address is host knowledge. */
-    _cleanup_(host_listen_addrs_free) struct host_listen_addrs listen_addrs = {0};
-    if ((r = host_gfx_listen_resolve(s->dom, &listen_addrs, err)) < 0)
+    _cleanup_(sup_build_prep_free) struct sup_build_prep prep;
+    int r = sup_build_prepare(s->dom, s->cfg->base, s->cfg->accel, s->cfg->emulator, &prep,
+                              err);
+    if (r < 0)
         return r;
-    o.gfx_listen_addr = (const char *const *)listen_addrs.v;
-    /* <os firmware='efi'> and NVRAM templates come from the host's firmware descriptors. */
-    _cleanup_(host_firmware_free) struct host_firmware fw = {0};
-    struct qb_firmware qfw = {0};
-    if ((r = host_firmware_resolve(s->dom, &fw, err)) < 0)
+    if (prep.fw.resolved && prep.fw.descriptor)
+        sup_log(s, "firmware='efi': %s from %s", prep.fw.loader, prep.fw.descriptor);
+    if ((r = pick_graphics_ports(s, &prep.o, err)) < 0)
         return r;
-    if (fw.resolved) {
-        qfw = (struct qb_firmware){fw.loader, fw.nvram_template, fw.requires_smm,
-                                   fw.descriptor};
-        o.firmware = &qfw;
-        if (fw.descriptor)
-            sup_log(s, "firmware='efi': %s from %s", fw.loader, fw.descriptor);
-    }
-    o.nvram_dir = sup_nvram_dir();
-    if ((r = pick_graphics_ports(s, &o, err)) < 0)
+    if ((r = qb_build(s->dom, &prep.o, &s->build, err)) < 0)
         return r;
     sup_trace(s, "build");
-    if ((r = prepare_nvram(s, o.nvram_dir, err)) < 0)
+    if ((r = prepare_nvram(s, prep.o.nvram_dir, err)) < 0)
         return r;
     const struct dom_mem_backing *mb = &s->dom->mem_backing;
     struct statfs sfs;

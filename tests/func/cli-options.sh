@@ -139,6 +139,25 @@ run 0 list --all --json && [ "$(tr -d ' \n' < "$T/out")" = "[]" ] ||
 # Options belong to the verb: before it they are an unknown verb.
 run 2 --run-dir "$T/elsewhere" list
 
+# argv prints the paths a start would use: the run directory of --run-dir, else of
+# QLAUNCH_RUN_DIR (issue 13, item 17), for the QMP socket and automatic channel sockets.
+cat > "$T/chan.xml" <<'XML'
+<domain type='qemu'><name>argvpaths</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <channel type='unix'><source mode='bind'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>
+  </devices></domain>
+XML
+if run 0 argv "$T/chan.xml"; then
+    n=$(grep -c "$T/run/argvpaths/" "$T/out")
+    [ "$n" -ge 2 ] || bad "argv with QLAUNCH_RUN_DIR: $n paths under $T/run/argvpaths: $(cat "$T/out")"
+    grep -q "/run/qlaunch" "$T/out" && bad "argv with QLAUNCH_RUN_DIR still prints /run/qlaunch"
+fi
+if run 0 argv --run-dir "$T/other" "$T/chan.xml"; then
+    n=$(grep -c "$T/other/argvpaths/" "$T/out")
+    [ "$n" -ge 2 ] || bad "argv --run-dir: $n paths under $T/other/argvpaths: $(cat "$T/out")"
+fi
+
 [ $errors = 0 ] || { echo "$errors failure(s)"; exit 1; }
 echo "PASS: cli-options"
 exit 0

@@ -1,0 +1,47 @@
+#include "config.h"
+#include "supervise/prepare.h"
+#include "supervise/rundir.h"
+#include "util/cleanup.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int sup_build_prepare(const struct domain *d, const char *base, const char *accel,
+                      const char *emulator, struct sup_build_prep *p, struct ql_error *err)
+{
+    memset(p, 0, sizeof(*p));
+    struct sup_paths paths;
+    int r = sup_paths_init(&paths, base, d->name, err);
+    if (r < 0)
+        return r;
+    p->run_dir = paths.dir;
+    paths.dir = NULL;
+    sup_paths_free(&paths);
+    p->o = (struct qb_options){.accel = accel, .emulator = emulator, .run_dir = p->run_dir,
+                               .qmp_fd = SUP_QMP_FD_NUM, .first_fd = SUP_QMP_FD_NUM + 1,
+                               .nvram_dir = sup_nvram_dir()};
+    /* <listen type='network'>: the builder is pure, the address is host knowledge. */
+    if ((r = host_gfx_listen_resolve(d, &p->listen_addrs, err)) < 0)
+        goto fail;
+    p->o.gfx_listen_addr = (const char *const *)p->listen_addrs.v;
+    /* <os firmware='efi'> and NVRAM templates come from the host's firmware descriptors. */
+    if ((r = host_firmware_resolve(d, &p->fw, err)) < 0)
+        goto fail;
+    if (p->fw.resolved) {
+        p->qfw = (struct qb_firmware){p->fw.loader, p->fw.nvram_template, p->fw.requires_smm,
+                                      p->fw.descriptor};
+        p->o.firmware = &p->qfw;
+    }
+    return 0;
+fail:
+    sup_build_prep_free(p);
+    return r;
+}
+
+void sup_build_prep_free(struct sup_build_prep *p)
+{
+    free(p->run_dir);
+    host_listen_addrs_free(&p->listen_addrs);
+    host_firmware_free(&p->fw);
+    memset(p, 0, sizeof(*p));
+}
