@@ -18,6 +18,15 @@ $Q argv --accel tcg examples/seed-domain-fixed.xml
 echo
 echo "== building the tiny test guest (Debian's cloud kernel + busybox) into $GUEST"
 sh tests/guest/build-guest.sh "$GUEST"
+# Started by root, QEMU runs as qlaunch-qemu, which may not reach a checkout under /root:
+# the guest goes where VM images live (as /var/lib/libvirt/images for libvirt).
+if [ "$(id -u)" = 0 ] && [ -z "${QLAUNCH_GUEST_DIR:-}" ]; then
+    IMG=/var/lib/qlaunch/images/qlaunch-demo
+    install -d -m 755 /var/lib/qlaunch /var/lib/qlaunch/images "$IMG"
+    install -m 644 "$GUEST/vmlinuz" "$GUEST/initramfs.gz" "$IMG/"
+    GUEST=$IMG
+    echo "   (copied to $GUEST, readable by QEMU's user qlaunch-qemu)"
+fi
 sed "s|@GUESTDIR@|$GUEST|g" examples/demo.xml.in > examples/demo.xml
 echo
 echo "== qlaunch create --console examples/demo.xml (TCG; the guest powers off after 2 s)"

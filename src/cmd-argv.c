@@ -90,7 +90,7 @@ int cmd_argv(int argc, char **argv)
     struct qb_result res;
     struct ql_error err = QL_ERROR_INIT;
     _cleanup_(sup_build_prep_free) struct sup_build_prep prep = {0};
-    if (sup_build_prepare(d, cli.run_dir, accel, emulator, &prep, &err) < 0 ||
+    if (sup_build_prepare(d, cli.run_dir, accel, emulator, SUP_PREP_SHOW, &prep, &err) < 0 ||
         qb_build(d, &prep.o, &res, &err) < 0) {
         fprintf(stderr, "%s: error: %s\n", file, ql_error_msg(&err));
         ql_error_clear(&err);
@@ -107,6 +107,10 @@ int cmd_argv(int argc, char **argv)
         qb_result_free(&res);
         domain_free(d);
         return 1;
+    }
+    if (prep.dac_problem) {
+        res.notes = xrealloc(res.notes, (res.n_notes + 1) * sizeof(*res.notes));
+        res.notes[res.n_notes++] = xasprintf("a start would fail: %s", prep.dac_problem);
     }
     if (json)
         print_json(&res);

@@ -75,3 +75,7 @@ EXTRA_DIST += tests/func/monitor-loss.sh tests/func/qmp-fault.py
 
 TESTS += tests/func/sup-death.sh
 EXTRA_DIST += tests/func/sup-death.sh
+
+# QEMU runs as qlaunch-qemu: DAC checks, chown and restore, seclabel, control socket (#13)
+TESTS += tests/func/dac.sh
+EXTRA_DIST += tests/func/dac.sh tests/func/access.sh

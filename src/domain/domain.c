@@ -8,6 +8,7 @@
 QL_ENUM_IMPL(dom_tristate, DOM_TRI_MAX, NULL, "on", "off")
 QL_ENUM_IMPL(dom_virt, DOM_VIRT_MAX, "kvm", "qemu")
 QL_ENUM_IMPL(dom_vcpu_placement, DOM_PLACEMENT_MAX, NULL, "static")
+QL_ENUM_IMPL(dom_seclabel_type, DOM_SECLABEL_MAX, NULL, "dynamic", "static", "none");
 QL_ENUM_IMPL(dom_lifecycle, DOM_LC_MAX, NULL, "destroy", "restart", "rename-restart",
              "preserve", "coredump-destroy", "coredump-restart")
 QL_ENUM_IMPL(dom_addr_type, DOM_ADDR_MAX, "none", "pci", "drive", "virtio-serial", "usb", "isa",
@@ -260,6 +261,7 @@ void domain_free(struct domain *d)
         return;
     free(d->name);
     free(d->title);
+    free(d->dac.label);
     free(d->description);
     free(d->vcpu_cpuset);
     free(d->cputune.emulatorpin);

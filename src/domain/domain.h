@@ -40,6 +40,25 @@ enum dom_lifecycle {
 };
 QL_ENUM_DECL(dom_lifecycle);
 
+/* <seclabel type>: only the DAC model is honoured (qlaunch has no SELinux/AppArmor driver). */
+enum dom_seclabel_type {
+    DOM_SECLABEL_DEFAULT,
+    DOM_SECLABEL_DYNAMIC,
+    DOM_SECLABEL_STATIC,
+    DOM_SECLABEL_NONE,
+    DOM_SECLABEL_MAX
+};
+QL_ENUM_DECL(dom_seclabel_type);
+
+/* The domain's <seclabel model='dac'> (or a model-less <seclabel type='none'/>, which
+ * turns every driver off): who QEMU runs as and whether files are made accessible to it. */
+struct dom_dac {
+    enum dom_seclabel_type type;    /* DEFAULT: no DAC seclabel */
+    enum dom_tristate relabel;      /* relabel='yes|no'; DEFAULT: libvirt's default per type */
+    char *label;                    /* type='static': "USER:GROUP", names or +UID:+GID */
+    int line;
+};
+
 /* ---- addresses ---- */
 enum dom_addr_type {
     DOM_ADDR_NONE,
@@ -826,6 +845,7 @@ struct domain {
     bool genid_auto;            /* <genid/> empty: derived from the UUID by validate */
     unsigned char genid[16];
     char *title, *description;
+    struct dom_dac dac;
 
     unsigned long long memory_kib, current_memory_kib, max_memory_kib;
     unsigned max_memory_slots;

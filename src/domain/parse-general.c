@@ -457,6 +457,48 @@ static void parse_iothreads(struct px *p, xmlNode *root)
 
 /* ---- general ---- */
 
+/* <seclabel>: the DAC model decides who QEMU runs as (<label>USER:GROUP</label>, as
+ * libvirt's static DAC labels) and whether files are made accessible to it (relabel).
+ * Other models (selinux, apparmor) are libvirt host bookkeeping without a driver here:
+ * ignored by design; a dynamic DAC label is the one a running libvirt domain was given,
+ * which libvirt itself drops when it reads an inactive definition. */
+static void parse_seclabel(struct px *p, struct domain *d, xmlNode *n)
+{
+    const char *model = px_attr(n, "model");
+    int type = DOM_SECLABEL_DYNAMIC;
+    PX_ENUM(p, n, "type", &dom_seclabel_type_enum, "seclabel type", type);
+    if (model ? !STREQ(model, "dac") : type != DOM_SECLABEL_NONE) {
+        px_ignore(n);
+        return;
+    }
+    px_use(n);
+    if (d->dac.type) {
+        px_err(p, n, NULL, "more than one DAC <seclabel>");
+        return;
+    }
+    d->dac.type = type;
+    d->dac.line = (int)xmlGetLineNo(n);
+    px_attr_tristate(p, n, "relabel", &d->dac.relabel);
+    xmlNode *l = px_child(p, n, "label");
+    for (xmlNode *c = NULL; (c = px_next(n, c, "imagelabel"));)
+        px_ignore(c);    /* the label files get; qlaunch gives them QEMU's */
+    for (xmlNode *c = NULL; (c = px_next(n, c, "baselabel"));)
+        px_ignore(c);
+    if (type == DOM_SECLABEL_STATIC) {
+        if (!l) {
+            px_err(p, n, NULL, "a static DAC <seclabel> needs <label>USER:GROUP</label>");
+            return;
+        }
+        d->dac.label = px_text(l);
+        const char *colon = strchr(d->dac.label, ':');
+        if (!colon || colon == d->dac.label || !colon[1] || strchr(colon + 1, ':'))
+            px_err(p, l, NULL, "DAC label '%s' is not USER:GROUP (names, or +UID:+GID)",
+                   d->dac.label);
+    } else if (l) {
+        px_ignore(l);    /* a dynamic label is output of the run that wrote it */
+    }
+}
+
 void px_parse_general(struct px *p, xmlNode *root)
 {
     struct domain *d = p->dom;
@@ -510,7 +552,7 @@ void px_parse_general(struct px *p, xmlNode *root)
     for (n = NULL; (n = px_next(root, n, "metadata"));)
         px_ignore(n);
     for (n = NULL; (n = px_next(root, n, "seclabel"));)
-        px_ignore(n);
+        parse_seclabel(p, d, n);
     for (n = NULL; (n = px_next(root, n, "resource"));)
         px_ignore(n);
 

@@ -225,7 +225,7 @@ static int memory_backend(struct qb_ctx *c, const char *id, unsigned long long b
         qj_str(&j, "mem-path", "/dev/hugepages/");
     } else if (file) {
         /* libvirt's memory_backing_dir: QEMU makes an unlinked file in the run dir */
-        char *dir = xasprintf("%s/", c->run_dir);
+        char *dir = xasprintf("%s/", c->qemu_dir);
         qj_str(&j, "mem-path", dir);
         free(dir);
     }

@@ -119,6 +119,7 @@ struct qb_ctx {
     struct qb_result *r;
     struct ql_error *err;
     char *run_dir;
+    const char *qemu_dir;   /* o->qemu_dir, else run_dir */
     char *gfx_socket[2];        /* generated VNC [0] / SPICE [1] socket paths */
     bool q35, kvm;
     const char *root_bus;       /* "pci.0" or "pcie.0" */

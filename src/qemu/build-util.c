@@ -32,7 +32,7 @@ int qb_run_socket(struct qb_ctx *c, const struct dom_src *src, const char *what,
                        "give %s", what, show ? " '" : "", show ? file : "", show ? "'" : "", why,
                        hint);
     }
-    char *path = xasprintf("%s/%s", c->run_dir, file);
+    char *path = xasprintf("%s/%s", c->qemu_dir, file);
     struct sockaddr_un sa;
     if (strlen(path) >= sizeof(sa.sun_path)) {
         int r = qb_fail(c, src, "the socket path '%s' is %zu bytes, more than the %zu a unix "

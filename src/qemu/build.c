@@ -149,6 +149,7 @@ int qb_build(const struct domain *d, const struct qb_options *o, struct qb_resul
     c.primary_video = -1;
     c.run_dir = o->run_dir ? xstrdup(o->run_dir)
                            : xasprintf("/run/qlaunch/%s", d->name ? d->name : "");
+    c.qemu_dir = o->qemu_dir ? o->qemu_dir : c.run_dir;
     if (o->accel) {
         if (!STREQ(o->accel, "kvm") && !STREQ(o->accel, "tcg")) {
             free(c.run_dir);

@@ -20,6 +20,9 @@ struct qb_options {
     const char *accel;      /* NULL: from <domain type>; "tcg" | "kvm" */
     const char *emulator;   /* NULL: <emulator>, else QEMU_DEFAULT_EMULATOR */
     const char *run_dir;    /* per-VM runtime dir; NULL: /run/qlaunch/NAME */
+    /* Where QEMU creates its own files (automatic sockets, memory files): a directory of
+     * QEMU's user when it does not run as the launcher's (host/dac.h). NULL: run_dir. */
+    const char *qemu_dir;
     int qmp_fd;             /* fd number of the pre-bound QMP listening socket */
     int first_fd;           /* first fd number for taps and the like */
     /* SPICE autoport: the port the launcher chose (a free TCP port on the listen address,

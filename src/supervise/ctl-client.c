@@ -122,6 +122,10 @@ static int recover(const struct ctl_target *t, const struct sup_paths *p, struct
             known = true;
         }
         if (known) {
+            /* Files given to QEMU's user go back to their owners (its supervisor could
+             * not do it). */
+            for (size_t k = 0; k < st.n_grants; k++)
+                host_dac_restore(&st.grants[k], st.qemu_uid);
             st.state = SUP_STATE_SHUTOFF;
             st.reason = SUP_REASON_CRASHED;
             st.qemu_pid = 0;

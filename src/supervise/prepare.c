@@ -2,12 +2,14 @@
 #include "supervise/prepare.h"
 #include "supervise/rundir.h"
 #include "util/cleanup.h"
+#include "util/strbuf.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 int sup_build_prepare(const struct domain *d, const char *base, const char *accel,
-                      const char *emulator, struct sup_build_prep *p, struct ql_error *err)
+                      const char *emulator, unsigned flags, struct sup_build_prep *p,
+                      struct ql_error *err)
 {
     memset(p, 0, sizeof(*p));
     struct sup_paths paths;
@@ -20,6 +22,19 @@ int sup_build_prepare(const struct domain *d, const char *base, const char *acce
     p->o = (struct qb_options){.accel = accel, .emulator = emulator, .run_dir = p->run_dir,
                                .qmp_fd = SUP_QMP_FD_NUM, .first_fd = SUP_QMP_FD_NUM + 1,
                                .nvram_dir = sup_nvram_dir()};
+    /* Who QEMU runs as: a QEMU that is not root gets a directory of its own for the
+     * sockets and files it creates (the run directory stays root's). */
+    if ((r = host_dac_resolve(d, &p->dac, err)) < 0) {
+        if (!(flags & SUP_PREP_SHOW))
+            goto fail;
+        p->dac_problem = xstrdup(ql_error_msg(err));
+        ql_error_clear(err);
+        p->dac.drop = true;     /* shown as the start would run it, had the user existed */
+    }
+    if (p->dac.drop) {
+        p->qemu_dir = xasprintf("%s/qemu", p->run_dir);
+        p->o.qemu_dir = p->qemu_dir;
+    }
     /* <listen type='network'>: the builder is pure, the address is host knowledge. */
     if ((r = host_gfx_listen_resolve(d, &p->listen_addrs, err)) < 0)
         goto fail;
@@ -41,6 +56,9 @@ fail:
 void sup_build_prep_free(struct sup_build_prep *p)
 {
     free(p->run_dir);
+    free(p->qemu_dir);
+    free(p->dac_problem);
+    host_dac_free(&p->dac);
     host_listen_addrs_free(&p->listen_addrs);
     host_firmware_free(&p->fw);
     memset(p, 0, sizeof(*p));

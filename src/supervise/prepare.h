@@ -1,9 +1,11 @@
 /* The host facts a build needs, prepared in one place for `qlaunch argv` and for a start,
  * so that the command line argv prints is the one a start runs: the run directory
- * (--run-dir / QLAUNCH_RUN_DIR), the NVRAM directory, graphics addresses of
+ * (--run-dir / QLAUNCH_RUN_DIR), who QEMU runs as (and so where it creates its sockets),
+ * the NVRAM directory, graphics addresses of
  * <listen type='network'>, the firmware chosen for firmware='efi'. */
 #pragma once
 #include "domain/domain.h"
+#include "host/dac.h"
 #include "host/firmware.h"
 #include "host/net.h"
 #include "qemu/build.h"
@@ -15,13 +17,20 @@
 struct sup_build_prep {
     struct qb_options o;            /* what qb_build takes; points into the members below */
     char *run_dir;
+    char *qemu_dir;                 /* RUNDIR/qemu, QEMU's own, when it runs as dac's user */
+    struct host_dac dac;            /* who QEMU runs as */
+    char *dac_problem;              /* SUP_PREP_SHOW: why a start would fail on dac */
     struct host_listen_addrs listen_addrs;
     struct host_firmware fw;
     struct qb_firmware qfw;
 };
 
 /* base: --run-dir or NULL (QLAUNCH_RUN_DIR or the default); accel, emulator: overrides or
- * NULL. Fails with a located error when a host fact cannot be found. */
+ * NULL. Fails with a located error when a host fact cannot be found; with SUP_PREP_SHOW
+ * (`qlaunch argv`), a missing QEMU user is not fatal: the argv is built as if it existed
+ * and dac_problem says why a start would fail. */
+#define SUP_PREP_SHOW 1u
 int sup_build_prepare(const struct domain *d, const char *base, const char *accel,
-                      const char *emulator, struct sup_build_prep *p, struct ql_error *err);
+                      const char *emulator, unsigned flags, struct sup_build_prep *p,
+                      struct ql_error *err);
 void sup_build_prep_free(struct sup_build_prep *p);

@@ -132,24 +132,32 @@ int sup_rundir_create(const struct sup_paths *p, struct ql_error *err)
     return 0;
 }
 
-void sup_rundir_remove(const struct sup_paths *p)
+/* Removes the files of dir, and of its subdirectories down to depth levels, then dir. */
+static void remove_tree(const char *dir, int depth)
 {
-    const char *files[] = {p->state, p->qmp, p->ctl, p->qemu_log, p->sup_log, p->lock};
-    for (size_t i = 0; i < ARRAY_SIZE(files); i++)
-        unlink(files[i]);
-    /* Anything else a run left (temporary state files) goes too. */
-    DIR *d = opendir(p->dir);
+    DIR *d = opendir(dir);
     if (d) {
         struct dirent *e;
         while ((e = readdir(d))) {
             if (STREQ(e->d_name, ".") || STREQ(e->d_name, ".."))
                 continue;
-            _cleanup_free_ char *f = xasprintf("%s/%s", p->dir, e->d_name);
-            unlink(f);
+            _cleanup_free_ char *f = xasprintf("%s/%s", dir, e->d_name);
+            if (unlink(f) < 0 && (errno == EISDIR || errno == EPERM) && depth > 0)
+                remove_tree(f, depth - 1);
         }
         closedir(d);
     }
-    rmdir(p->dir);
+    rmdir(dir);
+}
+
+void sup_rundir_remove(const struct sup_paths *p)
+{
+    const char *files[] = {p->state, p->qmp, p->ctl, p->qemu_log, p->sup_log, p->lock};
+    for (size_t i = 0; i < ARRAY_SIZE(files); i++)
+        unlink(files[i]);
+    /* Anything else a run left (temporary state files, QEMU's own directory and the
+     * sockets it made there) goes too. */
+    remove_tree(p->dir, 1);
 }
 
 static int cmp_str(const void *a, const void *b)

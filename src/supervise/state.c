@@ -83,6 +83,9 @@ void sup_status_clear(struct sup_status *s)
     }
     free(s->nic_taps);
     free(s->nic_ovs);
+    for (size_t i = 0; i < s->n_grants; i++)
+        host_dac_grant_clear(&s->grants[i]);
+    free(s->grants);
     free(s->name);
     free(s->xml_path);
     free(s->qemu_version);
@@ -146,6 +149,21 @@ json_object *sup_status_to_json(const struct sup_status *s)
             json_object_array_add(a, n);
         }
         json_object_object_add(o, "nics", a);
+    }
+    if (s->qemu_uid) {
+        json_object_object_add(o, "qemu_uid", json_object_new_int64(s->qemu_uid));
+        json_object_object_add(o, "qemu_gid", json_object_new_int64(s->qemu_gid));
+    }
+    if (s->n_grants) {
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; i < s->n_grants; i++) {
+            json_object *g = json_object_new_object();
+            add_str(g, "path", s->grants[i].path);
+            json_object_object_add(g, "uid", json_object_new_int64(s->grants[i].uid));
+            json_object_object_add(g, "gid", json_object_new_int64(s->grants[i].gid));
+            json_object_array_add(a, g);
+        }
+        json_object_object_add(o, "grants", a);
     }
     return o;
 }
@@ -212,6 +230,27 @@ int sup_status_from_json(json_object *o, struct sup_status *ret, struct ql_error
             ret->nic_ovs[i] = get_str(e, "ovs_bridge");
         }
         ret->n_nics = n;
+    }
+    /* Ids and owners to restore: in range, absolute paths only (never act on garbage). */
+    int64_t qu = ql_json_int64(o, "qemu_uid", 0), qg = ql_json_int64(o, "qemu_gid", 0);
+    if (qu > 0 && qu < INT32_MAX && qg >= 0 && qg < INT32_MAX) {
+        ret->qemu_uid = (uid_t)qu;
+        ret->qemu_gid = (gid_t)qg;
+    }
+    a = ql_json_get(o, "grants", json_type_array);
+    if (a && ret->qemu_uid) {
+        size_t n = json_object_array_length(a);
+        ret->grants = xcalloc(n ? n : 1, sizeof(*ret->grants));
+        for (size_t i = 0; i < n; i++) {
+            json_object *g = json_object_array_get_idx(a, i);
+            _cleanup_free_ char *path = get_str(g, "path");
+            int64_t u = ql_json_int64(g, "uid", -1), gi = ql_json_int64(g, "gid", -1);
+            if (!path || path[0] != '/' || u < 0 || u >= INT32_MAX || gi < 0 || gi >= INT32_MAX)
+                continue;
+            ret->grants[ret->n_grants++] = (struct host_dac_grant){
+                .path = path, .uid = (uid_t)u, .gid = (gid_t)gi};
+            path = NULL;
+        }
     }
     a = ql_json_get(o, "displays", json_type_array);
     if (a) {

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 #include <sys/types.h>
+#include "host/dac.h"
 #include "util/error.h"
 
 enum sup_state {
@@ -75,6 +76,12 @@ struct sup_status {
      * each interface and the OVS bridge it was added to (NULL entries allowed). */
     char **nic_taps, **nic_ovs;
     size_t n_nics;
+    /* Who QEMU runs as (0: root or the caller) and the files given to it, whose owners
+     * are restored when the domain ends (host/dac.h); recorded before they change. */
+    uid_t qemu_uid;
+    gid_t qemu_gid;
+    struct host_dac_grant *grants;
+    size_t n_grants;
 };
 
 void sup_status_clear(struct sup_status *s);

@@ -6,6 +6,7 @@
 #include "util/cleanup.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,6 +256,8 @@ void sup_dump_completed(struct sup *s, const char *error)
         sup_log(s, "guest memory dump failed: %s", error);
     } else {
         sup_log(s, "guest memory dump complete: %s", s->dump_path);
+        if (s->st.qemu_uid && lchown(s->dump_path, geteuid(), getegid()) < 0)
+            sup_log(s, "cannot give '%s' back to root: %s", s->dump_path, strerror(errno));
         sup_broadcast(s, "coredump", s->dump_path);
     }
     dump_then(s);
@@ -285,6 +288,21 @@ void sup_coredump(struct sup *s, enum sup_after_dump then)
     localtime_r(&t, &tm);
     strftime(ts, sizeof(ts), "%Y-%m-%d-%H:%M:%S", &tm);
     _cleanup_free_ char *proto = xasprintf("file:%s/%s-%s.core", dir, s->dom->name, ts);
+    if (s->st.qemu_uid) {
+        /* QEMU is not root: the file is made for it in root's directory (0711), and given
+         * back to root when the dump is complete. */
+        sup_dir_searchable(s, dir);
+        int fd = open(proto + 5, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0 || fchown(fd, s->st.qemu_uid, s->st.qemu_gid) < 0) {
+            sup_log(s, "guest memory dump failed: cannot create '%s' for QEMU: %s", proto + 5,
+                    strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            dump_then(s);
+            return;
+        }
+        close(fd);
+    }
     sup_log(s, "dumping guest memory to %s", proto + 5);
     free(s->dump_path);
     s->dump_path = xstrdup(proto + 5);

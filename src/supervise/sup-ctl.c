@@ -319,6 +319,17 @@ void sup_ctl_accept(struct sup *s)
         int fd = accept4(s->ctl_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0)
             return;
+        /* Only the domain's owner and root may control it, whatever the socket's mode
+         * (QEMU's user, in particular, never). */
+        struct ucred cred;
+        socklen_t cl = sizeof(cred);
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 ||
+            (cred.uid != 0 && cred.uid != geteuid())) {
+            sup_log(s, "control connection from uid %ld refused",
+                    cl == sizeof(cred) ? (long)cred.uid : -1L);
+            close(fd);
+            continue;
+        }
         struct sup_client *slot = NULL, *idle = NULL;
         for (int i = 0; i < SUP_MAX_CLIENTS && !slot; i++) {
             struct sup_client *c = &s->clients[i];

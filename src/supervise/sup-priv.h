@@ -78,6 +78,7 @@ struct sup {
     struct sup_paths paths;
     struct sup_status st;
     struct qb_result build;
+    struct host_dac dac;    /* who QEMU runs as (host/dac.h) */
     struct host_nic *nics;
     size_t n_nics;
     char *log_path;
@@ -127,6 +128,10 @@ struct sup {
 void sup_log(struct sup *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sup_trace(struct sup *s, const char *what);
 void sup_write_state(struct sup *s);
+/* Gives the files granted to QEMU's user back to their owners (state: grants). */
+void sup_dac_restore(struct sup *s);
+/* A 0700 directory of root's that QEMU's user must search (NVRAM, dumps) becomes 0711. */
+void sup_dir_searchable(const struct sup *s, const char *dir);
 void sup_set_state(struct sup *s, enum sup_state st, enum sup_reason r);
 void sup_ready(struct sup *s, const char *line);
 const char *sup_dump_dir(const char *opt);

@@ -152,6 +152,16 @@ static int pick_graphics_ports(struct sup *s, struct qb_options *o, struct ql_er
     return 0;
 }
 
+/* A directory QEMU must reach (NVRAM, dumps) that qlaunch made 0700: root's, searchable
+ * by QEMU's user now (0711: it may open files it is given, not list the others). */
+void sup_dir_searchable(const struct sup *s, const char *dir)
+{
+    struct stat st;
+    if (s->st.qemu_uid && stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+        (st.st_mode & 0777) == 0700)
+        chmod(dir, 0711);
+}
+
 /* The NVRAM file of a pflash loader must exist before QEMU opens it: created from its
  * template once, then kept (it holds the guest's boot entries and keys) across runs. */
 static int prepare_nvram(struct sup *s, const char *nvram_dir, struct ql_error *err)
@@ -165,6 +175,7 @@ static int prepare_nvram(struct sup *s, const char *nvram_dir, struct ql_error *
         if (r < 0)
             return ql_error_set(err, -r, "cannot create the NVRAM directory '%s': %s",
                                 nvram_dir, strerror(-r));
+        sup_dir_searchable(s, nvram_dir);
     }
     bool created = false;
     int r = host_nvram_prepare(path, s->build.nvram_template, &created, err);
@@ -175,23 +186,85 @@ static int prepare_nvram(struct sup *s, const char *nvram_dir, struct ql_error *
     return 0;
 }
 
+/* QEMU runs as another user: its own directory for what it creates (RUNDIR/qemu, the run
+ * directory itself becomes searchable, 0711, its files stay private), and every file the
+ * domain names checked with QEMU's credentials; the ones QEMU cannot open are recorded in
+ * the state, then given to its user (host/dac.h). */
+static int prepare_dac(struct sup *s, const char *qemu_dir, struct ql_error *err)
+{
+    if (!s->dac.drop)
+        return 0;
+    if (mkdir(qemu_dir, 0700) < 0 && errno != EEXIST)
+        return ql_error_errno(err, errno, "cannot create '%s'", qemu_dir);
+    if (chown(qemu_dir, s->dac.uid, s->dac.gid) < 0 || chmod(s->paths.dir, 0711) < 0)
+        return ql_error_errno(err, errno, "cannot give '%s' to user '%s'", qemu_dir,
+                              s->dac.user);
+    _cleanup_free_ struct host_dac_file *files = NULL;
+    size_t n = host_dac_files(s->dom, s->build.nvram_path, &files);
+    _cleanup_free_ size_t *which = xcalloc(n ? n : 1, sizeof(size_t));
+    s->st.grants = xcalloc(n ? n : 1, sizeof(*s->st.grants));
+    for (size_t i = 0; i < n; i++) {
+        struct host_dac_grant g;
+        int r = host_dac_check_file(&s->dac, &files[i], &g, err);
+        if (r < 0)
+            return r;
+        if (!g.path)
+            continue;
+        bool dup = false;
+        for (size_t k = 0; k < s->st.n_grants; k++)
+            dup = dup || STREQ(s->st.grants[k].path, g.path);
+        if (dup) {
+            host_dac_grant_clear(&g);
+            continue;
+        }
+        which[s->st.n_grants] = i;
+        s->st.grants[s->st.n_grants++] = g;
+    }
+    if (!s->st.n_grants)
+        return 0;
+    sup_write_state(s);     /* what is about to change, before it does */
+    for (size_t k = 0; k < s->st.n_grants; k++) {
+        int r = host_dac_grant_apply(&s->dac, &files[which[k]], &s->st.grants[k], err);
+        if (r < 0)
+            return r;
+        sup_log(s, "gave '%s' to user '%s' (owner %ld:%ld restored at the end)",
+                s->st.grants[k].path, s->dac.user, (long)s->st.grants[k].uid,
+                (long)s->st.grants[k].gid);
+    }
+    return 0;
+}
+
+void sup_dac_restore(struct sup *s)
+{
+    for (size_t k = 0; k < s->st.n_grants; k++)
+        host_dac_restore(&s->st.grants[k], s->st.qemu_uid);
+}
+
 /* Everything the host must provide before QEMU can start: the build with the host's facts
  * (listen addresses, firmware, autoport), NVRAM, huge pages, the emulator, NICs. */
 int sup_prepare_host(struct sup *s, struct ql_error *err)
 {
     _cleanup_(sup_build_prep_free) struct sup_build_prep prep;
-    int r = sup_build_prepare(s->dom, s->cfg->base, s->cfg->accel, s->cfg->emulator, &prep,
+    int r = sup_build_prepare(s->dom, s->cfg->base, s->cfg->accel, s->cfg->emulator, 0, &prep,
                               err);
     if (r < 0)
         return r;
     if (prep.fw.resolved && prep.fw.descriptor)
         sup_log(s, "firmware='efi': %s from %s", prep.fw.loader, prep.fw.descriptor);
+    s->dac = prep.dac;      /* moved: prep no longer owns it */
+    memset(&prep.dac, 0, sizeof(prep.dac));
+    if (s->dac.drop) {
+        s->st.qemu_uid = s->dac.uid;
+        s->st.qemu_gid = s->dac.gid;
+    }
     if ((r = pick_graphics_ports(s, &prep.o, err)) < 0)
         return r;
     if ((r = qb_build(s->dom, &prep.o, &s->build, err)) < 0)
         return r;
     sup_trace(s, "build");
     if ((r = prepare_nvram(s, prep.o.nvram_dir, err)) < 0)
+        return r;
+    if ((r = prepare_dac(s, prep.qemu_dir, err)) < 0)
         return r;
     const struct dom_mem_backing *mb = &s->dom->mem_backing;
     struct statfs sfs;
@@ -371,6 +444,13 @@ int sup_spawn_qemu(struct sup *s, int qmp_listen_fd, struct ql_error *err)
         sigemptyset(&all);
         sigprocmask(SIG_SETMASK, &all, NULL);
         child_setup_fds(map, n, s->log_fd);
+        /* Last: from here on nothing needs root (the fds are open, the taps set up). */
+        int dr = host_dac_drop(&s->dac);
+        if (dr < 0) {
+            dprintf(2, "qlaunch: cannot run QEMU as user '%s': %s\n", s->dac.user,
+                    strerror(-dr));
+            _exit(127);
+        }
         execv(s->build.argv.v[0], s->build.argv.v);
         dprintf(2, "qlaunch: cannot execute '%s': %s\n", s->build.argv.v[0], strerror(errno));
         _exit(127);

@@ -524,6 +524,13 @@ int sup_reattach(struct sup *s, struct ql_error *err)
         s->st.nic_taps[i] = xstrdup(old.nic_taps[i]);
         s->st.nic_ovs[i] = xstrdup(old.nic_ovs[i]);
     }
+    /* Files given to QEMU's user go back to their owners when it ends. */
+    s->st.qemu_uid = old.qemu_uid;
+    s->st.qemu_gid = old.qemu_gid;
+    s->st.grants = old.grants;
+    s->st.n_grants = old.n_grants;
+    old.grants = NULL;
+    old.n_grants = 0;
     /* Settings given to `create` outlive the supervisor that was started with them. */
     s->restart_cap = old.restart_cap;
     s->restart_window = old.restart_window;

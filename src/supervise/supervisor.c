@@ -301,6 +301,7 @@ static void teardown(struct sup *s)
     s->transcript = NULL;
     for (size_t i = s->n_nics; i-- > 0;)
         host_nic_teardown(&s->nics[i]);
+    sup_dac_restore(s);
 }
 
 /* Keeps the XML it was started from: a re-attaching supervisor reads this copy. */
@@ -469,6 +470,7 @@ out:
     free(s->log_path);
     free(s->dump_path);
     qb_result_free(&s->build);
+    host_dac_free(&s->dac);
     sup_status_clear(&s->st);
     sup_paths_free(&s->paths);
     if (s->dom != cfg->dom)

@@ -5,6 +5,7 @@
 GUEST="$top_builddir/tests/guest/out"
 sh "$top_srcdir/tests/guest/build-guest.sh" "$GUEST" >/dev/null || { echo "guest build failed"; exit 1; }
 T=$(mktemp -d "/tmp/ql-$QL_TAG.XXXXXX")
+. "$top_srcdir/tests/func/access.sh"
 export QLAUNCH_RUN_DIR="$T/run" QLAUNCH_LOG_DIR="$T/log"
 NAME="ql-$QL_TAG-$$"
 ql_extra_cleanup() { :; }

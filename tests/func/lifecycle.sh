@@ -26,6 +26,7 @@ T=$(mktemp -d /tmp/qle2e.XXXXXX) || exit 1
 RUN=$T/run LOG=$T/log DUMP=$T/dump
 export QLAUNCH_RUN_DIR=$RUN QLAUNCH_LOG_DIR=$LOG QLAUNCH_DUMP_DIR=$DUMP
 mkdir -p "$RUN" "$LOG" "$T/c"
+. "$top_srcdir/tests/func/access.sh"
 jobs_bg=
 
 # Pids of processes belonging to domain $1 (or to any domain of this run without $1).
@@ -267,6 +268,8 @@ case_panic_coredump() {
     _f=$(ls "$DUMP/$N"-* 2>/dev/null | head -n 1)
     if [ -z "$_f" ]; then fail "no dump file $DUMP/$N-* (dump dir: $(ls "$DUMP" 2>&1))"
     elif [ "$(wc -c <"$_f")" -lt 1048576 ]; then fail "dump $_f is only $(wc -c <"$_f") bytes"
+    elif [ "$(stat -c %u:%a "$_f")" != "$(id -u):600" ]; then
+        fail "dump $_f is $(stat -c %U:%a "$_f"), want the launcher's and 0600 (QEMU's user gives it back)"
     fi
 }
 

@@ -9,6 +9,7 @@ set -u
 [ -r /usr/share/qemu/firmware/60-edk2-x86_64.json ] && [ -x /usr/bin/qemu-system-x86_64 ] \
     || { echo "SKIP: needs Debian's ovmf and qemu-system-x86"; exit 77; }
 T=$(mktemp -d /tmp/ql-nvram.XXXXXX)
+chmod 711 "$T"   # QEMU (qlaunch-qemu) must reach the NVRAM directory below
 export QLAUNCH_RUN_DIR="$T/run" QLAUNCH_LOG_DIR="$T/log" QLAUNCH_NVRAM_DIR="$T/state/nvram"
 unset QLAUNCH_FIRMWARE_DIRS
 NAME="ql-nvram-$$"

@@ -137,6 +137,46 @@ static void expect_ok(struct res *R, const char *xml)
     assert_ok(R);
 }
 
+/* ---- <seclabel>: the DAC model is honoured, the others are libvirt bookkeeping ---- */
+static void test_seclabel(void **state)
+{
+    (void)state;
+    struct res R;
+    expect_ok(&R, HEAD MEM "<seclabel type='static' model='dac' relabel='yes'>"
+              "<label>+107:+108</label></seclabel>\n"
+              "<seclabel type='dynamic' model='apparmor'><label>libvirt-x</label></seclabel>\n"
+              TAIL);
+    assert_int_equal(R.d->dac.type, DOM_SECLABEL_STATIC);
+    assert_int_equal(R.d->dac.relabel, DOM_TRI_ON);
+    assert_string_equal(R.d->dac.label, "+107:+108");
+    assert_int_equal(R.d->dac.line, 5);
+    done(&R);
+    /* virsh dumpxml of a running domain: the dynamic label is the run's, not a request. */
+    expect_ok(&R, HEAD MEM "<seclabel type='dynamic' model='dac' relabel='yes'>"
+              "<label>+64055:+64055</label><imagelabel>+64055:+64055</imagelabel>"
+              "</seclabel>\n" TAIL);
+    assert_int_equal(R.d->dac.type, DOM_SECLABEL_DYNAMIC);
+    assert_null(R.d->dac.label);
+    done(&R);
+    /* A model-less type='none' turns every driver off, DAC included. */
+    expect_ok(&R, HEAD MEM "<seclabel type='none'/>\n" TAIL);
+    assert_int_equal(R.d->dac.type, DOM_SECLABEL_NONE);
+    done(&R);
+    expect_ok(&R, HEAD MEM "<seclabel type='none' model='selinux'/>\n" TAIL);
+    assert_int_equal(R.d->dac.type, DOM_SECLABEL_DEFAULT);
+    done(&R);
+    expect_one_error(HEAD MEM "<seclabel type='static' model='dac'/>\n" TAIL,
+                     "seclabel: a static DAC <seclabel> needs <label>USER:GROUP</label>"
+                     " (line 5)");
+    expect_one_error(HEAD MEM "<seclabel type='static' model='dac'><label>root</label>"
+                     "</seclabel>\n" TAIL,
+                     "seclabel/label: DAC label 'root' is not USER:GROUP (names, or "
+                     "+UID:+GID) (line 5)");
+    expect_one_error(HEAD MEM "<seclabel model='dac' type='none'/><seclabel model='dac' "
+                     "type='none'/>\n" TAIL,
+                     "seclabel[2]: more than one DAC <seclabel> (line 5)");
+}
+
 /* ---- <memoryBacking>, <iothreads> ---- */
 
 static void test_memory_backing(void **state)
@@ -2417,6 +2457,7 @@ int main(void)
         cmocka_unit_test(test_memory_backing),
         cmocka_unit_test(test_iothreads),
         cmocka_unit_test(test_mac),
+        cmocka_unit_test(test_seclabel),
         cmocka_unit_test(test_seed),
         cmocka_unit_test(test_seed_fixes),
         /* Last: under ASan an over-read aborts the whole program. */

@@ -43,6 +43,12 @@ static void test_roundtrip(void **state)
     s.nic_taps[0] = xstrdup("qltap0");
     s.nic_ovs[0] = xstrdup("ovsbr0");
     s.nic_taps[1] = xstrdup("qltap1");   /* Linux bridge: no OVS port */
+    s.qemu_uid = 999;
+    s.qemu_gid = 995;
+    s.n_grants = 2;
+    s.grants = xcalloc(2, sizeof(*s.grants));
+    s.grants[0] = (struct host_dac_grant){xstrdup("/var/lib/img/a.qcow2"), 0, 6};
+    s.grants[1] = (struct host_dac_grant){xstrdup("/tmp/serial,log"), 1000, 1000};
     struct ql_error err = QL_ERROR_INIT;
     assert_int_equal(sup_status_write(path, &s, &err), 0);
     struct stat st;
@@ -69,6 +75,14 @@ static void test_roundtrip(void **state)
     assert_string_equal(r.nic_ovs[0], "ovsbr0");
     assert_string_equal(r.nic_taps[1], "qltap1");
     assert_null(r.nic_ovs[1]);
+    assert_int_equal(r.qemu_uid, 999);
+    assert_int_equal(r.qemu_gid, 995);
+    assert_int_equal(r.n_grants, 2);
+    assert_string_equal(r.grants[0].path, "/var/lib/img/a.qcow2");
+    assert_int_equal(r.grants[0].uid, 0);
+    assert_int_equal(r.grants[0].gid, 6);
+    assert_string_equal(r.grants[1].path, "/tmp/serial,log");
+    assert_int_equal(r.grants[1].uid, 1000);
     sup_status_clear(&r);
     sup_status_clear(&s);
 
@@ -102,6 +116,21 @@ static void test_parse(void **state)
     assert_null(r.nic_taps[2]);
     assert_int_equal(r.n_displays, 1);
     assert_int_equal(r.displays[0].port, 0);
+    sup_status_clear(&r);
+    /* Files to give back: relative paths, ids out of range, grants without a QEMU user are
+     * dropped (never chown on garbage). */
+    assert_int_equal(sup_status_parse("{\"name\":\"x\",\"qemu_uid\":999,\"qemu_gid\":9,"
+                                      "\"grants\":[{\"path\":\"rel\",\"uid\":0,\"gid\":0},"
+                                      "{\"path\":\"/a\",\"uid\":-1,\"gid\":0},"
+                                      "{\"path\":\"/b\",\"uid\":5,\"gid\":99999999999},"
+                                      "{\"path\":\"/ok\",\"uid\":5,\"gid\":6},7]}",
+                                      "t.json", &r, &err), 0);
+    assert_int_equal(r.n_grants, 1);
+    assert_string_equal(r.grants[0].path, "/ok");
+    sup_status_clear(&r);
+    assert_int_equal(sup_status_parse("{\"name\":\"x\",\"grants\":[{\"path\":\"/ok\","
+                                      "\"uid\":5,\"gid\":6}]}", "t.json", &r, &err), 0);
+    assert_int_equal(r.n_grants, 0);
     sup_status_clear(&r);
     assert_int_equal(sup_status_parse("[]", "t.json", &r, &err), -EBADMSG);
     assert_string_equal(ql_error_msg(&err), "state file 't.json' is not valid JSON");

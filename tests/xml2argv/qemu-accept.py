@@ -125,6 +125,12 @@ def run_case(qlaunch, xml, tmp):
     root = os.path.join(tmp, "root") + "/"
     os.makedirs(os.path.join(tmp, "run"), exist_ok=True)
     argv = [a.replace(PREFIX, root) for a in argv]
+    # The directories of QEMU's own sockets and memory files (RUNDIR/qemu/ when root runs
+    # QEMU as qlaunch-qemu): the launcher makes them, so does this harness.
+    run = os.path.join(tmp, "run") + "/"
+    for v in argv:
+        for m in re.finditer(re.escape(run) + r'[^",]*', v):
+            os.makedirs(os.path.dirname(m.group(0)), exist_ok=True)
 
     # Parent directories of every path under the temp root; fake kernel/initrd; NVRAM.
     for v in argv:
