@@ -14,7 +14,21 @@ ql_cleanup() {
     rm -rf "$T"
 }
 trap ql_cleanup EXIT INT TERM
-fail() { echo "FAIL: $*"; tail -20 "$T/log/$NAME.log" 2>/dev/null; exit 1; }
+fail() {
+    if [ -n "$tap_desc" ]; then
+        echo "not ok $tap_n - $tap_desc"; echo "# $*"
+        tail -20 "$T/log/$NAME.log" 2>/dev/null | sed 's/^/# /'
+    else
+        echo "FAIL: $*"; tail -20 "$T/log/$NAME.log" 2>/dev/null
+    fi
+    exit 1
+}
+# TAP tests (NAME.tap) print their plan (echo 1..N), then per case: tap_case "what it
+# checks", the checks, tap_ok. A fail() inside a case prints it as 'not ok' (the log tail
+# as diagnostics) and stops the test: the driver names that case and counts the rest missing.
+tap_n=0 tap_desc=
+tap_case() { tap_n=$((tap_n + 1)); tap_desc=$*; }
+tap_ok() { echo "ok $tap_n - $tap_desc"; tap_desc=; }
 # ql_domain_xml FILE [CMDLINE [DEVICES]]: a 128 MiB TCG domain with ACPI booting the test
 # guest (default: guest.action=sleep, no devices).
 ql_domain_xml() {
