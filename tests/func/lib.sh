@@ -15,19 +15,35 @@ ql_cleanup() {
     rm -rf "$T"
 }
 trap ql_cleanup EXIT INT TERM
-fail() { echo "FAIL: $*"; tail -20 "$T/log/$NAME.log" 2>/dev/null; exit 1; }
-# ql_domain_xml FILE [CMDLINE [DEVICES]]: a 128 MiB TCG domain with ACPI booting the test
-# guest (default: guest.action=sleep, no devices).
+fail() {
+    if [ -n "$tap_desc" ]; then
+        echo "not ok $tap_n - $tap_desc"; echo "# $*"
+        tail -20 "$T/log/$NAME.log" 2>/dev/null | sed 's/^/# /'
+    else
+        echo "FAIL: $*"; tail -20 "$T/log/$NAME.log" 2>/dev/null
+    fi
+    exit 1
+}
+# TAP tests (NAME.tap) print their plan (echo 1..N), then per case: tap_case "what it
+# checks", the checks, tap_ok. A fail() inside a case prints it as 'not ok' (the log tail
+# as diagnostics) and stops the test: the driver names that case and counts the rest missing.
+tap_n=0 tap_desc=
+tap_case() { tap_n=$((tap_n + 1)); tap_desc=$*; }
+tap_ok() { echo "ok $tap_n - $tap_desc"; tap_desc=; }
+# ql_domain_xml FILE [CMDLINE [DEVICES [ELEMENTS]]]: a TCG domain with ACPI booting the test
+# guest (default: guest.action=sleep, no devices); ELEMENTS go in <domain> (on_crash...).
+# Memory: QL_MEMORY_MIB, default 128.
 ql_domain_xml() {
     cat > "$1" <<XML
 <domain type='qemu'>
   <name>$NAME</name>
-  <memory unit='MiB'>128</memory>
+  <memory unit='MiB'>${QL_MEMORY_MIB:-128}</memory>
   <os><type arch='x86_64' machine='pc'>hvm</type>
     <kernel>$GUEST/vmlinuz</kernel><initrd>$GUEST/initramfs.gz</initrd>
     <cmdline>console=ttyS0 quiet ${2:-guest.action=sleep}</cmdline></os>
   <features><acpi/></features>
   <devices>${3:-}</devices>
+  ${4:-}
 </domain>
 XML
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Fault injection for tests/func/monitor-loss.sh (needs root, Linux >= 5.6).
+"""Fault injection for tests/func/monitor-loss.tap (needs root, Linux >= 5.6).
 
   qmp-fault.py cut SUPERVISOR_PID   shut down the supervisor's QMP connection, as a QEMU
                                     that closes its monitor would (pidfd_getfd + shutdown)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Writes the hostile domain XML inputs into OUTDIR (created if needed). Big files are made here,
-# at test time, and never committed. Used by tests/hostile/hostile.sh.
+# at test time, and never committed. Used by tests/hostile/hostile.tap.
 #
 #   billion-laughs.xml  nested internal entities (exponential expansion)
 #   xxe.xml             SYSTEM entity reading /etc/passwd

@@ -272,22 +272,27 @@ def check(q, argv):
 
 
 def main():
+    """Prints TAP: one result per case, a skipped case as 'ok N - NAME # SKIP why'."""
     qlaunch = sys.argv[1]
     if not os.access(EMULATOR, os.X_OK):
-        print("SKIP: %s not found" % EMULATOR)
-        return 77
+        print("1..0 # SKIP %s not found" % EMULATOR)
+        return 0
+    cases = sys.argv[2:]
+    print("1..%d" % len(cases))
     failed = 0
-    for xml in sys.argv[2:]:
+    for i, xml in enumerate(cases, 1):
         name = os.path.basename(xml)[:-4]
         tmp = tempfile.mkdtemp(prefix="qla-")
         try:
             res = run_case(qlaunch, xml, tmp)
-            print("PASS %s: %s" % (name, res))
+            print("ok %d - %s: %s" % (i, name, res))
         except Skip as e:
-            print("SKIP %s: %s" % (name, e))
+            print("ok %d - %s # SKIP %s" % (i, name, e))
         except Exception as e:
             failed += 1
-            print("FAIL %s: %s" % (name, e))
+            print("not ok %d - %s" % (i, name))
+            for line in str(e).splitlines():
+                print("# " + line)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         sys.stdout.flush()

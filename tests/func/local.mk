@@ -1,0 +1,30 @@
+# Functional tests: real QEMU (TCG) and the test guest (tests/guest). NAME.sh passes or
+# fails as a whole; NAME.tap prints TAP, one result per case. Single-guest tests source
+# lib.sh. Add a test with one line below (and nothing else: EXTRA_DIST follows func_tests).
+func_tests =
+func_tests += tests/func/guest-smoke.sh
+func_tests += tests/func/affinity.sh
+func_tests += tests/func/post-start.sh
+func_tests += tests/func/console.sh
+func_tests += tests/func/notify.sh
+func_tests += tests/func/stale.sh
+func_tests += tests/func/secrets.sh
+func_tests += tests/func/graphics-autoport.sh
+func_tests += tests/func/unprivileged.sh
+func_tests += tests/func/destroy-graceful.sh
+func_tests += tests/func/nvram.sh
+func_tests += tests/func/cli-options.sh
+func_tests += tests/func/monitor-loss.tap
+func_tests += tests/func/dump-control.tap
+func_tests += tests/func/sup-death.sh
+func_tests += tests/func/host-ovs.sh
+func_tests += tests/func/host-macvtap.sh
+func_tests += tests/func/qemu-accept.tap
+func_tests += tests/func/lifecycle.tap
+func_tests += tests/func/dac.sh
+TESTS += $(func_tests)
+EXTRA_DIST += $(func_tests) tests/func/lib.sh tests/func/access.sh tests/func/qmp-fault.py
+
+# Built for host-ovs.sh only; exits 77 (skip) when run without arguments. Needs root and
+# openvswitch-switch (a private ovsdb-server/ovs-vswitchd in a namespace).
+check_PROGRAMS += tests/func/host-ovs-helper
