@@ -353,6 +353,9 @@ void sup_apply_policy(struct sup *s, enum sup_event ev)
             note(&s->resets);   /* counts toward the reset-loop limit */
         break;
     case SUP_ACT_COREDUMP_DESTROY:
+        /* While the dump runs the guest is crashed (panicked), as libvirt shows it. */
+        if (ev == SUP_EV_GUEST_PANIC)
+            sup_set_state(s, SUP_STATE_CRASHED, SUP_REASON_PANICKED);
         set_final(s, &d);
         sup_coredump(s, AFTER_DUMP_DESTROY);
         break;
@@ -361,6 +364,8 @@ void sup_apply_policy(struct sup *s, enum sup_event ev)
         sup_begin_destroy(s, false);
         break;
     case SUP_ACT_COREDUMP_RESTART:
+        if (ev == SUP_EV_GUEST_PANIC)
+            sup_set_state(s, SUP_STATE_CRASHED, SUP_REASON_PANICKED);
         s->pending_restart = d;
         sup_coredump(s, AFTER_DUMP_RESTART);
         break;
