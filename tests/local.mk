@@ -75,3 +75,6 @@ EXTRA_DIST += tests/func/monitor-loss.sh tests/func/qmp-fault.py
 
 TESTS += tests/func/sup-death.sh
 EXTRA_DIST += tests/func/sup-death.sh
+
+TESTS += tests/func/reattach-state.sh
+EXTRA_DIST += tests/func/reattach-state.sh
