@@ -78,3 +78,6 @@ EXTRA_DIST += tests/func/sup-death.sh
 
 TESTS += tests/func/reattach-state.sh
 EXTRA_DIST += tests/func/reattach-state.sh
+
+TESTS += tests/func/full-rundir.sh
+EXTRA_DIST += tests/func/full-rundir.sh
