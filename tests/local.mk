@@ -81,3 +81,6 @@ EXTRA_DIST += tests/func/reattach-state.sh
 
 TESTS += tests/func/full-rundir.sh
 EXTRA_DIST += tests/func/full-rundir.sh
+
+TESTS += tests/func/private-dirs.sh
+EXTRA_DIST += tests/func/private-dirs.sh

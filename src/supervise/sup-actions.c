@@ -6,6 +6,7 @@
 #include "util/cleanup.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,9 +274,10 @@ void sup_coredump(struct sup *s, enum sup_after_dump then)
 {
     const char *dir = sup_dump_dir(s->st.dump_dir);
     s->after_dump = then;
-    int mr = sup_mkdir_p(dir, 0700);
-    if (mr < 0) {
-        sup_log(s, "guest memory dump failed: cannot create '%s': %s", dir, strerror(-mr));
+    struct ql_error err = QL_ERROR_INIT;
+    if (sup_private_dir(dir, "dump", "--dump-dir or QLAUNCH_DUMP_DIR", &err) < 0) {
+        sup_log(s, "guest memory dump failed: %s", ql_error_msg(&err));
+        ql_error_clear(&err);
         dump_then(s);
         return;
     }
@@ -288,11 +290,20 @@ void sup_coredump(struct sup *s, enum sup_after_dump then)
     sup_log(s, "dumping guest memory to %s", proto + 5);
     free(s->dump_path);
     s->dump_path = xstrdup(proto + 5);
+    /* QEMU opens the path and follows links: it must find a new file of ours there, never
+     * something planted in its place. */
+    int fd = open(s->dump_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        sup_log(s, "guest memory dump failed: cannot create '%s': %s", s->dump_path,
+                strerror(errno));
+        dump_then(s);
+        return;
+    }
+    close(fd);
     json_object *a = json_object_new_object();
     json_object_object_add(a, "paging", json_object_new_boolean(0));
     json_object_object_add(a, "protocol", json_object_new_string(proto));
     json_object_object_add(a, "detach", json_object_new_boolean(1));
-    struct ql_error err = QL_ERROR_INIT;
     s->dumping = true;
     int r = sup_qmp_ready(s) ? qmp_send(s->qmp, "dump-guest-memory", a, on_dump_reply, s, NULL,
                                         &err)

@@ -142,15 +142,26 @@ void sup_ready(struct sup *s, const char *line)
 static int open_log(struct sup *s, struct ql_error *err)
 {
     const char *dir = sup_log_dir(s->cfg->log_dir);
-    int mr = sup_mkdir_p(dir, 0700);
-    if (mr < 0)
-        return ql_error_set(err, -mr, "cannot create the log directory '%s': %s", dir,
-                            strerror(-mr));
+    int r = sup_private_dir(dir, "log", "--log-dir or QLAUNCH_LOG_DIR", err);
+    if (r < 0)
+        return r;
     s->log_path = xasprintf("%s/%s.log", dir, s->dom->name);
-    s->log_fd = open(s->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (s->log_fd < 0)
-        return ql_error_set(err, errno, "cannot open the log '%s': %s", s->log_path,
-                            strerror(errno));
+    /* The log directory may be shared (QLAUNCH_LOG_DIR): a planted NAME.log that is a
+     * symlink, a FIFO (O_NONBLOCK: no hang) or a hard link is refused, never written. */
+    int fd = open(s->log_path,
+                  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+    if (fd < 0)
+        return ql_error_set(err, errno, "cannot open the log '%s': %s%s", s->log_path,
+                            strerror(errno), errno == ELOOP || errno == ENXIO
+                                                 ? " (it is not a regular file of this user "
+                                                   "but a symbolic link or FIFO; remove it)"
+                                                 : "");
+    if ((r = sup_private_file(fd, s->log_path, err)) < 0) {
+        close(fd);
+        return r;
+    }
+    fcntl(fd, F_SETFL, O_APPEND);
+    s->log_fd = fd;
     return 0;
 }
 
