@@ -37,11 +37,21 @@ static int query(const struct cli *cli, const char *name, bool allow_last,
         return r;
     ret->live = false;
     _cleanup_(sup_paths_free) struct sup_paths p = {0};
+    _cleanup_free_ char *unrecorded = NULL;
     struct ql_error e2 = QL_ERROR_INIT;
-    if (sup_paths_init(&p, cli->run_dir, name, &e2) == 0 &&
-        sup_status_read(p.last, &ret->st, &e2) == 0) {
-        ql_error_clear(err);
-        return 0;
+    if (sup_paths_init(&p, cli->run_dir, name, &e2) == 0) {
+        /* A run whose outcome could not be written (a full file system) must not read as
+         * "not found", nor as the outcome of an earlier run. */
+        unrecorded = sup_outcome_unrecorded(cli->log_dir, name);
+        if (unrecorded) {
+            ql_error_clear(err);
+            return ql_error_set(err, EIO, "the outcome of the last run of domain '%s' could "
+                                "not be recorded; its log ends: %s", name, unrecorded);
+        }
+        if (sup_status_read(p.last, &ret->st, &e2) == 0) {
+            ql_error_clear(err);
+            return 0;
+        }
     }
     ql_error_clear(&e2);
     if (r == -ENOENT) {

@@ -26,13 +26,16 @@ const char *sup_default_dir(enum sup_dir which)
     if (!dirs[which]) {
         const char *rt = getenv("XDG_RUNTIME_DIR"), *st = getenv("XDG_STATE_HOME");
         const char *home = getenv("HOME");
-        _cleanup_free_ char *state = st && *st ? xstrdup(st)
-                                     : xasprintf("%s/.local/state", home && *home ? home : "/tmp");
+        /* Without a home, a private base of this uid in /tmp (checked like the run base by
+         * sup_private_dir), never a path under /tmp that another user could create first. */
+        _cleanup_free_ char *state = st && *st       ? xasprintf("%s/qlaunch", st)
+                                     : home && *home ? xasprintf("%s/.local/state/qlaunch", home)
+                                     : xasprintf("/tmp/qlaunch-%ld-state", (long)geteuid());
         if (which == SUP_DIR_RUN)
             dirs[which] = rt && *rt ? xasprintf("%s/qlaunch", rt)
                                     : xasprintf("/tmp/qlaunch-%ld", (long)geteuid());
         else
-            dirs[which] = xasprintf("%s/qlaunch/%s", state, user_sub[which]);
+            dirs[which] = xasprintf("%s/%s", state, user_sub[which]);
     }
     return dirs[which];
 }
@@ -105,7 +108,7 @@ int sup_mkdir_p(const char *path, mode_t mode)
         if (*s != '/')
             continue;
         *s = '\0';
-        if (mkdir(copy, 0755) < 0 && errno != EEXIST)
+        if (mkdir(copy, geteuid() == 0 ? 0755 : 0700) < 0 && errno != EEXIST)
             return -errno;
         *s = '/';
     }
@@ -114,19 +117,76 @@ int sup_mkdir_p(const char *path, mode_t mode)
     return 0;
 }
 
+/* May path (an ancestor of a private directory) be trusted: nobody but root and this user
+ * can replace it or what it holds (a writable directory must be sticky, as /tmp is)? */
+static bool trusted_ancestor(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        return false;
+    if (st.st_uid != 0 && st.st_uid != geteuid())
+        return false;
+    if (S_ISLNK(st.st_mode))
+        return stat(path, &st) == 0 && (st.st_uid == 0 || st.st_uid == geteuid());
+    return S_ISDIR(st.st_mode) && (!(st.st_mode & 022) || (st.st_mode & S_ISVTX));
+}
+
+int sup_private_dir(const char *path, const char *what, const char *how, struct ql_error *err)
+{
+    bool root = geteuid() == 0;
+    int r = sup_mkdir_p(path, 0700);
+    if (r < 0)
+        return ql_error_errno(err, -r, "cannot create the %s directory '%s'", what, path);
+    if (root)
+        return 0;   /* system directories: only root can write where they are */
+    struct stat st;
+    const char *why = NULL;
+    if (lstat(path, &st) < 0 || S_ISLNK(st.st_mode))
+        why = "it is a symbolic link";
+    else if (!S_ISDIR(st.st_mode))
+        why = "it is not a directory";
+    else if (st.st_uid != geteuid())
+        why = "it belongs to another user";
+    else if (st.st_mode & 077)
+        why = "other users have access to it (it must be mode 0700)";
+    _cleanup_free_ char *up = xstrdup(path);
+    for (char *slash; !why && (slash = strrchr(up, '/')) && slash != up;) {
+        *slash = '\0';
+        if (!trusted_ancestor(up))
+            why = "a directory above it belongs to another user or can be changed by others";
+    }
+    if (why)
+        return ql_error_set(err, EPERM, "the %s directory '%s' is not private to this user: %s;"
+                            " remove it, or choose another with %s", what, path, why, how);
+    return 0;
+}
+
+int sup_private_file(int fd, const char *path, struct ql_error *err)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return ql_error_errno(err, errno, "cannot check '%s'", path);
+    if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_nlink != 1)
+        return ql_error_set(err, EPERM, "'%s' is not a regular file of this user with a single "
+                            "link (something was put there in its place); remove it", path);
+    return 0;
+}
+
 int sup_rundir_create(const struct sup_paths *p, struct ql_error *err)
 {
-    int r = sup_mkdir_p(p->base, geteuid() == 0 ? 0755 : 0700);
-    if (r < 0)
-        return ql_error_errno(err, -r, "cannot create the run directory '%s'", p->base);
+    int r;
     /* A base in a shared place (/tmp/qlaunch-UID) must be ours, or someone else could
      * watch or replace our sockets. */
+    if (geteuid() != 0) {
+        if ((r = sup_private_dir(p->base, "run", "--run-dir or QLAUNCH_RUN_DIR", err)) < 0)
+            return r;
+    } else if ((r = sup_mkdir_p(p->base, 0755)) < 0) {
+        return ql_error_errno(err, -r, "cannot create the run directory '%s'", p->base);
+    }
     struct stat st;
-    if (lstat(p->base, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-        (geteuid() != 0 && (st.st_mode & 077)))
+    if (lstat(p->base, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
         return ql_error_set(err, EPERM, "the run directory '%s' is not a directory owned by "
-                            "this user%s; remove it or choose another with --run-dir",
-                            p->base, geteuid() != 0 ? " with mode 0700" : "");
+                            "this user; remove it or choose another with --run-dir", p->base);
     if (mkdir(p->dir, 0700) < 0)
         return ql_error_errno(err, errno, "cannot create '%s'", p->dir);
     return 0;

@@ -30,14 +30,24 @@ const char *sup_base_dir(const char *base_opt);
 /* Defaults when neither an option nor QLAUNCH_*_DIR says: system paths for root
  * (/run/qlaunch, /var/log/qlaunch, /var/lib/qlaunch/dump, /var/lib/qlaunch/nvram), per-user
  * ones otherwise, as libvirt's session mode ($XDG_RUNTIME_DIR/qlaunch,
- * $XDG_STATE_HOME/qlaunch/{log,dump,nvram}). */
+ * $XDG_STATE_HOME/qlaunch/{log,dump,nvram}, HOME/.local/state/qlaunch/..., else
+ * /tmp/qlaunch-UID-state/...; callers check them with sup_private_dir). */
 enum sup_dir { SUP_DIR_RUN, SUP_DIR_LOG, SUP_DIR_DUMP, SUP_DIR_NVRAM, SUP_DIR_MAX };
 const char *sup_default_dir(enum sup_dir which);
 /* Where NVRAM files without a path in the XML live (NAME_VARS.fd): QLAUNCH_NVRAM_DIR or
  * the default. Unlike the run directory it outlives the domain. */
 const char *sup_nvram_dir(void);
-/* mkdir -p with mode for the last component (parents 0755). Returns 0 or -errno. */
+/* mkdir -p with mode for the last component (parents 0755, 0700 for a user). Returns 0 or
+ * -errno. */
 int sup_mkdir_p(const char *path, mode_t mode);
+/* Creates (mkdir -p, 0700) or reuses a directory for what ("log", "dump", ...). For a user it
+ * must be a real directory (not a symlink) of this uid with mode 0700 under directories only
+ * root or the user can change, or the error names it and how (an option or variable) to
+ * choose another. Root's system directories are created as before, unchecked. */
+int sup_private_dir(const char *path, const char *what, const char *how, struct ql_error *err);
+/* A log/state file opened with O_NOFOLLOW must be a regular file of this uid with one link
+ * (not a planted FIFO, device or hard link to another file). */
+int sup_private_file(int fd, const char *path, struct ql_error *err);
 
 /* Creates BASE (0755) and BASE/NAME (0700); fails if NAME's dir is there already. */
 int sup_rundir_create(const struct sup_paths *p, struct ql_error *err);

@@ -42,6 +42,9 @@ static int parse_ready(const char *line, pid_t *ret_qemu_pid, struct ql_error *e
 {
     if (strncmp(line, "ERR ", 4) == 0)
         return ql_error_set(err, EIO, "%s", line + 4);
+    /* A re-attach found the domain ended meanwhile and finished it. */
+    if (strcmp(line, "GONE") == 0)
+        return ql_error_set(err, ENOENT, "the domain ended while it had no supervisor");
     char *end;
     errno = 0;
     long pid = strncmp(line, "OK ", 3) == 0 ? strtol(line + 3, &end, 10) : 0;

@@ -276,9 +276,10 @@ void sup_coredump(struct sup *s, enum sup_after_dump then)
 {
     const char *dir = sup_dump_dir(s->st.dump_dir);
     s->after_dump = then;
-    int mr = sup_mkdir_p(dir, 0700);
-    if (mr < 0) {
-        sup_log(s, "guest memory dump failed: cannot create '%s': %s", dir, strerror(-mr));
+    struct ql_error err = QL_ERROR_INIT;
+    if (sup_private_dir(dir, "dump", "--dump-dir or QLAUNCH_DUMP_DIR", &err) < 0) {
+        sup_log(s, "guest memory dump failed: %s", ql_error_msg(&err));
+        ql_error_clear(&err);
         dump_then(s);
         return;
     }
@@ -288,29 +289,28 @@ void sup_coredump(struct sup *s, enum sup_after_dump then)
     localtime_r(&t, &tm);
     strftime(ts, sizeof(ts), "%Y-%m-%d-%H:%M:%S", &tm);
     _cleanup_free_ char *proto = xasprintf("file:%s/%s-%s.core", dir, s->dom->name, ts);
-    if (s->st.qemu_uid) {
-        /* QEMU is not root: the file is made for it in root's directory (0711), and given
-         * back to root when the dump is complete. */
-        sup_dir_searchable(s, dir);
-        int fd = open(proto + 5, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd < 0 || fchown(fd, s->st.qemu_uid, s->st.qemu_gid) < 0) {
-            sup_log(s, "guest memory dump failed: cannot create '%s' for QEMU: %s", proto + 5,
-                    strerror(errno));
-            if (fd >= 0)
-                close(fd);
-            dump_then(s);
-            return;
-        }
-        close(fd);
-    }
     sup_log(s, "dumping guest memory to %s", proto + 5);
     free(s->dump_path);
     s->dump_path = xstrdup(proto + 5);
+    /* QEMU opens the path and follows links: it must find a new file of ours there, never
+     * something planted in its place. A QEMU that is not root gets the file (in root's
+     * directory, 0711) and gives it back when the dump is complete. */
+    if (s->st.qemu_uid)
+        sup_dir_searchable(s, dir);
+    int fd = open(s->dump_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0 || (s->st.qemu_uid && fchown(fd, s->st.qemu_uid, s->st.qemu_gid) < 0)) {
+        sup_log(s, "guest memory dump failed: cannot create '%s'%s: %s", s->dump_path,
+                s->st.qemu_uid ? " for QEMU" : "", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        dump_then(s);
+        return;
+    }
+    close(fd);
     json_object *a = json_object_new_object();
     json_object_object_add(a, "paging", json_object_new_boolean(0));
     json_object_object_add(a, "protocol", json_object_new_string(proto));
     json_object_object_add(a, "detach", json_object_new_boolean(1));
-    struct ql_error err = QL_ERROR_INIT;
     s->dumping = true;
     int r = sup_qmp_ready(s) ? qmp_send(s->qmp, "dump-guest-memory", a, on_dump_reply, s, NULL,
                                         &err)

@@ -171,11 +171,15 @@ static int prepare_nvram(struct sup *s, const char *nvram_dir, struct ql_error *
         return 0;
     size_t dl = strlen(nvram_dir);
     if (strncmp(path, nvram_dir, dl) == 0 && path[dl] == '/' && !strchr(path + dl + 1, '/')) {
-        int r = sup_mkdir_p(nvram_dir, 0700);
+        int r = sup_private_dir(nvram_dir, "NVRAM", "QLAUNCH_NVRAM_DIR", err);
         if (r < 0)
-            return ql_error_set(err, -r, "cannot create the NVRAM directory '%s': %s",
-                                nvram_dir, strerror(-r));
+            return r;
         sup_dir_searchable(s, nvram_dir);
+        /* QEMU opens it and follows links: in our directory it is a file of ours. */
+        struct stat st;
+        if (lstat(path, &st) == 0 && (!S_ISREG(st.st_mode) || st.st_uid != geteuid()))
+            return ql_error_set(err, EPERM, "the NVRAM file '%s' is not a regular file of "
+                                "this user; remove it", path);
     }
     bool created = false;
     int r = host_nvram_prepare(path, s->build.nvram_template, &created, err);

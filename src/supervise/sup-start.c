@@ -395,16 +395,24 @@ static void on_reattach_status(struct qmp_conn *c, const struct qmp_reply *r, vo
     bool first = s->phase == PH_REATTACHING;
     s->phase = PH_RUNNING;
     s->timers[TM_START] = 0;
-    if (first) {
+    if (first)
         sup_log(s, "re-attached to QEMU pid %ld (status %s)", (long)s->qemu_pid,
                 ql_json_str(r->ret, "status", "?"));
-        sup_write_state(s);
-        char ok[64];
-        snprintf(ok, sizeof(ok), "OK %ld", (long)s->qemu_pid);
-        sup_ready(s, ok);
-        sup_broadcast(s, "started", NULL);
-    }
+    /* Reconciled before anyone hears of the re-attach: the verb that caused it must get
+     * the state QEMU has now, not the one the dead supervisor last wrote. */
     sup_reconcile(s, r->ret);
+    if (!first)
+        return;
+    sup_write_state(s);
+    /* A domain that ended while nobody watched (a guest power-off with on_poweroff
+     * destroy) is being stopped now: the verb waits for its outcome (NAME.last) instead of
+     * reading a "running" that is no longer true (sup_main reports "GONE" at the end). */
+    if ((s->final_set && !s->dumping) || s->destroy_requested)
+        return;
+    char ok[64];
+    snprintf(ok, sizeof(ok), "OK %ld", (long)s->qemu_pid);
+    sup_ready(s, ok);
+    sup_broadcast(s, "started", NULL);
 }
 
 /* QMP is (again) in command mode. */

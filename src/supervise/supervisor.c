@@ -35,6 +35,28 @@ const char *sup_log_dir(const char *opt)
     return e && *e ? e : sup_default_dir(SUP_DIR_LOG);
 }
 
+#define SUP_UNRECORDED "the outcome of this run could not be recorded"
+
+char *sup_outcome_unrecorded(const char *log_dir_opt, const char *name)
+{
+    _cleanup_free_ char *path = xasprintf("%s/%s.log", sup_log_dir(log_dir_opt), name);
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+        return NULL;
+    char buf[4096];
+    off_t off = st.st_size > (off_t)sizeof(buf) - 1 ? st.st_size - (off_t)sizeof(buf) + 1 : 0;
+    ssize_t n = pread(fd, buf, sizeof(buf) - 1, off);
+    if (n <= 0)
+        return NULL;
+    buf[n] = '\0';
+    while (n > 0 && buf[n - 1] == '\n')
+        buf[--n] = '\0';
+    char *line = strrchr(buf, '\n');
+    line = line ? line + 1 : buf;
+    return strstr(line, SUP_UNRECORDED) ? xstrdup(line) : NULL;
+}
+
 const char *sup_dump_dir(const char *opt)
 {
     if (opt && *opt)
@@ -120,15 +142,26 @@ void sup_ready(struct sup *s, const char *line)
 static int open_log(struct sup *s, struct ql_error *err)
 {
     const char *dir = sup_log_dir(s->cfg->log_dir);
-    int mr = sup_mkdir_p(dir, 0700);
-    if (mr < 0)
-        return ql_error_set(err, -mr, "cannot create the log directory '%s': %s", dir,
-                            strerror(-mr));
+    int r = sup_private_dir(dir, "log", "--log-dir or QLAUNCH_LOG_DIR", err);
+    if (r < 0)
+        return r;
     s->log_path = xasprintf("%s/%s.log", dir, s->dom->name);
-    s->log_fd = open(s->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (s->log_fd < 0)
-        return ql_error_set(err, errno, "cannot open the log '%s': %s", s->log_path,
-                            strerror(errno));
+    /* The log directory may be shared (QLAUNCH_LOG_DIR): a planted NAME.log that is a
+     * symlink, a FIFO (O_NONBLOCK: no hang) or a hard link is refused, never written. */
+    int fd = open(s->log_path,
+                  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+    if (fd < 0)
+        return ql_error_set(err, errno, "cannot open the log '%s': %s%s", s->log_path,
+                            strerror(errno), errno == ELOOP || errno == ENXIO
+                                                 ? " (it is not a regular file of this user "
+                                                   "but a symbolic link or FIFO; remove it)"
+                                                 : "");
+    if ((r = sup_private_file(fd, s->log_path, err)) < 0) {
+        close(fd);
+        return r;
+    }
+    fcntl(fd, F_SETFL, O_APPEND);
+    s->log_fd = fd;
     return 0;
 }
 
@@ -418,6 +451,28 @@ static void fail(struct sup *s, struct ql_error *err, bool created_dir)
     sup_ready(s, line);
 }
 
+/* Keeps the outcome for list --all / domstate (NAME.last, replaced atomically: an earlier
+ * one stays whole until the new one is complete), then leaves nothing else behind. On a full
+ * file system the run directory goes first to make room for a second try; an outcome that
+ * still cannot be written is the log's last line, where the verbs look for it. */
+static int record_outcome(struct sup *s)
+{
+    struct ql_error err = QL_ERROR_INIT;
+    int r = sup_status_write(s->paths.last, &s->st, &err);
+    sup_rundir_remove(&s->paths);
+    if (r < 0) {
+        ql_error_clear(&err);
+        r = sup_status_write(s->paths.last, &s->st, &err);
+    }
+    if (r < 0) {
+        sup_log(s, "error: " SUP_UNRECORDED " (the domain ended %s, %s): %s",
+                sup_state_to_id(s->st.state), sup_reason_to_string(s->st.reason),
+                ql_error_msg(&err));
+        ql_error_clear(&err);
+    }
+    return r;
+}
+
 int sup_main(const struct sup_config *cfg)
 {
     struct sup sup = {0}, *s = &sup;
@@ -447,13 +502,11 @@ int sup_main(const struct sup_config *cfg)
     ret = s->exit_code;
     sup_ctl_finish(s);
     teardown(s);
-    /* Keep the outcome for list --all / domstate, then leave nothing else behind. */
-    if (sup_status_write(s->paths.last, &s->st, &err) < 0) {
-        sup_log(s, "cannot record the outcome (%s): %s", sup_state_to_id(s->st.state),
-                ql_error_msg(&err));
-        ql_error_clear(&err);
-    }
-    sup_rundir_remove(&s->paths);
+    if (record_outcome(s) < 0)
+        ret = SUP_EXIT_UNRECORDED;
+    /* A re-attach whose reconciliation ended the domain has not reported yet: its verb
+     * reads the outcome now (ctl-client). */
+    sup_ready(s, "GONE");
 
 out:
     if (s->sigfd >= 0)

@@ -33,6 +33,7 @@ enum sup_exit {
     SUP_EXIT_FAILED = 1,        /* could not start */
     SUP_EXIT_CRASHED = 2,       /* QEMU died, or the guest crashed with on_crash=destroy */
     SUP_EXIT_RESTART_LIMIT = 3, /* too many restarts */
+    SUP_EXIT_UNRECORDED = 4,    /* it ended, but NAME.last could not be written */
 };
 
 /* Runs the supervisor until the domain is gone; returns a sup_exit value. */
@@ -40,3 +41,6 @@ int sup_main(const struct sup_config *cfg);
 
 /* Log directory used for NAME.log (QEMU's stderr plus the supervisor's own lines). */
 const char *sup_log_dir(const char *opt);
+/* A supervisor that cannot write NAME.last says so in the last line of NAME.log: that line
+ * (malloc'd) when it is the log's last one, else NULL. For verbs that find no outcome. */
+char *sup_outcome_unrecorded(const char *log_dir_opt, const char *name);

@@ -22,6 +22,9 @@ func_tests += tests/func/host-macvtap.sh
 func_tests += tests/func/qemu-accept.tap
 func_tests += tests/func/lifecycle.tap
 func_tests += tests/func/dac.sh
+func_tests += tests/func/reattach-state.sh
+func_tests += tests/func/full-rundir.sh
+func_tests += tests/func/private-dirs.sh
 TESTS += $(func_tests)
 EXTRA_DIST += $(func_tests) tests/func/lib.sh tests/func/access.sh tests/func/qmp-fault.py
 

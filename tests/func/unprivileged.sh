@@ -46,6 +46,6 @@ mkdir "$evil"   # owned by root: not the user's
 out=$(env -i PATH=/usr/bin:/bin HOME="$H" setpriv --reuid=$U --regid=$U --clear-groups \
       "$QLAUNCH" create "$T/dom.xml" 2>&1) && { rmdir "$evil"; fail "create used a foreign $evil"; }
 rmdir "$evil"
-echo "$out" | grep -q "is not a directory owned by this user" || fail "unexpected: $out"
+echo "$out" | grep -q "is not private to this user" || fail "unexpected: $out"
 echo "PASS: unprivileged"
 exit 0
