@@ -4,4 +4,5 @@ libqlaunch_a_SOURCES += src/host/net.h src/host/net-priv.h \
 	src/host/netlink.c src/host/program.c src/host/network.c src/host/listen.c \
 	src/host/nic.c \
 	src/host/ports.c src/host/ports.h \
-	src/host/firmware.c src/host/firmware.h
+	src/host/firmware.c src/host/firmware.h \
+	src/host/qemucaps.c src/host/qemucaps.h
