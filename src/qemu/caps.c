@@ -15,18 +15,17 @@
 #define CAPS_JSON_DEPTH 4
 
 const char *const qemu_caps_probed_devices[] = {
-    "AC97", "ES1370", "VGA", "ahci", "bochs-display", "cirrus-vga", "e1000", "e1000e",
-    "floppy", "hda-duplex", "hda-micro", "hda-output", "i6300esb", "i82801b11-bridge",
+    "AC97", "ES1370", "VGA", "ich9-ahci", "lsi53c895a", "bochs-display", "cirrus-vga", "e1000",
+    "e1000e", "floppy", "hda-duplex", "hda-micro", "hda-output", "i6300esb", "i82801b11-bridge",
     "ib700", "ich9-intel-hda", "ich9-usb-ehci1", "ich9-usb-uhci1", "ide-cd", "ide-hd",
-    "intel-hda", "ioh3420", "isa-fdc", "isa-parallel", "isa-serial", "lsi", "pci-bridge",
-    "pci-serial", "pcie-pci-bridge", "pcie-root-port", "piix3-usb-uhci", "pvpanic",
-    "pvpanic-pci", "qemu-xhci", "qxl", "qxl-vga", "ramfb", "rtl8139", "sb16", "scsi-cd",
-    "scsi-hd", "usb-audio", "usb-hub", "usb-kbd", "usb-mouse", "usb-redir", "usb-serial",
-    "usb-storage", "usb-tablet", "virtconsole", "virtio-balloon-pci", "virtio-blk-pci",
-    "virtio-gpu-pci", "virtio-input-host-pci", "virtio-keyboard-pci", "virtio-mouse-pci",
-    "virtio-net-pci", "virtio-rng-pci", "virtio-scsi-pci", "virtio-serial-pci",
-    "virtio-tablet-pci", "virtio-vga", "virtserialport", "vmcoreinfo", "vmgenid",
-    "x3130-upstream", "xio3130-downstream", NULL,
+    "intel-hda", "ioh3420", "isa-fdc", "isa-parallel", "isa-serial", "pci-bridge", "pci-serial",
+    "pcie-pci-bridge", "pcie-root-port", "piix3-usb-uhci", "pvpanic", "pvpanic-pci",
+    "qemu-xhci", "qxl", "qxl-vga", "ramfb", "rtl8139", "sb16", "scsi-cd", "scsi-hd",
+    "usb-audio", "usb-hub", "usb-kbd", "usb-mouse", "usb-redir", "usb-serial", "usb-storage",
+    "usb-tablet", "virtconsole", "virtio-balloon-pci", "virtio-blk-pci", "virtio-gpu-pci",
+    "virtio-input-host-pci", "virtio-keyboard-pci", "virtio-mouse-pci", "virtio-net-pci",
+    "virtio-rng-pci", "virtio-scsi-pci", "virtio-serial-pci", "virtio-tablet-pci", "virtio-vga",
+    "virtserialport", "vmcoreinfo", "vmgenid", "x3130-upstream", "xio3130-downstream", NULL,
 };
 
 static void key_clear(struct qemu_caps_key *k)
@@ -470,14 +469,26 @@ const struct qemu_machine *qemu_caps_machine(const struct qemu_caps *c, const ch
     return m;
 }
 
+/* -device aliases (QEMU's qdev_alias_table) the builder uses: qom-list-types and
+ * device-list-properties know only the real type. */
+static const char *resolve_alias(const char *type)
+{
+    static const char *const aliases[][2] = {{"ahci", "ich9-ahci"}, {"lsi", "lsi53c895a"}};
+    for (size_t i = 0; i < ARRAY_SIZE(aliases); i++)
+        if (STREQ(type, aliases[i][0]))
+            return aliases[i][1];
+    return type;
+}
+
 bool qemu_caps_has_type(const struct qemu_caps *c, const char *type)
 {
+    type = resolve_alias(type);
     return c->n_types && bsearch(&type, c->types, c->n_types, sizeof(char *), cmp_str);
 }
 
 int qemu_caps_device_has_prop(const struct qemu_caps *c, const char *type, const char *prop)
 {
-    struct qemu_device_props k = {.type = (char *)type};
+    struct qemu_device_props k = {.type = (char *)resolve_alias(type)};
     const struct qemu_device_props *d =
         c->n_devices ? bsearch(&k, c->devices, c->n_devices, sizeof(k), cmp_device) : NULL;
     if (!d)
