@@ -130,18 +130,41 @@ static void add_stderr(struct ql_error *err, int fd)
         ql_error_prefix(err, "QEMU said '%s'", buf);
 }
 
+/* Runs a query whose answer is an array of at most max entries. */
+static int query_array(struct qmp_conn *q, int64_t deadline, const char *cmd, json_object *args,
+                       size_t max, json_object **ret, size_t *ret_n, struct ql_error *err)
+{
+    int r = qmp_execute_sync(q, cmd, args, ql_deadline_left_ms(deadline), ret, err);
+    if (r < 0)
+        return r;
+    *ret_n = json_object_is_type(*ret, json_type_array) ? json_object_array_length(*ret) : 0;
+    if (*ret_n > max)
+        return ql_error_set(err, EPROTO, "%s: more than %zu entries", cmd, max);
+    return 0;
+}
+
+/* The "name" members of an array's objects, in a new array of n + 1 entries. */
+static char **names_of(json_object *a, size_t n, size_t *ret_count)
+{
+    char **v = xcalloc(n + 1, sizeof(char *));
+    *ret_count = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = ql_json_str(json_object_array_get_idx(a, i), "name", NULL);
+        if (name)
+            v[(*ret_count)++] = xstrdup(name);
+    }
+    return v;
+}
+
 static int probe_machines(struct qmp_conn *q, int64_t deadline, struct qemu_caps *c,
                           struct ql_error *err)
 {
     _cleanup_json_ json_object *ret = NULL;
-    int r = qmp_execute_sync(q, "query-machines", NULL, ql_deadline_left_ms(deadline), &ret,
-                             err);
+    size_t n;
+    int r = query_array(q, deadline, "query-machines", NULL, QEMU_CAPS_MAX_MACHINES, &ret, &n,
+                        err);
     if (r < 0)
         return r;
-    size_t n = json_object_is_type(ret, json_type_array) ? json_object_array_length(ret) : 0;
-    if (n > QEMU_CAPS_MAX_MACHINES)
-        return ql_error_set(err, EPROTO, "query-machines: more than %d machine types",
-                            QEMU_CAPS_MAX_MACHINES);
     c->machines = xcalloc(n ? n : 1, sizeof(*c->machines));
     for (size_t i = 0; i < n; i++) {
         json_object *m = json_object_array_get_idx(ret, i);
@@ -160,21 +183,11 @@ static int probe_types(struct qmp_conn *q, int64_t deadline, struct qemu_caps *c
                        struct ql_error *err)
 {
     _cleanup_json_ json_object *ret = NULL;
-    int r = qmp_execute_sync(q, "qom-list-types", NULL, ql_deadline_left_ms(deadline), &ret,
-                             err);
-    if (r < 0)
-        return r;
-    size_t n = json_object_is_type(ret, json_type_array) ? json_object_array_length(ret) : 0;
-    if (n > QEMU_CAPS_MAX_TYPES)
-        return ql_error_set(err, EPROTO, "qom-list-types: more than %d types",
-                            QEMU_CAPS_MAX_TYPES);
-    c->types = xcalloc(n ? n : 1, sizeof(char *));
-    for (size_t i = 0; i < n; i++) {
-        const char *name = ql_json_str(json_object_array_get_idx(ret, i), "name", NULL);
-        if (name)
-            c->types[c->n_types++] = xstrdup(name);
-    }
-    return 0;
+    size_t n;
+    int r = query_array(q, deadline, "qom-list-types", NULL, QEMU_CAPS_MAX_TYPES, &ret, &n, err);
+    if (r == 0)
+        c->types = names_of(ret, n, &c->n_types);
+    return r;
 }
 
 static int probe_devices(struct qmp_conn *q, int64_t deadline, struct qemu_caps *c,
@@ -191,23 +204,14 @@ static int probe_devices(struct qmp_conn *q, int64_t deadline, struct qemu_caps 
         _cleanup_json_ json_object *args = json_object_new_object();
         json_object_object_add(args, "typename", json_object_new_string(type));
         _cleanup_json_ json_object *ret = NULL;
-        int r = qmp_execute_sync(q, "device-list-properties", args,
-                                 ql_deadline_left_ms(deadline), &ret, err);
+        size_t np;
+        int r = query_array(q, deadline, "device-list-properties", args, QEMU_CAPS_MAX_PROPS,
+                            &ret, &np, err);
         if (r < 0)
             return r;
-        size_t np = json_object_is_type(ret, json_type_array) ? json_object_array_length(ret)
-                                                              : 0;
-        if (np > QEMU_CAPS_MAX_PROPS)
-            return ql_error_set(err, EPROTO, "device-list-properties '%s': more than %d "
-                                "properties", type, QEMU_CAPS_MAX_PROPS);
         struct qemu_device_props *d = &c->devices[c->n_devices++];
         d->type = xstrdup(type);
-        d->props = xcalloc(np ? np : 1, sizeof(char *));
-        for (size_t j = 0; j < np; j++) {
-            const char *name = ql_json_str(json_object_array_get_idx(ret, j), "name", NULL);
-            if (name)
-                d->props[d->n_props++] = xstrdup(name);
-        }
+        d->props = names_of(ret, np, &d->n_props);
     }
     return 0;
 }

@@ -9,5 +9,6 @@ tests_unit_test_caps_LDADD = $(TESTS_LDADD)
 tests_caps_caps_dump_SOURCES = tests/caps/caps-dump.c
 tests_caps_caps_dump_CFLAGS = $(TESTS_CFLAGS)
 tests_caps_caps_dump_LDADD = $(TESTS_LDADD)
-EXTRA_DIST += tests/caps/qemu-7.2.json tests/caps/qemu-10.0.json scripts/qemu10.sh
+EXTRA_DIST += tests/caps/qemu-7.2.json tests/caps/qemu-10.0.json scripts/qemu10.sh \
+	docs/qemu-versions.md
 EXTRA_DIST += tests/xml2argv/net-user-models.qemu-10.0.args
