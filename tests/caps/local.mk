@@ -1,7 +1,9 @@
 # QEMU capabilities: the pure part (caps.c) against the golden capabilities files of QEMU 7.2
 # and 10.0, the probe and the cache (skipped without QEMU), and caps-dump, which writes the
 # golden files from real binaries (docs/qemu-versions.md).
-check_PROGRAMS += tests/unit/test-caps tests/caps/caps-dump
+check_PROGRAMS += tests/unit/test-caps
+# Built with the program (not a test): it writes the golden files.
+noinst_PROGRAMS = tests/caps/caps-dump
 TESTS += tests/unit/test-caps
 tests_unit_test_caps_SOURCES = tests/unit/test-caps.c
 tests_unit_test_caps_CFLAGS = $(TESTS_CFLAGS)
