@@ -11,6 +11,7 @@ include tests/unit/local.mk
 include tests/qmp/local.mk
 include tests/xml2argv/local.mk
 include tests/hostile/local.mk
+include tests/caps/local.mk
 include tests/guest/local.mk
 include tests/func/local.mk
 include tests/fuzz/local.mk

@@ -69,6 +69,12 @@ int qb_add_machine(struct qb_ctx *c)
         return qb_fail(c, &osrc, "machine type '%s' is not supported; use pc, q35, "
                        "pc-i440fx-* or pc-q35-*", m);
     }
+    if (c->o->caps && !qemu_caps_machine(c->o->caps, m)) {
+        sb_free(&sb);
+        _cleanup_free_ char *qemu = qemu_caps_describe(c->o->caps);
+        return qb_fail(c, &osrc, "machine type '%s' is not known to %s (%s)", m, qemu,
+                       c->r->argv.v[0]);
+    }
     sb_add(&sb, m);
     sb_add(&sb, ",usb=off");
     const enum dom_tristate *f = d->features.f;

@@ -86,6 +86,21 @@ int qb_check_nets(struct qb_ctx *c)
     return 0;
 }
 
+/* QEMU takes at most 256 for tx_queue_size unless the backend is vhost-user or vDPA (which
+ * qlaunch does not offer). 7.2 clamps a larger value silently; 8.0.4 and later refuse it
+ * (QEMU commit 4271f403). For those the argv says 256, what the guest gets either way. */
+static unsigned tx_queue_size(struct qb_ctx *c, const struct dom_interface *n, size_t i)
+{
+    const unsigned qemu_max = 256;
+    if (n->tx_queue_size <= qemu_max || !c->o->caps ||
+        !qemu_caps_version_ge(c->o->caps, 8, 0, 4))
+        return n->tx_queue_size;
+    qb_note(c, "interface %zu: tx_queue_size %u becomes %u, the most QEMU %d.%d takes without "
+            "vhost-user (QEMU 7.2 used %u too, silently)", i, n->tx_queue_size, qemu_max,
+            c->o->caps->major, c->o->caps->minor, qemu_max);
+    return qemu_max;
+}
+
 int qb_build_nets(struct qb_ctx *c)
 {
     const struct dom_devices *dv = &c->d->dev;
@@ -159,7 +174,7 @@ int qb_build_nets(struct qb_ctx *c)
             if (n->rx_queue_size)
                 qj_uint(&j, "rx_queue_size", n->rx_queue_size);
             if (n->tx_queue_size)
-                qj_uint(&j, "tx_queue_size", n->tx_queue_size);
+                qj_uint(&j, "tx_queue_size", tx_queue_size(c, n, i));
             if (n->mtu)
                 qj_uint(&j, "host_mtu", n->mtu);
         }
@@ -176,7 +191,7 @@ int qb_build_nets(struct qb_ctx *c)
             qj_str(&j, "romfile", "");
         else if (n->rom_file)
             qj_str(&j, "romfile", n->rom_file);
-        qb_opt(c, "-device", qj_end(&j));
+        qb_device(c, &n->src, qj_end(&j));
         if (n->link_state == DOM_LINK_DOWN)
             qb_note(c, "interface %zu: link is set down with QMP set_link before start", i);
     }

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 #include "qemu/build.h"
+#include "qemu/caps.h"
 #include "util/strbuf.h"
 
 #define QB_MAX_PCI_BUS 32
@@ -154,6 +155,7 @@ struct qb_ctx {
     bool need_audiodev;
     char audiodev_id[32];
     bool implicit_panic;
+    bool caps_failed;           /* qb_device refused a device (c->err says which) */
 };
 
 /* ---- helpers (build-util.c) ---- */
@@ -162,6 +164,9 @@ int qb_fail(struct qb_ctx *c, const struct dom_src *src, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void qb_note(struct qb_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void qb_opt(struct qb_ctx *c, const char *opt, char *value_taken);
+/* -device JSON: with capabilities (o->caps), a driver or property the emulator lacks is an
+ * error about src (c->caps_failed makes qb_build fail even when the caller goes on). */
+int qb_device(struct qb_ctx *c, const struct dom_src *src, char *json_taken);
 int qb_add_fd(struct qb_ctx *c, enum qb_fd_kind kind, size_t dev_index, char *what_taken);
 /* The QEMU id of IOThread id ("iothread2", libvirt's naming). */
 const char *qb_iothread_id(char *buf, size_t len, unsigned id);

@@ -4,6 +4,7 @@
 #include "domain/parse.h"
 #include "qemu/build-priv.h"
 #include "util/cleanup.h"
+#include "util/json.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -61,6 +62,39 @@ void qb_opt(struct qb_ctx *c, const char *opt, char *value_taken)
     argv_add(&c->r->argv, opt);
     if (value_taken)
         argv_take(&c->r->argv, value_taken);
+}
+
+/* Members of a -device object that are not qdev properties of the driver. */
+static bool not_a_property(const char *k)
+{
+    return STREQ(k, "driver") || STREQ(k, "id") || STREQ(k, "bus");
+}
+
+int qb_device(struct qb_ctx *c, const struct dom_src *src, char *json_taken)
+{
+    const struct qemu_caps *caps = c->o->caps;
+    int r = 0;
+    if (caps) {
+        _cleanup_json_ json_object *o = json_tokener_parse(json_taken);
+        const char *drv = ql_json_str(o, "driver", "");
+        _cleanup_free_ char *qemu = qemu_caps_describe(caps);
+        if (!qemu_caps_has_type(caps, drv)) {
+            r = qb_fail(c, src, "%s (%s) has no device model '%s'", qemu, c->r->argv.v[0], drv);
+        } else if (o) {
+            json_object_object_foreach(o, k, v) {
+                (void)v;
+                if (!not_a_property(k) && qemu_caps_device_has_prop(caps, drv, k) == 0) {
+                    r = qb_fail(c, src, "%s (%s) has no property '%s' for device model '%s'",
+                                qemu, c->r->argv.v[0], k, drv);
+                    break;
+                }
+            }
+        }
+        if (r < 0)
+            c->caps_failed = true;
+    }
+    qb_opt(c, "-device", json_taken);
+    return r;
 }
 
 int qb_add_fd(struct qb_ctx *c, enum qb_fd_kind kind, size_t dev_index, char *what_taken)

@@ -90,8 +90,8 @@ static int build(struct qb_ctx *c)
          * noted) by validate */
         char g[37];
         uuid_unparse_lower(d->genid, g);
-        qb_opt(c, "-device", xasprintf("{\"driver\":\"vmgenid\",\"guid\":\"%s\","
-                                       "\"id\":\"vmgenid0\"}", g));
+        qb_device(c, NULL, xasprintf("{\"driver\":\"vmgenid\",\"guid\":\"%s\","
+                                     "\"id\":\"vmgenid0\"}", g));
     }
     if (dv->n_graphics == 0)
         qb_opt(c, "-display", xstrdup("none"));
@@ -113,7 +113,7 @@ static int build(struct qb_ctx *c)
         || (r = qb_build_rngs(c)) < 0 || (r = qb_build_panics(c)) < 0)
         return r;
     if (d->features.f[DOM_FEAT_VMCOREINFO] == DOM_TRI_ON)
-        qb_opt(c, "-device", xstrdup("{\"driver\":\"vmcoreinfo\"}"));
+        qb_device(c, NULL, xstrdup("{\"driver\":\"vmcoreinfo\"}"));
     /* libvirt's default hardening (qemu.conf seccomp_sandbox=1): QEMU may not run
      * obsolete syscalls, change its privileges, fork/exec, or change scheduling and
      * affinity itself (the supervisor pins threads from outside). */
@@ -165,6 +165,8 @@ int qb_build(const struct domain *d, const struct qb_options *o, struct qb_resul
     c.q35 = m && (strncmp(m, "q35", 3) == 0 || strncmp(m, "pc-q35", 6) == 0);
     c.root_bus = c.q35 ? "pcie.0" : "pci.0";
     int r = build(&c);
+    if (r == 0 && c.caps_failed)
+        r = -EINVAL;
     ctx_free(&c);
     free(disks);
     if (r < 0)

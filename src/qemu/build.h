@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "domain/domain.h"
+#include "qemu/caps.h"
 #include "util/argv.h"
 #include "util/error.h"
 
@@ -40,6 +41,11 @@ struct qb_options {
     /* The firmware the launcher resolved on the host. NULL: not resolved, as for `qlaunch
      * validate`: firmware='efi' then adds no firmware options, with a note. */
     const struct qb_firmware *firmware;
+    /* What the emulator offers (src/qemu/caps.h; host: qemu_caps_get). NULL: not known, as
+     * for `qlaunch validate --no-emulator`: QEMU 7.2 is assumed and nothing is checked.
+     * Given: the machine type, device models and their properties are checked (an error
+     * naming the element), and what differs between QEMU versions follows its version. */
+    const struct qemu_caps *caps;
 };
 
 enum qb_fd_kind {

@@ -1,6 +1,7 @@
 # src/qemu: the pure QEMU command-line builder, and the `qlaunch argv` verb.
 libqlaunch_a_SOURCES += \
 	src/qemu/build.h src/qemu/build-priv.h \
+	src/qemu/caps.c src/qemu/caps.h \
 	src/qemu/build.c \
 	src/qemu/build-util.c \
 	src/qemu/build-pci.c \

@@ -19,6 +19,7 @@ case $name in
 domain)   dict=xml.dict  max_len=65536 ;;
 network)  dict=xml.dict  max_len=16384 ;;
 qmp)      dict=json.dict max_len=65536 ;;
+caps)     dict=json.dict max_len=65536 ;;
 *)        dict=json.dict max_len=16384 ;;
 esac
 

@@ -3,6 +3,7 @@
 # test-host-net needs root (it makes its own network namespace).
 unit_tests =
 unit_tests += tests/unit/test-build-ids
+unit_tests += tests/unit/test-caps
 unit_tests += tests/unit/test-ctl-client
 unit_tests += tests/unit/test-ctl-proto
 unit_tests += tests/unit/test-firmware

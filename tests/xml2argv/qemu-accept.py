@@ -272,30 +272,41 @@ def check(q, argv):
 
 
 def main():
-    """Prints TAP: one result per case, a skipped case as 'ok N - NAME # SKIP why'."""
+    """Prints TAP: one result per case and QEMU, a skipped case as 'ok N - NAME # SKIP why'.
+    $QEMUS (colon-separated) names every QEMU to run the cases on; default $QEMU."""
+    global EMULATOR
     qlaunch = sys.argv[1]
-    if not os.access(EMULATOR, os.X_OK):
-        print("1..0 # SKIP %s not found" % EMULATOR)
+    emulators = [e for e in os.environ.get("QEMUS", EMULATOR).split(":") if e]
+    if not os.access(emulators[0], os.X_OK):
+        print("1..0 # SKIP %s not found" % emulators[0])
         return 0
+    emulators = [e for e in emulators if os.access(e, os.X_OK)]
     cases = sys.argv[2:]
-    print("1..%d" % len(cases))
+    print("1..%d" % (len(cases) * len(emulators)))
     failed = 0
-    for i, xml in enumerate(cases, 1):
-        name = os.path.basename(xml)[:-4]
-        tmp = tempfile.mkdtemp(prefix="qla-")
-        try:
-            res = run_case(qlaunch, xml, tmp)
-            print("ok %d - %s: %s" % (i, name, res))
-        except Skip as e:
-            print("ok %d - %s # SKIP %s" % (i, name, e))
-        except Exception as e:
-            failed += 1
-            print("not ok %d - %s" % (i, name))
-            for line in str(e).splitlines():
-                print("# " + line)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        sys.stdout.flush()
+    i = 0
+    for EMULATOR in emulators:
+        version = subprocess.run([EMULATOR, "-version"], capture_output=True,
+                                 text=True).stdout.split("\n")[0]
+        print("# %s (%s)" % (version, EMULATOR))
+        tag = re.sub(r".*version ([0-9]+\.[0-9]+).*", r"\1", version)
+        for xml in cases:
+            i += 1
+            name = os.path.basename(xml)[:-4] + ("" if len(emulators) == 1 else " @" + tag)
+            tmp = tempfile.mkdtemp(prefix="qla-")
+            try:
+                res = run_case(qlaunch, xml, tmp)
+                print("ok %d - %s: %s" % (i, name, res))
+            except Skip as e:
+                print("ok %d - %s # SKIP %s" % (i, name, e))
+            except Exception as e:
+                failed += 1
+                print("not ok %d - %s" % (i, name))
+                for line in str(e).splitlines():
+                    print("# " + line)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+            sys.stdout.flush()
     return 1 if failed else 0
 
 

@@ -1,0 +1,502 @@
+/* QEMU capabilities: the pure part (see caps.h). */
+#include "config.h"
+#include "qemu/caps.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/cleanup.h"
+#include "util/json.h"
+#include "util/strbuf.h"
+
+/* Nesting of the JSON form: top object, "devices" object, property array. */
+#define CAPS_JSON_DEPTH 4
+
+const char *const qemu_caps_probed_devices[] = {
+    "AC97", "ES1370", "VGA", "ich9-ahci", "lsi53c895a", "bochs-display", "cirrus-vga", "e1000",
+    "e1000e", "floppy", "hda-duplex", "hda-micro", "hda-output", "i6300esb", "i82801b11-bridge",
+    "ib700", "ich9-intel-hda", "ich9-usb-ehci1", "ich9-usb-uhci1", "ide-cd", "ide-hd",
+    "intel-hda", "ioh3420", "isa-fdc", "isa-parallel", "isa-serial", "pci-bridge", "pci-serial",
+    "pcie-pci-bridge", "pcie-root-port", "piix3-usb-uhci", "pvpanic", "pvpanic-pci",
+    "qemu-xhci", "qxl", "qxl-vga", "ramfb", "rtl8139", "sb16", "scsi-cd", "scsi-hd",
+    "usb-audio", "usb-hub", "usb-kbd", "usb-mouse", "usb-redir", "usb-serial", "usb-storage",
+    "usb-tablet", "virtconsole", "virtio-balloon-pci", "virtio-blk-pci", "virtio-gpu-pci",
+    "virtio-input-host-pci", "virtio-keyboard-pci", "virtio-mouse-pci", "virtio-net-pci",
+    "virtio-rng-pci", "virtio-scsi-pci", "virtio-serial-pci", "virtio-tablet-pci", "virtio-vga",
+    "virtserialport", "vmcoreinfo", "vmgenid", "x3130-upstream", "xio3130-downstream", NULL,
+};
+
+static void key_clear(struct qemu_caps_key *k)
+{
+    free(k->path);
+    memset(k, 0, sizeof(*k));
+}
+
+static void strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void qemu_caps_free(struct qemu_caps *c)
+{
+    if (!c)
+        return;
+    key_clear(&c->key);
+    free(c->package);
+    for (size_t i = 0; i < c->n_machines; i++) {
+        free(c->machines[i].name);
+        free(c->machines[i].alias);
+    }
+    free(c->machines);
+    strv_free(c->types, c->n_types);
+    for (size_t i = 0; i < c->n_devices; i++) {
+        free(c->devices[i].type);
+        strv_free(c->devices[i].props, c->devices[i].n_props);
+    }
+    free(c->devices);
+    free(c);
+}
+
+/* QOM type, machine and property names: what QEMU's own names use, nothing a terminal, a
+ * shell or a file name could take specially. */
+static bool name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > QEMU_CAPS_NAME_MAX)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!(((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') || (*p >= '0' && *p <= '9') ||
+              strchr("_.,:+-[]", *p)))
+            return false;
+    return true;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_machine(const void *a, const void *b)
+{
+    return strcmp(((const struct qemu_machine *)a)->name, ((const struct qemu_machine *)b)->name);
+}
+
+static int cmp_device(const void *a, const void *b)
+{
+    return strcmp(((const struct qemu_device_props *)a)->type,
+                  ((const struct qemu_device_props *)b)->type);
+}
+
+/* Sorts v and refuses bad or repeated names. */
+static int sort_names(char **v, size_t n, const char *what, struct ql_error *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!name_ok(v[i]))
+            return ql_error_set(err, EINVAL, "invalid %s name '%.*s'", what,
+                                QEMU_CAPS_NAME_MAX, v[i]);
+    if (n)
+        qsort(v, n, sizeof(*v), cmp_str);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(v[i - 1], v[i]) == 0)
+            return ql_error_set(err, EINVAL, "%s '%s' is listed twice", what, v[i]);
+    return 0;
+}
+
+int qemu_caps_normalize(struct qemu_caps *c, struct ql_error *err)
+{
+    if (c->major < 0 || c->minor < 0 || c->micro < 0 || c->major > 999 || c->minor > 999 ||
+        c->micro > 999)
+        return ql_error_set(err, EINVAL, "invalid QEMU version %d.%d.%d", c->major, c->minor,
+                            c->micro);
+    size_t defaults = 0;
+    for (size_t i = 0; i < c->n_machines; i++) {
+        const struct qemu_machine *m = &c->machines[i];
+        if (!name_ok(m->name) || (m->alias && !name_ok(m->alias)))
+            return ql_error_set(err, EINVAL, "invalid machine type name '%.*s'",
+                                QEMU_CAPS_NAME_MAX, m->name);
+        defaults += m->is_default;
+    }
+    if (defaults > 1)
+        return ql_error_set(err, EINVAL, "more than one default machine type");
+    if (c->n_machines)
+        qsort(c->machines, c->n_machines, sizeof(*c->machines), cmp_machine);
+    for (size_t i = 1; i < c->n_machines; i++)
+        if (strcmp(c->machines[i - 1].name, c->machines[i].name) == 0)
+            return ql_error_set(err, EINVAL, "machine type '%s' is listed twice",
+                                c->machines[i].name);
+    /* An alias must not shadow another machine's name or alias: lookups would be ambiguous. */
+    for (size_t i = 0; i < c->n_machines; i++) {
+        const char *a = c->machines[i].alias;
+        if (!a)
+            continue;
+        for (size_t j = 0; j < c->n_machines; j++)
+            if ((j != i && STREQ_NULLABLE(c->machines[j].alias, a)) ||
+                strcmp(c->machines[j].name, a) == 0)
+                return ql_error_set(err, EINVAL, "machine alias '%s' is ambiguous", a);
+    }
+    int r = sort_names(c->types, c->n_types, "QOM type", err);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < c->n_devices; i++) {
+        if (!name_ok(c->devices[i].type))
+            return ql_error_set(err, EINVAL, "invalid device type name '%.*s'",
+                                QEMU_CAPS_NAME_MAX, c->devices[i].type);
+        r = sort_names(c->devices[i].props, c->devices[i].n_props, "property", err);
+        if (r < 0) {
+            ql_error_prefix(err, "device '%s'", c->devices[i].type);
+            return r;
+        }
+    }
+    if (c->n_devices)
+        qsort(c->devices, c->n_devices, sizeof(*c->devices), cmp_device);
+    for (size_t i = 1; i < c->n_devices; i++)
+        if (strcmp(c->devices[i - 1].type, c->devices[i].type) == 0)
+            return ql_error_set(err, EINVAL, "device '%s' is listed twice", c->devices[i].type);
+    return 0;
+}
+
+/* ---- strict JSON reading ---- */
+
+/* Every member of o is one of keys (NULL-terminated). */
+static int only_keys(json_object *o, const char *what, const char *const keys[],
+                     struct ql_error *err)
+{
+    json_object_object_foreach(o, k, v) {
+        (void)v;
+        size_t i = 0;
+        while (keys[i] && strcmp(keys[i], k) != 0)
+            i++;
+        if (!keys[i])
+            return ql_error_set(err, EINVAL, "%s: unknown member '%.*s'", what,
+                                QEMU_CAPS_NAME_MAX, k);
+    }
+    return 0;
+}
+
+static json_object *need(json_object *o, const char *what, const char *key, enum json_type t,
+                         struct ql_error *err)
+{
+    json_object *v = ql_json_get(o, key, t);
+    if (!v)
+        ql_error_set(err, EINVAL, "%s: member '%s' is missing or not a %s", what, key,
+                     json_type_to_name(t));
+    return v;
+}
+
+/* A JSON string without an embedded NUL, copied. */
+static int get_string(json_object *v, const char *what, char **ret, struct ql_error *err)
+{
+    if (!json_object_is_type(v, json_type_string))
+        return ql_error_set(err, EINVAL, "%s: not a string", what);
+    const char *s = json_object_get_string(v);
+    if (strlen(s) != (size_t)json_object_get_string_len(v))
+        return ql_error_set(err, EINVAL, "%s: contains a NUL character", what);
+    *ret = xstrdup(s);
+    return 0;
+}
+
+static int get_int(json_object *o, const char *what, const char *key, int64_t min, int64_t max,
+                   int64_t *ret, struct ql_error *err)
+{
+    json_object *v = need(o, what, key, json_type_int, err);
+    if (!v)
+        return -EINVAL;
+    int64_t x = json_object_get_int64(v);
+    if (x < min || x > max)
+        return ql_error_set(err, EINVAL, "%s: '%s' is out of range", what, key);
+    *ret = x;
+    return 0;
+}
+
+static int get_strv(json_object *a, const char *what, size_t max, char ***ret, size_t *ret_n,
+                    struct ql_error *err)
+{
+    if (!json_object_is_type(a, json_type_array))
+        return ql_error_set(err, EINVAL, "%s: not an array", what);
+    size_t n = json_object_array_length(a);
+    if (n > max)
+        return ql_error_set(err, EINVAL, "%s: more than %zu entries", what, max);
+    *ret = xcalloc(n ? n : 1, sizeof(char *));
+    *ret_n = 0;
+    for (size_t i = 0; i < n; i++) {
+        int r = get_string(json_object_array_get_idx(a, i), what, &(*ret)[i], err);
+        if (r < 0)
+            return r;
+        (*ret_n)++;
+    }
+    return 0;
+}
+
+static int parse_key(json_object *b, struct qemu_caps_key *k, struct ql_error *err)
+{
+    static const char *const keys[] = {"path", "size", "ino", "mtime", "ctime", NULL};
+    json_object *p = need(b, "binary", "path", json_type_string, err);
+    int r = only_keys(b, "binary", keys, err);
+    if (r < 0 || !p)
+        return -EINVAL;
+    r = get_string(p, "binary path", &k->path, err);
+    if (r == 0 && (k->path[0] != '/' || strlen(k->path) > 4096))
+        r = ql_error_set(err, EINVAL, "binary: 'path' is not an absolute path");
+    if (r == 0)
+        r = get_int(b, "binary", "size", 0, INT64_MAX, &k->size, err);
+    if (r == 0)
+        r = get_int(b, "binary", "ino", 0, INT64_MAX, &k->ino, err);
+    if (r == 0)
+        r = get_int(b, "binary", "mtime", INT64_MIN, INT64_MAX, &k->mtime_ns, err);
+    if (r == 0)
+        r = get_int(b, "binary", "ctime", INT64_MIN, INT64_MAX, &k->ctime_ns, err);
+    return r;
+}
+
+static int parse_version(json_object *v, struct qemu_caps *c, struct ql_error *err)
+{
+    static const char *const keys[] = {"major", "minor", "micro", "package", NULL};
+    int64_t x[3];
+    int r = only_keys(v, "version", keys, err);
+    for (int i = 0; r == 0 && i < 3; i++)
+        r = get_int(v, "version", keys[i], 0, 999, &x[i], err);
+    json_object *p = r == 0 ? need(v, "version", "package", json_type_string, err) : NULL;
+    if (!p)
+        return -EINVAL;
+    c->major = (int)x[0];
+    c->minor = (int)x[1];
+    c->micro = (int)x[2];
+    r = get_string(p, "version package", &c->package, err);
+    if (r == 0 && strlen(c->package) > 256)
+        r = ql_error_set(err, EINVAL, "version: 'package' is too long");
+    for (const char *s = c->package; r == 0 && *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            r = ql_error_set(err, EINVAL, "version: 'package' has a control character");
+    return r;
+}
+
+static int parse_machines(json_object *a, struct qemu_caps *c, struct ql_error *err)
+{
+    static const char *const keys[] = {"name", "alias", "default", NULL};
+    if (!json_object_is_type(a, json_type_array))
+        return ql_error_set(err, EINVAL, "'machines' is not an array");
+    size_t n = json_object_array_length(a);
+    if (n > QEMU_CAPS_MAX_MACHINES)
+        return ql_error_set(err, EINVAL, "more than %d machine types", QEMU_CAPS_MAX_MACHINES);
+    c->machines = xcalloc(n ? n : 1, sizeof(*c->machines));
+    for (size_t i = 0; i < n; i++) {
+        json_object *m = json_object_array_get_idx(a, i);
+        if (!json_object_is_type(m, json_type_object))
+            return ql_error_set(err, EINVAL, "machines[%zu] is not an object", i);
+        struct qemu_machine *out = &c->machines[c->n_machines++];
+        json_object *name = need(m, "machine", "name", json_type_string, err);
+        int r = only_keys(m, "machine", keys, err);
+        if (r < 0 || !name)
+            return -EINVAL;
+        r = get_string(name, "machine name", &out->name, err);
+        json_object *v;
+        if (r == 0 && json_object_object_get_ex(m, "alias", &v))
+            r = get_string(v, "machine alias", &out->alias, err);
+        if (r == 0 && json_object_object_get_ex(m, "default", &v)) {
+            if (!json_object_is_type(v, json_type_boolean))
+                return ql_error_set(err, EINVAL, "machine: 'default' is not a boolean");
+            out->is_default = json_object_get_boolean(v);
+        }
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+static int parse_devices(json_object *o, struct qemu_caps *c, struct ql_error *err)
+{
+    size_t n = (size_t)json_object_object_length(o);
+    if (n > QEMU_CAPS_MAX_DEVICES)
+        return ql_error_set(err, EINVAL, "more than %d devices", QEMU_CAPS_MAX_DEVICES);
+    c->devices = xcalloc(n ? n : 1, sizeof(*c->devices));
+    json_object_object_foreach(o, k, v) {
+        struct qemu_device_props *d = &c->devices[c->n_devices++];
+        d->type = xstrdup(k);
+        int r = get_strv(v, "device properties", QEMU_CAPS_MAX_PROPS, &d->props, &d->n_props,
+                         err);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+static int parse_caps(json_object *o, struct qemu_caps *c, struct ql_error *err)
+{
+    static const char *const keys[] = {"qlaunch-caps", "binary", "version", "machines",
+                                       "types", "devices", NULL};
+    int r = only_keys(o, "capabilities", keys, err);
+    if (r < 0)
+        return r;
+    int64_t format;
+    r = get_int(o, "capabilities", "qlaunch-caps", QEMU_CAPS_FORMAT, QEMU_CAPS_FORMAT, &format,
+                err);
+    if (r < 0)
+        return r;
+    json_object *b;
+    if (json_object_object_get_ex(o, "binary", &b)) {
+        if (!json_object_is_type(b, json_type_object))
+            return ql_error_set(err, EINVAL, "'binary' is not an object");
+        r = parse_key(b, &c->key, err);
+        if (r < 0)
+            return r;
+    }
+    json_object *v = need(o, "capabilities", "version", json_type_object, err);
+    json_object *m = v ? need(o, "capabilities", "machines", json_type_array, err) : NULL;
+    json_object *t = m ? need(o, "capabilities", "types", json_type_array, err) : NULL;
+    json_object *d = t ? need(o, "capabilities", "devices", json_type_object, err) : NULL;
+    if (!d)
+        return -EINVAL;
+    r = parse_version(v, c, err);
+    if (r == 0)
+        r = parse_machines(m, c, err);
+    if (r == 0)
+        r = get_strv(t, "types", QEMU_CAPS_MAX_TYPES, &c->types, &c->n_types, err);
+    if (r == 0)
+        r = parse_devices(d, c, err);
+    if (r == 0)
+        r = qemu_caps_normalize(c, err);
+    return r;
+}
+
+int qemu_caps_from_json(const char *text, size_t len, struct qemu_caps **ret,
+                        struct ql_error *err)
+{
+    *ret = NULL;
+    if (len > QEMU_CAPS_FILE_MAX)
+        return ql_error_set(err, EFBIG, "capabilities: longer than %d bytes", QEMU_CAPS_FILE_MAX);
+    if (memchr(text, '\0', len))
+        return ql_error_set(err, EINVAL, "capabilities: the text contains a NUL byte");
+    json_tokener *tok = json_tokener_new_ex(CAPS_JSON_DEPTH);
+    if (!tok)
+        return ql_error_set(err, ENOMEM, "out of memory");
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    _cleanup_json_ json_object *o = json_tokener_parse_ex(tok, text, (int)len);
+    enum json_tokener_error je = json_tokener_get_error(tok);
+    size_t end = json_tokener_get_parse_end(tok);
+    json_tokener_free(tok);
+    while (end < len && strchr(" \t\r\n", text[end]))
+        end++;
+    if (je != json_tokener_success || end != len || !json_object_is_type(o, json_type_object))
+        return ql_error_set(err, EINVAL, "capabilities: not one JSON object%s%s",
+                            je != json_tokener_success ? ": " : "",
+                            je != json_tokener_success ? json_tokener_error_desc(je) : "");
+    struct qemu_caps *c = xcalloc(1, sizeof(*c));
+    int r = parse_caps(o, c, err);
+    if (r < 0) {
+        qemu_caps_free(c);
+        ql_error_prefix(err, "capabilities");
+        return r;
+    }
+    *ret = c;
+    return 0;
+}
+
+/* ---- writing ---- */
+
+static json_object *strv_json(char *const *v, size_t n)
+{
+    json_object *a = json_object_new_array_ext((int)n);
+    for (size_t i = 0; i < n; i++)
+        json_object_array_add(a, json_object_new_string(v[i]));
+    return a;
+}
+
+char *qemu_caps_to_json(const struct qemu_caps *c)
+{
+    _cleanup_json_ json_object *o = json_object_new_object();
+    json_object_object_add(o, "qlaunch-caps", json_object_new_int(QEMU_CAPS_FORMAT));
+    if (c->key.path) {
+        json_object *b = json_object_new_object();
+        json_object_object_add(b, "path", json_object_new_string(c->key.path));
+        json_object_object_add(b, "size", json_object_new_int64(c->key.size));
+        json_object_object_add(b, "ino", json_object_new_int64(c->key.ino));
+        json_object_object_add(b, "mtime", json_object_new_int64(c->key.mtime_ns));
+        json_object_object_add(b, "ctime", json_object_new_int64(c->key.ctime_ns));
+        json_object_object_add(o, "binary", b);
+    }
+    json_object *v = json_object_new_object();
+    json_object_object_add(v, "major", json_object_new_int(c->major));
+    json_object_object_add(v, "minor", json_object_new_int(c->minor));
+    json_object_object_add(v, "micro", json_object_new_int(c->micro));
+    json_object_object_add(v, "package", json_object_new_string(c->package ? c->package : ""));
+    json_object_object_add(o, "version", v);
+    json_object *ms = json_object_new_array();
+    for (size_t i = 0; i < c->n_machines; i++) {
+        json_object *m = json_object_new_object();
+        json_object_object_add(m, "name", json_object_new_string(c->machines[i].name));
+        if (c->machines[i].alias)
+            json_object_object_add(m, "alias", json_object_new_string(c->machines[i].alias));
+        if (c->machines[i].is_default)
+            json_object_object_add(m, "default", json_object_new_boolean(true));
+        json_object_array_add(ms, m);
+    }
+    json_object_object_add(o, "machines", ms);
+    json_object_object_add(o, "types", strv_json(c->types, c->n_types));
+    json_object *ds = json_object_new_object();
+    for (size_t i = 0; i < c->n_devices; i++)
+        json_object_object_add(ds, c->devices[i].type,
+                               strv_json(c->devices[i].props, c->devices[i].n_props));
+    json_object_object_add(o, "devices", ds);
+    const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+                                                   JSON_C_TO_STRING_SPACED |
+                                                   JSON_C_TO_STRING_NOSLASHESCAPE);
+    return xasprintf("%s\n", s);
+}
+
+/* ---- lookups ---- */
+
+bool qemu_caps_version_ge(const struct qemu_caps *c, int major, int minor, int micro)
+{
+    if (c->major != major)
+        return c->major > major;
+    if (c->minor != minor)
+        return c->minor > minor;
+    return c->micro >= micro;
+}
+
+const struct qemu_machine *qemu_caps_machine(const struct qemu_caps *c, const char *name)
+{
+    struct qemu_machine k = {.name = (char *)name};
+    const struct qemu_machine *m =
+        c->n_machines ? bsearch(&k, c->machines, c->n_machines, sizeof(k), cmp_machine) : NULL;
+    for (size_t i = 0; !m && i < c->n_machines; i++)
+        if (STREQ_NULLABLE(c->machines[i].alias, name))
+            m = &c->machines[i];
+    return m;
+}
+
+/* -device aliases (QEMU's qdev_alias_table) the builder uses: qom-list-types and
+ * device-list-properties know only the real type. */
+static const char *resolve_alias(const char *type)
+{
+    static const char *const aliases[][2] = {{"ahci", "ich9-ahci"}, {"lsi", "lsi53c895a"}};
+    for (size_t i = 0; i < ARRAY_SIZE(aliases); i++)
+        if (STREQ(type, aliases[i][0]))
+            return aliases[i][1];
+    return type;
+}
+
+bool qemu_caps_has_type(const struct qemu_caps *c, const char *type)
+{
+    type = resolve_alias(type);
+    return c->n_types && bsearch(&type, c->types, c->n_types, sizeof(char *), cmp_str);
+}
+
+int qemu_caps_device_has_prop(const struct qemu_caps *c, const char *type, const char *prop)
+{
+    struct qemu_device_props k = {.type = (char *)resolve_alias(type)};
+    const struct qemu_device_props *d =
+        c->n_devices ? bsearch(&k, c->devices, c->n_devices, sizeof(k), cmp_device) : NULL;
+    if (!d)
+        return -1;
+    return d->n_props && bsearch(&prop, d->props, d->n_props, sizeof(char *), cmp_str) ? 1 : 0;
+}
+
+char *qemu_caps_describe(const struct qemu_caps *c)
+{
+    return xasprintf("QEMU %d.%d.%d", c->major, c->minor, c->micro);
+}
