@@ -1,6 +1,7 @@
 /* qlaunch validate [--json] FILE... */
 #include "config.h"
 #include "cmd-common.h"
+#include "host/qemucaps.h"
 #include "cmds.h"
 #include "domain/parse.h"
 #include "qemu/build.h"
@@ -44,11 +45,24 @@ static char *run_dir_check(const struct domain *d, struct dom_diags *g)
 
 /* What the parser accepts but the command-line builder cannot map is an error too: validate
  * answers "can qlaunch run this?". The builder's error carries the place it is about. */
-static void builder_check(const struct domain *d, const char *run_dir, struct dom_diags *g)
+static void builder_check(const struct domain *d, const char *run_dir, bool use_emulator,
+                          struct dom_diags *g)
 {
     struct qb_options o = {.qmp_fd = 3, .first_fd = 4, .run_dir = run_dir};
     struct qb_result res = {0};
     struct ql_error err = QL_ERROR_INIT;
+    /* The emulator the domain names (or the default), when it is on this host: what it
+     * lacks (a machine type, a device, a property) is an error here, before any start. */
+    _cleanup_(qemu_caps_freep) struct qemu_caps *caps = NULL;
+    const char *emu = d->dev.emulator ? d->dev.emulator : QEMU_DEFAULT_EMULATOR;
+    if (use_emulator && emu[0] == '/' && access(emu, X_OK) == 0) {
+        if (qemu_caps_get(emu, &caps, &err) < 0) {
+            dom_diags_add(g, DOM_DIAG_ERROR, "devices/emulator", 0, "%s", ql_error_msg(&err));
+            ql_error_clear(&err);
+            return;
+        }
+        o.caps = caps;
+    }
     if (qb_build(d, &o, &res, &err) == 0) {
         qb_result_free(&res);
         return;
@@ -57,9 +71,11 @@ static void builder_check(const struct domain *d, const char *run_dir, struct do
     ql_error_clear(&err);
 }
 
-enum { OPT_JSON = CLI_OPT_FIRST };
+enum { OPT_JSON = CLI_OPT_FIRST, OPT_NO_EMULATOR };
 static const struct cli_opt validate_opts[] = {
     {"json", NULL, OPT_JSON, "print the diagnostics as JSON"},
+    {"no-emulator", NULL, OPT_NO_EMULATOR, "check the XML alone, not against the emulator's "
+     "capabilities"},
     {NULL, NULL, 0, NULL},
 };
 static const struct cli_verb validate_verb = {"FILE...", 1, -1, 0, validate_opts};
@@ -71,6 +87,7 @@ int cmd_validate(int argc, char **argv)
     if (cli_parse(&cli, &validate_verb, argc, argv, &flags) < 0)
         return cli.status;
     bool json = flags & CLI_FLAG(OPT_JSON);
+    bool use_emulator = !(flags & CLI_FLAG(OPT_NO_EMULATOR));
     bool all_ok = true;
     json_object *jfiles = json_object_new_array();
     for (int i = 0; i < cli.n_operands; i++) {
@@ -81,7 +98,7 @@ int cmd_validate(int argc, char **argv)
         if (r == 0) {
             _cleanup_free_ char *run_dir = run_dir_check(d, &g);
             if (run_dir)
-                builder_check(d, run_dir, &g);
+                builder_check(d, run_dir, use_emulator, &g);
             if (g.n_errors)
                 r = -EINVAL;
         }

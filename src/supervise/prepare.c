@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int sup_build_prepare(const struct domain *d, const char *base, const char *accel,
                       const char *emulator, unsigned flags, struct sup_build_prep *p,
@@ -22,6 +23,16 @@ int sup_build_prepare(const struct domain *d, const char *base, const char *acce
     p->o = (struct qb_options){.accel = accel, .emulator = emulator, .run_dir = p->run_dir,
                                .qmp_fd = SUP_QMP_FD_NUM, .first_fd = SUP_QMP_FD_NUM + 1,
                                .nvram_dir = sup_nvram_dir()};
+    /* What the emulator offers, probed once per binary and cached (host/qemucaps.h): the
+     * build refuses what it lacks and picks what differs between versions. An emulator that
+     * is not there is reported by the caller, in its own words. */
+    const char *emu = emulator ? emulator
+                      : d->dev.emulator ? d->dev.emulator : QEMU_DEFAULT_EMULATOR;
+    if (emu[0] == '/' && access(emu, X_OK) == 0) {
+        if ((r = qemu_caps_get(emu, &p->caps, err)) < 0)
+            goto fail;
+        p->o.caps = p->caps;
+    }
     /* Who QEMU runs as: a QEMU that is not root gets a directory of its own for the
      * sockets and files it creates (the run directory stays root's). */
     if ((r = host_dac_resolve(d, &p->dac, err)) < 0) {
@@ -58,6 +69,7 @@ void sup_build_prep_free(struct sup_build_prep *p)
     free(p->run_dir);
     free(p->qemu_dir);
     free(p->dac_problem);
+    qemu_caps_free(p->caps);
     host_dac_free(&p->dac);
     host_listen_addrs_free(&p->listen_addrs);
     host_firmware_free(&p->fw);

@@ -1,12 +1,13 @@
 /* The host facts a build needs, prepared in one place for `qlaunch argv` and for a start,
  * so that the command line argv prints is the one a start runs: the run directory
  * (--run-dir / QLAUNCH_RUN_DIR), who QEMU runs as (and so where it creates its sockets),
- * the NVRAM directory, graphics addresses of
+ * what the emulator offers (its capabilities), the NVRAM directory, graphics addresses of
  * <listen type='network'>, the firmware chosen for firmware='efi'. */
 #pragma once
 #include "domain/domain.h"
 #include "host/dac.h"
 #include "host/firmware.h"
+#include "host/qemucaps.h"
 #include "host/net.h"
 #include "qemu/build.h"
 #include "util/error.h"
@@ -20,6 +21,7 @@ struct sup_build_prep {
     char *qemu_dir;                 /* RUNDIR/qemu, QEMU's own, when it runs as dac's user */
     struct host_dac dac;            /* who QEMU runs as */
     char *dac_problem;              /* SUP_PREP_SHOW: why a start would fail on dac */
+    struct qemu_caps *caps;         /* the emulator's, or NULL when it is not there */
     struct host_listen_addrs listen_addrs;
     struct host_firmware fw;
     struct qb_firmware qfw;

@@ -43,7 +43,7 @@ operands() {
 }
 own_options() {
     case $1 in
-    validate) echo "--json" ;;
+    validate) echo "--json --no-emulator" ;;
     argv) echo "--accel --emulator --json --run-dir" ;;
     create|start) echo "--foreground --console --accel --emulator --dump-dir --restart-cap
                        --restart-window --qmp-log --run-dir --log-dir" ;;
@@ -56,7 +56,7 @@ own_options() {
     *) echo "--run-dir --log-dir" ;;
     esac
 }
-all_options="--json --accel --emulator --run-dir --log-dir --foreground --console --dump-dir
+all_options="--json --no-emulator --accel --emulator --run-dir --log-dir --foreground --console --dump-dir
              --restart-cap --restart-window --qmp-log --all --reason --timeout --graceful --count"
 takes_arg() {
     case $1 in
@@ -156,6 +156,22 @@ fi
 if run 0 argv --run-dir "$T/other" "$T/chan.xml"; then
     n=$(grep -c "$T/other/argvpaths/" "$T/out")
     [ "$n" -ge 2 ] || bad "argv --run-dir: $n paths under $T/other/argvpaths: $(cat "$T/out")"
+fi
+
+# The emulator's capabilities (issue 9): a machine type this QEMU lacks is refused by
+# validate, argv and create with the element, before any process starts; validate
+# --no-emulator checks the XML alone.
+if [ -x /usr/bin/qemu-system-x86_64 ]; then
+    export QLAUNCH_CACHE_DIR="$T/cache"
+    sed "s|machine='pc'|machine='pc-i440fx-99.0'|" "$T/chan.xml" > "$T/m99.xml"
+    for v in validate argv create; do
+        run 1 $v "$T/m99.xml" &&
+            { grep -q "os/type@machine: machine type 'pc-i440fx-99.0' is not known to QEMU" "$T/err" ||
+                  bad "$v of an unknown machine type: $(cat "$T/err")"; }
+    done
+    [ ! -e "$T/run/argvpaths" ] || bad "create of an unknown machine type left a run directory"
+    run 0 validate --no-emulator "$T/m99.xml"
+    ls "$T/cache/caps/"*.json > /dev/null 2>&1 || bad "no capabilities cached in $T/cache/caps"
 fi
 
 [ $errors = 0 ] || { echo "$errors failure(s)"; exit 1; }
