@@ -258,6 +258,7 @@ int sup_prepare_host(struct sup *s, struct ql_error *err)
     s->dac = prep.dac;      /* moved: prep no longer owns it */
     memset(&prep.dac, 0, sizeof(prep.dac));
     if (s->dac.drop) {
+        host_dac_load_groups(&s->dac);
         s->st.qemu_uid = s->dac.uid;
         s->st.qemu_gid = s->dac.gid;
     }

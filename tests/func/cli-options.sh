@@ -171,7 +171,7 @@ if [ -x /usr/bin/qemu-system-x86_64 ]; then
     done
     [ ! -e "$T/run/argvpaths" ] || bad "create of an unknown machine type left a run directory"
     run 0 validate --no-emulator "$T/m99.xml"
-    ls "$T/cache/caps/"*.json > /dev/null 2>&1 || bad "no capabilities cached in $T/cache/caps"
+    ls "$T/cache/caps/"*.caps > /dev/null 2>&1 || bad "no capabilities cached in $T/cache/caps"
 fi
 
 [ $errors = 0 ] || { echo "$errors failure(s)"; exit 1; }
