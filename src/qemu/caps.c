@@ -130,6 +130,14 @@ int qemu_caps_normalize(struct qemu_caps *c, struct ql_error *err)
         c->micro > 999)
         return ql_error_set(err, EINVAL, "invalid QEMU version %d.%d.%d", c->major, c->minor,
                             c->micro);
+    /* The same limits whichever form the record was read from. */
+    if (c->package && strlen(c->package) > 256)
+        return ql_error_set(err, EINVAL, "version: 'package' is too long");
+    for (const char *s = c->package; s && *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return ql_error_set(err, EINVAL, "version: 'package' has a control character");
+    if (c->key.path && (c->key.path[0] != '/' || strlen(c->key.path) > 4096))
+        return ql_error_set(err, EINVAL, "binary: 'path' is not an absolute path");
     size_t defaults = 0;
     for (size_t i = 0; i < c->n_machines; i++) {
         const struct qemu_machine *m = &c->machines[i];
@@ -257,8 +265,6 @@ static int parse_key(json_object *b, struct qemu_caps_key *k, struct ql_error *e
     if (r < 0 || !p)
         return -EINVAL;
     r = get_string(p, "binary path", &k->path, err);
-    if (r == 0 && (k->path[0] != '/' || strlen(k->path) > 4096))
-        r = ql_error_set(err, EINVAL, "binary: 'path' is not an absolute path");
     if (r == 0)
         r = get_int(b, "binary", "size", 0, INT64_MAX, &k->size, err);
     if (r == 0)
@@ -283,13 +289,7 @@ static int parse_version(json_object *v, struct qemu_caps *c, struct ql_error *e
     c->major = (int)x[0];
     c->minor = (int)x[1];
     c->micro = (int)x[2];
-    r = get_string(p, "version package", &c->package, err);
-    if (r == 0 && strlen(c->package) > 256)
-        r = ql_error_set(err, EINVAL, "version: 'package' is too long");
-    for (const char *s = c->package; r == 0 && *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            r = ql_error_set(err, EINVAL, "version: 'package' has a control character");
-    return r;
+    return get_string(p, "version package", &c->package, err);   /* checked by normalize */
 }
 
 static int parse_machines(json_object *a, struct qemu_caps *c, struct ql_error *err)
