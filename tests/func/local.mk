@@ -21,6 +21,7 @@ func_tests += tests/func/host-ovs.sh
 func_tests += tests/func/host-macvtap.sh
 func_tests += tests/func/qemu-accept.tap
 func_tests += tests/func/lifecycle.tap
+func_tests += tests/func/lifecycle-qemu10.tap
 func_tests += tests/func/dac.sh
 func_tests += tests/func/reattach-state.sh
 func_tests += tests/func/full-rundir.sh
