@@ -147,6 +147,11 @@ char *sup_qemu_log_error(struct sup *s, off_t since);
 int sup_bind_unix(const char *path, int backlog, struct ql_error *err);
 void sup_release_ports_lock(struct sup *s);
 
+/* sup-swtpm.c: <tpm> on the host (swtpm started as a helper process, passthrough checked),
+ * and the stop of every helper process (helpers.h) when the domain ends. */
+int sup_prepare_tpm(struct sup *s, struct ql_error *err);
+void sup_stop_helpers(struct sup *s);
+
 /* sup-start.c */
 void sup_on_qmp_ready(struct sup *s);
 int sup_start(struct sup *s, struct ql_error *err);

@@ -301,6 +301,8 @@ int sup_prepare_host(struct sup *s, struct ql_error *err)
         s->st.nic_taps[i] = xstrdup(s->nics[i].tap_name);
         s->st.nic_ovs[i] = xstrdup(s->nics[i].ovs_bridge);
     }
+    if ((r = sup_prepare_tpm(s, err)) < 0)
+        return r;
     sup_trace(s, "host-ready");
     return 0;
 }
