@@ -81,14 +81,21 @@ int sup_helper_spawn(struct sup_status *st, const struct sup_helper_spec *spec,
         .socket = spec->socket ? xstrdup(spec->socket) : NULL,
         .remove_dir = spec->remove_dir ? xstrdup(spec->remove_dir) : NULL};
     record(ctx);
-    ssize_t w;
-    do {
-        w = write(gate[1], "g", 1);
-    } while (w < 0 && errno == EINTR);
-    close(gate[1]);
-    if (w != 1)
+    if (sup_gate_release(gate[1]) < 0)
         return ql_error_errno(err, errno, "cannot release %s's process", spec->name);
     return 0;
+}
+
+int sup_gate_release(int fd)
+{
+    ssize_t w;
+    do {
+        w = write(fd, "g", 1);
+    } while (w < 0 && errno == EINTR);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return w == 1 ? 0 : -1;
 }
 
 int sup_helper_run(const struct sup_helper_spec *spec, struct ql_error *err)

@@ -27,6 +27,9 @@ struct sup_helper_spec {
  * leaves a child that exits without running anything). 0 or -errno. */
 int sup_helper_spawn(struct sup_status *st, const struct sup_helper_spec *spec,
                      void (*record)(void *ctx), void *ctx, struct ql_error *err);
+/* Writes the go byte a forked child waits for before it execs, and closes fd: 0, or -1
+ * with errno set (the child then exits without running anything). */
+int sup_gate_release(int fd);
 /* Runs a command to completion as spec says (fds, user): setup tools like swtpm_setup.
  * 0 when it exited with status 0, else -errno with the error naming spec->name. */
 int sup_helper_run(const struct sup_helper_spec *spec, struct ql_error *err);

@@ -5,6 +5,7 @@
  *   sup-monitor.c  the QMP connection: events, loss and reconnection, reconciliation
  *   sup-actions.c  carrying out policy decisions: restart, coredump, destroy
  *   sup-ctl.c      the control socket: clients, requests, event stream
+ *   sup-swtpm.c    <tpm> on the host: swtpm as a helper process (helpers.h)
  * Everything runs on one thread and one poll loop; nothing in here may block. */
 #pragma once
 #include <json-c/json.h>

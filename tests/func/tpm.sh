@@ -1,9 +1,10 @@
 #!/bin/sh
 # <tpm> with swtpm (issue 8, item 2): the guest sees a TPM 2.0 (/sys/class/tpm/tpm0), swtpm
 # runs as QEMU's user, its state is created once by swtpm_setup and kept across runs, and no
-# swtpm process or socket is left after destroy, after QEMU is killed, after the supervisor
-# is killed (re-attach, then destroy), and after both die (the CLI's recovery stops it);
-# persistent_state='no' keeps the state in the run directory only.
+# swtpm process or socket is left after destroy, after QEMU is killed, after a guest
+# poweroff, after the supervisor is killed (re-attach, then destroy), and after both die
+# (the CLI's recovery stops it); persistent_state='no' keeps the state in the run directory
+# only.
 set -u
 [ -x /usr/bin/swtpm ] && [ -x /usr/bin/swtpm_setup ] \
     || { echo "SKIP: needs Debian's swtpm and swtpm-tools"; exit 77; }
@@ -14,8 +15,8 @@ S="$T/serial.log"
 UUID=3d1c7e52-8a40-4f0b-9b8e-5f0f6c2a7d11
 STATE="$QLAUNCH_SWTPM_DIR/$UUID/tpm2"
 SOCK_GLOB="$T/run/$NAME"
-mkxml() {  # mkxml PERSISTENT
-    ql_domain_xml "$T/dom.xml" "guest.action=sleep" "
+mkxml() {  # mkxml PERSISTENT [GUEST_ACTION]
+    ql_domain_xml "$T/dom.xml" "guest.action=${2:-sleep}" "
     <serial type='file'><source path='$S'/><target port='0'/></serial>
     <tpm model='tpm-tis'><backend type='emulator' version='2.0' persistent_state='$1'/></tpm>
     <memballoon model='none'/>" "<uuid>$UUID</uuid>"
@@ -66,6 +67,13 @@ kill -9 "$(state_val qemu_pid)"
 wait_for 30 test ! -e "$T/run/$NAME" || fail "the domain did not end after QEMU was killed"
 gone "QEMU killed"
 echo "ok QEMU killed"
+
+mkxml yes poweroff
+boot "guest poweroff"
+wait_for 60 test ! -e "$T/run/$NAME" || fail "the domain did not end after the guest's poweroff"
+gone "guest poweroff"
+mkxml yes
+echo "ok guest poweroff"
 
 boot "supervisor killed"
 tpid=$(swtpms)
