@@ -95,6 +95,10 @@ struct qb_result {
      * none known) before starting QEMU when it does not exist; NULL without pflash. */
     char *nvram_path;
     char *nvram_template;
+    /* <tpm><backend type='emulator'>: the socket QEMU connects to, on which the launcher
+     * starts swtpm before QEMU (NULL: none). Passthrough: the host's TPM device. */
+    char *tpm_socket;
+    char *tpm_device;
 
     /* The names the builder gave, so that nothing outside src/qemu derives QEMU ids by
      * convention. */

@@ -5,6 +5,7 @@
  *   sup-monitor.c  the QMP connection: events, loss and reconnection, reconciliation
  *   sup-actions.c  carrying out policy decisions: restart, coredump, destroy
  *   sup-ctl.c      the control socket: clients, requests, event stream
+ *   sup-swtpm.c    <tpm> on the host: swtpm as a helper process (helpers.h)
  * Everything runs on one thread and one poll loop; nothing in here may block. */
 #pragma once
 #include <json-c/json.h>
@@ -146,6 +147,11 @@ void sup_qemu_exited(struct sup *s);
 char *sup_qemu_log_error(struct sup *s, off_t since);
 int sup_bind_unix(const char *path, int backlog, struct ql_error *err);
 void sup_release_ports_lock(struct sup *s);
+
+/* sup-swtpm.c: <tpm> on the host (swtpm started as a helper process, passthrough checked),
+ * and the stop of every helper process (helpers.h) when the domain ends. */
+int sup_prepare_tpm(struct sup *s, struct ql_error *err);
+void sup_stop_helpers(struct sup *s);
 
 /* sup-start.c */
 void sup_on_qmp_ready(struct sup *s);

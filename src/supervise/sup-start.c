@@ -539,6 +539,10 @@ int sup_reattach(struct sup *s, struct ql_error *err)
     s->st.n_grants = old.n_grants;
     old.grants = NULL;
     old.n_grants = 0;
+    /* Helper processes (swtpm) run on: stopped when the domain ends. */
+    memcpy(s->st.helpers, old.helpers, sizeof(old.helpers));
+    s->st.n_helpers = old.n_helpers;
+    old.n_helpers = 0;
     /* Settings given to `create` outlive the supervisor that was started with them. */
     s->restart_cap = old.restart_cap;
     s->restart_window = old.restart_window;

@@ -49,6 +49,13 @@ static void test_roundtrip(void **state)
     s.grants = xcalloc(2, sizeof(*s.grants));
     s.grants[0] = (struct host_dac_grant){xstrdup("/var/lib/img/a.qcow2"), 0, 6};
     s.grants[1] = (struct host_dac_grant){xstrdup("/tmp/serial,log"), 1000, 1000};
+    s.n_helpers = 3;
+    s.helpers[0] = (struct sup_helper){xstrdup("swtpm"), 4343, 987654321098ULL,
+                                       xstrdup("/run/qlaunch/x/qemu/swtpm.sock"),
+                                       xstrdup("/run/qlaunch/x/swtpm")};
+    s.helpers[1] = (struct sup_helper){xstrdup("virtiofsd"), 4344, 5, NULL, NULL};
+    /* Never acted on: a relative socket path. */
+    s.helpers[2] = (struct sup_helper){xstrdup("bad"), 4345, 5, xstrdup("rel.sock"), NULL};
     struct ql_error err = QL_ERROR_INIT;
     assert_int_equal(sup_status_write(path, &s, &err), 0);
     struct stat st;
@@ -83,6 +90,15 @@ static void test_roundtrip(void **state)
     assert_int_equal(r.grants[0].gid, 6);
     assert_string_equal(r.grants[1].path, "/tmp/serial,log");
     assert_int_equal(r.grants[1].uid, 1000);
+    assert_int_equal(r.n_helpers, 2);
+    assert_string_equal(r.helpers[0].name, "swtpm");
+    assert_int_equal(r.helpers[0].pid, 4343);
+    assert_true(r.helpers[0].start_time == 987654321098ULL);
+    assert_string_equal(r.helpers[0].socket, "/run/qlaunch/x/qemu/swtpm.sock");
+    assert_string_equal(r.helpers[0].remove_dir, "/run/qlaunch/x/swtpm");
+    assert_string_equal(r.helpers[1].name, "virtiofsd");
+    assert_null(r.helpers[1].socket);
+    assert_null(r.helpers[1].remove_dir);
     sup_status_clear(&r);
     sup_status_clear(&s);
 
