@@ -50,6 +50,14 @@ struct sup_display {
 };
 #define SUP_MAX_DISPLAYS 2      /* QEMU: one SPICE and one VNC server */
 
+/* A removable drive's medium after change-media: its file (NULL: ejected) and the number
+ * N of its block nodes libvirt-N-storage/-format. */
+struct sup_media {
+    char *target;
+    char *source;
+    unsigned node;
+};
+
 /* What is persisted in RUNDIR/state.json (written atomically). */
 struct sup_status {
     char *name;
@@ -82,6 +90,11 @@ struct sup_status {
     gid_t qemu_gid;
     struct host_dac_grant *grants;
     size_t n_grants;
+    /* change-media: the drives whose medium changed since the start, and how many block
+     * nodes were made for new media (their names count on from the disks'). */
+    struct sup_media *media;
+    size_t n_media;
+    unsigned media_seq;
 };
 
 void sup_status_clear(struct sup_status *s);

@@ -182,3 +182,13 @@ void sup_ctl_idle_check(struct sup *s);
 void sup_ctl_graceful_failed(struct sup *s);
 void sup_ctl_finish(struct sup *s);
 void sup_client_close(struct sup_client *c);
+void sup_client_send(struct sup_client *c, json_object *o);
+struct sup_client *sup_client_by_id(struct sup *s, unsigned id);
+
+/* sup-day2.c: the day-2 verbs (domblklist ... setmem); req is taken over. */
+struct ctl_request;
+void sup_day2_request(struct sup *s, struct sup_client *c, struct ctl_request *req);
+/* The file in disk i now (change-media's, else the XML's); NULL: empty. */
+const char *sup_disk_source(const struct sup *s, size_t i);
+/* sup-dumpxml.c: the running definition (current_kib > 0: the balloon's current memory). */
+char *sup_running_xml(struct sup *s, long long current_kib, struct ql_error *err);
