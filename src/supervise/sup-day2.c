@@ -270,7 +270,7 @@ static int64_t net_stat(const char *ifname, const char *name)
 {
     _cleanup_free_ char *path = xasprintf("/sys/class/net/%s/statistics/%s", ifname, name);
     _cleanup_free_ char *text = NULL;
-    if (ql_read_file(path, 64, &text, NULL, NULL) < 0)
+    if (ql_read_file(path, 4096, &text, NULL, NULL) < 0)
         return -1;
     char *end;
     errno = 0;
@@ -324,7 +324,7 @@ static int64_t proc_rss_kib(pid_t pid)
     _cleanup_free_ char *path = xasprintf("/proc/%ld/statm", (long)pid);
     _cleanup_free_ char *text = NULL;
     long long size, rss;
-    if (ql_read_file(path, 256, &text, NULL, NULL) < 0 ||
+    if (ql_read_file(path, 4096, &text, NULL, NULL) < 0 ||
         sscanf(text, "%lld %lld", &size, &rss) != 2)
         return -1;
     return rss * (sysconf(_SC_PAGESIZE) / 1024);
