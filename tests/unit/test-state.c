@@ -49,6 +49,11 @@ static void test_roundtrip(void **state)
     s.grants = xcalloc(2, sizeof(*s.grants));
     s.grants[0] = (struct host_dac_grant){xstrdup("/var/lib/img/a.qcow2"), 0, 6};
     s.grants[1] = (struct host_dac_grant){xstrdup("/tmp/serial,log"), 1000, 1000};
+    s.n_media = 2;
+    s.media = xcalloc(2, sizeof(*s.media));
+    s.media[0] = (struct sup_media){xstrdup("hdc"), xstrdup("/iso/b.iso"), 5};
+    s.media[1] = (struct sup_media){xstrdup("fda"), NULL, 0};     /* ejected */
+    s.media_seq = 3;
     struct ql_error err = QL_ERROR_INIT;
     assert_int_equal(sup_status_write(path, &s, &err), 0);
     struct stat st;
@@ -83,6 +88,13 @@ static void test_roundtrip(void **state)
     assert_int_equal(r.grants[0].gid, 6);
     assert_string_equal(r.grants[1].path, "/tmp/serial,log");
     assert_int_equal(r.grants[1].uid, 1000);
+    assert_int_equal(r.n_media, 2);
+    assert_string_equal(r.media[0].target, "hdc");
+    assert_string_equal(r.media[0].source, "/iso/b.iso");
+    assert_int_equal(r.media[0].node, 5);
+    assert_string_equal(r.media[1].target, "fda");
+    assert_null(r.media[1].source);
+    assert_int_equal(r.media_seq, 3);
     sup_status_clear(&r);
     sup_status_clear(&s);
 
