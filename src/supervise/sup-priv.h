@@ -5,6 +5,8 @@
  *   sup-monitor.c  the QMP connection: events, loss and reconnection, reconciliation
  *   sup-actions.c  carrying out policy decisions: restart, coredump, destroy
  *   sup-ctl.c      the control socket: clients, requests, event stream
+ *   sup-day2.c     the day-2 verbs (inspection, media, keys, screenshots, balloon)
+ *   sup-dumpxml.c  the running domain's XML
  * Everything runs on one thread and one poll loop; nothing in here may block. */
 #pragma once
 #include <json-c/json.h>
