@@ -25,7 +25,7 @@ enum { OPT_EJECT = CLI_OPT_FIRST, OPT_INSERT, OPT_UPDATE, OPT_FORCE, OPT_CODESET
 static int simple(struct cli *cli, struct ctl_request *req, const char *done)
 {
     int status;
-    json_object *rep = day2_call(cli, req, &status);
+    json_object *rep = day2_call(cli, req, NULL, &status);
     if (!rep)
         return status;
     json_object_put(rep);
@@ -168,11 +168,9 @@ int cmd_screenshot(int argc, char **argv)
                                                 (long long)time(NULL));
     struct ctl_request req = CTL_REQUEST_INIT(CTL_SCREENSHOT);
     int status;
-    json_object *rep = day2_call(&cli, &req, &status);
+    json_object *res, *rep = day2_call(&cli, &req, &res, &status);
     if (!rep)
         return status;
-    json_object *res = NULL;
-    json_object_object_get_ex(rep, CTL_RESULT, &res);
     const char *src = ql_json_str(res, "file", NULL);
     status = src ? copy_out(src, file) : cli_fail("the supervisor named no screenshot file");
     if (status == 0)

@@ -16,11 +16,9 @@ int cmd_dumpxml(int argc, char **argv)
         return cli.status;
     struct ctl_request req = CTL_REQUEST_INIT(CTL_DUMPXML);
     int status;
-    json_object *rep = day2_call(&cli, &req, &status);
+    json_object *res, *rep = day2_call(&cli, &req, &res, &status);
     if (!rep)
         return status;
-    json_object *res = NULL;
-    json_object_object_get_ex(rep, CTL_RESULT, &res);
     fputs(ql_json_str(res, "xml", ""), stdout);
     json_object_put(rep);
     return 0;

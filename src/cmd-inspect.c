@@ -17,8 +17,11 @@ enum { OPT_JSON = CLI_OPT_FIRST, OPT_DETAILS };
 #define JSON_OPT {"json", NULL, OPT_JSON, "print the result as JSON"}
 static const struct cli_opt json_opts[] = {JSON_OPT, {NULL, NULL, 0, NULL}};
 
-json_object *day2_call(struct cli *cli, struct ctl_request *req, int *ret_status)
+json_object *day2_call(struct cli *cli, struct ctl_request *req, json_object **ret_result,
+                       int *ret_status)
 {
+    if (ret_result)
+        *ret_result = NULL;
     struct ctl_target t = cli_target(cli, cli->operands[0]);
     struct ql_error err = QL_ERROR_INIT;
     json_object *rep;
@@ -29,6 +32,8 @@ json_object *day2_call(struct cli *cli, struct ctl_request *req, int *ret_status
         return NULL;
     }
     *ret_status = 0;
+    if (ret_result)
+        json_object_object_get_ex(rep, CTL_RESULT, ret_result);
     return rep;
 }
 
@@ -88,11 +93,9 @@ static int report(int argc, char **argv, const struct cli_verb *v, enum ctl_cmd 
     struct ctl_request shown = req;     /* what print may look at */
     shown.target = cli.n_operands > 1 ? cli.operands[1] : NULL;
     int status;
-    json_object *rep = day2_call(&cli, &req, &status);
+    json_object *res, *rep = day2_call(&cli, &req, &res, &status);
     if (!rep)
         return status;
-    json_object *res = NULL;
-    json_object_object_get_ex(rep, CTL_RESULT, &res);
     if (flags & CLI_FLAG(OPT_JSON))
         day2_print_json(res);
     else

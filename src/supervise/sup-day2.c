@@ -505,6 +505,9 @@ static json_object *change_media(struct sup *s, struct sup_client *c, struct ctl
     if (dk->type == DOM_DISK_NETWORK)
         return ctl_reply_error("the medium of network disk '%s' cannot be changed",
                                req->target);
+    if ((size_t)i >= s->build.n_disk_ids)
+        return ctl_reply_error("the supervisor does not know QEMU's name of disk '%s'",
+                               req->target);
     bool eject = strcmp(req->action, "eject") == 0;
     bool insert = strcmp(req->action, "insert") == 0;
     if (!eject && !insert && strcmp(req->action, "update") != 0)
