@@ -1,6 +1,6 @@
 #!/bin/sh
 # The day-2 verbs (issue 10) on a booted test guest: domblklist/domiflist output, a CD
-# change seen by QEMU (query-block) and kept across a supervisor SIGKILL + re-attach,
+# change seen by QEMU (query-block) and the guest, and kept across a supervisor SIGKILL + re-attach,
 # setmem moving the balloon and the guest's MemTotal, a screenshot that is a PNG of the
 # display's size, send-key, the stats verbs, dumpxml with the actual values.
 set -u
@@ -26,9 +26,19 @@ wait_for() {
     done
 }
 ql() { timeout 60 "$QLAUNCH" "$@"; }
+# wait_watch PATTERN: until the guest's latest GUEST-WATCH report matches PATTERN.
+wait_watch() {
+    end=$(($(date +%s) + 60))
+    until grep "GUEST-WATCH" "$T/serial.log" | tail -1 | grep -q -- "$1"; do
+        [ "$(date +%s)" -lt "$end" ] ||
+            fail "the guest did not report '$1': $(grep GUEST-WATCH "$T/serial.log" | tail -3)"
+        sleep 0.2
+    done
+}
 
 ql create "$T/dom.xml" >"$T/out" 2>&1 || fail "create: $(cat "$T/out")"
 wait_for GUEST-READY
+wait_watch "sr0:2048"     # the 1 MiB CD in 512-byte sectors
 
 # --- domblklist, domiflist -------------------------------------------------------
 ql domblklist "$NAME" >"$T/out" 2>&1 || fail "domblklist: $(cat "$T/out")"
@@ -74,6 +84,7 @@ cd = [b for b in blocks if "ide0-1-0" in b.get("qdev", "")][0]
 assert cd["inserted"]["file"] == sys.argv[2], cd
 assert not cd.get("tray_open"), cd
 PY
+wait_watch "sr0:4096"     # the guest sees the 2 MiB medium
 ql change-media "$NAME" hdc "$T/cd1.iso" --insert >"$T/out" 2>&1 && fail "insert into a full drive succeeded"
 ql change-media "$NAME" hdc "$T/cd1.iso" --update >"$T/out" 2>&1 || fail "update: $(cat "$T/out")"
 ql change-media "$NAME" hdc "$T/cd2.iso" >"$T/out" 2>&1 || fail "update (default): $(cat "$T/out")"
@@ -88,6 +99,11 @@ grep -q "source file=\"$T/cd2.iso\"" "$T/live.xml" || fail "dumpxml media: $(cat
 # the re-attached supervisor knows the nodes it made: another change works
 ql change-media "$NAME" hdc "$T/cd1.iso" --update >"$T/out" 2>&1 || fail "update after re-attach: $(cat "$T/out")"
 ql domblklist "$NAME" | grep -q "^ hdc  *$T/cd1.iso$" || fail "after update: $(ql domblklist "$NAME")"
+wait_watch "sr0:2048"
+# the replaced media's block nodes are gone, as libvirt removes them
+ql qmp "$NAME" '{"execute":"query-named-block-nodes"}' >"$T/nodes" 2>&1 || fail "nodes: $(cat "$T/nodes")"
+n=$(grep -o '"node-name": *"libvirt-[0-9]*-storage"' "$T/nodes" | sort -u | wc -l)
+[ "$n" = 2 ] || fail "$n storage nodes after four media changes: $(grep -o '"node-name": *"[^"]*"' "$T/nodes" | sort -u)"
 echo "ok change-media"
 
 # --- dumpxml ----------------------------------------------------------------------
