@@ -37,11 +37,14 @@ static int simple(struct cli *cli, struct ctl_request *req, const char *done)
 static const struct cli_opt media_opts[] = {
     {"eject", NULL, OPT_EJECT, "eject the medium"},
     {"insert", NULL, OPT_INSERT, "insert SOURCE into an empty drive"},
-    {"update", NULL, OPT_UPDATE, "replace the medium with SOURCE (the default with SOURCE)"},
+    {"update", NULL, OPT_UPDATE, "replace the medium with SOURCE, or eject it without "
+     "(the default)"},
     {"force", NULL, OPT_FORCE, "open the tray even when the guest locked it"},
+    {"live", NULL, OPT_LIVE, "change the running domain (what qlaunch always does)"},
+    {"current", NULL, OPT_CURRENT, "the same as --live"},
     {NULL, NULL, 0, NULL},
 };
-static const struct cli_verb media_verb = {"NAME TARGET [SOURCE]", 2, 3,
+static const struct cli_verb media_verb = {"NAME TARGET|PATH [SOURCE]", 2, 3,
                                            CLI_RUN_DIR | CLI_LOG_DIR, media_opts};
 
 int cmd_change_media(int argc, char **argv)
@@ -54,13 +57,14 @@ int cmd_change_media(int argc, char **argv)
     if (acts & (acts - 1))
         return cli_usage_error(&cli, "--eject, --insert and --update exclude each other");
     const char *source = cli.n_operands > 2 ? cli.operands[2] : NULL;
+    /* As virsh: without an action, or with --update, no SOURCE means eject. */
     const char *action = acts & CLI_FLAG(OPT_EJECT) ? "eject"
                          : acts & CLI_FLAG(OPT_INSERT) ? "insert"
-                         : acts & CLI_FLAG(OPT_UPDATE) || source ? "update" : "eject";
+                         : source ? "update" : "eject";
     if (strcmp(action, "eject") == 0 && source)
         return cli_usage_error(&cli, "--eject takes no SOURCE");
-    if (strcmp(action, "eject") != 0 && !source)
-        return cli_usage_error(&cli, "--%s needs a SOURCE", action);
+    if (strcmp(action, "insert") == 0 && !source)
+        return cli_usage_error(&cli, "--insert needs a SOURCE");
     struct ctl_request req = CTL_REQUEST_INIT(CTL_CHANGE_MEDIA);
     req.target = xstrdup(cli.operands[1]);
     req.action = xstrdup(action);

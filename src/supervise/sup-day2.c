@@ -496,6 +496,15 @@ static int media_grant(struct sup *s, const char *path, bool write, struct ql_er
 static json_object *change_media(struct sup *s, struct sup_client *c, struct ctl_request *req)
 {
     int i = disk_by_target(s, req->target);
+    /* As virsh, the drive may also be named by the file in it. */
+    for (size_t k = 0; i < 0 && k < s->dom->dev.n_disks; k++) {
+        const char *src = sup_disk_source(s, k);
+        if (src && s->dom->dev.disks[k].dev && strcmp(src, req->target) == 0) {
+            i = (int)k;
+            free(req->target);
+            req->target = xstrdup(s->dom->dev.disks[k].dev);
+        }
+    }
     if (i < 0)
         return ctl_reply_error("domain '%s' has no disk '%s'", s->st.name, req->target);
     const struct dom_disk *dk = &s->dom->dev.disks[i];

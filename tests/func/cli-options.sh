@@ -60,7 +60,7 @@ own_options() {
     destroy) echo "--graceful --run-dir --log-dir" ;;
     domblklist) echo "--details --json --run-dir --log-dir" ;;
     domiflist|domblkstat|domifstat|dommemstat|vcpuinfo) echo "--json --run-dir --log-dir" ;;
-    change-media) echo "--eject --insert --update --force --run-dir --log-dir" ;;
+    change-media) echo "--eject --insert --update --force --live --current --run-dir --log-dir" ;;
     send-key) echo "--codeset --holdtime --run-dir --log-dir" ;;
     setmem) echo "--live --current --run-dir --log-dir" ;;
     *) echo "--run-dir --log-dir" ;;

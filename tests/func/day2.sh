@@ -87,7 +87,9 @@ PY
 wait_watch "sr0:4096"     # the guest sees the 2 MiB medium
 ql change-media "$NAME" hdc "$T/cd1.iso" --insert >"$T/out" 2>&1 && fail "insert into a full drive succeeded"
 ql change-media "$NAME" hdc "$T/cd1.iso" --update >"$T/out" 2>&1 || fail "update: $(cat "$T/out")"
-ql change-media "$NAME" hdc "$T/cd2.iso" >"$T/out" 2>&1 || fail "update (default): $(cat "$T/out")"
+# named by its medium, as virsh allows; the action defaults to update
+ql change-media "$NAME" "$T/cd1.iso" "$T/cd2.iso" >"$T/out" 2>&1 || fail "update (default): $(cat "$T/out")"
+grep -q "Successfully updated media" "$T/out" || fail "update (default): $(cat "$T/out")"
 sf="$T/run/$NAME/state.json"
 spid=$(sed -n 's/.*"supervisor_pid": *\([0-9]*\).*/\1/p' "$sf")
 [ -n "$spid" ] || fail "no supervisor pid in $(cat "$sf")"
