@@ -37,6 +37,7 @@ struct job {
     } steps[JOB_MAX_STEPS];
     size_t n, next;
     int disk;                   /* the disk the request is about, -1: none */
+    unsigned node;              /* change-media: the new medium's node number, 0: eject */
     job_finish_fn finish;
 };
 
@@ -66,6 +67,8 @@ static void job_add(struct job *j, const char *cmd, json_object *args, bool opti
 
 static void job_free(struct job *j)
 {
+    if (j->req.cmd == CTL_CHANGE_MEDIA)
+        j->s->media_busy = false;
     for (size_t i = 0; i < j->n; i++) {
         json_object_put(j->steps[i].args);
         json_object_put(j->steps[i].ret);
@@ -466,8 +469,7 @@ static json_object *finish_change_media(struct job *j)
 {
     struct sup *s = j->s;
     bool eject = strcmp(j->req.action, "eject") == 0;
-    media_record(s, j->req.target, eject ? NULL : j->req.source,
-                 eject ? 0 : (unsigned)(s->dom->dev.n_disks + s->st.media_seq));
+    media_record(s, j->req.target, eject ? NULL : j->req.source, j->node);
     sup_log(s, "%s: medium %s%s", j->req.target, eject ? "ejected" : "changed to ",
             eject ? "" : j->req.source);
     return ctl_reply_ok();
@@ -517,6 +519,9 @@ static json_object *change_media(struct sup *s, struct sup_client *c, struct ctl
     if ((size_t)i >= s->build.n_disk_ids)
         return ctl_reply_error("the supervisor does not know QEMU's name of disk '%s'",
                                req->target);
+    /* One change at a time: the steps of two would interleave on QEMU's drives. */
+    if (s->media_busy)
+        return ctl_reply_error("another change-media is in progress; try again");
     bool eject = strcmp(req->action, "eject") == 0;
     bool insert = strcmp(req->action, "insert") == 0;
     if (!eject && !insert && strcmp(req->action, "update") != 0)
@@ -542,11 +547,12 @@ static json_object *change_media(struct sup *s, struct sup_client *c, struct ctl
     const char *id = s->build.disk_ids[i];
     unsigned old = media_node(s, (size_t)i);
     struct job *j = job_new(s, c, req, finish_change_media);
+    s->media_busy = true;
     char name[64];
     bool ro = dk->readonly || dk->device == DOM_DISKDEV_CDROM;
     bool fmt_layer = dk->format && dk->format != DOM_FMT_RAW;
     if (!eject) {
-        unsigned n = (unsigned)s->dom->dev.n_disks + ++s->st.media_seq;
+        unsigned n = j->node = (unsigned)s->dom->dev.n_disks + ++s->st.media_seq;
         sup_write_state(s);
         json_object *a = json_object_new_object();
         snprintf(name, sizeof(name), "libvirt-%u-storage", n);
@@ -586,8 +592,7 @@ static json_object *change_media(struct sup *s, struct sup_client *c, struct ctl
         job_add(j, "blockdev-del", args_new("node-name", json_object_new_string(name)), true);
     }
     if (!eject) {
-        snprintf(name, sizeof(name), "libvirt-%u-%s", (unsigned)s->dom->dev.n_disks + s->st.media_seq,
-                 fmt_layer ? "format" : "storage");
+        snprintf(name, sizeof(name), "libvirt-%u-%s", j->node, fmt_layer ? "format" : "storage");
         a = args_new("id", json_object_new_string(id));
         json_object_object_add(a, "node-name", json_object_new_string(name));
         job_add(j, "blockdev-insert-medium", a, false);

@@ -124,6 +124,7 @@ struct sup {
     bool done;
     int exit_code;
     unsigned restart_cap, restart_window;   /* from create, kept across re-attach */
+    bool media_busy;        /* a change-media is being carried out */
 };
 
 /* supervisor.c */

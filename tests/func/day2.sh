@@ -9,10 +9,14 @@ QL_TAG=day2
 dd if=/dev/zero of="$T/disk.img" bs=1M count=4 2>/dev/null
 dd if=/dev/zero of="$T/cd1.iso" bs=1M count=1 2>/dev/null
 dd if=/dev/zero of="$T/cd2.iso" bs=1M count=2 2>/dev/null
+chmod 600 "$T/cd2.iso"    # QEMU's user cannot read it: change-media must give it over
+dd if=/dev/zero of="$T/fd1.img" bs=1k count=1440 2>/dev/null
+dd if=/dev/zero of="$T/fd2.img" bs=1k count=1440 2>/dev/null
 TAP="qlday2$$"
 ql_domain_xml "$T/dom.xml" "guest.action=sleep guest.watch=1" "
     <disk type='file' device='disk'><source file='$T/disk.img'/><target dev='vda' bus='virtio'/></disk>
     <disk type='file' device='cdrom'><source file='$T/cd1.iso'/><target dev='hdc' bus='ide'/><readonly/></disk>
+    <disk type='file' device='floppy'><source file='$T/fd1.img'/><target dev='fda' bus='fdc'/></disk>
     <interface type='ethernet'><mac address='52:54:00:d2:00:01'/><target dev='$TAP'/><model type='virtio'/></interface>
     <serial type='file'><source path='$T/serial.log'/><target port='0'/></serial>
     <graphics type='vnc' autoport='yes' listen='127.0.0.1'/>
@@ -85,6 +89,7 @@ assert cd["inserted"]["file"] == sys.argv[2], cd
 assert not cd.get("tray_open"), cd
 PY
 wait_watch "sr0:4096"     # the guest sees the 2 MiB medium
+[ "$(stat -c %U "$T/cd2.iso")" = qlaunch-qemu ] || fail "cd2.iso was not given to QEMU's user"
 ql change-media "$NAME" hdc "$T/cd1.iso" --insert >"$T/out" 2>&1 && fail "insert into a full drive succeeded"
 ql change-media "$NAME" hdc "$T/cd1.iso" --update >"$T/out" 2>&1 || fail "update: $(cat "$T/out")"
 # named by its medium, as virsh allows; the action defaults to update
@@ -105,7 +110,17 @@ wait_watch "sr0:2048"
 # the replaced media's block nodes are gone, as libvirt removes them
 ql qmp "$NAME" '{"execute":"query-named-block-nodes"}' >"$T/nodes" 2>&1 || fail "nodes: $(cat "$T/nodes")"
 n=$(grep -o '"node-name": *"libvirt-[0-9]*-storage"' "$T/nodes" | sort -u | wc -l)
-[ "$n" = 2 ] || fail "$n storage nodes after four media changes: $(grep -o '"node-name": *"[^"]*"' "$T/nodes" | sort -u)"
+[ "$n" = 3 ] || fail "$n storage nodes (vda, fda, hdc) after five media changes: $(grep -o '"node-name": *"[^"]*"' "$T/nodes" | sort -u)"
+# a floppy drive, writable
+ql change-media "$NAME" fda "$T/fd2.img" --update >"$T/out" 2>&1 || fail "floppy: $(cat "$T/out")"
+ql qmp "$NAME" '{"execute":"query-block"}' >"$T/qb" 2>&1 || fail "query-block: $(cat "$T/qb")"
+python3 - "$T/qb" "$T/fd2.img" <<'PY' || fail "query-block after the floppy change: $(cat "$T/qb")"
+import json, sys
+blocks = json.load(open(sys.argv[1]))
+blocks = blocks.get("return", blocks)
+fd = [b for b in blocks if "fdc0-0-0" in b.get("qdev", "")][0]
+assert fd["inserted"]["file"] == sys.argv[2] and not fd["inserted"]["ro"], fd
+PY
 echo "ok change-media"
 
 # --- dumpxml ----------------------------------------------------------------------
