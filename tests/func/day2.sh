@@ -44,6 +44,19 @@ ql create "$T/dom.xml" >"$T/out" 2>&1 || fail "create: $(cat "$T/out")"
 wait_for GUEST-READY
 wait_watch "sr0:2048"     # the 1 MiB CD in 512-byte sectors
 
+# qemu_medium QDEV FILE RO: QEMU's drive QDEV holds FILE (read-only RO), its tray closed.
+qemu_medium() {
+    ql qmp "$NAME" '{"execute":"query-block"}' >"$T/qb" 2>&1 || fail "query-block: $(cat "$T/qb")"
+    python3 - "$T/qb" "$@" <<'PY' || fail "query-block: $1 should hold $2: $(cat "$T/qb")"
+import json, sys
+blocks = json.load(open(sys.argv[1]))
+blocks = blocks.get("return", blocks)
+d = [b for b in blocks if sys.argv[2] in b.get("qdev", "")][0]
+assert d["inserted"]["file"] == sys.argv[3] and d["inserted"]["ro"] == (sys.argv[4] == "True"), d
+assert not d.get("tray_open"), d
+PY
+}
+
 # --- domblklist, domiflist -------------------------------------------------------
 ql domblklist "$NAME" >"$T/out" 2>&1 || fail "domblklist: $(cat "$T/out")"
 grep -q "^ vda  *$T/disk.img$" "$T/out" && grep -q "^ hdc  *$T/cd1.iso$" "$T/out" ||
@@ -79,15 +92,7 @@ ql domblklist "$NAME" | grep -q "^ hdc  *-$" || fail "after eject: $(ql domblkli
 ql change-media "$NAME" hdc --eject >"$T/out" 2>&1 && fail "eject of an empty drive succeeded"
 ql change-media "$NAME" vda "$T/cd2.iso" --insert >"$T/out" 2>&1 && fail "change-media on a disk succeeded"
 ql change-media "$NAME" hdc "$T/cd2.iso" --insert >"$T/out" 2>&1 || fail "insert: $(cat "$T/out")"
-ql qmp "$NAME" '{"execute":"query-block"}' >"$T/qb" 2>&1 || fail "query-block: $(cat "$T/qb")"
-python3 - "$T/qb" "$T/cd2.iso" <<'PY' || fail "query-block after insert: $(cat "$T/qb")"
-import json, sys
-blocks = json.load(open(sys.argv[1]))
-blocks = blocks.get("return", blocks)
-cd = [b for b in blocks if "ide0-1-0" in b.get("qdev", "")][0]
-assert cd["inserted"]["file"] == sys.argv[2], cd
-assert not cd.get("tray_open"), cd
-PY
+qemu_medium ide0-1-0 "$T/cd2.iso" True
 wait_watch "sr0:4096"     # the guest sees the 2 MiB medium
 [ "$(stat -c %U "$T/cd2.iso")" = qlaunch-qemu ] || fail "cd2.iso was not given to QEMU's user"
 ql change-media "$NAME" hdc "$T/cd1.iso" --insert >"$T/out" 2>&1 && fail "insert into a full drive succeeded"
@@ -113,14 +118,7 @@ n=$(grep -o '"node-name": *"libvirt-[0-9]*-storage"' "$T/nodes" | sort -u | wc -
 [ "$n" = 3 ] || fail "$n storage nodes (vda, fda, hdc) after five media changes: $(grep -o '"node-name": *"[^"]*"' "$T/nodes" | sort -u)"
 # a floppy drive, writable
 ql change-media "$NAME" fda "$T/fd2.img" --update >"$T/out" 2>&1 || fail "floppy: $(cat "$T/out")"
-ql qmp "$NAME" '{"execute":"query-block"}' >"$T/qb" 2>&1 || fail "query-block: $(cat "$T/qb")"
-python3 - "$T/qb" "$T/fd2.img" <<'PY' || fail "query-block after the floppy change: $(cat "$T/qb")"
-import json, sys
-blocks = json.load(open(sys.argv[1]))
-blocks = blocks.get("return", blocks)
-fd = [b for b in blocks if "fdc0-0-0" in b.get("qdev", "")][0]
-assert fd["inserted"]["file"] == sys.argv[2] and not fd["inserted"]["ro"], fd
-PY
+qemu_medium fdc0-0-0 "$T/fd2.img" False
 echo "ok change-media"
 
 # --- dumpxml ----------------------------------------------------------------------
