@@ -202,5 +202,8 @@ void qb_result_free(struct qb_result *r)
     for (size_t i = 0; i < r->n_iothreadpin_ids; i++)
         free(r->iothreadpin_ids[i]);
     free(r->iothreadpin_ids);
+    for (size_t i = 0; i < r->n_disk_ids; i++)
+        free(r->disk_ids[i]);
+    free(r->disk_ids);
     memset(r, 0, sizeof(*r));
 }

@@ -116,6 +116,11 @@ struct qb_result {
      * ("iothread2"), as query-iothreads reports it. */
     char **iothreadpin_ids;
     size_t n_iothreadpin_ids;
+    /* Per <disk>, in the XML's order: the -device id of its drive ("ide0-0-1",
+     * "virtio-disk0"), as query-block's "qdev" names it (alone or in a QOM path); the
+     * supervisor maps targets to QEMU's devices with it (domblklist, change-media). */
+    char **disk_ids;
+    size_t n_disk_ids;
 };
 
 /* Whether a start must hold the graphics-port lock (a SPICE or VNC display with autoport

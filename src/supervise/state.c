@@ -91,6 +91,11 @@ void sup_status_clear(struct sup_status *s)
         free(s->helpers[i].socket);
         free(s->helpers[i].remove_dir);
     }
+    for (size_t i = 0; i < s->n_media; i++) {
+        free(s->media[i].target);
+        free(s->media[i].source);
+    }
+    free(s->media);
     free(s->name);
     free(s->xml_path);
     free(s->qemu_version);
@@ -183,6 +188,18 @@ json_object *sup_status_to_json(const struct sup_status *s)
             json_object_array_add(a, g);
         }
         json_object_object_add(o, "helpers", a);
+    }
+    if (s->n_media || s->media_seq) {
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; i < s->n_media; i++) {
+            json_object *m = json_object_new_object();
+            add_str(m, "target", s->media[i].target);
+            add_str(m, "source", s->media[i].source);
+            json_object_object_add(m, "node", json_object_new_int64(s->media[i].node));
+            json_object_array_add(a, m);
+        }
+        json_object_object_add(o, "media", a);
+        json_object_object_add(o, "media_seq", json_object_new_int64(s->media_seq));
     }
     return o;
 }
@@ -292,6 +309,24 @@ int sup_status_from_json(json_object *o, struct sup_status *ret, struct ql_error
             free(h.remove_dir);
         }
     }
+    a = ql_json_get(o, "media", json_type_array);
+    if (a) {
+        size_t n = json_object_array_length(a);
+        ret->media = xcalloc(n ? n : 1, sizeof(*ret->media));
+        for (size_t i = 0; i < n; i++) {
+            json_object *m = json_object_array_get_idx(a, i);
+            int64_t node = ql_json_int64(m, "node", -1);
+            char *target = get_str(m, "target");
+            if (!target || node < 0 || node > 1000000) {
+                free(target);
+                continue;
+            }
+            ret->media[ret->n_media++] = (struct sup_media){target, get_str(m, "source"),
+                                                            (unsigned)node};
+        }
+    }
+    int64_t seq = ql_json_int64(o, "media_seq", 0);
+    ret->media_seq = seq > 0 && seq < 1000000 ? (unsigned)seq : 0;
     a = ql_json_get(o, "displays", json_type_array);
     if (a) {
         size_t n = json_object_array_length(a);

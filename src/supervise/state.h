@@ -62,6 +62,13 @@ struct sup_helper {
     char *remove_dir;           /* transient state removed once it is gone; NULL: none */
 };
 #define SUP_MAX_HELPERS 16
+/* A removable drive's medium after change-media: its file (NULL: ejected) and the number
+ * N of its block nodes libvirt-N-storage/-format. */
+struct sup_media {
+    char *target;
+    char *source;
+    unsigned node;
+};
 
 /* What is persisted in RUNDIR/state.json (written atomically). */
 struct sup_status {
@@ -97,6 +104,11 @@ struct sup_status {
     size_t n_grants;
     struct sup_helper helpers[SUP_MAX_HELPERS];
     size_t n_helpers;
+    /* change-media: the drives whose medium changed since the start, and how many block
+     * nodes were made for new media (their names count on from the disks'). */
+    struct sup_media *media;
+    size_t n_media;
+    unsigned media_seq;
 };
 
 void sup_status_clear(struct sup_status *s);
