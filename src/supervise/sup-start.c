@@ -505,12 +505,19 @@ static int reattach_identity(struct sup *s, struct sup_status *old, struct ql_er
  * for the verbs about devices: a build without the host's facts names them the same. */
 static void reattach_names(struct sup *s)
 {
-    struct qb_options o = {.run_dir = s->paths.dir, .qmp_fd = 3, .first_fd = 4};
+    /* The same preparation as the start (run and QEMU directories, QEMU's user), so that
+     * the names and paths are the ones QEMU was started with. */
+    _cleanup_(sup_build_prep_free) struct sup_build_prep prep = {0};
     struct ql_error err = QL_ERROR_INIT;
-    if (qb_build(s->dom, &o, &s->build, &err) < 0 || host_dac_resolve(s->dom, &s->dac, &err) < 0) {
+    if (sup_build_prepare(s->dom, s->cfg->base, s->cfg->accel, s->cfg->emulator, 0, &prep,
+                          &err) < 0 ||
+        qb_build(s->dom, &prep.o, &s->build, &err) < 0) {
         sup_log(s, "cannot name QEMU's devices again: %s", ql_error_msg(&err));
         ql_error_clear(&err);
     }
+    s->dac = prep.dac;
+    memset(&prep.dac, 0, sizeof(prep.dac));
+    host_dac_load_groups(&s->dac);
 }
 
 int sup_reattach(struct sup *s, struct ql_error *err)
