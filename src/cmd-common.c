@@ -242,6 +242,18 @@ struct ctl_target cli_target(const struct cli *c, const char *name)
     return (struct ctl_target){.name = name, .run_dir = c->run_dir, .log_dir = c->log_dir};
 }
 
+bool cli_domain_runs(const struct cli *c, const char *name)
+{
+    struct ctl_target t = cli_target(c, name);
+    struct ctl_conn live;
+    struct ql_error err = QL_ERROR_INIT;
+    int r = ctl_open(&t, &live, &err);
+    ql_error_clear(&err);
+    if (r == 0)
+        ctl_conn_close(&live);
+    return r == 0;
+}
+
 int cli_fail(const char *fmt, ...)
 {
     va_list ap;

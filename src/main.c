@@ -16,7 +16,7 @@ static const struct verb verbs[] = {
     {"validate", cmd_validate, "check domain XML files and report every problem"},
     {"argv", cmd_argv, "print the QEMU command line for a domain"},
     {"create", cmd_create, "start a domain from its XML and supervise it"},
-    {"start", cmd_create, "same as create (qlaunch keeps no persistent definitions)"},
+    {"start", cmd_start, "start a defined domain (or, as create, one from its XML file)"},
     {"list", cmd_list, "list running domains (--all: also the last outcome of stopped ones)"},
     {"dominfo", cmd_dominfo, "show a domain's state, resources and files"},
     {"domdisplay", cmd_domdisplay, "print the SPICE/VNC URI of a running domain"},
@@ -29,6 +29,11 @@ static const struct verb verbs[] = {
     {"console", cmd_console, "attach to the serial console (Ctrl-] leaves)"},
     {"qmp", cmd_qmp, "send a raw QMP command to the domain's QEMU"},
     {"events", cmd_events, "stream the domain's lifecycle events as JSON lines"},
+    {"define", cmd_define, "store a domain's XML (validated) as a persistent definition"},
+    {"undefine", cmd_undefine, "remove a definition (--nvram: and its NVRAM file)"},
+    {"autostart", cmd_autostart, "start a defined domain at boot (--disable: not any more)"},
+    {"dumpxml", cmd_dumpxml, "print a domain's XML (--inactive: the stored definition)"},
+    {"edit", cmd_edit, "edit a definition with $EDITOR; it is validated before it is stored"},
 };
 
 const char *qlaunch_verb_summary(const char *verb)

@@ -25,6 +25,7 @@ func_tests += tests/func/dac.sh
 func_tests += tests/func/reattach-state.sh
 func_tests += tests/func/full-rundir.sh
 func_tests += tests/func/private-dirs.sh
+func_tests += tests/func/persistent.sh
 TESTS += $(func_tests)
 EXTRA_DIST += $(func_tests) tests/func/lib.sh tests/func/access.sh tests/func/qmp-fault.py
 
