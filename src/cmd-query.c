@@ -52,15 +52,17 @@ static struct domain *stored_definition(const char *name)
     return d;
 }
 
-/* A defined domain that has not run: shut off, for no known reason (as virsh says). */
+/* A defined domain that has not run: shut off, for no known reason (as virsh says). One
+ * whose definition no longer parses is listed too (without a UUID), to be fixed by edit. */
 static int defined_status(const char *name, struct sup_status *ret)
 {
-    _cleanup_(domain_freep_) struct domain *d = stored_definition(name);
-    if (!d)
+    if (!store_defined(NULL, name))
         return -ENOENT;
+    _cleanup_(domain_freep_) struct domain *d = stored_definition(name);
     memset(ret, 0, sizeof(*ret));
     ret->name = xstrdup(name);
-    uuid_unparse_lower(d->uuid, ret->uuid);
+    if (d)
+        uuid_unparse_lower(d->uuid, ret->uuid);
     ret->state = SUP_STATE_SHUTOFF;
     ret->reason = SUP_REASON_UNKNOWN;
     return 0;
