@@ -4,6 +4,7 @@
 #include "cmds.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -258,7 +259,7 @@ int cli_fail(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("qlaunch: ", stderr);
+    fputs(ql_log_journal() ? "<3>qlaunch: " : "qlaunch: ", stderr);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);

@@ -63,6 +63,21 @@ grep -q "is already running" "$T/out" || fail "second create said: $(cat "$T/out
 q dumpxml "$NAME" | grep -q ">96</memory>" || fail "dumpxml of the running domain"
 q destroy "$NAME" >/dev/null || fail "destroy"
 
+# the systemd unit's command: start --foreground NAME; with JOURNAL_STREAM naming its
+# stderr, lines carry a priority and no timestamp (the journal adds its own)
+: > "$T/journal"
+JOURNAL_STREAM=$(stat -c %d:%i "$T/journal") q start --foreground "$NAME" 2>> "$T/journal" &
+fg=$!
+for i in $(seq 1 150); do [ "$(q domstate "$NAME" 2>/dev/null)" = running ] && break; sleep 0.1; done
+[ "$(q domstate "$NAME")" = running ] || fail "start --foreground NAME: $(cat "$T/journal")"
+q destroy "$NAME" >/dev/null || fail "destroy of the foreground domain"
+wait $fg
+grep -q "^<6>domain '$NAME' is running (QEMU pid [0-9]*)$" "$T/journal" || fail "no journal line: $(cat "$T/journal")"
+grep -v "^<[0-7]>" "$T/journal" && fail "journal lines without a priority"
+grep -q "^<[0-7]>[0-9-]* [0-9:]* " "$T/journal" && fail "journal lines with a timestamp"
+grep -q "^20[0-9-]* [0-9:]* qlaunch\[[0-9]*\]: domain '$NAME' is running" "$T/log/$NAME.log" ||
+    fail "the log file lost its timestamps"
+
 # start --all-autostart starts the marked domains and returns once they run
 q autostart "$NAME" >/dev/null || fail "autostart again"
 q start --all-autostart > "$T/out" || fail "start --all-autostart: $(cat "$T/out")"

@@ -8,6 +8,7 @@ unit_tests += tests/unit/test-ctl-client
 unit_tests += tests/unit/test-ctl-proto
 unit_tests += tests/unit/test-firmware
 unit_tests += tests/unit/test-host-net
+unit_tests += tests/unit/test-log
 unit_tests += tests/unit/test-parse-devices
 unit_tests += tests/unit/test-parse-general
 unit_tests += tests/unit/test-policy
