@@ -89,7 +89,7 @@ static int start_autostart(struct cli *cli, const struct sup_config *cfg)
             ret = CLI_EXIT_FAILURE;
         ql_error_clear(&err);
     }
-    store_free_names(names, n);
+    sup_free_names(names, n);
     return ret;
 }
 

@@ -165,10 +165,3 @@ int store_list(const char *dir, char ***ret_names, size_t *ret_n, struct ql_erro
     *ret_n = n;
     return 0;
 }
-
-void store_free_names(char **names, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-}

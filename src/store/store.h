@@ -20,6 +20,6 @@ int store_undefine(const char *dir, const char *name, struct ql_error *err);
 /* Marks a defined domain to be started at boot (on) or not; -ENOENT when not defined. */
 int store_set_autostart(const char *dir, const char *name, bool on, struct ql_error *err);
 bool store_autostart(const char *dir, const char *name);
-/* The defined names, sorted (none when the directory does not exist). */
+/* The defined names, sorted (none when the directory does not exist); free them with
+ * sup_free_names (supervise/rundir.h). */
 int store_list(const char *dir, char ***ret_names, size_t *ret_n, struct ql_error *err);
-void store_free_names(char **names, size_t n);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "supervise/rundir.h"
 #include "util/fileio.h"
 #include "util/strbuf.h"
 
@@ -112,7 +113,7 @@ static void test_list(void **state)
     assert_int_equal(n, 2);
     assert_string_equal(names[0], "alpha");
     assert_string_equal(names[1], "zeta");
-    store_free_names(names, n);
+    sup_free_names(names, n);
     free(junk);
     free(hidden);
     free(sub);
