@@ -1,5 +1,6 @@
-/* Persistent domains, virsh names and meanings: define, undefine, autostart, dumpxml, edit.
- * Definitions live in the store (src/store/store.h); `start NAME` (cmd-create.c) runs one. */
+/* Persistent domains, virsh names and meanings: define, undefine, autostart, edit. Definitions
+ * live in the store (src/store/store.h); `start NAME` (cmd-create.c) runs one, `dumpxml
+ * --inactive` (cmd-dumpxml.c) prints one. */
 #include "config.h"
 #include "cmd-common.h"
 #include "cmds.h"
@@ -19,7 +20,7 @@
 #include <unistd.h>
 #include <uuid/uuid.h>
 
-enum { OPT_NVRAM = CLI_OPT_FIRST, OPT_DISABLE, OPT_INACTIVE };
+enum { OPT_NVRAM = CLI_OPT_FIRST, OPT_DISABLE };
 
 static void domain_freep_(struct domain **d)
 {
@@ -202,40 +203,6 @@ int cmd_autostart(int argc, char **argv)
     }
     printf(on ? "Domain '%s' marked as autostarted\n" : "Domain '%s' unmarked as autostarted\n",
            name);
-    return 0;
-}
-
-static const struct cli_opt dumpxml_opts[] = {
-    {"inactive", NULL, OPT_INACTIVE, "the stored definition (the next start's), not the XML "
-     "the running domain was started from"},
-    {NULL, NULL, 0, NULL},
-};
-static const struct cli_verb dumpxml_verb = CLI_DOMAIN_VERB(dumpxml_opts);
-
-int cmd_dumpxml(int argc, char **argv)
-{
-    struct cli cli;
-    unsigned flags;
-    if (cli_parse(&cli, &dumpxml_verb, argc, argv, &flags) < 0)
-        return cli.status;
-    const char *name = cli.operands[0];
-    struct ql_error err = QL_ERROR_INIT;
-    _cleanup_free_ char *path = NULL;
-    if (!(flags & CLI_FLAG(OPT_INACTIVE)) && cli_domain_runs(&cli, name)) {
-        _cleanup_(sup_paths_free) struct sup_paths p = {0};
-        if (sup_paths_init(&p, cli.run_dir, name, &err) < 0)
-            return cli_fail_err(&err);
-        path = xasprintf("%s/domain.xml", p.dir);
-    } else if (!(path = defined_path(name))) {
-        return CLI_EXIT_FAILURE;
-    }
-    _cleanup_free_ char *xml = NULL;
-    size_t len = 0;
-    if (ql_read_file(path, DOM_XML_MAX_BYTES, &xml, &len, &err) < 0)
-        return cli_fail_err(&err);
-    fwrite(xml, 1, len, stdout);
-    if (len && xml[len - 1] != '\n')
-        putchar('\n');
     return 0;
 }
 

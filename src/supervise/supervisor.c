@@ -4,6 +4,7 @@
  * start, restarts, dumps and client requests are all asynchronous steps on this loop. */
 #include "config.h"
 #include "domain/parse.h"
+#include "supervise/helpers.h"
 #include "supervise/sup-priv.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
@@ -262,6 +263,7 @@ static void on_signal(struct sup *s)
     struct signalfd_siginfo si;
     while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
         if (si.ssi_signo == SIGCHLD) {
+            sup_helpers_reap(&s->st);   /* swtpm ends with QEMU's connection */
             sup_qemu_exited(s);
         } else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT ||
                    si.ssi_signo == SIGHUP) {
@@ -331,6 +333,7 @@ static void teardown(struct sup *s)
         if (s->qemu_is_child)
             waitpid(s->qemu_pid, NULL, 0);
     }
+    sup_stop_helpers(s);    /* after QEMU: it may still talk to them until it is gone */
     qmp_conn_free(s->qmp);
     s->qmp = NULL;
     if (s->transcript)
