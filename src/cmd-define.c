@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <uuid/uuid.h>
 
-enum { OPT_NVRAM = CLI_OPT_FIRST, OPT_DISABLE };
+enum { OPT_NVRAM = CLI_OPT_FIRST, OPT_TPM, OPT_DISABLE };
 
 static void domain_freep_(struct domain **d)
 {
@@ -103,6 +103,8 @@ static char *defined_path(const char *name)
 static const struct cli_opt undefine_opts[] = {
     {"nvram", NULL, OPT_NVRAM, "also remove the domain's persistent NVRAM file (UEFI "
      "variables); it is kept otherwise"},
+    {"tpm", NULL, OPT_TPM, "also remove the domain's persistent TPM state; it is kept "
+     "otherwise"},
     {NULL, NULL, 0, NULL},
 };
 static const struct cli_verb undefine_verb = CLI_DOMAIN_VERB(undefine_opts);
@@ -113,6 +115,15 @@ static char *nvram_path(const struct domain *d)
 {
     return d->os.nvram ? xstrdup(d->os.nvram) : xasprintf("%s/%s_VARS.fd", sup_nvram_dir(),
                                                           d->name);
+}
+
+/* The persistent TPM state directory of d: SWTPM_DIR/UUID (tpm2 and tpm1.2 in it), as the
+ * supervisor keeps it (sup-swtpm.c). */
+static char *tpm_path(const struct domain *d)
+{
+    char uuid[37];
+    uuid_unparse_lower(d->uuid, uuid);
+    return xasprintf("%s/%s", sup_swtpm_dir(), uuid);
 }
 
 int cmd_undefine(int argc, char **argv)
@@ -126,17 +137,25 @@ int cmd_undefine(int argc, char **argv)
     if (!path)
         return CLI_EXIT_FAILURE;
     bool running = cli_domain_runs(&cli, name);
-    _cleanup_free_ char *nvram = NULL;
-    if (flags & CLI_FLAG(OPT_NVRAM)) {
+    bool rm_nvram = flags & CLI_FLAG(OPT_NVRAM), rm_tpm = flags & CLI_FLAG(OPT_TPM);
+    _cleanup_free_ char *nvram = NULL, *tpm = NULL;
+    if (rm_nvram || rm_tpm) {
         if (running)
-            return cli_fail("domain '%s' is running and uses its NVRAM: undefine it without "
-                            "--nvram, or stop it first", name);
+            return cli_fail("domain '%s' is running and uses its %s: undefine it without "
+                            "--%s, or stop it first", name, rm_nvram ? "NVRAM" : "TPM state",
+                            rm_nvram ? "nvram" : "tpm");
         struct dom_diags g = {0};
         struct domain *d = NULL;
-        if (dom_parse_file(path, &d, &g) == 0)
-            nvram = nvram_path(d);
+        if (dom_parse_file(path, &d, &g) == 0) {
+            nvram = rm_nvram ? nvram_path(d) : NULL;
+            tpm = rm_tpm ? tpm_path(d) : NULL;
+        }
         domain_free(d);
         dom_diags_free(&g);
+        if (!nvram && !tpm)
+            return cli_fail("the definition of '%s' does not parse: its NVRAM and TPM state "
+                            "are not known; fix it with 'qlaunch edit', or undefine it without "
+                            "--nvram and --tpm", name);
     }
     struct ql_error err = QL_ERROR_INIT;
     if (store_undefine(NULL, name, &err) < 0)
@@ -144,6 +163,11 @@ int cmd_undefine(int argc, char **argv)
     if (nvram && unlink(nvram) < 0 && errno != ENOENT)
         return cli_fail("domain '%s' has been undefined, but its NVRAM '%s' could not be "
                         "removed: %s", name, nvram, strerror(errno));
+    if (tpm)
+        sup_remove_tree(tpm, 3);    /* UUID/tpm2/ and swtpm's files in it */
+    if (tpm && access(tpm, F_OK) == 0)
+        return cli_fail("domain '%s' has been undefined, but its TPM state '%s' could not be "
+                        "removed", name, tpm);
     printf("Domain '%s' has been undefined%s\n", name,
            running ? " (it keeps running as a transient domain)" : "");
     return 0;

@@ -41,7 +41,7 @@ static const struct verb verbs[] = {
     {"screenshot", cmd_screenshot, "save a PNG of the guest's display"},
     {"setmem", cmd_setmem, "change the guest's memory with the balloon"},
     {"define", cmd_define, "store a domain's XML (validated) as a persistent definition"},
-    {"undefine", cmd_undefine, "remove a definition (--nvram: and its NVRAM file)"},
+    {"undefine", cmd_undefine, "remove a definition (--nvram, --tpm: and its NVRAM, TPM state)"},
     {"autostart", cmd_autostart, "start a defined domain at boot (--disable: not any more)"},
     {"edit", cmd_edit, "edit a definition with $EDITOR; it is validated before it is stored"},
 };

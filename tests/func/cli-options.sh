@@ -56,7 +56,7 @@ own_options() {
                        $([ "$1" = start ] && echo --all-autostart)" ;;
     list) echo "--all --persistent --transient --autostart --name --json --run-dir --log-dir" ;;
     define|edit) echo "" ;;
-    undefine) echo "--nvram --run-dir --log-dir" ;;
+    undefine) echo "--nvram --tpm --run-dir --log-dir" ;;
     autostart) echo "--disable" ;;
     dumpxml) echo "--inactive --run-dir --log-dir" ;;
     dominfo) echo "--json --run-dir --log-dir" ;;
@@ -75,7 +75,7 @@ own_options() {
 all_options="--json --no-emulator --accel --emulator --run-dir --log-dir --foreground --console --dump-dir
              --restart-cap --restart-window --qmp-log --all --reason --timeout --graceful --count
              --details --eject --insert --update --force --codeset --holdtime --live --current
-             --persistent --transient --autostart --name --nvram --disable --inactive
+             --persistent --transient --autostart --name --nvram --tpm --disable --inactive
              --all-autostart"
 takes_arg() {
     case $1 in

@@ -100,6 +100,16 @@ q define "$T/dom.xml" >/dev/null && q undefine "$NAME" >/dev/null || fail "defin
 [ -e "$T/nvram/${NAME}_VARS.fd" ] || fail "undefine without --nvram removed the NVRAM"
 q define "$T/dom.xml" >/dev/null && q undefine --nvram "$NAME" >/dev/null || fail "undefine --nvram"
 [ ! -e "$T/nvram/${NAME}_VARS.fd" ] || fail "undefine --nvram kept the NVRAM"
+# TPM state (QLAUNCH_SWTPM_DIR/UUID): kept by undefine, removed by undefine --tpm
+uuid=$(q define "$T/dom.xml" >/dev/null && q domstate --json "$NAME" | sed -n 's/.*"uuid": *"\([0-9a-f-]*\)".*/\1/p')
+[ -n "$uuid" ] || fail "no UUID for the defined domain"
+export QLAUNCH_SWTPM_DIR="$T/swtpm"
+mkdir -p "$T/swtpm/$uuid/tpm2" && echo state > "$T/swtpm/$uuid/tpm2/tpm2-00.permall"
+q undefine "$NAME" >/dev/null && [ -e "$T/swtpm/$uuid/tpm2/tpm2-00.permall" ] ||
+    fail "undefine without --tpm removed the TPM state"
+q define "$T/dom.xml" >/dev/null && q undefine --tpm --nvram "$NAME" >/dev/null || fail "undefine --tpm"
+[ ! -e "$T/swtpm/$uuid" ] || fail "undefine --tpm kept the TPM state: $(ls -R "$T/swtpm")"
+[ -d "$T/swtpm" ] || fail "undefine --tpm removed the TPM directory of every domain"
 q undefine "$NAME" > "$T/out" 2>&1 && fail "undefine of an undefined domain succeeded"
 echo "PASS: persistent domains"
 exit 0
