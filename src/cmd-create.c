@@ -23,7 +23,7 @@
 
 enum {
     OPT_FOREGROUND = CLI_OPT_FIRST, OPT_CONSOLE, OPT_ACCEL, OPT_EMULATOR, OPT_DUMP_DIR,
-    OPT_RESTART_CAP, OPT_RESTART_WINDOW, OPT_QMP_LOG, OPT_ALL_AUTOSTART,
+    OPT_RESTART_CAP, OPT_RESTART_WINDOW, OPT_QMP_LOG, OPT_QUIET, OPT_ALL_AUTOSTART,
 };
 
 /* create's options; start takes them too, and --all-autostart. */
@@ -38,7 +38,9 @@ enum {
      "default 5)"}, \
     {"restart-window", "S", OPT_RESTART_WINDOW, "the window of --restart-cap, in seconds " \
      "(default 60)"}, \
-    {"qmp-log", NULL, OPT_QMP_LOG, "write the QMP transcript (secrets redacted) to the log"},
+    {"qmp-log", NULL, OPT_QMP_LOG, "write the QMP transcript (secrets redacted) to the log"}, \
+    {"quiet", NULL, OPT_QUIET, "print nothing when the domain starts; with --foreground, only " \
+     "warnings and errors on standard error (the log keeps every line)"},
 
 static const struct cli_opt create_opts[] = {
     CREATE_OPTS
@@ -111,6 +113,7 @@ static int create_or_start(int argc, char **argv, bool start)
         case OPT_CONSOLE: console = true; break;
         case OPT_ALL_AUTOSTART: all_autostart = true; break;
         case OPT_QMP_LOG: cfg.qmp_log = true; break;
+        case OPT_QUIET: cfg.quiet = true; break;
         case OPT_EMULATOR: cfg.emulator = arg; break;
         case OPT_DUMP_DIR: cfg.dump_dir = arg; break;
         case OPT_ACCEL:
@@ -214,9 +217,9 @@ static int start_file(struct cli *cli, struct sup_config cfg, const char *file, 
     if (r < 0)
         return cli_fail_err(&err);
     ql_trace("client-released");
-    if (defined)
+    if (!cfg.quiet && defined)
         printf("Domain '%s' started (QEMU pid %ld)\n", name, (long)qemu_pid);
-    else
+    else if (!cfg.quiet)
         printf("Domain '%s' created from %s (QEMU pid %ld)\n", name, file, (long)qemu_pid);
     fflush(stdout);
     if (console)

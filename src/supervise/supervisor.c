@@ -84,9 +84,11 @@ void sup_log(struct sup *s, const char *fmt, ...)
         /* nothing better to do: the log is the place errors go */
     }
     /* The journal stamps and attributes each line itself; it takes the priority. */
-    if (s->cfg->foreground && ql_log_journal())
-        fprintf(stderr, "<%d>%s\n", ql_log_priority(sb_str(&msg)), sb_str(&msg));
-    else if (s->cfg->foreground)
+    int prio = ql_log_priority(sb_str(&msg));
+    bool show = s->cfg->foreground && (!s->cfg->quiet || prio <= QL_LOG_WARNING);
+    if (show && ql_log_journal())
+        fprintf(stderr, "<%d>%s\n", prio, sb_str(&msg));
+    else if (show)
         fputs(sb.s, stderr);
     sb_free(&sb);
     sb_free(&msg);

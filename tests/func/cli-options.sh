@@ -52,7 +52,7 @@ own_options() {
     validate) echo "--json --no-emulator" ;;
     argv) echo "--accel --emulator --json --run-dir" ;;
     create|start) echo "--foreground --console --accel --emulator --dump-dir --restart-cap
-                       --restart-window --qmp-log --run-dir --log-dir
+                       --restart-window --qmp-log --quiet --run-dir --log-dir
                        $([ "$1" = start ] && echo --all-autostart)" ;;
     list) echo "--all --persistent --transient --autostart --name --json --run-dir --log-dir" ;;
     define|edit) echo "" ;;
@@ -75,7 +75,7 @@ own_options() {
 all_options="--json --no-emulator --accel --emulator --run-dir --log-dir --foreground --console --dump-dir
              --restart-cap --restart-window --qmp-log --all --reason --timeout --graceful --count
              --details --eject --insert --update --force --codeset --holdtime --live --current
-             --persistent --transient --autostart --name --nvram --tpm --disable --inactive
+             --persistent --transient --autostart --name --nvram --tpm --disable --inactive --quiet
              --all-autostart"
 takes_arg() {
     case $1 in

@@ -77,6 +77,17 @@ grep -v "^<[0-7]>" "$T/journal" && fail "journal lines without a priority"
 grep -q "^<[0-7]>[0-9-]* [0-9:]* " "$T/journal" && fail "journal lines with a timestamp"
 grep -q "^20[0-9-]* [0-9:]* qlaunch\[[0-9]*\]: domain '$NAME' is running" "$T/log/$NAME.log" ||
     fail "the log file lost its timestamps"
+# --quiet: nothing printed by a background start; a foreground one shows only warnings and
+# errors (none here), the log keeps every line
+[ -z "$(q start --quiet "$NAME")" ] || fail "start --quiet printed something"
+q destroy "$NAME" >/dev/null || fail "destroy after start --quiet"
+q start --quiet --foreground "$NAME" 2> "$T/quiet" &
+fg=$!
+for i in $(seq 1 150); do [ "$(q domstate "$NAME" 2>/dev/null)" = running ] && break; sleep 0.1; done
+q destroy "$NAME" >/dev/null || fail "destroy of the quiet foreground domain"
+wait $fg
+[ ! -s "$T/quiet" ] || fail "start --quiet --foreground printed: $(cat "$T/quiet")"
+[ "$(grep -c "domain '$NAME' is running" "$T/log/$NAME.log")" -ge 3 ] || fail "the quiet runs were not logged"
 
 # start --all-autostart starts the marked domains and returns once they run
 q autostart "$NAME" >/dev/null || fail "autostart again"
