@@ -16,6 +16,11 @@ int cmd_resume(int argc, char **argv);
 int cmd_console(int argc, char **argv);
 int cmd_qmp(int argc, char **argv);
 int cmd_events(int argc, char **argv);
+int cmd_start(int argc, char **argv);
+int cmd_define(int argc, char **argv);
+int cmd_undefine(int argc, char **argv);
+int cmd_autostart(int argc, char **argv);
+int cmd_edit(int argc, char **argv);
 int cmd_domblklist(int argc, char **argv);
 int cmd_domiflist(int argc, char **argv);
 int cmd_domblkstat(int argc, char **argv);
@@ -49,3 +54,9 @@ int console_attach(const struct ctl_target *t);
 struct dom_diags;
 #include <stdio.h>
 void print_diags(FILE *f, const char *file, const struct dom_diags *g);
+/* What validate checks (the XML, the run directory, the command line, the emulator unless
+ * use_emulator is false): 0 with the domain in *ret, or -errno with the problems in g. */
+struct domain;
+#include <stdbool.h>
+int validate_file(const char *file, bool use_emulator, struct domain **ret,
+                  struct dom_diags *g);

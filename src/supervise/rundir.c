@@ -47,6 +47,12 @@ const char *sup_nvram_dir(void)
     return e && *e ? e : sup_default_dir(SUP_DIR_NVRAM);
 }
 
+const char *sup_swtpm_dir(void)
+{
+    const char *e = getenv("QLAUNCH_SWTPM_DIR");
+    return e && *e ? e : sup_default_dir(SUP_DIR_SWTPM);
+}
+
 const char *sup_base_dir(const char *base_opt)
 {
     if (base_opt && *base_opt)

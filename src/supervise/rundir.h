@@ -38,6 +38,9 @@ const char *sup_default_dir(enum sup_dir which);
 /* Where NVRAM files without a path in the XML live (NAME_VARS.fd): QLAUNCH_NVRAM_DIR or
  * the default. Unlike the run directory it outlives the domain. */
 const char *sup_nvram_dir(void);
+/* Where persistent TPM state lives (UUID/tpm2, UUID/tpm1.2): QLAUNCH_SWTPM_DIR or the
+ * default. Kept across runs, like NVRAM. */
+const char *sup_swtpm_dir(void);
 /* mkdir -p with mode for the last component (parents 0755, 0700 for a user). Returns 0 or
  * -errno. */
 int sup_mkdir_p(const char *path, mode_t mode);

@@ -19,13 +19,6 @@
 #define SWTPM_SETUP "/usr/bin/swtpm_setup"
 #define SWTPM_SETUP_CONF "/etc/swtpm_setup.conf"
 
-/* Where the state of a persistent TPM lives: QLAUNCH_SWTPM_DIR or the default. */
-static const char *swtpm_base(void)
-{
-    const char *e = getenv("QLAUNCH_SWTPM_DIR");
-    return e && *e ? e : sup_default_dir(SUP_DIR_SWTPM);
-}
-
 /* "sha256,sha384" for swtpm_setup --pcr-banks. */
 static char *pcr_banks(unsigned banks)
 {
@@ -80,7 +73,7 @@ static int prepare_state(struct sup *s, const struct dom_tpm *t, char **ret_dir,
         *ret_dir = xasprintf("%s/swtpm", s->paths.dir);
         return state_dir(s, *ret_dir, err);
     }
-    const char *base = swtpm_base();
+    const char *base = sup_swtpm_dir();
     int r = sup_private_dir(base, "TPM state", "QLAUNCH_SWTPM_DIR", err);
     if (r < 0)
         return r;

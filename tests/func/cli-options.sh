@@ -33,10 +33,11 @@ usage() {
 # is tried on it below).
 verbs="validate argv create start list dominfo domdisplay domstate shutdown reboot destroy
        suspend resume console qmp events domblklist domiflist domblkstat domifstat dommemstat
-       vcpuinfo dumpxml change-media send-key screenshot setmem"
+       vcpuinfo dumpxml change-media send-key screenshot setmem
+       define undefine autostart edit"
 operands() {
     case $1 in
-    validate|argv|create|start) echo "$T/dom.xml" ;;
+    validate|argv|create|start|define) echo "$T/dom.xml" ;;
     list) echo "" ;;
     qmp) echo "vm1 {}" ;;
     domifstat) echo "vm1 vnet0" ;;
@@ -51,8 +52,13 @@ own_options() {
     validate) echo "--json --no-emulator" ;;
     argv) echo "--accel --emulator --json --run-dir" ;;
     create|start) echo "--foreground --console --accel --emulator --dump-dir --restart-cap
-                       --restart-window --qmp-log --run-dir --log-dir" ;;
-    list) echo "--all --json --run-dir --log-dir" ;;
+                       --restart-window --qmp-log --quiet --run-dir --log-dir
+                       $([ "$1" = start ] && echo --all-autostart)" ;;
+    list) echo "--all --persistent --transient --autostart --name --json --run-dir --log-dir" ;;
+    define|edit) echo "" ;;
+    undefine) echo "--nvram --tpm --run-dir --log-dir" ;;
+    autostart) echo "--disable" ;;
+    dumpxml) echo "--inactive --run-dir --log-dir" ;;
     dominfo) echo "--json --run-dir --log-dir" ;;
     domdisplay) echo "--all --run-dir --log-dir" ;;
     domstate) echo "--reason --json --run-dir --log-dir" ;;
@@ -68,7 +74,9 @@ own_options() {
 }
 all_options="--json --no-emulator --accel --emulator --run-dir --log-dir --foreground --console --dump-dir
              --restart-cap --restart-window --qmp-log --all --reason --timeout --graceful --count
-             --details --eject --insert --update --force --codeset --holdtime --live --current"
+             --details --eject --insert --update --force --codeset --holdtime --live --current
+             --persistent --transient --autostart --name --nvram --tpm --disable --inactive --quiet
+             --all-autostart"
 takes_arg() {
     case $1 in
     --accel|--emulator|--run-dir|--log-dir|--dump-dir|--restart-cap|--restart-window|\
@@ -97,6 +105,8 @@ for v in $verbs; do
     own=" $(own_options "$v" | tr '\n' ' ') "
     for o in $all_options; do
         case $own in *" $o "*) continue ;; esac
+        # an unambiguous abbreviation of an own option is that option (getopt_long)
+        case $own in *" $o"*) continue ;; esac
         if takes_arg "$o"; then usage "$v" "$o" 3 $ops; else usage "$v" "$o" $ops; fi
         grep -q "'$o' is not an option of $v" "$T/err" ||
             bad "$v $o: unexpected message: $(head -1 "$T/err")"
@@ -126,6 +136,10 @@ usage argv --accel xen "$T/dom.xml"
 usage create --restart-cap -1 "$T/dom.xml"
 usage create --restart-window 1x "$T/dom.xml"
 usage create --console --foreground "$T/dom.xml"
+usage start --all-autostart vm1
+usage start --all-autostart --foreground
+usage list --persistent --transient
+usage list --name --json
 usage shutdown --timeout soon vm1
 usage events --count -2 vm1
 usage shutdown vm1 --timeout
@@ -160,6 +174,15 @@ run 1 domstate nosuchvm --reason
 run 1 destroy nosuchvm --graceful
 run 1 qmp nosuchvm '{"execute":"query-status"}'
 run 1 create "$T/missing.xml"
+# Persistent domains (the store in QLAUNCH_DOMAIN_DIR): an unknown name is exit 1.
+export QLAUNCH_DOMAIN_DIR="$T/defs"
+for v in start undefine autostart dumpxml edit; do
+    run 1 "$v" nosuchvm && { grep -q "'nosuchvm' is not.* defined" "$T/err" ||
+                                 bad "$v nosuchvm: $(cat "$T/err")"; }
+done
+run 1 define "$T/missing.xml"
+run 0 start --all-autostart
+run 0 list --all --name && [ ! -s "$T/out" ] || bad "list --all --name on no domains: $(cat "$T/out")"
 run 0 list --all --json && [ "$(tr -d ' \n' < "$T/out")" = "[]" ] ||
     bad "list --all --json on no domains: $(cat "$T/out")"
 # Options belong to the verb: before it they are an unknown verb.
