@@ -524,9 +524,11 @@ void px_parse_general(struct px *p, xmlNode *root)
 
     if ((n = px_child(p, root, "uuid"))) {
         _cleanup_free_ char *u = px_text(n);
-        if (dom_parse_uuid(u, d->uuid) < 0)
+        /* An empty <uuid/> (vagrant-libvirt writes one) asks for a generated UUID, as a
+         * missing <uuid> does in libvirt (virDomainDefParseIDs). */
+        if (*u && dom_parse_uuid(u, d->uuid) < 0)
             px_err(p, n, NULL, "invalid UUID '%s'", u);
-        else
+        else if (*u)
             d->has_uuid = true;
     }
     if (!d->has_uuid && d->name) {

@@ -786,6 +786,19 @@ static void test_uuid_default_is_name_based(void **state)
     done(&A);
     done(&B);
     done(&C);
+
+    /* An empty <uuid/> (vagrant-libvirt) is a missing one: the same derived UUID. */
+    struct res E, W;
+    expect_ok(&A, HEAD MEM TAIL);
+    expect_ok(&E, HEAD MEM "<uuid/>\n" TAIL);
+    expect_ok(&W, HEAD MEM "<uuid>  </uuid>\n" TAIL);
+    assert_false(E.d->has_uuid);
+    assert_false(W.d->has_uuid);
+    assert_memory_equal(A.d->uuid, E.d->uuid, 16);
+    assert_memory_equal(A.d->uuid, W.d->uuid, 16);
+    done(&A);
+    done(&E);
+    done(&W);
 }
 
 /* ---- memory ---- */
