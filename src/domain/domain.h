@@ -220,7 +220,38 @@ enum dom_smbios_mode { DOM_SMBIOS_DEFAULT, DOM_SMBIOS_EMULATE, DOM_SMBIOS_HOST,
                        DOM_SMBIOS_SYSINFO, DOM_SMBIOS_MAX };
 QL_ENUM_DECL(dom_smbios_mode);
 
+/* SMBIOS tables as <sysinfo type='smbios'> gives them, and as the host's are read for
+ * <smbios mode='host'> (sup_build_prepare). Fields in libvirt's order, which is QEMU's
+ * -smbios order too (dom_smbios_fields); NULL: not given. */
+enum dom_smbios_table { DOM_SMBIOS_BIOS, DOM_SMBIOS_SYSTEM, DOM_SMBIOS_BASEBOARD,
+                        DOM_SMBIOS_CHASSIS, DOM_SMBIOS_TABLE_MAX };
+QL_ENUM_DECL(dom_smbios_table);     /* the element names: bios, system, baseBoard, chassis */
+#define DOM_SMBIOS_MAX_FIELDS 7
+/* Per table, its entry names (NULL-terminated); the SMBIOS type is the table's value
+ * (0..3), OEM strings are type 11. */
+extern const char *const dom_smbios_fields[DOM_SMBIOS_TABLE_MAX][DOM_SMBIOS_MAX_FIELDS + 1];
+#define DOM_SMBIOS_UUID_FIELD 4         /* system: the entry the guest UUID must match */
+
+struct dom_smbios {
+    char *f[DOM_SMBIOS_TABLE_MAX][DOM_SMBIOS_MAX_FIELDS];
+    char **oem;                 /* <oemStrings><entry> */
+    size_t n_oem;
+    struct dom_src src;
+};
+void dom_smbios_clear(struct dom_smbios *s);
+
+/* <sysinfo type='fwcfg'><entry name file>value</entry>: -fw_cfg */
+struct dom_fwcfg {
+    char *name;
+    char *value;                /* the text, NULL: from file */
+    char *file;
+    struct dom_src src;
+};
+
 struct dom_os {
+    struct dom_src src;         /* <os>, for messages about its children */
+    int smbios_line;            /* <smbios>, 0: absent */
+    int machine_line;           /* <type machine>, 0: absent */
     enum dom_os_type type;
     enum dom_arch arch;         /* DEFAULT: not given (the host's, x86_64) */
     char *machine;              /* NULL when absent or empty */
@@ -864,6 +895,10 @@ struct domain {
     struct dom_cpu cpu;
 
     struct dom_os os;
+    bool has_sysinfo;           /* <sysinfo type='smbios'> given */
+    struct dom_smbios sysinfo;
+    struct dom_fwcfg *fwcfgs;   /* <sysinfo type='fwcfg'> entries, in order */
+    size_t n_fwcfgs;
     struct dom_features features;
     struct dom_clock clock;
 

@@ -455,6 +455,180 @@ static void parse_iothreads(struct px *p, xmlNode *root)
     }
 }
 
+/* ---- sysinfo ---- */
+
+/* libvirt's virSysinfoBIOSParseXML: mm/dd/yy or mm/dd/yyyy (yyyy from 1900). */
+static bool bios_date_ok(const char *s)
+{
+    int m, dd, y, n = -1;
+    if (strspn(s, "0123456789/") != strlen(s)
+        || sscanf(s, "%2d/%2d/%4d%n", &m, &dd, &y, &n) != 3 || n < 0 || s[n])
+        return false;
+    return m >= 1 && m <= 12 && dd >= 1 && dd <= 31 && (y < 100 || y >= 1900);
+}
+
+/* QEMU's type 0 release: "MAJOR.MINOR", each 0..255. */
+static bool bios_release_ok(const char *s)
+{
+    unsigned a, b;
+    int n = -1;
+    return strspn(s, "0123456789.") == strlen(s) && sscanf(s, "%3u.%3u%n", &a, &b, &n) == 2
+           && !s[n] && a <= 255 && b <= 255;
+}
+
+static void sysinfo_smbios_checks(struct px *p, xmlNode *si, struct dom_smbios *s)
+{
+    struct domain *d = p->dom;
+    xmlNode *bios = px_next(si, NULL, "bios");
+    const char *date = s->f[DOM_SMBIOS_BIOS][2], *rel = s->f[DOM_SMBIOS_BIOS][3];
+    if (date && !bios_date_ok(date))
+        px_err(p, bios, NULL, "invalid BIOS date '%s' (expected mm/dd/yy or mm/dd/yyyy)",
+               date);
+    if (rel && !bios_release_ok(rel))
+        px_err(p, bios, NULL, "invalid BIOS release '%s' (expected MAJOR.MINOR, each 0 to "
+               "255)", rel);
+    char **uuid = &s->f[DOM_SMBIOS_SYSTEM][DOM_SMBIOS_UUID_FIELD];
+    if (!*uuid)
+        return;
+    unsigned char u[16];
+    xmlNode *sys = px_next(si, NULL, "system");
+    if (dom_parse_uuid(*uuid, u) < 0) {
+        px_err(p, sys, NULL, "invalid <sysinfo> system uuid '%s'", *uuid);
+        return;
+    }
+    /* libvirt (virSysinfoSystemParseXML): a domain without <uuid> takes this one; one with
+     * a <uuid> must say the same. */
+    if (!d->has_uuid) {
+        memcpy(d->uuid, u, sizeof(u));
+        d->has_uuid = true;
+    } else if (memcmp(d->uuid, u, sizeof(u)) != 0) {
+        px_err(p, sys, NULL, "UUID mismatch between <uuid> and <sysinfo> system uuid '%s'",
+               *uuid);
+        return;
+    }
+    char canon[37];
+    uuid_unparse_lower(u, canon);
+    free(*uuid);
+    *uuid = xstrdup(canon);
+}
+
+static void parse_sysinfo_smbios(struct px *p, xmlNode *si)
+{
+    struct domain *d = p->dom;
+    if (d->has_sysinfo) {
+        px_err(p, si, NULL, "more than one <sysinfo type='smbios'>");
+        px_ignore(si);
+        return;
+    }
+    d->has_sysinfo = true;
+    struct dom_smbios *s = &d->sysinfo;
+    px_src(&s->src, si);
+    for (int t = 0; t < DOM_SMBIOS_TABLE_MAX; t++) {
+        const char *const *names = dom_smbios_fields[t];
+        xmlNode *tb = px_child(p, si, dom_smbios_table_to_string(t));
+        for (xmlNode *e = NULL; tb && (e = px_next(tb, e, "entry"));) {
+            const char *name = px_attr(e, "name");
+            int k = -1;
+            for (int i = 0; name && names[i]; i++)
+                if (STREQ(name, names[i]))
+                    k = i;
+            if (k < 0) {
+                struct strbuf sb = STRBUF_INIT;
+                for (int i = 0; names[i]; i++)
+                    sb_addf(&sb, "%s%s", i ? ", " : "", names[i]);
+                if (name)
+                    px_err(p, e, "name", "unknown <%s> entry '%s' (libvirt knows: %s)",
+                           dom_smbios_table_to_string(t), name, sb_str(&sb));
+                else
+                    px_err(p, e, NULL, "<entry> needs a name attribute (one of: %s)",
+                           sb_str(&sb));
+                sb_free(&sb);
+                px_ignore(e);
+                continue;
+            }
+            char *v = px_text(e);
+            if (s->f[t][k])
+                px_err(p, e, "name", "entry '%s' is given twice", name);
+            if (s->f[t][k] || !*v)
+                free(v);        /* an empty entry is an absent one, as in libvirt */
+            else
+                s->f[t][k] = v;
+        }
+    }
+    xmlNode *oem = px_child(p, si, "oemStrings");
+    size_t n = oem ? px_count(oem, "entry") : 0;
+    if (n > DOM_MAX_DEVICES) {
+        px_err(p, oem, NULL, "%zu OEM strings exceed the limit of %d", n, DOM_MAX_DEVICES);
+        px_ignore(oem);
+        n = 0;
+    }
+    s->oem = xcalloc(n ? n : 1, sizeof(*s->oem));
+    for (xmlNode *e = NULL; n && (e = px_next(oem, e, "entry"));)
+        s->oem[s->n_oem++] = px_text(e);
+    sysinfo_smbios_checks(p, si, s);
+}
+
+/* <sysinfo type='fwcfg'>: QEMU's -fw_cfg, under libvirt's rules (qemuValidateDomainDef
+ * Sysinfo): names under opt/, but not QEMU's or OVMF's own; QEMU takes up to 55 bytes. */
+static void parse_sysinfo_fwcfg(struct px *p, xmlNode *si)
+{
+    struct domain *d = p->dom;
+    size_t n = px_count(si, "entry");
+    if (d->n_fwcfgs + n > DOM_MAX_DEVICES) {
+        px_err(p, si, NULL, "more than %d fw_cfg entries", DOM_MAX_DEVICES);
+        px_ignore(si);
+        return;
+    }
+    d->fwcfgs = xrealloc(d->fwcfgs, (d->n_fwcfgs + n + 1) * sizeof(*d->fwcfgs));
+    for (xmlNode *e = NULL; (e = px_next(si, e, "entry"));) {
+        struct dom_fwcfg *f = &d->fwcfgs[d->n_fwcfgs++];
+        memset(f, 0, sizeof(*f));
+        px_src(&f->src, e);
+        f->name = px_attr_dup(e, "name");
+        f->file = px_attr_dup(e, "file");
+        f->value = px_text(e);
+        if (!*f->value) {
+            free(f->value);
+            f->value = NULL;
+        }
+        if (!f->name)
+            px_err(p, e, NULL, "a fw_cfg <entry> needs a name attribute");
+        else if (strncmp(f->name, "opt/", 4) != 0)
+            px_err(p, e, "name", "invalid fw_cfg name '%s' (it must start with 'opt/')",
+                   f->name);
+        else if (strncmp(f->name, "opt/ovmf/", 9) == 0
+                 || strncmp(f->name, "opt/org.qemu/", 13) == 0)
+            px_err(p, e, "name", "fw_cfg name '%s' is reserved (opt/ovmf/ and opt/org.qemu/ "
+                   "belong to the firmware and QEMU)", f->name);
+        else if (strlen(f->name) > 55)
+            px_err(p, e, "name", "fw_cfg name '%s' is longer than QEMU's 55 bytes", f->name);
+        if (!f->value == !f->file)
+            px_err(p, e, NULL, "a fw_cfg <entry> needs either a value or a file attribute%s",
+                   f->value ? ", not both" : "");
+    }
+}
+
+static void parse_sysinfo(struct px *p, xmlNode *root)
+{
+    for (xmlNode *si = NULL; (si = px_next(root, si, "sysinfo"));) {
+        const char *type = px_attr(si, "type");
+        if (type && STREQ(type, "smbios")) {
+            parse_sysinfo_smbios(p, si);
+            continue;
+        }
+        if (type && STREQ(type, "fwcfg")) {
+            parse_sysinfo_fwcfg(p, si);
+            continue;
+        }
+        if (type)
+            px_err(p, si, "type", "unsupported sysinfo type '%s' (qlaunch supports: smbios, "
+                   "fwcfg)", type);
+        else
+            px_err(p, si, NULL, "<sysinfo> needs a type attribute ('smbios' or 'fwcfg')");
+        px_ignore(si);
+    }
+}
+
 /* ---- general ---- */
 
 /* <seclabel>: the DAC model decides who QEMU runs as (<label>USER:GROUP</label>, as
@@ -598,6 +772,7 @@ void px_parse_general(struct px *p, xmlNode *root)
     } else {
         d->vcpus = 1;
     }
+    parse_sysinfo(p, root);
     parse_cputune(p, root);
     parse_memory_backing(p, root);
     parse_iothreads(p, root);
@@ -842,6 +1017,7 @@ void px_parse_os(struct px *p, xmlNode *root)
         px_err(p, root, NULL, "missing <os>");
         return;
     }
+    px_src(&o->src, os);
     PX_ENUM(p, os, "firmware", &dom_firmware_enum, "value", o->firmware);
     xmlNode *t = px_child(p, os, "type");
     if (!t) {
@@ -860,6 +1036,7 @@ void px_parse_os(struct px *p, xmlNode *root)
         else if (arch)
             o->arch = v;
         xmlAttr *ma = xmlHasNsProp(t, (const xmlChar *)"machine", NULL);
+        o->machine_line = (int)xmlGetLineNo(t);
         o->machine = px_attr_dup(t, "machine");
         if (ma && !o->machine)
             px_note(p, t, "machine", "empty machine type: using the default 'pc' as libvirt "
@@ -964,6 +1141,7 @@ void px_parse_os(struct px *p, xmlNode *root)
             px_err(p, bios, "rebootTimeout", "must be -1 (no reboot) or 0 to 65535 ms");
     xmlNode *sm = px_child(p, os, "smbios");
     if (sm) {
+        o->smbios_line = (int)xmlGetLineNo(sm);
         PX_ENUM(p, sm, "mode", &dom_smbios_mode_enum, "value", o->smbios_mode);
     }
 }

@@ -416,9 +416,70 @@ int qb_add_boot(struct qb_ctx *c)
     }
     if (os->dtb)
         return qb_fail(c, &src, "<dtb> is not used on x86");
-    if (os->smbios_mode && os->smbios_mode != DOM_SMBIOS_EMULATE)
-        return qb_fail(c, &src, "smbios mode '%s' is not supported; only 'emulate'",
-                       dom_smbios_mode_to_string(os->smbios_mode));
+    return 0;
+}
+
+/* One -smbios type=N option of the fields given (none: no option). */
+static void smbios_table(struct qb_ctx *c, const struct dom_smbios *s, int t, bool skip_uuid)
+{
+    struct strbuf sb = STRBUF_INIT;
+    sb_addf(&sb, "type=%d", t);
+    bool any = false;
+    for (int k = 0; dom_smbios_fields[t][k]; k++) {
+        const char *v = s->f[t][k];
+        if (!v || (skip_uuid && t == DOM_SMBIOS_SYSTEM && k == DOM_SMBIOS_UUID_FIELD))
+            continue;
+        sb_addf(&sb, ",%s=", dom_smbios_fields[t][k]);
+        sb_add_comma_escaped(&sb, v);
+        any = true;
+    }
+    if (any)
+        qb_opt(c, "-smbios", sb_steal(&sb));
+    sb_free(&sb);
+}
+
+/* libvirt's qemuBuildSmbiosCommandLine and qemuBuildSysinfoCommandLine: the tables of
+ * <sysinfo type='smbios'> (mode='sysinfo') or of the host (mode='host', without the host's
+ * UUID, which cannot be the guest's), OEM strings as type 11; then the fw_cfg entries. */
+int qb_add_sysinfo(struct qb_ctx *c)
+{
+    const struct domain *d = c->d;
+    const struct dom_os *os = &d->os;
+    const struct dom_src src = {"os/smbios@mode", os->smbios_line};
+    const struct dom_smbios *s = NULL;
+    bool host = os->smbios_mode == DOM_SMBIOS_HOST;
+    if (os->smbios_mode == DOM_SMBIOS_SYSINFO) {
+        if (!d->has_sysinfo)
+            return qb_fail(c, &src, "<smbios mode='sysinfo'> needs a <sysinfo type='smbios'>");
+        s = &d->sysinfo;
+    } else if (host) {
+        s = c->o->host_smbios;
+        if (!s)
+            qb_note(c, "<smbios mode='host'>: the host's SMBIOS tables are read at start");
+    }
+    if (d->has_sysinfo && os->smbios_mode != DOM_SMBIOS_SYSINFO)
+        qb_note(c, "<sysinfo type='smbios'> (line %d) is not used: it needs <os><smbios "
+                "mode='sysinfo'/>, as in libvirt", d->sysinfo.src.line);
+    for (int t = 0; s && t < DOM_SMBIOS_TABLE_MAX; t++)
+        smbios_table(c, s, t, host);
+    if (s && s->n_oem) {
+        struct strbuf sb = STRBUF_INIT;
+        sb_add(&sb, "type=11");
+        for (size_t i = 0; i < s->n_oem; i++) {
+            sb_add(&sb, ",value=");
+            sb_add_comma_escaped(&sb, s->oem[i]);
+        }
+        qb_opt(c, "-smbios", sb_steal(&sb));
+    }
+    for (size_t i = 0; i < d->n_fwcfgs; i++) {
+        const struct dom_fwcfg *f = &d->fwcfgs[i];
+        struct strbuf sb = STRBUF_INIT;
+        sb_add(&sb, "name=");
+        sb_add_comma_escaped(&sb, f->name);
+        sb_add(&sb, f->value ? ",string=" : ",file=");
+        sb_add_comma_escaped(&sb, f->value ? f->value : f->file);
+        qb_opt(c, "-fw_cfg", sb_steal(&sb));
+    }
     return 0;
 }
 

@@ -93,6 +93,8 @@ static int build(struct qb_ctx *c)
         qb_device(c, NULL, xasprintf("{\"driver\":\"vmgenid\",\"guid\":\"%s\","
                                      "\"id\":\"vmgenid0\"}", g));
     }
+    if ((r = qb_add_sysinfo(c)) < 0)
+        return r;
     if (dv->n_graphics == 0)
         qb_opt(c, "-display", xstrdup("none"));
     qb_opt(c, "-no-user-config", NULL);

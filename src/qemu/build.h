@@ -46,6 +46,9 @@ struct qb_options {
      * Given: the machine type, device models and their properties are checked (an error
      * naming the element), and what differs between QEMU versions follows its version. */
     const struct qemu_caps *caps;
+    /* <smbios mode='host'>: the host's SMBIOS tables as the launcher read them
+     * (sup_build_prepare). NULL: not read, as for `qlaunch validate`: no -smbios, a note. */
+    const struct dom_smbios *host_smbios;
 };
 
 enum qb_fd_kind {
