@@ -307,6 +307,8 @@ struct dom_hyperv_feature {
     enum dom_hyperv_feat name;
     bool on;
     char *value;                /* spinlocks retries / vendor_id value */
+    /* <stimer><direct>, <tlbflush><direct>, <tlbflush><extended> */
+    enum dom_tristate direct, extended;
 };
 
 struct dom_features {
@@ -316,6 +318,7 @@ struct dom_features {
     struct dom_hyperv_feature *hyperv;
     size_t n_hyperv;
     bool hyperv_present;
+    bool hyperv_passthrough;    /* <hyperv mode='passthrough'>: every feature the host has */
 };
 
 enum dom_clock_offset {

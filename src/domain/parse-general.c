@@ -14,9 +14,9 @@
 #include <uuid/uuid.h>
 
 /* Closed sets the parser reads but struct domain does not keep as such. */
-enum hyperv_mode { HYPERV_MODE_CUSTOM, HYPERV_MODE_MAX };
+enum hyperv_mode { HYPERV_MODE_CUSTOM, HYPERV_MODE_PASSTHROUGH, HYPERV_MODE_MAX };
 QL_ENUM_DECL(hyperv_mode);
-QL_ENUM_IMPL(hyperv_mode, HYPERV_MODE_MAX, "custom")
+QL_ENUM_IMPL(hyperv_mode, HYPERV_MODE_MAX, "custom", "passthrough")
 enum fw_feature { FW_SECURE_BOOT, FW_ENROLLED_KEYS, FW_FEATURE_MAX };
 QL_ENUM_DECL(fw_feature);
 QL_ENUM_IMPL(fw_feature, FW_FEATURE_MAX, "secure-boot", "enrolled-keys")
@@ -842,9 +842,11 @@ void px_parse_general(struct px *p, xmlNode *root)
         xmlNode *hv = px_child(p, f, "hyperv");
         if (hv) {
             ft->hyperv_present = true;
-            /* mode='custom' is the only mode: the features listed are the ones enabled */
-            int mode;
+            /* mode='custom': the features listed are the ones enabled; 'passthrough':
+             * the host's, plus those listed */
+            int mode = HYPERV_MODE_CUSTOM;
             px_attr_enum(p, hv, "mode", &hyperv_mode_enum, 0, "value", &mode);
+            ft->hyperv_passthrough = mode == HYPERV_MODE_PASSTHROUGH;
             ft->hyperv = xcalloc(DOM_HV_MAX, sizeof(*ft->hyperv));
             for (int k = 0; k < DOM_HV_MAX; k++) {
                 xmlNode *e = px_child(p, hv, dom_hyperv_feat_to_string(k));
@@ -867,8 +869,31 @@ void px_parse_general(struct px *p, xmlNode *root)
                                "least 4095");
                     h->value = px_attr_dup(e, "retries");
                 }
-                else if (k == DOM_HV_VENDOR_ID)
+                else if (k == DOM_HV_VENDOR_ID) {
+                    /* libvirt's schema: up to 12 characters, no comma (QEMU's -cpu has
+                     * no escaping for one) */
                     h->value = px_attr_dup(e, "value");
+                    if (h->on && !h->value)
+                        px_err(p, e, NULL, "missing 'value' attribute for HyperV feature "
+                               "'vendor_id'");
+                    else if (h->value && (strlen(h->value) > 12 || strchr(h->value, ',')))
+                        px_err(p, e, "value", "HyperV vendor_id '%s' must be at most 12 "
+                               "characters without a comma", h->value);
+                }
+                /* libvirt's sub-features: <stimer><direct>, <tlbflush><direct><extended> */
+                static const char *const subs[] = {"direct", "extended"};
+                for (size_t j = 0; j < ARRAY_SIZE(subs); j++) {
+                    if (k != DOM_HV_TLBFLUSH && (k != DOM_HV_STIMER || j > 0))
+                        break;
+                    xmlNode *sub = px_child(p, e, subs[j]);
+                    enum dom_tristate *sst = j ? &h->extended : &h->direct;
+                    if (sub && px_attr_tristate(p, sub, "state", sst) == 0)
+                        px_err(p, sub, NULL, "<%s> needs a state attribute ('on' or 'off')",
+                               subs[j]);
+                    if (*sst == DOM_TRI_ON && !h->on)
+                        px_err(p, sub, NULL, "<%s state='on'> needs <%s state='on'>",
+                               subs[j], dom_hyperv_feat_to_string(k));
+                }
             }
         }
     }

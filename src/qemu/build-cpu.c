@@ -6,6 +6,7 @@
 #include "util/cleanup.h"
 
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *cpu_feature_value(enum dom_cpu_feature_policy p)
@@ -124,12 +125,14 @@ int qb_add_cpu(struct qb_ctx *c)
         else if (t->name == DOM_TIMER_TSC && t->frequency)
             sb_addf(&props, ",tsc-frequency=%llu", t->frequency);
     }
+    /* libvirt's qemuBuildCpuCommandLine: features that are on, as NAME=on (retries in
+     * hex), then their sub-features; passthrough last */
     for (size_t i = 0; i < d->features.n_hyperv; i++) {
         const struct dom_hyperv_feature *h = &d->features.hyperv[i];
         if (!h->on)
             continue;
         if (h->name == DOM_HV_SPINLOCKS && h->value) {
-            sb_addf(&props, ",hv-spinlocks=%s", h->value);
+            sb_addf(&props, ",hv-spinlocks=0x%llx", strtoull(h->value, NULL, 10));
         } else if (h->name == DOM_HV_VENDOR_ID && h->value) {
             sb_add(&props, ",hv-vendor-id=");
             sb_add_comma_escaped(&props, h->value);
@@ -138,8 +141,16 @@ int qb_add_cpu(struct qb_ctx *c)
             sb_add(&props, ",hv-");
             for (const char *p = dom_hyperv_feat_to_string(h->name); *p; p++)
                 sb_addc(&props, *p == '_' ? '-' : *p);
+            sb_add(&props, "=on");
         }
+        const char *base = h->name == DOM_HV_STIMER ? "stimer" : "tlbflush";
+        if (h->direct == DOM_TRI_ON)
+            sb_addf(&props, ",hv-%s-direct=on", base);
+        if (h->extended == DOM_TRI_ON)
+            sb_add(&props, ",hv-tlbflush-ext=on");
     }
+    if (d->features.hyperv_passthrough)
+        sb_add(&props, ",hv-passthrough=on");
     if (!model && props.len == 0) {
         sb_free(&sb);
         sb_free(&props);
