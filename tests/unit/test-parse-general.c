@@ -1687,9 +1687,17 @@ static void test_features_invalid(void **state)
     expect_one_error(HEAD MEM "<features>\n<hyperv>\n<bogus state='on'/>\n</hyperv>\n"
                      "</features>\n" TAIL,
                      "features/hyperv/bogus: unsupported element <bogus> (line 7)");
-    expect_one_error(HEAD MEM "<features>\n<hyperv mode='passthrough'/>\n</features>\n" TAIL,
-                     "features/hyperv@mode: unsupported value 'passthrough' (qlaunch supports: "
-                     "custom) (line 6)");
+    expect_one_error(HEAD MEM "<features>\n<hyperv mode='all'/>\n</features>\n" TAIL,
+                     "features/hyperv@mode: unsupported value 'all' (qlaunch supports: "
+                     "custom, passthrough) (line 6)");
+    expect_one_error(HEAD MEM "<features>\n<hyperv>\n<stimer state='off'>\n"
+                     "<direct state='on'/>\n</stimer>\n</hyperv>\n</features>\n" TAIL,
+                     "features/hyperv/stimer/direct: <direct state='on'> needs <stimer "
+                     "state='on'> (line 8)");
+    expect_one_error(HEAD MEM "<features>\n<hyperv>\n<vendor_id state='on' value='a,b'/>\n"
+                     "</hyperv>\n</features>\n" TAIL,
+                     "features/hyperv/vendor_id@value: HyperV vendor_id 'a,b' must be at most "
+                     "12 characters without a comma (line 7)");
     expect_one_error(HEAD MEM "<features>\n<acpi/>\n<acpi/>\n</features>\n" TAIL,
                      "features/acpi[2]: element <acpi> may appear only once here (line 7)");
 }
