@@ -536,6 +536,16 @@ static void parse_interface(struct px *p, xmlNode *n)
             x->vlan_trunk = true;
     }
 
+    /* libvirt's nwfilter: rules libvirt's daemon keeps and applies on the host */
+    xmlNode *fr = px_child(p, n, "filterref");
+    if (fr) {
+        const char *filter = px_attr(fr, "filter");
+        px_err(p, fr, NULL, "network filter%s%s%s (libvirt's nwfilter) is not supported by "
+               "qlaunch; filter the guest's traffic on the host (nftables on its tap or "
+               "bridge) and remove <filterref>", filter ? " '" : "", filter ? filter : "",
+               filter ? "'" : "");
+        px_ignore(fr);
+    }
     xmlNode *link = px_child(p, n, "link");
     if (link)
         PX_ENUM(p, link, "state", &dom_link_state_enum, "value", x->link_state);

@@ -773,6 +773,15 @@ void px_parse_general(struct px *p, xmlNode *root)
         d->vcpus = 1;
     }
     parse_sysinfo(p, root);
+    /* Memory encryption (AMD SEV/SEV-SNP, Intel TDX, s390 PV) needs host firmware and
+     * attestation support qlaunch does not have. */
+    if ((n = px_child(p, root, "launchSecurity"))) {
+        const char *t = px_attr(n, "type");
+        px_err(p, n, NULL, "<launchSecurity%s%s%s> (confidential guests: SEV, SEV-SNP, TDX) is "
+               "not supported by qlaunch; remove it to run the guest unencrypted",
+               t ? " type='" : "", t ? t : "", t ? "'" : "");
+        px_ignore(n);
+    }
     parse_cputune(p, root);
     parse_memory_backing(p, root);
     parse_iothreads(p, root);

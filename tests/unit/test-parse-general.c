@@ -768,6 +768,18 @@ static void test_uuid(void **state)
 
     expect_one_error(HEAD MEM "<uuid>not-a-uuid</uuid>\n" TAIL,
                      "uuid: invalid UUID 'not-a-uuid' (line 5)");
+    /* refusals that say what to do (issue 8 item 12) */
+    expect_one_error(HEAD MEM "<launchSecurity type='sev'><policy>0x3</policy>"
+                     "</launchSecurity>\n" TAIL,
+                     "launchSecurity: <launchSecurity type='sev'> (confidential guests: SEV, "
+                     "SEV-SNP, TDX) is not supported by qlaunch; remove it to run the guest "
+                     "unencrypted (line 5)");
+    expect_one_error(HEAD MEM "<devices>\n<interface type='user'>\n<filterref "
+                     "filter='clean-traffic'><parameter name='IP' value='10.0.0.1'/>"
+                     "</filterref>\n</interface>\n</devices>\n" TAIL,
+                     "devices/interface/filterref: network filter 'clean-traffic' (libvirt's "
+                     "nwfilter) is not supported by qlaunch; filter the guest's traffic on the "
+                     "host (nftables on its tap or bridge) and remove <filterref> (line 7)");
 }
 
 static void test_uuid_default_is_name_based(void **state)
