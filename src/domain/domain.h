@@ -134,8 +134,16 @@ struct dom_numa_cell {
     enum dom_mem_access mem_access;     /* DEFAULT: <memoryBacking><access> */
 };
 
+/* <cpu><cache mode> */
+enum dom_cpu_cache_mode { DOM_CPU_CACHE_DEFAULT, DOM_CPU_CACHE_EMULATE,
+                          DOM_CPU_CACHE_PASSTHROUGH, DOM_CPU_CACHE_DISABLE,
+                          DOM_CPU_CACHE_MAX };
+QL_ENUM_DECL(dom_cpu_cache_mode);
+
 struct dom_cpu {
     bool present;               /* <cpu> was given */
+    enum dom_cpu_cache_mode cache_mode;     /* DEFAULT: no <cache> */
+    unsigned cache_level;       /* <cache level>, 0: not given */
     enum dom_cpu_mode mode;
     bool has_mode;
     char *model;

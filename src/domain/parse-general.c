@@ -1014,6 +1014,26 @@ void px_parse_cpu(struct px *p, xmlNode *root)
         cf->policy = DOM_CPU_FEAT_REQUIRE;
         PX_ENUM(p, f, "policy", &dom_cpu_feature_policy_enum, NULL, cf->policy);
     }
+    /* libvirt's qemuValidateDomainDefCpu: emulate takes level 3 only, the other modes no
+     * level; passthrough needs the host's CPU */
+    xmlNode *cache = px_child(p, n, "cache");
+    if (cache) {
+        if (PX_ENUM(p, cache, "mode", &dom_cpu_cache_mode_enum, "value", c->cache_mode) == 0)
+            px_err(p, cache, NULL, "<cache> needs a mode attribute (emulate, passthrough or "
+                   "disable)");
+        int r = px_attr_uint(p, cache, "level", &c->cache_level);
+        const char *mode = dom_cpu_cache_mode_to_string(c->cache_mode);
+        if (r > 0 && (c->cache_level < 1 || c->cache_level > 3))
+            px_err(p, cache, "level", "CPU cache level must be 1 to 3");
+        else if (c->cache_mode == DOM_CPU_CACHE_EMULATE && c->cache_level != 3)
+            px_err(p, cache, NULL, "CPU cache mode 'emulate' can only be used with level='3'");
+        else if (c->cache_mode > DOM_CPU_CACHE_EMULATE && r > 0)
+            px_err(p, cache, "level", "unsupported CPU cache level for mode '%s'", mode);
+        if (c->cache_mode == DOM_CPU_CACHE_PASSTHROUGH && c->mode != DOM_CPU_MODE_HOST_PASSTHROUGH
+            && c->mode != DOM_CPU_MODE_MAXIMUM)
+            px_err(p, cache, "mode", "CPU cache mode 'passthrough' can only be used with "
+                   "'host-passthrough' / 'maximum' CPUs");
+    }
     xmlNode *numa = px_child(p, n, "numa");
     if (numa) {
         px_src(&c->numa_src, numa);

@@ -151,6 +151,19 @@ int qb_add_cpu(struct qb_ctx *c)
     }
     if (d->features.hyperv_passthrough)
         sb_add(&props, ",hv-passthrough=on");
+    /* <cache mode>, as libvirt: QEMU's l3-cache (an emulated L3 in CPUID) and
+     * host-cache-info (the host's cache topology), each turned off where the mode excludes
+     * it; host-cache-info only exists on the host and max CPUs */
+    enum dom_cpu_cache_mode cm = cpu->cache_mode;
+    bool host_cpu = cpu->mode == DOM_CPU_MODE_HOST_PASSTHROUGH || cpu->mode == DOM_CPU_MODE_MAXIMUM;
+    if (cm == DOM_CPU_CACHE_EMULATE)
+        sb_add(&props, ",l3-cache=on");
+    else if (cm == DOM_CPU_CACHE_PASSTHROUGH)
+        sb_add(&props, ",host-cache-info=on");
+    if ((cm == DOM_CPU_CACHE_EMULATE || cm == DOM_CPU_CACHE_DISABLE) && host_cpu)
+        sb_add(&props, ",host-cache-info=off");
+    if (cm == DOM_CPU_CACHE_PASSTHROUGH || cm == DOM_CPU_CACHE_DISABLE)
+        sb_add(&props, ",l3-cache=off");
     if (!model && props.len == 0) {
         sb_free(&sb);
         sb_free(&props);

@@ -1283,7 +1283,16 @@ static void test_cpu_invalid(void **state)
     expect_one_error(HEAD MEM "<cpu>\n<topology sockets='1' cores='1' threads='1' foo='2'/>\n"
                      "</cpu>\n" TAIL, "cpu/topology@foo: unsupported attribute (line 6)");
     expect_one_error(HEAD MEM "<cpu>\n<cache mode='passthrough'/>\n</cpu>\n" TAIL,
-                     "cpu/cache: unsupported element <cache> (line 6)");
+                     "cpu/cache@mode: CPU cache mode 'passthrough' can only be used with "
+                     "'host-passthrough' / 'maximum' CPUs (line 6)");
+    expect_one_error(HEAD MEM "<cpu>\n<cache level='2' mode='emulate'/>\n</cpu>\n" TAIL,
+                     "cpu/cache: CPU cache mode 'emulate' can only be used with level='3' "
+                     "(line 6)");
+    expect_one_error(HEAD MEM "<cpu>\n<cache level='3' mode='disable'/>\n</cpu>\n" TAIL,
+                     "cpu/cache@level: unsupported CPU cache level for mode 'disable' (line 6)");
+    expect_one_error(HEAD MEM "<cpu>\n<cache level='3'/>\n</cpu>\n" TAIL,
+                     "cpu/cache: <cache> needs a mode attribute (emulate, passthrough or "
+                     "disable) (line 6)");
 
     struct res R;
     run(&R, HEAD MEM "<cpu>\n<topology sockets='1' cores='0' threads='1'/>\n</cpu>\n" TAIL);
