@@ -415,6 +415,16 @@ QL_ENUM_DECL(dom_transport);
 enum dom_tray { DOM_TRAY_DEFAULT, DOM_TRAY_OPEN, DOM_TRAY_CLOSED, DOM_TRAY_MAX };
 QL_ENUM_DECL(dom_tray);
 
+/* <source startupPolicy>: what a start does when the source file is missing */
+enum dom_startup_policy { DOM_STARTUP_DEFAULT, DOM_STARTUP_MANDATORY, DOM_STARTUP_REQUISITE,
+                          DOM_STARTUP_OPTIONAL, DOM_STARTUP_MAX };
+QL_ENUM_DECL(dom_startup_policy);
+/* <disk snapshot>: the disk's default in snapshots (kept for the snapshot verbs) */
+enum dom_disk_snapshot { DOM_DISK_SNAPSHOT_DEFAULT, DOM_DISK_SNAPSHOT_NO,
+                         DOM_DISK_SNAPSHOT_INTERNAL, DOM_DISK_SNAPSHOT_EXTERNAL,
+                         DOM_DISK_SNAPSHOT_MANUAL, DOM_DISK_SNAPSHOT_MAX };
+QL_ENUM_DECL(dom_disk_snapshot);
+
 struct dom_net_host {
     char *name;
     unsigned port;
@@ -434,6 +444,8 @@ struct dom_disk {
     enum dom_error_policy error_policy, rerror_policy;
     unsigned queues;
     char *source;               /* file path / block dev path / network volume name */
+    enum dom_startup_policy startup_policy;
+    enum dom_disk_snapshot snapshot;
     enum dom_disk_protocol protocol;    /* network disks */
     struct dom_net_host *hosts;
     size_t n_hosts;

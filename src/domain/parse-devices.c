@@ -154,6 +154,18 @@ static void parse_disk_source(struct px *p, xmlNode *src, struct dom_disk *x)
     ignore_children(src, "seclabel");
     /* The block-node index in live XML is libvirt's bookkeeping. */
     px_attr(src, "index");
+    /* libvirt (virDomainDiskDefParseValidate): not on network disks; requisite only on
+     * cdrom and floppy. Whether the file exists is the host's to say at start. */
+    if (PX_ENUM(p, src, "startupPolicy", &dom_startup_policy_enum, "value",
+                x->startup_policy) > 0) {
+        if (x->type == DOM_DISK_NETWORK)
+            px_err(p, src, "startupPolicy", "setting disk %s is not allowed for a disk of "
+                   "network type", dom_startup_policy_to_string(x->startup_policy));
+        else if (x->startup_policy == DOM_STARTUP_REQUISITE && x->device != DOM_DISKDEV_CDROM
+                 && x->device != DOM_DISKDEV_FLOPPY)
+            px_err(p, src, "startupPolicy", "setting disk 'requisite' is allowed only for "
+                   "cdrom or floppy");
+    }
     switch (x->type) {
     case DOM_DISK_FILE:
         x->source = px_attr_dup(src, "file");
@@ -197,6 +209,7 @@ static void parse_disk(struct px *p, xmlNode *n)
     dev_common(p, n, &x->src, &x->addr);
     x->type = type;
     x->device = device;
+    PX_ENUM(p, n, "snapshot", &dom_disk_snapshot_enum, "value", x->snapshot);
     ignore_children(n, "seclabel");
     /* QEMU follows the backing chain recorded in the image itself, so libvirt's
      * <backingStore> (empty, or the chain it probed) is ignored by design. */

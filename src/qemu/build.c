@@ -133,19 +133,35 @@ int qb_build(const struct domain *d, const struct qb_options *o, struct qb_resul
      * qb_disk_order); the disks' contents stay d's. */
     struct domain dd = *d;
     struct dom_disk *disks = NULL;
+    c.r = ret;
     if (d->dev.n_disks) {
         size_t *order = xcalloc(d->dev.n_disks, sizeof(*order));
         disks = xcalloc(d->dev.n_disks, sizeof(*disks));
         qb_disk_order(d->dev.disks, d->dev.n_disks, order);
-        for (size_t i = 0; i < d->dev.n_disks; i++)
-            disks[i] = d->dev.disks[order[i]];
+        dd.dev.n_disks = 0;
+        for (size_t i = 0; i < d->dev.n_disks; i++) {
+            struct dom_disk *k = &disks[dd.dev.n_disks];
+            *k = d->dev.disks[order[i]];
+            dd.dev.n_disks++;
+            if (!o->disk_absent || !o->disk_absent[order[i]]
+                || k->startup_policy != DOM_STARTUP_OPTIONAL)
+                continue;
+            /* libvirt's qemuDomainCheckRemoveOptionalDisk */
+            bool removable = k->device == DOM_DISKDEV_CDROM || k->device == DOM_DISKDEV_FLOPPY;
+            qb_note(&c, "%s (line %d): '%s' does not exist and startupPolicy='optional': %s",
+                    k->src.path, k->src.line, k->source,
+                    removable ? "the drive starts empty" : "the disk is left out");
+            if (removable)
+                k->source = NULL;   /* the copy's strings stay d's */
+            else
+                dd.dev.n_disks--;
+        }
         free(order);
         dd.dev.disks = disks;
     }
     d = &dd;
     c.d = d;
     c.o = o;
-    c.r = ret;
     c.err = err;
     c.next_fd = o->first_fd > o->qmp_fd ? o->first_fd : o->qmp_fd + 1;
     c.primary_video = -1;

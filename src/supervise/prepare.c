@@ -102,6 +102,16 @@ int sup_build_prepare(const struct domain *d, const char *base, const char *acce
                                       p->fw.descriptor};
         p->o.firmware = &p->qfw;
     }
+    /* <source startupPolicy='optional'>: whether the file is there is the host's to say
+     * (the pure builder then empties or leaves out the drive) */
+    p->disk_absent = xcalloc(d->dev.n_disks ? d->dev.n_disks : 1, sizeof(*p->disk_absent));
+    for (size_t i = 0; i < d->dev.n_disks; i++) {
+        const struct dom_disk *k = &d->dev.disks[i];
+        p->disk_absent[i] = k->startup_policy == DOM_STARTUP_OPTIONAL && k->source
+                            && k->type != DOM_DISK_NETWORK && access(k->source, F_OK) < 0
+                            && errno == ENOENT;
+    }
+    p->o.disk_absent = p->disk_absent;
     if (d->os.smbios_mode == DOM_SMBIOS_HOST) {
         if ((r = sup_read_host_smbios(SUP_DMI_DIR, &p->host_smbios, err)) < 0) {
             ql_error_locate(err, "os/smbios@mode", d->os.smbios_line);
@@ -125,5 +135,6 @@ void sup_build_prep_free(struct sup_build_prep *p)
     host_listen_addrs_free(&p->listen_addrs);
     host_firmware_free(&p->fw);
     dom_smbios_clear(&p->host_smbios);
+    free(p->disk_absent);
     memset(p, 0, sizeof(*p));
 }

@@ -26,6 +26,7 @@ struct sup_build_prep {
     struct host_firmware fw;
     struct qb_firmware qfw;
     struct dom_smbios host_smbios;  /* <smbios mode='host'>: the host's tables */
+    bool *disk_absent;              /* per disk: startupPolicy='optional' and no file */
 };
 
 /* base: --run-dir or NULL (QLAUNCH_RUN_DIR or the default); accel, emulator: overrides or

@@ -1,5 +1,7 @@
-/* <sysinfo> and <os><smbios mode>: the parser's checks (libvirt's), the host's SMBIOS
- * read from a fake /sys/class/dmi/id, and the builder with the host's tables. */
+/* What the pure builder takes from the host (sup_build_prepare) and the XML it serves:
+ * <sysinfo> and <os><smbios mode> (the parser's checks, libvirt's; the host's SMBIOS read
+ * from a fake /sys/class/dmi/id; the builder with the host's tables), and disks with
+ * <source startupPolicy> whose file is missing. */
 #include "config.h"
 #include <setjmp.h>
 #include <stdarg.h>
@@ -159,12 +161,66 @@ static void test_host(void **state)
     assert_int_equal(rmdir(tdir), 0);
 }
 
+/* startupPolicy='optional' with a missing file: a cdrom starts empty, a disk is left out
+ * (libvirt's qemuDomainCheckRemoveOptionalDisk); without host facts both are used. */
+static void test_optional_disks(void **state)
+{
+    (void)state;
+    struct domain *d = tu_domain(
+        HEAD "<os><type>hvm</type></os>\n<devices>\n"
+        "<disk type='file' device='disk' snapshot='external'>"
+        "<source file='/nonexistent/a.qcow2' startupPolicy='optional'/>"
+        "<target dev='vda' bus='virtio'/></disk>\n"
+        "<disk type='file' device='cdrom'><source file='/nonexistent/b.iso' "
+        "startupPolicy='optional'/><target dev='hdc' bus='ide'/><readonly/></disk>\n"
+        "<disk type='file' device='disk'><source file='/nonexistent/c.img'/>"
+        "<target dev='vdb' bus='virtio'/></disk>\n</devices>\n" TAIL);
+    assert_int_equal(d->dev.disks[0].snapshot, DOM_DISK_SNAPSHOT_EXTERNAL);
+    assert_int_equal(d->dev.disks[1].startup_policy, DOM_STARTUP_OPTIONAL);
+    const bool absent[3] = {true, true, true};  /* the third is not optional: used */
+    struct qb_options o = {.qmp_fd = 3, .first_fd = 4, .emulator = "/usr/bin/qemu-system-x86_64",
+                           .disk_absent = absent};
+    struct qb_result r;
+    struct ql_error err = QL_ERROR_INIT;
+    assert_int_equal(qb_build(d, &o, &r, &err), 0);
+    struct strbuf sb = STRBUF_INIT;
+    qb_result_render(&sb, &r);
+    const char *a = sb_str(&sb);
+    assert_null(strstr(a, "a.qcow2\""));
+    assert_null(strstr(a, "b.iso\""));
+    assert_non_null(strstr(a, "/nonexistent/c.img"));
+    assert_non_null(strstr(a, "{\"driver\":\"ide-cd\",\"bus\":\"ide.1\",\"unit\":0,"
+                              "\"id\":\"ide0-1-0\"}"));
+    assert_non_null(strstr(a, "# note: devices/disk[1] (line 7): '/nonexistent/a.qcow2' does "
+                              "not exist and startupPolicy='optional': the disk is left out"));
+    assert_non_null(strstr(a, "# note: devices/disk[2] (line 8): '/nonexistent/b.iso' does "
+                              "not exist and startupPolicy='optional': the drive starts empty"));
+    sb_free(&sb);
+    qb_result_free(&r);
+
+    o.disk_absent = NULL;
+    assert_int_equal(qb_build(d, &o, &r, &err), 0);
+    qb_result_render(&sb, &r);
+    assert_non_null(strstr(sb_str(&sb), "/nonexistent/a.qcow2"));
+    assert_non_null(strstr(sb_str(&sb), "/nonexistent/b.iso"));
+    sb_free(&sb);
+    qb_result_free(&r);
+    domain_free(d);
+
+    expect_error(HEAD "<os><type>hvm</type></os>\n<devices>\n<disk type='file' device='disk'>"
+                 "<source file='/a' startupPolicy='requisite'/><target dev='vda'/></disk>\n"
+                 "</devices>\n" TAIL,
+                 "devices/disk/source@startupPolicy: setting disk 'requisite' is allowed only "
+                 "for cdrom or floppy (line 7)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_uuid_from_sysinfo),
         cmocka_unit_test(test_host),
+        cmocka_unit_test(test_optional_disks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
