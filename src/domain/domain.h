@@ -258,8 +258,9 @@ struct dom_fwcfg {
 
 struct dom_os {
     struct dom_src src;         /* <os>, for messages about its children */
-    int smbios_line;            /* <smbios>, 0: absent */
-    int machine_line;           /* <type machine>, 0: absent */
+    /* Lines of children, for messages after parsing (0: absent) */
+    int smbios_line, machine_line, kernel_line, initrd_line, cmdline_line, dtb_line;
+    int loader_line, boot_line;
     enum dom_os_type type;
     enum dom_arch arch;         /* DEFAULT: not given (the host's, x86_64) */
     char *machine;              /* NULL when absent or empty */
@@ -321,6 +322,8 @@ struct dom_hyperv_feature {
 
 struct dom_features {
     enum dom_tristate f[DOM_FEAT_MAX];  /* DEFAULT = element absent */
+    int line;                   /* <features>, 0: absent */
+    int lines[DOM_FEAT_MAX];    /* each feature's element, 0: absent */
     enum dom_tristate apic_eoi; /* <apic eoi> */
     unsigned kvm_dirty_ring_size;   /* <kvm><dirty-ring size>, 0 unset */
     struct dom_hyperv_feature *hyperv;
@@ -358,6 +361,7 @@ struct dom_timer {
     enum dom_tickpolicy tickpolicy;
     enum dom_timer_track track;
     unsigned long long frequency;
+    int line;
 };
 
 struct dom_clock {
@@ -368,6 +372,7 @@ struct dom_clock {
     long long start;            /* for absolute */
     struct dom_timer *timers;
     size_t n_timers;
+    int line;                   /* <clock>, 0: absent */
 };
 
 /* ---- devices ---- */
@@ -869,6 +874,7 @@ struct dom_hub {
 
 struct dom_devices {
     char *emulator;
+    int emulator_line;
     DOM_VEC(struct dom_disk, disks);
     DOM_VEC(struct dom_controller, controllers);
     DOM_VEC(struct dom_interface, interfaces);

@@ -1079,6 +1079,7 @@ static void parse_emulator(struct px *p, xmlNode *n)
         return;
     }
     v->emulator = px_text(n);
+    v->emulator_line = (int)xmlGetLineNo(n);
     if (!*v->emulator)
         px_err(p, n, NULL, "<emulator> is empty");
 }

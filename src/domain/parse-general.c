@@ -800,12 +800,14 @@ void px_parse_general(struct px *p, xmlNode *root)
     xmlNode *f = px_child(p, root, "features");
     if (f) {
         struct dom_features *ft = &d->features;
+        ft->line = (int)xmlGetLineNo(f);
         for (int i = 0; i < DOM_FEAT_MAX; i++) {
             if (i >= DOM_FEAT_KVM_HIDDEN)
                 continue;   /* <kvm> children, below */
             xmlNode *e = px_child(p, f, dom_feature_to_string(i));
             if (!e)
                 continue;
+            ft->lines[i] = (int)xmlGetLineNo(e);
             ft->f[i] = DOM_TRI_ON;
             px_attr_tristate(p, e, "state", &ft->f[i]);
             if (i == DOM_FEAT_APIC)
@@ -825,6 +827,7 @@ void px_parse_general(struct px *p, xmlNode *root)
                 xmlNode *h = px_child(p, kvm, kf[k].elem);
                 if (!h)
                     continue;
+                ft->lines[kf[k].f] = (int)xmlGetLineNo(h);
                 /* libvirt requires state (virDomainFeaturesKVMDefParse); qlaunch has
                  * always read a bare <hidden/> as on, and keeps doing so. */
                 if (kf[k].f == DOM_FEAT_KVM_HIDDEN)
@@ -911,6 +914,7 @@ void px_parse_general(struct px *p, xmlNode *root)
     xmlNode *c = px_child(p, root, "clock");
     if (c) {
         struct dom_clock *cl = &d->clock;
+        cl->line = (int)xmlGetLineNo(c);
         PX_ENUM(p, c, "offset", &dom_clock_offset_enum, NULL, cl->offset);
         cl->timezone = px_attr_dup(c, "timezone");
         if (cl->offset == DOM_CLOCK_TIMEZONE && !cl->timezone)
@@ -945,6 +949,7 @@ void px_parse_general(struct px *p, xmlNode *root)
         cl->timers = xcalloc(nt, sizeof(*cl->timers));
         for (xmlNode *t = NULL; (t = px_next(c, t, "timer"));) {
             struct dom_timer *tm = &cl->timers[cl->n_timers++];
+            tm->line = (int)xmlGetLineNo(t);
             if (PX_ENUM(p, t, "name", &dom_timer_name_enum, "value", tm->name) == 0)
                 px_err(p, t, NULL, "missing timer name");
             px_attr_tristate(p, t, "present", &tm->present);
@@ -1139,6 +1144,7 @@ void px_parse_os(struct px *p, xmlNode *root)
     }
     xmlNode *l = px_child(p, os, "loader");
     if (l) {
+        o->loader_line = (int)xmlGetLineNo(l);
         o->loader = px_text(l);
         if (!*o->loader) {
             free(o->loader);
@@ -1157,12 +1163,26 @@ void px_parse_os(struct px *p, xmlNode *root)
         }
         o->nvram_template = px_attr_dup(nv, "template");
     }
-    o->kernel = px_child_text(p, os, "kernel");
-    o->initrd = px_child_text(p, os, "initrd");
-    o->cmdline = px_child_text(p, os, "cmdline");
-    o->dtb = px_child_text(p, os, "dtb");
+    struct {
+        const char *elem;
+        char **text;
+        int *line;
+    } files[] = {{"kernel", &o->kernel, &o->kernel_line}, {"initrd", &o->initrd, &o->initrd_line},
+                 {"cmdline", &o->cmdline, &o->cmdline_line}, {"dtb", &o->dtb, &o->dtb_line}};
+    for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+        xmlNode *e = px_child(p, os, files[i].elem);
+        char *text = px_text(e);
+        if (text && !*text) {     /* empty: absent, as px_child_text */
+            free(text);
+            text = NULL;
+        }
+        *files[i].text = text;
+        *files[i].line = e ? (int)xmlGetLineNo(e) : 0;
+    }
     for (xmlNode *b = NULL; (b = px_next(os, b, "boot"));) {
         int dev;
+        if (!o->boot_line)
+            o->boot_line = (int)xmlGetLineNo(b);
         if (px_attr_enum(p, b, "dev", &dom_boot_dev_enum, 0, NULL, &dev) <= 0) {
             if (!px_attr(b, "dev"))
                 px_err(p, b, NULL, "missing dev attribute");

@@ -19,7 +19,7 @@ int qb_add_cpu(struct qb_ctx *c)
     const struct domain *d = c->d;
     const struct dom_cpu *cpu = &d->cpu;
     struct strbuf sb = STRBUF_INIT;
-    static const struct dom_src fsrc = {"features", 0};
+    const struct dom_src fsrc = {(char *)"features", d->features.line};
     const struct dom_src *src = cpu->src.path ? &cpu->src : &fsrc;
     const char *model = NULL;
 
@@ -218,7 +218,7 @@ static int memory_backend(struct qb_ctx *c, const char *id, unsigned long long b
                           unsigned cell, enum dom_mem_access cell_access, bool main_ram)
 {
     const struct dom_mem_backing *mb = &c->d->mem_backing;
-    static const struct dom_src src = {"memoryBacking", 0};
+    const struct dom_src *src = &mb->src;
     enum dom_mem_access access = cell_access ? cell_access : mb->access;
     long long page = hugepage_kib(c, cell);
     bool hp = page >= 0;
@@ -242,7 +242,7 @@ static int memory_backend(struct qb_ctx *c, const char *id, unsigned long long b
          * plain file of that name. */
         if (page != 0 && page != 2048) {
             free(qj_end(&j));
-            return qb_fail(c, &src, "huge pages of %lld KiB need their own hugetlbfs mount; "
+            return qb_fail(c, src, "huge pages of %lld KiB need their own hugetlbfs mount; "
                            "qlaunch backs guest memory with /dev/hugepages (the default "
                            "2 MiB pages), or use <source type='memfd'/>", page);
         }
@@ -263,7 +263,7 @@ static int memory_backend(struct qb_ctx *c, const char *id, unsigned long long b
             qj_uint(&j, "prealloc-threads", mb->allocation_threads);
     } else if (mb->allocation_threads) {
         free(qj_end(&j));
-        return qb_fail(c, &src, "<allocation threads> needs mode='immediate' or huge pages "
+        return qb_fail(c, src, "<allocation threads> needs mode='immediate' or huge pages "
                        "(QEMU only uses them to preallocate)");
     }
     qj_uint(&j, "size", bytes);
@@ -274,8 +274,8 @@ static int memory_backend(struct qb_ctx *c, const char *id, unsigned long long b
 int qb_add_memory_smp(struct qb_ctx *c)
 {
     const struct domain *d = c->d;
-    static const struct dom_src msrc = {"memory", 0};
-    static const struct dom_src vsrc = {"vcpu", 0};
+    const struct dom_src msrc = {(char *)"memory", d->mem_line[0]};
+    const struct dom_src vsrc = {(char *)"vcpu", d->vcpu_line};
     unsigned long long kib = (d->memory_kib + 1023) / 1024 * 1024;
     /* libvirt (qemuDomainAlignMemorySizes): with NUMA cells, each cell is rounded up to
      * 1 MiB and the initial memory is their sum; QEMU refuses cells that do not add up

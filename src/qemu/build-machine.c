@@ -56,7 +56,7 @@ int qb_add_machine(struct qb_ctx *c)
 {
     const struct domain *d = c->d;
     struct strbuf sb = STRBUF_INIT;
-    static const struct dom_src osrc = {"os/type@machine", 0};
+    const struct dom_src osrc = {(char *)"os/type@machine", d->os.machine_line};
     const char *m = d->os.machine && *d->os.machine ? d->os.machine : "pc";
     if (strspn(m, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
         != strlen(m)) {
@@ -123,7 +123,8 @@ int qb_add_accel(struct qb_ctx *c)
         return 0;
     }
     if (!c->kvm) {
-        static const struct dom_src fsrc = {"features/kvm/dirty-ring", 0};
+        const struct dom_src fsrc = {(char *)"features/kvm/dirty-ring",
+                                     f->lines[DOM_FEAT_KVM_DIRTY_RING]};
         return qb_fail(c, &fsrc, "<kvm><dirty-ring state='on'/> is a KVM feature and needs "
                        "KVM; it has no effect with TCG, remove it or run with --accel kvm");
     }
@@ -135,7 +136,7 @@ int qb_add_accel(struct qb_ctx *c)
 int qb_add_firmware(struct qb_ctx *c)
 {
     const struct dom_os *os = &c->d->os;
-    static const struct dom_src src = {"os/loader", 0};
+    const struct dom_src src = {(char *)"os/loader", os->loader_line};
     struct fw_eff e;
     fw_effective(c, &e);
     if (e.efi_unresolved) {
@@ -246,7 +247,7 @@ void qb_add_monitor(struct qb_ctx *c)
 int qb_add_clock(struct qb_ctx *c)
 {
     const struct dom_clock *ck = &c->d->clock;
-    static const struct dom_src src = {"clock", 0};
+    const struct dom_src src = {(char *)"clock", ck->line};
     struct strbuf sb = STRBUF_INIT;
     switch (ck->offset) {
     case DOM_CLOCK_UTC:
@@ -389,7 +390,6 @@ void qb_add_lifecycle(struct qb_ctx *c)
 int qb_add_boot(struct qb_ctx *c)
 {
     const struct dom_os *os = &c->d->os;
-    static const struct dom_src src = {"os", 0};
     struct strbuf sb = STRBUF_INIT;
     if (os->bootmenu == DOM_TRI_ON) {
         sb_add(&sb, "menu=on,");
@@ -405,17 +405,20 @@ int qb_add_boot(struct qb_ctx *c)
     if (os->kernel)
         qb_opt(c, "-kernel", xstrdup(os->kernel));
     if (os->initrd) {
+        const struct dom_src isrc = {(char *)"os/initrd", os->initrd_line};
         if (!os->kernel)
-            return qb_fail(c, &src, "<initrd> needs a <kernel>");
+            return qb_fail(c, &isrc, "<initrd> needs a <kernel>");
         qb_opt(c, "-initrd", xstrdup(os->initrd));
     }
     if (os->cmdline) {
+        const struct dom_src csrc = {(char *)"os/cmdline", os->cmdline_line};
         if (!os->kernel)
-            return qb_fail(c, &src, "<cmdline> needs a <kernel>");
+            return qb_fail(c, &csrc, "<cmdline> needs a <kernel>");
         qb_opt(c, "-append", xstrdup(os->cmdline));
     }
+    const struct dom_src dsrc = {(char *)"os/dtb", os->dtb_line};
     if (os->dtb)
-        return qb_fail(c, &src, "<dtb> is not used on x86");
+        return qb_fail(c, &dsrc, "<dtb> is not used on x86");
     return 0;
 }
 
@@ -445,7 +448,7 @@ int qb_add_sysinfo(struct qb_ctx *c)
 {
     const struct domain *d = c->d;
     const struct dom_os *os = &d->os;
-    const struct dom_src src = {"os/smbios@mode", os->smbios_line};
+    const struct dom_src src = {(char *)"os/smbios@mode", os->smbios_line};
     const struct dom_smbios *s = NULL;
     bool host = os->smbios_mode == DOM_SMBIOS_HOST;
     if (os->smbios_mode == DOM_SMBIOS_SYSINFO) {
@@ -495,7 +498,7 @@ int qb_assign_boot_order(struct qb_ctx *c)
     for (size_t i = 0; i < d->dev.n_redirdevs; i++)
         per_dev |= d->dev.redirdevs[i].boot_order != 0;
     if (per_dev && d->os.n_boot) {
-        static const struct dom_src src = {"os/boot", 0};
+        const struct dom_src src = {(char *)"os/boot", d->os.boot_line};
         return qb_fail(c, &src, "<os><boot dev> cannot be combined with per-device <boot order>");
     }
     for (size_t i = 0; i < d->dev.n_disks; i++)

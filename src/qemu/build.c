@@ -15,14 +15,15 @@ QL_ENUM_IMPL(qb_fd_kind, QB_FD_KIND_MAX, "qmp", "tap", "macvtap", "vhost-net", "
 static int check_domain(struct qb_ctx *c)
 {
     const struct domain *d = c->d;
-    static const struct dom_src fsrc = {"features", 0};
+    const struct dom_src asrc = {(char *)"features/apic", d->features.lines[DOM_FEAT_APIC]};
+    const struct dom_src psrc = {(char *)"features/pae", d->features.lines[DOM_FEAT_PAE]};
     if (d->features.f[DOM_FEAT_APIC] == DOM_TRI_OFF)
-        return qb_fail(c, &fsrc, "<apic state='off'> is not supported on x86_64");
+        return qb_fail(c, &asrc, "<apic state='off'> is not supported on x86_64");
     if (d->features.f[DOM_FEAT_PAE] == DOM_TRI_OFF)
-        return qb_fail(c, &fsrc, "<pae state='off'> is not supported on x86_64");
+        return qb_fail(c, &psrc, "<pae state='off'> is not supported on x86_64");
     if (d->current_memory_kib && d->current_memory_kib < d->memory_kib) {
         if (d->dev.memballoon.model == DOM_BALLOON_NONE) {
-            static const struct dom_src csrc = {"currentMemory", 0};
+            const struct dom_src csrc = {(char *)"currentMemory", d->mem_line[1]};
             return qb_fail(c, &csrc, "currentMemory below memory needs a memballoon; "
                            "model='none' cannot shrink the guest");
         }

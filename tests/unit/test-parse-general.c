@@ -1683,7 +1683,7 @@ static void test_features_invalid(void **state)
     expect_one_error(HEAD MEM "<features>\n<kvm>\n<hint-dedicated state='on'/>\n</kvm>\n"
                      "</features>\n" TAIL,
                      "features/kvm/hint-dedicated: kvm-hint-dedicated=on is only applicable "
-                     "for cpu host-passthrough");
+                     "for cpu host-passthrough (line 7)");
     expect_one_error(HEAD MEM "<features>\n<kvm>\n<poll-control/>\n</kvm>\n"
                      "</features>\n" TAIL,
                      "features/kvm/poll-control: <poll-control> needs a state attribute ('on' "
