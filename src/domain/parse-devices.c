@@ -423,6 +423,15 @@ static void parse_interface_source(struct px *p, xmlNode *n, struct dom_interfac
         return;     /* a <source> on user/ethernet is left for the unsupported report */
     xmlNode *src = px_child(p, n, "source");
     const char *tname = dom_net_type_to_string(x->type);
+    /* The running form (virsh dumpxml of a started <interface type='network'>) shows the
+     * network's actual connection: type='bridge' or 'direct' with the bridge or device it
+     * resolved to, plus the network, port group and port it came from. The bridge/device
+     * is what QEMU's tap needs; the rest is libvirt's bookkeeping, ignored by design (the
+     * port group's settings are already written out on the interface). */
+    if (x->type != DOM_NET_NETWORK && src && px_attr(src, "network")) {
+        px_attr(src, "portid");
+        px_attr(src, "portgroup");
+    }
     switch (x->type) {
     case DOM_NET_BRIDGE:
         x->bridge = px_attr_dup(src, "bridge");
