@@ -31,6 +31,7 @@ QL_ENUM_IMPL(dom_smbios_mode, DOM_SMBIOS_MAX, NULL, "emulate", "host", "sysinfo"
 QL_ENUM_IMPL(dom_startup_policy, DOM_STARTUP_MAX, NULL, "mandatory", "requisite", "optional")
 QL_ENUM_IMPL(dom_disk_snapshot, DOM_DISK_SNAPSHOT_MAX, NULL, "no", "internal", "external",
              "manual")
+QL_ENUM_IMPL(dom_geometry_trans, DOM_TRANS_MAX, NULL, "none", "lba", "auto")
 QL_ENUM_IMPL(dom_cpu_cache_mode, DOM_CPU_CACHE_MAX, NULL, "emulate", "passthrough", "disable")
 QL_ENUM_IMPL(dom_smbios_table, DOM_SMBIOS_TABLE_MAX, "bios", "system", "baseBoard", "chassis")
 const char *const dom_smbios_fields[DOM_SMBIOS_TABLE_MAX][DOM_SMBIOS_MAX_FIELDS + 1] = {

@@ -430,6 +430,11 @@ enum dom_disk_snapshot { DOM_DISK_SNAPSHOT_DEFAULT, DOM_DISK_SNAPSHOT_NO,
                          DOM_DISK_SNAPSHOT_MANUAL, DOM_DISK_SNAPSHOT_MAX };
 QL_ENUM_DECL(dom_disk_snapshot);
 
+/* <geometry trans>: the BIOS translation of an IDE disk */
+enum dom_geometry_trans { DOM_TRANS_DEFAULT, DOM_TRANS_NONE, DOM_TRANS_LBA, DOM_TRANS_AUTO,
+                          DOM_TRANS_MAX };
+QL_ENUM_DECL(dom_geometry_trans);
+
 struct dom_net_host {
     char *name;
     unsigned port;
@@ -465,6 +470,13 @@ struct dom_disk {
     struct dom_src src;
     enum dom_tristate removable;        /* target@removable (usb/scsi disks) */
     unsigned iothread;          /* driver@iothread, 0 none */
+    unsigned queue_size;        /* driver@queue_size (virtio), 0 unset */
+    unsigned rotation_rate;     /* target@rotation_rate, 0 unset */
+    /* <blockio>, 0 unset */
+    unsigned logical_block_size, physical_block_size, discard_granularity;
+    bool has_discard_granularity;   /* 0 is a value (no discard) */
+    unsigned cyls, heads, secs;     /* <geometry>, 0 unset */
+    enum dom_geometry_trans trans;
     enum dom_tristate event_idx, ioeventfd;     /* driver@event_idx, @ioeventfd (virtio) */
 };
 

@@ -233,6 +233,10 @@ static void parse_disk(struct px *p, xmlNode *n)
         if (px_attr_uint(p, drv, "iothread", &x->iothread) > 0 && x->iothread == 0)
             px_err(p, drv, "iothread", "invalid iothread id '0' (ids start at 1)");
         px_attr_tristate(p, drv, "event_idx", &x->event_idx);
+        if (px_attr_uint(p, drv, "queue_size", &x->queue_size) > 0
+            && (x->queue_size < 2 || x->queue_size > 1024
+                || (x->queue_size & (x->queue_size - 1))))
+            px_err(p, drv, "queue_size", "must be a power of 2 from 2 to 1024");
         px_attr_tristate(p, drv, "ioeventfd", &x->ioeventfd);
     }
 
@@ -253,6 +257,9 @@ static void parse_disk(struct px *p, xmlNode *n)
         x->bus = bus > 0 ? (enum dom_disk_bus)bus : bus_from_dev(x->dev, x->device);
         PX_ENUM(p, t, "tray", &dom_tray_enum, "value", x->tray);
         px_attr_tristate(p, t, "removable", &x->removable);
+        if (px_attr_uint(p, t, "rotation_rate", &x->rotation_rate) > 0
+            && x->rotation_rate != 1 && (x->rotation_rate < 1025 || x->rotation_rate > 65534))
+            px_err(p, t, "rotation_rate", "must be 1 (solid state) or 1025 to 65534 rpm");
     }
 
     x->readonly = px_child(p, n, "readonly") != NULL;
@@ -269,6 +276,23 @@ static void parse_disk(struct px *p, xmlNode *n)
     if (x->product && strlen(x->product) > 16)
         px_err(p, n, NULL, "<product> '%s' is longer than 16 characters", x->product);
     parse_boot(p, n, &x->boot_order);
+    /* <blockio> and <geometry>: what the guest is told about the disk */
+    xmlNode *bio = px_child(p, n, "blockio");
+    if (bio) {
+        px_attr_uint(p, bio, "logical_block_size", &x->logical_block_size);
+        px_attr_uint(p, bio, "physical_block_size", &x->physical_block_size);
+        x->has_discard_granularity = px_attr_uint(p, bio, "discard_granularity",
+                                                  &x->discard_granularity) > 0;
+    }
+    xmlNode *geo = px_child(p, n, "geometry");
+    if (geo) {
+        int rc = px_attr_uint(p, geo, "cyls", &x->cyls);
+        int rh = px_attr_uint(p, geo, "heads", &x->heads);
+        int rs = px_attr_uint(p, geo, "secs", &x->secs);
+        if (rc == 0 || rh == 0 || rs == 0)
+            px_err(p, geo, NULL, "<geometry> needs cyls, heads and secs");
+        PX_ENUM(p, geo, "trans", &dom_geometry_trans_enum, "value", x->trans);
+    }
     xmlNode *io = px_child(p, n, "iotune");
     if (io) {
         child_ull(p, io, "total_iops_sec", &x->total_iops_sec);
