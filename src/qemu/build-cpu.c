@@ -149,6 +149,9 @@ int qb_add_cpu(struct qb_ctx *c)
         if (h->extended == DOM_TRI_ON)
             sb_add(&props, ",hv-tlbflush-ext=on");
     }
+    for (size_t i = 0; i < d->dev.n_panics; i++)
+        if (d->dev.panics[i].model == DOM_PANIC_HYPERV)
+            sb_add(&props, ",hv-crash");    /* <panic model='hyperv'>, libvirt's spelling */
     if (d->features.hyperv_passthrough)
         sb_add(&props, ",hv-passthrough=on");
     /* <cache mode>, as libvirt: QEMU's l3-cache (an emulated L3 in CPUID) and
