@@ -430,6 +430,11 @@ enum dom_disk_snapshot { DOM_DISK_SNAPSHOT_DEFAULT, DOM_DISK_SNAPSHOT_NO,
                          DOM_DISK_SNAPSHOT_MANUAL, DOM_DISK_SNAPSHOT_MAX };
 QL_ENUM_DECL(dom_disk_snapshot);
 
+/* The models of virtio devices that have no others: virtio-serial controllers,
+ * rng, virtio disks. */
+enum dom_virtio_model { DOM_VIRTIO_DEFAULT, DOM_VIRTIO, DOM_VIRTIO_TRANSITIONAL,
+                        DOM_VIRTIO_NON_TRANSITIONAL, DOM_VIRTIO_MODEL_MAX };
+QL_ENUM_DECL(dom_virtio_model);
 /* <geometry trans>: the BIOS translation of an IDE disk */
 enum dom_geometry_trans { DOM_TRANS_DEFAULT, DOM_TRANS_NONE, DOM_TRANS_LBA, DOM_TRANS_AUTO,
                           DOM_TRANS_MAX };
@@ -471,6 +476,7 @@ struct dom_disk {
     enum dom_tristate removable;        /* target@removable (usb/scsi disks) */
     unsigned iothread;          /* driver@iothread, 0 none */
     unsigned queue_size;        /* driver@queue_size (virtio), 0 unset */
+    enum dom_virtio_model model;    /* disk@model (virtio disks) */
     unsigned rotation_rate;     /* target@rotation_rate, 0 unset */
     /* <blockio>, 0 unset */
     unsigned logical_block_size, physical_block_size, discard_granularity;
@@ -501,10 +507,6 @@ enum dom_scsi_model { DOM_SCSI_MODEL_DEFAULT, DOM_SCSI_AUTO, DOM_SCSI_VIRTIO_SCS
 QL_ENUM_DECL(dom_scsi_model);
 /* virtio-scsi, virtio-transitional, virtio-non-transitional */
 bool dom_scsi_model_is_virtio(enum dom_scsi_model m);
-/* The models of virtio devices that have no others: virtio-serial controllers, rng. */
-enum dom_virtio_model { DOM_VIRTIO_DEFAULT, DOM_VIRTIO, DOM_VIRTIO_TRANSITIONAL,
-                        DOM_VIRTIO_NON_TRANSITIONAL, DOM_VIRTIO_MODEL_MAX };
-QL_ENUM_DECL(dom_virtio_model);
 enum dom_pci_model { DOM_PCI_MODEL_DEFAULT, DOM_PCI_ROOT, DOM_PCIE_ROOT, DOM_PCI_BRIDGE,
                      DOM_PCI_DMI_TO_PCI_BRIDGE, DOM_PCIE_ROOT_PORT,
                      DOM_PCIE_SWITCH_UPSTREAM_PORT, DOM_PCIE_SWITCH_DOWNSTREAM_PORT,

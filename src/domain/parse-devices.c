@@ -210,6 +210,7 @@ static void parse_disk(struct px *p, xmlNode *n)
     x->type = type;
     x->device = device;
     PX_ENUM(p, n, "snapshot", &dom_disk_snapshot_enum, "value", x->snapshot);
+    PX_ENUM(p, n, "model", &dom_virtio_model_enum, "value", x->model);
     ignore_children(n, "seclabel");
     /* QEMU follows the backing chain recorded in the image itself, so libvirt's
      * <backingStore> (empty, or the chain it probed) is ignored by design. */

@@ -141,8 +141,11 @@ int qb_disk_devices(struct qb_ctx *c)
             && dk->addr.type != DOM_ADDR_PCI)
             return qb_fail(c, &dk->src, "address type '%s' does not fit a PCI device",
                            dom_addr_type_to_string(dk->addr.type));
+        if (dk->model && bus != DOM_BUS_VIRTIO)
+            return qb_fail(c, &dk->src, "disk model '%s' is only for virtio disks",
+                           dom_virtio_model_to_string(dk->model));
         if (bus == DOM_BUS_VIRTIO) {
-            x->pci_flags = qb_fl_pcie(c);
+            x->pci_flags = qb_fl_virtio(c, dk->model);
             x->pci_rank = QB_RANK_DISK;
         } else if (bus == DOM_BUS_USB) {
             x->usb_rank = QB_USB_DISK;
@@ -425,7 +428,7 @@ static int build_disk(struct qb_ctx *c, size_t i)
     switch (bus) {
     case DOM_BUS_VIRTIO:
         snprintf(id, sizeof(id), "virtio-disk%u", qb_disk_name_index(dk->dev));
-        qj_str(&j, "driver", "virtio-blk-pci");
+        qj_str(&j, "driver", qb_virtio_driver(buf, sizeof(buf), "virtio-blk-pci", dk->model));
         if (dk->ioeventfd)
             qj_bool(&j, "ioeventfd", dk->ioeventfd == DOM_TRI_ON);
         if (dk->event_idx)
