@@ -455,6 +455,73 @@ static void parse_iothreads(struct px *p, xmlNode *root)
     }
 }
 
+/* ---- vcpus ---- */
+
+/* <vcpus>: the state of each vCPU, which `virsh dumpxml` prints for a guest with fewer
+ * vCPUs online than its maximum. qlaunch starts the online ones with -smp and hot-plugs
+ * none at start, so it runs exactly the layouts -smp CURRENT,maxcpus=MAX gives: vCPUs 0 to
+ * CURRENT-1 online. Others would need libvirt's hotplug at start and are refused. */
+static void parse_vcpus(struct px *p, xmlNode *root)
+{
+    struct domain *d = p->dom;
+    xmlNode *vs = px_child(p, root, "vcpus");
+    if (!vs)
+        return;
+    unsigned max = d->vcpus, online = 0, first_offline = 0;
+    bool any_offline = false, bad = false;
+    unsigned char *seen = xcalloc(max ? max : 1, 1);
+    for (xmlNode *e = NULL; (e = px_next(vs, e, "vcpu"));) {
+        unsigned id = 0;
+        unsigned order;
+        enum dom_tristate en = DOM_TRI_DEFAULT, hp = DOM_TRI_DEFAULT;
+        px_attr_uint(p, e, "order", &order);    /* the hotplug order: informational */
+        int r = px_attr_uint(p, e, "id", &id);
+        px_attr_tristate(p, e, "hotpluggable", &hp);
+        if (px_attr_tristate(p, e, "enabled", &en) == 0)
+            px_err(p, e, NULL, "<vcpu> needs an enabled attribute ('yes' or 'no')");
+        if (r == 0) {
+            px_err(p, e, NULL, "<vcpu> needs an id attribute");
+            continue;
+        }
+        if (r < 0 || id >= max) {
+            if (r > 0)
+                px_err(p, e, "id", "vCPU id '%u' is out of range of the maximum vCPU count %u",
+                       id, max);
+            continue;
+        }
+        if (seen[id]++) {
+            px_err(p, e, "id", "vCPU id '%u' is listed twice", id);
+            continue;
+        }
+        if (en == DOM_TRI_OFF && hp == DOM_TRI_OFF)   /* libvirt's rule */
+            px_err(p, e, NULL, "vCPU '%u' is both offline and not hotpluggable", id);
+        if (en == DOM_TRI_OFF && (!any_offline || id < first_offline)) {
+            any_offline = true;
+            first_offline = id;
+        }
+        if (en == DOM_TRI_ON)
+            online++;
+        if (id == 0 && en == DOM_TRI_OFF)
+            px_err(p, e, NULL, "vCPU 0 must be online");
+    }
+    for (unsigned id = 0; id < max && !bad; id++) {
+        bad = !seen[id];
+        if (bad)
+            px_err(p, vs, NULL, "<vcpus> does not list vCPU %u (it lists each of the %u)", id,
+                   max);
+    }
+    if (!bad && any_offline && online > first_offline)
+        px_err(p, vs, NULL, "vCPU %u is offline but a higher one is online: qlaunch starts "
+               "vCPUs 0 to N-1 (-smp N,maxcpus=%u) and does not hot-plug vCPUs at start",
+               first_offline, max);
+    else if (!bad && d->vcpus_current && d->vcpus_current != online)
+        px_err(p, vs, NULL, "<vcpus> has %u vCPUs online but <vcpu current='%u'>", online,
+               d->vcpus_current);
+    else if (!bad)
+        d->vcpus_current = online;
+    free(seen);
+}
+
 /* ---- sysinfo ---- */
 
 /* libvirt's virSysinfoBIOSParseXML: mm/dd/yy or mm/dd/yyyy (yyyy from 1900). */
@@ -772,6 +839,7 @@ void px_parse_general(struct px *p, xmlNode *root)
     } else {
         d->vcpus = 1;
     }
+    parse_vcpus(p, root);
     parse_sysinfo(p, root);
     /* Memory encryption (AMD SEV/SEV-SNP, Intel TDX, s390 PV) needs host firmware and
      * attestation support qlaunch does not have. */

@@ -768,6 +768,25 @@ static void test_uuid(void **state)
 
     expect_one_error(HEAD MEM "<uuid>not-a-uuid</uuid>\n" TAIL,
                      "uuid: invalid UUID 'not-a-uuid' (line 5)");
+    /* <vcpus> (running form): the online vCPUs must be 0..N-1 */
+    struct res V;
+    expect_ok(&V, HEAD MEM "<vcpu current='1'>2</vcpu>\n<vcpus><vcpu id='0' enabled='yes' "
+              "hotpluggable='no'/><vcpu id='1' enabled='no' hotpluggable='yes'/></vcpus>\n"
+              TAIL);
+    assert_int_equal(V.d->vcpus_current, 1);
+    done(&V);
+    expect_one_error(HEAD MEM "<vcpu>3</vcpu>\n<vcpus><vcpu id='0' enabled='yes'/>"
+                     "<vcpu id='1' enabled='no' hotpluggable='yes'/><vcpu id='2' "
+                     "enabled='yes'/></vcpus>\n" TAIL,
+                     "vcpus: vCPU 1 is offline but a higher one is online: qlaunch starts "
+                     "vCPUs 0 to N-1 (-smp N,maxcpus=3) and does not hot-plug vCPUs at start "
+                     "(line 6)");
+    expect_one_error(HEAD MEM "<vcpu>2</vcpu>\n<vcpus><vcpu id='0' enabled='yes'/></vcpus>\n"
+                     TAIL,
+                     "vcpus: <vcpus> does not list vCPU 1 (it lists each of the 2) (line 6)");
+    expect_one_error(HEAD MEM "<vcpu current='2'>2</vcpu>\n<vcpus><vcpu id='0' enabled='yes'/>"
+                     "<vcpu id='1' enabled='no' hotpluggable='yes'/></vcpus>\n" TAIL,
+                     "vcpus: <vcpus> has 1 vCPUs online but <vcpu current='2'> (line 6)");
     /* refusals that say what to do (issue 8 item 12) */
     expect_one_error(HEAD MEM "<launchSecurity type='sev'><policy>0x3</policy>"
                      "</launchSecurity>\n" TAIL,
