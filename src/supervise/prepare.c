@@ -12,11 +12,12 @@
 
 int sup_read_host_smbios(const char *dir, struct dom_smbios *ret, struct ql_error *err)
 {
-    /* The sysfs file of each field of dom_smbios_fields, "" where the kernel has none. */
+    /* The sysfs file of each field of dom_smbios_fields, "" where the kernel has none or
+     * it is not wanted (the host's UUID is never the guest's). */
     static const char *const files[DOM_SMBIOS_TABLE_MAX][DOM_SMBIOS_MAX_FIELDS] = {
         [DOM_SMBIOS_BIOS] = {"bios_vendor", "bios_version", "bios_date", "bios_release"},
         [DOM_SMBIOS_SYSTEM] = {"sys_vendor", "product_name", "product_version",
-                               "product_serial", "product_uuid", "product_sku",
+                               "product_serial", "", "product_sku",
                                "product_family"},
         [DOM_SMBIOS_BASEBOARD] = {"board_vendor", "board_name", "board_version",
                                   "board_serial", "board_asset_tag", ""},
@@ -26,7 +27,9 @@ int sup_read_host_smbios(const char *dir, struct dom_smbios *ret, struct ql_erro
     memset(ret, 0, sizeof(*ret));
     size_t found = 0;
     for (int t = 0; t < DOM_SMBIOS_TABLE_MAX; t++) {
-        for (int k = 0; k < DOM_SMBIOS_MAX_FIELDS && files[t][k] && *files[t][k]; k++) {
+        for (int k = 0; k < DOM_SMBIOS_MAX_FIELDS && files[t][k]; k++) {
+            if (!*files[t][k])
+                continue;
             _cleanup_free_ char *path = xasprintf("%s/%s", dir, files[t][k]);
             char *data = NULL;
             size_t len = 0;
@@ -46,9 +49,9 @@ int sup_read_host_smbios(const char *dir, struct dom_smbios *ret, struct ql_erro
         }
     }
     if (!found)
-        return ql_error_set_at(err, ENOENT, "os/smbios@mode", 0,
-                               "<smbios mode='host'> needs the host's SMBIOS tables, but %s "
-                               "has none readable (a host without DMI, or a container)", dir);
+        return ql_error_set(err, ENOENT, "<smbios mode='host'> needs the host's SMBIOS "
+                            "tables, but %s has none readable (a host without DMI, or a "
+                            "container)", dir);
     return 0;
 }
 

@@ -41,6 +41,6 @@ void sup_build_prep_free(struct sup_build_prep *p);
 
 /* The host's SMBIOS fields for <smbios mode='host'>, as the kernel shows them in dir
  * (/sys/class/dmi/id): what is readable (serial numbers only by root), as libvirt's
- * dmidecode read. -ENOENT with a sentence when nothing is readable. */
+ * dmidecode read, but the UUID. -ENOENT with a sentence (no place) when nothing is. */
 #define SUP_DMI_DIR "/sys/class/dmi/id"
 int sup_read_host_smbios(const char *dir, struct dom_smbios *ret, struct ql_error *err);

@@ -112,7 +112,10 @@ static void test_host(void **state)
     struct dom_smbios s;
     struct ql_error err = QL_ERROR_INIT;
     assert_int_equal(sup_read_host_smbios(tdir, &s, &err), -ENOENT);
-    assert_string_equal(err.where, "os/smbios@mode");
+    char *want = xasprintf("<smbios mode='host'> needs the host's SMBIOS tables, but %s has "
+                           "none readable (a host without DMI, or a container)", tdir);
+    assert_string_equal(ql_error_msg(&err), want);
+    free(want);
     ql_error_clear(&err);
 
     put("bios_vendor", "SeaBIOS\n", 0444);
@@ -124,6 +127,7 @@ static void test_host(void **state)
     assert_int_equal(sup_read_host_smbios(tdir, &s, &err), 0);
     assert_string_equal(s.f[DOM_SMBIOS_BIOS][0], "SeaBIOS");
     assert_null(s.f[DOM_SMBIOS_BASEBOARD][1]);
+    assert_null(s.f[DOM_SMBIOS_SYSTEM][DOM_SMBIOS_UUID_FIELD]);     /* never read */
 
     struct domain *d = tu_domain(HEAD OS("host") TAIL);
     struct qb_options o = {.qmp_fd = 3, .first_fd = 4, .emulator = "/usr/bin/qemu-system-x86_64",
