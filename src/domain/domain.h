@@ -477,6 +477,7 @@ struct dom_disk {
     unsigned iothread;          /* driver@iothread, 0 none */
     unsigned queue_size;        /* driver@queue_size (virtio), 0 unset */
     enum dom_virtio_model model;    /* disk@model (virtio disks) */
+    enum dom_tristate copy_on_read; /* driver@copy_on_read */
     unsigned rotation_rate;     /* target@rotation_rate, 0 unset */
     /* <blockio>, 0 unset */
     unsigned logical_block_size, physical_block_size, discard_granularity;

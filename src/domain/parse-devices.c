@@ -234,6 +234,7 @@ static void parse_disk(struct px *p, xmlNode *n)
         if (px_attr_uint(p, drv, "iothread", &x->iothread) > 0 && x->iothread == 0)
             px_err(p, drv, "iothread", "invalid iothread id '0' (ids start at 1)");
         px_attr_tristate(p, drv, "event_idx", &x->event_idx);
+        px_attr_tristate(p, drv, "copy_on_read", &x->copy_on_read);
         if (px_attr_uint(p, drv, "queue_size", &x->queue_size) > 0
             && (x->queue_size < 2 || x->queue_size > 1024
                 || (x->queue_size & (x->queue_size - 1))))

@@ -385,6 +385,7 @@ static int build_disk(struct qb_ctx *c, size_t i)
     snprintf(storage, sizeof(storage), "libvirt-%u-storage", n);
     snprintf(format, sizeof(format), "libvirt-%u-format", n);
     const char *top = fmt_layer ? format : storage;
+    char cor[64];
     struct qj j;
 
     bool media = dk->source || dk->type == DOM_DISK_NETWORK;
@@ -421,6 +422,20 @@ static int build_disk(struct qb_ctx *c, size_t i)
             qj_str(&j, "driver", dom_disk_format_to_string(fmt));   /* QEMU's names */
             qj_str(&j, "file", storage);
             qb_opt(c, "-blockdev", qj_end(&j));
+        }
+        /* driver@copy_on_read: libvirt's filter node on top, named after the target */
+        if (dk->copy_on_read == DOM_TRI_ON) {
+            snprintf(cor, sizeof(cor), "libvirt-CoR-%s", dk->dev);
+            if (strlen(cor) > 31)   /* QEMU's limit on node names */
+                return qb_fail(c, &dk->src, "copy_on_read: the target name '%s' is too long "
+                               "for QEMU's node name", dk->dev);
+            qj_begin(&j);
+            qj_str(&j, "driver", "copy-on-read");
+            qj_str(&j, "node-name", cor);
+            qj_str(&j, "file", top);
+            qj_str(&j, "discard", "unmap");
+            qb_opt(c, "-blockdev", qj_end(&j));
+            top = cor;
         }
     }
 
