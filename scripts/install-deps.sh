@@ -7,7 +7,7 @@ set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
       libxml2-dev uuid-dev libjson-c-dev libcmocka-dev
       qemu-system-x86 qemu-utils ovmf iproute2 python3 ca-certificates
-      openvswitch-switch util-linux
+      openvswitch-switch util-linux swtpm swtpm-tools
       clang libclang-rt-dev"
 if [ "$(id -u)" != 0 ]; then
     echo "install-deps: must run as root (apt-get install, useradd)" >&2

@@ -4,6 +4,7 @@
 #include "cmds.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -242,11 +243,23 @@ struct ctl_target cli_target(const struct cli *c, const char *name)
     return (struct ctl_target){.name = name, .run_dir = c->run_dir, .log_dir = c->log_dir};
 }
 
+bool cli_domain_runs(const struct cli *c, const char *name)
+{
+    struct ctl_target t = cli_target(c, name);
+    struct ctl_conn live;
+    struct ql_error err = QL_ERROR_INIT;
+    int r = ctl_open(&t, &live, &err);
+    ql_error_clear(&err);
+    if (r == 0)
+        ctl_conn_close(&live);
+    return r == 0;
+}
+
 int cli_fail(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("qlaunch: ", stderr);
+    fputs(ql_log_journal() ? "<3>qlaunch: " : "qlaunch: ", stderr);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);

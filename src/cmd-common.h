@@ -62,6 +62,10 @@ int cli_number(struct cli *c, const char *opt, const char *arg, long max, long *
 /* The domain addressed by the verb's NAME operand, with the verb's directories. */
 struct ctl_target cli_target(const struct cli *c, const char *name);
 
+/* Does domain name run (under the verb's run directory)? A run directory whose supervisor
+ * and QEMU are both gone (both SIGKILLed, say) is stale: this removes it. */
+bool cli_domain_runs(const struct cli *c, const char *name);
+
 /* A run-time failure: prints "qlaunch: MESSAGE"; returns CLI_EXIT_FAILURE. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same with a library error, which is cleared. */

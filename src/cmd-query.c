@@ -1,6 +1,7 @@
 /* The reporting verbs, virsh names and meanings: list, dominfo, domstate, domdisplay. A
  * running domain's status comes from its supervisor; a stopped one's from NAME.last, the
- * outcome its supervisor saved (there is nobody left to ask). */
+ * outcome its supervisor saved (there is nobody left to ask); a defined domain never run
+ * (here) is "shut off". */
 #include "config.h"
 #include "cmd-common.h"
 #include "cmds.h"
@@ -9,6 +10,7 @@
 #include "supervise/rundir.h"
 #include "supervise/state.h"
 #include "supervise/supervisor.h"
+#include "store/store.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
 
@@ -16,14 +18,55 @@
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
+#include <uuid/uuid.h>
 
-enum { OPT_ALL = CLI_OPT_FIRST, OPT_JSON, OPT_REASON };
+enum {
+    OPT_ALL = CLI_OPT_FIRST, OPT_JSON, OPT_REASON, OPT_NAME, OPT_PERSISTENT, OPT_TRANSIENT,
+    OPT_AUTOSTART,
+};
 
 /* A domain's status and whether it is live (from its supervisor) or saved (NAME.last). */
 struct dom_status {
     struct sup_status st;
     bool live;
 };
+
+static void domain_freep_(struct domain **d)
+{
+    domain_free(*d);
+}
+
+/* The stored definition of name, parsed; NULL when it is not defined or does not parse. */
+static struct domain *stored_definition(const char *name)
+{
+    struct ql_error err = QL_ERROR_INIT;
+    _cleanup_free_ char *path = store_path(NULL, name, &err);
+    ql_error_clear(&err);
+    struct dom_diags g = {0};
+    struct domain *d = NULL;
+    if (path && store_defined(NULL, name) && dom_parse_file(path, &d, &g) < 0) {
+        domain_free(d);
+        d = NULL;
+    }
+    dom_diags_free(&g);
+    return d;
+}
+
+/* A defined domain that has not run: shut off, for no known reason (as virsh says). One
+ * whose definition no longer parses is listed too (without a UUID), to be fixed by edit. */
+static int defined_status(const char *name, struct sup_status *ret)
+{
+    if (!store_defined(NULL, name))
+        return -ENOENT;
+    _cleanup_(domain_freep_) struct domain *d = stored_definition(name);
+    memset(ret, 0, sizeof(*ret));
+    ret->name = xstrdup(name);
+    if (d)
+        uuid_unparse_lower(d->uuid, ret->uuid);
+    ret->state = SUP_STATE_SHUTOFF;
+    ret->reason = SUP_REASON_UNKNOWN;
+    return 0;
+}
 
 /* Asks the supervisor; with allow_last, a domain that does not run is shown from NAME.last.
  * -ENOENT: neither. */
@@ -54,6 +97,10 @@ static int query(const struct cli *cli, const char *name, bool allow_last,
         }
     }
     ql_error_clear(&e2);
+    if (r == -ENOENT && defined_status(name, &ret->st) == 0) {
+        ql_error_clear(err);
+        return 0;
+    }
     if (r == -ENOENT) {
         ql_error_clear(err);
         r = ql_error_set(err, ENOENT, "domain '%s' not found", name);
@@ -78,6 +125,10 @@ static json_object *status_json(const struct dom_status *d)
     json_object_object_add(o, "qemu_pid", json_object_new_int64(d->live ? d->st.qemu_pid : 0));
     json_object_object_add(o, "boots", json_object_new_int64(d->st.boots));
     json_object_object_add(o, "restarts", json_object_new_int64(d->st.restarts));
+    json_object_object_add(o, "persistent",
+                           json_object_new_boolean(store_defined(NULL, d->st.name)));
+    json_object_object_add(o, "autostart",
+                           json_object_new_boolean(store_autostart(NULL, d->st.name)));
     return o;
 }
 
@@ -88,11 +139,37 @@ static void print_json(json_object *o)
 }
 
 static const struct cli_opt list_opts[] = {
-    {"all", NULL, OPT_ALL, "also list stopped domains, with the outcome of their last run"},
+    {"all", NULL, OPT_ALL, "also list domains that do not run: defined ones, and the outcome "
+     "of the last run of stopped ones"},
+    {"persistent", NULL, OPT_PERSISTENT, "only defined domains"},
+    {"transient", NULL, OPT_TRANSIENT, "only domains without a definition (create FILE)"},
+    {"autostart", NULL, OPT_AUTOSTART, "only domains marked with 'qlaunch autostart'"},
+    {"name", NULL, OPT_NAME, "print only the names, one a line"},
     {"json", NULL, OPT_JSON, "print a JSON array"},
     {NULL, NULL, 0, NULL},
 };
 static const struct cli_verb list_verb = {"", 0, 0, CLI_RUN_DIR | CLI_LOG_DIR, list_opts};
+
+/* The union of two sorted name lists, sorted; takes both. */
+static char **merge_names(char **a, size_t na, char **b, size_t nb, size_t *ret_n)
+{
+    char **m = xcalloc(na + nb + 1, sizeof(*m));
+    size_t i = 0, j = 0, n = 0;
+    while (i < na || j < nb) {
+        int c = i == na ? 1 : j == nb ? -1 : strcmp(a[i], b[j]);
+        if (c <= 0) {
+            m[n++] = a[i++];
+            if (c == 0)
+                free(b[j++]);
+        } else {
+            m[n++] = b[j++];
+        }
+    }
+    free(a);
+    free(b);
+    *ret_n = n;
+    return m;
+}
 
 int cmd_list(int argc, char **argv)
 {
@@ -101,18 +178,34 @@ int cmd_list(int argc, char **argv)
     if (cli_parse(&cli, &list_verb, argc, argv, &flags) < 0)
         return cli.status;
     bool all = flags & CLI_FLAG(OPT_ALL), json = flags & CLI_FLAG(OPT_JSON);
-    char **names;
-    size_t n;
+    bool names_only = flags & CLI_FLAG(OPT_NAME);
+    if ((flags & CLI_FLAG(OPT_PERSISTENT)) && (flags & CLI_FLAG(OPT_TRANSIENT)))
+        return cli_usage_error(&cli, "--persistent and --transient exclude each other");
+    if (json && names_only)
+        return cli_usage_error(&cli, "--name and --json exclude each other");
+    char **run_names, **defined;
+    size_t n_run, n_defined;
     struct ql_error err = QL_ERROR_INIT;
-    if (sup_list_names(cli.run_dir, &names, &n, &err) < 0)
+    if (sup_list_names(cli.run_dir, &run_names, &n_run, &err) < 0)
         return cli_fail_err(&err);
+    if (store_list(NULL, &defined, &n_defined, &err) < 0) {
+        sup_free_names(run_names, n_run);
+        return cli_fail_err(&err);
+    }
+    size_t n;
+    char **names = merge_names(run_names, n_run, defined, n_defined, &n);
     int ret = 0;
     json_object *arr = json_object_new_array();
-    if (!json) {
+    if (!json && !names_only) {
         printf(" %-8s %-24s %s\n", "Pid", "Name", "State");
         puts("----------------------------------------------------");
     }
     for (size_t k = 0; k < n; k++) {
+        bool persistent = store_defined(NULL, names[k]);
+        if (((flags & CLI_FLAG(OPT_PERSISTENT)) && !persistent) ||
+            ((flags & CLI_FLAG(OPT_TRANSIENT)) && persistent) ||
+            ((flags & CLI_FLAG(OPT_AUTOSTART)) && !store_autostart(NULL, names[k])))
+            continue;
         struct dom_status d;
         int r = query(&cli, names[k], all, &d, &err);
         if (r == -ENOENT || r == -ENOTCONN) {
@@ -126,6 +219,8 @@ int cmd_list(int argc, char **argv)
         }
         if (json)
             json_object_array_add(arr, status_json(&d));
+        else if (names_only)
+            puts(names[k]);
         else if (d.live)
             printf(" %-8ld %-24s %s\n", (long)d.st.qemu_pid, names[k],
                    sup_state_to_string(d.st.state));
@@ -240,6 +335,8 @@ static void print_dominfo(const struct dom_status *d, const struct domain *def,
         printf("%-16s %llu KiB\n", "Max memory:", (unsigned long long)def->memory_kib);
         printf("%-16s %llu KiB\n", "Used memory:", used_memory_kib(def));
     }
+    printf("%-16s %s\n", "Persistent:", store_defined(NULL, d->st.name) ? "yes" : "no");
+    printf("%-16s %s\n", "Autostart:", store_autostart(NULL, d->st.name) ? "enable" : "disable");
     printf("%-16s %u\n", "Boots:", d->st.boots);
     printf("%-16s %u\n", "Restarts:", d->st.restarts);
     if (def)
@@ -287,7 +384,7 @@ int cmd_dominfo(int argc, char **argv)
         sup_status_clear(&d.st);
         return cli_fail_err(&err);
     }
-    struct domain *def = d.live ? definition(p.dir) : NULL;
+    struct domain *def = d.live ? definition(p.dir) : stored_definition(name);
     _cleanup_free_ char *log = xasprintf("%s/%s.log", sup_log_dir(cli.log_dir), name);
     json_object *o = status_json(&d);
     if (def)

@@ -72,6 +72,25 @@ static void builder_check(const struct domain *d, const char *run_dir, bool use_
     ql_error_clear(&err);
 }
 
+int validate_file(const char *file, bool use_emulator, struct domain **ret,
+                  struct dom_diags *g)
+{
+    struct domain *d = NULL;
+    *ret = NULL;
+    int r = dom_parse_file(file, &d, g);
+    if (r < 0)
+        return r;
+    _cleanup_free_ char *run_dir = run_dir_check(d, g);
+    if (run_dir)
+        builder_check(d, run_dir, use_emulator, g);
+    if (g->n_errors) {
+        domain_free(d);
+        return -EINVAL;
+    }
+    *ret = d;
+    return 0;
+}
+
 enum { OPT_JSON = CLI_OPT_FIRST, OPT_NO_EMULATOR };
 static const struct cli_opt validate_opts[] = {
     {"json", NULL, OPT_JSON, "print the diagnostics as JSON"},
@@ -95,15 +114,7 @@ int cmd_validate(int argc, char **argv)
         const char *file = cli.operands[i];
         struct dom_diags g = {0};
         struct domain *d = NULL;
-        int r = dom_parse_file(file, &d, &g);
-        if (r == 0) {
-            _cleanup_free_ char *run_dir = run_dir_check(d, &g);
-            if (run_dir)
-                builder_check(d, run_dir, use_emulator, &g);
-            if (g.n_errors)
-                r = -EINVAL;
-        }
-        bool ok = r == 0;
+        bool ok = validate_file(file, use_emulator, &d, &g) == 0;
         all_ok = all_ok && ok;
         if (json) {
             json_object *jf = json_object_new_object();

@@ -16,6 +16,32 @@ int cmd_resume(int argc, char **argv);
 int cmd_console(int argc, char **argv);
 int cmd_qmp(int argc, char **argv);
 int cmd_events(int argc, char **argv);
+int cmd_start(int argc, char **argv);
+int cmd_define(int argc, char **argv);
+int cmd_undefine(int argc, char **argv);
+int cmd_autostart(int argc, char **argv);
+int cmd_edit(int argc, char **argv);
+int cmd_domblklist(int argc, char **argv);
+int cmd_domiflist(int argc, char **argv);
+int cmd_domblkstat(int argc, char **argv);
+int cmd_domifstat(int argc, char **argv);
+int cmd_dommemstat(int argc, char **argv);
+int cmd_vcpuinfo(int argc, char **argv);
+int cmd_change_media(int argc, char **argv);
+int cmd_send_key(int argc, char **argv);
+int cmd_screenshot(int argc, char **argv);
+int cmd_setmem(int argc, char **argv);
+int cmd_dumpxml(int argc, char **argv);
+
+/* The day-2 verbs' request to the supervisor of cli's NAME (req is cleared): the reply to
+ * put, with its CTL_RESULT member in *ret_result (if not NULL; NULL when it has none), or
+ * NULL with the exit status in *ret_status after printing why. */
+struct cli;
+struct ctl_request;
+#include <json-c/json.h>
+json_object *day2_call(struct cli *cli, struct ctl_request *req, json_object **ret_result,
+                       int *ret_status);
+void day2_print_json(json_object *o);
 
 /* The one-line summary main's verb table gives for verb; NULL for an unknown verb. */
 const char *qlaunch_verb_summary(const char *verb);
@@ -28,3 +54,9 @@ int console_attach(const struct ctl_target *t);
 struct dom_diags;
 #include <stdio.h>
 void print_diags(FILE *f, const char *file, const struct dom_diags *g);
+/* What validate checks (the XML, the run directory, the command line, the emulator unless
+ * use_emulator is false): 0 with the domain in *ret, or -errno with the problems in g. */
+struct domain;
+#include <stdbool.h>
+int validate_file(const char *file, bool use_emulator, struct domain **ret,
+                  struct dom_diags *g);

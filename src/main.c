@@ -16,7 +16,7 @@ static const struct verb verbs[] = {
     {"validate", cmd_validate, "check domain XML files and report every problem"},
     {"argv", cmd_argv, "print the QEMU command line for a domain"},
     {"create", cmd_create, "start a domain from its XML and supervise it"},
-    {"start", cmd_create, "same as create (qlaunch keeps no persistent definitions)"},
+    {"start", cmd_start, "start a defined domain (or, as create, one from its XML file)"},
     {"list", cmd_list, "list running domains (--all: also the last outcome of stopped ones)"},
     {"dominfo", cmd_dominfo, "show a domain's state, resources and files"},
     {"domdisplay", cmd_domdisplay, "print the SPICE/VNC URI of a running domain"},
@@ -29,6 +29,21 @@ static const struct verb verbs[] = {
     {"console", cmd_console, "attach to the serial console (Ctrl-] leaves)"},
     {"qmp", cmd_qmp, "send a raw QMP command to the domain's QEMU"},
     {"events", cmd_events, "stream the domain's lifecycle events as JSON lines"},
+    {"domblklist", cmd_domblklist, "list a domain's disks and their current media"},
+    {"domiflist", cmd_domiflist, "list a domain's network interfaces"},
+    {"domblkstat", cmd_domblkstat, "I/O statistics of a disk (or of all disks)"},
+    {"domifstat", cmd_domifstat, "traffic statistics of a network interface"},
+    {"dommemstat", cmd_dommemstat, "memory statistics (balloon, guest, QEMU's RSS)"},
+    {"vcpuinfo", cmd_vcpuinfo, "the vCPUs' host threads, CPUs, times and affinity"},
+    {"dumpxml", cmd_dumpxml, "print a domain's XML (--inactive: its stored definition)"},
+    {"change-media", cmd_change_media, "eject, insert or update a CD-ROM or floppy medium"},
+    {"send-key", cmd_send_key, "send keystrokes to the guest"},
+    {"screenshot", cmd_screenshot, "save a PNG of the guest's display"},
+    {"setmem", cmd_setmem, "change the guest's memory with the balloon"},
+    {"define", cmd_define, "store a domain's XML (validated) as a persistent definition"},
+    {"undefine", cmd_undefine, "remove a definition (--nvram, --tpm: and its NVRAM, TPM state)"},
+    {"autostart", cmd_autostart, "start a defined domain at boot (--disable: not any more)"},
+    {"edit", cmd_edit, "edit a definition with $EDITOR; it is validated before it is stored"},
 };
 
 const char *qlaunch_verb_summary(const char *verb)
@@ -43,7 +58,7 @@ static void usage(FILE *f)
 {
     fputs("Usage: qlaunch [--help] [--version] VERB [ARGS...]\n\nVerbs:\n", f);
     for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-        fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
+        fprintf(f, "  %-12s %s\n", verbs[i].name, verbs[i].summary);
     fputs("\nSee qlaunch(1) for details; 'qlaunch VERB --help' for a verb's options.\n", f);
 }
 

@@ -140,6 +140,10 @@ QL_ENUM_IMPL(dom_usb_bus, DOM_USB_BUS_MAX, "usb")
 QL_ENUM_IMPL(dom_balloon_model, DOM_BALLOON_MAX, NULL, "virtio", "virtio-transitional",
              "virtio-non-transitional", "none")
 QL_ENUM_IMPL(dom_rng_backend, DOM_RNG_BACKEND_MAX, NULL, "random", "egd", "builtin")
+QL_ENUM_IMPL(dom_tpm_model, DOM_TPM_MODEL_MAX, NULL, "tpm-tis", "tpm-crb")
+QL_ENUM_IMPL(dom_tpm_backend, DOM_TPM_BACKEND_MAX, NULL, "passthrough", "emulator")
+QL_ENUM_IMPL(dom_tpm_version, DOM_TPM_VERSION_MAX, NULL, "1.2", "2.0")
+QL_ENUM_IMPL(dom_tpm_pcr_bank, DOM_TPM_PCR_MAX, "sha1", "sha256", "sha384", "sha512")
 QL_ENUM_IMPL(dom_watchdog_model, DOM_WATCHDOG_MAX, NULL, "i6300esb", "ib700", "itco")
 QL_ENUM_IMPL(dom_watchdog_action, DOM_WDACT_MAX, NULL, "reset", "shutdown", "poweroff", "pause",
              "none", "dump", "inject-nmi")
@@ -429,6 +433,12 @@ void domain_free(struct domain *d)
         free_src(&v->hubs[i].src);
     }
     free(v->hubs);
+    for (size_t i = 0; i < v->n_tpms; i++) {
+        free(v->tpms[i].device_path);
+        free_addr(&v->tpms[i].addr);
+        free_src(&v->tpms[i].src);
+    }
+    free(v->tpms);
     free_addr(&v->memballoon.addr);
     free_src(&v->memballoon.src);
 

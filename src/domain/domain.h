@@ -879,6 +879,31 @@ struct dom_panic {
     struct dom_src src;
 };
 
+/* <tpm>: an emulated TPM (swtpm, started by the supervisor) or the host's (passthrough). */
+enum dom_tpm_model { DOM_TPM_MODEL_DEFAULT, DOM_TPM_TIS, DOM_TPM_CRB, DOM_TPM_MODEL_MAX };
+QL_ENUM_DECL(dom_tpm_model);
+enum dom_tpm_backend { DOM_TPM_BACKEND_DEFAULT, DOM_TPM_PASSTHROUGH, DOM_TPM_EMULATOR,
+                       DOM_TPM_BACKEND_MAX };
+QL_ENUM_DECL(dom_tpm_backend);
+enum dom_tpm_version { DOM_TPM_VERSION_DEFAULT, DOM_TPM_VERSION_1_2, DOM_TPM_VERSION_2_0,
+                       DOM_TPM_VERSION_MAX };
+QL_ENUM_DECL(dom_tpm_version);
+/* <active_pcr_banks> children, as swtpm_setup --pcr-banks names them. */
+enum dom_tpm_pcr_bank { DOM_TPM_PCR_SHA1, DOM_TPM_PCR_SHA256, DOM_TPM_PCR_SHA384,
+                        DOM_TPM_PCR_SHA512, DOM_TPM_PCR_MAX };
+QL_ENUM_DECL(dom_tpm_pcr_bank);
+
+struct dom_tpm {
+    enum dom_tpm_model model;           /* DEFAULT: tpm-tis, as libvirt on x86 */
+    enum dom_tpm_backend backend;       /* DEFAULT only in a rejected domain */
+    enum dom_tpm_version version;       /* emulator; DEFAULT: 2.0 */
+    enum dom_tristate persistent_state; /* emulator; DEFAULT: yes */
+    unsigned pcr_banks;                 /* bit dom_tpm_pcr_bank; 0: swtpm_setup's default */
+    char *device_path;                  /* passthrough; NULL: /dev/tpm0 */
+    struct dom_addr addr;
+    struct dom_src src;
+};
+
 struct dom_hub {
     enum dom_usb_bus type;
     struct dom_addr addr;
@@ -904,6 +929,7 @@ struct dom_devices {
     DOM_VEC(struct dom_watchdog, watchdogs);
     DOM_VEC(struct dom_panic, panics);
     DOM_VEC(struct dom_hub, hubs);
+    DOM_VEC(struct dom_tpm, tpms);
     struct dom_memballoon memballoon;
 };
 

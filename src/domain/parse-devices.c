@@ -1105,6 +1105,41 @@ static void parse_hub(struct px *p, xmlNode *n)
     ENUM_REQ(p, n, "type", &dom_usb_bus_enum, x->type);
 }
 
+/* <tpm model><backend type version persistent_state>: <active_pcr_banks> for an emulator,
+ * <device path> for passthrough. What else libvirt knows there (<encryption>, <source>,
+ * <profile>) stays unconsumed and is reported by the final walk. */
+static void parse_tpm(struct px *p, xmlNode *n)
+{
+    struct dom_devices *v = &p->dom->dev;
+    struct dom_tpm *x = VEC_PUSH(v->tpms, v->n_tpms);
+    dev_common(p, n, &x->src, &x->addr);
+    PX_ENUM(p, n, "model", &dom_tpm_model_enum, "TPM model", x->model);
+    xmlNode *b = px_child(p, n, "backend");
+    if (!b) {
+        px_err(p, n, NULL, "a <tpm> needs a <backend>");
+        return;
+    }
+    ENUM_REQ(p, b, "type", &dom_tpm_backend_enum, x->backend);
+    if (x->backend == DOM_TPM_PASSTHROUGH) {
+        xmlNode *dev = px_child(p, b, "device");
+        if (dev)
+            x->device_path = px_attr_dup(dev, "path");
+        return;
+    }
+    if (x->backend != DOM_TPM_EMULATOR)
+        return;
+    PX_ENUM(p, b, "version", &dom_tpm_version_enum, "TPM version", x->version);
+    px_attr_tristate(p, b, "persistent_state", &x->persistent_state);
+    xmlNode *banks = px_child(p, b, "active_pcr_banks");
+    for (xmlNode *k = NULL; banks && (k = px_next_elem(banks, k));) {
+        int bank = k->ns ? -1 : dom_tpm_pcr_bank_from_string((const char *)k->name);
+        if (bank < 0)
+            continue;   /* left for the final walk to report */
+        px_use(k);
+        x->pcr_banks |= 1u << bank;
+    }
+}
+
 static void parse_emulator(struct px *p, xmlNode *n)
 {
     struct dom_devices *v = &p->dom->dev;
@@ -1144,6 +1179,7 @@ static const struct {
     {"watchdog", parse_watchdog},
     {"panic", parse_panic},
     {"hub", parse_hub},
+    {"tpm", parse_tpm},
 };
 
 void px_parse_devices(struct px *p, xmlNode *devices)

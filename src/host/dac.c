@@ -116,11 +116,19 @@ int host_dac_resolve(const struct domain *d, struct host_dac *dac, struct ql_err
     dac->drop = true;
     dac->relabel = relabel;
     dac->user = xstrdup(spec);
+    dac->named = named;
+    return 0;
+}
+
+void host_dac_load_groups(struct host_dac *dac)
+{
+    if (!dac->drop || dac->groups)
+        return;
     int n = 0;
-    if (named) {
-        getgrouplist(spec, dac->gid, NULL, &n);
+    if (dac->named) {
+        getgrouplist(dac->user, dac->gid, NULL, &n);
         dac->groups = xcalloc((size_t)n + 1, sizeof(gid_t));
-        if (getgrouplist(spec, dac->gid, dac->groups, &n) < 0)
+        if (getgrouplist(dac->user, dac->gid, dac->groups, &n) < 0)
             n = 0;
     }
     if (n <= 0) {
@@ -130,7 +138,6 @@ int host_dac_resolve(const struct domain *d, struct host_dac *dac, struct ql_err
         n = 1;
     }
     dac->n_groups = (size_t)n;
-    return 0;
 }
 
 void host_dac_free(struct host_dac *dac)

@@ -26,6 +26,7 @@ struct host_dac {
     gid_t *groups;      /* supplementary groups of the user, gid first */
     size_t n_groups;
     char *user;         /* for messages: "qlaunch-qemu" or "+64055" */
+    bool named;         /* user is a name (its groups can be looked up) */
 };
 
 /* A file given to QEMU: its owner before, restored by host_dac_restore. */
@@ -38,6 +39,9 @@ struct host_dac_grant {
 #define HOST_DAC_DEFAULT_USER "qlaunch-qemu"
 
 int host_dac_resolve(const struct domain *d, struct host_dac *dac, struct ql_error *err);
+/* The user's supplementary groups (a name service lookup: only a start needs them, not
+ * `qlaunch argv`); host_dac_check_file and host_dac_drop need them loaded. */
+void host_dac_load_groups(struct host_dac *dac);
 void host_dac_free(struct host_dac *dac);
 
 /* The files of d that QEMU opens, with what it needs (write) and whether qlaunch creates

@@ -540,6 +540,12 @@ static int build_disk(struct qb_ctx *c, size_t i)
     if (media)
         qj_str(&j, "drive", top);
     qj_str(&j, "id", id);
+    if (!c->r->disk_ids) {
+        c->r->disk_ids = xcalloc(c->d->dev.n_disks + 1, sizeof(char *));
+        c->r->n_disk_ids = c->d->dev.n_disks;
+    }
+    free(c->r->disk_ids[i]);    /* a first (dry) pass named it already */
+    c->r->disk_ids[i] = xstrdup(id);
     if (x->bootindex && bus != DOM_BUS_FDC)
         qj_uint(&j, "bootindex", x->bootindex);
     if ((r = disk_guest_view(c, dk, bus, cd, &j)) < 0) {

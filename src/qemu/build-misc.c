@@ -1,4 +1,4 @@
-/* memballoon, rng, watchdog, panic and USB hub devices. */
+/* memballoon, rng, watchdog, panic, TPM and USB hub devices. */
 #include "config.h"
 #include "qemu/build-priv.h"
 #include "util/cleanup.h"
@@ -56,6 +56,25 @@ void qb_misc_devices(struct qb_ctx *c)
     }
 }
 
+/* One TPM, as libvirt (which allows a second only as a proxy on ppc64). */
+static int check_tpms(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    if (dv->n_tpms > 1)
+        return qb_fail(c, &dv->tpms[1].src, "only one TPM is supported");
+    for (size_t i = 0; i < dv->n_tpms; i++) {
+        const struct dom_tpm *t = &dv->tpms[i];
+        if (t->addr.type != DOM_ADDR_NONE)
+            return qb_fail(c, &t->src, "a TPM takes no <address> (tpm-tis sits at a fixed "
+                           "ISA location, tpm-crb in fixed memory)");
+        if (t->model == DOM_TPM_CRB && t->backend == DOM_TPM_EMULATOR &&
+            t->version == DOM_TPM_VERSION_1_2)
+            return qb_fail(c, &t->src, "the tpm-crb interface needs a TPM 2.0; use version "
+                           "'2.0' or model 'tpm-tis'");
+    }
+    return 0;
+}
+
 int qb_check_misc(struct qb_ctx *c)
 {
     const struct dom_devices *dv = &c->d->dev;
@@ -85,7 +104,7 @@ int qb_check_misc(struct qb_ctx *c)
             return qb_fail(c, &dv->panics[i].src, "only one %spanic device is supported",
                            hv ? "hyperv " : "");
     }
-    return 0;
+    return check_tpms(c);
 }
 
 int qb_build_watchdogs(struct qb_ctx *c)
@@ -224,6 +243,49 @@ int qb_build_panics(struct qb_ctx *c)
         qb_device(c, NULL, qj_end(&j));
         qb_note(c, "a pvpanic device is added so that on_crash='%s' can see guest panics",
                 dom_lifecycle_to_string(dom_on_crash(c->d)));
+    }
+    return 0;
+}
+
+/* prefix, then v with QEMU's ",," escaping (a path may contain commas). */
+static char *opt_with_path(const char *prefix, const char *v)
+{
+    struct strbuf sb = STRBUF_INIT;
+    sb_add(&sb, prefix);
+    sb_add_comma_escaped(&sb, v);
+    return sb_steal(&sb);
+}
+
+/* libvirt's TPM options: the backend (-tpmdev, an emulator reached through a chardev on
+ * swtpm's control socket, which the supervisor starts before QEMU), then the device. */
+int qb_build_tpms(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    for (size_t i = 0; i < dv->n_tpms; i++) {
+        const struct dom_tpm *t = &dv->tpms[i];
+        if (t->backend == DOM_TPM_EMULATOR) {
+            char *sock;
+            int r = qb_run_socket(c, &t->src, "the swtpm socket", "swtpm.sock",
+                                  "a shorter run directory (--run-dir)", &sock);
+            if (r < 0)
+                return r;
+            qb_opt(c, "-chardev", opt_with_path("socket,id=chrtpm,path=", sock));
+            qb_opt(c, "-tpmdev", xstrdup("emulator,id=tpm-tpm0,chardev=chrtpm"));
+            free(c->r->tpm_socket);
+            c->r->tpm_socket = sock;
+        } else {
+            /* QEMU finds the device's cancel file in sysfs itself. */
+            const char *path = t->device_path ? t->device_path : "/dev/tpm0";
+            qb_opt(c, "-tpmdev", opt_with_path("passthrough,id=tpm-tpm0,path=", path));
+            free(c->r->tpm_device);
+            c->r->tpm_device = xstrdup(path);
+        }
+        struct qj j;
+        qj_begin(&j);
+        qj_str(&j, "driver", dom_tpm_model_to_string(t->model ? t->model : DOM_TPM_TIS));
+        qj_str(&j, "tpmdev", "tpm-tpm0");
+        qj_str(&j, "id", "tpm0");
+        qb_device(c, &t->src, qj_end(&j));
     }
     return 0;
 }

@@ -289,6 +289,7 @@ int qb_build_watchdogs(struct qb_ctx *c);
 int qb_build_balloon(struct qb_ctx *c);
 int qb_build_rngs(struct qb_ctx *c);
 int qb_build_panics(struct qb_ctx *c);
+int qb_build_tpms(struct qb_ctx *c);
 void qb_hub_devices(struct qb_ctx *c);
 int qb_build_hubs(struct qb_ctx *c);
 

@@ -109,7 +109,7 @@ static int build(struct qb_ctx *c)
     if ((r = qb_build_controllers(c)) < 0 || (r = qb_build_hubs(c)) < 0
         || (r = qb_build_disks(c)) < 0
         || (r = qb_build_nets(c)) < 0 || (r = qb_build_chrs(c)) < 0
-        || (r = qb_build_inputs(c)) < 0 || (r = qb_build_audio(c)) < 0
+        || (r = qb_build_tpms(c)) < 0 || (r = qb_build_inputs(c)) < 0 || (r = qb_build_audio(c)) < 0
         || (r = qb_build_graphics(c)) < 0 || (r = qb_build_videos(c)) < 0
         || (r = qb_build_sounds(c)) < 0 || (r = qb_build_watchdogs(c)) < 0
         || (r = qb_build_redirdevs(c)) < 0 || (r = qb_build_balloon(c)) < 0
@@ -209,6 +209,8 @@ void qb_result_free(struct qb_result *r)
     free(r->displays);
     free(r->nvram_path);
     free(r->nvram_template);
+    free(r->tpm_socket);
+    free(r->tpm_device);
     for (size_t i = 0; i < r->n_nics; i++) {
         free(r->nics[i].netdev_id);
         free(r->nics[i].device_id);
@@ -219,5 +221,8 @@ void qb_result_free(struct qb_result *r)
     for (size_t i = 0; i < r->n_iothreadpin_ids; i++)
         free(r->iothreadpin_ids[i]);
     free(r->iothreadpin_ids);
+    for (size_t i = 0; i < r->n_disk_ids; i++)
+        free(r->disk_ids[i]);
+    free(r->disk_ids);
     memset(r, 0, sizeof(*r));
 }

@@ -103,6 +103,10 @@ struct qb_result {
      * none known) before starting QEMU when it does not exist; NULL without pflash. */
     char *nvram_path;
     char *nvram_template;
+    /* <tpm><backend type='emulator'>: the socket QEMU connects to, on which the launcher
+     * starts swtpm before QEMU (NULL: none). Passthrough: the host's TPM device. */
+    char *tpm_socket;
+    char *tpm_device;
 
     /* The names the builder gave, so that nothing outside src/qemu derives QEMU ids by
      * convention. */
@@ -120,6 +124,11 @@ struct qb_result {
      * ("iothread2"), as query-iothreads reports it. */
     char **iothreadpin_ids;
     size_t n_iothreadpin_ids;
+    /* Per <disk>, in the XML's order: the -device id of its drive ("ide0-0-1",
+     * "virtio-disk0"), as query-block's "qdev" names it (alone or in a QOM path); the
+     * supervisor maps targets to QEMU's devices with it (domblklist, change-media). */
+    char **disk_ids;
+    size_t n_disk_ids;
 };
 
 /* Whether a start must hold the graphics-port lock (a SPICE or VNC display with autoport

@@ -3,6 +3,7 @@
 #include "qemu/caps.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,17 +48,21 @@ void qemu_caps_free(struct qemu_caps *c)
         return;
     key_clear(&c->key);
     free(c->package);
-    for (size_t i = 0; i < c->n_machines; i++) {
+    /* Read from the line form, the names point into c->arena. */
+    bool own = !c->arena;
+    for (size_t i = 0; own && i < c->n_machines; i++) {
         free(c->machines[i].name);
         free(c->machines[i].alias);
     }
     free(c->machines);
-    strv_free(c->types, c->n_types);
+    strv_free(c->types, own ? c->n_types : 0);
     for (size_t i = 0; i < c->n_devices; i++) {
-        free(c->devices[i].type);
-        strv_free(c->devices[i].props, c->devices[i].n_props);
+        if (own)
+            free(c->devices[i].type);
+        strv_free(c->devices[i].props, own ? c->devices[i].n_props : 0);
     }
     free(c->devices);
+    free(c->arena);
     free(c);
 }
 
@@ -65,14 +70,17 @@ void qemu_caps_free(struct qemu_caps *c)
  * shell or a file name could take specially. */
 static bool name_ok(const char *s)
 {
-    size_t n = strlen(s);
-    if (n == 0 || n > QEMU_CAPS_NAME_MAX)
-        return false;
-    for (const char *p = s; *p; p++)
-        if (!(((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') || (*p >= '0' && *p <= '9') ||
-              strchr("_.,:+-[]", *p)))
+    static bool ok[256];
+    if (!ok['a']) {
+        for (int ch = 0; ch < 256; ch++)
+            ok[ch] = ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') || (ch >= '0' && ch <= '9') ||
+                     (ch && strchr("_.,:+-[]", ch));
+    }
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++, n++)
+        if (!ok[*p])
             return false;
-    return true;
+    return n > 0 && n <= QEMU_CAPS_NAME_MAX;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -92,13 +100,23 @@ static int cmp_device(const void *a, const void *b)
 }
 
 /* Sorts v and refuses bad or repeated names. */
+/* Strictly ascending already (what qlaunch writes): no sort needed on a read. */
+static bool sorted(const void *base, size_t n, size_t size,
+                   int (*cmp)(const void *, const void *))
+{
+    for (size_t i = 1; i < n; i++)
+        if (cmp((const char *)base + (i - 1) * size, (const char *)base + i * size) >= 0)
+            return false;
+    return true;
+}
+
 static int sort_names(char **v, size_t n, const char *what, struct ql_error *err)
 {
     for (size_t i = 0; i < n; i++)
         if (!name_ok(v[i]))
             return ql_error_set(err, EINVAL, "invalid %s name '%.*s'", what,
                                 QEMU_CAPS_NAME_MAX, v[i]);
-    if (n)
+    if (!sorted(v, n, sizeof(*v), cmp_str))
         qsort(v, n, sizeof(*v), cmp_str);
     for (size_t i = 1; i < n; i++)
         if (strcmp(v[i - 1], v[i]) == 0)
@@ -112,6 +130,14 @@ int qemu_caps_normalize(struct qemu_caps *c, struct ql_error *err)
         c->micro > 999)
         return ql_error_set(err, EINVAL, "invalid QEMU version %d.%d.%d", c->major, c->minor,
                             c->micro);
+    /* The same limits whichever form the record was read from. */
+    if (c->package && strlen(c->package) > 256)
+        return ql_error_set(err, EINVAL, "version: 'package' is too long");
+    for (const char *s = c->package; s && *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return ql_error_set(err, EINVAL, "version: 'package' has a control character");
+    if (c->key.path && (c->key.path[0] != '/' || strlen(c->key.path) > 4096))
+        return ql_error_set(err, EINVAL, "binary: 'path' is not an absolute path");
     size_t defaults = 0;
     for (size_t i = 0; i < c->n_machines; i++) {
         const struct qemu_machine *m = &c->machines[i];
@@ -122,7 +148,7 @@ int qemu_caps_normalize(struct qemu_caps *c, struct ql_error *err)
     }
     if (defaults > 1)
         return ql_error_set(err, EINVAL, "more than one default machine type");
-    if (c->n_machines)
+    if (!sorted(c->machines, c->n_machines, sizeof(*c->machines), cmp_machine))
         qsort(c->machines, c->n_machines, sizeof(*c->machines), cmp_machine);
     for (size_t i = 1; i < c->n_machines; i++)
         if (strcmp(c->machines[i - 1].name, c->machines[i].name) == 0)
@@ -151,7 +177,7 @@ int qemu_caps_normalize(struct qemu_caps *c, struct ql_error *err)
             return r;
         }
     }
-    if (c->n_devices)
+    if (!sorted(c->devices, c->n_devices, sizeof(*c->devices), cmp_device))
         qsort(c->devices, c->n_devices, sizeof(*c->devices), cmp_device);
     for (size_t i = 1; i < c->n_devices; i++)
         if (strcmp(c->devices[i - 1].type, c->devices[i].type) == 0)
@@ -239,8 +265,6 @@ static int parse_key(json_object *b, struct qemu_caps_key *k, struct ql_error *e
     if (r < 0 || !p)
         return -EINVAL;
     r = get_string(p, "binary path", &k->path, err);
-    if (r == 0 && (k->path[0] != '/' || strlen(k->path) > 4096))
-        r = ql_error_set(err, EINVAL, "binary: 'path' is not an absolute path");
     if (r == 0)
         r = get_int(b, "binary", "size", 0, INT64_MAX, &k->size, err);
     if (r == 0)
@@ -265,13 +289,7 @@ static int parse_version(json_object *v, struct qemu_caps *c, struct ql_error *e
     c->major = (int)x[0];
     c->minor = (int)x[1];
     c->micro = (int)x[2];
-    r = get_string(p, "version package", &c->package, err);
-    if (r == 0 && strlen(c->package) > 256)
-        r = ql_error_set(err, EINVAL, "version: 'package' is too long");
-    for (const char *s = c->package; r == 0 && *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            r = ql_error_set(err, EINVAL, "version: 'package' has a control character");
-    return r;
+    return get_string(p, "version package", &c->package, err);   /* checked by normalize */
 }
 
 static int parse_machines(json_object *a, struct qemu_caps *c, struct ql_error *err)
@@ -499,4 +517,191 @@ int qemu_caps_device_has_prop(const struct qemu_caps *c, const char *type, const
 char *qemu_caps_describe(const struct qemu_caps *c)
 {
     return xasprintf("QEMU %d.%d.%d", c->major, c->minor, c->micro);
+}
+
+/* ---- the text form (the cache file) ----
+ * json-c builds an object per string: reading the JSON form costs a few million
+ * instructions, more than the rest of `qlaunch argv`. The cache uses this line form, read
+ * in one pass; it carries the same record and the same checks (qemu_caps_normalize). */
+
+#define CAPS_TEXT_MAGIC "qlaunch-caps-text 1"
+
+static void text_names(struct strbuf *sb, const char *head, char *const *v, size_t n)
+{
+    sb_add(sb, head);
+    for (size_t i = 0; i < n; i++) {
+        sb_addc(sb, ' ');
+        sb_add(sb, v[i]);
+    }
+    sb_addc(sb, '\n');
+}
+
+char *qemu_caps_to_text(const struct qemu_caps *c)
+{
+    if (c->key.path && strchr(c->key.path, '\n'))
+        return NULL;
+    if (c->package && strchr(c->package, '\n'))
+        return NULL;
+    struct strbuf sb = STRBUF_INIT;
+    sb_add(&sb, CAPS_TEXT_MAGIC "\n");
+    if (c->key.path)
+        sb_addf(&sb, "binary %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 " %s\n", c->key.size,
+                c->key.ino, c->key.mtime_ns, c->key.ctime_ns, c->key.path);
+    sb_addf(&sb, "version %d %d %d %s\n", c->major, c->minor, c->micro,
+            c->package ? c->package : "");
+    for (size_t i = 0; i < c->n_machines; i++)
+        sb_addf(&sb, "machine %s %s %d\n", c->machines[i].name,
+                c->machines[i].alias ? c->machines[i].alias : "-", c->machines[i].is_default);
+    text_names(&sb, "types", c->types, c->n_types);
+    for (size_t i = 0; i < c->n_devices; i++) {
+        _cleanup_free_ char *head = xasprintf("device %s", c->devices[i].type);
+        text_names(&sb, head, c->devices[i].props, c->devices[i].n_props);
+    }
+    return sb_steal(&sb);
+}
+
+/* The next space-separated word of *p (within the line), NUL-terminated in place. */
+static char *word(char **p)
+{
+    char *w = *p;
+    if (!*w)
+        return NULL;
+    char *sp = strchr(w, ' ');
+    if (sp) {
+        *sp = '\0';
+        *p = sp + 1;
+    } else {
+        *p = w + strlen(w);
+    }
+    return w;
+}
+
+static int text_int64(char **p, int64_t min, int64_t *ret)
+{
+    char *w = word(p), *end;
+    if (!w || !*w)
+        return -EINVAL;
+    errno = 0;
+    long long v = strtoll(w, &end, 10);
+    if (errno || *end || v < min)
+        return -EINVAL;
+    *ret = v;
+    return 0;
+}
+
+/* The rest of a line as names (at most max), each a fresh string. */
+static int text_strv(char *p, size_t max, char ***ret, size_t *ret_n)
+{
+    size_t n = 0, cap = 0;
+    char **v = NULL;
+    for (char *w; (w = word(&p));) {
+        if (n == max || !*w) {
+            free(v);
+            return -EINVAL;
+        }
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            v = xrealloc(v, cap * sizeof(*v));
+        }
+        v[n++] = w;     /* in the arena */
+    }
+    *ret = v;
+    *ret_n = n;
+    return 0;
+}
+
+static int text_line(char *line, struct qemu_caps *c, bool *seen_version, bool *seen_types)
+{
+    char *p = line;
+    char *kw = word(&p);
+    int64_t a, b, d;
+    if (!kw)
+        return -EINVAL;
+    if (STREQ(kw, "binary") && !c->key.path) {
+        if (text_int64(&p, 0, &c->key.size) < 0 || text_int64(&p, 0, &c->key.ino) < 0 ||
+            text_int64(&p, INT64_MIN, &c->key.mtime_ns) < 0 ||
+            text_int64(&p, INT64_MIN, &c->key.ctime_ns) < 0 || p[0] != '/')
+            return -EINVAL;
+        c->key.path = xstrdup(p);
+        return 0;
+    }
+    if (STREQ(kw, "version") && !*seen_version) {
+        if (text_int64(&p, 0, &a) < 0 || text_int64(&p, 0, &b) < 0 || text_int64(&p, 0, &d) < 0
+            || a > 999 || b > 999 || d > 999)
+            return -EINVAL;
+        c->major = (int)a;
+        c->minor = (int)b;
+        c->micro = (int)d;
+        c->package = xstrdup(p);
+        *seen_version = true;
+        return 0;
+    }
+    if (STREQ(kw, "machine")) {
+        char *name = word(&p), *alias = word(&p), *def = word(&p);
+        if (!name || !alias || !def || *p || (!STREQ(def, "0") && !STREQ(def, "1")) ||
+            c->n_machines == QEMU_CAPS_MAX_MACHINES)
+            return -EINVAL;
+        c->machines = xrealloc(c->machines, (c->n_machines + 1) * sizeof(*c->machines));
+        c->machines[c->n_machines++] = (struct qemu_machine){
+            .name = name, .alias = STREQ(alias, "-") ? NULL : alias,
+            .is_default = def[0] == '1'};
+        return 0;
+    }
+    if (STREQ(kw, "types") && !*seen_types) {
+        *seen_types = true;
+        return text_strv(p, QEMU_CAPS_MAX_TYPES, &c->types, &c->n_types);
+    }
+    if (STREQ(kw, "device")) {
+        char *type = word(&p);
+        if (!type || c->n_devices == QEMU_CAPS_MAX_DEVICES)
+            return -EINVAL;
+        struct qemu_device_props dp = {.type = type};
+        if (text_strv(p, QEMU_CAPS_MAX_PROPS, &dp.props, &dp.n_props) < 0)
+            return -EINVAL;
+        c->devices = xrealloc(c->devices, (c->n_devices + 1) * sizeof(*c->devices));
+        c->devices[c->n_devices++] = dp;
+        return 0;
+    }
+    return -EINVAL;
+}
+
+int qemu_caps_from_text(const char *text, size_t len, struct qemu_caps **ret,
+                        struct ql_error *err)
+{
+    *ret = NULL;
+    if (len > QEMU_CAPS_FILE_MAX)
+        return ql_error_set(err, EFBIG, "capabilities: longer than %d bytes", QEMU_CAPS_FILE_MAX);
+    if (memchr(text, '\0', len))
+        return ql_error_set(err, EINVAL, "capabilities: the text contains a NUL byte");
+    size_t ml = strlen(CAPS_TEXT_MAGIC);
+    if (len < ml + 1 || memcmp(text, CAPS_TEXT_MAGIC "\n", ml + 1) != 0)
+        return ql_error_set(err, EINVAL, "capabilities: not a qlaunch capabilities text");
+    struct qemu_caps *c = xcalloc(1, sizeof(*c));
+    /* One copy of the text, cut into the names in place: no allocation per name. */
+    char *copy = c->arena = xstrndup(text + ml + 1, len - ml - 1);
+    bool seen_version = false, seen_types = false;
+    size_t lineno = 1;
+    int r = 0;
+    for (char *line = copy, *nl; *line; line = nl + 1) {
+        lineno++;
+        if (!(nl = strchr(line, '\n'))) {
+            r = ql_error_set(err, EINVAL, "capabilities: line %zu is not terminated", lineno);
+            break;
+        }
+        *nl = '\0';
+        if (text_line(line, c, &seen_version, &seen_types) < 0) {
+            r = ql_error_set(err, EINVAL, "capabilities: line %zu is not valid", lineno);
+            break;
+        }
+    }
+    if (r == 0 && !seen_version)
+        r = ql_error_set(err, EINVAL, "capabilities: no version");
+    if (r == 0 && (r = qemu_caps_normalize(c, err)) < 0)
+        ql_error_prefix(err, "capabilities");
+    if (r < 0) {
+        qemu_caps_free(c);
+        return r;
+    }
+    *ret = c;
+    return 0;
 }

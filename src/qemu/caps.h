@@ -56,6 +56,7 @@ struct qemu_caps {
     size_t n_types;
     struct qemu_device_props *devices;  /* sorted by type */
     size_t n_devices;
+    char *arena;                /* read from the line form: the names point into it */
 };
 
 void qemu_caps_free(struct qemu_caps *c);
@@ -71,6 +72,13 @@ int qemu_caps_from_json(const char *text, size_t len, struct qemu_caps **ret,
                         struct ql_error *err);
 /* The JSON form, pretty-printed, lists sorted: the same caps give the same bytes. */
 char *qemu_caps_to_json(const struct qemu_caps *c);
+
+/* The line form of the cache file, much cheaper to read than JSON: the same record, the
+ * same strictness ("qlaunch-caps-text 1", then binary/version/machine/types/device lines of
+ * space-separated words). to_text returns NULL when a path or package has a newline. */
+char *qemu_caps_to_text(const struct qemu_caps *c);
+int qemu_caps_from_text(const char *text, size_t len, struct qemu_caps **ret,
+                        struct ql_error *err);
 
 /* Whether the version is at least major.minor.micro. */
 bool qemu_caps_version_ge(const struct qemu_caps *c, int major, int minor, int micro);

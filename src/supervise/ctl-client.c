@@ -1,6 +1,7 @@
 /* Control socket client: what every CLI verb on a running domain goes through. */
 #include "config.h"
 #include "supervise/ctl-client.h"
+#include "supervise/helpers.h"
 #include "supervise/probe.h"
 #include "supervise/rundir.h"
 #include "supervise/spawn.h"
@@ -126,6 +127,7 @@ static int recover(const struct ctl_target *t, const struct sup_paths *p, struct
              * not do it). */
             for (size_t k = 0; k < st.n_grants; k++)
                 host_dac_restore(&st.grants[k], st.qemu_uid);
+            sup_helpers_stop(&st, NULL, NULL);  /* swtpm and its socket */
             st.state = SUP_STATE_SHUTOFF;
             st.reason = SUP_REASON_CRASHED;
             st.qemu_pid = 0;

@@ -6,13 +6,46 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char *const cmd_names[CTL_CMD_MAX] = {
     "status", "events", "shutdown", "reboot", "destroy", "suspend", "resume", "qmp",
+    "domblklist", "domiflist", "domblkstat", "domifstat", "dommemstat", "vcpuinfo",
+    "change-media", "send-key", "screenshot", "setmem", "dumpxml",
 };
+
+/* The day-2 verbs' members: which commands take each, and which need it. */
+enum field_type { FIELD_STR, FIELD_BOOL, FIELD_INT };
+#define CMD_BIT(c) (1u << (c))
+static const struct field {
+    const char *key;
+    enum field_type type;
+    size_t off;
+    unsigned takes, needs;
+    long long max;              /* FIELD_INT: 0..max */
+} fields[] = {
+    {"target", FIELD_STR, offsetof(struct ctl_request, target),
+     CMD_BIT(CTL_DOMBLKSTAT) | CMD_BIT(CTL_DOMIFSTAT) | CMD_BIT(CTL_CHANGE_MEDIA),
+     CMD_BIT(CTL_DOMIFSTAT) | CMD_BIT(CTL_CHANGE_MEDIA), 0},
+    {"source", FIELD_STR, offsetof(struct ctl_request, source), CMD_BIT(CTL_CHANGE_MEDIA), 0,
+     0},
+    {"action", FIELD_STR, offsetof(struct ctl_request, action), CMD_BIT(CTL_CHANGE_MEDIA),
+     CMD_BIT(CTL_CHANGE_MEDIA), 0},
+    {"force", FIELD_BOOL, offsetof(struct ctl_request, force), CMD_BIT(CTL_CHANGE_MEDIA), 0, 0},
+    {"details", FIELD_BOOL, offsetof(struct ctl_request, details), CMD_BIT(CTL_DOMBLKLIST), 0,
+     0},
+    {"keys", FIELD_STR, offsetof(struct ctl_request, keys), CMD_BIT(CTL_SEND_KEY),
+     CMD_BIT(CTL_SEND_KEY), 0},
+    {"codeset", FIELD_STR, offsetof(struct ctl_request, codeset), CMD_BIT(CTL_SEND_KEY), 0, 0},
+    {"holdtime", FIELD_INT, offsetof(struct ctl_request, holdtime_ms), CMD_BIT(CTL_SEND_KEY), 0,
+     60000},
+    {"size", FIELD_INT, offsetof(struct ctl_request, size_kib), CMD_BIT(CTL_SETMEM),
+     CMD_BIT(CTL_SETMEM), 1LL << 50},
+};
+#define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
 
 const char *ctl_cmd_to_string(enum ctl_cmd c)
 {
@@ -30,6 +63,9 @@ int ctl_cmd_from_string(const char *s)
 void ctl_request_clear(struct ctl_request *r)
 {
     free(r->json);
+    for (size_t i = 0; i < N_FIELDS; i++)
+        if (fields[i].type == FIELD_STR)
+            free(*(char **)((char *)r + fields[i].off));
     *r = (struct ctl_request)CTL_REQUEST_INIT(CTL_STATUS);
 }
 
@@ -88,6 +124,45 @@ static const char *get_cstring(json_object *v)
     return strlen(s) == (size_t)json_object_get_string_len(v) ? s : NULL;
 }
 
+/* One of the day-2 verbs' members (fields[]) into r. */
+static int parse_field(struct ctl_request *r, const char *name, const char *key,
+                       json_object *val, struct ql_error *err)
+{
+    const struct field *f = NULL;
+    for (size_t i = 0; i < N_FIELDS && !f; i++)
+        if (strcmp(fields[i].key, key) == 0 && (fields[i].takes & CMD_BIT(r->cmd)))
+            f = &fields[i];
+    if (!f)
+        return ql_error_set(err, EBADMSG, "invalid request: command '%s' takes no \"%s\"",
+                            name, key);
+    void *p = (char *)r + f->off;
+    const char *s;
+    int64_t n;
+    switch (f->type) {
+    case FIELD_STR:
+        if (!(s = get_cstring(val)) || !*s)
+            return ql_error_set(err, EBADMSG, "invalid request: \"%s\" must be a non-empty "
+                                "string without NUL characters", key);
+        free(*(char **)p);
+        *(char **)p = xstrdup(s);
+        return 0;
+    case FIELD_BOOL:
+        if (!json_object_is_type(val, json_type_boolean))
+            return ql_error_set(err, EBADMSG, "invalid request: \"%s\" must be true or false",
+                                key);
+        *(bool *)p = json_object_get_boolean(val);
+        return 0;
+    case FIELD_INT:
+        n = json_object_get_int64(val);
+        if (!json_object_is_type(val, json_type_int) || n < 0 || n > f->max)
+            return ql_error_set(err, EBADMSG, "invalid request: \"%s\" must be a number from "
+                                "0 to %lld", key, f->max);
+        *(long long *)p = n;
+        return 0;
+    }
+    return -EINVAL;
+}
+
 int ctl_request_parse(const char *line, size_t len, struct ctl_request *ret,
                       struct ql_error *err)
 {
@@ -137,14 +212,17 @@ int ctl_request_parse(const char *line, size_t len, struct ctl_request *ret,
                 break;
             }
             ret->json = xstrdup(s);
-        } else {
-            r = ql_error_set(err, EBADMSG, "invalid request: command '%s' takes no \"%s\"",
-                             name, key);
+        } else if ((r = parse_field(ret, name, key, val, err)) < 0) {
             break;
         }
     }
     if (r == 0 && ret->cmd == CTL_QMP && !ret->json)
         r = ql_error_set(err, EBADMSG, "the qmp request needs a \"json\" string");
+    for (size_t i = 0; r == 0 && i < N_FIELDS; i++)
+        if ((fields[i].needs & CMD_BIT(ret->cmd)) && !json_object_object_get_ex(o, fields[i].key,
+                                                                                NULL))
+            r = ql_error_set(err, EBADMSG, "the %s request needs \"%s\"", name,
+                             fields[i].key);
     json_object_put(o);
     if (r < 0)
         ctl_request_clear(ret);
@@ -161,6 +239,18 @@ char *ctl_request_format(const struct ctl_request *r)
         json_object_object_add(o, "timeout", json_object_new_int(r->timeout_s));
     if (r->cmd == CTL_QMP && r->json)
         json_object_object_add(o, "json", json_object_new_string(r->json));
+    for (size_t i = 0; i < N_FIELDS; i++) {
+        const struct field *f = &fields[i];
+        const void *p = (const char *)r + f->off;
+        if (!(f->takes & CMD_BIT(r->cmd)))
+            continue;
+        if (f->type == FIELD_STR && *(char *const *)p)
+            json_object_object_add(o, f->key, json_object_new_string(*(char *const *)p));
+        else if (f->type == FIELD_BOOL && *(const bool *)p)
+            json_object_object_add(o, f->key, json_object_new_boolean(1));
+        else if (f->type == FIELD_INT && (*(const long long *)p || (f->needs & CMD_BIT(r->cmd))))
+            json_object_object_add(o, f->key, json_object_new_int64(*(const long long *)p));
+    }
     char *line = xasprintf("%s\n", json_object_to_json_string_ext(
                                        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(o);

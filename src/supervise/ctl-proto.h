@@ -4,6 +4,12 @@
  *   request  {"cmd":"status"|"events"|"shutdown"|"reboot"|"destroy"|"suspend"|"resume"|"qmp",
  *             ["graceful":BOOL (destroy)], ["timeout":SECONDS (shutdown)],
  *             ["json":"QMP COMMAND" (qmp, required)]}
+ *            day-2 verbs (virsh's names): "domblklist" ["details":BOOL],
+ *            "domiflist", "domblkstat" ["target":DEV], "domifstat" "target":IFACE,
+ *            "dommemstat", "vcpuinfo", "dumpxml", "screenshot",
+ *            "change-media" "target":DEV, "action":"eject"|"insert"|"update",
+ *            ["source":FILE], ["force":BOOL], "send-key" "keys":"K1 K2...",
+ *            ["codeset":NAME], ["holdtime":MS], "setmem" "size":KIB
  *   reply    {"ok":true, ...} or {"ok":false,"error":"one sentence"}
  *            status: "status" holds the domain status (sup_status_to_json);
  *            qmp: "reply" holds QEMU's answer ({"return":...} or {"error":...});
@@ -30,6 +36,17 @@ enum ctl_cmd {
     CTL_SUSPEND,
     CTL_RESUME,
     CTL_QMP,
+    CTL_DOMBLKLIST,
+    CTL_DOMIFLIST,
+    CTL_DOMBLKSTAT,
+    CTL_DOMIFSTAT,
+    CTL_DOMMEMSTAT,
+    CTL_VCPUINFO,
+    CTL_CHANGE_MEDIA,
+    CTL_SEND_KEY,
+    CTL_SCREENSHOT,
+    CTL_SETMEM,
+    CTL_DUMPXML,
     CTL_CMD_MAX
 };
 const char *ctl_cmd_to_string(enum ctl_cmd c);     /* "status", ...; NULL when out of range */
@@ -40,8 +57,17 @@ struct ctl_request {
     bool graceful;              /* destroy: SIGTERM only, never SIGKILL */
     int timeout_s;              /* shutdown: destroy after this many seconds; -1: never */
     char *json;                 /* qmp: the QMP command as text (owned) */
+    /* The day-2 verbs' arguments (owned strings; NULL, false, 0: not given). */
+    char *target;               /* a disk target or interface (tap name or MAC) */
+    char *source;               /* change-media: the new medium */
+    char *action;               /* change-media: eject, insert, update */
+    char *codeset;              /* send-key */
+    char *keys;                 /* send-key: key names or numbers, space-separated */
+    bool details, force;
+    long long holdtime_ms;      /* send-key */
+    long long size_kib;         /* setmem */
 };
-#define CTL_REQUEST_INIT(c) {(c), false, -1, NULL}
+#define CTL_REQUEST_INIT(c) {.cmd = (c), .timeout_s = -1}
 void ctl_request_clear(struct ctl_request *r);
 
 /* Parses one request line (len bytes, without the newline; trailing whitespace allowed).
@@ -51,6 +77,9 @@ int ctl_request_parse(const char *line, size_t len, struct ctl_request *ret,
                       struct ql_error *err);
 /* The request as one line, newline included, ready to send. */
 char *ctl_request_format(const struct ctl_request *r);
+
+/* The reply of a day-2 verb carries what it reports as "result". */
+#define CTL_RESULT "result"
 
 /* {"ok":true} and {"ok":false,"error":"..."}: the replies every command may give. */
 json_object *ctl_reply_ok(void);

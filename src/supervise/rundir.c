@@ -17,8 +17,9 @@ const char *sup_default_dir(enum sup_dir which)
     static char *dirs[SUP_DIR_MAX];
     static const char *const root_dirs[SUP_DIR_MAX] = {SUP_DEFAULT_BASE, "/var/log/qlaunch",
                                                        "/var/lib/qlaunch/dump",
-                                                       "/var/lib/qlaunch/nvram"};
-    static const char *const user_sub[SUP_DIR_MAX] = {NULL, "log", "dump", "nvram"};
+                                                       "/var/lib/qlaunch/nvram",
+                                                       "/var/lib/qlaunch/swtpm"};
+    static const char *const user_sub[SUP_DIR_MAX] = {NULL, "log", "dump", "nvram", "swtpm"};
     if (which < 0 || which >= SUP_DIR_MAX)
         return NULL;
     if (geteuid() == 0)
@@ -44,6 +45,12 @@ const char *sup_nvram_dir(void)
 {
     const char *e = getenv("QLAUNCH_NVRAM_DIR");
     return e && *e ? e : sup_default_dir(SUP_DIR_NVRAM);
+}
+
+const char *sup_swtpm_dir(void)
+{
+    const char *e = getenv("QLAUNCH_SWTPM_DIR");
+    return e && *e ? e : sup_default_dir(SUP_DIR_SWTPM);
 }
 
 const char *sup_base_dir(const char *base_opt)
@@ -192,8 +199,7 @@ int sup_rundir_create(const struct sup_paths *p, struct ql_error *err)
     return 0;
 }
 
-/* Removes the files of dir, and of its subdirectories down to depth levels, then dir. */
-static void remove_tree(const char *dir, int depth)
+void sup_remove_tree(const char *dir, int depth)
 {
     DIR *d = opendir(dir);
     if (d) {
@@ -203,7 +209,7 @@ static void remove_tree(const char *dir, int depth)
                 continue;
             _cleanup_free_ char *f = xasprintf("%s/%s", dir, e->d_name);
             if (unlink(f) < 0 && (errno == EISDIR || errno == EPERM) && depth > 0)
-                remove_tree(f, depth - 1);
+                sup_remove_tree(f, depth - 1);
         }
         closedir(d);
     }
@@ -217,7 +223,7 @@ void sup_rundir_remove(const struct sup_paths *p)
         unlink(files[i]);
     /* Anything else a run left (temporary state files, QEMU's own directory and the
      * sockets it made there) goes too. */
-    remove_tree(p->dir, 1);
+    sup_remove_tree(p->dir, 1);
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -28,15 +28,19 @@ void sup_paths_free(struct sup_paths *p);
 const char *sup_base_dir(const char *base_opt);
 
 /* Defaults when neither an option nor QLAUNCH_*_DIR says: system paths for root
- * (/run/qlaunch, /var/log/qlaunch, /var/lib/qlaunch/dump, /var/lib/qlaunch/nvram), per-user
+ * (/run/qlaunch, /var/log/qlaunch, /var/lib/qlaunch/{dump,nvram,swtpm}), per-user
  * ones otherwise, as libvirt's session mode ($XDG_RUNTIME_DIR/qlaunch,
- * $XDG_STATE_HOME/qlaunch/{log,dump,nvram}, HOME/.local/state/qlaunch/..., else
+ * $XDG_STATE_HOME/qlaunch/{log,dump,nvram,swtpm}, HOME/.local/state/qlaunch/..., else
  * /tmp/qlaunch-UID-state/...; callers check them with sup_private_dir). */
-enum sup_dir { SUP_DIR_RUN, SUP_DIR_LOG, SUP_DIR_DUMP, SUP_DIR_NVRAM, SUP_DIR_MAX };
+enum sup_dir { SUP_DIR_RUN, SUP_DIR_LOG, SUP_DIR_DUMP, SUP_DIR_NVRAM, SUP_DIR_SWTPM,
+               SUP_DIR_MAX };
 const char *sup_default_dir(enum sup_dir which);
 /* Where NVRAM files without a path in the XML live (NAME_VARS.fd): QLAUNCH_NVRAM_DIR or
  * the default. Unlike the run directory it outlives the domain. */
 const char *sup_nvram_dir(void);
+/* Where persistent TPM state lives (UUID/tpm2, UUID/tpm1.2): QLAUNCH_SWTPM_DIR or the
+ * default. Kept across runs, like NVRAM. */
+const char *sup_swtpm_dir(void);
 /* mkdir -p with mode for the last component (parents 0755, 0700 for a user). Returns 0 or
  * -errno. */
 int sup_mkdir_p(const char *path, mode_t mode);
@@ -53,6 +57,9 @@ int sup_private_file(int fd, const char *path, struct ql_error *err);
 int sup_rundir_create(const struct sup_paths *p, struct ql_error *err);
 /* Removes the per-VM files and directory (not BASE, not NAME.last). */
 void sup_rundir_remove(const struct sup_paths *p);
+
+/* Removes the files of dir, and of its subdirectories down to depth levels, then dir. */
+void sup_remove_tree(const char *dir, int depth);
 
 /* Names of domains with a run directory or a .last file under base, sorted. */
 int sup_list_names(const char *base, char ***ret_names, size_t *ret_n, struct ql_error *err);

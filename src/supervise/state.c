@@ -86,6 +86,16 @@ void sup_status_clear(struct sup_status *s)
     for (size_t i = 0; i < s->n_grants; i++)
         host_dac_grant_clear(&s->grants[i]);
     free(s->grants);
+    for (size_t i = 0; i < s->n_helpers && i < SUP_MAX_HELPERS; i++) {
+        free(s->helpers[i].name);
+        free(s->helpers[i].socket);
+        free(s->helpers[i].remove_dir);
+    }
+    for (size_t i = 0; i < s->n_media; i++) {
+        free(s->media[i].target);
+        free(s->media[i].source);
+    }
+    free(s->media);
     free(s->name);
     free(s->xml_path);
     free(s->qemu_version);
@@ -164,6 +174,32 @@ json_object *sup_status_to_json(const struct sup_status *s)
             json_object_array_add(a, g);
         }
         json_object_object_add(o, "grants", a);
+    }
+    if (s->n_helpers) {
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; i < s->n_helpers; i++) {
+            const struct sup_helper *h = &s->helpers[i];
+            json_object *g = json_object_new_object();
+            add_str(g, "name", h->name);
+            json_object_object_add(g, "pid", json_object_new_int64(h->pid));
+            json_object_object_add(g, "start_time", json_object_new_uint64(h->start_time));
+            add_str(g, "socket", h->socket);
+            add_str(g, "remove_dir", h->remove_dir);
+            json_object_array_add(a, g);
+        }
+        json_object_object_add(o, "helpers", a);
+    }
+    if (s->n_media || s->media_seq) {
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; i < s->n_media; i++) {
+            json_object *m = json_object_new_object();
+            add_str(m, "target", s->media[i].target);
+            add_str(m, "source", s->media[i].source);
+            json_object_object_add(m, "node", json_object_new_int64(s->media[i].node));
+            json_object_array_add(a, m);
+        }
+        json_object_object_add(o, "media", a);
+        json_object_object_add(o, "media_seq", json_object_new_int64(s->media_seq));
     }
     return o;
 }
@@ -252,6 +288,45 @@ int sup_status_from_json(json_object *o, struct sup_status *ret, struct ql_error
             path = NULL;
         }
     }
+    /* Helpers: only entries a stop can act on safely (a pid, its start time, absolute
+     * paths). */
+    a = ql_json_get(o, "helpers", json_type_array);
+    for (size_t i = 0, n = a ? json_object_array_length(a) : 0;
+         i < n && ret->n_helpers < SUP_MAX_HELPERS; i++) {
+        json_object *g = json_object_array_get_idx(a, i);
+        int64_t pid = ql_json_int64(g, "pid", 0);
+        json_object *t = ql_json_get(g, "start_time", json_type_int);
+        struct sup_helper h = {.name = get_str(g, "name"), .socket = get_str(g, "socket"),
+                               .remove_dir = get_str(g, "remove_dir")};
+        if (pid > 1 && pid < INT32_MAX && t && h.name && (!h.socket || h.socket[0] == '/') &&
+            (!h.remove_dir || h.remove_dir[0] == '/')) {
+            h.pid = (pid_t)pid;
+            h.start_time = json_object_get_uint64(t);
+            ret->helpers[ret->n_helpers++] = h;
+        } else {
+            free(h.name);
+            free(h.socket);
+            free(h.remove_dir);
+        }
+    }
+    a = ql_json_get(o, "media", json_type_array);
+    if (a) {
+        size_t n = json_object_array_length(a);
+        ret->media = xcalloc(n ? n : 1, sizeof(*ret->media));
+        for (size_t i = 0; i < n; i++) {
+            json_object *m = json_object_array_get_idx(a, i);
+            int64_t node = ql_json_int64(m, "node", -1);
+            char *target = get_str(m, "target");
+            if (!target || node < 0 || node > 1000000) {
+                free(target);
+                continue;
+            }
+            ret->media[ret->n_media++] = (struct sup_media){target, get_str(m, "source"),
+                                                            (unsigned)node};
+        }
+    }
+    int64_t seq = ql_json_int64(o, "media_seq", 0);
+    ret->media_seq = seq > 0 && seq < 1000000 ? (unsigned)seq : 0;
     a = ql_json_get(o, "displays", json_type_array);
     if (a) {
         size_t n = json_object_array_length(a);

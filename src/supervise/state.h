@@ -50,6 +50,26 @@ struct sup_display {
 };
 #define SUP_MAX_DISPLAYS 2      /* QEMU: one SPICE and one VNC server */
 
+/* A helper process the domain needs beside QEMU (swtpm; virtiofsd), started by the
+ * supervisor before QEMU and recorded here before it may run: whoever finds the domain
+ * ended (its supervisor, a re-attached one, the CLI's recovery) stops it and removes what
+ * it leaves (supervise/helpers.h). */
+struct sup_helper {
+    char *name;                 /* "swtpm" */
+    pid_t pid;
+    unsigned long long start_time;  /* /proc/PID/stat field 22: never signal a reused pid */
+    char *socket;               /* removed once it is gone; NULL: none */
+    char *remove_dir;           /* transient state removed once it is gone; NULL: none */
+};
+#define SUP_MAX_HELPERS 16
+/* A removable drive's medium after change-media: its file (NULL: ejected) and the number
+ * N of its block nodes libvirt-N-storage/-format. */
+struct sup_media {
+    char *target;
+    char *source;
+    unsigned node;
+};
+
 /* What is persisted in RUNDIR/state.json (written atomically). */
 struct sup_status {
     char *name;
@@ -82,6 +102,13 @@ struct sup_status {
     gid_t qemu_gid;
     struct host_dac_grant *grants;
     size_t n_grants;
+    struct sup_helper helpers[SUP_MAX_HELPERS];
+    size_t n_helpers;
+    /* change-media: the drives whose medium changed since the start, and how many block
+     * nodes were made for new media (their names count on from the disks'). */
+    struct sup_media *media;
+    size_t n_media;
+    unsigned media_seq;
 };
 
 void sup_status_clear(struct sup_status *s);

@@ -50,7 +50,7 @@ static void send_line(int fd, json_object *o, bool *failed)
     sb_free(&sb);
 }
 
-static void client_send(struct sup_client *c, json_object *o)
+void sup_client_send(struct sup_client *c, json_object *o)
 {
     bool failed;
     if (c->fd < 0)
@@ -60,7 +60,7 @@ static void client_send(struct sup_client *c, json_object *o)
         sup_client_close(c);   /* a client that does not read is dropped */
 }
 
-static struct sup_client *client_by_id(struct sup *s, unsigned id)
+struct sup_client *sup_client_by_id(struct sup *s, unsigned id)
 {
     for (int i = 0; i < SUP_MAX_CLIENTS; i++)
         if (s->clients[i].fd >= 0 && s->clients[i].id == id)
@@ -103,7 +103,7 @@ void sup_broadcast(struct sup *s, const char *event, const char *detail)
     json_object_object_add(o, "boots", json_object_new_int64(s->st.boots));
     for (int i = 0; i < SUP_MAX_CLIENTS; i++)
         if (s->clients[i].fd >= 0 && s->clients[i].events)
-            client_send(&s->clients[i], o);
+            sup_client_send(&s->clients[i], o);
     json_object_put(o);
 }
 
@@ -116,7 +116,7 @@ static void reply_err(struct sup_client *c, const char *fmt, ...)
     sb_vaddf(&sb, fmt, ap);
     va_end(ap);
     json_object *o = ctl_reply_error("%s", sb_str(&sb));
-    client_send(c, o);
+    sup_client_send(c, o);
     json_object_put(o);
     sb_free(&sb);
 }
@@ -124,7 +124,7 @@ static void reply_err(struct sup_client *c, const char *fmt, ...)
 static void reply_ok(struct sup_client *c)
 {
     json_object *o = ctl_reply_ok();
-    client_send(c, o);
+    sup_client_send(c, o);
     json_object_put(o);
 }
 
@@ -139,7 +139,7 @@ static void on_qmp_cmd_reply(struct qmp_conn *conn, const struct qmp_reply *r, v
     (void)conn;
     struct client_ref *ref = opaque;
     struct sup *s = ref->s;
-    struct sup_client *c = client_by_id(s, ref->id);
+    struct sup_client *c = sup_client_by_id(s, ref->id);
     if (r->error == 0 && ref->pause_on_success && s->st.state != SUP_STATE_SHUTOFF) {
         s->st.state = SUP_STATE_RUNNING;     /* the STOP event may have said "unknown" */
         sup_set_state(s, SUP_STATE_PAUSED, SUP_REASON_USER);
@@ -167,7 +167,7 @@ static void on_qmp_cmd_reply(struct qmp_conn *conn, const struct qmp_reply *r, v
         json_object_object_add(o, "ok", json_object_new_boolean(0));
         json_object_object_add(o, "error", json_object_new_string(r->message));
     }
-    client_send(c, o);
+    sup_client_send(c, o);
     json_object_put(o);
 }
 
@@ -240,7 +240,7 @@ static void handle_command(struct sup *s, struct sup_client *c, const char *line
     bool needs_qmp = req.cmd != CTL_STATUS && req.cmd != CTL_EVENTS && req.cmd != CTL_DESTROY;
     if (req.cmd == CTL_STATUS) {
         json_object *o = sup_status_json(s);
-        client_send(c, o);
+        sup_client_send(c, o);
         json_object_put(o);
     } else if (req.cmd == CTL_EVENTS) {
         c->events = true;
@@ -278,7 +278,7 @@ static void handle_command(struct sup *s, struct sup_client *c, const char *line
             qmp_for_client(s, c, NULL, NULL, req.json);
             break;
         default:
-            reply_err(c, "unknown command '%s'", ctl_cmd_to_string(req.cmd));
+            sup_day2_request(s, c, &req);
             break;
         }
     }
@@ -402,7 +402,7 @@ void sup_ctl_finish(struct sup *s)
     for (int i = 0; i < SUP_MAX_CLIENTS; i++) {
         if (s->clients[i].fd >= 0 && s->clients[i].wait_exit) {
             json_object *o = sup_status_json(s);
-            client_send(&s->clients[i], o);
+            sup_client_send(&s->clients[i], o);
             json_object_put(o);
         }
         sup_client_close(&s->clients[i]);

@@ -5,6 +5,9 @@
  *   sup-monitor.c  the QMP connection: events, loss and reconnection, reconciliation
  *   sup-actions.c  carrying out policy decisions: restart, coredump, destroy
  *   sup-ctl.c      the control socket: clients, requests, event stream
+ *   sup-swtpm.c    <tpm> on the host: swtpm as a helper process (helpers.h)
+ *   sup-day2.c     the day-2 verbs (inspection, media, keys, screenshots, balloon)
+ *   sup-dumpxml.c  the running domain's XML
  * Everything runs on one thread and one poll loop; nothing in here may block. */
 #pragma once
 #include <json-c/json.h>
@@ -122,6 +125,7 @@ struct sup {
     bool done;
     int exit_code;
     unsigned restart_cap, restart_window;   /* from create, kept across re-attach */
+    bool media_busy;        /* a change-media is being carried out */
 };
 
 /* supervisor.c */
@@ -146,6 +150,11 @@ void sup_qemu_exited(struct sup *s);
 char *sup_qemu_log_error(struct sup *s, off_t since);
 int sup_bind_unix(const char *path, int backlog, struct ql_error *err);
 void sup_release_ports_lock(struct sup *s);
+
+/* sup-swtpm.c: <tpm> on the host (swtpm started as a helper process, passthrough checked),
+ * and the stop of every helper process (helpers.h) when the domain ends. */
+int sup_prepare_tpm(struct sup *s, struct ql_error *err);
+void sup_stop_helpers(struct sup *s);
 
 /* sup-start.c */
 void sup_on_qmp_ready(struct sup *s);
@@ -182,3 +191,13 @@ void sup_ctl_idle_check(struct sup *s);
 void sup_ctl_graceful_failed(struct sup *s);
 void sup_ctl_finish(struct sup *s);
 void sup_client_close(struct sup_client *c);
+void sup_client_send(struct sup_client *c, json_object *o);
+struct sup_client *sup_client_by_id(struct sup *s, unsigned id);
+
+/* sup-day2.c: the day-2 verbs (domblklist ... setmem); req is taken over. */
+struct ctl_request;
+void sup_day2_request(struct sup *s, struct sup_client *c, struct ctl_request *req);
+/* The file in disk i now (change-media's, else the XML's); NULL: empty. */
+const char *sup_disk_source(const struct sup *s, size_t i);
+/* sup-dumpxml.c: the running definition (current_kib > 0: the balloon's current memory). */
+char *sup_running_xml(struct sup *s, long long current_kib, struct ql_error *err);

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "host/firmware.h"
 #include "host/ports.h"
+#include "supervise/helpers.h"
 #include "supervise/probe.h"
 #include "domain/parse.h"
 #include "supervise/sup-priv.h"
@@ -258,6 +259,7 @@ int sup_prepare_host(struct sup *s, struct ql_error *err)
     s->dac = prep.dac;      /* moved: prep no longer owns it */
     memset(&prep.dac, 0, sizeof(prep.dac));
     if (s->dac.drop) {
+        host_dac_load_groups(&s->dac);
         s->st.qemu_uid = s->dac.uid;
         s->st.qemu_gid = s->dac.gid;
     }
@@ -305,6 +307,8 @@ int sup_prepare_host(struct sup *s, struct ql_error *err)
         s->st.nic_taps[i] = xstrdup(s->nics[i].tap_name);
         s->st.nic_ovs[i] = xstrdup(s->nics[i].ovs_bridge);
     }
+    if ((r = sup_prepare_tpm(s, err)) < 0)
+        return r;
     sup_trace(s, "host-ready");
     return 0;
 }
@@ -474,12 +478,7 @@ int sup_spawn_qemu(struct sup *s, int qmp_listen_fd, struct ql_error *err)
     s->st.started_at = time(NULL);
     sup_write_state(s);
     sup_trace(s, "state-written");
-    ssize_t w;
-    do {
-        w = write(gate[1], "g", 1);
-    } while (w < 0 && errno == EINTR);
-    close(gate[1]);
-    if (w != 1)
+    if (sup_gate_release(gate[1]) < 0)
         return ql_error_set(err, EIO, "cannot release QEMU's process: %s", strerror(errno));
     sup_trace(s, "exec");
     return 0;

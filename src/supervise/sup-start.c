@@ -501,6 +501,25 @@ static int reattach_identity(struct sup *s, struct sup_status *old, struct ql_er
 }
 
 /* Re-attaches to a QEMU whose supervisor died, reconciling what happened meanwhile. */
+/* The ids the builder gave QEMU's devices (disks, NICs, balloon) and who QEMU runs as,
+ * for the verbs about devices: a build without the host's facts names them the same. */
+static void reattach_names(struct sup *s)
+{
+    /* The same preparation as the start (run and QEMU directories, QEMU's user), so that
+     * the names and paths are the ones QEMU was started with. */
+    _cleanup_(sup_build_prep_free) struct sup_build_prep prep = {0};
+    struct ql_error err = QL_ERROR_INIT;
+    if (sup_build_prepare(s->dom, s->cfg->base, s->cfg->accel, s->cfg->emulator, 0, &prep,
+                          &err) < 0 ||
+        qb_build(s->dom, &prep.o, &s->build, &err) < 0) {
+        sup_log(s, "cannot name QEMU's devices again: %s", ql_error_msg(&err));
+        ql_error_clear(&err);
+    }
+    s->dac = prep.dac;
+    memset(&prep.dac, 0, sizeof(prep.dac));
+    host_dac_load_groups(&s->dac);
+}
+
 int sup_reattach(struct sup *s, struct ql_error *err)
 {
     int r;
@@ -539,6 +558,16 @@ int sup_reattach(struct sup *s, struct ql_error *err)
     s->st.n_grants = old.n_grants;
     old.grants = NULL;
     old.n_grants = 0;
+    /* Helper processes (swtpm) run on: stopped when the domain ends. */
+    memcpy(s->st.helpers, old.helpers, sizeof(old.helpers));
+    s->st.n_helpers = old.n_helpers;
+    old.n_helpers = 0;
+    /* So are the media change-media put in (and the node names used so far). */
+    s->st.media = old.media;
+    s->st.n_media = old.n_media;
+    s->st.media_seq = old.media_seq;
+    old.media = NULL;
+    old.n_media = 0;
     /* Settings given to `create` outlive the supervisor that was started with them. */
     s->restart_cap = old.restart_cap;
     s->restart_window = old.restart_window;
@@ -553,6 +582,7 @@ int sup_reattach(struct sup *s, struct ql_error *err)
     s->st.n_displays = old.n_displays;
     old.n_displays = 0;
     sup_status_clear(&old);
+    reattach_names(s);
     if (!sup_qemu_alive(s))
         return ql_error_set(err, ESRCH, "QEMU (pid %ld) is no longer running",
                             (long)s->qemu_pid);

@@ -4,9 +4,11 @@
  * start, restarts, dumps and client requests are all asynchronous steps on this loop. */
 #include "config.h"
 #include "domain/parse.h"
+#include "supervise/helpers.h"
 #include "supervise/sup-priv.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
+#include "util/log.h"
 #include "util/trace.h"
 
 #include <errno.h>
@@ -67,24 +69,29 @@ const char *sup_dump_dir(const char *opt)
 
 void sup_log(struct sup *s, const char *fmt, ...)
 {
-    struct strbuf sb = STRBUF_INIT;
+    struct strbuf msg = STRBUF_INIT, sb = STRBUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vaddf(&msg, fmt, ap);
+    va_end(ap);
     time_t t = time(NULL);
     struct tm tm;
     char ts[32];
     localtime_r(&t, &tm);
     strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
-    sb_addf(&sb, "%s qlaunch[%ld]: ", ts, (long)getpid());
-    va_list ap;
-    va_start(ap, fmt);
-    sb_vaddf(&sb, fmt, ap);
-    va_end(ap);
-    sb_addc(&sb, '\n');
+    sb_addf(&sb, "%s qlaunch[%ld]: %s\n", ts, (long)getpid(), sb_str(&msg));
     if (s->log_fd >= 0 && write(s->log_fd, sb.s, sb.len) < 0) {
         /* nothing better to do: the log is the place errors go */
     }
-    if (s->cfg->foreground)
+    /* The journal stamps and attributes each line itself; it takes the priority. */
+    int prio = ql_log_priority(sb_str(&msg));
+    bool show = s->cfg->foreground && (!s->cfg->quiet || prio <= QL_LOG_WARNING);
+    if (show && ql_log_journal())
+        fprintf(stderr, "<%d>%s\n", prio, sb_str(&msg));
+    else if (show)
         fputs(sb.s, stderr);
     sb_free(&sb);
+    sb_free(&msg);
 }
 
 void sup_trace(struct sup *s, const char *what)
@@ -258,6 +265,7 @@ static void on_signal(struct sup *s)
     struct signalfd_siginfo si;
     while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
         if (si.ssi_signo == SIGCHLD) {
+            sup_helpers_reap(&s->st);   /* swtpm ends with QEMU's connection */
             sup_qemu_exited(s);
         } else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT ||
                    si.ssi_signo == SIGHUP) {
@@ -327,6 +335,7 @@ static void teardown(struct sup *s)
         if (s->qemu_is_child)
             waitpid(s->qemu_pid, NULL, 0);
     }
+    sup_stop_helpers(s);    /* after QEMU: it may still talk to them until it is gone */
     qmp_conn_free(s->qmp);
     s->qmp = NULL;
     if (s->transcript)
@@ -397,13 +406,16 @@ static int setup(struct sup *s, bool *created_dir, struct ql_error *err)
             return r;
         }
         *created_dir = true;
-        if ((r = copy_xml(s, err)) < 0)
-            return r;
     }
+    /* Locked before anything is written into a new run directory: a client that looks in
+     * meanwhile (domstate while a unit starts) must see a supervisor starting, not a
+     * leftover directory to clean. */
     s->lock_fd = open(s->paths.lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (s->lock_fd < 0 || flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0)
         return ql_error_set(err, EBUSY, "another qlaunch supervisor already manages '%s'",
                             s->dom->name);
+    if (!cfg->reattach_name && (r = copy_xml(s, err)) < 0)
+        return r;
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGCHLD);
@@ -428,7 +440,7 @@ static void fail(struct sup *s, struct ql_error *err, bool created_dir)
     if (s->log_fd >= 0)
         sup_log(s, "error: %s", ql_error_msg(err));
     else if (cfg->foreground)
-        fprintf(stderr, "qlaunch: %s\n", ql_error_msg(err));
+        fprintf(stderr, "%sqlaunch: %s\n", ql_log_journal() ? "<3>" : "", ql_error_msg(err));
     for (int i = 0; i < SUP_MAX_CLIENTS; i++)
         sup_client_close(&s->clients[i]);
     if (cfg->reattach_name) {

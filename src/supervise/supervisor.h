@@ -20,6 +20,7 @@ struct sup_config {
     const char *reattach_name;  /* re-attach to this running domain instead of starting */
     bool foreground;
     bool qmp_log;               /* write the QMP transcript (secrets redacted) to the log */
+    bool quiet;                 /* foreground: only warnings and errors on stderr */
 };
 
 #define SUP_DEFAULT_RESTART_CAP 5

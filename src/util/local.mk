@@ -8,3 +8,4 @@ libqlaunch_a_SOURCES += \
 	src/util/json.c src/util/json.h \
 	src/util/time.c src/util/time.h
 libqlaunch_a_SOURCES += src/util/trace.c src/util/trace.h
+libqlaunch_a_SOURCES += src/util/log.c src/util/log.h

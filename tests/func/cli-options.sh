@@ -32,12 +32,18 @@ usage() {
 # verb operands: the operands each verb needs, and its options (one from each other verb
 # is tried on it below).
 verbs="validate argv create start list dominfo domdisplay domstate shutdown reboot destroy
-       suspend resume console qmp events"
+       suspend resume console qmp events domblklist domiflist domblkstat domifstat dommemstat
+       vcpuinfo dumpxml change-media send-key screenshot setmem
+       define undefine autostart edit"
 operands() {
     case $1 in
-    validate|argv|create|start) echo "$T/dom.xml" ;;
+    validate|argv|create|start|define) echo "$T/dom.xml" ;;
     list) echo "" ;;
     qmp) echo "vm1 {}" ;;
+    domifstat) echo "vm1 vnet0" ;;
+    change-media) echo "vm1 hdc $T/dom.xml" ;;
+    send-key) echo "vm1 KEY_A" ;;
+    setmem) echo "vm1 1G" ;;
     *) echo vm1 ;;
     esac
 }
@@ -46,22 +52,35 @@ own_options() {
     validate) echo "--json --no-emulator" ;;
     argv) echo "--accel --emulator --json --run-dir" ;;
     create|start) echo "--foreground --console --accel --emulator --dump-dir --restart-cap
-                       --restart-window --qmp-log --run-dir --log-dir" ;;
-    list) echo "--all --json --run-dir --log-dir" ;;
+                       --restart-window --qmp-log --quiet --run-dir --log-dir
+                       $([ "$1" = start ] && echo --all-autostart)" ;;
+    list) echo "--all --persistent --transient --autostart --name --json --run-dir --log-dir" ;;
+    define|edit) echo "" ;;
+    undefine) echo "--nvram --tpm --run-dir --log-dir" ;;
+    autostart) echo "--disable" ;;
+    dumpxml) echo "--inactive --run-dir --log-dir" ;;
     dominfo) echo "--json --run-dir --log-dir" ;;
     domdisplay) echo "--all --run-dir --log-dir" ;;
     domstate) echo "--reason --json --run-dir --log-dir" ;;
     shutdown|events) echo "--timeout $([ "$1" = events ] && echo --count) --run-dir --log-dir" ;;
     destroy) echo "--graceful --run-dir --log-dir" ;;
+    domblklist) echo "--details --json --run-dir --log-dir" ;;
+    domiflist|domblkstat|domifstat|dommemstat|vcpuinfo) echo "--json --run-dir --log-dir" ;;
+    change-media) echo "--eject --insert --update --force --live --current --run-dir --log-dir" ;;
+    send-key) echo "--codeset --holdtime --run-dir --log-dir" ;;
+    setmem) echo "--live --current --run-dir --log-dir" ;;
     *) echo "--run-dir --log-dir" ;;
     esac
 }
 all_options="--json --no-emulator --accel --emulator --run-dir --log-dir --foreground --console --dump-dir
-             --restart-cap --restart-window --qmp-log --all --reason --timeout --graceful --count"
+             --restart-cap --restart-window --qmp-log --all --reason --timeout --graceful --count
+             --details --eject --insert --update --force --codeset --holdtime --live --current
+             --persistent --transient --autostart --name --nvram --tpm --disable --inactive --quiet
+             --all-autostart"
 takes_arg() {
     case $1 in
     --accel|--emulator|--run-dir|--log-dir|--dump-dir|--restart-cap|--restart-window|\
-    --timeout|--count) return 0 ;;
+    --timeout|--count|--codeset|--holdtime) return 0 ;;
     esac
     return 1
 }
@@ -86,6 +105,8 @@ for v in $verbs; do
     own=" $(own_options "$v" | tr '\n' ' ') "
     for o in $all_options; do
         case $own in *" $o "*) continue ;; esac
+        # an unambiguous abbreviation of an own option is that option (getopt_long)
+        case $own in *" $o"*) continue ;; esac
         if takes_arg "$o"; then usage "$v" "$o" 3 $ops; else usage "$v" "$o" $ops; fi
         grep -q "'$o' is not an option of $v" "$T/err" ||
             bad "$v $o: unexpected message: $(head -1 "$T/err")"
@@ -95,6 +116,10 @@ for v in $verbs; do
     list) usage list extra ;;
     validate) usage validate ;;
     qmp) usage qmp; usage qmp vm1; usage qmp vm1 '{}' extra ;;
+    domblkstat|screenshot) usage "$v"; usage "$v" vm1 a b ;;
+    domifstat|setmem) usage "$v"; usage "$v" vm1; usage "$v" $ops extra ;;
+    change-media) usage "$v"; usage "$v" vm1; usage "$v" $ops extra ;;
+    send-key) usage "$v"; usage "$v" vm1 ;;
     *) usage "$v"; usage "$v" $ops extra ;;
     esac
 done
@@ -111,9 +136,19 @@ usage argv --accel xen "$T/dom.xml"
 usage create --restart-cap -1 "$T/dom.xml"
 usage create --restart-window 1x "$T/dom.xml"
 usage create --console --foreground "$T/dom.xml"
+usage start --all-autostart vm1
+usage start --all-autostart --foreground
+usage list --persistent --transient
+usage list --name --json
 usage shutdown --timeout soon vm1
 usage events --count -2 vm1
 usage shutdown vm1 --timeout
+usage change-media --eject --insert vm1 hdc
+usage change-media --insert vm1 hdc
+usage change-media --eject vm1 hdc "$T/dom.xml"
+usage setmem vm1 12parsecs
+usage setmem vm1 -5M
+usage send-key --holdtime long vm1 KEY_A
 usage destroy --graceful=yes vm1
 grep -q "option '--graceful' takes no argument" "$T/err" || bad "--graceful=yes: $(head -1 "$T/err")"
 
@@ -126,14 +161,28 @@ run 0 --help && for v in $verbs; do
 done
 
 # Run-time failures are exit 1, also with options after the operand (they are parsed).
-for v in dominfo domdisplay domstate shutdown reboot destroy suspend resume console events; do
+for v in dominfo domdisplay domstate shutdown reboot destroy suspend resume console events \
+         domblklist domiflist domblkstat dommemstat vcpuinfo dumpxml screenshot; do
     run 1 "$v" nosuchvm || continue
     grep -q "nosuchvm" "$T/err" || bad "$v nosuchvm: $(cat "$T/err")"
 done
+run 1 domifstat nosuchvm vnet0
+run 1 setmem nosuchvm 1G
+run 1 send-key nosuchvm KEY_A
+run 1 change-media nosuchvm hdc --eject
 run 1 domstate nosuchvm --reason
 run 1 destroy nosuchvm --graceful
 run 1 qmp nosuchvm '{"execute":"query-status"}'
 run 1 create "$T/missing.xml"
+# Persistent domains (the store in QLAUNCH_DOMAIN_DIR): an unknown name is exit 1.
+export QLAUNCH_DOMAIN_DIR="$T/defs"
+for v in start undefine autostart dumpxml edit; do
+    run 1 "$v" nosuchvm && { grep -q "'nosuchvm' is not.* defined" "$T/err" ||
+                                 bad "$v nosuchvm: $(cat "$T/err")"; }
+done
+run 1 define "$T/missing.xml"
+run 0 start --all-autostart
+run 0 list --all --name && [ ! -s "$T/out" ] || bad "list --all --name on no domains: $(cat "$T/out")"
 run 0 list --all --json && [ "$(tr -d ' \n' < "$T/out")" = "[]" ] ||
     bad "list --all --json on no domains: $(cat "$T/out")"
 # Options belong to the verb: before it they are an unknown verb.
@@ -171,7 +220,7 @@ if [ -x /usr/bin/qemu-system-x86_64 ]; then
     done
     [ ! -e "$T/run/argvpaths" ] || bad "create of an unknown machine type left a run directory"
     run 0 validate --no-emulator "$T/m99.xml"
-    ls "$T/cache/caps/"*.json > /dev/null 2>&1 || bad "no capabilities cached in $T/cache/caps"
+    ls "$T/cache/caps/"*.caps > /dev/null 2>&1 || bad "no capabilities cached in $T/cache/caps"
 fi
 
 [ $errors = 0 ] || { echo "$errors failure(s)"; exit 1; }

@@ -21,10 +21,16 @@ func_tests += tests/func/host-ovs.sh
 func_tests += tests/func/host-macvtap.sh
 func_tests += tests/func/qemu-accept.tap
 func_tests += tests/func/lifecycle.tap
+func_tests += tests/func/lifecycle-qemu10.tap
 func_tests += tests/func/dac.sh
 func_tests += tests/func/reattach-state.sh
 func_tests += tests/func/full-rundir.sh
 func_tests += tests/func/private-dirs.sh
+func_tests += tests/func/tpm.sh
+func_tests += tests/func/day2.sh
+func_tests += tests/func/persistent.sh
+func_tests += tests/func/install.sh
+func_tests += tests/func/init-scripts.sh
 TESTS += $(func_tests)
 EXTRA_DIST += $(func_tests) tests/func/lib.sh tests/func/access.sh tests/func/qmp-fault.py
 

@@ -18,7 +18,8 @@ INIT=$HERE/init
 # Modules copied into the initramfs, in load (dependency) order.
 MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
 virtio_blk failover net_failover virtio_net virtio_balloon virtio_console
-pvpanic pvpanic-mmio pvpanic-pci button evdev"
+pvpanic pvpanic-mmio pvpanic-pci button evdev
+scsi_common scsi_mod libata ata_piix cdrom sr_mod"
 
 log() { echo "build-guest: $*" >&2; }
 die() { log "error: $*"; exit 1; }

@@ -73,6 +73,67 @@ static void test_golden_lookups(void **state)
     _cleanup_free_ char *j2 = qemu_caps_to_json(back);
     assert_string_equal(j, j2);
     qemu_caps_free(back);
+    /* The cache's line form carries the same record (compared through the JSON form). */
+    for (int k = 0; k < 2; k++) {
+        const struct qemu_caps *src = k ? c7 : c10;
+        _cleanup_free_ char *t = qemu_caps_to_text(src);
+        assert_non_null(t);
+        assert_int_equal(qemu_caps_from_text(t, strlen(t), &back, &err), 0);
+        _cleanup_free_ char *ja = qemu_caps_to_json(src), *jb = qemu_caps_to_json(back);
+        assert_string_equal(ja, jb);
+        qemu_caps_free(back);
+    }
+}
+
+/* The line form is untrusted input too: every broken record is refused. */
+static void test_text_strict(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "",
+        "qlaunch-caps-text 2\nversion 7 2 0 x\n",
+        "qlaunch-caps-text 1\n",                                  /* no version */
+        "qlaunch-caps-text 1\nversion 7 2 0 x",                   /* unterminated */
+        "qlaunch-caps-text 1\nversion 7 2 x\n",
+        "qlaunch-caps-text 1\nversion 1000 2 0\n",
+        "qlaunch-caps-text 1\nversion 7 2 0\nversion 7 2 0\n",
+        "qlaunch-caps-text 1\nversion 7 2 0\nmachine pc\n",
+        "qlaunch-caps-text 1\nversion 7 2 0\nmachine pc - 2\n",
+        "qlaunch-caps-text 1\nversion 7 2 0\nmachine pc - 1 x\n",
+        "qlaunch-caps-text 1\nversion 7 2 0\nmachine a - 1\nmachine b - 1\n",
+        "qlaunch-caps-text 1\nversion 7 2 0\nmachine a - 0\nmachine a - 0\n",
+        "qlaunch-caps-text 1\nversion 7 2 0\ntypes a  b\n",         /* empty name */
+        "qlaunch-caps-text 1\nversion 7 2 0\ntypes a a\n",
+        "qlaunch-caps-text 1\nversion 7 2 0\ntypes a/b\n",
+        "qlaunch-caps-text 1\nversion 7 2 0\ntypes a\ntypes b\n",
+        "qlaunch-caps-text 1\nversion 7 2 0\ndevice\n",
+        "qlaunch-caps-text 1\nversion 7 2 0\ndevice d p p\n",
+        "qlaunch-caps-text 1\nversion 7 2 0\ndevice d\ndevice d\n",
+        "qlaunch-caps-text 1\nversion 7 2 0\nbinary 1 2 3 4 relative\n",
+        "qlaunch-caps-text 1\nversion 7 2 0\nbinary -1 2 3 4 /q\n",
+        "qlaunch-caps-text 1\nversion 7 2 0\nfrobnicate\n",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct qemu_caps *c = NULL;
+        struct ql_error err = QL_ERROR_INIT;
+        if (qemu_caps_from_text(bad[i], strlen(bad[i]), &c, &err) >= 0)
+            fail_msg("accepted: %s", bad[i]);
+        assert_null(c);
+        ql_error_clear(&err);
+    }
+    const char nul[] = "qlaunch-caps-text 1\nversion 7 2 0 a\0b\n";
+    struct qemu_caps *c = NULL;
+    struct ql_error err = QL_ERROR_INIT;
+    assert_true(qemu_caps_from_text(nul, sizeof(nul) - 1, &c, &err) < 0);
+    ql_error_clear(&err);
+    const char *ok = "qlaunch-caps-text 1\nbinary 1 2 -3 4 /usr/bin/q emu\nversion 7 2 0 \n"
+                     "machine pc-i440fx-7.2 pc 1\ntypes b a\ndevice d p\n";
+    assert_int_equal(qemu_caps_from_text(ok, strlen(ok), &c, &err), 0);
+    assert_string_equal(c->key.path, "/usr/bin/q emu");
+    assert_string_equal(c->package, "");
+    assert_string_equal(c->types[0], "a");      /* sorted when it was not */
+    assert_string_equal(qemu_caps_machine(c, "pc")->name, "pc-i440fx-7.2");
+    qemu_caps_free(c);
 }
 
 #define CAPS(extra, version, machines, types, devices)                                       \
@@ -272,7 +333,7 @@ static void test_probe_and_cache(void **state)
     assert_int_equal(st.st_mode & 0777, 0700);
 
     /* The cache file: mode 0600; a marked copy of it is what the next get returns. */
-    _cleanup_free_ char *cmd = xasprintf("ls %s/qemu-*.json", dir);
+    _cleanup_free_ char *cmd = xasprintf("ls %s/qemu-*.caps", dir);
     FILE *ls = popen(cmd, "r");
     char file[512] = "";
     assert_non_null(fgets(file, sizeof(file), ls));
@@ -282,7 +343,7 @@ static void test_probe_and_cache(void **state)
     assert_int_equal(st.st_mode & 0777, 0600);
     free(c->package);
     c->package = xstrdup("cached-marker");
-    _cleanup_free_ char *marked = qemu_caps_to_json(c);
+    _cleanup_free_ char *marked = qemu_caps_to_text(c);
     assert_int_equal(ql_write_file_atomic(file, marked, strlen(marked), 0600, &err), 0);
     qemu_caps_free(c);
     c = NULL;
@@ -345,6 +406,7 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_text_strict),
         cmocka_unit_test(test_golden_lookups),
         cmocka_unit_test(test_strict_parse),
         cmocka_unit_test(test_builder_checks),

@@ -126,6 +126,63 @@ static void test_format_roundtrip(void **state)
     }
 }
 
+/* The day-2 verbs' members: formatted and parsed back; each belongs to its commands only,
+ * the required ones are required, and types and ranges are checked. */
+static void test_day2_requests(void **state)
+{
+    (void)state;
+    struct ctl_request in = CTL_REQUEST_INIT(CTL_CHANGE_MEDIA);
+    in.target = "hdc";
+    in.source = "/iso/a b.iso";
+    in.action = "update";
+    in.force = true;
+    char *line = ctl_request_format(&in);
+    struct ctl_request out;
+    struct ql_error err = QL_ERROR_INIT;
+    assert_int_equal(parse(line, &out, &err), 0);
+    assert_int_equal(out.cmd, CTL_CHANGE_MEDIA);
+    assert_string_equal(out.target, "hdc");
+    assert_string_equal(out.source, "/iso/a b.iso");
+    assert_string_equal(out.action, "update");
+    assert_true(out.force);
+    ctl_request_clear(&out);
+    free(line);
+
+    struct ctl_request k = CTL_REQUEST_INIT(CTL_SEND_KEY);
+    k.keys = "KEY_A KEY_B";
+    k.codeset = "linux";
+    k.holdtime_ms = 50;
+    line = ctl_request_format(&k);
+    assert_int_equal(parse(line, &out, &err), 0);
+    assert_string_equal(out.keys, "KEY_A KEY_B");
+    assert_string_equal(out.codeset, "linux");
+    assert_int_equal(out.holdtime_ms, 50);
+    ctl_request_clear(&out);
+    free(line);
+
+    assert_int_equal(parse("{\"cmd\":\"setmem\",\"size\":1048576}", &out, &err), 0);
+    assert_int_equal(out.size_kib, 1048576);
+    ctl_request_clear(&out);
+    assert_int_equal(parse("{\"cmd\":\"domblklist\",\"details\":true}", &out, &err), 0);
+    assert_true(out.details);
+    ctl_request_clear(&out);
+    assert_int_equal(parse("{\"cmd\":\"domblkstat\"}", &out, &err), 0);
+    assert_null(out.target);
+    ctl_request_clear(&out);
+
+    refused_str("{\"cmd\":\"domifstat\"}", "needs \"target\"");
+    refused_str("{\"cmd\":\"change-media\",\"target\":\"hdc\"}", "needs \"action\"");
+    refused_str("{\"cmd\":\"setmem\"}", "needs \"size\"");
+    refused_str("{\"cmd\":\"send-key\"}", "needs \"keys\"");
+    refused_str("{\"cmd\":\"setmem\",\"size\":-1}", "\"size\" must be a number");
+    refused_str("{\"cmd\":\"setmem\",\"size\":\"1G\"}", "\"size\" must be a number");
+    refused_str("{\"cmd\":\"send-key\",\"keys\":\"a\",\"holdtime\":60001}", "\"holdtime\"");
+    refused_str("{\"cmd\":\"domblklist\",\"target\":\"vda\"}", "takes no \"target\"");
+    refused_str("{\"cmd\":\"status\",\"force\":true}", "takes no \"force\"");
+    refused_str("{\"cmd\":\"domblklist\",\"details\":1}", "must be true or false");
+    refused_str("{\"cmd\":\"domifstat\",\"target\":\"\"}", "non-empty string");
+}
+
 static void test_not_json(void **state)
 {
     (void)state;
@@ -308,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_cmd_names),
         cmocka_unit_test(test_good_requests),
         cmocka_unit_test(test_format_roundtrip),
+        cmocka_unit_test(test_day2_requests),
         cmocka_unit_test(test_not_json),
         cmocka_unit_test(test_not_object),
         cmocka_unit_test(test_bad_cmd),

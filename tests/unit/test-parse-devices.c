@@ -1380,6 +1380,44 @@ static void test_unsupported_elements(void **state)
     domain_free(d);
 }
 
+static void test_tpm(void **state)
+{
+    (void)state;
+    struct domain *d = ok("<tpm model='tpm-crb'><backend type='emulator' version='2.0' "
+                          "persistent_state='no'><active_pcr_banks><sha256/><sha512/>"
+                          "</active_pcr_banks></backend><alias name='tpm0'/></tpm>");
+    assert_int_equal(d->dev.n_tpms, 1);
+    const struct dom_tpm *t = &d->dev.tpms[0];
+    assert_int_equal(t->model, DOM_TPM_CRB);
+    assert_int_equal(t->backend, DOM_TPM_EMULATOR);
+    assert_int_equal(t->version, DOM_TPM_VERSION_2_0);
+    assert_int_equal(t->persistent_state, DOM_TRI_OFF);
+    assert_int_equal(t->pcr_banks, (1u << DOM_TPM_PCR_SHA256) | (1u << DOM_TPM_PCR_SHA512));
+    domain_free(d);
+    d = ok("<tpm><backend type='passthrough'><device path='/dev/tpm1'/></backend></tpm>");
+    assert_int_equal(d->dev.tpms[0].model, DOM_TPM_MODEL_DEFAULT);
+    assert_string_equal(d->dev.tpms[0].device_path, "/dev/tpm1");
+    domain_free(d);
+    fails_with("\n<tpm model='tpm-tis'/>", "devices/tpm: a <tpm> needs a <backend> (line 2)");
+    fails_with("\n<tpm model='tpm-spapr'><backend type='emulator'/></tpm>",
+               "devices/tpm@model: unsupported TPM model 'tpm-spapr' (qlaunch supports: "
+               "tpm-tis, tpm-crb) (line 2)");
+    fails_with("\n<tpm><backend type='emulator'><active_pcr_banks><md5/></active_pcr_banks>"
+               "</backend></tpm>",
+               "devices/tpm/backend/active_pcr_banks/md5: unsupported element <md5> (line 2)");
+    fails_with("\n<tpm><backend type='emulator'><encryption secret='x'/></backend></tpm>",
+               "devices/tpm/backend/encryption: unsupported element <encryption> (line 2)");
+    /* What QEMU cannot do, as libvirt refuses it. */
+    build_check(DOC("", "<tpm model='tpm-crb'><backend type='emulator' version='1.2'/></tpm>"),
+                "the tpm-crb interface needs a TPM 2.0", false);
+    build_check(DOC("", "<tpm><backend type='emulator'/><address type='isa' iobase='0x10'/>"
+                        "</tpm>"), "a TPM takes no <address>", false);
+    build_check(DOC("", "<tpm><backend type='emulator'/></tpm><tpm><backend "
+                        "type='emulator'/></tpm>"), "only one TPM is supported", false);
+    build_check(DOC("", "<tpm><backend type='emulator'/></tpm>"),
+                "{\"driver\":\"tpm-tis\",\"tpmdev\":\"tpm-tpm0\",\"id\":\"tpm0\"}", true);
+}
+
 static void test_device_limit(void **state)
 {
     (void)state;
@@ -1419,6 +1457,7 @@ int main(void)
         cmocka_unit_test(test_misc_devices),
         cmocka_unit_test(test_addresses),
         cmocka_unit_test(test_unsupported_elements),
+        cmocka_unit_test(test_tpm),
         cmocka_unit_test(test_device_limit),
         cmocka_unit_test(test_libvirt_agreement),
         cmocka_unit_test(test_floppy_hub_iothread),

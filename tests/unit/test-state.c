@@ -49,6 +49,18 @@ static void test_roundtrip(void **state)
     s.grants = xcalloc(2, sizeof(*s.grants));
     s.grants[0] = (struct host_dac_grant){xstrdup("/var/lib/img/a.qcow2"), 0, 6};
     s.grants[1] = (struct host_dac_grant){xstrdup("/tmp/serial,log"), 1000, 1000};
+    s.n_helpers = 3;
+    s.helpers[0] = (struct sup_helper){xstrdup("swtpm"), 4343, 987654321098ULL,
+                                       xstrdup("/run/qlaunch/x/qemu/swtpm.sock"),
+                                       xstrdup("/run/qlaunch/x/swtpm")};
+    s.helpers[1] = (struct sup_helper){xstrdup("virtiofsd"), 4344, 5, NULL, NULL};
+    /* Never acted on: a relative socket path. */
+    s.helpers[2] = (struct sup_helper){xstrdup("bad"), 4345, 5, xstrdup("rel.sock"), NULL};
+    s.n_media = 2;
+    s.media = xcalloc(2, sizeof(*s.media));
+    s.media[0] = (struct sup_media){xstrdup("hdc"), xstrdup("/iso/b.iso"), 5};
+    s.media[1] = (struct sup_media){xstrdup("fda"), NULL, 0};     /* ejected */
+    s.media_seq = 3;
     struct ql_error err = QL_ERROR_INIT;
     assert_int_equal(sup_status_write(path, &s, &err), 0);
     struct stat st;
@@ -83,6 +95,22 @@ static void test_roundtrip(void **state)
     assert_int_equal(r.grants[0].gid, 6);
     assert_string_equal(r.grants[1].path, "/tmp/serial,log");
     assert_int_equal(r.grants[1].uid, 1000);
+    assert_int_equal(r.n_helpers, 2);
+    assert_string_equal(r.helpers[0].name, "swtpm");
+    assert_int_equal(r.helpers[0].pid, 4343);
+    assert_true(r.helpers[0].start_time == 987654321098ULL);
+    assert_string_equal(r.helpers[0].socket, "/run/qlaunch/x/qemu/swtpm.sock");
+    assert_string_equal(r.helpers[0].remove_dir, "/run/qlaunch/x/swtpm");
+    assert_string_equal(r.helpers[1].name, "virtiofsd");
+    assert_null(r.helpers[1].socket);
+    assert_null(r.helpers[1].remove_dir);
+    assert_int_equal(r.n_media, 2);
+    assert_string_equal(r.media[0].target, "hdc");
+    assert_string_equal(r.media[0].source, "/iso/b.iso");
+    assert_int_equal(r.media[0].node, 5);
+    assert_string_equal(r.media[1].target, "fda");
+    assert_null(r.media[1].source);
+    assert_int_equal(r.media_seq, 3);
     sup_status_clear(&r);
     sup_status_clear(&s);
 

@@ -1,0 +1,79 @@
+#!/bin/sh
+# make install DESTDIR=...: the installed tree, file by file (binary, man page, systemd
+# template unit with configure's paths, tmpfiles.d entry, bash completion, definition
+# directories); the unit passes systemd-analyze verify; the tmpfiles entry creates the run
+# directory; the completion completes verbs, options and domain names; make uninstall
+# leaves no file behind.
+set -u
+: "${QLAUNCH:?}" "${top_builddir:?}" "${top_srcdir:?}"
+T=$(mktemp -d /tmp/ql-install.XXXXXX)
+trap 'rm -rf "$T"' EXIT INT TERM
+fail() { echo "FAIL: $*"; exit 1; }
+MAKE=${MAKE:-make}
+D="$T/root"
+# The configured directories, from the Makefile itself.
+dirs=$(printf 'print-dirs:\n\t@echo $(bindir) $(man1dir) $(systemdsystemunitdir) $(tmpfilesdir) $(bashcompletiondir) $(sysconfdir)\n' |
+       $MAKE -s --no-print-directory -C "$top_builddir" -f Makefile -f - print-dirs) || fail "cannot read the directories"
+set -- $dirs
+bindir=$1 man1dir=$2 unitdir=$3 tmpfilesdir=$4 compdir=$5 sysconfdir=$6
+$MAKE -s -C "$top_builddir" install DESTDIR="$D" > "$T/log" 2>&1 || { cat "$T/log"; fail "make install"; }
+
+# file by file (and the empty directories)
+(cd "$D" && find . \( -type f -o -type l -o -type d -empty \) | sed 's|^\.||' | sort) > "$T/got"
+sort > "$T/want" <<LIST
+$bindir/qlaunch
+$man1dir/qlaunch.1
+$unitdir/qlaunch@.service
+$tmpfilesdir/qlaunch.conf
+$compdir/qlaunch
+$sysconfdir/qlaunch/domains/autostart
+LIST
+diff -u "$T/want" "$T/got" || fail "the installed tree differs (- expected, + installed)"
+"$D$bindir/qlaunch" --version | grep -q "^qlaunch " || fail "the installed binary does not run"
+[ -x "$D$bindir/qlaunch" ] || fail "the binary is not executable"
+
+# the unit: configure's paths, Type=notify, a graceful ExecStop, and systemd's own check
+unit="$D$unitdir/qlaunch@.service"
+grep -qx "ExecStart=$bindir/qlaunch start --foreground %i" "$unit" || fail "ExecStart: $(grep Exec "$unit")"
+grep -qx "ExecStop=$bindir/qlaunch shutdown --timeout 60 %i" "$unit" || fail "ExecStop: $(grep Exec "$unit")"
+grep -qx "Type=notify" "$unit" || fail "not Type=notify"
+grep -qx "ConditionPathExists=$sysconfdir/qlaunch/domains/%i.xml" "$unit" || fail "the unit's definition path"
+grep -q "@[a-z]*@" "$unit" && fail "unsubstituted variables in the unit"
+if command -v systemd-analyze > /dev/null; then
+    mkdir "$T/units"
+    sed "s|$bindir/qlaunch|$D$bindir/qlaunch|" "$unit" > "$T/units/qlaunch@demo.service"
+    out=$(cd "$T/units" && systemd-analyze verify --man=no ./qlaunch@demo.service 2>&1) ||
+        fail "systemd-analyze verify: $out"
+    [ -z "$out" ] || fail "systemd-analyze verify warns: $out"
+else
+    echo "systemd-analyze not installed: the unit's fields were checked only"
+fi
+grep -qx "d /run/qlaunch 0755 root root -" "$D$tmpfilesdir/qlaunch.conf" || fail "tmpfiles entry"
+if command -v systemd-tmpfiles > /dev/null && [ "$(id -u)" = 0 ]; then
+    mkdir "$T/tmproot"
+    systemd-tmpfiles --create --root="$T/tmproot" "$D$tmpfilesdir/qlaunch.conf" ||
+        fail "systemd-tmpfiles --create"
+    [ "$(stat -c %a "$T/tmproot/run/qlaunch")" = 755 ] || fail "tmpfiles did not create /run/qlaunch"
+fi
+
+# bash completion, with the installed binary first in PATH and a defined domain
+if command -v bash > /dev/null; then
+    export QLAUNCH_DOMAIN_DIR="$T/defs" QLAUNCH_RUN_DIR="$T/run"
+    mkdir -p "$T/defs" && echo "<domain/>" > "$T/defs/vm-one.xml"
+    comp() {
+        PATH="$D$bindir:$PATH" bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+            _qlaunch; printf "%s\n" "${COMPREPLY[@]}"' sh "$D$compdir/qlaunch" "$@" | sort | tr '\n' ' '
+    }
+    [ "$(comp qlaunch und)" = "undefine " ] || fail "verb completion: '$(comp qlaunch und)'"
+    case " $(comp qlaunch "") " in *" define "*" start "*) ;; *) fail "verbs: $(comp qlaunch "")" ;; esac
+    [ "$(comp qlaunch undefine --n)" = "--nvram " ] || fail "option completion: '$(comp qlaunch undefine --n)'"
+    [ "$(comp qlaunch start vm)" = "vm-one " ] || fail "name completion: '$(comp qlaunch start vm)'"
+    [ "$(comp qlaunch --run-dir /x autostart --disable v)" = "vm-one " ] ||
+        fail "name after options: '$(comp qlaunch --run-dir /x autostart --disable v)'"
+fi
+
+$MAKE -s -C "$top_builddir" uninstall DESTDIR="$D" > "$T/log" 2>&1 || { cat "$T/log"; fail "make uninstall"; }
+left=$(find "$D" -type f -o -type l)
+[ -z "$left" ] || fail "make uninstall left: $left"
+echo "PASS: install"
+exit 0
