@@ -99,11 +99,13 @@ int cmd_argv(int argc, char **argv)
     }
     const char *emu = res.argv.v[0];
     if (access(emu, X_OK) != 0) {
+        _cleanup_free_ char *at = !emulator && d->dev.emulator_line
+                                  ? xasprintf(" (line %d)", d->dev.emulator_line) : NULL;
         fprintf(stderr, "%s: error: %s: the emulator '%s' does not exist or is not executable%s;"
-                " fix <emulator> or pass --emulator PATH\n", file,
+                " fix <emulator> or pass --emulator PATH%s\n", file,
                 emulator ? "--emulator" : "devices/emulator", emu,
                 strcmp(emu, "/usr/bin/qemu-system-x86_64") != 0
-                    ? " (Debian installs /usr/bin/qemu-system-x86_64)" : "");
+                    ? " (Debian installs /usr/bin/qemu-system-x86_64)" : "", at ? at : "");
         qb_result_free(&res);
         domain_free(d);
         return 1;

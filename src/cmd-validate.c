@@ -57,7 +57,8 @@ static void builder_check(const struct domain *d, const char *run_dir, bool use_
     const char *emu = d->dev.emulator ? d->dev.emulator : QEMU_DEFAULT_EMULATOR;
     if (use_emulator && emu[0] == '/' && access(emu, X_OK) == 0) {
         if (qemu_caps_get(emu, &caps, &err) < 0) {
-            dom_diags_add(g, DOM_DIAG_ERROR, "devices/emulator", 0, "%s", ql_error_msg(&err));
+            dom_diags_add(g, DOM_DIAG_ERROR, "devices/emulator", d->dev.emulator_line, "%s",
+                          ql_error_msg(&err));
             ql_error_clear(&err);
             return;
         }

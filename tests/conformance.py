@@ -71,6 +71,30 @@ def main():
             if res == "crash":
                 crashed.append((name, detail))
 
+    # libvirt's expanded form of each case (expanded/NAME.x86_64-latest.xml: its addresses,
+    # implicit controllers and defaults, what `virsh dumpxml` prints): must be accepted
+    # whenever the case itself is.
+    exp_accepted, exp_lost = 0, []
+    for name in names:
+        path = os.path.join(corpus, "expanded", name + ".x86_64-latest.xml")
+        if not os.path.exists(path):
+            continue
+        try:
+            p = subprocess.run([qlaunch, "validate", "--json", path], capture_output=True,
+                               text=True, timeout=20)
+        except subprocess.TimeoutExpired:
+            crashed.append((name + " (expanded)", "timeout"))
+            continue
+        if p.returncode not in (0, 1):
+            crashed.append((name + " (expanded)", f"exit {p.returncode}"))
+            continue
+        f = json.loads(p.stdout)["files"][0]
+        if f["valid"]:
+            exp_accepted += 1
+        elif name in accepted:
+            errs = [d for d in f["diagnostics"] if d["level"] == "error"]
+            exp_lost.append((name, reason_of(errs[0]) if errs else "(no diagnostic)"))
+
     total = len(names)
     print(f"conformance corpus: {corpus}")
     print(f"cases: {total}")
@@ -85,6 +109,10 @@ def main():
         for name, detail in sorted(cmp_first.items()):
             if verbose or True:
                 print(f"  {name}: {detail}")
+    print(f"expanded form: accepted {exp_accepted}; rejected although the case is accepted: "
+          f"{len(exp_lost)}")
+    for name, why in exp_lost:
+        print(f"  {name}: {why}")
     for name, why in crashed:
         print(f"CRASH {name}: {why}")
     return 1 if crashed else 0

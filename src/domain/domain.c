@@ -28,6 +28,20 @@ QL_ENUM_IMPL(dom_arch, DOM_ARCH_MAX, NULL, "x86_64")
 QL_ENUM_IMPL(dom_firmware, DOM_FW_MAX, NULL, "bios", "efi")
 QL_ENUM_IMPL(dom_loader_type, DOM_LOADER_MAX, NULL, "rom", "pflash")
 QL_ENUM_IMPL(dom_smbios_mode, DOM_SMBIOS_MAX, NULL, "emulate", "host", "sysinfo")
+QL_ENUM_IMPL(dom_startup_policy, DOM_STARTUP_MAX, NULL, "mandatory", "requisite", "optional")
+QL_ENUM_IMPL(dom_disk_snapshot, DOM_DISK_SNAPSHOT_MAX, NULL, "no", "internal", "external",
+             "manual")
+QL_ENUM_IMPL(dom_geometry_trans, DOM_TRANS_MAX, NULL, "none", "lba", "auto")
+QL_ENUM_IMPL(dom_cpu_cache_mode, DOM_CPU_CACHE_MAX, NULL, "emulate", "passthrough", "disable")
+QL_ENUM_IMPL(dom_smbios_table, DOM_SMBIOS_TABLE_MAX, "bios", "system", "baseBoard", "chassis")
+const char *const dom_smbios_fields[DOM_SMBIOS_TABLE_MAX][DOM_SMBIOS_MAX_FIELDS + 1] = {
+    [DOM_SMBIOS_BIOS] = {"vendor", "version", "date", "release"},
+    [DOM_SMBIOS_SYSTEM] = {"manufacturer", "product", "version", "serial", "uuid", "sku",
+                           "family"},
+    [DOM_SMBIOS_BASEBOARD] = {"manufacturer", "product", "version", "serial", "asset",
+                              "location"},
+    [DOM_SMBIOS_CHASSIS] = {"manufacturer", "version", "serial", "asset", "sku"},
+};
 QL_ENUM_IMPL(dom_boot_dev, DOM_BOOT_MAX, "hd", "cdrom", "fd", "network")
 QL_ENUM_IMPL(dom_feature, DOM_FEAT_MAX, "acpi", "apic", "pae", "hap", "pmu", "vmport", "smm",
              "pvspinlock", "vmcoreinfo", "ps2", "kvm-hidden", "kvm-hint-dedicated",
@@ -259,6 +273,18 @@ static void free_graphics(struct dom_graphics *g)
     free_src(&g->src);
 }
 
+void dom_smbios_clear(struct dom_smbios *s)
+{
+    for (int t = 0; t < DOM_SMBIOS_TABLE_MAX; t++)
+        for (int i = 0; i < DOM_SMBIOS_MAX_FIELDS; i++)
+            free(s->f[t][i]);
+    for (size_t i = 0; i < s->n_oem; i++)
+        free(s->oem[i]);
+    free(s->oem);
+    free_src(&s->src);
+    memset(s, 0, sizeof(*s));
+}
+
 void domain_free(struct domain *d)
 {
     if (!d)
@@ -306,6 +332,7 @@ void domain_free(struct domain *d)
     free_src(&c->numa_src);
 
     struct dom_os *o = &d->os;
+    free_src(&o->src);
     free(o->machine);
     free(o->loader);
     free(o->nvram);
@@ -314,6 +341,15 @@ void domain_free(struct domain *d)
     free(o->initrd);
     free(o->cmdline);
     free(o->dtb);
+
+    dom_smbios_clear(&d->sysinfo);
+    for (size_t i = 0; i < d->n_fwcfgs; i++) {
+        free(d->fwcfgs[i].name);
+        free(d->fwcfgs[i].value);
+        free(d->fwcfgs[i].file);
+        free_src(&d->fwcfgs[i].src);
+    }
+    free(d->fwcfgs);
 
     for (size_t i = 0; i < d->features.n_hyperv; i++)
         free(d->features.hyperv[i].value);

@@ -134,8 +134,16 @@ struct dom_numa_cell {
     enum dom_mem_access mem_access;     /* DEFAULT: <memoryBacking><access> */
 };
 
+/* <cpu><cache mode> */
+enum dom_cpu_cache_mode { DOM_CPU_CACHE_DEFAULT, DOM_CPU_CACHE_EMULATE,
+                          DOM_CPU_CACHE_PASSTHROUGH, DOM_CPU_CACHE_DISABLE,
+                          DOM_CPU_CACHE_MAX };
+QL_ENUM_DECL(dom_cpu_cache_mode);
+
 struct dom_cpu {
     bool present;               /* <cpu> was given */
+    enum dom_cpu_cache_mode cache_mode;     /* DEFAULT: no <cache> */
+    unsigned cache_level;       /* <cache level>, 0: not given */
     enum dom_cpu_mode mode;
     bool has_mode;
     char *model;
@@ -220,7 +228,39 @@ enum dom_smbios_mode { DOM_SMBIOS_DEFAULT, DOM_SMBIOS_EMULATE, DOM_SMBIOS_HOST,
                        DOM_SMBIOS_SYSINFO, DOM_SMBIOS_MAX };
 QL_ENUM_DECL(dom_smbios_mode);
 
+/* SMBIOS tables as <sysinfo type='smbios'> gives them, and as the host's are read for
+ * <smbios mode='host'> (sup_build_prepare). Fields in libvirt's order, which is QEMU's
+ * -smbios order too (dom_smbios_fields); NULL: not given. */
+enum dom_smbios_table { DOM_SMBIOS_BIOS, DOM_SMBIOS_SYSTEM, DOM_SMBIOS_BASEBOARD,
+                        DOM_SMBIOS_CHASSIS, DOM_SMBIOS_TABLE_MAX };
+QL_ENUM_DECL(dom_smbios_table);     /* the element names: bios, system, baseBoard, chassis */
+#define DOM_SMBIOS_MAX_FIELDS 7
+/* Per table, its entry names (NULL-terminated); the SMBIOS type is the table's value
+ * (0..3), OEM strings are type 11. */
+extern const char *const dom_smbios_fields[DOM_SMBIOS_TABLE_MAX][DOM_SMBIOS_MAX_FIELDS + 1];
+#define DOM_SMBIOS_UUID_FIELD 4         /* system: the entry the guest UUID must match */
+
+struct dom_smbios {
+    char *f[DOM_SMBIOS_TABLE_MAX][DOM_SMBIOS_MAX_FIELDS];
+    char **oem;                 /* <oemStrings><entry> */
+    size_t n_oem;
+    struct dom_src src;
+};
+void dom_smbios_clear(struct dom_smbios *s);
+
+/* <sysinfo type='fwcfg'><entry name file>value</entry>: -fw_cfg */
+struct dom_fwcfg {
+    char *name;
+    char *value;                /* the text, NULL: from file */
+    char *file;
+    struct dom_src src;
+};
+
 struct dom_os {
+    struct dom_src src;         /* <os>, for messages about its children */
+    /* Lines of children, for messages after parsing (0: absent) */
+    int smbios_line, machine_line, kernel_line, initrd_line, cmdline_line, dtb_line;
+    int loader_line, boot_line;
     enum dom_os_type type;
     enum dom_arch arch;         /* DEFAULT: not given (the host's, x86_64) */
     char *machine;              /* NULL when absent or empty */
@@ -276,15 +316,20 @@ struct dom_hyperv_feature {
     enum dom_hyperv_feat name;
     bool on;
     char *value;                /* spinlocks retries / vendor_id value */
+    /* <stimer><direct>, <tlbflush><direct>, <tlbflush><extended> */
+    enum dom_tristate direct, extended;
 };
 
 struct dom_features {
     enum dom_tristate f[DOM_FEAT_MAX];  /* DEFAULT = element absent */
+    int line;                   /* <features>, 0: absent */
+    int lines[DOM_FEAT_MAX];    /* each feature's element, 0: absent */
     enum dom_tristate apic_eoi; /* <apic eoi> */
     unsigned kvm_dirty_ring_size;   /* <kvm><dirty-ring size>, 0 unset */
     struct dom_hyperv_feature *hyperv;
     size_t n_hyperv;
     bool hyperv_present;
+    bool hyperv_passthrough;    /* <hyperv mode='passthrough'>: every feature the host has */
 };
 
 enum dom_clock_offset {
@@ -316,6 +361,7 @@ struct dom_timer {
     enum dom_tickpolicy tickpolicy;
     enum dom_timer_track track;
     unsigned long long frequency;
+    int line;
 };
 
 struct dom_clock {
@@ -326,6 +372,7 @@ struct dom_clock {
     long long start;            /* for absolute */
     struct dom_timer *timers;
     size_t n_timers;
+    int line;                   /* <clock>, 0: absent */
 };
 
 /* ---- devices ---- */
@@ -373,6 +420,26 @@ QL_ENUM_DECL(dom_transport);
 enum dom_tray { DOM_TRAY_DEFAULT, DOM_TRAY_OPEN, DOM_TRAY_CLOSED, DOM_TRAY_MAX };
 QL_ENUM_DECL(dom_tray);
 
+/* <source startupPolicy>: what a start does when the source file is missing */
+enum dom_startup_policy { DOM_STARTUP_DEFAULT, DOM_STARTUP_MANDATORY, DOM_STARTUP_REQUISITE,
+                          DOM_STARTUP_OPTIONAL, DOM_STARTUP_MAX };
+QL_ENUM_DECL(dom_startup_policy);
+/* <disk snapshot>: the disk's default in snapshots (kept for the snapshot verbs) */
+enum dom_disk_snapshot { DOM_DISK_SNAPSHOT_DEFAULT, DOM_DISK_SNAPSHOT_NO,
+                         DOM_DISK_SNAPSHOT_INTERNAL, DOM_DISK_SNAPSHOT_EXTERNAL,
+                         DOM_DISK_SNAPSHOT_MANUAL, DOM_DISK_SNAPSHOT_MAX };
+QL_ENUM_DECL(dom_disk_snapshot);
+
+/* The models of virtio devices that have no others: virtio-serial controllers,
+ * rng, virtio disks. */
+enum dom_virtio_model { DOM_VIRTIO_DEFAULT, DOM_VIRTIO, DOM_VIRTIO_TRANSITIONAL,
+                        DOM_VIRTIO_NON_TRANSITIONAL, DOM_VIRTIO_MODEL_MAX };
+QL_ENUM_DECL(dom_virtio_model);
+/* <geometry trans>: the BIOS translation of an IDE disk */
+enum dom_geometry_trans { DOM_TRANS_DEFAULT, DOM_TRANS_NONE, DOM_TRANS_LBA, DOM_TRANS_AUTO,
+                          DOM_TRANS_MAX };
+QL_ENUM_DECL(dom_geometry_trans);
+
 struct dom_net_host {
     char *name;
     unsigned port;
@@ -392,6 +459,8 @@ struct dom_disk {
     enum dom_error_policy error_policy, rerror_policy;
     unsigned queues;
     char *source;               /* file path / block dev path / network volume name */
+    enum dom_startup_policy startup_policy;
+    enum dom_disk_snapshot snapshot;
     enum dom_disk_protocol protocol;    /* network disks */
     struct dom_net_host *hosts;
     size_t n_hosts;
@@ -406,6 +475,15 @@ struct dom_disk {
     struct dom_src src;
     enum dom_tristate removable;        /* target@removable (usb/scsi disks) */
     unsigned iothread;          /* driver@iothread, 0 none */
+    unsigned queue_size;        /* driver@queue_size (virtio), 0 unset */
+    enum dom_virtio_model model;    /* disk@model (virtio disks) */
+    enum dom_tristate copy_on_read; /* driver@copy_on_read */
+    unsigned rotation_rate;     /* target@rotation_rate, 0 unset */
+    /* <blockio>, 0 unset */
+    unsigned logical_block_size, physical_block_size, discard_granularity;
+    bool has_discard_granularity;   /* 0 is a value (no discard) */
+    unsigned cyls, heads, secs;     /* <geometry>, 0 unset */
+    enum dom_geometry_trans trans;
     enum dom_tristate event_idx, ioeventfd;     /* driver@event_idx, @ioeventfd (virtio) */
 };
 
@@ -430,10 +508,6 @@ enum dom_scsi_model { DOM_SCSI_MODEL_DEFAULT, DOM_SCSI_AUTO, DOM_SCSI_VIRTIO_SCS
 QL_ENUM_DECL(dom_scsi_model);
 /* virtio-scsi, virtio-transitional, virtio-non-transitional */
 bool dom_scsi_model_is_virtio(enum dom_scsi_model m);
-/* The models of virtio devices that have no others: virtio-serial controllers, rng. */
-enum dom_virtio_model { DOM_VIRTIO_DEFAULT, DOM_VIRTIO, DOM_VIRTIO_TRANSITIONAL,
-                        DOM_VIRTIO_NON_TRANSITIONAL, DOM_VIRTIO_MODEL_MAX };
-QL_ENUM_DECL(dom_virtio_model);
 enum dom_pci_model { DOM_PCI_MODEL_DEFAULT, DOM_PCI_ROOT, DOM_PCIE_ROOT, DOM_PCI_BRIDGE,
                      DOM_PCI_DMI_TO_PCI_BRIDGE, DOM_PCIE_ROOT_PORT,
                      DOM_PCIE_SWITCH_UPSTREAM_PORT, DOM_PCIE_SWITCH_DOWNSTREAM_PORT,
@@ -840,6 +914,7 @@ struct dom_hub {
 
 struct dom_devices {
     char *emulator;
+    int emulator_line;
     DOM_VEC(struct dom_disk, disks);
     DOM_VEC(struct dom_controller, controllers);
     DOM_VEC(struct dom_interface, interfaces);
@@ -890,6 +965,10 @@ struct domain {
     struct dom_cpu cpu;
 
     struct dom_os os;
+    bool has_sysinfo;           /* <sysinfo type='smbios'> given */
+    struct dom_smbios sysinfo;
+    struct dom_fwcfg *fwcfgs;   /* <sysinfo type='fwcfg'> entries, in order */
+    size_t n_fwcfgs;
     struct dom_features features;
     struct dom_clock clock;
 

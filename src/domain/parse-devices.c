@@ -154,6 +154,18 @@ static void parse_disk_source(struct px *p, xmlNode *src, struct dom_disk *x)
     ignore_children(src, "seclabel");
     /* The block-node index in live XML is libvirt's bookkeeping. */
     px_attr(src, "index");
+    /* libvirt (virDomainDiskDefParseValidate): not on network disks; requisite only on
+     * cdrom and floppy. Whether the file exists is the host's to say at start. */
+    if (PX_ENUM(p, src, "startupPolicy", &dom_startup_policy_enum, "value",
+                x->startup_policy) > 0) {
+        if (x->type == DOM_DISK_NETWORK)
+            px_err(p, src, "startupPolicy", "setting disk %s is not allowed for a disk of "
+                   "network type", dom_startup_policy_to_string(x->startup_policy));
+        else if (x->startup_policy == DOM_STARTUP_REQUISITE && x->device != DOM_DISKDEV_CDROM
+                 && x->device != DOM_DISKDEV_FLOPPY)
+            px_err(p, src, "startupPolicy", "setting disk 'requisite' is allowed only for "
+                   "cdrom or floppy");
+    }
     switch (x->type) {
     case DOM_DISK_FILE:
         x->source = px_attr_dup(src, "file");
@@ -197,6 +209,8 @@ static void parse_disk(struct px *p, xmlNode *n)
     dev_common(p, n, &x->src, &x->addr);
     x->type = type;
     x->device = device;
+    PX_ENUM(p, n, "snapshot", &dom_disk_snapshot_enum, "value", x->snapshot);
+    PX_ENUM(p, n, "model", &dom_virtio_model_enum, "value", x->model);
     ignore_children(n, "seclabel");
     /* QEMU follows the backing chain recorded in the image itself, so libvirt's
      * <backingStore> (empty, or the chain it probed) is ignored by design. */
@@ -220,6 +234,11 @@ static void parse_disk(struct px *p, xmlNode *n)
         if (px_attr_uint(p, drv, "iothread", &x->iothread) > 0 && x->iothread == 0)
             px_err(p, drv, "iothread", "invalid iothread id '0' (ids start at 1)");
         px_attr_tristate(p, drv, "event_idx", &x->event_idx);
+        px_attr_tristate(p, drv, "copy_on_read", &x->copy_on_read);
+        if (px_attr_uint(p, drv, "queue_size", &x->queue_size) > 0
+            && (x->queue_size < 2 || x->queue_size > 1024
+                || (x->queue_size & (x->queue_size - 1))))
+            px_err(p, drv, "queue_size", "must be a power of 2 from 2 to 1024");
         px_attr_tristate(p, drv, "ioeventfd", &x->ioeventfd);
     }
 
@@ -240,6 +259,9 @@ static void parse_disk(struct px *p, xmlNode *n)
         x->bus = bus > 0 ? (enum dom_disk_bus)bus : bus_from_dev(x->dev, x->device);
         PX_ENUM(p, t, "tray", &dom_tray_enum, "value", x->tray);
         px_attr_tristate(p, t, "removable", &x->removable);
+        if (px_attr_uint(p, t, "rotation_rate", &x->rotation_rate) > 0
+            && x->rotation_rate != 1 && (x->rotation_rate < 1025 || x->rotation_rate > 65534))
+            px_err(p, t, "rotation_rate", "must be 1 (solid state) or 1025 to 65534 rpm");
     }
 
     x->readonly = px_child(p, n, "readonly") != NULL;
@@ -256,6 +278,23 @@ static void parse_disk(struct px *p, xmlNode *n)
     if (x->product && strlen(x->product) > 16)
         px_err(p, n, NULL, "<product> '%s' is longer than 16 characters", x->product);
     parse_boot(p, n, &x->boot_order);
+    /* <blockio> and <geometry>: what the guest is told about the disk */
+    xmlNode *bio = px_child(p, n, "blockio");
+    if (bio) {
+        px_attr_uint(p, bio, "logical_block_size", &x->logical_block_size);
+        px_attr_uint(p, bio, "physical_block_size", &x->physical_block_size);
+        x->has_discard_granularity = px_attr_uint(p, bio, "discard_granularity",
+                                                  &x->discard_granularity) > 0;
+    }
+    xmlNode *geo = px_child(p, n, "geometry");
+    if (geo) {
+        int rc = px_attr_uint(p, geo, "cyls", &x->cyls);
+        int rh = px_attr_uint(p, geo, "heads", &x->heads);
+        int rs = px_attr_uint(p, geo, "secs", &x->secs);
+        if (rc == 0 || rh == 0 || rs == 0)
+            px_err(p, geo, NULL, "<geometry> needs cyls, heads and secs");
+        PX_ENUM(p, geo, "trans", &dom_geometry_trans_enum, "value", x->trans);
+    }
     xmlNode *io = px_child(p, n, "iotune");
     if (io) {
         child_ull(p, io, "total_iops_sec", &x->total_iops_sec);
@@ -410,6 +449,15 @@ static void parse_interface_source(struct px *p, xmlNode *n, struct dom_interfac
         return;     /* a <source> on user/ethernet is left for the unsupported report */
     xmlNode *src = px_child(p, n, "source");
     const char *tname = dom_net_type_to_string(x->type);
+    /* The running form (virsh dumpxml of a started <interface type='network'>) shows the
+     * network's actual connection: type='bridge' or 'direct' with the bridge or device it
+     * resolved to, plus the network, port group and port it came from. The bridge/device
+     * is what QEMU's tap needs; the rest is libvirt's bookkeeping, ignored by design (the
+     * port group's settings are already written out on the interface). */
+    if (x->type != DOM_NET_NETWORK && src && px_attr(src, "network")) {
+        px_attr(src, "portid");
+        px_attr(src, "portgroup");
+    }
     switch (x->type) {
     case DOM_NET_BRIDGE:
         x->bridge = px_attr_dup(src, "bridge");
@@ -536,6 +584,16 @@ static void parse_interface(struct px *p, xmlNode *n)
             x->vlan_trunk = true;
     }
 
+    /* libvirt's nwfilter: rules libvirt's daemon keeps and applies on the host */
+    xmlNode *fr = px_child(p, n, "filterref");
+    if (fr) {
+        const char *filter = px_attr(fr, "filter");
+        px_err(p, fr, NULL, "network filter%s%s%s (libvirt's nwfilter) is not supported by "
+               "qlaunch; filter the guest's traffic on the host (nftables on its tap or "
+               "bridge) and remove <filterref>", filter ? " '" : "", filter ? filter : "",
+               filter ? "'" : "");
+        px_ignore(fr);
+    }
     xmlNode *link = px_child(p, n, "link");
     if (link)
         PX_ENUM(p, link, "state", &dom_link_state_enum, "value", x->link_state);
@@ -1091,6 +1149,7 @@ static void parse_emulator(struct px *p, xmlNode *n)
         return;
     }
     v->emulator = px_text(n);
+    v->emulator_line = (int)xmlGetLineNo(n);
     if (!*v->emulator)
         px_err(p, n, NULL, "<emulator> is empty");
 }

@@ -14,9 +14,9 @@
 #include <uuid/uuid.h>
 
 /* Closed sets the parser reads but struct domain does not keep as such. */
-enum hyperv_mode { HYPERV_MODE_CUSTOM, HYPERV_MODE_MAX };
+enum hyperv_mode { HYPERV_MODE_CUSTOM, HYPERV_MODE_PASSTHROUGH, HYPERV_MODE_MAX };
 QL_ENUM_DECL(hyperv_mode);
-QL_ENUM_IMPL(hyperv_mode, HYPERV_MODE_MAX, "custom")
+QL_ENUM_IMPL(hyperv_mode, HYPERV_MODE_MAX, "custom", "passthrough")
 enum fw_feature { FW_SECURE_BOOT, FW_ENROLLED_KEYS, FW_FEATURE_MAX };
 QL_ENUM_DECL(fw_feature);
 QL_ENUM_IMPL(fw_feature, FW_FEATURE_MAX, "secure-boot", "enrolled-keys")
@@ -455,6 +455,247 @@ static void parse_iothreads(struct px *p, xmlNode *root)
     }
 }
 
+/* ---- vcpus ---- */
+
+/* <vcpus>: the state of each vCPU, which `virsh dumpxml` prints for a guest with fewer
+ * vCPUs online than its maximum. qlaunch starts the online ones with -smp and hot-plugs
+ * none at start, so it runs exactly the layouts -smp CURRENT,maxcpus=MAX gives: vCPUs 0 to
+ * CURRENT-1 online. Others would need libvirt's hotplug at start and are refused. */
+static void parse_vcpus(struct px *p, xmlNode *root)
+{
+    struct domain *d = p->dom;
+    xmlNode *vs = px_child(p, root, "vcpus");
+    if (!vs)
+        return;
+    unsigned max = d->vcpus, online = 0, first_offline = 0;
+    bool any_offline = false, bad = false;
+    unsigned char *seen = xcalloc(max ? max : 1, 1);
+    for (xmlNode *e = NULL; (e = px_next(vs, e, "vcpu"));) {
+        unsigned id = 0;
+        unsigned order;
+        enum dom_tristate en = DOM_TRI_DEFAULT, hp = DOM_TRI_DEFAULT;
+        px_attr_uint(p, e, "order", &order);    /* the hotplug order: informational */
+        int r = px_attr_uint(p, e, "id", &id);
+        px_attr_tristate(p, e, "hotpluggable", &hp);
+        if (px_attr_tristate(p, e, "enabled", &en) == 0)
+            px_err(p, e, NULL, "<vcpu> needs an enabled attribute ('yes' or 'no')");
+        if (r == 0) {
+            px_err(p, e, NULL, "<vcpu> needs an id attribute");
+            continue;
+        }
+        if (r < 0 || id >= max) {
+            if (r > 0)
+                px_err(p, e, "id", "vCPU id '%u' is out of range of the maximum vCPU count %u",
+                       id, max);
+            continue;
+        }
+        if (seen[id]++) {
+            px_err(p, e, "id", "vCPU id '%u' is listed twice", id);
+            continue;
+        }
+        if (en == DOM_TRI_OFF && hp == DOM_TRI_OFF)   /* libvirt's rule */
+            px_err(p, e, NULL, "vCPU '%u' is both offline and not hotpluggable", id);
+        if (en == DOM_TRI_OFF && (!any_offline || id < first_offline)) {
+            any_offline = true;
+            first_offline = id;
+        }
+        if (en == DOM_TRI_ON)
+            online++;
+        if (id == 0 && en == DOM_TRI_OFF)
+            px_err(p, e, NULL, "vCPU 0 must be online");
+    }
+    for (unsigned id = 0; id < max && !bad; id++) {
+        bad = !seen[id];
+        if (bad)
+            px_err(p, vs, NULL, "<vcpus> does not list vCPU %u (it lists each of the %u)", id,
+                   max);
+    }
+    if (!bad && any_offline && online > first_offline)
+        px_err(p, vs, NULL, "vCPU %u is offline but a higher one is online: qlaunch starts "
+               "vCPUs 0 to N-1 (-smp N,maxcpus=%u) and does not hot-plug vCPUs at start",
+               first_offline, max);
+    else if (!bad && d->vcpus_current && d->vcpus_current != online)
+        px_err(p, vs, NULL, "<vcpus> has %u vCPUs online but <vcpu current='%u'>", online,
+               d->vcpus_current);
+    else if (!bad)
+        d->vcpus_current = online;
+    free(seen);
+}
+
+/* ---- sysinfo ---- */
+
+/* libvirt's virSysinfoBIOSParseXML: mm/dd/yy or mm/dd/yyyy (yyyy from 1900). */
+static bool bios_date_ok(const char *s)
+{
+    int m, dd, y, n = -1;
+    if (strspn(s, "0123456789/") != strlen(s)
+        || sscanf(s, "%2d/%2d/%4d%n", &m, &dd, &y, &n) != 3 || n < 0 || s[n])
+        return false;
+    return m >= 1 && m <= 12 && dd >= 1 && dd <= 31 && (y < 100 || y >= 1900);
+}
+
+/* QEMU's type 0 release: "MAJOR.MINOR", each 0..255. */
+static bool bios_release_ok(const char *s)
+{
+    unsigned a, b;
+    int n = -1;
+    return strspn(s, "0123456789.") == strlen(s) && sscanf(s, "%3u.%3u%n", &a, &b, &n) == 2
+           && !s[n] && a <= 255 && b <= 255;
+}
+
+static void sysinfo_smbios_checks(struct px *p, xmlNode *si, struct dom_smbios *s)
+{
+    struct domain *d = p->dom;
+    xmlNode *bios = px_next(si, NULL, "bios");
+    const char *date = s->f[DOM_SMBIOS_BIOS][2], *rel = s->f[DOM_SMBIOS_BIOS][3];
+    if (date && !bios_date_ok(date))
+        px_err(p, bios, NULL, "invalid BIOS date '%s' (expected mm/dd/yy or mm/dd/yyyy)",
+               date);
+    if (rel && !bios_release_ok(rel))
+        px_err(p, bios, NULL, "invalid BIOS release '%s' (expected MAJOR.MINOR, each 0 to "
+               "255)", rel);
+    char **uuid = &s->f[DOM_SMBIOS_SYSTEM][DOM_SMBIOS_UUID_FIELD];
+    if (!*uuid)
+        return;
+    unsigned char u[16];
+    xmlNode *sys = px_next(si, NULL, "system");
+    if (dom_parse_uuid(*uuid, u) < 0) {
+        px_err(p, sys, NULL, "invalid <sysinfo> system uuid '%s'", *uuid);
+        return;
+    }
+    /* libvirt (virSysinfoSystemParseXML): a domain without <uuid> takes this one; one with
+     * a <uuid> must say the same. */
+    if (!d->has_uuid) {
+        memcpy(d->uuid, u, sizeof(u));
+        d->has_uuid = true;
+    } else if (memcmp(d->uuid, u, sizeof(u)) != 0) {
+        px_err(p, sys, NULL, "UUID mismatch between <uuid> and <sysinfo> system uuid '%s'",
+               *uuid);
+        return;
+    }
+    char canon[37];
+    uuid_unparse_lower(u, canon);
+    free(*uuid);
+    *uuid = xstrdup(canon);
+}
+
+static void parse_sysinfo_smbios(struct px *p, xmlNode *si)
+{
+    struct domain *d = p->dom;
+    if (d->has_sysinfo) {
+        px_err(p, si, NULL, "more than one <sysinfo type='smbios'>");
+        px_ignore(si);
+        return;
+    }
+    d->has_sysinfo = true;
+    struct dom_smbios *s = &d->sysinfo;
+    px_src(&s->src, si);
+    for (int t = 0; t < DOM_SMBIOS_TABLE_MAX; t++) {
+        const char *const *names = dom_smbios_fields[t];
+        xmlNode *tb = px_child(p, si, dom_smbios_table_to_string(t));
+        for (xmlNode *e = NULL; tb && (e = px_next(tb, e, "entry"));) {
+            const char *name = px_attr(e, "name");
+            int k = -1;
+            for (int i = 0; name && names[i]; i++)
+                if (STREQ(name, names[i]))
+                    k = i;
+            if (k < 0) {
+                struct strbuf sb = STRBUF_INIT;
+                for (int i = 0; names[i]; i++)
+                    sb_addf(&sb, "%s%s", i ? ", " : "", names[i]);
+                if (name)
+                    px_err(p, e, "name", "unknown <%s> entry '%s' (libvirt knows: %s)",
+                           dom_smbios_table_to_string(t), name, sb_str(&sb));
+                else
+                    px_err(p, e, NULL, "<entry> needs a name attribute (one of: %s)",
+                           sb_str(&sb));
+                sb_free(&sb);
+                px_ignore(e);
+                continue;
+            }
+            char *v = px_text(e);
+            if (s->f[t][k])
+                px_err(p, e, "name", "entry '%s' is given twice", name);
+            if (s->f[t][k] || !*v)
+                free(v);        /* an empty entry is an absent one, as in libvirt */
+            else
+                s->f[t][k] = v;
+        }
+    }
+    xmlNode *oem = px_child(p, si, "oemStrings");
+    size_t n = oem ? px_count(oem, "entry") : 0;
+    if (n > DOM_MAX_DEVICES) {
+        px_err(p, oem, NULL, "%zu OEM strings exceed the limit of %d", n, DOM_MAX_DEVICES);
+        px_ignore(oem);
+        n = 0;
+    }
+    s->oem = xcalloc(n ? n : 1, sizeof(*s->oem));
+    for (xmlNode *e = NULL; n && (e = px_next(oem, e, "entry"));)
+        s->oem[s->n_oem++] = px_text(e);
+    sysinfo_smbios_checks(p, si, s);
+}
+
+/* <sysinfo type='fwcfg'>: QEMU's -fw_cfg, under libvirt's rules (qemuValidateDomainDef
+ * Sysinfo): names under opt/, but not QEMU's or OVMF's own; QEMU takes up to 55 bytes. */
+static void parse_sysinfo_fwcfg(struct px *p, xmlNode *si)
+{
+    struct domain *d = p->dom;
+    size_t n = px_count(si, "entry");
+    if (d->n_fwcfgs + n > DOM_MAX_DEVICES) {
+        px_err(p, si, NULL, "more than %d fw_cfg entries", DOM_MAX_DEVICES);
+        px_ignore(si);
+        return;
+    }
+    d->fwcfgs = xrealloc(d->fwcfgs, (d->n_fwcfgs + n + 1) * sizeof(*d->fwcfgs));
+    for (xmlNode *e = NULL; (e = px_next(si, e, "entry"));) {
+        struct dom_fwcfg *f = &d->fwcfgs[d->n_fwcfgs++];
+        memset(f, 0, sizeof(*f));
+        px_src(&f->src, e);
+        f->name = px_attr_dup(e, "name");
+        f->file = px_attr_dup(e, "file");
+        f->value = px_text(e);
+        if (!*f->value) {
+            free(f->value);
+            f->value = NULL;
+        }
+        if (!f->name)
+            px_err(p, e, NULL, "a fw_cfg <entry> needs a name attribute");
+        else if (strncmp(f->name, "opt/", 4) != 0)
+            px_err(p, e, "name", "invalid fw_cfg name '%s' (it must start with 'opt/')",
+                   f->name);
+        else if (strncmp(f->name, "opt/ovmf/", 9) == 0
+                 || strncmp(f->name, "opt/org.qemu/", 13) == 0)
+            px_err(p, e, "name", "fw_cfg name '%s' is reserved (opt/ovmf/ and opt/org.qemu/ "
+                   "belong to the firmware and QEMU)", f->name);
+        else if (strlen(f->name) > 55)
+            px_err(p, e, "name", "fw_cfg name '%s' is longer than QEMU's 55 bytes", f->name);
+        if (!f->value == !f->file)
+            px_err(p, e, NULL, "a fw_cfg <entry> needs either a value or a file attribute%s",
+                   f->value ? ", not both" : "");
+    }
+}
+
+static void parse_sysinfo(struct px *p, xmlNode *root)
+{
+    for (xmlNode *si = NULL; (si = px_next(root, si, "sysinfo"));) {
+        const char *type = px_attr(si, "type");
+        if (type && STREQ(type, "smbios")) {
+            parse_sysinfo_smbios(p, si);
+            continue;
+        }
+        if (type && STREQ(type, "fwcfg")) {
+            parse_sysinfo_fwcfg(p, si);
+            continue;
+        }
+        if (type)
+            px_err(p, si, "type", "unsupported sysinfo type '%s' (qlaunch supports: smbios, "
+                   "fwcfg)", type);
+        else
+            px_err(p, si, NULL, "<sysinfo> needs a type attribute ('smbios' or 'fwcfg')");
+        px_ignore(si);
+    }
+}
+
 /* ---- general ---- */
 
 /* <seclabel>: the DAC model decides who QEMU runs as (<label>USER:GROUP</label>, as
@@ -524,9 +765,11 @@ void px_parse_general(struct px *p, xmlNode *root)
 
     if ((n = px_child(p, root, "uuid"))) {
         _cleanup_free_ char *u = px_text(n);
-        if (dom_parse_uuid(u, d->uuid) < 0)
+        /* An empty <uuid/> (vagrant-libvirt writes one) asks for a generated UUID, as a
+         * missing <uuid> does in libvirt (virDomainDefParseIDs). */
+        if (*u && dom_parse_uuid(u, d->uuid) < 0)
             px_err(p, n, NULL, "invalid UUID '%s'", u);
-        else
+        else if (*u)
             d->has_uuid = true;
     }
     if (!d->has_uuid && d->name) {
@@ -596,6 +839,17 @@ void px_parse_general(struct px *p, xmlNode *root)
     } else {
         d->vcpus = 1;
     }
+    parse_vcpus(p, root);
+    parse_sysinfo(p, root);
+    /* Memory encryption (AMD SEV/SEV-SNP, Intel TDX, s390 PV) needs host firmware and
+     * attestation support qlaunch does not have. */
+    if ((n = px_child(p, root, "launchSecurity"))) {
+        const char *t = px_attr(n, "type");
+        px_err(p, n, NULL, "<launchSecurity%s%s%s> (confidential guests: SEV, SEV-SNP, TDX) is "
+               "not supported by qlaunch; remove it to run the guest unencrypted",
+               t ? " type='" : "", t ? t : "", t ? "'" : "");
+        px_ignore(n);
+    }
     parse_cputune(p, root);
     parse_memory_backing(p, root);
     parse_iothreads(p, root);
@@ -614,12 +868,14 @@ void px_parse_general(struct px *p, xmlNode *root)
     xmlNode *f = px_child(p, root, "features");
     if (f) {
         struct dom_features *ft = &d->features;
+        ft->line = (int)xmlGetLineNo(f);
         for (int i = 0; i < DOM_FEAT_MAX; i++) {
             if (i >= DOM_FEAT_KVM_HIDDEN)
                 continue;   /* <kvm> children, below */
             xmlNode *e = px_child(p, f, dom_feature_to_string(i));
             if (!e)
                 continue;
+            ft->lines[i] = (int)xmlGetLineNo(e);
             ft->f[i] = DOM_TRI_ON;
             px_attr_tristate(p, e, "state", &ft->f[i]);
             if (i == DOM_FEAT_APIC)
@@ -639,6 +895,7 @@ void px_parse_general(struct px *p, xmlNode *root)
                 xmlNode *h = px_child(p, kvm, kf[k].elem);
                 if (!h)
                     continue;
+                ft->lines[kf[k].f] = (int)xmlGetLineNo(h);
                 /* libvirt requires state (virDomainFeaturesKVMDefParse); qlaunch has
                  * always read a bare <hidden/> as on, and keeps doing so. */
                 if (kf[k].f == DOM_FEAT_KVM_HIDDEN)
@@ -665,9 +922,11 @@ void px_parse_general(struct px *p, xmlNode *root)
         xmlNode *hv = px_child(p, f, "hyperv");
         if (hv) {
             ft->hyperv_present = true;
-            /* mode='custom' is the only mode: the features listed are the ones enabled */
-            int mode;
+            /* mode='custom': the features listed are the ones enabled; 'passthrough':
+             * the host's, plus those listed */
+            int mode = HYPERV_MODE_CUSTOM;
             px_attr_enum(p, hv, "mode", &hyperv_mode_enum, 0, "value", &mode);
+            ft->hyperv_passthrough = mode == HYPERV_MODE_PASSTHROUGH;
             ft->hyperv = xcalloc(DOM_HV_MAX, sizeof(*ft->hyperv));
             for (int k = 0; k < DOM_HV_MAX; k++) {
                 xmlNode *e = px_child(p, hv, dom_hyperv_feat_to_string(k));
@@ -690,8 +949,31 @@ void px_parse_general(struct px *p, xmlNode *root)
                                "least 4095");
                     h->value = px_attr_dup(e, "retries");
                 }
-                else if (k == DOM_HV_VENDOR_ID)
+                else if (k == DOM_HV_VENDOR_ID) {
+                    /* libvirt's schema: up to 12 characters, no comma (QEMU's -cpu has
+                     * no escaping for one) */
                     h->value = px_attr_dup(e, "value");
+                    if (h->on && !h->value)
+                        px_err(p, e, NULL, "missing 'value' attribute for HyperV feature "
+                               "'vendor_id'");
+                    else if (h->value && (strlen(h->value) > 12 || strchr(h->value, ',')))
+                        px_err(p, e, "value", "HyperV vendor_id '%s' must be at most 12 "
+                               "characters without a comma", h->value);
+                }
+                /* libvirt's sub-features: <stimer><direct>, <tlbflush><direct><extended> */
+                static const char *const subs[] = {"direct", "extended"};
+                for (size_t j = 0; j < ARRAY_SIZE(subs); j++) {
+                    if (k != DOM_HV_TLBFLUSH && (k != DOM_HV_STIMER || j > 0))
+                        break;
+                    xmlNode *sub = px_child(p, e, subs[j]);
+                    enum dom_tristate *sst = j ? &h->extended : &h->direct;
+                    if (sub && px_attr_tristate(p, sub, "state", sst) == 0)
+                        px_err(p, sub, NULL, "<%s> needs a state attribute ('on' or 'off')",
+                               subs[j]);
+                    if (*sst == DOM_TRI_ON && !h->on)
+                        px_err(p, sub, NULL, "<%s state='on'> needs <%s state='on'>",
+                               subs[j], dom_hyperv_feat_to_string(k));
+                }
             }
         }
     }
@@ -700,6 +982,7 @@ void px_parse_general(struct px *p, xmlNode *root)
     xmlNode *c = px_child(p, root, "clock");
     if (c) {
         struct dom_clock *cl = &d->clock;
+        cl->line = (int)xmlGetLineNo(c);
         PX_ENUM(p, c, "offset", &dom_clock_offset_enum, NULL, cl->offset);
         cl->timezone = px_attr_dup(c, "timezone");
         if (cl->offset == DOM_CLOCK_TIMEZONE && !cl->timezone)
@@ -734,6 +1017,7 @@ void px_parse_general(struct px *p, xmlNode *root)
         cl->timers = xcalloc(nt, sizeof(*cl->timers));
         for (xmlNode *t = NULL; (t = px_next(c, t, "timer"));) {
             struct dom_timer *tm = &cl->timers[cl->n_timers++];
+            tm->line = (int)xmlGetLineNo(t);
             if (PX_ENUM(p, t, "name", &dom_timer_name_enum, "value", tm->name) == 0)
                 px_err(p, t, NULL, "missing timer name");
             px_attr_tristate(p, t, "present", &tm->present);
@@ -803,6 +1087,26 @@ void px_parse_cpu(struct px *p, xmlNode *root)
         cf->policy = DOM_CPU_FEAT_REQUIRE;
         PX_ENUM(p, f, "policy", &dom_cpu_feature_policy_enum, NULL, cf->policy);
     }
+    /* libvirt's qemuValidateDomainDefCpu: emulate takes level 3 only, the other modes no
+     * level; passthrough needs the host's CPU */
+    xmlNode *cache = px_child(p, n, "cache");
+    if (cache) {
+        if (PX_ENUM(p, cache, "mode", &dom_cpu_cache_mode_enum, "value", c->cache_mode) == 0)
+            px_err(p, cache, NULL, "<cache> needs a mode attribute (emulate, passthrough or "
+                   "disable)");
+        int r = px_attr_uint(p, cache, "level", &c->cache_level);
+        const char *mode = dom_cpu_cache_mode_to_string(c->cache_mode);
+        if (r > 0 && (c->cache_level < 1 || c->cache_level > 3))
+            px_err(p, cache, "level", "CPU cache level must be 1 to 3");
+        else if (c->cache_mode == DOM_CPU_CACHE_EMULATE && c->cache_level != 3)
+            px_err(p, cache, NULL, "CPU cache mode 'emulate' can only be used with level='3'");
+        else if (c->cache_mode > DOM_CPU_CACHE_EMULATE && r > 0)
+            px_err(p, cache, "level", "unsupported CPU cache level for mode '%s'", mode);
+        if (c->cache_mode == DOM_CPU_CACHE_PASSTHROUGH && c->mode != DOM_CPU_MODE_HOST_PASSTHROUGH
+            && c->mode != DOM_CPU_MODE_MAXIMUM)
+            px_err(p, cache, "mode", "CPU cache mode 'passthrough' can only be used with "
+                   "'host-passthrough' / 'maximum' CPUs");
+    }
     xmlNode *numa = px_child(p, n, "numa");
     if (numa) {
         px_src(&c->numa_src, numa);
@@ -840,6 +1144,7 @@ void px_parse_os(struct px *p, xmlNode *root)
         px_err(p, root, NULL, "missing <os>");
         return;
     }
+    px_src(&o->src, os);
     PX_ENUM(p, os, "firmware", &dom_firmware_enum, "value", o->firmware);
     xmlNode *t = px_child(p, os, "type");
     if (!t) {
@@ -858,6 +1163,7 @@ void px_parse_os(struct px *p, xmlNode *root)
         else if (arch)
             o->arch = v;
         xmlAttr *ma = xmlHasNsProp(t, (const xmlChar *)"machine", NULL);
+        o->machine_line = (int)xmlGetLineNo(t);
         o->machine = px_attr_dup(t, "machine");
         if (ma && !o->machine)
             px_note(p, t, "machine", "empty machine type: using the default 'pc' as libvirt "
@@ -906,6 +1212,7 @@ void px_parse_os(struct px *p, xmlNode *root)
     }
     xmlNode *l = px_child(p, os, "loader");
     if (l) {
+        o->loader_line = (int)xmlGetLineNo(l);
         o->loader = px_text(l);
         if (!*o->loader) {
             free(o->loader);
@@ -924,12 +1231,26 @@ void px_parse_os(struct px *p, xmlNode *root)
         }
         o->nvram_template = px_attr_dup(nv, "template");
     }
-    o->kernel = px_child_text(p, os, "kernel");
-    o->initrd = px_child_text(p, os, "initrd");
-    o->cmdline = px_child_text(p, os, "cmdline");
-    o->dtb = px_child_text(p, os, "dtb");
+    struct {
+        const char *elem;
+        char **text;
+        int *line;
+    } files[] = {{"kernel", &o->kernel, &o->kernel_line}, {"initrd", &o->initrd, &o->initrd_line},
+                 {"cmdline", &o->cmdline, &o->cmdline_line}, {"dtb", &o->dtb, &o->dtb_line}};
+    for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+        xmlNode *e = px_child(p, os, files[i].elem);
+        char *text = px_text(e);
+        if (text && !*text) {     /* empty: absent, as px_child_text */
+            free(text);
+            text = NULL;
+        }
+        *files[i].text = text;
+        *files[i].line = e ? (int)xmlGetLineNo(e) : 0;
+    }
     for (xmlNode *b = NULL; (b = px_next(os, b, "boot"));) {
         int dev;
+        if (!o->boot_line)
+            o->boot_line = (int)xmlGetLineNo(b);
         if (px_attr_enum(p, b, "dev", &dom_boot_dev_enum, 0, NULL, &dev) <= 0) {
             if (!px_attr(b, "dev"))
                 px_err(p, b, NULL, "missing dev attribute");
@@ -962,6 +1283,7 @@ void px_parse_os(struct px *p, xmlNode *root)
             px_err(p, bios, "rebootTimeout", "must be -1 (no reboot) or 0 to 65535 ms");
     xmlNode *sm = px_child(p, os, "smbios");
     if (sm) {
+        o->smbios_line = (int)xmlGetLineNo(sm);
         PX_ENUM(p, sm, "mode", &dom_smbios_mode_enum, "value", o->smbios_mode);
     }
 }

@@ -345,7 +345,8 @@ static void feature_rules(struct domain *d, struct dom_diags *g)
     /* libvirt: qemuValidateDomainDefFeatures */
     if (d->features.f[DOM_FEAT_KVM_DEDICATED] == DOM_TRI_ON
         && (!d->cpu.present || d->cpu.mode != DOM_CPU_MODE_HOST_PASSTHROUGH)) {
-        static const struct dom_src w = {(char *)"features/kvm/hint-dedicated", 0};
+        const struct dom_src w = {(char *)"features/kvm/hint-dedicated",
+                                  d->features.lines[DOM_FEAT_KVM_DEDICATED]};
         px_err_src(g, &w, NULL, "kvm-hint-dedicated=on is only applicable for cpu "
                    "host-passthrough");
     }

@@ -6,6 +6,7 @@
 #include "util/cleanup.h"
 
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *cpu_feature_value(enum dom_cpu_feature_policy p)
@@ -18,7 +19,7 @@ int qb_add_cpu(struct qb_ctx *c)
     const struct domain *d = c->d;
     const struct dom_cpu *cpu = &d->cpu;
     struct strbuf sb = STRBUF_INIT;
-    static const struct dom_src fsrc = {"features", 0};
+    const struct dom_src fsrc = {(char *)"features", d->features.line};
     const struct dom_src *src = cpu->src.path ? &cpu->src : &fsrc;
     const char *model = NULL;
 
@@ -124,12 +125,14 @@ int qb_add_cpu(struct qb_ctx *c)
         else if (t->name == DOM_TIMER_TSC && t->frequency)
             sb_addf(&props, ",tsc-frequency=%llu", t->frequency);
     }
+    /* libvirt's qemuBuildCpuCommandLine: features that are on, as NAME=on (retries in
+     * hex), then their sub-features; passthrough last */
     for (size_t i = 0; i < d->features.n_hyperv; i++) {
         const struct dom_hyperv_feature *h = &d->features.hyperv[i];
         if (!h->on)
             continue;
         if (h->name == DOM_HV_SPINLOCKS && h->value) {
-            sb_addf(&props, ",hv-spinlocks=%s", h->value);
+            sb_addf(&props, ",hv-spinlocks=0x%llx", strtoull(h->value, NULL, 10));
         } else if (h->name == DOM_HV_VENDOR_ID && h->value) {
             sb_add(&props, ",hv-vendor-id=");
             sb_add_comma_escaped(&props, h->value);
@@ -138,8 +141,32 @@ int qb_add_cpu(struct qb_ctx *c)
             sb_add(&props, ",hv-");
             for (const char *p = dom_hyperv_feat_to_string(h->name); *p; p++)
                 sb_addc(&props, *p == '_' ? '-' : *p);
+            sb_add(&props, "=on");
         }
+        const char *base = h->name == DOM_HV_STIMER ? "stimer" : "tlbflush";
+        if (h->direct == DOM_TRI_ON)
+            sb_addf(&props, ",hv-%s-direct=on", base);
+        if (h->extended == DOM_TRI_ON)
+            sb_add(&props, ",hv-tlbflush-ext=on");
     }
+    for (size_t i = 0; i < d->dev.n_panics; i++)
+        if (d->dev.panics[i].model == DOM_PANIC_HYPERV)
+            sb_add(&props, ",hv-crash");    /* <panic model='hyperv'>, libvirt's spelling */
+    if (d->features.hyperv_passthrough)
+        sb_add(&props, ",hv-passthrough=on");
+    /* <cache mode>, as libvirt: QEMU's l3-cache (an emulated L3 in CPUID) and
+     * host-cache-info (the host's cache topology), each turned off where the mode excludes
+     * it; host-cache-info only exists on the host and max CPUs */
+    enum dom_cpu_cache_mode cm = cpu->cache_mode;
+    bool host_cpu = cpu->mode == DOM_CPU_MODE_HOST_PASSTHROUGH || cpu->mode == DOM_CPU_MODE_MAXIMUM;
+    if (cm == DOM_CPU_CACHE_EMULATE)
+        sb_add(&props, ",l3-cache=on");
+    else if (cm == DOM_CPU_CACHE_PASSTHROUGH)
+        sb_add(&props, ",host-cache-info=on");
+    if ((cm == DOM_CPU_CACHE_EMULATE || cm == DOM_CPU_CACHE_DISABLE) && host_cpu)
+        sb_add(&props, ",host-cache-info=off");
+    if (cm == DOM_CPU_CACHE_PASSTHROUGH || cm == DOM_CPU_CACHE_DISABLE)
+        sb_add(&props, ",l3-cache=off");
     if (!model && props.len == 0) {
         sb_free(&sb);
         sb_free(&props);
@@ -194,7 +221,7 @@ static int memory_backend(struct qb_ctx *c, const char *id, unsigned long long b
                           unsigned cell, enum dom_mem_access cell_access, bool main_ram)
 {
     const struct dom_mem_backing *mb = &c->d->mem_backing;
-    static const struct dom_src src = {"memoryBacking", 0};
+    const struct dom_src *src = &mb->src;
     enum dom_mem_access access = cell_access ? cell_access : mb->access;
     long long page = hugepage_kib(c, cell);
     bool hp = page >= 0;
@@ -218,7 +245,7 @@ static int memory_backend(struct qb_ctx *c, const char *id, unsigned long long b
          * plain file of that name. */
         if (page != 0 && page != 2048) {
             free(qj_end(&j));
-            return qb_fail(c, &src, "huge pages of %lld KiB need their own hugetlbfs mount; "
+            return qb_fail(c, src, "huge pages of %lld KiB need their own hugetlbfs mount; "
                            "qlaunch backs guest memory with /dev/hugepages (the default "
                            "2 MiB pages), or use <source type='memfd'/>", page);
         }
@@ -239,7 +266,7 @@ static int memory_backend(struct qb_ctx *c, const char *id, unsigned long long b
             qj_uint(&j, "prealloc-threads", mb->allocation_threads);
     } else if (mb->allocation_threads) {
         free(qj_end(&j));
-        return qb_fail(c, &src, "<allocation threads> needs mode='immediate' or huge pages "
+        return qb_fail(c, src, "<allocation threads> needs mode='immediate' or huge pages "
                        "(QEMU only uses them to preallocate)");
     }
     qj_uint(&j, "size", bytes);
@@ -250,8 +277,8 @@ static int memory_backend(struct qb_ctx *c, const char *id, unsigned long long b
 int qb_add_memory_smp(struct qb_ctx *c)
 {
     const struct domain *d = c->d;
-    static const struct dom_src msrc = {"memory", 0};
-    static const struct dom_src vsrc = {"vcpu", 0};
+    const struct dom_src msrc = {(char *)"memory", d->mem_line[0]};
+    const struct dom_src vsrc = {(char *)"vcpu", d->vcpu_line};
     unsigned long long kib = (d->memory_kib + 1023) / 1024 * 1024;
     /* libvirt (qemuDomainAlignMemorySizes): with NUMA cells, each cell is rounded up to
      * 1 MiB and the initial memory is their sum; QEMU refuses cells that do not add up

@@ -141,8 +141,11 @@ int qb_disk_devices(struct qb_ctx *c)
             && dk->addr.type != DOM_ADDR_PCI)
             return qb_fail(c, &dk->src, "address type '%s' does not fit a PCI device",
                            dom_addr_type_to_string(dk->addr.type));
+        if (dk->model && bus != DOM_BUS_VIRTIO)
+            return qb_fail(c, &dk->src, "disk model '%s' is only for virtio disks",
+                           dom_virtio_model_to_string(dk->model));
         if (bus == DOM_BUS_VIRTIO) {
-            x->pci_flags = qb_fl_pcie(c);
+            x->pci_flags = qb_fl_virtio(c, dk->model);
             x->pci_rank = QB_RANK_DISK;
         } else if (bus == DOM_BUS_USB) {
             x->usb_rank = QB_USB_DISK;
@@ -317,6 +320,40 @@ static int storage_node(struct qb_ctx *c, const struct dom_disk *dk, struct qj *
     }
 }
 
+
+/* What the guest is told about the disk, as libvirt (qemuBuildDiskDeviceProps):
+ * <blockio> block sizes, target@rotation_rate, <geometry>. */
+static int disk_guest_view(struct qb_ctx *c, const struct dom_disk *dk, int bus, bool cd,
+                           struct qj *j)
+{
+    bool ata_scsi = bus == DOM_BUS_IDE || bus == DOM_BUS_SATA || bus == DOM_BUS_SCSI;
+    if (dk->queue_size && bus != DOM_BUS_VIRTIO)
+        return qb_fail(c, &dk->src, "driver queue_size is only for virtio disks");
+    if (dk->rotation_rate && (!ata_scsi || cd || dk->device == DOM_DISKDEV_LUN))
+        return qb_fail(c, &dk->src, "rotation_rate is only for IDE, SATA and SCSI hard disks");
+    if ((dk->cyls || dk->trans) && (bus == DOM_BUS_USB || bus == DOM_BUS_FDC || cd))
+        return qb_fail(c, &dk->src, "<geometry> is only for IDE, SATA, SCSI and virtio hard "
+                       "disks");
+    if (dk->trans && bus != DOM_BUS_IDE && bus != DOM_BUS_SATA)
+        return qb_fail(c, &dk->src, "<geometry trans> is only for IDE and SATA disks");
+    if (dk->logical_block_size)
+        qj_uint(j, "logical_block_size", dk->logical_block_size);
+    if (dk->physical_block_size)
+        qj_uint(j, "physical_block_size", dk->physical_block_size);
+    if (dk->has_discard_granularity)
+        qj_uint(j, "discard_granularity", dk->discard_granularity);
+    if (dk->rotation_rate)
+        qj_uint(j, "rotation_rate", dk->rotation_rate);
+    if (dk->cyls) {
+        qj_uint(j, "cyls", dk->cyls);
+        qj_uint(j, "heads", dk->heads);
+        qj_uint(j, "secs", dk->secs);
+    }
+    if (dk->trans)
+        qj_str(j, "bios-chs-trans", dom_geometry_trans_to_string(dk->trans));
+    return 0;
+}
+
 static int build_disk(struct qb_ctx *c, size_t i)
 {
     const struct dom_disk *dk = &c->d->dev.disks[i];
@@ -348,6 +385,7 @@ static int build_disk(struct qb_ctx *c, size_t i)
     snprintf(storage, sizeof(storage), "libvirt-%u-storage", n);
     snprintf(format, sizeof(format), "libvirt-%u-format", n);
     const char *top = fmt_layer ? format : storage;
+    char cor[64];
     struct qj j;
 
     bool media = dk->source || dk->type == DOM_DISK_NETWORK;
@@ -385,13 +423,27 @@ static int build_disk(struct qb_ctx *c, size_t i)
             qj_str(&j, "file", storage);
             qb_opt(c, "-blockdev", qj_end(&j));
         }
+        /* driver@copy_on_read: libvirt's filter node on top, named after the target */
+        if (dk->copy_on_read == DOM_TRI_ON) {
+            snprintf(cor, sizeof(cor), "libvirt-CoR-%s", dk->dev);
+            if (strlen(cor) > 31)   /* QEMU's limit on node names */
+                return qb_fail(c, &dk->src, "copy_on_read: the target name '%s' is too long "
+                               "for QEMU's node name", dk->dev);
+            qj_begin(&j);
+            qj_str(&j, "driver", "copy-on-read");
+            qj_str(&j, "node-name", cor);
+            qj_str(&j, "file", top);
+            qj_str(&j, "discard", "unmap");
+            qb_opt(c, "-blockdev", qj_end(&j));
+            top = cor;
+        }
     }
 
     qj_begin(&j);
     switch (bus) {
     case DOM_BUS_VIRTIO:
         snprintf(id, sizeof(id), "virtio-disk%u", qb_disk_name_index(dk->dev));
-        qj_str(&j, "driver", "virtio-blk-pci");
+        qj_str(&j, "driver", qb_virtio_driver(buf, sizeof(buf), "virtio-blk-pci", dk->model));
         if (dk->ioeventfd)
             qj_bool(&j, "ioeventfd", dk->ioeventfd == DOM_TRI_ON);
         if (dk->event_idx)
@@ -402,6 +454,8 @@ static int build_disk(struct qb_ctx *c, size_t i)
         qj_pci(c, &j, &x->pci);
         if (dk->queues)
             qj_uint(&j, "num-queues", dk->queues);
+        if (dk->queue_size)
+            qj_uint(&j, "queue-size", dk->queue_size);
         break;
     case DOM_BUS_IDE:
         if (a.bus > 1 || a.unit > 1 || a.target != 0) {
@@ -494,6 +548,10 @@ static int build_disk(struct qb_ctx *c, size_t i)
     c->r->disk_ids[i] = xstrdup(id);
     if (x->bootindex && bus != DOM_BUS_FDC)
         qj_uint(&j, "bootindex", x->bootindex);
+    if ((r = disk_guest_view(c, dk, bus, cd, &j)) < 0) {
+        free(qj_end(&j));
+        return r;
+    }
     /* libvirt sets write-cache from the cache mode even on an empty drive (QEMU applies
      * it to the empty block backend, and to media inserted later) */
     if (cm && dk->device != DOM_DISKDEV_LUN)

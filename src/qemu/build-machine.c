@@ -56,7 +56,7 @@ int qb_add_machine(struct qb_ctx *c)
 {
     const struct domain *d = c->d;
     struct strbuf sb = STRBUF_INIT;
-    static const struct dom_src osrc = {"os/type@machine", 0};
+    const struct dom_src osrc = {(char *)"os/type@machine", d->os.machine_line};
     const char *m = d->os.machine && *d->os.machine ? d->os.machine : "pc";
     if (strspn(m, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
         != strlen(m)) {
@@ -123,7 +123,8 @@ int qb_add_accel(struct qb_ctx *c)
         return 0;
     }
     if (!c->kvm) {
-        static const struct dom_src fsrc = {"features/kvm/dirty-ring", 0};
+        const struct dom_src fsrc = {(char *)"features/kvm/dirty-ring",
+                                     f->lines[DOM_FEAT_KVM_DIRTY_RING]};
         return qb_fail(c, &fsrc, "<kvm><dirty-ring state='on'/> is a KVM feature and needs "
                        "KVM; it has no effect with TCG, remove it or run with --accel kvm");
     }
@@ -135,7 +136,7 @@ int qb_add_accel(struct qb_ctx *c)
 int qb_add_firmware(struct qb_ctx *c)
 {
     const struct dom_os *os = &c->d->os;
-    static const struct dom_src src = {"os/loader", 0};
+    const struct dom_src src = {(char *)"os/loader", os->loader_line};
     struct fw_eff e;
     fw_effective(c, &e);
     if (e.efi_unresolved) {
@@ -246,7 +247,7 @@ void qb_add_monitor(struct qb_ctx *c)
 int qb_add_clock(struct qb_ctx *c)
 {
     const struct dom_clock *ck = &c->d->clock;
-    static const struct dom_src src = {"clock", 0};
+    const struct dom_src src = {(char *)"clock", ck->line};
     struct strbuf sb = STRBUF_INIT;
     switch (ck->offset) {
     case DOM_CLOCK_UTC:
@@ -389,7 +390,6 @@ void qb_add_lifecycle(struct qb_ctx *c)
 int qb_add_boot(struct qb_ctx *c)
 {
     const struct dom_os *os = &c->d->os;
-    static const struct dom_src src = {"os", 0};
     struct strbuf sb = STRBUF_INIT;
     if (os->bootmenu == DOM_TRI_ON) {
         sb_add(&sb, "menu=on,");
@@ -405,20 +405,84 @@ int qb_add_boot(struct qb_ctx *c)
     if (os->kernel)
         qb_opt(c, "-kernel", xstrdup(os->kernel));
     if (os->initrd) {
+        const struct dom_src isrc = {(char *)"os/initrd", os->initrd_line};
         if (!os->kernel)
-            return qb_fail(c, &src, "<initrd> needs a <kernel>");
+            return qb_fail(c, &isrc, "<initrd> needs a <kernel>");
         qb_opt(c, "-initrd", xstrdup(os->initrd));
     }
     if (os->cmdline) {
+        const struct dom_src csrc = {(char *)"os/cmdline", os->cmdline_line};
         if (!os->kernel)
-            return qb_fail(c, &src, "<cmdline> needs a <kernel>");
+            return qb_fail(c, &csrc, "<cmdline> needs a <kernel>");
         qb_opt(c, "-append", xstrdup(os->cmdline));
     }
+    const struct dom_src dsrc = {(char *)"os/dtb", os->dtb_line};
     if (os->dtb)
-        return qb_fail(c, &src, "<dtb> is not used on x86");
-    if (os->smbios_mode && os->smbios_mode != DOM_SMBIOS_EMULATE)
-        return qb_fail(c, &src, "smbios mode '%s' is not supported; only 'emulate'",
-                       dom_smbios_mode_to_string(os->smbios_mode));
+        return qb_fail(c, &dsrc, "<dtb> is not used on x86");
+    return 0;
+}
+
+/* One -smbios type=N option of the fields given (none: no option). */
+static void smbios_table(struct qb_ctx *c, const struct dom_smbios *s, int t, bool skip_uuid)
+{
+    struct strbuf sb = STRBUF_INIT;
+    sb_addf(&sb, "type=%d", t);
+    bool any = false;
+    for (int k = 0; dom_smbios_fields[t][k]; k++) {
+        const char *v = s->f[t][k];
+        if (!v || (skip_uuid && t == DOM_SMBIOS_SYSTEM && k == DOM_SMBIOS_UUID_FIELD))
+            continue;
+        sb_addf(&sb, ",%s=", dom_smbios_fields[t][k]);
+        sb_add_comma_escaped(&sb, v);
+        any = true;
+    }
+    if (any)
+        qb_opt(c, "-smbios", sb_steal(&sb));
+    sb_free(&sb);
+}
+
+/* libvirt's qemuBuildSmbiosCommandLine and qemuBuildSysinfoCommandLine: the tables of
+ * <sysinfo type='smbios'> (mode='sysinfo') or of the host (mode='host', without the host's
+ * UUID, which cannot be the guest's), OEM strings as type 11; then the fw_cfg entries. */
+int qb_add_sysinfo(struct qb_ctx *c)
+{
+    const struct domain *d = c->d;
+    const struct dom_os *os = &d->os;
+    const struct dom_src src = {(char *)"os/smbios@mode", os->smbios_line};
+    const struct dom_smbios *s = NULL;
+    bool host = os->smbios_mode == DOM_SMBIOS_HOST;
+    if (os->smbios_mode == DOM_SMBIOS_SYSINFO) {
+        if (!d->has_sysinfo)
+            return qb_fail(c, &src, "<smbios mode='sysinfo'> needs a <sysinfo type='smbios'>");
+        s = &d->sysinfo;
+    } else if (host) {
+        s = c->o->host_smbios;
+        if (!s)
+            qb_note(c, "<smbios mode='host'>: the host's SMBIOS tables are read at start");
+    }
+    if (d->has_sysinfo && os->smbios_mode != DOM_SMBIOS_SYSINFO)
+        qb_note(c, "<sysinfo type='smbios'> (line %d) is not used: it needs <os><smbios "
+                "mode='sysinfo'/>, as in libvirt", d->sysinfo.src.line);
+    for (int t = 0; s && t < DOM_SMBIOS_TABLE_MAX; t++)
+        smbios_table(c, s, t, host);
+    if (s && s->n_oem) {
+        struct strbuf sb = STRBUF_INIT;
+        sb_add(&sb, "type=11");
+        for (size_t i = 0; i < s->n_oem; i++) {
+            sb_add(&sb, ",value=");
+            sb_add_comma_escaped(&sb, s->oem[i]);
+        }
+        qb_opt(c, "-smbios", sb_steal(&sb));
+    }
+    for (size_t i = 0; i < d->n_fwcfgs; i++) {
+        const struct dom_fwcfg *f = &d->fwcfgs[i];
+        struct strbuf sb = STRBUF_INIT;
+        sb_add(&sb, "name=");
+        sb_add_comma_escaped(&sb, f->name);
+        sb_add(&sb, f->value ? ",string=" : ",file=");
+        sb_add_comma_escaped(&sb, f->value ? f->value : f->file);
+        qb_opt(c, "-fw_cfg", sb_steal(&sb));
+    }
     return 0;
 }
 
@@ -434,7 +498,7 @@ int qb_assign_boot_order(struct qb_ctx *c)
     for (size_t i = 0; i < d->dev.n_redirdevs; i++)
         per_dev |= d->dev.redirdevs[i].boot_order != 0;
     if (per_dev && d->os.n_boot) {
-        static const struct dom_src src = {"os/boot", 0};
+        const struct dom_src src = {(char *)"os/boot", d->os.boot_line};
         return qb_fail(c, &src, "<os><boot dev> cannot be combined with per-device <boot order>");
     }
     for (size_t i = 0; i < d->dev.n_disks; i++)

@@ -90,16 +90,20 @@ int qb_check_misc(struct qb_ctx *c)
     for (size_t i = 0; i < dv->n_panics; i++) {
         const struct dom_panic *p = &dv->panics[i];
         enum dom_panic_model m = p->model ? p->model : DOM_PANIC_ISA;   /* x86 */
-        if (m == DOM_PANIC_HYPERV)
-            return qb_fail(c, &p->src, "panic model 'hyperv' is not supported; use isa or "
-                           "pvpanic");
         if (m == DOM_PANIC_ISA && p->addr.type != DOM_ADDR_NONE && p->addr.type != DOM_ADDR_ISA)
             return qb_fail(c, &p->src, "an isa panic device takes an ISA address");
         if (p->addr.type == DOM_ADDR_ISA && p->addr.has_irq)
             return qb_fail(c, &p->src, "the isa panic device has no IRQ; give only iobase");
     }
-    if (dv->n_panics > 1)
-        return qb_fail(c, &dv->panics[1].src, "only one panic device is supported");
+    /* libvirt: one panic device per model; the hyperv one is a CPU property (hv-crash),
+     * so it may come with one device */
+    size_t n_dev = 0, n_hv = 0;
+    for (size_t i = 0; i < dv->n_panics; i++) {
+        bool hv = dv->panics[i].model == DOM_PANIC_HYPERV;
+        if ((hv ? ++n_hv : ++n_dev) > 1)
+            return qb_fail(c, &dv->panics[i].src, "only one %spanic device is supported",
+                           hv ? "hyperv " : "");
+    }
     return check_tpms(c);
 }
 
@@ -216,6 +220,8 @@ int qb_build_panics(struct qb_ctx *c)
     for (size_t i = 0; i < dv->n_panics; i++) {
         const struct dom_panic *p = &dv->panics[i];
         bool pci = p->model == DOM_PANIC_PVPANIC;
+        if (p->model == DOM_PANIC_HYPERV)
+            continue;   /* -cpu hv-crash */
         qj_begin(&j);
         if (pci) {
             qj_str(&j, "driver", "pvpanic-pci");

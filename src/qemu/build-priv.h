@@ -304,6 +304,8 @@ void qb_add_monitor(struct qb_ctx *c);
 int qb_add_clock(struct qb_ctx *c);
 void qb_add_lifecycle(struct qb_ctx *c);
 int qb_add_boot(struct qb_ctx *c);
+/* -smbios (<os><smbios mode>) and -fw_cfg (<sysinfo type='fwcfg'>). */
+int qb_add_sysinfo(struct qb_ctx *c);
 int qb_add_pcihole64(struct qb_ctx *c);
 /* <os><boot dev> and per-device <boot order> as bootindex on the disks and NICs. */
 int qb_assign_boot_order(struct qb_ctx *c);

@@ -15,14 +15,15 @@ QL_ENUM_IMPL(qb_fd_kind, QB_FD_KIND_MAX, "qmp", "tap", "macvtap", "vhost-net", "
 static int check_domain(struct qb_ctx *c)
 {
     const struct domain *d = c->d;
-    static const struct dom_src fsrc = {"features", 0};
+    const struct dom_src asrc = {(char *)"features/apic", d->features.lines[DOM_FEAT_APIC]};
+    const struct dom_src psrc = {(char *)"features/pae", d->features.lines[DOM_FEAT_PAE]};
     if (d->features.f[DOM_FEAT_APIC] == DOM_TRI_OFF)
-        return qb_fail(c, &fsrc, "<apic state='off'> is not supported on x86_64");
+        return qb_fail(c, &asrc, "<apic state='off'> is not supported on x86_64");
     if (d->features.f[DOM_FEAT_PAE] == DOM_TRI_OFF)
-        return qb_fail(c, &fsrc, "<pae state='off'> is not supported on x86_64");
+        return qb_fail(c, &psrc, "<pae state='off'> is not supported on x86_64");
     if (d->current_memory_kib && d->current_memory_kib < d->memory_kib) {
         if (d->dev.memballoon.model == DOM_BALLOON_NONE) {
-            static const struct dom_src csrc = {"currentMemory", 0};
+            const struct dom_src csrc = {(char *)"currentMemory", d->mem_line[1]};
             return qb_fail(c, &csrc, "currentMemory below memory needs a memballoon; "
                            "model='none' cannot shrink the guest");
         }
@@ -93,6 +94,8 @@ static int build(struct qb_ctx *c)
         qb_device(c, NULL, xasprintf("{\"driver\":\"vmgenid\",\"guid\":\"%s\","
                                      "\"id\":\"vmgenid0\"}", g));
     }
+    if ((r = qb_add_sysinfo(c)) < 0)
+        return r;
     if (dv->n_graphics == 0)
         qb_opt(c, "-display", xstrdup("none"));
     qb_opt(c, "-no-user-config", NULL);
@@ -131,19 +134,35 @@ int qb_build(const struct domain *d, const struct qb_options *o, struct qb_resul
      * qb_disk_order); the disks' contents stay d's. */
     struct domain dd = *d;
     struct dom_disk *disks = NULL;
+    c.r = ret;
     if (d->dev.n_disks) {
         size_t *order = xcalloc(d->dev.n_disks, sizeof(*order));
         disks = xcalloc(d->dev.n_disks, sizeof(*disks));
         qb_disk_order(d->dev.disks, d->dev.n_disks, order);
-        for (size_t i = 0; i < d->dev.n_disks; i++)
-            disks[i] = d->dev.disks[order[i]];
+        dd.dev.n_disks = 0;
+        for (size_t i = 0; i < d->dev.n_disks; i++) {
+            struct dom_disk *k = &disks[dd.dev.n_disks];
+            *k = d->dev.disks[order[i]];
+            dd.dev.n_disks++;
+            if (!o->disk_absent || !o->disk_absent[order[i]]
+                || k->startup_policy != DOM_STARTUP_OPTIONAL)
+                continue;
+            /* libvirt's qemuDomainCheckRemoveOptionalDisk */
+            bool removable = k->device == DOM_DISKDEV_CDROM || k->device == DOM_DISKDEV_FLOPPY;
+            qb_note(&c, "%s (line %d): '%s' does not exist and startupPolicy='optional': %s",
+                    k->src.path, k->src.line, k->source,
+                    removable ? "the drive starts empty" : "the disk is left out");
+            if (removable)
+                k->source = NULL;   /* the copy's strings stay d's */
+            else
+                dd.dev.n_disks--;
+        }
         free(order);
         dd.dev.disks = disks;
     }
     d = &dd;
     c.d = d;
     c.o = o;
-    c.r = ret;
     c.err = err;
     c.next_fd = o->first_fd > o->qmp_fd ? o->first_fd : o->qmp_fd + 1;
     c.primary_video = -1;

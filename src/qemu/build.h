@@ -46,6 +46,14 @@ struct qb_options {
      * Given: the machine type, device models and their properties are checked (an error
      * naming the element), and what differs between QEMU versions follows its version. */
     const struct qemu_caps *caps;
+    /* <smbios mode='host'>: the host's SMBIOS tables as the launcher read them
+     * (sup_build_prepare). NULL: not read, as for `qlaunch validate`: no -smbios, a note. */
+    const struct dom_smbios *host_smbios;
+    /* Per disk in the XML's order (d->dev.n_disks entries): the source of a disk with
+     * startupPolicy='optional' does not exist (sup_build_prepare). A cdrom or floppy then
+     * starts empty, another disk is left out, each with a note, as libvirt. NULL: not
+     * checked (every source is used). */
+    const bool *disk_absent;
 };
 
 enum qb_fd_kind {

@@ -2,11 +2,58 @@
 #include "supervise/prepare.h"
 #include "supervise/rundir.h"
 #include "util/cleanup.h"
+#include "util/fileio.h"
 #include "util/strbuf.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+int sup_read_host_smbios(const char *dir, struct dom_smbios *ret, struct ql_error *err)
+{
+    /* The sysfs file of each field of dom_smbios_fields, "" where the kernel has none or
+     * it is not wanted (the host's UUID is never the guest's). */
+    static const char *const files[DOM_SMBIOS_TABLE_MAX][DOM_SMBIOS_MAX_FIELDS] = {
+        [DOM_SMBIOS_BIOS] = {"bios_vendor", "bios_version", "bios_date", "bios_release"},
+        [DOM_SMBIOS_SYSTEM] = {"sys_vendor", "product_name", "product_version",
+                               "product_serial", "", "product_sku",
+                               "product_family"},
+        [DOM_SMBIOS_BASEBOARD] = {"board_vendor", "board_name", "board_version",
+                                  "board_serial", "board_asset_tag", ""},
+        [DOM_SMBIOS_CHASSIS] = {"chassis_vendor", "chassis_version", "chassis_serial",
+                                "chassis_asset_tag", ""},
+    };
+    memset(ret, 0, sizeof(*ret));
+    size_t found = 0;
+    for (int t = 0; t < DOM_SMBIOS_TABLE_MAX; t++) {
+        for (int k = 0; k < DOM_SMBIOS_MAX_FIELDS && files[t][k]; k++) {
+            if (!*files[t][k])
+                continue;
+            _cleanup_free_ char *path = xasprintf("%s/%s", dir, files[t][k]);
+            char *data = NULL;
+            size_t len = 0;
+            struct ql_error e = QL_ERROR_INIT;
+            if (ql_read_file(path, 4096, &data, &len, &e) < 0) {
+                ql_error_clear(&e);     /* absent, or root's only: not there */
+                continue;
+            }
+            while (len && (data[len - 1] == '\n' || data[len - 1] == ' '))
+                data[--len] = '\0';
+            if (!len || memchr(data, '\0', len)) {
+                free(data);
+                continue;
+            }
+            ret->f[t][k] = data;
+            found++;
+        }
+    }
+    if (!found)
+        return ql_error_set(err, ENOENT, "<smbios mode='host'> needs the host's SMBIOS "
+                            "tables, but %s has none readable (a host without DMI, or a "
+                            "container)", dir);
+    return 0;
+}
 
 int sup_build_prepare(const struct domain *d, const char *base, const char *accel,
                       const char *emulator, unsigned flags, struct sup_build_prep *p,
@@ -58,6 +105,23 @@ int sup_build_prepare(const struct domain *d, const char *base, const char *acce
                                       p->fw.descriptor};
         p->o.firmware = &p->qfw;
     }
+    /* <source startupPolicy='optional'>: whether the file is there is the host's to say
+     * (the pure builder then empties or leaves out the drive) */
+    p->disk_absent = xcalloc(d->dev.n_disks ? d->dev.n_disks : 1, sizeof(*p->disk_absent));
+    for (size_t i = 0; i < d->dev.n_disks; i++) {
+        const struct dom_disk *k = &d->dev.disks[i];
+        p->disk_absent[i] = k->startup_policy == DOM_STARTUP_OPTIONAL && k->source
+                            && k->type != DOM_DISK_NETWORK && access(k->source, F_OK) < 0
+                            && errno == ENOENT;
+    }
+    p->o.disk_absent = p->disk_absent;
+    if (d->os.smbios_mode == DOM_SMBIOS_HOST) {
+        if ((r = sup_read_host_smbios(SUP_DMI_DIR, &p->host_smbios, err)) < 0) {
+            ql_error_locate(err, "os/smbios@mode", d->os.smbios_line);
+            goto fail;
+        }
+        p->o.host_smbios = &p->host_smbios;
+    }
     return 0;
 fail:
     sup_build_prep_free(p);
@@ -73,5 +137,7 @@ void sup_build_prep_free(struct sup_build_prep *p)
     host_dac_free(&p->dac);
     host_listen_addrs_free(&p->listen_addrs);
     host_firmware_free(&p->fw);
+    dom_smbios_clear(&p->host_smbios);
+    free(p->disk_absent);
     memset(p, 0, sizeof(*p));
 }

@@ -25,6 +25,8 @@ struct sup_build_prep {
     struct host_listen_addrs listen_addrs;
     struct host_firmware fw;
     struct qb_firmware qfw;
+    struct dom_smbios host_smbios;  /* <smbios mode='host'>: the host's tables */
+    bool *disk_absent;              /* per disk: startupPolicy='optional' and no file */
 };
 
 /* base: --run-dir or NULL (QLAUNCH_RUN_DIR or the default); accel, emulator: overrides or
@@ -36,3 +38,9 @@ int sup_build_prepare(const struct domain *d, const char *base, const char *acce
                       const char *emulator, unsigned flags, struct sup_build_prep *p,
                       struct ql_error *err);
 void sup_build_prep_free(struct sup_build_prep *p);
+
+/* The host's SMBIOS fields for <smbios mode='host'>, as the kernel shows them in dir
+ * (/sys/class/dmi/id): what is readable (serial numbers only by root), as libvirt's
+ * dmidecode read, but the UUID. -ENOENT with a sentence (no place) when nothing is. */
+#define SUP_DMI_DIR "/sys/class/dmi/id"
+int sup_read_host_smbios(const char *dir, struct dom_smbios *ret, struct ql_error *err);

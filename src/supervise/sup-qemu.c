@@ -277,15 +277,19 @@ int sup_prepare_host(struct sup *s, struct ql_error *err)
     /* Huge pages from a file need a hugetlbfs mount; say so rather than let QEMU fail. */
     if (mb->hugepages && mb->source != DOM_MEM_SOURCE_MEMFD &&
         (statfs("/dev/hugepages", &sfs) < 0 || sfs.f_type != 0x958458f6 /* HUGETLBFS_MAGIC */))
-        return ql_error_set(err, ENOENT, "memoryBacking/hugepages: /dev/hugepages is not a "
-                            "hugetlbfs mount on this host (mount -t hugetlbfs hugetlbfs "
-                            "/dev/hugepages, and reserve pages with sysctl vm.nr_hugepages), or "
-                            "use <source type='memfd'/>");
+        return ql_error_set_at(err, ENOENT, "memoryBacking/hugepages",
+                               s->dom->mem_backing.src.line,
+                               "/dev/hugepages is not a hugetlbfs mount on this host (mount -t "
+                               "hugetlbfs hugetlbfs /dev/hugepages, and reserve pages with "
+                               "sysctl vm.nr_hugepages), or use <source type='memfd'/>");
     const char *emu = s->build.argv.v[0];
     if (access(emu, X_OK) < 0)
-        return ql_error_set(err, ENOENT, "devices/emulator: '%s' does not exist or is not "
-                            "executable on this host; install QEMU (qemu-system-x86) or pass "
-                            "--emulator /usr/bin/qemu-system-x86_64", emu);
+        return ql_error_set_at(err, ENOENT, "devices/emulator",
+                               s->dom->dev.emulator && STREQ(emu, s->dom->dev.emulator)
+                               ? s->dom->dev.emulator_line : 0,
+                               "'%s' does not exist or is not executable on this host; install "
+                               "QEMU (qemu-system-x86) or pass --emulator "
+                               "/usr/bin/qemu-system-x86_64", emu);
     s->n_nics = s->dom->dev.n_interfaces;
     s->nics = xcalloc(s->n_nics ? s->n_nics : 1, sizeof(*s->nics));
     /* Recorded before any is set up: a supervisor killed half-way leaves a state that

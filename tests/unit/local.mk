@@ -14,6 +14,7 @@ unit_tests += tests/unit/test-parse-devices
 unit_tests += tests/unit/test-parse-general
 unit_tests += tests/unit/test-policy
 unit_tests += tests/unit/test-state
+unit_tests += tests/unit/test-host-facts
 unit_tests += tests/unit/test-store
 unit_tests += tests/unit/test-xml2argv
 check_PROGRAMS += $(unit_tests)

@@ -243,7 +243,7 @@ static void test_builder_checks(void **state)
     const char *xml82 = DOMAIN("pc-i440fx-8.2", "");
     _cleanup_free_ char *e = build(xml82, c7, NULL);
     assert_string_equal(e, "os/type@machine: machine type 'pc-i440fx-8.2' is not known to "
-                        "QEMU 7.2.22 (/usr/bin/qemu-system-x86_64)");
+                        "QEMU 7.2.22 (/usr/bin/qemu-system-x86_64) (line 4)");
     free(e);
     e = build(xml82, c10, NULL);
     assert_string_equal(e, "");

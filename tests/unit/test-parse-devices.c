@@ -436,6 +436,20 @@ static void test_disk_network_and_cdrom(void **state)
 static void test_disk_errors(void **state)
 {
     (void)state;
+    fails_with("\n<disk type='file'><source file='/a'/><target dev='sda' bus='scsi' "
+               "rotation_rate='500'/></disk>",
+               "devices/disk/target@rotation_rate: must be 1 (solid state) or 1025 to 65534 rpm "
+               "(line 2)");
+    fails_with("\n<disk type='file'><driver name='qemu' queue_size='100'/><source file='/a'/>"
+               "<target dev='vda'/></disk>",
+               "devices/disk/driver@queue_size: must be a power of 2 from 2 to 1024 (line 2)");
+    fails_with("\n<disk type='file'><source file='/a'/><target dev='hda'/>\n"
+               "<geometry cyls='10' heads='2'/></disk>",
+               "devices/disk/geometry: <geometry> needs cyls, heads and secs (line 3)");
+    fails_with("\n<disk type='network' device='cdrom'><source protocol='http' name='x' "
+               "startupPolicy='optional'><host name='h'/></source><target dev='hdc'/></disk>",
+               "devices/disk/source@startupPolicy: setting disk optional is not allowed for a "
+               "disk of network type (line 2)");
     fails_with("\n<disk type='file'><source file='/a'/>\n<target dev='vda' bus='foo'/></disk>",
                "devices/disk/target@bus: unsupported disk bus 'foo' (qlaunch supports: virtio, "
                "ide, sata, scsi, usb, fdc) (line 3)");

@@ -768,6 +768,37 @@ static void test_uuid(void **state)
 
     expect_one_error(HEAD MEM "<uuid>not-a-uuid</uuid>\n" TAIL,
                      "uuid: invalid UUID 'not-a-uuid' (line 5)");
+    /* <vcpus> (running form): the online vCPUs must be 0..N-1 */
+    struct res V;
+    expect_ok(&V, HEAD MEM "<vcpu current='1'>2</vcpu>\n<vcpus><vcpu id='0' enabled='yes' "
+              "hotpluggable='no'/><vcpu id='1' enabled='no' hotpluggable='yes'/></vcpus>\n"
+              TAIL);
+    assert_int_equal(V.d->vcpus_current, 1);
+    done(&V);
+    expect_one_error(HEAD MEM "<vcpu>3</vcpu>\n<vcpus><vcpu id='0' enabled='yes'/>"
+                     "<vcpu id='1' enabled='no' hotpluggable='yes'/><vcpu id='2' "
+                     "enabled='yes'/></vcpus>\n" TAIL,
+                     "vcpus: vCPU 1 is offline but a higher one is online: qlaunch starts "
+                     "vCPUs 0 to N-1 (-smp N,maxcpus=3) and does not hot-plug vCPUs at start "
+                     "(line 6)");
+    expect_one_error(HEAD MEM "<vcpu>2</vcpu>\n<vcpus><vcpu id='0' enabled='yes'/></vcpus>\n"
+                     TAIL,
+                     "vcpus: <vcpus> does not list vCPU 1 (it lists each of the 2) (line 6)");
+    expect_one_error(HEAD MEM "<vcpu current='2'>2</vcpu>\n<vcpus><vcpu id='0' enabled='yes'/>"
+                     "<vcpu id='1' enabled='no' hotpluggable='yes'/></vcpus>\n" TAIL,
+                     "vcpus: <vcpus> has 1 vCPUs online but <vcpu current='2'> (line 6)");
+    /* refusals that say what to do (issue 8 item 12) */
+    expect_one_error(HEAD MEM "<launchSecurity type='sev'><policy>0x3</policy>"
+                     "</launchSecurity>\n" TAIL,
+                     "launchSecurity: <launchSecurity type='sev'> (confidential guests: SEV, "
+                     "SEV-SNP, TDX) is not supported by qlaunch; remove it to run the guest "
+                     "unencrypted (line 5)");
+    expect_one_error(HEAD MEM "<devices>\n<interface type='user'>\n<filterref "
+                     "filter='clean-traffic'><parameter name='IP' value='10.0.0.1'/>"
+                     "</filterref>\n</interface>\n</devices>\n" TAIL,
+                     "devices/interface/filterref: network filter 'clean-traffic' (libvirt's "
+                     "nwfilter) is not supported by qlaunch; filter the guest's traffic on the "
+                     "host (nftables on its tap or bridge) and remove <filterref> (line 7)");
 }
 
 static void test_uuid_default_is_name_based(void **state)
@@ -786,6 +817,19 @@ static void test_uuid_default_is_name_based(void **state)
     done(&A);
     done(&B);
     done(&C);
+
+    /* An empty <uuid/> (vagrant-libvirt) is a missing one: the same derived UUID. */
+    struct res E, W;
+    expect_ok(&A, HEAD MEM TAIL);
+    expect_ok(&E, HEAD MEM "<uuid/>\n" TAIL);
+    expect_ok(&W, HEAD MEM "<uuid>  </uuid>\n" TAIL);
+    assert_false(E.d->has_uuid);
+    assert_false(W.d->has_uuid);
+    assert_memory_equal(A.d->uuid, E.d->uuid, 16);
+    assert_memory_equal(A.d->uuid, W.d->uuid, 16);
+    done(&A);
+    done(&E);
+    done(&W);
 }
 
 /* ---- memory ---- */
@@ -1258,7 +1302,16 @@ static void test_cpu_invalid(void **state)
     expect_one_error(HEAD MEM "<cpu>\n<topology sockets='1' cores='1' threads='1' foo='2'/>\n"
                      "</cpu>\n" TAIL, "cpu/topology@foo: unsupported attribute (line 6)");
     expect_one_error(HEAD MEM "<cpu>\n<cache mode='passthrough'/>\n</cpu>\n" TAIL,
-                     "cpu/cache: unsupported element <cache> (line 6)");
+                     "cpu/cache@mode: CPU cache mode 'passthrough' can only be used with "
+                     "'host-passthrough' / 'maximum' CPUs (line 6)");
+    expect_one_error(HEAD MEM "<cpu>\n<cache level='2' mode='emulate'/>\n</cpu>\n" TAIL,
+                     "cpu/cache: CPU cache mode 'emulate' can only be used with level='3' "
+                     "(line 6)");
+    expect_one_error(HEAD MEM "<cpu>\n<cache level='3' mode='disable'/>\n</cpu>\n" TAIL,
+                     "cpu/cache@level: unsupported CPU cache level for mode 'disable' (line 6)");
+    expect_one_error(HEAD MEM "<cpu>\n<cache level='3'/>\n</cpu>\n" TAIL,
+                     "cpu/cache: <cache> needs a mode attribute (emulate, passthrough or "
+                     "disable) (line 6)");
 
     struct res R;
     run(&R, HEAD MEM "<cpu>\n<topology sockets='1' cores='0' threads='1'/>\n</cpu>\n" TAIL);
@@ -1649,7 +1702,7 @@ static void test_features_invalid(void **state)
     expect_one_error(HEAD MEM "<features>\n<kvm>\n<hint-dedicated state='on'/>\n</kvm>\n"
                      "</features>\n" TAIL,
                      "features/kvm/hint-dedicated: kvm-hint-dedicated=on is only applicable "
-                     "for cpu host-passthrough");
+                     "for cpu host-passthrough (line 7)");
     expect_one_error(HEAD MEM "<features>\n<kvm>\n<poll-control/>\n</kvm>\n"
                      "</features>\n" TAIL,
                      "features/kvm/poll-control: <poll-control> needs a state attribute ('on' "
@@ -1674,9 +1727,17 @@ static void test_features_invalid(void **state)
     expect_one_error(HEAD MEM "<features>\n<hyperv>\n<bogus state='on'/>\n</hyperv>\n"
                      "</features>\n" TAIL,
                      "features/hyperv/bogus: unsupported element <bogus> (line 7)");
-    expect_one_error(HEAD MEM "<features>\n<hyperv mode='passthrough'/>\n</features>\n" TAIL,
-                     "features/hyperv@mode: unsupported value 'passthrough' (qlaunch supports: "
-                     "custom) (line 6)");
+    expect_one_error(HEAD MEM "<features>\n<hyperv mode='all'/>\n</features>\n" TAIL,
+                     "features/hyperv@mode: unsupported value 'all' (qlaunch supports: "
+                     "custom, passthrough) (line 6)");
+    expect_one_error(HEAD MEM "<features>\n<hyperv>\n<stimer state='off'>\n"
+                     "<direct state='on'/>\n</stimer>\n</hyperv>\n</features>\n" TAIL,
+                     "features/hyperv/stimer/direct: <direct state='on'> needs <stimer "
+                     "state='on'> (line 8)");
+    expect_one_error(HEAD MEM "<features>\n<hyperv>\n<vendor_id state='on' value='a,b'/>\n"
+                     "</hyperv>\n</features>\n" TAIL,
+                     "features/hyperv/vendor_id@value: HyperV vendor_id 'a,b' must be at most "
+                     "12 characters without a comma (line 7)");
     expect_one_error(HEAD MEM "<features>\n<acpi/>\n<acpi/>\n</features>\n" TAIL,
                      "features/acpi[2]: element <acpi> may appear only once here (line 7)");
 }
