@@ -254,6 +254,7 @@ int sup_prepare_host(struct sup *s, struct ql_error *err)
                               err);
     if (r < 0)
         return r;
+    sup_trace(s, "prepared");
     if (prep.fw.resolved && prep.fw.descriptor)
         sup_log(s, "firmware='efi': %s from %s", prep.fw.loader, prep.fw.descriptor);
     s->dac = prep.dac;      /* moved: prep no longer owns it */
