@@ -10,6 +10,9 @@ T=$(mktemp -d /tmp/ql-install.XXXXXX)
 trap 'rm -rf "$T"' EXIT INT TERM
 fail() { echo "FAIL: $*"; exit 1; }
 MAKE=${MAKE:-make}
+# A make of our own: under `make -jN check` the parent's MAKEFLAGS would add "Entering
+# directory" lines to the output read below, and a jobserver this make cannot use.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 D="$T/root"
 # The configured directories, from the Makefile itself.
 dirs=$(printf 'print-dirs:\n\t@echo $(bindir) $(man1dir) $(systemdsystemunitdir) $(tmpfilesdir) $(bashcompletiondir) $(sysconfdir)\n' |
