@@ -108,6 +108,22 @@ pid=$(qemu_pid)
 [ "$(owner "$T/disk.img")" = 0:0 ] || fail "static label (relabel default no) chowned the disk"
 [ "$(stat -c %u "$T/open/serial.log")" = 65534 ] || fail "QEMU (nobody) did not create its serial file"
 "$QLAUNCH" destroy "$NAME" > /dev/null
+# A local user's supplementary groups come with it (read from /etc/group: no name-service
+# modules loaded at start).
+tu=qlt$$ tg=qltg$$
+ql_extra_cleanup() { userdel "$tu" 2>/dev/null; groupdel "$tg" 2>/dev/null; groupdel "$tu" 2>/dev/null; }
+groupadd --system "$tg" && useradd --system --no-create-home --shell /usr/sbin/nologin \
+    --user-group -G "$tg" "$tu" || fail "cannot make the test user $tu"
+sl "" "$tu:$tu"
+rm -f "$T/open/serial.log"
+"$QLAUNCH" create "$T/sl.xml" > "$T/out" 2>&1 || fail "create as $tu: $(cat "$T/out")"
+pid=$(qemu_pid)
+[ "$(field "$pid" Uid | cut -f1)" = "$(id -u "$tu")" ] || fail "QEMU is not $tu: $(field "$pid" Uid)"
+case " $(field "$pid" Groups) " in
+*" $(getent group "$tg" | cut -d: -f3) "*) ;;
+*) fail "QEMU lacks the supplementary group $tg: Groups $(field "$pid" Groups)" ;;
+esac
+"$QLAUNCH" destroy "$NAME" > /dev/null
 chmod 600 "$T/disk.img"
 sl "" "+0:+0"
 "$QLAUNCH" create "$T/sl.xml" > "$T/out" 2>&1 || fail "create as root by label: $(cat "$T/out")"
