@@ -54,9 +54,8 @@ static void builder_check(const struct domain *d, const char *run_dir, bool use_
     /* The emulator the domain names (or the default), when it is on this host: what it
      * lacks (a machine type, a device, a property) is an error here, before any start. */
     _cleanup_(qemu_caps_freep) struct qemu_caps *caps = NULL;
-    const char *emu = d->dev.emulator ? d->dev.emulator : QEMU_DEFAULT_EMULATOR;
-    if (use_emulator && emu[0] == '/' && access(emu, X_OK) == 0) {
-        if (qemu_caps_get(emu, &caps, &err) < 0) {
+    if (use_emulator) {
+        if (qemu_caps_of_domain(d, NULL, &caps, &err) < 0) {
             dom_diags_add(g, DOM_DIAG_ERROR, "devices/emulator", d->dev.emulator_line, "%s",
                           ql_error_msg(&err));
             ql_error_clear(&err);

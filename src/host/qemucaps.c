@@ -1,6 +1,7 @@
 /* QEMU capabilities: probing a binary over QMP and the per-binary cache (qemucaps.h). */
 #include "config.h"
 #include "host/qemucaps.h"
+#include "domain/domain.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -399,4 +400,15 @@ int qemu_caps_get(const char *emulator, struct qemu_caps **ret, struct ql_error 
     }
     *ret = c;
     return 0;
+}
+
+int qemu_caps_of_domain(const struct domain *d, const char *override, struct qemu_caps **ret,
+                        struct ql_error *err)
+{
+    *ret = NULL;
+    const char *emu = override ? override
+                      : d->dev.emulator ? d->dev.emulator : QEMU_DEFAULT_EMULATOR;
+    if (emu[0] != '/' || access(emu, X_OK) != 0)
+        return 0;
+    return qemu_caps_get(emu, ret, err);
 }

@@ -24,6 +24,12 @@
 /* The capabilities of emulator (an absolute path): from the cache when its key matches,
  * else probed and cached. 0 and *ret (free with qemu_caps_free), or -errno. */
 int qemu_caps_get(const char *emulator, struct qemu_caps **ret, struct ql_error *err);
+/* The capabilities of the emulator that would run d (override, else <emulator>, else the
+ * default), via qemu_caps_get; 0 with *ret NULL when that emulator is not on this host
+ * (the caller reports a missing emulator in its own words). */
+struct domain;
+int qemu_caps_of_domain(const struct domain *d, const char *override, struct qemu_caps **ret,
+                        struct ql_error *err);
 /* Probes emulator without the cache; the result carries emulator's key. */
 int qemu_caps_probe(const char *emulator, struct qemu_caps **ret, struct ql_error *err);
 /* The cache directory in use (see above); never NULL. */

@@ -73,13 +73,9 @@ int sup_build_prepare(const struct domain *d, const char *base, const char *acce
     /* What the emulator offers, probed once per binary and cached (host/qemucaps.h): the
      * build refuses what it lacks and picks what differs between versions. An emulator that
      * is not there is reported by the caller, in its own words. */
-    const char *emu = emulator ? emulator
-                      : d->dev.emulator ? d->dev.emulator : QEMU_DEFAULT_EMULATOR;
-    if (emu[0] == '/' && access(emu, X_OK) == 0) {
-        if ((r = qemu_caps_get(emu, &p->caps, err)) < 0)
-            goto fail;
-        p->o.caps = p->caps;
-    }
+    if ((r = qemu_caps_of_domain(d, emulator, &p->caps, err)) < 0)
+        goto fail;
+    p->o.caps = p->caps;
     /* Who QEMU runs as: a QEMU that is not root gets a directory of its own for the
      * sockets and files it creates (the run directory stays root's). */
     if ((r = host_dac_resolve(d, &p->dac, err)) < 0) {

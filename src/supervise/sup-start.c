@@ -279,16 +279,23 @@ static void pin_failed(struct sup *s, int e, const char *what, unsigned idx, lon
     ql_error_clear(&err);
 }
 
+/* A setup step's reply that is an error: the start fails, and the step is counted done. */
+static bool step_failed(struct sup *s, const struct qmp_reply *r)
+{
+    if (!r->error)
+        return false;
+    setup_failed(s, NULL, r);
+    setup_step_done(s);
+    return true;
+}
+
 static void on_vcpus(struct qmp_conn *c, const struct qmp_reply *r, void *opaque)
 {
     (void)c;
     struct sup *s = opaque;
     const struct domain *d = s->dom;
-    if (r->error) {
-        setup_failed(s, NULL, r);
-        setup_step_done(s);
+    if (step_failed(s, r))
         return;
-    }
     cpu_set_t all;
     CPU_ZERO(&all);
     if (sched_getaffinity(getpid(), sizeof(all), &all) < 0)
@@ -323,11 +330,8 @@ static void on_iothreads(struct qmp_conn *c, const struct qmp_reply *r, void *op
     (void)c;
     struct sup *s = opaque;
     const struct domain *d = s->dom;
-    if (r->error) {
-        setup_failed(s, NULL, r);
-        setup_step_done(s);
+    if (step_failed(s, r))
         return;
-    }
     size_t n = json_object_is_type(r->ret, json_type_array) ? json_object_array_length(r->ret) : 0;
     for (size_t k = 0; k < d->cputune.n_iothreadpins && k < s->build.n_iothreadpin_ids &&
                        s->phase == PH_STARTING; k++) {
