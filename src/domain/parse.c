@@ -183,11 +183,7 @@ static void xml_error_cb(void *ctx, xmlErrorPtr e)
 
 static bool has_token(const char *xml, size_t len, const char *tok)
 {
-    size_t tl = strlen(tok);
-    for (size_t i = 0; i + tl <= len; i++)
-        if (xml[i] == tok[0] && memcmp(xml + i, tok, tl) == 0)
-            return true;
-    return false;
+    return memmem(xml, len, tok, strlen(tok)) != NULL;
 }
 
 static size_t line_at(const char *xml, const char *pos)
@@ -306,7 +302,8 @@ int px_load_xml(const char *xml, size_t len, const char *root_name, const char *
     xmlSetStructuredErrorFunc(&xe, xml_error_cb);
     _cleanup_free_ char *docname = xasprintf("%s.xml", root_name);
     xmlDocPtr doc = xmlReadMemory(xml, (int)len, docname, NULL,
-                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+                                      XML_PARSE_NOBLANKS | XML_PARSE_COMPACT);
     xmlSetStructuredErrorFunc(NULL, NULL);
     if (xe.too_deep) {
         dom_diags_add(diags, DOM_DIAG_ERROR, root_name, xe.line,

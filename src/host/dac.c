@@ -41,12 +41,28 @@ static int lookup_user(const char *s, uid_t *uid, gid_t *gid, bool *named)
         *named = false;
         return 0;
     }
+    /* A local user from /etc/passwd directly, as its groups (local_groups): the first
+     * getpwnam of a process reads nsswitch.conf and sets up the name services, which costs
+     * `argv` more than the lookup. Other users through the name services. */
+    *named = true;
+    FILE *f = fopen("/etc/passwd", "re");
+    if (f) {
+        struct passwd *pw;
+        while ((pw = fgetpwent(f)) && !STREQ(pw->pw_name, s))
+            ;
+        if (pw) {
+            *uid = pw->pw_uid;
+            *gid = pw->pw_gid;
+        }
+        fclose(f);
+        if (pw)
+            return 0;
+    }
     struct passwd *pw = getpwnam(s);
     if (!pw)
         return -ENOENT;
     *uid = pw->pw_uid;
     *gid = pw->pw_gid;
-    *named = true;
     return 0;
 }
 

@@ -349,19 +349,21 @@ static struct qemu_caps *cache_read(const char *path, const struct qemu_caps_key
         (st.st_uid != geteuid() && st.st_uid != 0) || (st.st_mode & 022) ||
         st.st_size > QEMU_CAPS_FILE_MAX)
         return NULL;
-    _cleanup_free_ char *buf = xmalloc((size_t)st.st_size + 1);
+    char *buf = xmalloc((size_t)st.st_size + 1);
     size_t len = 0;
     while (len < (size_t)st.st_size) {
         ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0)
+        if (n <= 0) {
+            free(buf);
             return NULL;
+        }
         len += (size_t)n;
     }
     struct qemu_caps *c = NULL;
     struct ql_error err = QL_ERROR_INIT;
-    if (qemu_caps_from_text(buf, len, &c, &err) < 0 || !key_equal(&c->key, key)) {
+    if (qemu_caps_from_text_taken(buf, len, &c, &err) < 0 || !key_equal(&c->key, key)) {
         qemu_caps_free(c);
         c = NULL;
     }

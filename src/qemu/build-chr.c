@@ -270,7 +270,7 @@ static int build_serial(struct qb_ctx *c, size_t i, unsigned n, const struct dom
         free(qj_end(&j));
         return qb_fail(c, &ch->src, "serial target '%s' is not supported", serial_name(ch));
     }
-    qb_device(c, &ch->src, qj_end(&j));
+    qb_device(c, &ch->src, &j);
     return 0;
 }
 
@@ -391,7 +391,7 @@ int qb_build_chrs(struct qb_ctx *c)
                 if (ch->target_port >= 0 && (unsigned)ch->target_port != n)
                     qj_int(&j, "index", ch->target_port);
                 qb_isa_addr(&j, &ch->addr);
-                qb_device(c, &ch->src, qj_end(&j));
+                qb_device(c, &ch->src, &j);
                 break;
             }
             case DOM_CHR_CHANNEL: {
@@ -439,7 +439,7 @@ int qb_build_chrs(struct qb_ctx *c)
                 qj_str(&j, "id", dev_id);
                 if (name)
                     qj_str(&j, "name", name);
-                qb_device(c, &ch->src, qj_end(&j));
+                qb_device(c, &ch->src, &j);
                 break;
             }
             case DOM_CHR_CONSOLE: {
@@ -483,7 +483,7 @@ int qb_build_chrs(struct qb_ctx *c)
                 qj_uint(&j, "nr", vp);
                 qj_str(&j, "chardev", chr_id);
                 qj_str(&j, "id", dev_id);
-                qb_device(c, &ch->src, qj_end(&j));
+                qb_device(c, &ch->src, &j);
                 break;
             }
             default:
@@ -518,7 +518,7 @@ int qb_build_redirdevs(struct qb_ctx *c)
         qj_usb(c, &j, &qb_dev(c, QB_DEV_REDIRDEV, i)->usb);
         if (rd->boot_order)
             qj_uint(&j, "bootindex", rd->boot_order);
-        qb_device(c, &rd->src, qj_end(&j));
+        qb_device(c, &rd->src, &j);
     }
     return 0;
 }

@@ -361,7 +361,7 @@ static int build_controller(struct qb_ctx *c, const struct qb_ctrl *ct)
         }
         qj_str(&j, "id", ct->id);
         qj_pci(c, &j, &ct->pci);
-        qb_device(c, &ct->c.src, qj_end(&j));
+        qb_device(c, &ct->c.src, &j);
         return 0;
     case DOM_CTRL_USB: {
         const char *driver = usb_models[k->model.usb].driver;
@@ -382,7 +382,7 @@ static int build_controller(struct qb_ctx *c, const struct qb_ctrl *ct)
             qj_str(&j, "id", ct->id);
         }
         qj_pci(c, &j, &ct->pci);
-        qb_device(c, &ct->c.src, qj_end(&j));
+        qb_device(c, &ct->c.src, &j);
         return 0;
     }
     case DOM_CTRL_SCSI:
@@ -395,7 +395,7 @@ static int build_controller(struct qb_ctx *c, const struct qb_ctrl *ct)
             qj_uint(&j, "num_queues", k->queues);
         qj_str(&j, "id", ct->id);
         qj_pci(c, &j, &ct->pci);
-        qb_device(c, &ct->c.src, qj_end(&j));
+        qb_device(c, &ct->c.src, &j);
         return 0;
     case DOM_CTRL_SATA:
         if (c->q35 && k->index == 0)
@@ -404,7 +404,7 @@ static int build_controller(struct qb_ctx *c, const struct qb_ctrl *ct)
         qj_str(&j, "driver", "ahci");
         qj_str(&j, "id", ct->id);
         qj_pci(c, &j, &ct->pci);
-        qb_device(c, &ct->c.src, qj_end(&j));
+        qb_device(c, &ct->c.src, &j);
         return 0;
     case DOM_CTRL_VIRTIO_SERIAL:
         qj_begin(&j);
@@ -416,7 +416,7 @@ static int build_controller(struct qb_ctx *c, const struct qb_ctrl *ct)
         if (k->vectors >= 0)
             qj_int(&j, "vectors", k->vectors);
         qj_pci(c, &j, &ct->pci);
-        qb_device(c, &ct->c.src, qj_end(&j));
+        qb_device(c, &ct->c.src, &j);
         return 0;
     default:
         return 0;

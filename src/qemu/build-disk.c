@@ -585,7 +585,7 @@ static int build_disk(struct qb_ctx *c, size_t i)
         qj_str(&j, "rerror", dom_error_policy_to_string(dk->rerror_policy));
     else if (ep && ep != DOM_ERRPOL_ENOSPACE)
         qj_str(&j, "rerror", dom_error_policy_to_string(ep));
-    qb_device(c, &dk->src, qj_end(&j));
+    qb_device(c, &dk->src, &j);
     return 0;
 }
 
@@ -627,7 +627,7 @@ static int build_fdc(struct qb_ctx *c)
             qj_uint(&j, "bootindexA", boot[0]);
         if (boot[1])
             qj_uint(&j, "bootindexB", boot[1]);
-        qb_device(c, NULL, qj_end(&j));
+        qb_device(c, NULL, &j);
         return 0;
     }
     for (unsigned u = 0; u < 2; u++)

@@ -218,7 +218,7 @@ int qb_build_inputs(struct qb_ctx *c)
             qj_str(&j, "id", id);
             qj_str(&j, "evdev", in->evdev);
             qj_pci(c, &j, &qb_dev(c, QB_DEV_INPUT, i)->pci);
-            qb_device(c, &in->src, qj_end(&j));
+            qb_device(c, &in->src, &j);
             continue;
         }
         if (bus == DOM_INPUT_BUS_DEFAULT)
@@ -235,7 +235,7 @@ int qb_build_inputs(struct qb_ctx *c)
             qj_str(&j, "id", id);
             qj_pci(c, &j, &qb_dev(c, QB_DEV_INPUT, i)->pci);
         }
-        qb_device(c, NULL, qj_end(&j));
+        qb_device(c, NULL, &j);
     }
     return 0;
 }
@@ -609,7 +609,7 @@ static int build_video(struct qb_ctx *c, const struct dom_video *v, size_t i, bo
         return 0;
     }
     qj_pci(c, &j, pci);
-    qb_device(c, &v->src, qj_end(&j));
+    qb_device(c, &v->src, &j);
     return 0;
 }
 
@@ -656,7 +656,7 @@ int qb_build_sounds(struct qb_ctx *c)
             qj_str(&j, "driver", m == DOM_SOUND_ICH6 ? "intel-hda" : "ich9-intel-hda");
             qj_str(&j, "id", id);
             qj_pci(c, &j, &qb_dev(c, QB_DEV_SOUND, i)->pci);
-            qb_device(c, &s->src, qj_end(&j));
+            qb_device(c, &s->src, &j);
             size_t n = s->n_codecs ? s->n_codecs : 1;
             for (size_t k = 0; k < n; k++) {
                 enum dom_sound_codec codec = s->n_codecs ? s->codecs[k] : DOM_CODEC_DUPLEX;
@@ -671,7 +671,7 @@ int qb_build_sounds(struct qb_ctx *c)
                 qj_str(&j, "bus", bus);
                 qj_uint(&j, "cad", k);
                 qj_str(&j, "audiodev", c->audiodev_id);
-                qb_device(c, &s->src, qj_end(&j));
+                qb_device(c, &s->src, &j);
             }
             continue;
         }
@@ -695,7 +695,7 @@ int qb_build_sounds(struct qb_ctx *c)
             qj_usb(c, &j, &qb_dev(c, QB_DEV_SOUND, i)->usb);
             break;
         }
-        qb_device(c, &s->src, qj_end(&j));
+        qb_device(c, &s->src, &j);
     }
     return 0;
 }

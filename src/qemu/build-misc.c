@@ -128,7 +128,7 @@ int qb_build_watchdogs(struct qb_ctx *c)
         qj_str(&j, "id", id);
         if (w->model == DOM_WATCHDOG_I6300ESB)
             qj_pci(c, &j, &qb_dev(c, QB_DEV_WATCHDOG, i)->pci);
-        qb_device(c, &w->src, qj_end(&j));
+        qb_device(c, &w->src, &j);
     }
     /* libvirt adds <watchdog model='itco'/> to every q35 domain: the iTCO is always there */
     if (c->q35 && !itco)
@@ -153,7 +153,7 @@ int qb_build_balloon(struct qb_ctx *c)
     if (b->free_page_reporting != DOM_TRI_DEFAULT)
         qj_bool(&j, "free-page-reporting", b->free_page_reporting == DOM_TRI_ON);
     qj_pci(c, &j, &qb_dev(c, QB_DEV_BALLOON, 0)->pci);
-    qb_device(c, &b->src, qj_end(&j));
+    qb_device(c, &b->src, &j);
     if (b->stats_period > 0)
         qb_note(c, "memballoon stats period %d s is set with QMP qom-set after start",
                 b->stats_period);
@@ -208,7 +208,7 @@ int qb_build_rngs(struct qb_ctx *c)
             qj_uint(&j, "period", rn->rate_period ? rn->rate_period : 1000);
         }
         qj_pci(c, &j, &qb_dev(c, QB_DEV_RNG, i)->pci);
-        qb_device(c, &rn->src, qj_end(&j));
+        qb_device(c, &rn->src, &j);
     }
     return 0;
 }
@@ -231,7 +231,7 @@ int qb_build_panics(struct qb_ctx *c)
             if (p->addr.type == DOM_ADDR_ISA && p->addr.has_iobase)
                 qj_uint(&j, "ioport", p->addr.iobase);
         }
-        qb_device(c, &p->src, qj_end(&j));
+        qb_device(c, &p->src, &j);
         if (p->implicit)
             qb_note(c, "a %s device is added so that on_crash='%s' can see guest panics",
                     pci ? "pvpanic-pci" : "pvpanic",
@@ -240,7 +240,7 @@ int qb_build_panics(struct qb_ctx *c)
     if (c->implicit_panic) {
         qj_begin(&j);
         qj_str(&j, "driver", "pvpanic");
-        qb_device(c, NULL, qj_end(&j));
+        qb_device(c, NULL, &j);
         qb_note(c, "a pvpanic device is added so that on_crash='%s' can see guest panics",
                 dom_lifecycle_to_string(dom_on_crash(c->d)));
     }
@@ -285,7 +285,7 @@ int qb_build_tpms(struct qb_ctx *c)
         qj_str(&j, "driver", dom_tpm_model_to_string(t->model ? t->model : DOM_TPM_TIS));
         qj_str(&j, "tpmdev", "tpm-tpm0");
         qj_str(&j, "id", "tpm0");
-        qb_device(c, &t->src, qj_end(&j));
+        qb_device(c, &t->src, &j);
     }
     return 0;
 }
@@ -311,7 +311,7 @@ int qb_build_hubs(struct qb_ctx *c)
         qj_str(&j, "driver", "usb-hub");
         qj_str(&j, "id", id);
         qj_usb(c, &j, &qb_dev(c, QB_DEV_HUB, i)->usb);
-        qb_device(c, qb_dev(c, QB_DEV_HUB, i)->src, qj_end(&j));
+        qb_device(c, qb_dev(c, QB_DEV_HUB, i)->src, &j);
     }
     return 0;
 }

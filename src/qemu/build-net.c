@@ -191,7 +191,7 @@ int qb_build_nets(struct qb_ctx *c)
             qj_str(&j, "romfile", "");
         else if (n->rom_file)
             qj_str(&j, "romfile", n->rom_file);
-        qb_device(c, &n->src, qj_end(&j));
+        qb_device(c, &n->src, &j);
         if (n->link_state == DOM_LINK_DOWN)
             qb_note(c, "interface %zu: link is set down with QMP set_link before start", i);
     }

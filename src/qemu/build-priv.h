@@ -166,7 +166,10 @@ void qb_note(struct qb_ctx *c, const char *fmt, ...) __attribute__((format(print
 void qb_opt(struct qb_ctx *c, const char *opt, char *value_taken);
 /* -device JSON: with capabilities (o->caps), a driver or property the emulator lacks is an
  * error about src (c->caps_failed makes qb_build fail even when the caller goes on). */
-int qb_device(struct qb_ctx *c, const struct dom_src *src, char *json_taken);
+struct qj;
+/* Adds -device from j (begun, filled; qb_device ends it), after checking its driver and
+ * properties against the emulator's capabilities. */
+int qb_device(struct qb_ctx *c, const struct dom_src *src, struct qj *j);
 int qb_add_fd(struct qb_ctx *c, enum qb_fd_kind kind, size_t dev_index, char *what_taken);
 /* The QEMU id of IOThread id ("iothread2", libvirt's naming). */
 const char *qb_iothread_id(char *buf, size_t len, unsigned id);

@@ -70,20 +70,22 @@ static bool not_a_property(const char *k)
     return STREQ(k, "driver") || STREQ(k, "id") || STREQ(k, "bus");
 }
 
-int qb_device(struct qb_ctx *c, const struct dom_src *src, char *json_taken)
+int qb_device(struct qb_ctx *c, const struct dom_src *src, struct qj *j)
 {
     const struct qemu_caps *caps = c->o->caps;
     int r = 0;
     if (caps) {
-        _cleanup_json_ json_object *o = json_tokener_parse(json_taken);
-        const char *drv = ql_json_str(o, "driver", "");
-        _cleanup_free_ char *qemu = qemu_caps_describe(caps);
-        if (!qemu_caps_has_type(caps, drv)) {
+        /* Checked on the object being written: no second parse of the text. */
+        const char *drv = ql_json_str(j->o, "driver", "");
+        const struct qemu_device_props *dp = qemu_caps_device(caps, drv);
+        if (!dp && !qemu_caps_has_type(caps, drv)) {
+            _cleanup_free_ char *qemu = qemu_caps_describe(caps);
             r = qb_fail(c, src, "%s (%s) has no device model '%s'", qemu, c->r->argv.v[0], drv);
-        } else if (o) {
-            json_object_object_foreach(o, k, v) {
+        } else if (dp) {
+            json_object_object_foreach(j->o, k, v) {
                 (void)v;
-                if (!not_a_property(k) && qemu_caps_device_has_prop(caps, drv, k) == 0) {
+                if (!not_a_property(k) && !qemu_caps_props_have(dp, k)) {
+                    _cleanup_free_ char *qemu = qemu_caps_describe(caps);
                     r = qb_fail(c, src, "%s (%s) has no property '%s' for device model '%s'",
                                 qemu, c->r->argv.v[0], k, drv);
                     break;
@@ -93,7 +95,7 @@ int qb_device(struct qb_ctx *c, const struct dom_src *src, char *json_taken)
         if (r < 0)
             c->caps_failed = true;
     }
-    qb_opt(c, "-device", json_taken);
+    qb_opt(c, "-device", qj_end(j));
     return r;
 }
 

@@ -91,8 +91,12 @@ static int build(struct qb_ctx *c)
          * noted) by validate */
         char g[37];
         uuid_unparse_lower(d->genid, g);
-        qb_device(c, NULL, xasprintf("{\"driver\":\"vmgenid\",\"guid\":\"%s\","
-                                     "\"id\":\"vmgenid0\"}", g));
+        struct qj j;
+        qj_begin(&j);
+        qj_str(&j, "driver", "vmgenid");
+        qj_str(&j, "guid", g);
+        qj_str(&j, "id", "vmgenid0");
+        qb_device(c, NULL, &j);
     }
     if ((r = qb_add_sysinfo(c)) < 0)
         return r;
@@ -115,8 +119,12 @@ static int build(struct qb_ctx *c)
         || (r = qb_build_redirdevs(c)) < 0 || (r = qb_build_balloon(c)) < 0
         || (r = qb_build_rngs(c)) < 0 || (r = qb_build_panics(c)) < 0)
         return r;
-    if (d->features.f[DOM_FEAT_VMCOREINFO] == DOM_TRI_ON)
-        qb_device(c, NULL, xstrdup("{\"driver\":\"vmcoreinfo\"}"));
+    if (d->features.f[DOM_FEAT_VMCOREINFO] == DOM_TRI_ON) {
+        struct qj j;
+        qj_begin(&j);
+        qj_str(&j, "driver", "vmcoreinfo");
+        qb_device(c, NULL, &j);
+    }
     /* libvirt's default hardening (qemu.conf seccomp_sandbox=1): QEMU may not run
      * obsolete syscalls, change its privileges, fork/exec, or change scheduling and
      * affinity itself (the supervisor pins threads from outside). */

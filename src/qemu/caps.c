@@ -67,20 +67,15 @@ void qemu_caps_free(struct qemu_caps *c)
 }
 
 /* QOM type, machine and property names: what QEMU's own names use, nothing a terminal, a
- * shell or a file name could take specially. */
+ * shell or a file name could take specially: letters, digits and _.,:+-[] (a bitmap). */
 static bool name_ok(const char *s)
 {
-    static bool ok[256];
-    if (!ok['a']) {
-        for (int ch = 0; ch < 256; ch++)
-            ok[ch] = ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') || (ch >= '0' && ch <= '9') ||
-                     (ch && strchr("_.,:+-[]", ch));
-    }
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++, n++)
-        if (!ok[*p])
-            return false;
-    return n > 0 && n <= QEMU_CAPS_NAME_MAX;
+    static const uint64_t ok[4] = {0x7ff780000000000ull, 0x7fffffeaffffffeull, 0, 0};
+    const unsigned char *p = (const unsigned char *)s;
+    while ((ok[*p >> 6] >> (*p & 63)) & 1)
+        p++;
+    size_t n = (size_t)(p - (const unsigned char *)s);
+    return !*p && n > 0 && n <= QEMU_CAPS_NAME_MAX;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -124,7 +119,9 @@ static int sort_names(char **v, size_t n, const char *what, struct ql_error *err
     return 0;
 }
 
-int qemu_caps_normalize(struct qemu_caps *c, struct ql_error *err)
+/* Everything but the type and property lists: version, package, path and machine types
+ * (sorted here when they are not). */
+static int check_header(struct qemu_caps *c, struct ql_error *err)
 {
     if (c->major < 0 || c->minor < 0 || c->micro < 0 || c->major > 999 || c->minor > 999 ||
         c->micro > 999)
@@ -154,18 +151,39 @@ int qemu_caps_normalize(struct qemu_caps *c, struct ql_error *err)
         if (strcmp(c->machines[i - 1].name, c->machines[i].name) == 0)
             return ql_error_set(err, EINVAL, "machine type '%s' is listed twice",
                                 c->machines[i].name);
-    /* An alias must not shadow another machine's name or alias: lookups would be ambiguous. */
+    /* An alias must not shadow another machine's name or alias: lookups would be ambiguous.
+     * Few machines have one; names are looked up in the sorted list. */
     for (size_t i = 0; i < c->n_machines; i++) {
         const char *a = c->machines[i].alias;
         if (!a)
             continue;
-        for (size_t j = 0; j < c->n_machines; j++)
-            if ((j != i && STREQ_NULLABLE(c->machines[j].alias, a)) ||
-                strcmp(c->machines[j].name, a) == 0)
+        struct qemu_machine k = {.name = (char *)a};
+        if (bsearch(&k, c->machines, c->n_machines, sizeof(k), cmp_machine))
+            return ql_error_set(err, EINVAL, "machine alias '%s' is ambiguous", a);
+        for (size_t j = i + 1; j < c->n_machines; j++)
+            if (STREQ_NULLABLE(c->machines[j].alias, a))
                 return ql_error_set(err, EINVAL, "machine alias '%s' is ambiguous", a);
     }
-    int r = sort_names(c->types, c->n_types, "QOM type", err);
+    return 0;
+}
+
+/* Device types strictly ascending once sorted (no type listed twice). */
+static int check_devices_order(struct qemu_caps *c, struct ql_error *err)
+{
+    if (!sorted(c->devices, c->n_devices, sizeof(*c->devices), cmp_device))
+        qsort(c->devices, c->n_devices, sizeof(*c->devices), cmp_device);
+    for (size_t i = 1; i < c->n_devices; i++)
+        if (strcmp(c->devices[i - 1].type, c->devices[i].type) == 0)
+            return ql_error_set(err, EINVAL, "device '%s' is listed twice", c->devices[i].type);
+    return 0;
+}
+
+int qemu_caps_normalize(struct qemu_caps *c, struct ql_error *err)
+{
+    int r = check_header(c, err);
     if (r < 0)
+        return r;
+    if ((r = sort_names(c->types, c->n_types, "QOM type", err)) < 0)
         return r;
     for (size_t i = 0; i < c->n_devices; i++) {
         if (!name_ok(c->devices[i].type))
@@ -176,13 +194,11 @@ int qemu_caps_normalize(struct qemu_caps *c, struct ql_error *err)
             ql_error_prefix(err, "device '%s'", c->devices[i].type);
             return r;
         }
+        const char *t = c->devices[i].type;
+        if (!bsearch(&t, c->types, c->n_types, sizeof(char *), cmp_str))
+            return ql_error_set(err, EINVAL, "device '%s' is not one of the types", t);
     }
-    if (!sorted(c->devices, c->n_devices, sizeof(*c->devices), cmp_device))
-        qsort(c->devices, c->n_devices, sizeof(*c->devices), cmp_device);
-    for (size_t i = 1; i < c->n_devices; i++)
-        if (strcmp(c->devices[i - 1].type, c->devices[i].type) == 0)
-            return ql_error_set(err, EINVAL, "device '%s' is listed twice", c->devices[i].type);
-    return 0;
+    return check_devices_order(c, err);
 }
 
 /* ---- strict JSON reading ---- */
@@ -415,11 +431,18 @@ int qemu_caps_from_json(const char *text, size_t len, struct qemu_caps **ret,
 
 /* ---- writing ---- */
 
-static json_object *strv_json(char *const *v, size_t n)
+/* The names of v, or of line (a list read from the line form, as written). */
+static json_object *strv_json(char *const *v, size_t n, const char *line)
 {
     json_object *a = json_object_new_array_ext((int)n);
     for (size_t i = 0; i < n; i++)
         json_object_array_add(a, json_object_new_string(v[i]));
+    if (line) {
+        _cleanup_free_ char *copy = xstrdup(line);
+        char *save = NULL;
+        for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save))
+            json_object_array_add(a, json_object_new_string(w));
+    }
     return a;
 }
 
@@ -453,11 +476,12 @@ char *qemu_caps_to_json(const struct qemu_caps *c)
         json_object_array_add(ms, m);
     }
     json_object_object_add(o, "machines", ms);
-    json_object_object_add(o, "types", strv_json(c->types, c->n_types));
+    json_object_object_add(o, "types", strv_json(c->types, c->n_types, c->types_line));
     json_object *ds = json_object_new_object();
     for (size_t i = 0; i < c->n_devices; i++)
         json_object_object_add(ds, c->devices[i].type,
-                               strv_json(c->devices[i].props, c->devices[i].n_props));
+                               strv_json(c->devices[i].props, c->devices[i].n_props,
+                                         c->devices[i].line));
     json_object_object_add(o, "devices", ds);
     const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
                                                    JSON_C_TO_STRING_SPACED |
@@ -498,20 +522,55 @@ static const char *resolve_alias(const char *type)
     return type;
 }
 
+/* Whether line (len bytes of names separated by spaces, ascending as qlaunch writes them)
+ * has the name w: a binary search in place. A line out of order can only answer no. */
+static bool line_has_word(const char *line, size_t len, const char *w)
+{
+    size_t wl = strlen(w), lo = 0, hi = len;
+    while (lo < hi) {
+        size_t st = lo + (hi - lo) / 2;
+        while (st > lo && line[st - 1] != ' ')
+            st--;
+        const char *sp = memchr(line + st, ' ', hi - st);
+        size_t en = sp ? (size_t)(sp - line) : hi, n = en - st;
+        int cmp = memcmp(line + st, w, n < wl ? n : wl);
+        if (cmp == 0)
+            cmp = (n > wl) - (n < wl);
+        if (cmp == 0)
+            return wl > 0;
+        if (cmp < 0)
+            lo = en + 1;
+        else
+            hi = st;
+    }
+    return false;
+}
+
 bool qemu_caps_has_type(const struct qemu_caps *c, const char *type)
 {
     type = resolve_alias(type);
+    if (c->types_line)
+        return line_has_word(c->types_line, c->types_line_len, type);
     return c->n_types && bsearch(&type, c->types, c->n_types, sizeof(char *), cmp_str);
+}
+
+const struct qemu_device_props *qemu_caps_device(const struct qemu_caps *c, const char *type)
+{
+    struct qemu_device_props k = {.type = (char *)resolve_alias(type)};
+    return c->n_devices ? bsearch(&k, c->devices, c->n_devices, sizeof(k), cmp_device) : NULL;
+}
+
+bool qemu_caps_props_have(const struct qemu_device_props *d, const char *prop)
+{
+    if (d->line)
+        return line_has_word(d->line, d->line_len, prop);
+    return d->n_props && bsearch(&prop, d->props, d->n_props, sizeof(char *), cmp_str);
 }
 
 int qemu_caps_device_has_prop(const struct qemu_caps *c, const char *type, const char *prop)
 {
-    struct qemu_device_props k = {.type = (char *)resolve_alias(type)};
-    const struct qemu_device_props *d =
-        c->n_devices ? bsearch(&k, c->devices, c->n_devices, sizeof(k), cmp_device) : NULL;
-    if (!d)
-        return -1;
-    return d->n_props && bsearch(&prop, d->props, d->n_props, sizeof(char *), cmp_str) ? 1 : 0;
+    const struct qemu_device_props *d = qemu_caps_device(c, type);
+    return d ? qemu_caps_props_have(d, prop) : -1;
 }
 
 char *qemu_caps_describe(const struct qemu_caps *c)
@@ -526,9 +585,15 @@ char *qemu_caps_describe(const struct qemu_caps *c)
 
 #define CAPS_TEXT_MAGIC "qlaunch-caps-text 1"
 
-static void text_names(struct strbuf *sb, const char *head, char *const *v, size_t n)
+/* head, then the names of v or of line (a list read from this form, as written). */
+static void text_names(struct strbuf *sb, const char *head, char *const *v, size_t n,
+                       const char *line)
 {
     sb_add(sb, head);
+    if (line && *line) {
+        sb_addc(sb, ' ');
+        sb_add(sb, line);
+    }
     for (size_t i = 0; i < n; i++) {
         sb_addc(sb, ' ');
         sb_add(sb, v[i]);
@@ -552,10 +617,11 @@ char *qemu_caps_to_text(const struct qemu_caps *c)
     for (size_t i = 0; i < c->n_machines; i++)
         sb_addf(&sb, "machine %s %s %d\n", c->machines[i].name,
                 c->machines[i].alias ? c->machines[i].alias : "-", c->machines[i].is_default);
-    text_names(&sb, "types", c->types, c->n_types);
+    text_names(&sb, "types", c->types, c->n_types, c->types_line);
     for (size_t i = 0; i < c->n_devices; i++) {
-        _cleanup_free_ char *head = xasprintf("device %s", c->devices[i].type);
-        text_names(&sb, head, c->devices[i].props, c->devices[i].n_props);
+        const struct qemu_device_props *d = &c->devices[i];
+        _cleanup_free_ char *head = xasprintf("device %s", d->type);
+        text_names(&sb, head, d->props, d->n_props, d->line);
     }
     return sb_steal(&sb);
 }
@@ -589,28 +655,9 @@ static int text_int64(char **p, int64_t min, int64_t *ret)
     return 0;
 }
 
-/* The rest of a line as names (at most max), each a fresh string. */
-static int text_strv(char *p, size_t max, char ***ret, size_t *ret_n)
-{
-    size_t n = 0, cap = 0;
-    char **v = NULL;
-    for (char *w; (w = word(&p));) {
-        if (n == max || !*w) {
-            free(v);
-            return -EINVAL;
-        }
-        if (n == cap) {
-            cap = cap ? 2 * cap : 16;
-            v = xrealloc(v, cap * sizeof(*v));
-        }
-        v[n++] = w;     /* in the arena */
-    }
-    *ret = v;
-    *ret_n = n;
-    return 0;
-}
-
-static int text_line(char *line, struct qemu_caps *c, bool *seen_version, bool *seen_types)
+/* One line of the line form, NUL-terminated at end. */
+static int text_line(char *line, const char *end, struct qemu_caps *c, bool *seen_version,
+                     bool *seen_types)
 {
     char *p = line;
     char *kw = word(&p);
@@ -641,7 +688,6 @@ static int text_line(char *line, struct qemu_caps *c, bool *seen_version, bool *
         if (!name || !alias || !def || *p || (!STREQ(def, "0") && !STREQ(def, "1")) ||
             c->n_machines == QEMU_CAPS_MAX_MACHINES)
             return -EINVAL;
-        c->machines = xrealloc(c->machines, (c->n_machines + 1) * sizeof(*c->machines));
         c->machines[c->n_machines++] = (struct qemu_machine){
             .name = name, .alias = STREQ(alias, "-") ? NULL : alias,
             .is_default = def[0] == '1'};
@@ -649,16 +695,15 @@ static int text_line(char *line, struct qemu_caps *c, bool *seen_version, bool *
     }
     if (STREQ(kw, "types") && !*seen_types) {
         *seen_types = true;
-        return text_strv(p, QEMU_CAPS_MAX_TYPES, &c->types, &c->n_types);
+        c->types_line = p;
+        c->types_line_len = (size_t)(end - p);
+        return 0;
     }
     if (STREQ(kw, "device")) {
         char *type = word(&p);
-        if (!type || c->n_devices == QEMU_CAPS_MAX_DEVICES)
+        if (!type || !name_ok(type) || c->n_devices == QEMU_CAPS_MAX_DEVICES)
             return -EINVAL;
-        struct qemu_device_props dp = {.type = type};
-        if (text_strv(p, QEMU_CAPS_MAX_PROPS, &dp.props, &dp.n_props) < 0)
-            return -EINVAL;
-        c->devices = xrealloc(c->devices, (c->n_devices + 1) * sizeof(*c->devices));
+        struct qemu_device_props dp = {.type = type, .line = p, .line_len = (size_t)(end - p)};
         c->devices[c->n_devices++] = dp;
         return 0;
     }
@@ -671,14 +716,37 @@ int qemu_caps_from_text(const char *text, size_t len, struct qemu_caps **ret,
     *ret = NULL;
     if (len > QEMU_CAPS_FILE_MAX)
         return ql_error_set(err, EFBIG, "capabilities: longer than %d bytes", QEMU_CAPS_FILE_MAX);
-    if (memchr(text, '\0', len))
-        return ql_error_set(err, EINVAL, "capabilities: the text contains a NUL byte");
-    size_t ml = strlen(CAPS_TEXT_MAGIC);
-    if (len < ml + 1 || memcmp(text, CAPS_TEXT_MAGIC "\n", ml + 1) != 0)
-        return ql_error_set(err, EINVAL, "capabilities: not a qlaunch capabilities text");
+    return qemu_caps_from_text_taken(xstrndup(text, len), len, ret, err);
+}
+
+int qemu_caps_from_text_taken(char *text, size_t len, struct qemu_caps **ret,
+                              struct ql_error *err)
+{
+    *ret = NULL;
+    /* The names are cut in place: text becomes the record's arena. */
     struct qemu_caps *c = xcalloc(1, sizeof(*c));
-    /* One copy of the text, cut into the names in place: no allocation per name. */
-    char *copy = c->arena = xstrndup(text + ml + 1, len - ml - 1);
+    c->arena = text;
+    if (len > QEMU_CAPS_FILE_MAX) {
+        qemu_caps_free(c);
+        return ql_error_set(err, EFBIG, "capabilities: longer than %d bytes", QEMU_CAPS_FILE_MAX);
+    }
+    if (memchr(text, '\0', len)) {
+        qemu_caps_free(c);
+        return ql_error_set(err, EINVAL, "capabilities: the text contains a NUL byte");
+    }
+    text[len] = '\0';
+    size_t ml = strlen(CAPS_TEXT_MAGIC);
+    if (len < ml + 1 || memcmp(text, CAPS_TEXT_MAGIC "\n", ml + 1) != 0) {
+        qemu_caps_free(c);
+        return ql_error_set(err, EINVAL, "capabilities: not a qlaunch capabilities text");
+    }
+    char *copy = text + ml + 1;
+    /* Machine and device lines: at most one per line, so one allocation each. */
+    size_t lines = 0;
+    for (const char *q = copy; (q = memchr(q, '\n', len - (size_t)(q - text))); q++)
+        lines++;
+    c->machines = xcalloc(lines + 1, sizeof(*c->machines));
+    c->devices = xcalloc(lines + 1, sizeof(*c->devices));
     bool seen_version = false, seen_types = false;
     size_t lineno = 1;
     int r = 0;
@@ -689,14 +757,15 @@ int qemu_caps_from_text(const char *text, size_t len, struct qemu_caps **ret,
             break;
         }
         *nl = '\0';
-        if (text_line(line, c, &seen_version, &seen_types) < 0) {
+        if (text_line(line, nl, c, &seen_version, &seen_types) < 0) {
             r = ql_error_set(err, EINVAL, "capabilities: line %zu is not valid", lineno);
             break;
         }
     }
     if (r == 0 && !seen_version)
         r = ql_error_set(err, EINVAL, "capabilities: no version");
-    if (r == 0 && (r = qemu_caps_normalize(c, err)) < 0)
+    /* The lists were checked as they were cut. */
+    if (r == 0 && ((r = check_header(c, err)) < 0 || (r = check_devices_order(c, err)) < 0))
         ql_error_prefix(err, "capabilities");
     if (r < 0) {
         qemu_caps_free(c);

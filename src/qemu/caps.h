@@ -44,6 +44,11 @@ struct qemu_device_props {
     char *type;
     char **props;               /* sorted */
     size_t n_props;
+    /* Read from the line form: the properties as written there, space-separated, looked up
+     * in place (props is then NULL): splitting and checking every device's list cost more
+     * than the rest of a cached `argv`, which looks at a dozen of them. */
+    char *line;
+    size_t line_len;
 };
 
 struct qemu_caps {
@@ -54,6 +59,8 @@ struct qemu_caps {
     size_t n_machines;
     char **types;               /* sorted */
     size_t n_types;
+    char *types_line;           /* read from the line form: as written, looked up in place */
+    size_t types_line_len;
     struct qemu_device_props *devices;  /* sorted by type */
     size_t n_devices;
     char *arena;                /* read from the line form: the names point into it */
@@ -73,12 +80,18 @@ int qemu_caps_from_json(const char *text, size_t len, struct qemu_caps **ret,
 /* The JSON form, pretty-printed, lists sorted: the same caps give the same bytes. */
 char *qemu_caps_to_json(const struct qemu_caps *c);
 
-/* The line form of the cache file, much cheaper to read than JSON: the same record, the
- * same strictness ("qlaunch-caps-text 1", then binary/version/machine/types/device lines of
- * space-separated words). to_text returns NULL when a path or package has a newline. */
+/* The line form of the cache file, much cheaper to read than JSON: the same record
+ * ("qlaunch-caps-text 1", then binary/version/machine/types/device lines of space-separated
+ * words), read as strictly as JSON except for the type and property lists, which are kept
+ * as written (types_line, qemu_device_props.line) and searched in place: a damaged list can
+ * only make a lookup answer "no such type/property". to_text returns NULL when a path or
+ * package has a newline. */
 char *qemu_caps_to_text(const struct qemu_caps *c);
 int qemu_caps_from_text(const char *text, size_t len, struct qemu_caps **ret,
                         struct ql_error *err);
+/* The same on a malloc'd buffer of len + 1 bytes that it takes (and cuts in place). */
+int qemu_caps_from_text_taken(char *text, size_t len, struct qemu_caps **ret,
+                              struct ql_error *err);
 
 /* Whether the version is at least major.minor.micro. */
 bool qemu_caps_version_ge(const struct qemu_caps *c, int major, int minor, int micro);
@@ -87,6 +100,11 @@ const struct qemu_machine *qemu_caps_machine(const struct qemu_caps *c, const ch
 bool qemu_caps_has_type(const struct qemu_caps *c, const char *type);
 /* 1: device type has property prop; 0: it has not; -1: its properties were not probed. */
 int qemu_caps_device_has_prop(const struct qemu_caps *c, const char *type, const char *prop);
+/* The recorded properties of device type (an alias resolved), NULL when they were not
+ * probed. A device with recorded properties is a type the binary has (a probe asks only
+ * for those; the JSON form is refused otherwise). */
+const struct qemu_device_props *qemu_caps_device(const struct qemu_caps *c, const char *type);
+bool qemu_caps_props_have(const struct qemu_device_props *d, const char *prop);
 /* "QEMU 10.0.2" for messages. */
 char *qemu_caps_describe(const struct qemu_caps *c);
 
