@@ -15,6 +15,7 @@ static const char *const cmd_names[CTL_CMD_MAX] = {
     "status", "events", "shutdown", "reboot", "destroy", "suspend", "resume", "qmp",
     "domblklist", "domiflist", "domblkstat", "domifstat", "dommemstat", "vcpuinfo",
     "change-media", "send-key", "screenshot", "setmem", "dumpxml",
+    "agent-command", "domifaddr", "domfsfreeze", "domfsthaw",
 };
 
 /* The day-2 verbs' members: which commands take each, and which need it. */
@@ -30,8 +31,8 @@ static const struct field {
     {"target", FIELD_STR, offsetof(struct ctl_request, target),
      CMD_BIT(CTL_DOMBLKSTAT) | CMD_BIT(CTL_DOMIFSTAT) | CMD_BIT(CTL_CHANGE_MEDIA),
      CMD_BIT(CTL_DOMIFSTAT) | CMD_BIT(CTL_CHANGE_MEDIA), 0},
-    {"source", FIELD_STR, offsetof(struct ctl_request, source), CMD_BIT(CTL_CHANGE_MEDIA), 0,
-     0},
+    {"source", FIELD_STR, offsetof(struct ctl_request, source),
+     CMD_BIT(CTL_CHANGE_MEDIA) | CMD_BIT(CTL_DOMIFADDR), 0, 0},
     {"action", FIELD_STR, offsetof(struct ctl_request, action), CMD_BIT(CTL_CHANGE_MEDIA),
      CMD_BIT(CTL_CHANGE_MEDIA), 0},
     {"force", FIELD_BOOL, offsetof(struct ctl_request, force), CMD_BIT(CTL_CHANGE_MEDIA), 0, 0},
@@ -44,6 +45,10 @@ static const struct field {
      60000},
     {"size", FIELD_INT, offsetof(struct ctl_request, size_kib), CMD_BIT(CTL_SETMEM),
      CMD_BIT(CTL_SETMEM), 1LL << 50},
+    {"mode", FIELD_STR, offsetof(struct ctl_request, mode),
+     CMD_BIT(CTL_SHUTDOWN) | CMD_BIT(CTL_REBOOT), 0, 0},
+    {"mountpoints", FIELD_STR, offsetof(struct ctl_request, mountpoints),
+     CMD_BIT(CTL_DOMFSFREEZE), 0, 0},
 };
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -196,7 +201,8 @@ int ctl_request_parse(const char *line, size_t len, struct ctl_request *ret,
                 break;
             }
             ret->graceful = json_object_get_boolean(val);
-        } else if (strcmp(key, "timeout") == 0 && ret->cmd == CTL_SHUTDOWN) {
+        } else if (strcmp(key, "timeout") == 0 &&
+                   (ret->cmd == CTL_SHUTDOWN || ret->cmd == CTL_AGENT_COMMAND)) {
             int64_t t = json_object_get_int64(val);
             if (!json_object_is_type(val, json_type_int) || t < 0 || t > CTL_MAX_TIMEOUT_S) {
                 r = ql_error_set(err, EBADMSG, "invalid request: \"timeout\" must be a number "
@@ -204,7 +210,8 @@ int ctl_request_parse(const char *line, size_t len, struct ctl_request *ret,
                 break;
             }
             ret->timeout_s = (int)t;
-        } else if (strcmp(key, "json") == 0 && ret->cmd == CTL_QMP) {
+        } else if (strcmp(key, "json") == 0 &&
+                   (ret->cmd == CTL_QMP || ret->cmd == CTL_AGENT_COMMAND)) {
             const char *s = get_cstring(val);
             if (!s || !*s) {
                 r = ql_error_set(err, EBADMSG, "invalid request: \"json\" must be a non-empty "
@@ -216,8 +223,8 @@ int ctl_request_parse(const char *line, size_t len, struct ctl_request *ret,
             break;
         }
     }
-    if (r == 0 && ret->cmd == CTL_QMP && !ret->json)
-        r = ql_error_set(err, EBADMSG, "the qmp request needs a \"json\" string");
+    if (r == 0 && (ret->cmd == CTL_QMP || ret->cmd == CTL_AGENT_COMMAND) && !ret->json)
+        r = ql_error_set(err, EBADMSG, "the %s request needs a \"json\" string", name);
     for (size_t i = 0; r == 0 && i < N_FIELDS; i++)
         if ((fields[i].needs & CMD_BIT(ret->cmd)) && !json_object_object_get_ex(o, fields[i].key,
                                                                                 NULL))
@@ -235,9 +242,10 @@ char *ctl_request_format(const struct ctl_request *r)
     json_object_object_add(o, "cmd", json_object_new_string(ctl_cmd_to_string(r->cmd)));
     if (r->cmd == CTL_DESTROY && r->graceful)
         json_object_object_add(o, "graceful", json_object_new_boolean(1));
-    if (r->cmd == CTL_SHUTDOWN && r->timeout_s >= 0)
+    bool agent = r->cmd == CTL_AGENT_COMMAND;
+    if ((r->cmd == CTL_SHUTDOWN || agent) && r->timeout_s >= 0)
         json_object_object_add(o, "timeout", json_object_new_int(r->timeout_s));
-    if (r->cmd == CTL_QMP && r->json)
+    if ((r->cmd == CTL_QMP || agent) && r->json)
         json_object_object_add(o, "json", json_object_new_string(r->json));
     for (size_t i = 0; i < N_FIELDS; i++) {
         const struct field *f = &fields[i];
