@@ -81,9 +81,35 @@ static const struct cli_opt ifaddr_opts[] = {
 };
 static const struct cli_verb ifaddr_verb = CLI_DOMAIN_VERB(ifaddr_opts);
 
-/* virsh domifaddr's table. */
-static void print_ifaddr(json_object *list, const char *only, bool full)
+struct show {
+    bool json;
+    const char *only;           /* domifaddr --interface */
+    bool full;                  /* domifaddr --full */
+    enum ctl_cmd cmd;
+};
+
+/* Sends req (an agent verb's) and prints its result with print, or as JSON. */
+static int report(struct cli *cli, struct ctl_request *req, const struct show *sh,
+                  void (*print)(json_object *result, const struct show *sh))
 {
+    int status;
+    json_object *res, *rep = day2_call_wait(cli, req, AGENT_DEFAULT_TIMEOUT_S * 1000 +
+                                            AGENT_CLIENT_MARGIN_MS, &res, &status);
+    if (!rep)
+        return status;
+    if (sh->json)
+        day2_print_json(res);
+    else
+        print(res, sh);
+    json_object_put(rep);
+    return 0;
+}
+
+/* virsh domifaddr's table. */
+static void print_ifaddr(json_object *list, const struct show *sh)
+{
+    const char *only = sh->only;
+    bool full = sh->full;
     printf(" %-10s %-20s %-8s     %s\n%s%s\n", "Name", "MAC address", "Protocol", "Address",
            "-------------------------------------------------",
            "------------------------------");
@@ -114,36 +140,26 @@ int cmd_domifaddr(int argc, char **argv)
     struct cli cli;
     cli_init(&cli, &ifaddr_verb, argc, argv);
     struct ctl_request req = CTL_REQUEST_INIT(CTL_DOMIFADDR);
-    const char *arg, *only = NULL;
-    bool full = false, json = false;
+    struct show sh = {.cmd = CTL_DOMIFADDR};
+    const char *arg;
     int c;
     while ((c = cli_next(&cli, &arg)) > 0) {
         if (c == OPT_SOURCE) {
             free(req.source);
             req.source = xstrdup(arg);
         } else if (c == OPT_INTERFACE) {
-            only = arg;
+            sh.only = arg;
         } else if (c == OPT_FULL) {
-            full = true;
+            sh.full = true;
         } else {
-            json = true;
+            sh.json = true;
         }
     }
     if (c < 0) {
         ctl_request_clear(&req);
         return cli.status;
     }
-    int status;
-    json_object *res, *rep = day2_call_wait(&cli, &req, AGENT_DEFAULT_TIMEOUT_S * 1000 +
-                                            AGENT_CLIENT_MARGIN_MS, &res, &status);
-    if (!rep)
-        return status;
-    if (json)
-        day2_print_json(res);
-    else
-        print_ifaddr(res, only, full);
-    json_object_put(rep);
-    return 0;
+    return report(&cli, &req, &sh, print_ifaddr);
 }
 
 static const struct cli_opt freeze_opts[] = {
@@ -159,18 +175,26 @@ static const struct cli_opt thaw_opts[] = {
 };
 static const struct cli_verb thaw_verb = CLI_DOMAIN_VERB(thaw_opts);
 
+static void print_count(json_object *res, const struct show *sh)
+{
+    if (sh->cmd == CTL_DOMFSTHAW)
+        printf("Thawed %lld filesystem(s)\n", (long long)ql_json_int64(res, "thawed", 0));
+    else
+        printf("Froze %lld filesystem(s)\n", (long long)ql_json_int64(res, "frozen", 0));
+}
+
 static int freeze_thaw(int argc, char **argv, enum ctl_cmd cmd)
 {
     struct cli cli;
     cli_init(&cli, cmd == CTL_DOMFSTHAW ? &thaw_verb : &freeze_verb, argc, argv);
     struct ctl_request req = CTL_REQUEST_INIT(cmd);
     struct strbuf mounts = STRBUF_INIT;
+    struct show sh = {.cmd = cmd};
     const char *arg;
-    bool json = false;
     int c;
     while ((c = cli_next(&cli, &arg)) > 0) {
         if (c == OPT_JSON) {
-            json = true;
+            sh.json = true;
         } else if (!*arg || strchr(arg, '\n')) {
             sb_free(&mounts);
             return cli_usage_error(&cli, "--mountpoint needs a directory without newlines");
@@ -185,19 +209,7 @@ static int freeze_thaw(int argc, char **argv, enum ctl_cmd cmd)
     if (mounts.len)
         req.mountpoints = sb_steal(&mounts);
     sb_free(&mounts);
-    int status;
-    json_object *res, *rep = day2_call_wait(&cli, &req, AGENT_DEFAULT_TIMEOUT_S * 1000 +
-                                            AGENT_CLIENT_MARGIN_MS, &res, &status);
-    if (!rep)
-        return status;
-    if (json)
-        day2_print_json(res);
-    else if (cmd == CTL_DOMFSTHAW)
-        printf("Thawed %lld filesystem(s)\n", (long long)ql_json_int64(res, "thawed", 0));
-    else
-        printf("Froze %lld filesystem(s)\n", (long long)ql_json_int64(res, "frozen", 0));
-    json_object_put(rep);
-    return 0;
+    return report(&cli, &req, &sh, print_count);
 }
 
 int cmd_domfsfreeze(int argc, char **argv)

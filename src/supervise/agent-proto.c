@@ -35,27 +35,13 @@ static int parse_line(const char *line, size_t len, json_object **ret, struct ql
     *ret = NULL;
     if (memchr(line, '\0', len))
         return ql_error_set(err, EBADMSG, "the guest agent sent a line with a NUL byte");
-    json_tokener *tok = json_tokener_new_ex(QGA_JSON_DEPTH);
-    if (!tok)
-        return ql_error_set(err, ENOMEM, "out of memory");
-    int flags = JSON_TOKENER_STRICT;
+    int flags = 0;
 #ifdef JSON_TOKENER_VALIDATE_UTF8
-    flags |= JSON_TOKENER_VALIDATE_UTF8;
+    flags = JSON_TOKENER_VALIDATE_UTF8;
 #endif
-    json_tokener_set_flags(tok, flags);
-    json_object *o = json_tokener_parse_ex(tok, line, (int)len);
-    enum json_tokener_error je = json_tokener_get_error(tok);
-    size_t end = json_tokener_get_parse_end(tok);
-    if (je == json_tokener_continue) {
-        /* The line is all there: a number or literal at its end is complete. */
-        o = json_tokener_parse_ex(tok, "", 1);
-        je = json_tokener_get_error(tok);
-        end = len;
-    }
-    json_tokener_free(tok);
-    while (end < len && strchr(" \t\r", line[end]))
-        end++;
-    if (je != json_tokener_success || end != len || !json_object_is_type(o, json_type_object)) {
+    enum json_tokener_error je;
+    json_object *o = ql_json_parse_text(line, len, QGA_JSON_DEPTH, flags, &je);
+    if (!json_object_is_type(o, json_type_object)) {
         json_object_put(o);
         return ql_error_set(err, EBADMSG, "the guest agent sent something that is not a JSON "
                             "object%s%s", je != json_tokener_success ? ": " : "",

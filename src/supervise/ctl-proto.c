@@ -2,6 +2,7 @@
 #include "config.h"
 #include "supervise/ctl-proto.h"
 #include "util/cleanup.h"
+#include "util/json.h"
 #include "util/strbuf.h"
 
 #include <errno.h>
@@ -90,28 +91,11 @@ static int parse_object(const char *line, size_t len, size_t max, int depth, con
         return ql_error_set(err, EMSGSIZE, "invalid %s: longer than %zu bytes", what, max);
     if (memchr(line, '\0', len))
         return ql_error_set(err, EBADMSG, "invalid %s: it contains a NUL byte", what);
-    json_tokener *tok = json_tokener_new_ex(depth);
-    if (!tok)
-        return ql_error_set(err, ENOMEM, "out of memory");
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-    json_object *o = json_tokener_parse_ex(tok, line, (int)len);
-    enum json_tokener_error je = json_tokener_get_error(tok);
-    size_t end = json_tokener_get_parse_end(tok);
-    if (je == json_tokener_continue) {
-        /* All read, and a literal or number at the end may be complete: say the text ends. */
-        o = json_tokener_parse_ex(tok, "", 1);
-        je = json_tokener_get_error(tok);
-        end = len;
-    }
-    json_tokener_free(tok);
-    while (end < len && strchr(" \t\r\n", line[end]))
-        end++;
-    if (je != json_tokener_success || end != len) {
-        json_object_put(o);
-        return ql_error_set(err, EBADMSG, "invalid %s: not a JSON text%s%s", what,
-                            je != json_tokener_success ? ": " : "",
-                            je != json_tokener_success ? json_tokener_error_desc(je) : "");
-    }
+    enum json_tokener_error je;
+    json_object *o = ql_json_parse_text(line, len, depth, 0, &je);
+    if (je != json_tokener_success)
+        return ql_error_set(err, EBADMSG, "invalid %s: not a JSON text: %s", what,
+                            json_tokener_error_desc(je));
     if (!json_object_is_type(o, json_type_object)) {
         json_object_put(o);
         return ql_error_set(err, EBADMSG, "invalid %s: not a JSON object", what);

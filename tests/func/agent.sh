@@ -124,7 +124,8 @@ t0=$(now_ms)
 [ "$(ql domstate "$NAME")" = running ] || fail "domstate while the agent hangs"
 ql list >"$T/out" 2>&1 || fail "list while the agent hangs: $(cat "$T/out")"
 t1=$(now_ms)
-[ $((t1 - t0)) -lt 2000 ] || fail "domstate + list took $((t1 - t0)) ms while the agent hung"
+# The exchange waits 5 s for guest-sync: anything well under that did not wait for it.
+[ $((t1 - t0)) -lt 4000 ] || fail "domstate + list took $((t1 - t0)) ms while the agent hung"
 grep -q " $NAME  *running" "$T/out" || fail "list: $(cat "$T/out")"
 wait $p1 && fail "guest-ping to a garbage agent succeeded: $(cat "$T/ping1")"
 grep -q "the guest agent is not responding" "$T/ping1" || fail "garbage agent: $(cat "$T/ping1")"
