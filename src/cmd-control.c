@@ -10,8 +10,12 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
-enum { OPT_TIMEOUT = CLI_OPT_FIRST, OPT_GRACEFUL };
+enum { OPT_TIMEOUT = CLI_OPT_FIRST, OPT_GRACEFUL, OPT_MODE };
+
+#define MODE_OPT {"mode", "MODE", OPT_MODE, "acpi (the power button, the default), agent (the " \
+                  "guest agent) or agent,acpi (the agent, else ACPI)"}
 
 /* Sends req and says so; destroy waits until the domain is gone. */
 static int control(struct cli *cli, const struct ctl_request *req, const char *done)
@@ -42,9 +46,23 @@ static int plain(int argc, char **argv, enum ctl_cmd cmd, const char *done)
     return control(&cli, &req, done);
 }
 
+static const struct cli_opt reboot_opts[] = {MODE_OPT, {NULL, NULL, 0, NULL}};
+static const struct cli_verb reboot_verb = CLI_DOMAIN_VERB(reboot_opts);
+
 int cmd_reboot(int argc, char **argv)
 {
-    return plain(argc, argv, CTL_REBOOT, "is being rebooted");
+    struct cli cli;
+    cli_init(&cli, &reboot_verb, argc, argv);
+    struct ctl_request req = CTL_REQUEST_INIT(CTL_REBOOT);
+    const char *arg;
+    int c;
+    while ((c = cli_next(&cli, &arg)) > 0) {
+        free(req.mode);
+        req.mode = xstrdup(arg);
+    }
+    int r = c < 0 ? cli.status : control(&cli, &req, "is being rebooted");
+    ctl_request_clear(&req);
+    return r;
 }
 
 int cmd_suspend(int argc, char **argv)
@@ -78,6 +96,7 @@ int cmd_destroy(int argc, char **argv)
 static const struct cli_opt shutdown_opts[] = {
     {"timeout", "S", OPT_TIMEOUT, "destroy the domain when the guest has not powered off "
      "after S seconds"},
+    MODE_OPT,
     {NULL, NULL, 0, NULL},
 };
 static const struct cli_verb shutdown_verb = CLI_DOMAIN_VERB(shutdown_opts);
@@ -91,14 +110,21 @@ int cmd_shutdown(int argc, char **argv)
     long n;
     int c;
     while ((c = cli_next(&cli, &arg)) > 0) {
-        if (cli_number(&cli, "timeout", arg, CTL_MAX_TIMEOUT_S, &n) < 0)
+        if (c == OPT_MODE) {
+            free(req.mode);
+            req.mode = xstrdup(arg);
+        } else if (cli_number(&cli, "timeout", arg, CTL_MAX_TIMEOUT_S, &n) < 0) {
+            ctl_request_clear(&req);
             return cli.status;
-        req.timeout_s = (int)n;
+        } else {
+            req.timeout_s = (int)n;
+        }
     }
-    if (c < 0)
-        return cli.status;
-    if (req.timeout_s < 0)
-        return control(&cli, &req, "is being shutdown");
+    if (c < 0 || req.timeout_s < 0) {
+        int r = c < 0 ? cli.status : control(&cli, &req, "is being shutdown");
+        ctl_request_clear(&req);
+        return r;
+    }
     /* ACPI shutdown with a deadline. The request carries it, so that a supervisor which
      * keeps deadlines itself destroys the domain on time even if this client goes away;
      * the client enforces it too. */
@@ -106,10 +132,13 @@ int cmd_shutdown(int argc, char **argv)
     struct ctl_target t = cli_target(&cli, name);
     struct ql_error err = QL_ERROR_INIT;
     json_object *rep;
-    if (ctl_call(&t, &req, CTL_TIMEOUT_MS, &rep, &err) < 0)
+    int timeout_s = req.timeout_s;
+    int r = ctl_call(&t, &req, CTL_TIMEOUT_MS, &rep, &err);
+    ctl_request_clear(&req);
+    if (r < 0)
         return cli_fail_err(&err);
     json_object_put(rep);
-    if (ctl_wait_gone(&t, req.timeout_s * 1000, NULL) == 0) {
+    if (ctl_wait_gone(&t, timeout_s * 1000, NULL) == 0) {
         /* The supervisor keeps the same deadline: it may have destroyed it first. */
         struct sup_status st;
         struct sup_paths p;
@@ -128,7 +157,7 @@ int cmd_shutdown(int argc, char **argv)
         return 0;
     }
     fprintf(stderr, "qlaunch: domain '%s' did not shut down within %d s; destroying it\n",
-            name, req.timeout_s);
+            name, timeout_s);
     struct ctl_request destroy = CTL_REQUEST_INIT(CTL_DESTROY);
     if (ctl_call(&t, &destroy, SUP_DESTROY_GRACE_MS + 30000, &rep, &err) < 0) {
         /* It may have ended meanwhile, on its own or by its supervisor's deadline. */

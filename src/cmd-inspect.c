@@ -20,12 +20,18 @@ static const struct cli_opt json_opts[] = {JSON_OPT, {NULL, NULL, 0, NULL}};
 json_object *day2_call(struct cli *cli, struct ctl_request *req, json_object **ret_result,
                        int *ret_status)
 {
+    return day2_call_wait(cli, req, CTL_TIMEOUT_MS, ret_result, ret_status);
+}
+
+json_object *day2_call_wait(struct cli *cli, struct ctl_request *req, int timeout_ms,
+                            json_object **ret_result, int *ret_status)
+{
     if (ret_result)
         *ret_result = NULL;
     struct ctl_target t = cli_target(cli, cli->operands[0]);
     struct ql_error err = QL_ERROR_INIT;
     json_object *rep;
-    int r = ctl_call(&t, req, CTL_TIMEOUT_MS, &rep, &err);
+    int r = ctl_call(&t, req, timeout_ms, &rep, &err);
     ctl_request_clear(req);
     if (r < 0) {
         *ret_status = cli_fail_err(&err);

@@ -32,6 +32,10 @@ int cmd_send_key(int argc, char **argv);
 int cmd_screenshot(int argc, char **argv);
 int cmd_setmem(int argc, char **argv);
 int cmd_dumpxml(int argc, char **argv);
+int cmd_qemu_agent_command(int argc, char **argv);
+int cmd_domifaddr(int argc, char **argv);
+int cmd_domfsfreeze(int argc, char **argv);
+int cmd_domfsthaw(int argc, char **argv);
 
 /* The day-2 verbs' request to the supervisor of cli's NAME (req is cleared): the reply to
  * put, with its CTL_RESULT member in *ret_result (if not NULL; NULL when it has none), or
@@ -41,6 +45,9 @@ struct ctl_request;
 #include <json-c/json.h>
 json_object *day2_call(struct cli *cli, struct ctl_request *req, json_object **ret_result,
                        int *ret_status);
+/* The same, waiting up to timeout_ms for the answer. */
+json_object *day2_call_wait(struct cli *cli, struct ctl_request *req, int timeout_ms,
+                            json_object **ret_result, int *ret_status);
 void day2_print_json(json_object *o);
 
 /* The one-line summary main's verb table gives for verb; NULL for an unknown verb. */

@@ -224,6 +224,17 @@ static void note_console(struct qb_ctx *c, const struct dom_chr *ch, const char 
         c->r->console_chardev = xstrdup(chr_id);
 }
 
+/* The first guest agent channel QEMU listens on: the supervisor connects to it. */
+static void note_agent(struct qb_ctx *c, const struct dom_chr_source *s, const char *name,
+                       const char *chr_id)
+{
+    if (c->r->agent_socket || !name || !STREQ(name, "org.qemu.guest_agent.0") ||
+        s->type != DOM_CHR_UNIX || s->mode != DOM_CHR_MODE_BIND || !s->path)
+        return;
+    c->r->agent_chardev = xstrdup(chr_id);
+    c->r->agent_socket = xstrdup(s->path);
+}
+
 /* virtio-serial port numbers in use, per controller index. */
 struct vs_ports {
     uint32_t used[8];
@@ -428,6 +439,7 @@ int qb_build_chrs(struct qb_ctx *c)
                 if ((r = qb_chr_backend(c, &s, chr_id, "vdagent", &ch->src, &backend)) < 0)
                     return r;
                 qb_opt(c, "-chardev", steal_pointer(&backend));
+                note_agent(c, &s, name, chr_id);
                 char bus[48];
                 const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_VIRTIO_SERIAL, vc);
                 snprintf(bus, sizeof(bus), "%s.%u", ct ? ct->id : "virtio-serial0", vb);

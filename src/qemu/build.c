@@ -232,5 +232,7 @@ void qb_result_free(struct qb_result *r)
     for (size_t i = 0; i < r->n_disk_ids; i++)
         free(r->disk_ids[i]);
     free(r->disk_ids);
+    free(r->agent_chardev);
+    free(r->agent_socket);
     memset(r, 0, sizeof(*r));
 }

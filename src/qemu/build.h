@@ -129,6 +129,11 @@ struct qb_result {
      * supervisor maps targets to QEMU's devices with it (domblklist, change-media). */
     char **disk_ids;
     size_t n_disk_ids;
+    /* The guest agent's channel (<channel type='unix'> with <target type='virtio'
+     * name='org.qemu.guest_agent.0'/>, QEMU listening): its -chardev id and the socket the
+     * supervisor connects to. NULL: no such channel, or one QEMU does not listen on. */
+    char *agent_chardev;
+    char *agent_socket;
 };
 
 /* Whether a start must hold the graphics-port lock (a SPICE or VNC display with autoport

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "supervise/ctl-proto.h"
 #include "util/cleanup.h"
+#include "util/json.h"
 #include "util/strbuf.h"
 
 #include <errno.h>
@@ -15,6 +16,7 @@ static const char *const cmd_names[CTL_CMD_MAX] = {
     "status", "events", "shutdown", "reboot", "destroy", "suspend", "resume", "qmp",
     "domblklist", "domiflist", "domblkstat", "domifstat", "dommemstat", "vcpuinfo",
     "change-media", "send-key", "screenshot", "setmem", "dumpxml",
+    "agent-command", "domifaddr", "domfsfreeze", "domfsthaw",
 };
 
 /* The day-2 verbs' members: which commands take each, and which need it. */
@@ -30,8 +32,8 @@ static const struct field {
     {"target", FIELD_STR, offsetof(struct ctl_request, target),
      CMD_BIT(CTL_DOMBLKSTAT) | CMD_BIT(CTL_DOMIFSTAT) | CMD_BIT(CTL_CHANGE_MEDIA),
      CMD_BIT(CTL_DOMIFSTAT) | CMD_BIT(CTL_CHANGE_MEDIA), 0},
-    {"source", FIELD_STR, offsetof(struct ctl_request, source), CMD_BIT(CTL_CHANGE_MEDIA), 0,
-     0},
+    {"source", FIELD_STR, offsetof(struct ctl_request, source),
+     CMD_BIT(CTL_CHANGE_MEDIA) | CMD_BIT(CTL_DOMIFADDR), 0, 0},
     {"action", FIELD_STR, offsetof(struct ctl_request, action), CMD_BIT(CTL_CHANGE_MEDIA),
      CMD_BIT(CTL_CHANGE_MEDIA), 0},
     {"force", FIELD_BOOL, offsetof(struct ctl_request, force), CMD_BIT(CTL_CHANGE_MEDIA), 0, 0},
@@ -44,6 +46,10 @@ static const struct field {
      60000},
     {"size", FIELD_INT, offsetof(struct ctl_request, size_kib), CMD_BIT(CTL_SETMEM),
      CMD_BIT(CTL_SETMEM), 1LL << 50},
+    {"mode", FIELD_STR, offsetof(struct ctl_request, mode),
+     CMD_BIT(CTL_SHUTDOWN) | CMD_BIT(CTL_REBOOT), 0, 0},
+    {"mountpoints", FIELD_STR, offsetof(struct ctl_request, mountpoints),
+     CMD_BIT(CTL_DOMFSFREEZE), 0, 0},
 };
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -85,28 +91,11 @@ static int parse_object(const char *line, size_t len, size_t max, int depth, con
         return ql_error_set(err, EMSGSIZE, "invalid %s: longer than %zu bytes", what, max);
     if (memchr(line, '\0', len))
         return ql_error_set(err, EBADMSG, "invalid %s: it contains a NUL byte", what);
-    json_tokener *tok = json_tokener_new_ex(depth);
-    if (!tok)
-        return ql_error_set(err, ENOMEM, "out of memory");
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-    json_object *o = json_tokener_parse_ex(tok, line, (int)len);
-    enum json_tokener_error je = json_tokener_get_error(tok);
-    size_t end = json_tokener_get_parse_end(tok);
-    if (je == json_tokener_continue) {
-        /* All read, and a literal or number at the end may be complete: say the text ends. */
-        o = json_tokener_parse_ex(tok, "", 1);
-        je = json_tokener_get_error(tok);
-        end = len;
-    }
-    json_tokener_free(tok);
-    while (end < len && strchr(" \t\r\n", line[end]))
-        end++;
-    if (je != json_tokener_success || end != len) {
-        json_object_put(o);
-        return ql_error_set(err, EBADMSG, "invalid %s: not a JSON text%s%s", what,
-                            je != json_tokener_success ? ": " : "",
-                            je != json_tokener_success ? json_tokener_error_desc(je) : "");
-    }
+    enum json_tokener_error je;
+    json_object *o = ql_json_parse_text(line, len, depth, 0, &je);
+    if (je != json_tokener_success)
+        return ql_error_set(err, EBADMSG, "invalid %s: not a JSON text: %s", what,
+                            json_tokener_error_desc(je));
     if (!json_object_is_type(o, json_type_object)) {
         json_object_put(o);
         return ql_error_set(err, EBADMSG, "invalid %s: not a JSON object", what);
@@ -196,7 +185,8 @@ int ctl_request_parse(const char *line, size_t len, struct ctl_request *ret,
                 break;
             }
             ret->graceful = json_object_get_boolean(val);
-        } else if (strcmp(key, "timeout") == 0 && ret->cmd == CTL_SHUTDOWN) {
+        } else if (strcmp(key, "timeout") == 0 &&
+                   (ret->cmd == CTL_SHUTDOWN || ret->cmd == CTL_AGENT_COMMAND)) {
             int64_t t = json_object_get_int64(val);
             if (!json_object_is_type(val, json_type_int) || t < 0 || t > CTL_MAX_TIMEOUT_S) {
                 r = ql_error_set(err, EBADMSG, "invalid request: \"timeout\" must be a number "
@@ -204,7 +194,8 @@ int ctl_request_parse(const char *line, size_t len, struct ctl_request *ret,
                 break;
             }
             ret->timeout_s = (int)t;
-        } else if (strcmp(key, "json") == 0 && ret->cmd == CTL_QMP) {
+        } else if (strcmp(key, "json") == 0 &&
+                   (ret->cmd == CTL_QMP || ret->cmd == CTL_AGENT_COMMAND)) {
             const char *s = get_cstring(val);
             if (!s || !*s) {
                 r = ql_error_set(err, EBADMSG, "invalid request: \"json\" must be a non-empty "
@@ -216,8 +207,8 @@ int ctl_request_parse(const char *line, size_t len, struct ctl_request *ret,
             break;
         }
     }
-    if (r == 0 && ret->cmd == CTL_QMP && !ret->json)
-        r = ql_error_set(err, EBADMSG, "the qmp request needs a \"json\" string");
+    if (r == 0 && (ret->cmd == CTL_QMP || ret->cmd == CTL_AGENT_COMMAND) && !ret->json)
+        r = ql_error_set(err, EBADMSG, "the %s request needs a \"json\" string", name);
     for (size_t i = 0; r == 0 && i < N_FIELDS; i++)
         if ((fields[i].needs & CMD_BIT(ret->cmd)) && !json_object_object_get_ex(o, fields[i].key,
                                                                                 NULL))
@@ -235,9 +226,10 @@ char *ctl_request_format(const struct ctl_request *r)
     json_object_object_add(o, "cmd", json_object_new_string(ctl_cmd_to_string(r->cmd)));
     if (r->cmd == CTL_DESTROY && r->graceful)
         json_object_object_add(o, "graceful", json_object_new_boolean(1));
-    if (r->cmd == CTL_SHUTDOWN && r->timeout_s >= 0)
+    bool agent = r->cmd == CTL_AGENT_COMMAND;
+    if ((r->cmd == CTL_SHUTDOWN || agent) && r->timeout_s >= 0)
         json_object_object_add(o, "timeout", json_object_new_int(r->timeout_s));
-    if (r->cmd == CTL_QMP && r->json)
+    if ((r->cmd == CTL_QMP || agent) && r->json)
         json_object_object_add(o, "json", json_object_new_string(r->json));
     for (size_t i = 0; i < N_FIELDS; i++) {
         const struct field *f = &fields[i];

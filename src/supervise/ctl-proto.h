@@ -10,6 +10,10 @@
  *            "change-media" "target":DEV, "action":"eject"|"insert"|"update",
  *            ["source":FILE], ["force":BOOL], "send-key" "keys":"K1 K2...",
  *            ["codeset":NAME], ["holdtime":MS], "setmem" "size":KIB
+ *            guest agent: "agent-command" "json":"COMMAND" ["timeout":SECONDS],
+ *            "domifaddr" ["source":"agent"|"arp"|"lease"], "domfsfreeze" ["mountpoints":
+ *            "M1\nM2"], "domfsthaw"; "shutdown" and "reboot" take ["mode":"acpi"|"agent"|
+ *            "agent,acpi"]
  *   reply    {"ok":true, ...} or {"ok":false,"error":"one sentence"}
  *            status: "status" holds the domain status (sup_status_to_json);
  *            qmp: "reply" holds QEMU's answer ({"return":...} or {"error":...});
@@ -47,6 +51,10 @@ enum ctl_cmd {
     CTL_SCREENSHOT,
     CTL_SETMEM,
     CTL_DUMPXML,
+    CTL_AGENT_COMMAND,
+    CTL_DOMIFADDR,
+    CTL_DOMFSFREEZE,
+    CTL_DOMFSTHAW,
     CTL_CMD_MAX
 };
 const char *ctl_cmd_to_string(enum ctl_cmd c);     /* "status", ...; NULL when out of range */
@@ -66,6 +74,10 @@ struct ctl_request {
     bool details, force;
     long long holdtime_ms;      /* send-key */
     long long size_kib;         /* setmem */
+    /* The guest agent's verbs (json and timeout_s above: agent-command's text, and how long
+     * to wait for the agent in seconds, -1: the default). */
+    char *mode;                 /* shutdown, reboot: "acpi", "agent" or "agent,acpi" */
+    char *mountpoints;          /* domfsfreeze: mount points, newline-separated */
 };
 #define CTL_REQUEST_INIT(c) {.cmd = (c), .timeout_s = -1}
 void ctl_request_clear(struct ctl_request *r);

@@ -225,6 +225,19 @@ static void do_shutdown(struct sup *s, struct sup_client *c, int timeout_s)
     reply_ok(c);
 }
 
+void sup_ctl_power(struct sup *s, struct sup_client *c, enum ctl_cmd cmd, int timeout_s)
+{
+    if (cmd == CTL_SHUTDOWN) {
+        do_shutdown(s, c, timeout_s);
+        return;
+    }
+    /* libvirt's fake reboot: power the guest off, then reset + cont it. */
+    s->reboot_requested = true;
+    s->st.reboot_pending = true;
+    sup_write_state(s);
+    qmp_for_client(s, c, "system_powerdown", NULL, NULL);
+}
+
 /* Requests are parsed by the protocol's one definition (ctl-proto.c), shared with the
  * client side. */
 static void handle_command(struct sup *s, struct sup_client *c, const char *line)
@@ -256,14 +269,9 @@ static void handle_command(struct sup *s, struct sup_client *c, const char *line
     } else {
         switch (req.cmd) {
         case CTL_SHUTDOWN:
-            do_shutdown(s, c, req.timeout_s);
-            break;
         case CTL_REBOOT:
-            /* libvirt's fake reboot: power the guest off, then reset + cont it. */
-            s->reboot_requested = true;
-            s->st.reboot_pending = true;
-            sup_write_state(s);
-            qmp_for_client(s, c, "system_powerdown", NULL, NULL);
+            if (!sup_agent_power(s, c, &req))
+                sup_ctl_power(s, c, req.cmd, req.timeout_s);
             break;
         case CTL_SUSPEND:
             qmp_for_client(s, c, "stop", NULL, NULL);
@@ -276,6 +284,12 @@ static void handle_command(struct sup *s, struct sup_client *c, const char *line
             break;
         case CTL_QMP:
             qmp_for_client(s, c, NULL, NULL, req.json);
+            break;
+        case CTL_AGENT_COMMAND:
+        case CTL_DOMIFADDR:
+        case CTL_DOMFSFREEZE:
+        case CTL_DOMFSTHAW:
+            sup_agent_request(s, c, &req);
             break;
         default:
             sup_day2_request(s, c, &req);

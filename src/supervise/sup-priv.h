@@ -8,6 +8,7 @@
  *   sup-swtpm.c    <tpm> on the host: swtpm as a helper process (helpers.h)
  *   sup-day2.c     the day-2 verbs (inspection, media, keys, screenshots, balloon)
  *   sup-dumpxml.c  the running domain's XML
+ *   sup-agent.c    the guest agent's channel and the verbs that use it
  * Everything runs on one thread and one poll loop; nothing in here may block. */
 #pragma once
 #include <json-c/json.h>
@@ -20,6 +21,7 @@
 #include "host/net.h"
 #include "qemu/build.h"
 #include "qmp/qmp.h"
+#include "supervise/ctl-proto.h"
 #include "supervise/policy.h"
 #include "supervise/prepare.h"
 #include "supervise/rundir.h"
@@ -46,6 +48,7 @@ enum sup_timer {
     TM_RECONNECT,           /* QMP connection lost with QEMU alive: connect again */
     TM_SHUTDOWN,            /* shutdown --timeout: destroy when the guest ignored it */
     TM_CLIENTS,             /* idle control clients */
+    TM_AGENT,               /* the guest agent did not answer in time */
     TM_MAX
 };
 
@@ -126,6 +129,7 @@ struct sup {
     int exit_code;
     unsigned restart_cap, restart_window;   /* from create, kept across re-attach */
     bool media_busy;        /* a change-media is being carried out */
+    struct sup_agent *agent;    /* the guest agent's connection and queue (sup-agent.c) */
 };
 
 /* supervisor.c */
@@ -190,6 +194,8 @@ void sup_ctl_readable(struct sup *s, struct sup_client *c);
 void sup_ctl_idle_check(struct sup *s);
 void sup_ctl_graceful_failed(struct sup *s);
 void sup_ctl_finish(struct sup *s);
+/* shutdown (ACPI power button, destroy after timeout_s unless -1) or reboot for client c. */
+void sup_ctl_power(struct sup *s, struct sup_client *c, enum ctl_cmd cmd, int timeout_s);
 void sup_client_close(struct sup_client *c);
 void sup_client_send(struct sup_client *c, json_object *o);
 struct sup_client *sup_client_by_id(struct sup *s, unsigned id);
@@ -199,5 +205,16 @@ struct ctl_request;
 void sup_day2_request(struct sup *s, struct sup_client *c, struct ctl_request *req);
 /* The file in disk i now (change-media's, else the XML's); NULL: empty. */
 const char *sup_disk_source(const struct sup *s, size_t i);
+/* sup-agent.c: the guest agent. The verbs that use it (agent-command, domifaddr,
+ * domfsfreeze, domfsthaw), answered when the agent has; req stays the caller's. */
+void sup_agent_request(struct sup *s, struct sup_client *c, struct ctl_request *req);
+/* shutdown/reboot with a --mode that asks for the agent: true when handled here. */
+bool sup_agent_power(struct sup *s, struct sup_client *c, struct ctl_request *req);
+/* The agent's socket for poll (with the events wanted), or -1. */
+int sup_agent_fd(struct sup *s, short *ret_events);
+void sup_agent_io(struct sup *s, short revents);
+void sup_agent_timeout(struct sup *s);
+/* QEMU is gone: the exchanges in progress and queued end, the connection is closed. */
+void sup_agent_close(struct sup *s);
 /* sup-dumpxml.c: the running definition (current_kib > 0: the balloon's current memory). */
 char *sup_running_xml(struct sup *s, long long current_kib, struct ql_error *err);

@@ -535,6 +535,7 @@ void sup_qemu_exited(struct sup *s)
     if (s->pidfd >= 0)
         close(s->pidfd);
     s->pidfd = -1;
+    sup_agent_close(s);
     if (s->phase == PH_STARTING || s->phase == PH_REATTACHING || s->phase == PH_FAILED) {
         sup_start_qemu_gone(s);
         return;

@@ -237,6 +237,9 @@ static void run_timers(struct sup *s)
         case TM_CLIENTS:
             sup_ctl_idle_check(s);
             break;
+        case TM_AGENT:
+            sup_agent_timeout(s);
+            break;
         case TM_MAX:
             break;
         }
@@ -280,14 +283,18 @@ static void on_signal(struct sup *s)
 static void loop(struct sup *s)
 {
     while (!s->done) {
-        struct pollfd pfd[4 + SUP_MAX_CLIENTS];
-        int n = 0, i_pid = -1, i_qmp = -1;
+        struct pollfd pfd[5 + SUP_MAX_CLIENTS];
+        int n = 0, i_pid = -1, i_qmp = -1, i_agent = -1;
+        short agent_events = 0;
         pfd[n++] = (struct pollfd){s->sigfd, POLLIN, 0};
         if (s->pidfd >= 0)
             pfd[i_pid = n++] = (struct pollfd){s->pidfd, POLLIN, 0};
         if (s->qmp && qmp_conn_poll_events(s->qmp))
             pfd[i_qmp = n++] = (struct pollfd){qmp_conn_fd(s->qmp),
                                                qmp_conn_poll_events(s->qmp), 0};
+        int agent_fd = sup_agent_fd(s, &agent_events);
+        if (agent_fd >= 0)
+            pfd[i_agent = n++] = (struct pollfd){agent_fd, agent_events, 0};
         int i_ctl = n++;
         pfd[i_ctl] = (struct pollfd){s->ctl_fd, POLLIN, 0};
         int first_client = n;
@@ -318,6 +325,8 @@ static void loop(struct sup *s)
             sup_qemu_exited(s);
         if (!s->qemu_is_child && s->pidfd < 0 && s->qemu_pid > 0 && !sup_qemu_alive(s))
             sup_qemu_exited(s);
+        if (i_agent >= 0 && pfd[i_agent].revents)
+            sup_agent_io(s, pfd[i_agent].revents);
         if (pfd[i_ctl].revents & POLLIN)
             sup_ctl_accept(s);
         for (int k = first_client; k < n; k++)
@@ -336,6 +345,7 @@ static void teardown(struct sup *s)
             waitpid(s->qemu_pid, NULL, 0);
     }
     sup_stop_helpers(s);    /* after QEMU: it may still talk to them until it is gone */
+    sup_agent_close(s);
     qmp_conn_free(s->qmp);
     s->qmp = NULL;
     if (s->transcript)
@@ -505,6 +515,7 @@ int sup_main(const struct sup_config *cfg)
         goto out;
     }
     loop(s);
+    sup_agent_close(s);     /* its waiting clients are answered before they are closed */
     if (s->phase == PH_FAILED || s->phase == PH_STARTING || s->phase == PH_REATTACHING) {
         if (!s->start_err.msg)
             ql_error_set(&s->start_err, EIO, "the supervisor's loop ended during the start");

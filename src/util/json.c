@@ -4,6 +4,37 @@
 #include <limits.h>
 #include <string.h>
 
+json_object *ql_json_parse_text(const char *s, size_t len, int depth, int flags,
+                                enum json_tokener_error *ret_err)
+{
+    json_tokener *tok = json_tokener_new_ex(depth);
+    if (!tok) {
+        *ret_err = json_tokener_error_size;     /* out of memory */
+        return NULL;
+    }
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | flags);
+    json_object *o = json_tokener_parse_ex(tok, s, (int)len);
+    enum json_tokener_error je = json_tokener_get_error(tok);
+    size_t end = json_tokener_get_parse_end(tok);
+    if (je == json_tokener_continue) {
+        /* All read, and a literal or number at the end may be complete: say the text ends. */
+        o = json_tokener_parse_ex(tok, "", 1);
+        je = json_tokener_get_error(tok);
+        end = len;
+    }
+    json_tokener_free(tok);
+    while (end < len && strchr(" \t\r\n", s[end]))
+        end++;
+    if (je == json_tokener_success && end != len)
+        je = json_tokener_error_parse_unexpected;
+    *ret_err = je;
+    if (je != json_tokener_success) {
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
+
 json_object *ql_json_get(json_object *o, const char *key, enum json_type t)
 {
     json_object *v;

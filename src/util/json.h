@@ -18,6 +18,13 @@ bool ql_json_bool(json_object *o, const char *key, bool dflt);
 /* Whether array a has the string s as an element. */
 bool ql_json_array_has_str(json_object *a, const char *s);
 
+/* Exactly one JSON text in s[0..len) (whitespace may follow it), parsed with
+ * JSON_TOKENER_STRICT plus flags and nesting at most depth, and *ret_err json-c's verdict
+ * (text after the value: json_tokener_error_parse_unexpected). NULL for an error, and with
+ * json_tokener_success for the text null. */
+json_object *ql_json_parse_text(const char *s, size_t len, int depth, int flags,
+                                enum json_tokener_error *ret_err);
+
 static inline void ql_json_putp(json_object **p)
 {
     json_object_put(*p);

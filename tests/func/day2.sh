@@ -2,7 +2,7 @@
 # The day-2 verbs (issue 10) on a booted test guest: domblklist/domiflist output, a CD
 # change seen by QEMU (query-block) and the guest, and kept across a supervisor SIGKILL + re-attach,
 # setmem moving the balloon and the guest's MemTotal, a screenshot that is a PNG of the
-# display's size, send-key, the stats verbs, dumpxml with the actual values.
+# display's size, send-key keystrokes the guest reads from its keyboard, the stats verbs, dumpxml with the actual values.
 set -u
 QL_TAG=day2
 . "$top_srcdir/tests/func/lib.sh"
@@ -13,7 +13,7 @@ chmod 600 "$T/cd2.iso"    # QEMU's user cannot read it: change-media must give i
 dd if=/dev/zero of="$T/fd1.img" bs=1k count=1440 2>/dev/null
 dd if=/dev/zero of="$T/fd2.img" bs=1k count=1440 2>/dev/null
 TAP="qlday2$$"
-ql_domain_xml "$T/dom.xml" "guest.action=sleep guest.watch=1" "
+ql_domain_xml "$T/dom.xml" "guest.action=sleep guest.watch=1 guest.keys=1" "
     <disk type='file' device='disk'><source file='$T/disk.img'/><target dev='vda' bus='virtio'/></disk>
     <disk type='file' device='cdrom'><source file='$T/cd1.iso'/><target dev='hdc' bus='ide'/><readonly/></disk>
     <disk type='file' device='floppy'><source file='$T/fd1.img'/><target dev='fda' bus='fdc'/></disk>
@@ -169,8 +169,16 @@ assert (w, h) == (720, 400), (w, h)
 PY
 [ "$(stat -c %u "$T/shots/shot.png")" = "$(id -u)" ] || fail "the screenshot is not the caller's"
 [ -z "$(ls "$T/run/$NAME/qemu/" | grep png)" ] || fail "the screenshot was left in QEMU's directory"
+# The guest reports its keyboard's events (guest.keys=1): code and press (1) / release (0).
 ql send-key "$NAME" KEY_A KEY_LEFTSHIFT >"$T/out" 2>&1 || fail "send-key: $(cat "$T/out")"
-ql send-key "$NAME" --codeset xt --holdtime 50 0x1e >"$T/out" 2>&1 || fail "send-key xt: $(cat "$T/out")"
+wait_for "GUEST-KEY code=30 value=0"     # QEMU releases the keys in reverse order
+grep "GUEST-KEY" "$T/serial.log" | tr '\r\n' '  ' |
+    grep -q "code=30 value=1 .*code=42 value=1 .*code=42 value=0 .*code=30 value=0" ||
+    fail "the guest read other keys: $(grep GUEST-KEY "$T/serial.log")"
+ql send-key "$NAME" --codeset xt --holdtime 50 0x30 >"$T/out" 2>&1 || fail "send-key xt: $(cat "$T/out")"
+wait_for "GUEST-KEY code=48 value=0"     # xt 0x30 is KEY_B
+ql send-key "$NAME" KEY_ENTER >"$T/out" 2>&1 || fail "send-key ENTER: $(cat "$T/out")"
+wait_for "GUEST-KEY code=28 value=0"
 ql send-key "$NAME" KEY_NOSUCH >"$T/out" 2>&1 && fail "send-key of an unknown key succeeded"
 grep -q "invalid keycode" "$T/out" || fail "send-key KEY_NOSUCH: $(cat "$T/out")"
 echo "ok screenshot send-key"

@@ -32,14 +32,14 @@ tap_case() { tap_n=$((tap_n + 1)); tap_desc=$*; }
 tap_ok() { echo "ok $tap_n - $tap_desc"; tap_desc=; }
 # ql_domain_xml FILE [CMDLINE [DEVICES [ELEMENTS]]]: a TCG domain with ACPI booting the test
 # guest (default: guest.action=sleep, no devices); ELEMENTS go in <domain> (on_crash...).
-# Memory: QL_MEMORY_MIB, default 128.
+# Memory: QL_MEMORY_MIB, default 128. QL_INITRD: another initramfs (initramfs-agent.gz).
 ql_domain_xml() {
     cat > "$1" <<XML
 <domain type='qemu'>
   <name>$NAME</name>
   <memory unit='MiB'>${QL_MEMORY_MIB:-128}</memory>
   <os><type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$GUEST/vmlinuz</kernel><initrd>$GUEST/initramfs.gz</initrd>
+    <kernel>$GUEST/vmlinuz</kernel><initrd>${QL_INITRD:-$GUEST/initramfs.gz}</initrd>
     <cmdline>console=ttyS0 quiet ${2:-guest.action=sleep}</cmdline></os>
   <features><acpi/></features>
   <devices>${3:-}</devices>

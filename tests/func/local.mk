@@ -37,3 +37,4 @@ EXTRA_DIST += $(func_tests) tests/func/lib.sh tests/func/access.sh tests/func/qm
 # Built for host-ovs.sh only; exits 77 (skip) when run without arguments. Needs root and
 # openvswitch-switch (a private ovsdb-server/ovs-vswitchd in a namespace).
 check_PROGRAMS += tests/func/host-ovs-helper
+func_tests += tests/func/agent.sh

@@ -2,7 +2,10 @@
 # build-guest.sh OUTDIR: build the tiny qlaunch test guest from Debian packages.
 #
 # Produces OUTDIR/vmlinuz (Debian cloud kernel) and OUTDIR/initramfs.gz
-# (static busybox + tests/guest/init + a few virtio/pvpanic/button modules).
+# (static busybox + tests/guest/init + a few virtio/pvpanic/button modules), and
+# OUTDIR/initramfs-agent.gz: the same plus Debian's qemu-guest-agent with its
+# shared libraries (a second cpio archive appended, which the kernel unpacks
+# over the first), for guest.agent=1.
 # Cached: nothing is done while both outputs are newer than this script and
 # the init file. Everything is built in OUTDIR/.build.XXXXXX and renamed into
 # place at the end, so an interrupted build never leaves half-written outputs.
@@ -27,7 +30,7 @@ die() { log "error: $*"; exit 1; }
 # test -nt is not POSIX but dash, bash and busybox sh all have it.
 # shellcheck disable=SC3013
 up_to_date() {
-    for f in "$OUTDIR/vmlinuz" "$OUTDIR/initramfs.gz"; do
+    for f in "$OUTDIR/vmlinuz" "$OUTDIR/initramfs.gz" "$OUTDIR/initramfs-agent.gz"; do
         [ -s "$f" ] && [ "$f" -nt "$SELF" ] && [ "$f" -nt "$INIT" ] || return 1
     done
 }
@@ -57,12 +60,14 @@ fetch() {
     [ -n "$kpkg" ] || return 1
     rm -f ./*.deb
     # Sandbox user root: the temp dir is not readable by _apt (no warning).
-    apt-get -q -o APT::Sandbox::User=root download "$kpkg" busybox-static >&2
+    apt-get -q -o APT::Sandbox::User=root download "$kpkg" busybox-static \
+        qemu-guest-agent >&2
 }
 if ! fetch; then
     log "download failed; running apt-get update and retrying"
     apt-get -q update >&2 || die "apt-get update failed"
-    fetch || die "cannot download linux-image-cloud-amd64's kernel / busybox-static"
+    fetch || die "cannot download linux-image-cloud-amd64's kernel / busybox-static /" \
+                 "qemu-guest-agent"
 fi
 log "using $kpkg"
 
@@ -94,8 +99,40 @@ mknod -m 600 root/dev/console c 5 1 2>/dev/null || true
     2>/dev/null | gzip -9 -n > initramfs.gz
 [ -s initramfs.gz ] || die "initramfs creation failed"
 
+# The agent's archive: qemu-ga, the shared libraries it needs as the host resolves them
+# (Debian 12, like the package; the guest has no other dynamic binary), and the
+# /sbin/shutdown its guest-shutdown runs ("shutdown -h -P|-H|-r +0 MESSAGE").
+dpkg-deb -x qemu-guest-agent_*.deb x-agent
+QGA=x-agent/usr/sbin/qemu-ga
+[ -x "$QGA" ] || die "no usr/sbin/qemu-ga in qemu-guest-agent"
+mkdir -p agent/sbin agent/lib64 agent/lib/x86_64-linux-gnu agent/var/run
+cp "$QGA" agent/sbin/qemu-ga
+libs=$(ldd "$QGA") || die "ldd $QGA failed"
+if echo "$libs" | grep -q 'not found'; then
+    die "qemu-ga needs libraries this host lacks: $(echo "$libs" | grep 'not found' | tr -d '\t')"
+fi
+for lib in $(echo "$libs" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p'); do
+    cp -L "$lib" agent/lib/x86_64-linux-gnu/
+done
+cp -L /lib64/ld-linux-x86-64.so.2 agent/lib64/
+cat > agent/sbin/shutdown <<'EOF'
+#!/bin/sh
+# qemu-ga's guest-shutdown: shutdown -h -P (power off), -H (halt) or -r (reboot) +0 MESSAGE
+act=poweroff
+for a; do case $a in -r) act=reboot ;; -H) act=halt ;; esac; done
+echo "GUEST-EVENT agent-$act" >/dev/console
+exec "$act" -f
+EOF
+chmod 755 agent/sbin/shutdown
+(cd agent && find . | LC_ALL=C sort | "$BB" cpio -o -H newc -R 0:0) \
+    2>/dev/null | gzip -9 -n > agent.cpio.gz
+[ -s agent.cpio.gz ] || die "agent archive creation failed"
+cat initramfs.gz agent.cpio.gz > initramfs-agent.gz
+
 # vmlinuz last: if interrupted in between, the cache check fails next time.
+mv -f initramfs-agent.gz "$OUTDIR/initramfs-agent.gz"
 mv -f initramfs.gz "$OUTDIR/initramfs.gz"
 mv -f vmlinuz "$OUTDIR/vmlinuz"
 log "built $OUTDIR/vmlinuz ($(wc -c < "$OUTDIR/vmlinuz") B)," \
-    "$OUTDIR/initramfs.gz ($(wc -c < "$OUTDIR/initramfs.gz") B)"
+    "$OUTDIR/initramfs.gz ($(wc -c < "$OUTDIR/initramfs.gz") B)," \
+    "$OUTDIR/initramfs-agent.gz ($(wc -c < "$OUTDIR/initramfs-agent.gz") B)"

@@ -2,6 +2,7 @@
 # test-NAME.c alone (with tests/libtestutil.a and the library): add one line below.
 # test-host-net needs root (it makes its own network namespace).
 unit_tests =
+unit_tests += tests/unit/test-agent-proto
 unit_tests += tests/unit/test-build-ids
 unit_tests += tests/unit/test-caps
 unit_tests += tests/unit/test-ctl-client

@@ -359,6 +359,42 @@ static void test_status_json(void **state)
     json_object_put(o);
 }
 
+/* The guest agent's requests: agent-command's text and timeout, shutdown/reboot modes,
+ * domifaddr's source, domfsfreeze's mount points. */
+static void test_agent_requests(void **state)
+{
+    (void)state;
+    struct ctl_request in = CTL_REQUEST_INIT(CTL_AGENT_COMMAND);
+    in.json = "{\"execute\":\"guest-ping\"}";
+    in.timeout_s = 12;
+    char *line = ctl_request_format(&in);
+    struct ctl_request out;
+    struct ql_error err = QL_ERROR_INIT;
+    assert_int_equal(parse(line, &out, &err), 0);
+    assert_int_equal(out.cmd, CTL_AGENT_COMMAND);
+    assert_string_equal(out.json, in.json);
+    assert_int_equal(out.timeout_s, 12);
+    ctl_request_clear(&out);
+    free(line);
+    struct ctl_request sh = CTL_REQUEST_INIT(CTL_REBOOT);
+    sh.mode = "agent,acpi";
+    line = ctl_request_format(&sh);
+    assert_int_equal(parse(line, &out, &err), 0);
+    assert_string_equal(out.mode, "agent,acpi");
+    ctl_request_clear(&out);
+    free(line);
+    assert_int_equal(parse("{\"cmd\":\"domfsfreeze\",\"mountpoints\":\"/a\\n/b\"}", &out,
+                           &err), 0);
+    assert_string_equal(out.mountpoints, "/a\n/b");
+    ctl_request_clear(&out);
+    assert_int_equal(parse("{\"cmd\":\"domifaddr\",\"source\":\"arp\"}", &out, &err), 0);
+    assert_string_equal(out.source, "arp");
+    ctl_request_clear(&out);
+    refused_str("{\"cmd\":\"agent-command\"}", "the agent-command request needs a \"json\"");
+    refused_str("{\"cmd\":\"domfsthaw\",\"mountpoints\":\"/a\"}", "takes no \"mountpoints\"");
+    refused_str("{\"cmd\":\"destroy\",\"mode\":\"agent\"}", "takes no \"mode\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -374,6 +410,7 @@ int main(void)
         cmocka_unit_test(test_nul),
         cmocka_unit_test(test_replies),
         cmocka_unit_test(test_status_json),
+        cmocka_unit_test(test_agent_requests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
