@@ -260,7 +260,7 @@ struct dom_os {
     struct dom_src src;         /* <os>, for messages about its children */
     /* Lines of children, for messages after parsing (0: absent) */
     int smbios_line, machine_line, kernel_line, initrd_line, cmdline_line, dtb_line;
-    int loader_line, boot_line;
+    int loader_line, boot_line, nvram_line;
     enum dom_os_type type;
     enum dom_arch arch;         /* DEFAULT: not given (the host's, x86_64) */
     char *machine;              /* NULL when absent or empty */
