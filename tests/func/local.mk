@@ -31,9 +31,13 @@ func_tests += tests/func/day2.sh
 func_tests += tests/func/persistent.sh
 func_tests += tests/func/install.sh
 func_tests += tests/func/init-scripts.sh
+func_tests += tests/func/hostdev.sh
 TESTS += $(func_tests)
 EXTRA_DIST += $(func_tests) tests/func/lib.sh tests/func/access.sh tests/func/qmp-fault.py
 
 # Built for host-ovs.sh only; exits 77 (skip) when run without arguments. Needs root and
 # openvswitch-switch (a private ovsdb-server/ovs-vswitchd in a namespace).
 check_PROGRAMS += tests/func/host-ovs-helper
+
+# Built for hostdev.sh: a fake sysfs PCI tree and the kernel acting on it (tests/fakepci.h).
+check_PROGRAMS += tests/func/fake-pci-kernel
