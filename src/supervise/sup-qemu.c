@@ -404,6 +404,16 @@ static int fill_fdmap(struct sup *s, int qmp_listen_fd, struct fdmap *map, size_
             map[n++] = (struct fdmap){s->nics[k].tap_fds[used[k]++], f->fd};
             break;
         }
+        case QB_FD_VHOST: {     /* one /dev/vhost-net per queue, opened here */
+            size_t k = f->dev_index;
+            if (k >= s->n_nics)
+                return ql_error_set(err, EINVAL, "internal error: no NIC for %s", f->what);
+            int fd = host_vhost_net_open(&s->nics[k], err);
+            if (fd < 0)
+                return fd;
+            map[n++] = (struct fdmap){fd, f->fd};
+            break;
+        }
         case QB_FILE_NVRAM:     /* a file, created by prepare_nvram() before the spawn */
             break;
         default:

@@ -15,6 +15,7 @@
 #include "domain/parse.h"
 #include "qemu/build.h"
 #include "tests/testutil.h"
+#include "util/cleanup.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 
@@ -760,6 +761,60 @@ static void test_hostdev(void **state)
                 "\"romfile\":\"\"", true);
     build_check(DOC_BOOT("<boot dev='hd'/>", "pc", "<hostdev type='pci'>" PCI_SRC
                          "<boot order='1'/></hostdev>"), "per-device <boot order>", false);
+}
+
+/* <driver queues> and vhost-net: which NIC gets which fds, and what is refused. */
+static char *build_nets(const char *devs, enum qb_vhost vhost)
+{
+    _cleanup_free_ char *xml = xasprintf(DOC("", "%s"), devs);
+    struct domain *d = tu_domain(xml);
+    struct qb_options o = {.accel = "tcg", .emulator = "/bin/true", .qmp_fd = 3,
+                           .first_fd = 4, .vhost_net = vhost};
+    struct qb_result res = {0};
+    struct ql_error err = QL_ERROR_INIT;
+    struct strbuf sb = STRBUF_INIT;
+    if (qb_build(d, &o, &res, &err) < 0)
+        sb_add(&sb, ql_error_msg(&err));
+    for (size_t i = 0; i < res.argv.n; i++)
+        if (strstr(res.argv.v[i], "\"tap\""))
+            sb_addf(&sb, "%s\n", res.argv.v[i]);
+    ql_error_clear(&err);
+    qb_result_free(&res);
+    domain_free(d);
+    return sb_steal(&sb);
+}
+
+static void test_nic_queues_vhost(void **state)
+{
+    (void)state;
+    const char *eth = "<interface type='ethernet'><model type='virtio'/>"
+                      "<driver queues='3'/></interface>";
+    _cleanup_free_ char *a = build_nets(eth, QB_VHOST_USABLE);
+    assert_string_equal(a, "{\"type\":\"tap\",\"fds\":\"4:5:6\",\"vhost\":true,"
+                        "\"vhostfds\":\"7:8:9\",\"id\":\"hostnet0\"}\n");
+    _cleanup_free_ char *b = build_nets(eth, QB_VHOST_ABSENT);
+    assert_string_equal(b, "{\"type\":\"tap\",\"fds\":\"4:5:6\",\"id\":\"hostnet0\"}\n");
+    _cleanup_free_ char *c = build_nets("<interface type='ethernet'><model type='virtio'/>"
+                                        "<driver name='qemu'/></interface>", QB_VHOST_USABLE);
+    assert_string_equal(c, "{\"type\":\"tap\",\"fd\":\"4\",\"id\":\"hostnet0\"}\n");
+    _cleanup_free_ char *e1000 = build_nets("<interface type='ethernet'><model type='e1000'/>"
+                                            "</interface>", QB_VHOST_USABLE);
+    assert_string_equal(e1000, "{\"type\":\"tap\",\"fd\":\"4\",\"id\":\"hostnet0\"}\n");
+    _cleanup_free_ char *no = build_nets("<interface type='ethernet'><model type='virtio'/>"
+                                         "<driver name='vhost'/></interface>", QB_VHOST_ABSENT);
+    assert_string_equal(no, "devices/interface: driver name='vhost' needs /dev/vhost-net, "
+                        "which this host lacks or QEMU's launcher may not open (modprobe "
+                        "vhost_net); without name='vhost' the NIC uses QEMU's own data path "
+                        "(line 1)");
+    build_check(DOC("", "<interface type='user'><model type='virtio'/><driver queues='2'/>"
+                    "</interface>"), "type='user' has one queue", false);
+    build_check(DOC("", "<interface type='ethernet'><model type='e1000'/><driver queues='2'/>"
+                    "</interface>"), "(multiqueue) needs a virtio NIC model", false);
+    build_check(DOC("", "<interface type='user'><model type='virtio'/><driver "
+                    "rx_queue_size='128'/></interface>"), "rx_queue_size '128' is outside "
+                "256-1024, the sizes QEMU's virtio-net takes", false);
+    build_check(DOC("", "<interface type='ethernet'><model type='virtio'/><driver queues='2'/>"
+                    "</interface>"), "\"mq\":true,\"vectors\":6", true);
 }
 
 /* ---- input, graphics ---- */
@@ -1545,6 +1600,7 @@ int main(void)
         cmocka_unit_test(test_libvirt_agreement),
         cmocka_unit_test(test_floppy_hub_iothread),
         cmocka_unit_test(test_hostdev),
+        cmocka_unit_test(test_nic_queues_vhost),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);
     teardown_all();
