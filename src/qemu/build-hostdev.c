@@ -78,12 +78,7 @@ static void build_pci(struct qb_ctx *c, const struct dom_hostdev *h, const struc
     if (h->boot_order)
         qj_uint(&j, "bootindex", h->boot_order);
     qj_pci(c, &j, &x->pci);
-    if (h->rom_bar != DOM_TRI_DEFAULT)
-        qj_uint(&j, "rombar", h->rom_bar == DOM_TRI_ON);
-    if (h->rom_enabled == DOM_TRI_OFF)
-        qj_str(&j, "romfile", "");
-    else if (h->rom_file)
-        qj_str(&j, "romfile", h->rom_file);
+    qj_rom(&j, h->rom_file, h->rom_bar, h->rom_enabled);
     qb_device(c, &h->src, qj_end(&j));
 }
 

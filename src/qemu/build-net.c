@@ -238,12 +238,7 @@ int qb_build_nets(struct qb_ctx *c)
         qj_pci(c, &j, &x->pci);
         if (x->bootindex)
             qj_uint(&j, "bootindex", x->bootindex);
-        if (n->rom_bar != DOM_TRI_DEFAULT)
-            qj_uint(&j, "rombar", n->rom_bar == DOM_TRI_ON);
-        if (n->rom_enabled == DOM_TRI_OFF)
-            qj_str(&j, "romfile", "");
-        else if (n->rom_file)
-            qj_str(&j, "romfile", n->rom_file);
+        qj_rom(&j, n->rom_file, n->rom_bar, n->rom_enabled);
         qb_device(c, &n->src, qj_end(&j));
         if (n->link_state == DOM_LINK_DOWN)
             qb_note(c, "interface %zu: link is set down with QMP set_link before start", i);

@@ -194,6 +194,8 @@ void qj_bool(struct qj *j, const char *k, bool v);
 /* A nested object: member (begun, filled) becomes the value of k and is consumed. */
 void qj_obj(struct qj *j, const char *k, struct qj *member);
 char *qj_end(struct qj *j);
+/* A PCI device's <rom bar file enabled>: rombar, romfile ("" when enabled='no'). */
+void qj_rom(struct qj *j, const char *file, enum dom_tristate bar, enum dom_tristate enabled);
 
 /* ---- PCI address set (build-pci.c) ---- */
 /* PCI connect flags, as libvirt's VIR_PCI_CONNECT_*: what a device plugs in as, and what a
