@@ -5,7 +5,7 @@ EXTRA_DIST += tests/README.md tests/cmocka-tap.sh tests/conformance.sh tests/con
 
 # Helpers shared by the test programs (every one links it through LDADD = TESTS_LDADD).
 check_LIBRARIES = tests/libtestutil.a
-tests_libtestutil_a_SOURCES = tests/testutil.c tests/testutil.h
+tests_libtestutil_a_SOURCES = tests/testutil.c tests/testutil.h tests/fakepci.c tests/fakepci.h
 
 include tests/unit/local.mk
 include tests/qmp/local.mk

@@ -143,6 +143,8 @@ QL_ENUM_IMPL(dom_rng_backend, DOM_RNG_BACKEND_MAX, NULL, "random", "egd", "built
 QL_ENUM_IMPL(dom_tpm_model, DOM_TPM_MODEL_MAX, NULL, "tpm-tis", "tpm-crb")
 QL_ENUM_IMPL(dom_tpm_backend, DOM_TPM_BACKEND_MAX, NULL, "passthrough", "emulator")
 QL_ENUM_IMPL(dom_tpm_version, DOM_TPM_VERSION_MAX, NULL, "1.2", "2.0")
+QL_ENUM_IMPL(dom_hostdev_type, DOM_HOSTDEV_MAX, "pci", "usb")
+QL_ENUM_IMPL(dom_usb_guest_reset, DOM_USB_RESET_MAX, NULL, "off", "uninitialized", "on")
 QL_ENUM_IMPL(dom_tpm_pcr_bank, DOM_TPM_PCR_MAX, "sha1", "sha256", "sha384", "sha512")
 QL_ENUM_IMPL(dom_watchdog_model, DOM_WATCHDOG_MAX, NULL, "i6300esb", "ib700", "itco")
 QL_ENUM_IMPL(dom_watchdog_action, DOM_WDACT_MAX, NULL, "reset", "shutdown", "poweroff", "pause",
@@ -439,6 +441,13 @@ void domain_free(struct domain *d)
         free_src(&v->tpms[i].src);
     }
     free(v->tpms);
+    for (size_t i = 0; i < v->n_hostdevs; i++) {
+        free(v->hostdevs[i].driver_model);
+        free(v->hostdevs[i].rom_file);
+        free_addr(&v->hostdevs[i].addr);
+        free_src(&v->hostdevs[i].src);
+    }
+    free(v->hostdevs);
     free_addr(&v->memballoon.addr);
     free_src(&v->memballoon.src);
 

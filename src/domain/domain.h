@@ -260,7 +260,7 @@ struct dom_os {
     struct dom_src src;         /* <os>, for messages about its children */
     /* Lines of children, for messages after parsing (0: absent) */
     int smbios_line, machine_line, kernel_line, initrd_line, cmdline_line, dtb_line;
-    int loader_line, boot_line;
+    int loader_line, boot_line, nvram_line;
     enum dom_os_type type;
     enum dom_arch arch;         /* DEFAULT: not given (the host's, x86_64) */
     char *machine;              /* NULL when absent or empty */
@@ -904,6 +904,34 @@ struct dom_tpm {
     struct dom_src src;
 };
 
+/* <hostdev mode='subsystem'>: a host PCI function given to the guest through VFIO (vfio-pci),
+ * or a host USB device through QEMU's usb-host. */
+enum dom_hostdev_type { DOM_HOSTDEV_PCI, DOM_HOSTDEV_USB, DOM_HOSTDEV_MAX };
+QL_ENUM_DECL(dom_hostdev_type);
+/* usb <source guestReset>: which guest USB resets reach the host device */
+enum dom_usb_guest_reset { DOM_USB_RESET_DEFAULT, DOM_USB_RESET_OFF,
+                           DOM_USB_RESET_UNINITIALIZED, DOM_USB_RESET_ON, DOM_USB_RESET_MAX };
+QL_ENUM_DECL(dom_usb_guest_reset);
+
+struct dom_hostdev {
+    enum dom_hostdev_type type;
+    bool managed;               /* pci managed='yes': qlaunch binds it to vfio-pci and back */
+    /* pci: <source><address domain bus slot function> */
+    unsigned pci_domain, pci_bus, pci_slot, pci_function;
+    char *driver_model;         /* pci <driver model>: a vfio-pci variant driver, NULL: vfio-pci */
+    /* usb: <source><vendor id><product id> and/or <address bus device> */
+    unsigned usb_vendor, usb_product;
+    bool has_vendor;
+    unsigned usb_bus, usb_device;
+    bool has_usb_addr;
+    enum dom_usb_guest_reset guest_reset;
+    unsigned boot_order;        /* 0 none */
+    char *rom_file;             /* pci <rom> */
+    enum dom_tristate rom_bar, rom_enabled;
+    struct dom_addr addr;       /* the guest side */
+    struct dom_src src;
+};
+
 struct dom_hub {
     enum dom_usb_bus type;
     struct dom_addr addr;
@@ -930,6 +958,7 @@ struct dom_devices {
     DOM_VEC(struct dom_panic, panics);
     DOM_VEC(struct dom_hub, hubs);
     DOM_VEC(struct dom_tpm, tpms);
+    DOM_VEC(struct dom_hostdev, hostdevs);
     struct dom_memballoon memballoon;
 };
 

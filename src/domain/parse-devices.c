@@ -88,6 +88,18 @@ static void parse_boot(struct px *p, xmlNode *dev, unsigned *order)
         px_err(p, b, "order", "boot order '0' is invalid; orders start at 1");
 }
 
+/* <rom bar file enabled> of a PCI device (NIC, host device). */
+static void parse_rom(struct px *p, xmlNode *dev, char **file, enum dom_tristate *bar,
+                      enum dom_tristate *enabled)
+{
+    xmlNode *rom = px_child(p, dev, "rom");
+    if (!rom)
+        return;
+    px_attr_tristate(p, rom, "bar", bar);
+    px_attr_tristate(p, rom, "enabled", enabled);
+    *file = px_attr_dup(rom, "file");
+}
+
 /* Text of a child element parsed as an unsigned 64-bit number. */
 static void child_ull(struct px *p, xmlNode *parent, const char *name, unsigned long long *ret)
 {
@@ -599,13 +611,7 @@ static void parse_interface(struct px *p, xmlNode *n)
         PX_ENUM(p, link, "state", &dom_link_state_enum, "value", x->link_state);
 
     parse_boot(p, n, &x->boot_order);
-
-    xmlNode *rom = px_child(p, n, "rom");
-    if (rom) {
-        px_attr_tristate(p, rom, "bar", &x->rom_bar);
-        px_attr_tristate(p, rom, "enabled", &x->rom_enabled);
-        x->rom_file = px_attr_dup(rom, "file");
-    }
+    parse_rom(p, n, &x->rom_file, &x->rom_bar, &x->rom_enabled);
 }
 
 /* ---- input ---- */
@@ -1140,6 +1146,127 @@ static void parse_tpm(struct px *p, xmlNode *n)
     }
 }
 
+/* ---- hostdev ---- */
+
+/* A required unsigned attribute with a maximum (PCI and USB source addresses). */
+static void uint_max(struct px *p, xmlNode *n, const char *attr, unsigned max, unsigned *ret)
+{
+    int r = px_attr_uint(p, n, attr, ret);
+    if (r == 0)
+        px_err(p, n, NULL, "<%s> needs a %s attribute", (const char *)n->name, attr);
+    else if (r > 0 && *ret > max)
+        px_err(p, n, attr, "value '%s' is out of range (maximum %#x)", px_attr(n, attr), max);
+}
+
+static void parse_hostdev_pci(struct px *p, xmlNode *n, xmlNode *src, struct dom_hostdev *x)
+{
+    xmlNode *a = px_child(p, src, "address");
+    if (!a) {
+        px_err(p, src, NULL, "a PCI <hostdev> needs <source><address domain bus slot "
+               "function/>");
+        return;
+    }
+    px_attr(a, "type");     /* type='pci' may be written out; it is the only kind here */
+    if (px_attr_uint(p, a, "domain", &x->pci_domain) > 0 && x->pci_domain > 0xffff)
+        px_err(p, a, "domain", "value '%s' is out of range (maximum 0xffff)",
+               px_attr(a, "domain"));
+    uint_max(p, a, "bus", 0xff, &x->pci_bus);
+    uint_max(p, a, "slot", 0x1f, &x->pci_slot);
+    uint_max(p, a, "function", 0x7, &x->pci_function);
+    xmlNode *drv = px_child(p, n, "driver");
+    if (drv) {
+        const char *name = px_attr(drv, "name");
+        if (name && !STREQ(name, "vfio"))
+            px_err(p, drv, "name", "PCI device assignment with driver '%s' is not supported: "
+                   "only VFIO is (legacy KVM and Xen assignment are gone from QEMU); write "
+                   "name='vfio' or leave <driver> out", name);
+        x->driver_model = px_attr_dup(drv, "model");
+        /* it names a directory below /sys/bus/pci/drivers */
+        if (x->driver_model && (strchr(x->driver_model, '/') || x->driver_model[0] == '.'
+                                || strlen(x->driver_model) > 64))
+            px_err(p, drv, "model", "'%s' is not a kernel driver name", x->driver_model);
+    }
+    parse_rom(p, n, &x->rom_file, &x->rom_bar, &x->rom_enabled);
+}
+
+static void parse_hostdev_usb(struct px *p, xmlNode *src, struct dom_hostdev *x)
+{
+    PX_ENUM(p, src, "guestReset", &dom_usb_guest_reset_enum, "value", x->guest_reset);
+    xmlNode *vendor = px_child(p, src, "vendor"), *product = px_child(p, src, "product");
+    if (vendor || product) {
+        if (!vendor || !product)
+            px_err(p, src, NULL, "a USB <hostdev> needs both <vendor id> and <product id> "
+                   "(or only <address bus device>)");
+        if (vendor)
+            uint_max(p, vendor, "id", 0xffff, &x->usb_vendor);
+        if (product)
+            uint_max(p, product, "id", 0xffff, &x->usb_product);
+        x->has_vendor = vendor && product;
+    }
+    xmlNode *a = px_child(p, src, "address");
+    if (a) {
+        px_attr(a, "type");
+        uint_max(p, a, "bus", 999, &x->usb_bus);
+        uint_max(p, a, "device", 999, &x->usb_device);
+        x->has_usb_addr = true;
+    }
+    if (!vendor && !product && !a)
+        px_err(p, src, NULL, "a USB <hostdev> needs <vendor id>+<product id> or <address bus "
+               "device> in its <source>");
+}
+
+static void parse_hostdev(struct px *p, xmlNode *n)
+{
+    const char *mode = px_attr(n, "mode");
+    if (mode && !STREQ(mode, "subsystem")) {
+        px_err(p, n, "mode", "<hostdev mode='%s'> passes host resources into containers "
+               "(libvirt's LXC driver); a QEMU guest takes mode='subsystem'", mode);
+        px_ignore(n);
+        return;
+    }
+    const char *type = px_attr(n, "type");
+    int t = dom_hostdev_type_from_string(type);
+    if (t < 0) {
+        static const char *const why[][2] = {
+            {"scsi", "a host SCSI LUN (scsi-generic): give the guest the block device as "
+                     "<disk type='block' device='lun'> instead"},
+            {"scsi_host", "a vhost-scsi target (the kernel's LIO): not supported"},
+            {"mdev", "a mediated device (vGPU, vfio-ap/ccw): not supported"},
+        };
+        const char *reason = NULL;
+        for (size_t i = 0; type && i < ARRAY_SIZE(why); i++)
+            if (STREQ(type, why[i][0]))
+                reason = why[i][1];
+        if (!type)
+            px_err(p, n, NULL, "<hostdev> needs a type attribute (pci or usb)");
+        else if (reason)
+            px_err(p, n, "type", "<hostdev type='%s'> is %s; qlaunch passes through PCI "
+                   "functions (type='pci', VFIO) and USB devices (type='usb')", type, reason);
+        else
+            px_err(p, n, "type", "unknown host device type '%s' (qlaunch supports: pci, usb)",
+                   type);
+        px_ignore(n);
+        return;
+    }
+    struct dom_devices *v = &p->dom->dev;
+    struct dom_hostdev *x = VEC_PUSH(v->hostdevs, v->n_hostdevs);
+    dev_common(p, n, &x->src, &x->addr);
+    x->type = t;
+    enum dom_tristate managed = DOM_TRI_DEFAULT;
+    px_attr_tristate(p, n, "managed", &managed);
+    x->managed = managed == DOM_TRI_ON;
+    parse_boot(p, n, &x->boot_order);
+    xmlNode *src = px_child(p, n, "source");
+    if (!src) {
+        px_err(p, n, NULL, "a <hostdev> needs a <source>");
+        return;
+    }
+    if (x->type == DOM_HOSTDEV_PCI)
+        parse_hostdev_pci(p, n, src, x);
+    else
+        parse_hostdev_usb(p, src, x);
+}
+
 static void parse_emulator(struct px *p, xmlNode *n)
 {
     struct dom_devices *v = &p->dom->dev;
@@ -1180,6 +1307,7 @@ static const struct {
     {"panic", parse_panic},
     {"hub", parse_hub},
     {"tpm", parse_tpm},
+    {"hostdev", parse_hostdev},
 };
 
 void px_parse_devices(struct px *p, xmlNode *devices)

@@ -844,10 +844,27 @@ void px_parse_general(struct px *p, xmlNode *root)
     /* Memory encryption (AMD SEV/SEV-SNP, Intel TDX, s390 PV) needs host firmware and
      * attestation support qlaunch does not have. */
     if ((n = px_child(p, root, "launchSecurity"))) {
-        const char *t = px_attr(n, "type");
-        px_err(p, n, NULL, "<launchSecurity%s%s%s> (confidential guests: SEV, SEV-SNP, TDX) is "
-               "not supported by qlaunch; remove it to run the guest unencrypted",
-               t ? " type='" : "", t ? t : "", t ? "'" : "");
+        static const char *const kinds[][2] = {
+            {"sev", "AMD SEV memory encryption"},
+            {"sev-snp", "AMD SEV-SNP memory encryption"},
+            {"tdx", "Intel TDX trust domains"},
+            {"s390-pv", "s390 protected virtualization, an s390x feature"},
+        };
+        const char *t = px_attr(n, "type"), *what = NULL;
+        for (size_t i = 0; t && i < ARRAY_SIZE(kinds); i++)
+            if (STREQ(t, kinds[i][0]))
+                what = kinds[i][1];
+        if (!t)
+            px_err(p, n, NULL, "<launchSecurity> needs a type attribute, and no type is "
+                   "supported: qlaunch does not start confidential guests; remove it");
+        else if (!what)
+            px_err(p, n, "type", "unknown launch security type '%s' (libvirt knows sev, "
+                   "sev-snp, tdx and s390-pv; qlaunch supports none of them)", t);
+        else
+            px_err(p, n, NULL, "<launchSecurity type='%s'> (%s) is not supported: qlaunch "
+                   "does not create the confidential-guest object, measure the launch or pass "
+                   "attestation secrets; remove <launchSecurity> to run the guest unencrypted, "
+                   "or start it with libvirt", t, what);
         px_ignore(n);
     }
     parse_cputune(p, root);
@@ -1224,6 +1241,7 @@ void px_parse_os(struct px *p, xmlNode *root)
     }
     xmlNode *nv = px_child(p, os, "nvram");
     if (nv) {
+        o->nvram_line = (int)xmlGetLineNo(nv);
         o->nvram = px_text(nv);
         if (!*o->nvram) {
             free(o->nvram);

@@ -201,28 +201,34 @@ void host_dac_free(struct host_dac *dac)
     memset(dac, 0, sizeof(*dac));
 }
 
-static void add_file(struct host_dac_file **v, size_t *n, const char *path, bool write,
-                     bool create, bool dir, const struct dom_src *src)
+static void add_file_at(struct host_dac_file **v, size_t *n, const char *path, bool write,
+                        bool create, bool dir, const char *where, int line)
 {
     if (!path || !*path)
         return;
     *v = xrealloc(*v, (*n + 1) * sizeof(**v));
-    (*v)[(*n)++] = (struct host_dac_file){path, write, create, dir, src};
+    (*v)[(*n)++] = (struct host_dac_file){path, write, create, dir, where, line};
+}
+
+static void add_file(struct host_dac_file **v, size_t *n, const char *path, bool write,
+                     bool create, bool dir, const struct dom_src *src)
+{
+    add_file_at(v, n, path, write, create, dir, src->path, src->line);
 }
 
 size_t host_dac_files(const struct domain *d, const char *nvram_path,
                       struct host_dac_file **ret)
 {
-    static const struct dom_src os_kernel = {"os/kernel", 0}, os_initrd = {"os/initrd", 0},
-                                os_dtb = {"os/dtb", 0}, os_loader = {"os/loader", 0},
-                                os_nvram = {"os/nvram", 0};
+    const struct dom_os *o = &d->os;
     struct host_dac_file *v = NULL;
     size_t n = 0;
-    add_file(&v, &n, d->os.kernel, false, false, false, &os_kernel);
-    add_file(&v, &n, d->os.initrd, false, false, false, &os_initrd);
-    add_file(&v, &n, d->os.dtb, false, false, false, &os_dtb);
-    add_file(&v, &n, d->os.loader, false, false, false, &os_loader);
-    add_file(&v, &n, nvram_path, true, false, false, &os_nvram);
+    add_file_at(&v, &n, o->kernel, false, false, false, "os/kernel", o->kernel_line);
+    add_file_at(&v, &n, o->initrd, false, false, false, "os/initrd", o->initrd_line);
+    add_file_at(&v, &n, o->dtb, false, false, false, "os/dtb", o->dtb_line);
+    add_file_at(&v, &n, o->loader, false, false, false, "os/loader", o->loader_line);
+    /* Without <nvram> the path is derived from the loader's. */
+    add_file_at(&v, &n, nvram_path, true, false, false, o->nvram_line ? "os/nvram" : "os/loader",
+                o->nvram_line ? o->nvram_line : o->loader_line);
     for (size_t i = 0; i < d->dev.n_disks; i++) {
         const struct dom_disk *k = &d->dev.disks[i];
         if (k->type == DOM_DISK_NETWORK)
@@ -327,7 +333,7 @@ int host_dac_check_file(const struct host_dac *dac, const struct host_dac_file *
     if (ok == 0)
         return 0;
     if (blocked)
-        return ql_error_set_at(err, EACCES, f->src->path, f->src->line,
+        return ql_error_set_at(err, EACCES, f->where, f->line,
                                "QEMU runs as user '%s', which cannot reach '%s': it may not "
                                "search the directory '%s'; grant it (chmod o+x, or setfacl -m "
                                "u:%s:x), move the file, or name another user in a DAC "
@@ -335,10 +341,10 @@ int host_dac_check_file(const struct host_dac *dac, const struct host_dac_file *
     if (e == ENOENT && (!f->create || can_create))
         return 0;   /* QEMU says it is missing (or creates it), as without qlaunch */
     if (e != ENOENT && e != EACCES)
-        return ql_error_errno_at(err, e, f->src->path, f->src->line, "cannot check '%s'",
+        return ql_error_errno_at(err, e, f->where, f->line, "cannot check '%s'",
                                  f->path);
     if (f->dir || !dac->relabel)
-        return ql_error_set_at(err, EACCES, f->src->path, f->src->line,
+        return ql_error_set_at(err, EACCES, f->where, f->line,
                                "QEMU runs as user '%s', which may not %s '%s'%s; grant it "
                                "access (chown, chmod or setfacl)", dac->user, what, target,
                                f->dir ? "" : " and the DAC <seclabel> says relabel='no'");
@@ -353,7 +359,7 @@ int host_dac_check_file(const struct host_dac *dac, const struct host_dac_file *
     if (!real || stat(real, &st) < 0) {
         e = errno;
         free(real);
-        return ql_error_errno_at(err, e, f->src->path, f->src->line, "cannot resolve '%s'",
+        return ql_error_errno_at(err, e, f->where, f->line, "cannot resolve '%s'",
                                  f->path);
     }
     need->path = real;
@@ -369,18 +375,18 @@ int host_dac_grant_apply(const struct host_dac *dac, const struct host_dac_file 
         /* A chardev output QEMU would create where it cannot: qlaunch creates it, private. */
         int fd = open(g->path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0)
-            return ql_error_errno_at(err, errno, f->src->path, f->src->line,
+            return ql_error_errno_at(err, errno, f->where, f->line,
                                      "cannot create '%s'", g->path);
         int r = fchown(fd, dac->uid, dac->gid);
         int e = errno;
         close(fd);
         if (r < 0)
-            return ql_error_errno_at(err, e, f->src->path, f->src->line,
+            return ql_error_errno_at(err, e, f->where, f->line,
                                      "cannot give '%s' to user '%s'", g->path, dac->user);
         return 0;
     }
     if (chown(g->path, dac->uid, dac->gid) < 0)
-        return ql_error_errno_at(err, errno, f->src->path, f->src->line,
+        return ql_error_errno_at(err, errno, f->where, f->line,
                                  "cannot give '%s' to user '%s'", g->path, dac->user);
     return 0;
 }

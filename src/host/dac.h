@@ -51,7 +51,8 @@ struct host_dac_file {
     bool write;
     bool create;
     bool dir;           /* QEMU creates a socket here: it needs write on this directory */
-    const struct dom_src *src;  /* the element, for messages */
+    const char *where;  /* the element, for messages ("os/kernel", "devices/disk[1]") */
+    int line;           /* its line, 0: not known */
 };
 size_t host_dac_files(const struct domain *d, const char *nvram_path,
                       struct host_dac_file **ret);

@@ -74,6 +74,8 @@ struct host_nic {
     bool macvtap;               /* tap_name is a macvtap link qlaunch created on lower_dev:
                                  * teardown deletes it (RTM_DELLINK) */
     char *lower_dev;            /* type='direct': the <source dev> */
+    int *vhost_fds;             /* /dev/vhost-net, one per queue QEMU runs with vhost-net */
+    unsigned n_vhost_fds;
 };
 
 #define HOST_NIC_INIT {.type = DOM_NET_USER}
@@ -115,6 +117,13 @@ int host_nic_setup(const struct domain *d, size_t iface_index, struct host_nic *
  * has closed its copies too), deletes a macvtap link (only if the device of that name
  * still is a macvtap) and frees the strings. Leaves an empty struct; idempotent. */
 void host_nic_teardown(struct host_nic *nic);
+
+/* Whether /dev/vhost-net can be opened (the vhost_net module is loaded and the device
+ * node accessible): libvirt then gives virtio NICs on taps the in-kernel data path. */
+bool host_vhost_net_usable(void);
+/* Opens /dev/vhost-net once more for nic (close-on-exec, closed with the tap fds) and
+ * returns the fd, or -errno. */
+int host_vhost_net_open(struct host_nic *nic, struct ql_error *err);
 
 /* Closes the fds only (e.g. in the supervisor once QEMU holds its own copies), keeping the
  * record for a later host_nic_teardown(). */

@@ -56,6 +56,8 @@ void host_nic_close_fds(struct host_nic *nic)
 {
     if (nic->tap_fds)
         host_close_fds(nic->tap_fds, nic->n_tap_fds);
+    if (nic->vhost_fds)
+        host_close_fds(nic->vhost_fds, nic->n_vhost_fds);
 }
 
 void host_nic_teardown(struct host_nic *nic)
@@ -71,6 +73,7 @@ void host_nic_teardown(struct host_nic *nic)
         STREQ(kind, "macvtap"))
         (void)host_link_delete(nic->tap_name);
     free(nic->tap_fds);
+    free(nic->vhost_fds);
     free(nic->lower_dev);
     free(nic->tap_name);
     free(nic->bridge);

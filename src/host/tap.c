@@ -79,6 +79,27 @@ fail:
     return r;
 }
 
+#define VHOST_NET "/dev/vhost-net"
+
+bool host_vhost_net_usable(void)
+{
+    int fd = open(VHOST_NET, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    close(fd);
+    return true;
+}
+
+int host_vhost_net_open(struct host_nic *nic, struct ql_error *err)
+{
+    int fd = open(VHOST_NET, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return ql_error_errno(err, errno, "cannot open %s (modprobe vhost_net)", VHOST_NET);
+    nic->vhost_fds = xrealloc(nic->vhost_fds, (nic->n_vhost_fds + 1) * sizeof(int));
+    nic->vhost_fds[nic->n_vhost_fds++] = fd;
+    return fd;
+}
+
 int host_nic_open_tap(int sock, const struct dom_interface *ifc, struct host_nic *nic,
                       struct ql_error *err)
 {

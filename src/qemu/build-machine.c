@@ -497,6 +497,8 @@ int qb_assign_boot_order(struct qb_ctx *c)
         per_dev |= d->dev.interfaces[i].boot_order != 0;
     for (size_t i = 0; i < d->dev.n_redirdevs; i++)
         per_dev |= d->dev.redirdevs[i].boot_order != 0;
+    for (size_t i = 0; i < d->dev.n_hostdevs; i++)
+        per_dev |= d->dev.hostdevs[i].boot_order != 0;
     if (per_dev && d->os.n_boot) {
         const struct dom_src src = {(char *)"os/boot", d->os.boot_line};
         return qb_fail(c, &src, "<os><boot dev> cannot be combined with per-device <boot order>");

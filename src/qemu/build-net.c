@@ -3,9 +3,13 @@
 #include "config.h"
 #include "qemu/build-priv.h"
 #include "util/cleanup.h"
+#include "util/strbuf.h"
 
 #include <errno.h>
 #include <string.h>
+
+/* Linux's MAX_TAP_QUEUES (host/net.h says the same for the host side). */
+#define QB_NET_MAX_QUEUES 256u
 
 static bool nic_is_virtio(enum dom_nic_model m)
 {
@@ -60,8 +64,28 @@ int qb_check_nets(struct qb_ctx *c)
              * and skips it for user networking, which has no tap to accelerate. */
             qb_note(c, "interface %zu: driver name='vhost' has no effect with type='user' "
                     "(no tap device); ignored, as libvirt does", i);
-        if (n->queues > 1)
-            return qb_fail(c, s, "multiqueue (queues=%u) is not supported yet", n->queues);
+        if (vhost && n->type != DOM_NET_USER && c->o->vhost_net == QB_VHOST_ABSENT)
+            return qb_fail(c, s, "driver name='vhost' needs /dev/vhost-net, which this host "
+                           "lacks or QEMU's launcher may not open (modprobe vhost_net); "
+                           "without name='vhost' the NIC uses QEMU's own data path");
+        if (n->queues > 1 && !virtio)
+            return qb_fail(c, s, "driver queues='%u' (multiqueue) needs a virtio NIC model",
+                           n->queues);
+        if (n->queues > 1 && n->type == DOM_NET_USER)
+            return qb_fail(c, s, "driver queues='%u' (multiqueue) needs a tap-based interface "
+                           "(bridge, network, ethernet, direct); type='user' has one queue",
+                           n->queues);
+        if (n->queues > QB_NET_MAX_QUEUES)
+            return qb_fail(c, s, "driver queues='%u' is more than the %u queues a tap allows",
+                           n->queues, QB_NET_MAX_QUEUES);
+        /* QEMU's virtio-net: both rings hold 256 to 1024 descriptors (powers of two, which
+         * the parser checked). */
+        if (n->rx_queue_size && (n->rx_queue_size < 256 || n->rx_queue_size > 1024))
+            return qb_fail(c, s, "rx_queue_size '%u' is outside 256-1024, the sizes QEMU's "
+                           "virtio-net takes", n->rx_queue_size);
+        if (n->tx_queue_size && (n->tx_queue_size < 256 || n->tx_queue_size > 1024))
+            return qb_fail(c, s, "tx_queue_size '%u' is outside 256-1024, the sizes QEMU's "
+                           "virtio-net takes", n->tx_queue_size);
         if (!virtio && (n->mtu || n->rx_queue_size || n->tx_queue_size || n->txmode))
             return qb_fail(c, s, "mtu, queue sizes and txmode need a virtio NIC");
         if (!virtio && (n->event_idx || n->ioeventfd))
@@ -86,19 +110,46 @@ int qb_check_nets(struct qb_ctx *c)
     return 0;
 }
 
-/* QEMU takes at most 256 for tx_queue_size unless the backend is vhost-user or vDPA (which
- * qlaunch does not offer). 7.2 clamps a larger value silently; 8.0.4 and later refuse it
- * (QEMU commit 4271f403). For those the argv says 256, what the guest gets either way. */
+/* QEMU takes tx_queue_size above 256 only with a vhost-user or vDPA backend (which
+ * qlaunch does not offer; a tap, with or without vhost-net, is neither). 7.2 clamps a
+ * larger value to 256 silently; 8.0.4 and later refuse it ("must be a power of 2 between
+ * 256 and 256", QEMU commit 4271f403). For those the argv says 256, what the guest gets
+ * either way. */
 static unsigned tx_queue_size(struct qb_ctx *c, const struct dom_interface *n, size_t i)
 {
     const unsigned qemu_max = 256;
     if (n->tx_queue_size <= qemu_max || !c->o->caps ||
         !qemu_caps_version_ge(c->o->caps, 8, 0, 4))
         return n->tx_queue_size;
-    qb_note(c, "interface %zu: tx_queue_size %u becomes %u, the most QEMU %d.%d takes without "
-            "vhost-user (QEMU 7.2 used %u too, silently)", i, n->tx_queue_size, qemu_max,
+    qb_note(c, "interface %zu: tx_queue_size %u becomes %u: QEMU %d.%d takes more only with "
+            "a vhost-user or vDPA backend, which qlaunch does not offer (taps, vhost-net and "
+            "user networking are not; QEMU 7.2 used %u too, silently)", i, n->tx_queue_size, qemu_max,
             c->o->caps->major, c->o->caps->minor, qemu_max);
     return qemu_max;
+}
+
+/* libvirt's choice (qemuInterfaceOpenVhostNet): explicit name='vhost' always (the check
+ * refused a host without it), name='qemu' never, else when the host offers vhost-net; only
+ * virtio NICs on a tap or macvtap. */
+static bool use_vhost(const struct qb_ctx *c, const struct dom_interface *n)
+{
+    if (!nic_is_virtio(n->model) || n->type == DOM_NET_USER
+        || n->driver_name == DOM_NET_DRIVER_QEMU)
+        return false;
+    return n->driver_name == DOM_NET_DRIVER_VHOST || c->o->vhost_net == QB_VHOST_USABLE;
+}
+
+/* "fd" or "fds" ("3:4:5", one per queue) for kind, as libvirt writes them. */
+static void add_fds(struct qb_ctx *c, struct qj *j, const char *one, const char *many,
+                    enum qb_fd_kind kind, size_t i, unsigned queues, const char *what)
+{
+    struct strbuf sb = STRBUF_INIT;
+    for (unsigned q = 0; q < queues; q++) {
+        char *w = queues > 1 ? xasprintf("%s, queue %u", what, q + 1) : xstrdup(what);
+        sb_addf(&sb, "%s%d", q ? ":" : "", qb_add_fd(c, kind, i, w));
+    }
+    qj_str(j, queues > 1 ? many : one, sb_str(&sb));
+    sb_free(&sb);
 }
 
 int qb_build_nets(struct qb_ctx *c)
@@ -108,6 +159,7 @@ int qb_build_nets(struct qb_ctx *c)
     for (size_t i = 0; i < dv->n_interfaces; i++) {
         const struct dom_interface *n = &dv->interfaces[i];
         bool virtio = nic_is_virtio(n->model);
+        unsigned queues = n->queues > 1 ? n->queues : 1;
         char hostid[32], id[32], mac[32], drv[48];
         snprintf(hostid, sizeof(hostid), "hostnet%zu", i);
         snprintf(id, sizeof(id), "net%zu", i);
@@ -137,17 +189,13 @@ int qb_build_nets(struct qb_ctx *c)
                                  n->target_dev ? " " : "", n->target_dev ? n->target_dev : "");
                 break;
             }
-            int fd = qb_add_fd(c, kind, i, what);
-            char fdstr[16];
-            snprintf(fdstr, sizeof(fdstr), "%d", fd);
             qj_str(&j, "type", "tap");
-            qj_str(&j, "fd", fdstr);
-            if (n->driver_name == DOM_NET_DRIVER_VHOST) {
-                int vfd = qb_add_fd(c, QB_FD_VHOST, i,
-                                    xasprintf("/dev/vhost-net for interface %zu", i));
-                snprintf(fdstr, sizeof(fdstr), "%d", vfd);
+            add_fds(c, &j, "fd", "fds", kind, i, queues, what);
+            free(what);
+            if (use_vhost(c, n)) {
+                _cleanup_free_ char *vwhat = xasprintf("/dev/vhost-net for interface %zu", i);
                 qj_bool(&j, "vhost", true);
-                qj_str(&j, "vhostfd", fdstr);
+                add_fds(c, &j, "vhostfd", "vhostfds", QB_FD_VHOST, i, queues, vwhat);
             }
         }
         qj_str(&j, "id", hostid);
@@ -171,6 +219,11 @@ int qb_build_nets(struct qb_ctx *c)
                 qj_bool(&j, "ioeventfd", n->ioeventfd == DOM_TRI_ON);
             if (n->event_idx)
                 qj_bool(&j, "event_idx", n->event_idx == DOM_TRI_ON);
+            if (queues > 1) {
+                /* a vector per queue in each direction, one for config, one for control */
+                qj_bool(&j, "mq", true);
+                qj_uint(&j, "vectors", 2 * queues + 2);
+            }
             if (n->rx_queue_size)
                 qj_uint(&j, "rx_queue_size", n->rx_queue_size);
             if (n->tx_queue_size)
@@ -185,12 +238,7 @@ int qb_build_nets(struct qb_ctx *c)
         qj_pci(c, &j, &x->pci);
         if (x->bootindex)
             qj_uint(&j, "bootindex", x->bootindex);
-        if (n->rom_bar != DOM_TRI_DEFAULT)
-            qj_uint(&j, "rombar", n->rom_bar == DOM_TRI_ON);
-        if (n->rom_enabled == DOM_TRI_OFF)
-            qj_str(&j, "romfile", "");
-        else if (n->rom_file)
-            qj_str(&j, "romfile", n->rom_file);
+        qj_rom(&j, n->rom_file, n->rom_bar, n->rom_enabled);
         qb_device(c, &n->src, &j);
         if (n->link_state == DOM_LINK_DOWN)
             qb_note(c, "interface %zu: link is set down with QMP set_link before start", i);

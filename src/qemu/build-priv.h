@@ -66,13 +66,15 @@ struct qb_ctrl {
  * and keep their address in struct qb_ctrl. */
 enum qb_dev_kind {
     QB_DEV_DISK, QB_DEV_NET, QB_DEV_SOUND, QB_DEV_VIDEO, QB_DEV_INPUT, QB_DEV_CHR, QB_DEV_RNG,
-    QB_DEV_WATCHDOG, QB_DEV_PANIC, QB_DEV_BALLOON, QB_DEV_REDIRDEV, QB_DEV_HUB, QB_DEV_KIND_MAX
+    QB_DEV_WATCHDOG, QB_DEV_PANIC, QB_DEV_BALLOON, QB_DEV_REDIRDEV, QB_DEV_HUB, QB_DEV_HOSTDEV,
+    QB_DEV_KIND_MAX
 };
 
 /* libvirt's order for devices without a PCI address (qemuDomainAssignDevicePCISlots):
  * PCI controllers by index, NICs, sound, the other controllers, then the rest. */
 enum qb_pci_rank {
-    QB_RANK_PCI_CTRL, QB_RANK_NET, QB_RANK_SOUND, QB_RANK_CTRL, QB_RANK_DISK, QB_RANK_BALLOON,
+    QB_RANK_PCI_CTRL, QB_RANK_NET, QB_RANK_SOUND, QB_RANK_CTRL, QB_RANK_DISK, QB_RANK_HOSTDEV,
+    QB_RANK_BALLOON,
     QB_RANK_RNG, QB_RANK_WATCHDOG, QB_RANK_VIDEO, QB_RANK_INPUT, QB_RANK_SERIAL, QB_RANK_PANIC,
     QB_RANK_MAX
 };
@@ -80,7 +82,7 @@ enum qb_pci_rank {
 /* libvirt's order for USB ports (qemuDomainAssignUSBAddresses). LATE: a tablet without
  * bus, which qlaunch has always placed after the other USB devices. */
 enum qb_usb_rank {
-    QB_USB_NONE, QB_USB_HUB, QB_USB_INPUT, QB_USB_DISK, QB_USB_SERIAL, QB_USB_SOUND,
+    QB_USB_NONE, QB_USB_HUB, QB_USB_INPUT, QB_USB_HOSTDEV, QB_USB_DISK, QB_USB_SERIAL, QB_USB_SOUND,
     QB_USB_REDIRDEV, QB_USB_LATE, QB_USB_RANK_MAX
 };
 
@@ -195,6 +197,8 @@ void qj_bool(struct qj *j, const char *k, bool v);
 /* A nested object: member (begun, filled) becomes the value of k and is consumed. */
 void qj_obj(struct qj *j, const char *k, struct qj *member);
 char *qj_end(struct qj *j);
+/* A PCI device's <rom bar file enabled>: rombar, romfile ("" when enabled='no'). */
+void qj_rom(struct qj *j, const char *file, enum dom_tristate bar, enum dom_tristate enabled);
 
 /* ---- PCI address set (build-pci.c) ---- */
 /* PCI connect flags, as libvirt's VIR_PCI_CONNECT_*: what a device plugs in as, and what a
@@ -295,6 +299,9 @@ int qb_build_panics(struct qb_ctx *c);
 int qb_build_tpms(struct qb_ctx *c);
 void qb_hub_devices(struct qb_ctx *c);
 int qb_build_hubs(struct qb_ctx *c);
+void qb_hostdev_devices(struct qb_ctx *c);          /* build-hostdev.c */
+int qb_check_hostdevs(struct qb_ctx *c);
+int qb_build_hostdevs(struct qb_ctx *c);
 
 /* ---- the machine (build-machine.c), the CPU and memory (build-cpu.c) ----
  * Each adds its options; build.c calls them in the order of the command line. */

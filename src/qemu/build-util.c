@@ -162,3 +162,13 @@ char *qj_end(struct qj *j)
     j->o = NULL;
     return s;
 }
+
+void qj_rom(struct qj *j, const char *file, enum dom_tristate bar, enum dom_tristate enabled)
+{
+    if (bar != DOM_TRI_DEFAULT)
+        qj_uint(j, "rombar", bar == DOM_TRI_ON);
+    if (enabled == DOM_TRI_OFF)
+        qj_str(j, "romfile", "");
+    else if (file)
+        qj_str(j, "romfile", file);
+}

@@ -60,6 +60,7 @@ static int prepare_devices(struct qb_ctx *c)
     qb_chr_devices(c);
     qb_misc_devices(c);
     qb_hub_devices(c);
+    qb_hostdev_devices(c);
     if ((r = qb_assign_boot_order(c)) < 0)
         return r;
     return qb_assign_addresses(c);
@@ -74,7 +75,8 @@ static int build(struct qb_ctx *c)
     c->balloon = dv->memballoon.model != DOM_BALLOON_NONE;
     c->implicit_panic = dom_on_crash(d) != DOM_LC_DESTROY && dv->n_panics == 0;
     if ((r = check_domain(c)) < 0 || (r = qb_check_gfx(c)) < 0 || (r = qb_check_nets(c)) < 0
-        || (r = qb_check_misc(c)) < 0 || (r = prepare_devices(c)) < 0)
+        || (r = qb_check_misc(c)) < 0 || (r = qb_check_hostdevs(c)) < 0
+        || (r = prepare_devices(c)) < 0)
         return r;
 
     argv_add(&c->r->argv, c->o->emulator ? c->o->emulator
@@ -116,7 +118,8 @@ static int build(struct qb_ctx *c)
         || (r = qb_build_tpms(c)) < 0 || (r = qb_build_inputs(c)) < 0 || (r = qb_build_audio(c)) < 0
         || (r = qb_build_graphics(c)) < 0 || (r = qb_build_videos(c)) < 0
         || (r = qb_build_sounds(c)) < 0 || (r = qb_build_watchdogs(c)) < 0
-        || (r = qb_build_redirdevs(c)) < 0 || (r = qb_build_balloon(c)) < 0
+        || (r = qb_build_redirdevs(c)) < 0 || (r = qb_build_hostdevs(c)) < 0
+        || (r = qb_build_balloon(c)) < 0
         || (r = qb_build_rngs(c)) < 0 || (r = qb_build_panics(c)) < 0)
         return r;
     if (d->features.f[DOM_FEAT_VMCOREINFO] == DOM_TRI_ON) {

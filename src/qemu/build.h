@@ -54,6 +54,9 @@ struct qb_options {
      * starts empty, another disk is left out, each with a note, as libvirt. NULL: not
      * checked (every source is used). */
     const bool *disk_absent;
+    /* Whether the host's /dev/vhost-net can be opened (host_vhost_net_usable). UNKNOWN, as
+     * for `qlaunch validate`: only <driver name='vhost'> gets vhost-net. */
+    enum qb_vhost { QB_VHOST_UNKNOWN, QB_VHOST_ABSENT, QB_VHOST_USABLE } vhost_net;
 };
 
 enum qb_fd_kind {

@@ -15,5 +15,6 @@ libqlaunch_a_SOURCES += \
 	src/qemu/build-chr.c \
 	src/qemu/build-gfx.c \
 	src/qemu/build-misc.c \
+	src/qemu/build-hostdev.c \
 	src/qemu/render.c
 qlaunch_SOURCES += src/cmd-argv.c

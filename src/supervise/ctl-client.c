@@ -128,6 +128,7 @@ static int recover(const struct ctl_target *t, const struct sup_paths *p, struct
             for (size_t k = 0; k < st.n_grants; k++)
                 host_dac_restore(&st.grants[k], st.qemu_uid);
             sup_helpers_stop(&st, NULL, NULL);  /* swtpm and its socket */
+            sup_pci_restore(&st, NULL, NULL);   /* functions bound to vfio-pci go back */
             st.state = SUP_STATE_SHUTOFF;
             st.reason = SUP_REASON_CRASHED;
             st.qemu_pid = 0;

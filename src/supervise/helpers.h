@@ -41,3 +41,8 @@ void sup_helpers_stop(struct sup_status *st, void (*log)(void *ctx, const char *
 /* Reaps helper children that exited (on SIGCHLD) and returns how many of those recorded in
  * st are no longer alive. */
 size_t sup_helpers_reap(const struct sup_status *st);
+/* Gives every PCI function recorded in st->pci that qlaunch bound to vfio-pci back to its
+ * driver (host_vfio_restore; QEMU must be gone), logs what it did or could not do, and
+ * empties the list. Like sup_helpers_stop, for every exit path: the supervisor's end, a
+ * failed start, a re-attached supervisor, the CLI's recovery when both are gone. */
+void sup_pci_restore(struct sup_status *st, void (*log)(void *ctx, const char *msg), void *ctx);

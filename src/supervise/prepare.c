@@ -89,6 +89,8 @@ int sup_build_prepare(const struct domain *d, const char *base, const char *acce
         p->qemu_dir = xasprintf("%s/qemu", p->run_dir);
         p->o.qemu_dir = p->qemu_dir;
     }
+    /* virtio NICs on taps take vhost-net when the host offers it, as libvirt. */
+    p->o.vhost_net = host_vhost_net_usable() ? QB_VHOST_USABLE : QB_VHOST_ABSENT;
     /* <listen type='network'>: the builder is pure, the address is host knowledge. */
     if ((r = host_gfx_listen_resolve(d, &p->listen_addrs, err)) < 0)
         goto fail;

@@ -6,6 +6,7 @@
 #include "util/json.h"
 #include "util/strbuf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +97,9 @@ void sup_status_clear(struct sup_status *s)
         free(s->media[i].source);
     }
     free(s->media);
+    for (size_t i = 0; i < s->n_pci; i++)
+        host_pci_binding_clear(&s->pci[i]);
+    free(s->pci);
     free(s->name);
     free(s->xml_path);
     free(s->qemu_version);
@@ -189,6 +193,18 @@ json_object *sup_status_to_json(const struct sup_status *s)
         }
         json_object_object_add(o, "helpers", a);
     }
+    if (s->n_pci) {
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; i < s->n_pci; i++) {
+            json_object *g = json_object_new_object();
+            add_str(g, "addr", s->pci[i].addr);
+            add_str(g, "driver", s->pci[i].driver);
+            add_str(g, "vfio_driver", s->pci[i].vfio_driver);
+            json_object_object_add(g, "changed", json_object_new_boolean(s->pci[i].changed));
+            json_object_array_add(a, g);
+        }
+        json_object_object_add(o, "pci", a);
+    }
     if (s->n_media || s->media_seq) {
         json_object *a = json_object_new_array();
         for (size_t i = 0; i < s->n_media; i++) {
@@ -222,6 +238,26 @@ static char *get_str(json_object *o, const char *k)
 {
     const char *v = ql_json_str(o, k, NULL);
     return v ? xstrdup(v) : NULL;
+}
+
+/* "0000:06:12.5": what host_pci_addr writes, nothing else. */
+static bool pci_addr_ok(const char *s)
+{
+    static const char shape[] = "xxxx:xx:xx.x";
+    if (!s || strlen(s) != sizeof(shape) - 1)
+        return false;
+    for (size_t i = 0; shape[i]; i++)
+        if (shape[i] == 'x' ? !isxdigit((unsigned char)s[i]) : s[i] != shape[i])
+            return false;
+    return true;
+}
+
+/* A kernel driver name: one path component. */
+static bool driver_name_ok(const char *s, bool may_be_null)
+{
+    if (!s)
+        return may_be_null;
+    return *s && *s != '.' && !strchr(s, '/') && strlen(s) <= 64;
 }
 
 int sup_status_from_json(json_object *o, struct sup_status *ret, struct ql_error *err)
@@ -307,6 +343,25 @@ int sup_status_from_json(json_object *o, struct sup_status *ret, struct ql_error
             free(h.name);
             free(h.socket);
             free(h.remove_dir);
+        }
+    }
+    /* PCI bindings: the names become sysfs paths, so only well-formed ones are kept. */
+    a = ql_json_get(o, "pci", json_type_array);
+    if (a) {
+        size_t n = json_object_array_length(a);
+        ret->pci = xcalloc(n ? n : 1, sizeof(*ret->pci));
+        for (size_t i = 0; i < n; i++) {
+            json_object *g = json_object_array_get_idx(a, i);
+            json_object *ch = ql_json_get(g, "changed", json_type_boolean);
+            struct host_pci_binding b = {.addr = get_str(g, "addr"),
+                                         .driver = get_str(g, "driver"),
+                                         .vfio_driver = get_str(g, "vfio_driver"),
+                                         .changed = ch && json_object_get_boolean(ch)};
+            if (pci_addr_ok(b.addr) && driver_name_ok(b.driver, true)
+                && driver_name_ok(b.vfio_driver, false))
+                ret->pci[ret->n_pci++] = b;
+            else
+                host_pci_binding_clear(&b);
         }
     }
     a = ql_json_get(o, "media", json_type_array);

@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 #include <sys/types.h>
 #include "host/dac.h"
+#include "host/vfio.h"
 #include "util/error.h"
 
 enum sup_state {
@@ -109,6 +110,11 @@ struct sup_status {
     struct sup_media *media;
     size_t n_media;
     unsigned media_seq;
+    /* PCI functions of <hostdev> as found before the start (recorded before any is
+     * rebound): the ones qlaunch bound to vfio-pci (changed) go back to their driver when
+     * the domain ends (supervise/helpers.h: sup_pci_restore). */
+    struct host_pci_binding *pci;
+    size_t n_pci;
 };
 
 void sup_status_clear(struct sup_status *s);

@@ -475,24 +475,10 @@ static json_object *finish_change_media(struct job *j)
     return ctl_reply_ok();
 }
 
-/* Makes path accessible to QEMU's user as the start does (recorded in the state's grants
- * before the owner changes, so the end of the domain gives it back). */
 static int media_grant(struct sup *s, const char *path, bool write, struct ql_error *err)
 {
-    struct host_dac_file f = {path, write, false, false, NULL};
-    struct host_dac_grant g = {0};
-    int r = host_dac_check_file(&s->dac, &f, &g, err);
-    if (r < 0 || !g.path)
-        return r;
-    for (size_t k = 0; k < s->st.n_grants; k++)
-        if (strcmp(s->st.grants[k].path, g.path) == 0) {
-            host_dac_grant_clear(&g);
-            return host_dac_grant_apply(&s->dac, &f, &s->st.grants[k], err);
-        }
-    s->st.grants = xrealloc(s->st.grants, (s->st.n_grants + 1) * sizeof(*s->st.grants));
-    s->st.grants[s->st.n_grants++] = g;
-    sup_write_state(s);
-    return host_dac_grant_apply(&s->dac, &f, &g, err);
+    struct host_dac_file f = {.path = path, .write = write};
+    return sup_dac_grant(s, &f, err);
 }
 
 static json_object *change_media(struct sup *s, struct sup_client *c, struct ctl_request *req)

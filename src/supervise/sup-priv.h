@@ -134,10 +134,18 @@ struct sup {
 
 /* supervisor.c */
 void sup_log(struct sup *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* sup_log for callbacks that take (void *ctx, msg): ctx is the struct sup. */
+void sup_log_cb(void *ctx, const char *msg);
 void sup_trace(struct sup *s, const char *what);
 void sup_write_state(struct sup *s);
 /* Gives the files granted to QEMU's user back to their owners (state: grants). */
 void sup_dac_restore(struct sup *s);
+/* Makes f accessible to QEMU's user as the start does: recorded in the state's grants
+ * before the owner changes, so the end of the domain gives it back. */
+int sup_dac_grant(struct sup *s, const struct host_dac_file *f, struct ql_error *err);
+/* sup-hostdev.c: <hostdev>'s host side (PCI functions to vfio-pci, device nodes to QEMU's
+ * user); undone by sup_pci_restore (helpers.h) and sup_dac_restore. */
+int sup_prepare_hostdevs(struct sup *s, struct ql_error *err);
 /* A 0700 directory of root's that QEMU's user must search (NVRAM, dumps) becomes 0711. */
 void sup_dir_searchable(const struct sup *s, const char *dir);
 void sup_set_state(struct sup *s, enum sup_state st, enum sup_reason r);

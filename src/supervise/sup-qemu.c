@@ -239,6 +239,23 @@ static int prepare_dac(struct sup *s, const char *qemu_dir, struct ql_error *err
     return 0;
 }
 
+int sup_dac_grant(struct sup *s, const struct host_dac_file *f, struct ql_error *err)
+{
+    struct host_dac_grant g = {0};
+    int r = host_dac_check_file(&s->dac, f, &g, err);
+    if (r < 0 || !g.path)
+        return r;
+    for (size_t k = 0; k < s->st.n_grants; k++)
+        if (strcmp(s->st.grants[k].path, g.path) == 0) {
+            host_dac_grant_clear(&g);
+            return host_dac_grant_apply(&s->dac, f, &s->st.grants[k], err);
+        }
+    s->st.grants = xrealloc(s->st.grants, (s->st.n_grants + 1) * sizeof(*s->st.grants));
+    s->st.grants[s->st.n_grants++] = g;
+    sup_write_state(s);
+    return host_dac_grant_apply(&s->dac, f, &g, err);
+}
+
 void sup_dac_restore(struct sup *s)
 {
     for (size_t k = 0; k < s->st.n_grants; k++)
@@ -308,7 +325,7 @@ int sup_prepare_host(struct sup *s, struct ql_error *err)
         s->st.nic_taps[i] = xstrdup(s->nics[i].tap_name);
         s->st.nic_ovs[i] = xstrdup(s->nics[i].ovs_bridge);
     }
-    if ((r = sup_prepare_tpm(s, err)) < 0)
+    if ((r = sup_prepare_tpm(s, err)) < 0 || (r = sup_prepare_hostdevs(s, err)) < 0)
         return r;
     sup_trace(s, "host-ready");
     return 0;
@@ -351,6 +368,20 @@ static bool process_mask(const struct domain *d, cpu_set_t *set)
     return cs && dom_cpuset_to_mask(cs, set) == 0;
 }
 
+/* VFIO pins all guest memory for DMA: libvirt's limit (qemuDomainGetMemLockLimitBytes) is
+ * the guest's memory plus 1 GiB for QEMU's own mappings. 0: no PCI <hostdev>. */
+static struct rlimit vfio_memlock(const struct domain *d)
+{
+    struct rlimit l = {0, 0};
+    for (size_t i = 0; i < d->dev.n_hostdevs; i++)
+        if (d->dev.hostdevs[i].type == DOM_HOSTDEV_PCI) {
+            unsigned long long kib = d->max_memory_kib > d->memory_kib ? d->max_memory_kib
+                                                                      : d->memory_kib;
+            l.rlim_cur = l.rlim_max = (rlim_t)(kib * 1024 + (1ULL << 30));
+        }
+    return l;
+}
+
 static int fill_fdmap(struct sup *s, int qmp_listen_fd, struct fdmap *map, size_t *ret_n,
                       struct ql_error *err)
 {
@@ -371,6 +402,16 @@ static int fill_fdmap(struct sup *s, int qmp_listen_fd, struct fdmap *map, size_
             if (k >= s->n_nics || k >= MAX_FDMAP || used[k] >= s->nics[k].n_tap_fds)
                 return ql_error_set(err, EINVAL, "internal error: no tap fd for %s", f->what);
             map[n++] = (struct fdmap){s->nics[k].tap_fds[used[k]++], f->fd};
+            break;
+        }
+        case QB_FD_VHOST: {     /* one /dev/vhost-net per queue, opened here */
+            size_t k = f->dev_index;
+            if (k >= s->n_nics)
+                return ql_error_set(err, EINVAL, "internal error: no NIC for %s", f->what);
+            int fd = host_vhost_net_open(&s->nics[k], err);
+            if (fd < 0)
+                return fd;
+            map[n++] = (struct fdmap){fd, f->fd};
             break;
         }
         case QB_FILE_NVRAM:     /* a file, created by prepare_nvram() before the spawn */
@@ -423,6 +464,7 @@ int sup_spawn_qemu(struct sup *s, int qmp_listen_fd, struct ql_error *err)
         return ql_error_set(err, errno, "cannot create a pipe: %s", strerror(errno));
     cpu_set_t pmask;
     bool pin = process_mask(s->dom, &pmask);
+    struct rlimit vfio_lock = vfio_memlock(s->dom);
     sup_trace(s, "fork");
     pid_t pid = fork();
     if (pid < 0) {
@@ -441,6 +483,18 @@ int sup_spawn_qemu(struct sup *s, int qmp_listen_fd, struct ql_error *err)
         setsid();
         /* <memoryBacking><locked/>: QEMU mlocks all guest memory (libvirt lifts the limit). */
         struct rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
+        struct rlimit now;
+        if (!s->dom->mem_backing.locked && vfio_lock.rlim_cur
+            && getrlimit(RLIMIT_MEMLOCK, &now) == 0 && now.rlim_cur != RLIM_INFINITY
+            && now.rlim_cur < vfio_lock.rlim_cur && setrlimit(RLIMIT_MEMLOCK, &vfio_lock) < 0) {
+            /* No CAP_SYS_RESOURCE (a container): as much as the hard limit allows; QEMU
+             * says so if the guest's memory cannot be pinned. */
+            dprintf(s->log_fd, "qlaunch: cannot raise RLIMIT_MEMLOCK to %llu bytes for "
+                    "VFIO (%s); QEMU keeps %llu\n", (unsigned long long)vfio_lock.rlim_cur,
+                    strerror(errno), (unsigned long long)now.rlim_max);
+            now.rlim_cur = now.rlim_max;
+            setrlimit(RLIMIT_MEMLOCK, &now);
+        }
         if (s->dom->mem_backing.locked && setrlimit(RLIMIT_MEMLOCK, &unlimited) < 0) {
             dprintf(s->log_fd, "qlaunch: cannot lift RLIMIT_MEMLOCK for <locked/>: %s\n",
                     strerror(errno));

@@ -566,6 +566,11 @@ int sup_reattach(struct sup *s, struct ql_error *err)
     memcpy(s->st.helpers, old.helpers, sizeof(old.helpers));
     s->st.n_helpers = old.n_helpers;
     old.n_helpers = 0;
+    /* PCI functions bound to vfio-pci stay so until QEMU ends. */
+    s->st.pci = old.pci;
+    s->st.n_pci = old.n_pci;
+    old.pci = NULL;
+    old.n_pci = 0;
     /* So are the media change-media put in (and the node names used so far). */
     s->st.media = old.media;
     s->st.n_media = old.n_media;

@@ -187,12 +187,12 @@ int sup_prepare_tpm(struct sup *s, struct ql_error *err)
     return 0;
 }
 
-static void log_cb(void *ctx, const char *msg)
+void sup_log_cb(void *ctx, const char *msg)
 {
     sup_log(ctx, "%s", msg);
 }
 
 void sup_stop_helpers(struct sup *s)
 {
-    sup_helpers_stop(&s->st, log_cb, s);
+    sup_helpers_stop(&s->st, sup_log_cb, s);
 }

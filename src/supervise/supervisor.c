@@ -353,6 +353,7 @@ static void teardown(struct sup *s)
     s->transcript = NULL;
     for (size_t i = s->n_nics; i-- > 0;)
         host_nic_teardown(&s->nics[i]);
+    sup_pci_restore(&s->st, sup_log_cb, s);     /* QEMU is gone: its functions go back */
     sup_dac_restore(s);
 }
 

@@ -31,6 +31,8 @@ func_tests += tests/func/day2.sh
 func_tests += tests/func/persistent.sh
 func_tests += tests/func/install.sh
 func_tests += tests/func/init-scripts.sh
+func_tests += tests/func/hostdev.sh
+func_tests += tests/func/net-multiqueue.sh
 TESTS += $(func_tests)
 EXTRA_DIST += $(func_tests) tests/func/lib.sh tests/func/access.sh tests/func/qmp-fault.py
 
@@ -38,3 +40,6 @@ EXTRA_DIST += $(func_tests) tests/func/lib.sh tests/func/access.sh tests/func/qm
 # openvswitch-switch (a private ovsdb-server/ovs-vswitchd in a namespace).
 check_PROGRAMS += tests/func/host-ovs-helper
 func_tests += tests/func/agent.sh
+
+# Built for hostdev.sh: a fake sysfs PCI tree and the kernel acting on it (tests/fakepci.h).
+check_PROGRAMS += tests/func/fake-pci-kernel

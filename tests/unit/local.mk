@@ -18,5 +18,6 @@ unit_tests += tests/unit/test-state
 unit_tests += tests/unit/test-host-facts
 unit_tests += tests/unit/test-store
 unit_tests += tests/unit/test-xml2argv
+unit_tests += tests/unit/test-vfio
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)

@@ -15,6 +15,7 @@
 #include "domain/parse.h"
 #include "qemu/build.h"
 #include "tests/testutil.h"
+#include "util/cleanup.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 
@@ -678,6 +679,142 @@ static void test_interface_errors(void **state)
                "type='openvswitch'><parameters managerid='1'/></virtualport></interface>",
                "devices/interface/virtualport/parameters@managerid: unsupported attribute "
                "(line 2)");
+}
+
+/* ---- hostdev ---- */
+
+#define PCI_SRC "<source><address domain='0x0000' bus='0x06' slot='0x12' function='0x5'/>" \
+                "</source>"
+
+static void test_hostdev(void **state)
+{
+    (void)state;
+    struct domain *d = ok("\n<hostdev mode='subsystem' type='pci' managed='yes'>"
+                          "<driver name='vfio' model='vfio-pci-igb'/>" PCI_SRC
+                          "<rom bar='off' file='/r.bin'/><boot order='2'/></hostdev>"
+                          "\n<hostdev mode='subsystem' type='usb'><source guestReset='on'>"
+                          "<vendor id='0x1d6b'/><product id='0x0104'/></source></hostdev>"
+                          "\n<hostdev type='usb' managed='no'><source><address bus='014' "
+                          "device='6'/></source></hostdev>");
+    assert_int_equal(d->dev.n_hostdevs, 3);
+    const struct dom_hostdev *h = &d->dev.hostdevs[0];
+    assert_int_equal(h->type, DOM_HOSTDEV_PCI);
+    assert_true(h->managed);
+    assert_int_equal(h->pci_bus, 6);
+    assert_int_equal(h->pci_slot, 0x12);
+    assert_int_equal(h->pci_function, 5);
+    assert_string_equal(h->driver_model, "vfio-pci-igb");
+    assert_string_equal(h->rom_file, "/r.bin");
+    assert_int_equal(h->rom_bar, DOM_TRI_OFF);
+    assert_int_equal(h->boot_order, 2);
+    h = &d->dev.hostdevs[1];
+    assert_true(h->has_vendor && !h->has_usb_addr);
+    assert_int_equal(h->usb_vendor, 0x1d6b);
+    assert_int_equal(h->usb_product, 0x0104);
+    assert_int_equal(h->guest_reset, DOM_USB_RESET_ON);
+    h = &d->dev.hostdevs[2];
+    assert_true(h->has_usb_addr && !h->managed);
+    assert_int_equal(h->usb_bus, 12);   /* a leading 0 is octal, as libvirt reads it */
+    assert_int_equal(h->usb_device, 6);
+    domain_free(d);
+
+    fails_with("\n<hostdev mode='subsystem' type='scsi'><source><adapter name='scsi_host0'/>"
+               "<address bus='0' target='0' unit='0'/></source></hostdev>",
+               "devices/hostdev@type: <hostdev type='scsi'> is a host SCSI LUN (scsi-generic): "
+               "give the guest the block device as <disk type='block' device='lun'> instead; "
+               "qlaunch passes through PCI functions (type='pci', VFIO) and USB devices "
+               "(type='usb') (line 2)");
+    fails_with("\n<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source>"
+               "<address uuid='c2177883-f1bb-47f0-914d-32a22e3a8804'/></source></hostdev>",
+               "devices/hostdev@type: <hostdev type='mdev'> is a mediated device (vGPU, "
+               "vfio-ap/ccw): not supported; qlaunch passes through PCI functions "
+               "(type='pci', VFIO) and USB devices (type='usb') (line 2)");
+    fails_with("\n<hostdev mode='capabilities' type='storage'><source><block>/dev/sdf1</block>"
+               "</source></hostdev>",
+               "devices/hostdev@mode: <hostdev mode='capabilities'> passes host resources "
+               "into containers (libvirt's LXC driver); a QEMU guest takes mode='subsystem' "
+               "(line 2)");
+    fails_with("\n<hostdev type='pci'><driver name='kvm'/>" PCI_SRC "</hostdev>",
+               "devices/hostdev/driver@name: PCI device assignment with driver 'kvm' is not "
+               "supported: only VFIO is (legacy KVM and Xen assignment are gone from QEMU); "
+               "write name='vfio' or leave <driver> out (line 2)");
+    fails_with("\n<hostdev type='pci'><source><address bus='0x06' slot='0x20' function='0'/>"
+               "</source></hostdev>",
+               "devices/hostdev/source/address@slot: value '0x20' is out of range (maximum "
+               "0x1f) (line 2)");
+    fails_with("\n<hostdev type='pci'><source/></hostdev>",
+               "devices/hostdev/source: a PCI <hostdev> needs <source><address domain bus slot "
+               "function/> (line 2)");
+    fails_with("\n<hostdev type='usb'><source><vendor id='0x1234'/></source></hostdev>",
+               "devices/hostdev/source: a USB <hostdev> needs both <vendor id> and <product "
+               "id> (or only <address bus device>) (line 2)");
+    fails_with("\n<hostdev type='usb'><source startupPolicy='optional'><vendor id='1'/>"
+               "<product id='2'/></source></hostdev>",
+               "devices/hostdev/source@startupPolicy: unsupported attribute (line 2)");
+    /* the builder: the guest side, and one host device given twice */
+    build_check(DOC("", "<hostdev type='pci'>" PCI_SRC "<address type='usb' bus='0' "
+                    "port='1'/></hostdev>"), "takes", false);
+    build_check(DOC("", "<hostdev type='pci'>" PCI_SRC "</hostdev><hostdev type='pci' "
+                    "managed='yes'>" PCI_SRC "</hostdev>"),
+                "the host device is already given to the guest by devices/hostdev[1]", false);
+    build_check(DOC("", "<hostdev type='pci'>" PCI_SRC "<rom enabled='no'/></hostdev>"),
+                "\"romfile\":\"\"", true);
+    build_check(DOC_BOOT("<boot dev='hd'/>", "pc", "<hostdev type='pci'>" PCI_SRC
+                         "<boot order='1'/></hostdev>"), "per-device <boot order>", false);
+}
+
+/* <driver queues> and vhost-net: which NIC gets which fds, and what is refused. */
+static char *build_nets(const char *devs, enum qb_vhost vhost)
+{
+    _cleanup_free_ char *xml = xasprintf(DOC("", "%s"), devs);
+    struct domain *d = tu_domain(xml);
+    struct qb_options o = {.accel = "tcg", .emulator = "/bin/true", .qmp_fd = 3,
+                           .first_fd = 4, .vhost_net = vhost};
+    struct qb_result res = {0};
+    struct ql_error err = QL_ERROR_INIT;
+    struct strbuf sb = STRBUF_INIT;
+    if (qb_build(d, &o, &res, &err) < 0)
+        sb_add(&sb, ql_error_msg(&err));
+    for (size_t i = 0; i < res.argv.n; i++)
+        if (strstr(res.argv.v[i], "\"tap\""))
+            sb_addf(&sb, "%s\n", res.argv.v[i]);
+    ql_error_clear(&err);
+    qb_result_free(&res);
+    domain_free(d);
+    return sb_steal(&sb);
+}
+
+static void test_nic_queues_vhost(void **state)
+{
+    (void)state;
+    const char *eth = "<interface type='ethernet'><model type='virtio'/>"
+                      "<driver queues='3'/></interface>";
+    _cleanup_free_ char *a = build_nets(eth, QB_VHOST_USABLE);
+    assert_string_equal(a, "{\"type\":\"tap\",\"fds\":\"4:5:6\",\"vhost\":true,"
+                        "\"vhostfds\":\"7:8:9\",\"id\":\"hostnet0\"}\n");
+    _cleanup_free_ char *b = build_nets(eth, QB_VHOST_ABSENT);
+    assert_string_equal(b, "{\"type\":\"tap\",\"fds\":\"4:5:6\",\"id\":\"hostnet0\"}\n");
+    _cleanup_free_ char *c = build_nets("<interface type='ethernet'><model type='virtio'/>"
+                                        "<driver name='qemu'/></interface>", QB_VHOST_USABLE);
+    assert_string_equal(c, "{\"type\":\"tap\",\"fd\":\"4\",\"id\":\"hostnet0\"}\n");
+    _cleanup_free_ char *e1000 = build_nets("<interface type='ethernet'><model type='e1000'/>"
+                                            "</interface>", QB_VHOST_USABLE);
+    assert_string_equal(e1000, "{\"type\":\"tap\",\"fd\":\"4\",\"id\":\"hostnet0\"}\n");
+    _cleanup_free_ char *no = build_nets("<interface type='ethernet'><model type='virtio'/>"
+                                         "<driver name='vhost'/></interface>", QB_VHOST_ABSENT);
+    assert_string_equal(no, "devices/interface: driver name='vhost' needs /dev/vhost-net, "
+                        "which this host lacks or QEMU's launcher may not open (modprobe "
+                        "vhost_net); without name='vhost' the NIC uses QEMU's own data path "
+                        "(line 1)");
+    build_check(DOC("", "<interface type='user'><model type='virtio'/><driver queues='2'/>"
+                    "</interface>"), "type='user' has one queue", false);
+    build_check(DOC("", "<interface type='ethernet'><model type='e1000'/><driver queues='2'/>"
+                    "</interface>"), "(multiqueue) needs a virtio NIC model", false);
+    build_check(DOC("", "<interface type='user'><model type='virtio'/><driver "
+                    "rx_queue_size='128'/></interface>"), "rx_queue_size '128' is outside "
+                "256-1024, the sizes QEMU's virtio-net takes", false);
+    build_check(DOC("", "<interface type='ethernet'><model type='virtio'/><driver queues='2'/>"
+                    "</interface>"), "\"mq\":true,\"vectors\":6", true);
 }
 
 /* ---- input, graphics ---- */
@@ -1362,8 +1499,9 @@ static void test_unsupported_elements(void **state)
 {
     (void)state;
     fails_with("\n<hostdev mode='subsystem' type='pci' managed='yes'><source>"
-               "<address domain='0' bus='6' slot='7' function='0'/></source></hostdev>",
-               "devices/hostdev: unsupported element <hostdev> (line 2)");
+               "<address domain='0' bus='6' slot='7' function='0'/></source><teaming "
+               "type='transient' persistent='ua-backup0'/></hostdev>",
+               "devices/hostdev/teaming: unsupported element <teaming> (line 2)");
     fails_with("\n<tpm model='tpm-tis'><backend type='emulator'/></tpm>\n<vsock model='virtio'/>",
                "devices/vsock: unsupported element <vsock> (line 3)");
     fails_with("\n<input type='joystick'/>",
@@ -1461,6 +1599,8 @@ int main(void)
         cmocka_unit_test(test_device_limit),
         cmocka_unit_test(test_libvirt_agreement),
         cmocka_unit_test(test_floppy_hub_iothread),
+        cmocka_unit_test(test_hostdev),
+        cmocka_unit_test(test_nic_queues_vhost),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);
     teardown_all();

@@ -790,9 +790,14 @@ static void test_uuid(void **state)
     /* refusals that say what to do (issue 8 item 12) */
     expect_one_error(HEAD MEM "<launchSecurity type='sev'><policy>0x3</policy>"
                      "</launchSecurity>\n" TAIL,
-                     "launchSecurity: <launchSecurity type='sev'> (confidential guests: SEV, "
-                     "SEV-SNP, TDX) is not supported by qlaunch; remove it to run the guest "
-                     "unencrypted (line 5)");
+                     "launchSecurity: <launchSecurity type='sev'> (AMD SEV memory "
+                     "encryption) is not supported: qlaunch does not create the "
+                     "confidential-guest object, measure the launch or pass attestation "
+                     "secrets; remove <launchSecurity> to run the guest unencrypted, or start "
+                     "it with libvirt (line 5)");
+    expect_one_error(HEAD MEM "<launchSecurity type='pef'/>\n" TAIL,
+                     "launchSecurity@type: unknown launch security type 'pef' (libvirt knows "
+                     "sev, sev-snp, tdx and s390-pv; qlaunch supports none of them) (line 5)");
     expect_one_error(HEAD MEM "<devices>\n<interface type='user'>\n<filterref "
                      "filter='clean-traffic'><parameter name='IP' value='10.0.0.1'/>"
                      "</filterref>\n</interface>\n</devices>\n" TAIL,

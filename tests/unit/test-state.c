@@ -160,6 +160,25 @@ static void test_parse(void **state)
                                       "\"uid\":5,\"gid\":6}]}", "t.json", &r, &err), 0);
     assert_int_equal(r.n_grants, 0);
     sup_status_clear(&r);
+    /* PCI bindings become sysfs paths: only well-formed addresses and driver names. */
+    assert_int_equal(sup_status_parse("{\"name\":\"x\",\"pci\":["
+                                      "{\"addr\":\"0000:06:12.5\",\"driver\":\"e1000e\","
+                                      "\"vfio_driver\":\"vfio-pci\",\"changed\":true},"
+                                      "{\"addr\":\"../../x\",\"vfio_driver\":\"vfio-pci\"},"
+                                      "{\"addr\":\"0000:06:12.6\",\"driver\":\"../e\","
+                                      "\"vfio_driver\":\"vfio-pci\"},"
+                                      "{\"addr\":\"0000:06:12.7\"},3]}", "t.json", &r, &err), 0);
+    assert_int_equal(r.n_pci, 1);
+    assert_string_equal(r.pci[0].addr, "0000:06:12.5");
+    assert_string_equal(r.pci[0].driver, "e1000e");
+    assert_true(r.pci[0].changed);
+    json_object *o = sup_status_to_json(&r);
+    sup_status_clear(&r);
+    assert_int_equal(sup_status_from_json(o, &r, &err), 0);
+    json_object_put(o);
+    assert_int_equal(r.n_pci, 1);
+    assert_string_equal(r.pci[0].vfio_driver, "vfio-pci");
+    sup_status_clear(&r);
     assert_int_equal(sup_status_parse("[]", "t.json", &r, &err), -EBADMSG);
     assert_string_equal(ql_error_msg(&err), "state file 't.json' is not valid JSON");
     ql_error_clear(&err);

@@ -49,23 +49,30 @@ class Skip(Exception):
     pass
 
 
-def open_tap(idx):
+def open_tap(queues=1):
+    """One tap with `queues` queues (IFF_MULTI_QUEUE when more than one): a list of fds."""
     TUNSETIFF = 0x400454CA
-    IFF_TAP, IFF_NO_PI, IFF_VNET_HDR = 0x0002, 0x1000, 0x4000
-    try:
-        fd = os.open("/dev/net/tun", os.O_RDWR)
-    except OSError as e:
-        raise Skip("cannot open /dev/net/tun: %s" % e)
+    IFF_TAP, IFF_NO_PI, IFF_VNET_HDR, IFF_MULTI_QUEUE = 0x0002, 0x1000, 0x4000, 0x0100
     global TAPS
     TAPS += 1
     name = b"qlt%d_%d" % (os.getpid() % 100000, TAPS)
-    ifr = struct.pack("16sH22x", name, IFF_TAP | IFF_NO_PI | IFF_VNET_HDR)
-    try:
-        fcntl.ioctl(fd, TUNSETIFF, ifr)
-    except OSError as e:
-        os.close(fd)
-        raise Skip("cannot create a tap: %s" % e)
-    return fd
+    flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | (IFF_MULTI_QUEUE if queues > 1 else 0)
+    fds = []
+    for _ in range(queues):
+        try:
+            fd = os.open("/dev/net/tun", os.O_RDWR)
+        except OSError as e:
+            for f in fds:
+                os.close(f)
+            raise Skip("cannot open /dev/net/tun: %s" % e)
+        fds.append(fd)
+        try:
+            fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH22x", name, flags))
+        except OSError as e:
+            for f in fds:
+                os.close(f)
+            raise Skip("cannot create a tap: %s" % e)
+    return fds
 
 
 class QMP:
@@ -175,11 +182,12 @@ def run_case(qlaunch, xml, tmp):
         if a == "-netdev":
             nd = json.loads(argv[i + 1])
             if nd.get("type") == "tap":
-                t = open_tap(len(tap_fds))
-                tap_fds.append(t)
-                fds[int(nd["fd"])] = t
-                if "vhostfd" in nd:
+                if "vhostfd" in nd or "vhostfds" in nd:
                     raise Skip("vhost-net is not available on this host")
+                nums = [int(x) for x in nd["fds"].split(":")] if "fds" in nd else [int(nd["fd"])]
+                for n, t in zip(nums, open_tap(len(nums))):
+                    tap_fds.append(t)
+                    fds[n] = t
     # Move each fd to its number in the child.
     def preexec():
         tmpfds = {n: os.dup(f) for n, f in fds.items()}
