@@ -103,97 +103,109 @@ static unsigned tx_queue_size(struct qb_ctx *c, const struct dom_interface *n, s
 
 int qb_build_nets(struct qb_ctx *c)
 {
-    const struct dom_devices *dv = &c->d->dev;
-    c->r->nics = xcalloc(dv->n_interfaces + 1, sizeof(*c->r->nics));
-    for (size_t i = 0; i < dv->n_interfaces; i++) {
-        const struct dom_interface *n = &dv->interfaces[i];
-        bool virtio = nic_is_virtio(n->model);
-        char hostid[32], id[32], mac[32], drv[48];
-        snprintf(hostid, sizeof(hostid), "hostnet%zu", i);
-        snprintf(id, sizeof(id), "net%zu", i);
-        c->r->nics[i] = (struct qb_nic){xstrdup(hostid), xstrdup(id),
-                                        n->link_state == DOM_LINK_DOWN};
-        c->r->n_nics = i + 1;
-        struct qj j;
-        qj_begin(&j);
-        if (n->type == DOM_NET_USER) {
-            qj_str(&j, "type", "user");
-        } else {
-            enum qb_fd_kind kind = n->type == DOM_NET_DIRECT ? QB_FD_MACVTAP : QB_FD_TAP;
-            char *what;
-            switch (n->type) {
-            case DOM_NET_BRIDGE:
-                what = xasprintf("tap for interface %zu on bridge '%s'%s", i, n->bridge,
-                                 n->vport_type ? " (virtualport)" : "");
-                break;
-            case DOM_NET_NETWORK:
-                what = xasprintf("tap for interface %zu on network '%s'", i, n->network);
-                break;
-            case DOM_NET_DIRECT:
-                what = xasprintf("macvtap for interface %zu on '%s'", i, n->source_dev);
-                break;
-            default:
-                what = xasprintf("tap for interface %zu (ethernet%s%s)", i,
-                                 n->target_dev ? " " : "", n->target_dev ? n->target_dev : "");
-                break;
-            }
-            int fd = qb_add_fd(c, kind, i, what);
-            char fdstr[16];
-            snprintf(fdstr, sizeof(fdstr), "%d", fd);
-            qj_str(&j, "type", "tap");
-            qj_str(&j, "fd", fdstr);
-            if (n->driver_name == DOM_NET_DRIVER_VHOST) {
-                int vfd = qb_add_fd(c, QB_FD_VHOST, i,
-                                    xasprintf("/dev/vhost-net for interface %zu", i));
-                snprintf(fdstr, sizeof(fdstr), "%d", vfd);
-                qj_bool(&j, "vhost", true);
-                qj_str(&j, "vhostfd", fdstr);
-            }
-        }
-        qj_str(&j, "id", hostid);
-        qb_opt(c, "-netdev", qj_end(&j));
+    int r;
+    for (size_t i = 0; i < c->d->dev.n_interfaces; i++)
+        if ((r = qb_build_net(c, i)) < 0)
+            return r;
+    return 0;
+}
 
-        if (n->mac) {
-            snprintf(mac, sizeof(mac), "%s", n->mac);
-        } else {
-            /* Deterministic, unlike libvirt's random one: derived from the UUID. */
-            const unsigned char *u = c->d->uuid;
-            snprintf(mac, sizeof(mac), "52:54:00:%02x:%02x:%02x", u[13],
-                     u[14], (unsigned)(u[15] + i) & 0xff);
-            qb_note(c, "interface %zu has no <mac>; using %s (derived from the UUID)", i, mac);
+int qb_build_net(struct qb_ctx *c, size_t i)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    if (!c->r->nics)
+        c->r->nics = xcalloc(dv->n_interfaces + 1, sizeof(*c->r->nics));
+    const struct dom_interface *n = &dv->interfaces[i];
+    bool virtio = nic_is_virtio(n->model);
+    bool hot = qb_is_hot(c, QB_HOT_NET, i);
+    char hostid[32], id[32], mac[32], drv[48];
+    size_t num = hot ? c->hot->num : i;
+    snprintf(hostid, sizeof(hostid), "hostnet%zu", num);
+    snprintf(id, sizeof(id), "net%zu", num);
+    c->r->nics[i] = (struct qb_nic){xstrdup(hostid), xstrdup(id),
+                                    n->link_state == DOM_LINK_DOWN};
+    c->r->n_nics = i + 1;
+    if (hot)
+        c->r->hot_id = xstrdup(id);
+    struct qj j;
+    qj_begin(&j);
+    if (n->type == DOM_NET_USER) {
+        qj_str(&j, "type", "user");
+    } else {
+        enum qb_fd_kind kind = n->type == DOM_NET_DIRECT ? QB_FD_MACVTAP : QB_FD_TAP;
+        char *what;
+        switch (n->type) {
+        case DOM_NET_BRIDGE:
+            what = xasprintf("tap for interface %zu on bridge '%s'%s", i, n->bridge,
+                             n->vport_type ? " (virtualport)" : "");
+            break;
+        case DOM_NET_NETWORK:
+            what = xasprintf("tap for interface %zu on network '%s'", i, n->network);
+            break;
+        case DOM_NET_DIRECT:
+            what = xasprintf("macvtap for interface %zu on '%s'", i, n->source_dev);
+            break;
+        default:
+            what = xasprintf("tap for interface %zu (ethernet%s%s)", i,
+                             n->target_dev ? " " : "", n->target_dev ? n->target_dev : "");
+            break;
         }
-        qj_begin(&j);
-        qj_str(&j, "driver", nic_driver(drv, sizeof(drv), n->model));
-        if (virtio) {
-            if (n->txmode)
-                qj_str(&j, "tx", n->txmode == DOM_TXMODE_IOTHREAD ? "bh" : "timer");
-            if (n->ioeventfd)
-                qj_bool(&j, "ioeventfd", n->ioeventfd == DOM_TRI_ON);
-            if (n->event_idx)
-                qj_bool(&j, "event_idx", n->event_idx == DOM_TRI_ON);
-            if (n->rx_queue_size)
-                qj_uint(&j, "rx_queue_size", n->rx_queue_size);
-            if (n->tx_queue_size)
-                qj_uint(&j, "tx_queue_size", tx_queue_size(c, n, i));
-            if (n->mtu)
-                qj_uint(&j, "host_mtu", n->mtu);
+        int fd = qb_add_fd(c, kind, i, what);
+        char fdstr[16];
+        snprintf(fdstr, sizeof(fdstr), "%d", fd);
+        qj_str(&j, "type", "tap");
+        qj_str(&j, "fd", fdstr);
+        if (n->driver_name == DOM_NET_DRIVER_VHOST) {
+            int vfd = qb_add_fd(c, QB_FD_VHOST, i,
+                                xasprintf("/dev/vhost-net for interface %zu", i));
+            snprintf(fdstr, sizeof(fdstr), "%d", vfd);
+            qj_bool(&j, "vhost", true);
+            qj_str(&j, "vhostfd", fdstr);
         }
-        qj_str(&j, "netdev", hostid);
-        qj_str(&j, "id", id);
-        qj_str(&j, "mac", mac);
-        const struct qb_dev *x = qb_dev(c, QB_DEV_NET, i);
-        qj_pci(c, &j, &x->pci);
-        if (x->bootindex)
-            qj_uint(&j, "bootindex", x->bootindex);
-        if (n->rom_bar != DOM_TRI_DEFAULT)
-            qj_uint(&j, "rombar", n->rom_bar == DOM_TRI_ON);
-        if (n->rom_enabled == DOM_TRI_OFF)
-            qj_str(&j, "romfile", "");
-        else if (n->rom_file)
-            qj_str(&j, "romfile", n->rom_file);
-        qb_device(c, &n->src, qj_end(&j));
-        if (n->link_state == DOM_LINK_DOWN)
-            qb_note(c, "interface %zu: link is set down with QMP set_link before start", i);
     }
+    qj_str(&j, "id", hostid);
+    qb_opt(c, "-netdev", qj_end(&j));
+
+    if (n->mac) {
+        snprintf(mac, sizeof(mac), "%s", n->mac);
+    } else {
+        /* Deterministic, unlike libvirt's random one: derived from the UUID. */
+        const unsigned char *u = c->d->uuid;
+        snprintf(mac, sizeof(mac), "52:54:00:%02x:%02x:%02x", u[13],
+                 u[14], (unsigned)(u[15] + i) & 0xff);
+        qb_note(c, "interface %zu has no <mac>; using %s (derived from the UUID)", i, mac);
+    }
+    qj_begin(&j);
+    qj_str(&j, "driver", nic_driver(drv, sizeof(drv), n->model));
+    if (virtio) {
+        if (n->txmode)
+            qj_str(&j, "tx", n->txmode == DOM_TXMODE_IOTHREAD ? "bh" : "timer");
+        if (n->ioeventfd)
+            qj_bool(&j, "ioeventfd", n->ioeventfd == DOM_TRI_ON);
+        if (n->event_idx)
+            qj_bool(&j, "event_idx", n->event_idx == DOM_TRI_ON);
+        if (n->rx_queue_size)
+            qj_uint(&j, "rx_queue_size", n->rx_queue_size);
+        if (n->tx_queue_size)
+            qj_uint(&j, "tx_queue_size", tx_queue_size(c, n, i));
+        if (n->mtu)
+            qj_uint(&j, "host_mtu", n->mtu);
+    }
+    qj_str(&j, "netdev", hostid);
+    qj_str(&j, "id", id);
+    qj_str(&j, "mac", mac);
+    const struct qb_dev *x = qb_dev(c, QB_DEV_NET, i);
+    qj_pci(c, &j, &x->pci);
+    if (x->bootindex)
+        qj_uint(&j, "bootindex", x->bootindex);
+    if (n->rom_bar != DOM_TRI_DEFAULT)
+        qj_uint(&j, "rombar", n->rom_bar == DOM_TRI_ON);
+    if (n->rom_enabled == DOM_TRI_OFF)
+        qj_str(&j, "romfile", "");
+    else if (n->rom_file)
+        qj_str(&j, "romfile", n->rom_file);
+    qb_device(c, &n->src, qj_end(&j));
+    if (n->link_state == DOM_LINK_DOWN)
+        qb_note(c, "interface %zu: link is set down with QMP set_link before start", i);
     return 0;
 }
