@@ -9,7 +9,10 @@
  *            "dommemstat", "vcpuinfo", "dumpxml", "screenshot",
  *            "change-media" "target":DEV, "action":"eject"|"insert"|"update",
  *            ["source":FILE], ["force":BOOL], "send-key" "keys":"K1 K2...",
- *            ["codeset":NAME], ["holdtime":MS], "setmem" "size":KIB
+ *            ["codeset":NAME], ["holdtime":MS], "setmem" "size":KIB,
+ *            "attach-device" "xml":DEVICE XML, "detach-device" with "xml":DEVICE XML, or
+ *            "target":DISK, or "type":INTERFACE TYPE ["mac":MAC], ["wait":SECONDS],
+ *            "setvcpus" "count":N
  *   reply    {"ok":true, ...} or {"ok":false,"error":"one sentence"}
  *            status: "status" holds the domain status (sup_status_to_json);
  *            qmp: "reply" holds QEMU's answer ({"return":...} or {"error":...});
@@ -47,6 +50,9 @@ enum ctl_cmd {
     CTL_SCREENSHOT,
     CTL_SETMEM,
     CTL_DUMPXML,
+    CTL_ATTACH_DEVICE,
+    CTL_DETACH_DEVICE,
+    CTL_SETVCPUS,
     CTL_CMD_MAX
 };
 const char *ctl_cmd_to_string(enum ctl_cmd c);     /* "status", ...; NULL when out of range */
@@ -66,6 +72,11 @@ struct ctl_request {
     bool details, force;
     long long holdtime_ms;      /* send-key */
     long long size_kib;         /* setmem */
+    char *xml;                  /* attach-device, detach-device: one device's XML */
+    char *net_type;             /* detach-device: an interface of this type ("type") */
+    char *mac;                  /* detach-device: the interface with this MAC */
+    long long wait_s;           /* detach-device: how long the guest may take; 0: default */
+    long long count;            /* setvcpus */
 };
 #define CTL_REQUEST_INIT(c) {.cmd = (c), .timeout_s = -1}
 void ctl_request_clear(struct ctl_request *r);

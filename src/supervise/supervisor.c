@@ -237,6 +237,9 @@ static void run_timers(struct sup *s)
         case TM_CLIENTS:
             sup_ctl_idle_check(s);
             break;
+        case TM_HOTPLUG:
+            sup_hotplug_timeout(s);
+            break;
         case TM_MAX:
             break;
         }
@@ -534,6 +537,7 @@ out:
     free(s->nics);
     free(s->log_path);
     free(s->dump_path);
+    free(s->detach_id);
     qb_result_free(&s->build);
     host_dac_free(&s->dac);
     sup_status_clear(&s->st);
