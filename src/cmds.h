@@ -31,6 +31,13 @@ int cmd_change_media(int argc, char **argv);
 int cmd_send_key(int argc, char **argv);
 int cmd_screenshot(int argc, char **argv);
 int cmd_setmem(int argc, char **argv);
+int cmd_attach_device(int argc, char **argv);
+int cmd_detach_device(int argc, char **argv);
+int cmd_attach_disk(int argc, char **argv);
+int cmd_detach_disk(int argc, char **argv);
+int cmd_attach_interface(int argc, char **argv);
+int cmd_detach_interface(int argc, char **argv);
+int cmd_setvcpus(int argc, char **argv);
 int cmd_dumpxml(int argc, char **argv);
 
 /* The day-2 verbs' request to the supervisor of cli's NAME (req is cleared): the reply to
