@@ -21,7 +21,9 @@
 
 enum { OPT_LIVE = CLI_OPT_FIRST, OPT_CURRENT, OPT_CONFIG, OPT_PERSISTENT, OPT_TIMEOUT,
        OPT_TARGETBUS, OPT_SUBDRIVER, OPT_MODE, OPT_CACHE, OPT_MODEL, OPT_MAC, OPT_TARGET,
-       OPT_TYPE };
+       OPT_TYPE, OPT_END };
+#define N_VALUES (OPT_END - OPT_TARGETBUS)
+#define VALUE(v, id) ((v)[(id) - OPT_TARGETBUS])
 
 #define LIVE_OPTS                                                                          \
     {"live", NULL, OPT_LIVE, "change the running domain (what qlaunch always does)"},       \
@@ -54,16 +56,21 @@ static int common_opt(struct cli *cli, int opt, const char *arg, struct ctl_requ
     }
 }
 
-static int send_request(struct cli *cli, struct ctl_request *req, const char *done)
+/* The verb's options: the common ones into req, the others' arguments into values (by
+ * VALUE). 0, or -1 with cli->status. */
+static int parse_opts(struct cli *cli, const struct cli_verb *verb, int argc, char **argv,
+                      struct ctl_request *req, const char **values)
 {
-    int status;
-    json_object *rep = day2_call(cli, req, NULL, &status);
-    if (!rep)
-        return status;
-    json_object_put(rep);
-    if (done)
-        puts(done);
-    return 0;
+    const char *arg;
+    int c, r;
+    cli_init(cli, verb, argc, argv);
+    while ((c = cli_next(cli, &arg)) > 0) {
+        if ((r = common_opt(cli, c, arg, req)) < 0)
+            return -1;
+        if (!r && values && c >= OPT_TARGETBUS && c < OPT_END)
+            VALUE(values, c) = arg;
+    }
+    return c < 0 ? -1 : 0;
 }
 
 /* attach-device / detach-device NAME FILE */
@@ -75,13 +82,7 @@ static int device_file(int argc, char **argv, enum ctl_cmd cmd, const char *done
                                   cmd == CTL_ATTACH_DEVICE ? attach_opts : opts};
     struct cli cli;
     struct ctl_request req = CTL_REQUEST_INIT(cmd);
-    const char *arg;
-    int c;
-    cli_init(&cli, &verb, argc, argv);
-    while ((c = cli_next(&cli, &arg)) > 0)
-        if (common_opt(&cli, c, arg, &req) < 0)
-            return cli.status;
-    if (c < 0)
+    if (parse_opts(&cli, &verb, argc, argv, &req, NULL) < 0)
         return cli.status;
     struct ql_error err = QL_ERROR_INIT;
     size_t len = 0;
@@ -91,7 +92,7 @@ static int device_file(int argc, char **argv, enum ctl_cmd cmd, const char *done
         ctl_request_clear(&req);
         return cli_fail("'%s' holds no device XML", cli.operands[1]);
     }
-    return send_request(&cli, &req, done);
+    return day2_simple(&cli, &req, done);
 }
 
 int cmd_attach_device(int argc, char **argv)
@@ -135,27 +136,12 @@ int cmd_attach_disk(int argc, char **argv)
                                          opts};
     struct cli cli;
     struct ctl_request req = CTL_REQUEST_INIT(CTL_ATTACH_DEVICE);
-    const char *arg, *bus = NULL, *fmt = NULL, *mode = NULL, *cache = NULL, *type = "disk";
-    int c, r;
-    cli_init(&cli, &verb, argc, argv);
-    while ((c = cli_next(&cli, &arg)) > 0) {
-        if ((r = common_opt(&cli, c, arg, &req)) < 0)
-            return cli.status;
-        if (r)
-            continue;
-        if (c == OPT_TARGETBUS)
-            bus = arg;
-        else if (c == OPT_SUBDRIVER)
-            fmt = arg;
-        else if (c == OPT_MODE)
-            mode = arg;
-        else if (c == OPT_CACHE)
-            cache = arg;
-        else
-            type = arg;
-    }
-    if (c < 0)
+    const char *v[N_VALUES] = {NULL};
+    if (parse_opts(&cli, &verb, argc, argv, &req, v) < 0)
         return cli.status;
+    const char *bus = VALUE(v, OPT_TARGETBUS), *fmt = VALUE(v, OPT_SUBDRIVER),
+               *mode = VALUE(v, OPT_MODE), *cache = VALUE(v, OPT_CACHE),
+               *type = VALUE(v, OPT_TYPE) ? VALUE(v, OPT_TYPE) : "disk";
     if (mode && strcmp(mode, "readonly") != 0 && strcmp(mode, "shareable") != 0)
         return cli_usage_error(&cli, "no support for %s in command 'attach-disk'", mode);
     /* The supervisor does not share the caller's working directory; a block device is
@@ -189,7 +175,7 @@ int cmd_attach_disk(int argc, char **argv)
         sb_addf(&sb, "<%s/>", mode);
     sb_add(&sb, "</disk>");
     req.xml = sb_steal(&sb);
-    return send_request(&cli, &req, "Disk attached successfully");
+    return day2_simple(&cli, &req, "Disk attached successfully");
 }
 
 int cmd_attach_interface(int argc, char **argv)
@@ -205,23 +191,11 @@ int cmd_attach_interface(int argc, char **argv)
                                          CLI_RUN_DIR | CLI_LOG_DIR, opts};
     struct cli cli;
     struct ctl_request req = CTL_REQUEST_INIT(CTL_ATTACH_DEVICE);
-    const char *arg, *model = NULL, *mac = NULL, *target = NULL;
-    int c, r;
-    cli_init(&cli, &verb, argc, argv);
-    while ((c = cli_next(&cli, &arg)) > 0) {
-        if ((r = common_opt(&cli, c, arg, &req)) < 0)
-            return cli.status;
-        if (r)
-            continue;
-        if (c == OPT_MODEL)
-            model = arg;
-        else if (c == OPT_MAC)
-            mac = arg;
-        else
-            target = arg;
-    }
-    if (c < 0)
+    const char *v[N_VALUES] = {NULL};
+    if (parse_opts(&cli, &verb, argc, argv, &req, v) < 0)
         return cli.status;
+    const char *model = VALUE(v, OPT_MODEL), *mac = VALUE(v, OPT_MAC),
+               *target = VALUE(v, OPT_TARGET);
     const char *type = cli.operands[1], *source = cli.n_operands > 2 ? cli.operands[2] : NULL;
     /* virsh's SOURCE: the bridge, network or host device the NIC is connected to */
     const char *src_attr = strcmp(type, "bridge") == 0 ? "bridge"
@@ -259,7 +233,7 @@ int cmd_attach_interface(int argc, char **argv)
     }
     sb_add(&sb, "</interface>");
     req.xml = sb_steal(&sb);
-    return send_request(&cli, &req, "Interface attached successfully");
+    return day2_simple(&cli, &req, "Interface attached successfully");
 }
 
 /* detach-disk NAME TARGET, detach-interface NAME TYPE [--mac MAC] */
@@ -275,29 +249,16 @@ static int detach_named(int argc, char **argv, bool disk)
                                   CLI_RUN_DIR | CLI_LOG_DIR, disk ? disk_opts : if_opts};
     struct cli cli;
     struct ctl_request req = CTL_REQUEST_INIT(CTL_DETACH_DEVICE);
-    const char *arg;
-    int c;
-    cli_init(&cli, &verb, argc, argv);
-    while ((c = cli_next(&cli, &arg)) > 0) {
-        int r = common_opt(&cli, c, arg, &req);
-        if (r < 0) {
-            ctl_request_clear(&req);
-            return cli.status;
-        }
-        if (!r && c == OPT_MAC) {
-            free(req.mac);
-            req.mac = xstrdup(arg);
-        }
-    }
-    if (c < 0) {
-        ctl_request_clear(&req);
+    const char *v[N_VALUES] = {NULL};
+    if (parse_opts(&cli, &verb, argc, argv, &req, v) < 0)
         return cli.status;
-    }
+    if (VALUE(v, OPT_MAC))
+        req.mac = xstrdup(VALUE(v, OPT_MAC));
     if (disk)
         req.target = xstrdup(cli.operands[1]);
     else
         req.net_type = xstrdup(cli.operands[1]);
-    return send_request(&cli, &req, disk ? "Disk detached successfully"
+    return day2_simple(&cli, &req, disk ? "Disk detached successfully"
                                          : "Interface detached successfully");
 }
 
@@ -320,19 +281,13 @@ int cmd_setvcpus(int argc, char **argv)
     static const struct cli_verb verb = {"NAME COUNT", 2, 2, CLI_RUN_DIR | CLI_LOG_DIR, opts};
     struct cli cli;
     struct ctl_request req = CTL_REQUEST_INIT(CTL_SETVCPUS);
-    const char *arg;
     long n;
-    int c;
-    cli_init(&cli, &verb, argc, argv);
-    while ((c = cli_next(&cli, &arg)) > 0)
-        if (common_opt(&cli, c, arg, &req) < 0)
-            return cli.status;
-    if (c < 0)
+    if (parse_opts(&cli, &verb, argc, argv, &req, NULL) < 0)
         return cli.status;
     if (cli_number(&cli, "COUNT", cli.operands[1], 4096, &n) < 0)
         return cli.status;
     if (n < 1)
         return cli_usage_error(&cli, "the vCPU count must be at least 1");
     req.count = n;
-    return send_request(&cli, &req, NULL);
+    return day2_simple(&cli, &req, NULL);
 }

@@ -49,6 +49,8 @@ struct ctl_request;
 json_object *day2_call(struct cli *cli, struct ctl_request *req, json_object **ret_result,
                        int *ret_status);
 void day2_print_json(json_object *o);
+/* Sends req for cli's NAME; prints done (if any) on success. */
+int day2_simple(struct cli *cli, struct ctl_request *req, const char *done);
 
 /* The one-line summary main's verb table gives for verb; NULL for an unknown verb. */
 const char *qlaunch_verb_summary(const char *verb);

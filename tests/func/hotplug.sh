@@ -16,33 +16,16 @@ ql_domain_xml "$T/dom.xml" "guest.action=sleep guest.watch=1" "
     <interface type='ethernet'><mac address='52:54:00:d3:00:01'/><target dev='$TAP'/><model type='virtio'/></interface>
     <serial type='file'><source path='$T/serial.log'/><target port='0'/></serial>" \
     "<vcpu current='1'>2</vcpu>"
-wait_for() {
-    end=$(($(date +%s) + ${3:-90}))
-    until grep -q -- "$1" "${2:-$T/serial.log}" 2>/dev/null; do
-        [ "$(date +%s)" -lt "$end" ] || fail "no '$1' within ${3:-90} s"
-        sleep 0.2
-    done
-}
 ql() { timeout 60 "$QLAUNCH" "$@"; }
-# wait_watch PATTERN: until the guest's latest GUEST-WATCH report matches PATTERN.
-wait_watch() {
-    end=$(($(date +%s) + 90))
-    until grep "GUEST-WATCH" "$T/serial.log" | tail -1 | grep -q -- "$1"; do
-        [ "$(date +%s)" -lt "$end" ] ||
-            fail "the guest did not report '$1': $(grep GUEST-WATCH "$T/serial.log" | tail -3)"
-        sleep 0.2
-    done
-}
-
 ql create "$T/dom.xml" >"$T/out" 2>&1 || fail "create: $(cat "$T/out")"
-wait_for GUEST-READY
-wait_watch "cpus=1"
-wait_watch "net=eth0 "
+ql_wait_for GUEST-READY
+ql_wait_watch "cpus=1"
+ql_wait_watch "net=eth0 "
 
 # --- disk ---------------------------------------------------------------------------
 ql attach-disk "$NAME" "$T/hot.img" vdb --targetbus virtio >"$T/out" 2>&1 || fail "attach-disk: $(cat "$T/out")"
 grep -q "^Disk attached successfully$" "$T/out" || fail "attach-disk: $(cat "$T/out")"
-wait_watch "vdb:4096"
+ql_wait_watch "vdb:4096"
 [ "$(stat -c %U "$T/hot.img")" = qlaunch-qemu ] || fail "hot.img was not given to QEMU's user"
 ql domblklist "$NAME" | grep -q "^ vdb  *$T/hot.img$" || fail "domblklist: $(ql domblklist "$NAME")"
 ql attach-disk "$NAME" "$T/hot2.img" vdb >"$T/out" 2>&1 && fail "a second vdb was attached"
@@ -57,14 +40,14 @@ ql attach-interface "$NAME" ethernet --target "$TAP2" --model virtio --mac 52:54
     >"$T/out" 2>&1 || fail "attach-interface: $(cat "$T/out")"
 grep -q "^Interface attached successfully$" "$T/out" || fail "attach-interface: $(cat "$T/out")"
 ip link show "$TAP2" >/dev/null 2>&1 || fail "no tap $TAP2 after attach-interface"
-wait_watch "net=eth0,eth1 "
+ql_wait_watch "net=eth0,eth1 "
 ql domiflist "$NAME" | grep -q "^ $TAP2  *ethernet  *-  *virtio  *52:54:00:d3:00:02$" ||
     fail "domiflist: $(ql domiflist "$NAME")"
 echo "ok attach-interface"
 
 # --- vCPUs --------------------------------------------------------------------------
 ql setvcpus "$NAME" 2 --live >"$T/out" 2>&1 || fail "setvcpus 2: $(cat "$T/out")"
-wait_watch "cpus=2"
+ql_wait_watch "cpus=2"
 ql setvcpus "$NAME" 3 --live >"$T/out" 2>&1 && fail "setvcpus above <vcpu> succeeded"
 grep -q "greater than max allowable vcpus" "$T/out" || fail "setvcpus 3: $(cat "$T/out")"
 echo "ok setvcpus"
@@ -86,20 +69,20 @@ echo "ok re-attach"
 # --- detach ---------------------------------------------------------------------------
 ql detach-disk "$NAME" vdb >"$T/out" 2>&1 || fail "detach-disk: $(cat "$T/out")"
 grep -q "^Disk detached successfully$" "$T/out" || fail "detach-disk: $(cat "$T/out")"
-wait_watch "blk=vda:8192[ ,]"
+ql_wait_watch "blk=vda:8192[ ,]"
 ql domblklist "$NAME" | grep -q "vdb" && fail "vdb still listed: $(ql domblklist "$NAME")"
 [ "$(stat -c %u "$T/hot.img")" = 0 ] || fail "hot.img was not given back to root"
 ql detach-interface "$NAME" ethernet >"$T/out" 2>&1 && fail "detach-interface of two NICs without --mac succeeded"
 ql detach-interface "$NAME" ethernet --mac 52:54:00:d3:00:02 >"$T/out" 2>&1 ||
     fail "detach-interface: $(cat "$T/out")"
-wait_watch "net=eth0 "
+ql_wait_watch "net=eth0 "
 ip link show "$TAP2" >/dev/null 2>&1 && fail "tap $TAP2 still exists after detach-interface"
 # a disk and a NIC attached by XML: the same device attached again after its detach
 cat >"$T/disk.xml" <<XML
 <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='$T/hot2.img'/><target dev='vdb'/></disk>
 XML
 ql attach-device "$NAME" "$T/disk.xml" >"$T/out" 2>&1 || fail "attach-device: $(cat "$T/out")"
-wait_watch "vdb:6144"
+ql_wait_watch "vdb:6144"
 cat >"$T/nic.xml" <<XML
 <interface type='ethernet'><target dev='$TAP3'/><model type='virtio'/></interface>
 XML
