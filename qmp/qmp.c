@@ -60,6 +60,12 @@ struct qmp_conn {
 
     struct strbuf wbuf;         /* bytes to write, from woff */
     size_t woff;
+    /* fds to pass (SCM_RIGHTS) with the byte of wbuf at off, in order (qmp_send_fd) */
+    struct qmp_wfd {
+        size_t off;
+        int fd;
+    } wfds[QMP_MAX_PASSED_FDS];
+    size_t n_wfds;
     struct strbuf held;         /* user commands queued until negotiation is done */
     bool write_failed;
 
@@ -91,8 +97,16 @@ static void pending_free(struct qmp_pending *p)
     free(p);
 }
 
+static void drop_wfds(struct qmp_conn *conn)
+{
+    for (size_t i = 0; i < conn->n_wfds; i++)
+        close(conn->wfds[i].fd);
+    conn->n_wfds = 0;
+}
+
 static void conn_destroy(struct qmp_conn *conn)
 {
+    drop_wfds(conn);
     if (conn->fd >= 0)
         close(conn->fd);
     json_tokener_free(conn->tok);
@@ -321,6 +335,7 @@ static int conn_end(struct qmp_conn *conn, enum qmp_conn_state state, int code,
     sb_reset(&conn->wbuf);
     sb_reset(&conn->held);
     conn->woff = 0;
+    drop_wfds(conn);
     conn_ref(conn);
     fail_all_pending(conn, code, ql_error_msg(&conn->end_err));
     if (conn->cb.closed)
@@ -347,13 +362,46 @@ void qmp_conn_free(struct qmp_conn *conn)
 
 /* ---- output ---- */
 
+/* Sends len bytes from wbuf at woff; the first carries the fd passed with it, if any. */
+static ssize_t send_chunk(struct qmp_conn *conn, size_t len)
+{
+    if (!conn->n_wfds || conn->wfds[0].off != conn->woff)
+        return send(conn->fd, conn->wbuf.s + conn->woff, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    struct iovec iov = {conn->wbuf.s + conn->woff, len};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof(u));
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                        .msg_controllen = sizeof(u.buf)};
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &conn->wfds[0].fd, sizeof(int));
+    ssize_t n = sendmsg(conn->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+        /* the fd went with the first byte: the receiver has its own copy now */
+        close(conn->wfds[0].fd);
+        memmove(conn->wfds, conn->wfds + 1, --conn->n_wfds * sizeof(conn->wfds[0]));
+    }
+    return n;
+}
+
 static int flush_output(struct qmp_conn *conn, struct ql_error *err)
 {
     while (conn->wbuf.len > conn->woff && !conn->write_failed) {
-        ssize_t n = send(conn->fd, conn->wbuf.s + conn->woff, conn->wbuf.len - conn->woff,
-                         MSG_NOSIGNAL | MSG_DONTWAIT);
+        size_t len = conn->wbuf.len - conn->woff;
+        /* a message with an fd starts a send of its own */
+        for (size_t i = 0; i < conn->n_wfds; i++)
+            if (conn->wfds[i].off > conn->woff && conn->wfds[i].off - conn->woff < len) {
+                len = conn->wfds[i].off - conn->woff;
+                break;
+            }
+        ssize_t n = send_chunk(conn, len);
         if (n < 0 && errno == ENOTSOCK)
-            n = write(conn->fd, conn->wbuf.s + conn->woff, conn->wbuf.len - conn->woff);
+            n = write(conn->fd, conn->wbuf.s + conn->woff, len);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -366,7 +414,7 @@ static int flush_output(struct qmp_conn *conn, struct ql_error *err)
         }
         conn->woff += (size_t)n;
     }
-    if (conn->woff == conn->wbuf.len) {
+    if (conn->woff == conn->wbuf.len && !conn->n_wfds) {
         sb_reset(&conn->wbuf);
         conn->woff = 0;
     }
@@ -436,6 +484,30 @@ int qmp_send(struct qmp_conn *conn, const char *command, json_object *args, qmp_
         json_object_object_add(msg, "arguments", json_object_get(args));
     int r = send_message(conn, msg, command, false, cb, opaque, ret_id, err);
     json_object_put(msg);
+    return r;
+}
+
+int qmp_send_fd(struct qmp_conn *conn, const char *command, json_object *args, int fd,
+                qmp_reply_cb cb, void *opaque, uint64_t *ret_id, struct ql_error *err)
+{
+    if (conn_alive(conn) && conn->state != QMP_CONN_READY)
+        return ql_error_set(err, EAGAIN, "cannot pass a file descriptor with '%s' before the "
+                            "QMP connection is ready", command);
+    if (conn->n_wfds == QMP_MAX_PASSED_FDS)
+        return ql_error_set(err, EAGAIN, "cannot pass a file descriptor with '%s': %d are "
+                            "waiting to be sent", command, QMP_MAX_PASSED_FDS);
+    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (copy < 0)
+        return ql_error_errno(err, errno, "cannot duplicate the file descriptor for '%s'",
+                              command);
+    size_t off = conn->wbuf.len;
+    conn->wfds[conn->n_wfds++] = (struct qmp_wfd){off, copy};
+    int r = qmp_send(conn, command, args, cb, opaque, ret_id, err);
+    if (r < 0 && conn->n_wfds && conn->wfds[conn->n_wfds - 1].fd == copy &&
+        conn->wfds[conn->n_wfds - 1].off == off) {
+        close(copy);
+        conn->n_wfds--;
+    }
     return r;
 }
 

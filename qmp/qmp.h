@@ -286,6 +286,12 @@ int qmp_conn_on_writable(struct qmp_conn *conn, struct ql_error *err);
  * Fails only when the connection is already closed or broken, or output is over the cap. */
 int qmp_send(struct qmp_conn *conn, const char *command, json_object *args, qmp_reply_cb cb,
              void *opaque, uint64_t *ret_id, struct ql_error *err);
+/* qmp_send with a file descriptor passed along (SCM_RIGHTS), as getfd and add-fd take one:
+ * fd is duplicated (the caller keeps its own) and sent with the first byte of the message.
+ * Only in command mode, and at most QMP_MAX_PASSED_FDS waiting to be sent. */
+#define QMP_MAX_PASSED_FDS 8
+int qmp_send_fd(struct qmp_conn *conn, const char *command, json_object *args, int fd,
+                qmp_reply_cb cb, void *opaque, uint64_t *ret_id, struct ql_error *err);
 /* Queues raw JSON text: an object with a string "execute" (and optional "arguments");
  * any "id" in it is replaced by the library's own. */
 int qmp_send_raw(struct qmp_conn *conn, const char *json_text, qmp_reply_cb cb, void *opaque,

@@ -21,8 +21,7 @@
 enum { OPT_EJECT = CLI_OPT_FIRST, OPT_INSERT, OPT_UPDATE, OPT_FORCE, OPT_CODESET, OPT_HOLDTIME,
        OPT_LIVE, OPT_CURRENT };
 
-/* Sends req for cli's NAME; prints done (if any) on success. */
-static int simple(struct cli *cli, struct ctl_request *req, const char *done)
+int day2_simple(struct cli *cli, struct ctl_request *req, const char *done)
 {
     int status;
     json_object *rep = day2_call(cli, req, NULL, &status);
@@ -80,7 +79,7 @@ int cmd_change_media(int argc, char **argv)
     const char *done = strcmp(action, "eject") == 0 ? "Successfully ejected media."
                        : strcmp(action, "insert") == 0 ? "Successfully inserted media."
                                                        : "Successfully updated media.";
-    return simple(&cli, &req, done);
+    return day2_simple(&cli, &req, done);
 }
 
 static const struct cli_opt key_opts[] = {
@@ -126,7 +125,7 @@ int cmd_send_key(int argc, char **argv)
     }
     req.keys = xstrdup(sb_str(&keys));
     sb_free(&keys);
-    return simple(&cli, &req, NULL);
+    return day2_simple(&cli, &req, NULL);
 }
 
 /* Copies the screenshot QEMU wrote (a file of its own, never followed through a link) to
@@ -225,5 +224,5 @@ int cmd_setmem(int argc, char **argv)
     if (parse_size_kib(cli.operands[1], &req.size_kib) < 0 || req.size_kib <= 0)
         return cli_usage_error(&cli, "invalid memory size '%s' (a number with an optional "
                                "unit: KiB by default, M, MiB, MB, G, ...)", cli.operands[1]);
-    return simple(&cli, &req, NULL);
+    return day2_simple(&cli, &req, NULL);
 }

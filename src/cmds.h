@@ -31,6 +31,13 @@ int cmd_change_media(int argc, char **argv);
 int cmd_send_key(int argc, char **argv);
 int cmd_screenshot(int argc, char **argv);
 int cmd_setmem(int argc, char **argv);
+int cmd_attach_device(int argc, char **argv);
+int cmd_detach_device(int argc, char **argv);
+int cmd_attach_disk(int argc, char **argv);
+int cmd_detach_disk(int argc, char **argv);
+int cmd_attach_interface(int argc, char **argv);
+int cmd_detach_interface(int argc, char **argv);
+int cmd_setvcpus(int argc, char **argv);
 int cmd_dumpxml(int argc, char **argv);
 int cmd_qemu_agent_command(int argc, char **argv);
 int cmd_domifaddr(int argc, char **argv);
@@ -49,6 +56,8 @@ json_object *day2_call(struct cli *cli, struct ctl_request *req, json_object **r
 json_object *day2_call_wait(struct cli *cli, struct ctl_request *req, int timeout_ms,
                             json_object **ret_result, int *ret_status);
 void day2_print_json(json_object *o);
+/* Sends req for cli's NAME; prints done (if any) on success. */
+int day2_simple(struct cli *cli, struct ctl_request *req, const char *done);
 
 /* The one-line summary main's verb table gives for verb; NULL for an unknown verb. */
 const char *qlaunch_verb_summary(const char *verb);

@@ -216,7 +216,7 @@ static void free_chr_source(struct dom_chr_source *s)
     free(s->log_file);
 }
 
-static void free_disk(struct dom_disk *x)
+void dom_disk_clear(struct dom_disk *x)
 {
     free(x->source);
     for (size_t i = 0; i < x->n_hosts; i++) {
@@ -233,7 +233,7 @@ static void free_disk(struct dom_disk *x)
     free_src(&x->src);
 }
 
-static void free_interface(struct dom_interface *x)
+void dom_interface_clear(struct dom_interface *x)
 {
     free(x->mac);
     free(x->bridge);
@@ -273,6 +273,13 @@ static void free_graphics(struct dom_graphics *g)
     free(g->gl_rendernode);
     free(g->channels);
     free_src(&g->src);
+}
+
+void dom_input_clear(struct dom_input *x)
+{
+    free(x->evdev);
+    free_addr(&x->addr);
+    free_src(&x->src);
 }
 
 void dom_smbios_clear(struct dom_smbios *s)
@@ -363,7 +370,7 @@ void domain_free(struct domain *d)
     struct dom_devices *v = &d->dev;
     free(v->emulator);
     for (size_t i = 0; i < v->n_disks; i++)
-        free_disk(&v->disks[i]);
+        dom_disk_clear(&v->disks[i]);
     free(v->disks);
     for (size_t i = 0; i < v->n_controllers; i++) {
         free_addr(&v->controllers[i].addr);
@@ -371,13 +378,10 @@ void domain_free(struct domain *d)
     }
     free(v->controllers);
     for (size_t i = 0; i < v->n_interfaces; i++)
-        free_interface(&v->interfaces[i]);
+        dom_interface_clear(&v->interfaces[i]);
     free(v->interfaces);
-    for (size_t i = 0; i < v->n_inputs; i++) {
-        free(v->inputs[i].evdev);
-        free_addr(&v->inputs[i].addr);
-        free_src(&v->inputs[i].src);
-    }
+    for (size_t i = 0; i < v->n_inputs; i++)
+        dom_input_clear(&v->inputs[i]);
     free(v->inputs);
     for (size_t i = 0; i < v->n_graphics; i++)
         free_graphics(&v->graphics[i]);

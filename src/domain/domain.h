@@ -1014,6 +1014,10 @@ struct domain {
 };
 
 void domain_free(struct domain *d);
+/* Frees what one device owns (hot-plug moves devices between domains). */
+void dom_disk_clear(struct dom_disk *x);
+void dom_interface_clear(struct dom_interface *x);
+void dom_input_clear(struct dom_input *x);
 
 /* Effective lifecycle actions after libvirt's defaults. */
 enum dom_lifecycle dom_on_poweroff(const struct domain *d);

@@ -270,6 +270,9 @@ int px_load_xml(const char *xml, size_t len, const char *root_name, const char *
                 struct dom_diags *diags, xmlDocPtr *ret_doc)
 {
     *ret_doc = NULL;
+    const char *want = root_name;       /* NULL: any element (one device) */
+    if (!root_name)
+        root_name = "device";
     size_t blank = 0;
     while (blank < len && strchr(" \t\r\n", xml[blank]) && xml[blank])
         blank++;
@@ -324,10 +327,10 @@ int px_load_xml(const char *xml, size_t len, const char *root_name, const char *
         dom_diags_add(diags, DOM_DIAG_ERROR, root_name, 0, "the document has no root element");
         goto fail;
     }
-    if (root->ns || strcmp((const char *)root->name, root_name) != 0) {
+    if (root->ns || (want && strcmp((const char *)root->name, want) != 0)) {
         const char *pfx = root->ns && root->ns->prefix ? (const char *)root->ns->prefix : "";
         dom_diags_add(diags, DOM_DIAG_ERROR, (const char *)root->name, xmlGetLineNo(root),
-                      "the root element must be <%s>%s, not <%s%s%s>", root_name,
+                      "the root element must be <%s>%s, not <%s%s%s>", want ? want : "a device",
                       root->ns ? " without a namespace" : "", pfx, *pfx ? ":" : "",
                       (const char *)root->name);
         goto fail;
@@ -377,6 +380,43 @@ int dom_parse_memory(const char *xml, size_t len, const char *filename,
 out:
     xmlFreeDoc(doc);
     return r;
+}
+
+int dom_parse_device(const char *xml, size_t len, const char *filename, struct domain **ret,
+                     struct dom_diags *diags)
+{
+    *ret = NULL;
+    xmlDocPtr doc;
+    if (px_load_xml(xml, len, NULL, "device XML", diags, &doc) < 0)
+        return -EINVAL;
+    /* The device goes under a <devices> root, so that the parser of <devices> reads it
+     * and every location is relative to it ("disk/source@file"). */
+    xmlNode *dev = xmlDocGetRootElement(doc);
+    xmlNode *devices = xmlNewDocNode(doc, NULL, BAD_CAST "devices", NULL);
+    xmlDocSetRootElement(doc, devices);
+    xmlAddChild(devices, dev);
+    size_t errors_before = diags->n_errors;
+    struct domain *d = xcalloc(1, sizeof(*d));
+    d->source_file = xstrdup(filename);
+    struct px p = {diags, d};
+    px_use(devices);
+    px_parse_devices(&p, devices);
+    px_report_unconsumed(&p, devices);
+    const struct dom_devices *v = &d->dev;
+    size_t n = v->n_disks + v->n_controllers + v->n_interfaces + v->n_inputs + v->n_graphics +
+               v->n_videos + v->n_sounds + v->n_audios + v->n_chrs + v->n_redirdevs +
+               v->n_rngs + v->n_watchdogs + v->n_panics + v->n_hubs + v->n_tpms +
+               v->memballoon.present + (v->emulator != NULL);
+    if (diags->n_errors == errors_before && n != 1)
+        dom_diags_add(diags, DOM_DIAG_ERROR, (const char *)dev->name, (int)xmlGetLineNo(dev),
+                      "<%s> is not a device element", (const char *)dev->name);
+    xmlFreeDoc(doc);
+    if (diags->n_errors != errors_before) {
+        domain_free(d);
+        return -EINVAL;
+    }
+    *ret = d;
+    return 0;
 }
 
 int dom_parse_file(const char *path, struct domain **ret, struct dom_diags *diags)

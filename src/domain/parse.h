@@ -69,6 +69,13 @@ const char *dom_path_component_error(const char *s);
 int dom_parse_memory(const char *xml, size_t len, const char *filename,
                      struct domain **ret, struct dom_diags *diags);
 int dom_parse_file(const char *path, struct domain **ret, struct dom_diags *diags);
+/* Parses the XML of one device, as attach-device and detach-device take it (<disk>,
+ * <interface>, <input>, ... as root): by the parser of <devices>, with the same checks
+ * and limits; locations read "disk/target@bus". 0 and *ret, a domain whose dev holds
+ * exactly that device and nothing else is set, or -EINVAL with every problem in diags.
+ * Domain-wide checks (dom_validate) are the caller's: the device is not in a domain yet. */
+int dom_parse_device(const char *xml, size_t len, const char *filename, struct domain **ret,
+                     struct dom_diags *diags);
 
 /* Semantic checks run by dom_parse_*; exposed for tests. Adds to diags. */
 void dom_validate(struct domain *d, struct dom_diags *diags);

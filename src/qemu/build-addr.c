@@ -174,6 +174,26 @@ static int pci_auto_ctrls(struct qb_ctx *c)
     return r < 0 ? r : 0;
 }
 
+/* A hot-plugged device without an address: the first free slot on a bus that takes
+ * hot-plugged devices, after everything QEMU was started with has its place. */
+static int pci_hot(struct qb_ctx *c)
+{
+    for (size_t i = 0; i < c->n_devs; i++) {
+        struct qb_dev *x = &c->devs[i];
+        if (!x->hot || !x->pci_flags || x->pci.set)
+            continue;
+        if (qb_pci_next(c, x->src, x->pci_flags | QB_PCI_HOTPLUG, -1, &x->pci) < 0) {
+            ql_error_clear(c->err);
+            return qb_fail(c, x->src, "no free hot-pluggable PCI slot for this device%s",
+                           c->q35 ? " (q35: each device needs a free pcie-root-port; add "
+                           "<controller type='pci' model='pcie-root-port'/> elements to the "
+                           "domain before it starts, as libvirt needs too)"
+                           : "; pci.0 and the PCI bridges are full");
+        }
+    }
+    return 0;
+}
+
 /* One pass of qemuDomainAssignPCIAddresses: addresses from the XML, the chipset's fixed
  * places, then libvirt's order. */
 static int pci_pass(struct qb_ctx *c)
@@ -191,13 +211,18 @@ static int pci_pass(struct qb_ctx *c)
         return r;
     for (size_t i = 0; i < c->n_devs; i++) {
         struct qb_dev *x = &c->devs[i];
-        if (x->addr->type != DOM_ADDR_PCI)
+        /* hot-plugged devices take no part in the start's first pass: they never add a bus */
+        if (x->addr->type != DOM_ADDR_PCI || (x->hot && c->dry_run))
             continue;
         if (!x->pci_flags)
             return qb_fail(c, x->src, "this device is not a PCI device; its PCI address "
                            "cannot be honoured");
-        if ((r = qb_pci_reserve(c, x->addr, x->src, x->pci_flags, &x->pci)) < 0)
+        unsigned fl = x->pci_flags | (x->hot ? QB_PCI_HOTPLUG : 0);
+        if ((r = qb_pci_reserve(c, x->addr, x->src, fl, &x->pci)) < 0) {
+            if (x->hot)
+                ql_error_prefix(c->err, "hot-plug");
             return r;
+        }
     }
 
     /* The chipset's places. */
@@ -241,12 +266,12 @@ static int pci_pass(struct qb_ctx *c)
         }
         for (size_t i = 0; i < c->n_devs; i++) {
             struct qb_dev *x = &c->devs[i];
-            if (x->pci_flags && x->pci_rank == rank
+            if (x->pci_flags && x->pci_rank == rank && !x->hot
                 && (r = qb_pci_auto(c, x->src, x->pci_flags, &x->pci)) < 0)
                 return r;
         }
     }
-    return 0;
+    return c->dry_run ? 0 : pci_hot(c);
 }
 
 /* Every PCI address the pass hands out: the controllers' and the devices'. */
@@ -330,7 +355,7 @@ static void add_usb_hubs(struct qb_ctx *c)
     static const struct dom_src added_src = {"devices/hub", 0};
     size_t nusb = 0, ports = 0, xml_hubs = c->dev_count[QB_DEV_HUB];
     for (size_t i = 0; i < c->n_devs; i++)
-        nusb += c->devs[i].usb_rank != QB_USB_NONE;
+        nusb += c->devs[i].usb_rank != QB_USB_NONE && !c->devs[i].hot;
     for (size_t i = 0; i < c->n_ctrls; i++)
         if (c->ctrls[i].c.type == DOM_CTRL_USB)
             ports += c->ctrls[i].usb_ports;
@@ -380,9 +405,15 @@ static int assign_usb(struct qb_ctx *c)
     for (enum qb_usb_rank rank = QB_USB_INPUT; rank < QB_USB_RANK_MAX; rank++)
         for (size_t i = 0; i < c->n_devs; i++) {
             struct qb_dev *x = &c->devs[i];
-            if (x->usb_rank == rank && (r = qb_usb_auto(c, x->src, &x->usb)) < 0)
+            if (x->usb_rank == rank && !x->hot && (r = qb_usb_auto(c, x->src, &x->usb)) < 0)
                 return r;
         }
+    for (size_t i = 0; i < c->n_devs; i++) {
+        struct qb_dev *x = &c->devs[i];
+        if (x->hot && x->usb_rank != QB_USB_NONE && !x->usb.set &&
+            (r = qb_usb_auto(c, x->src, &x->usb)) < 0)
+            return r;
+    }
     return 0;
 }
 

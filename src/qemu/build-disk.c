@@ -120,6 +120,10 @@ int qb_disk_controllers(struct qb_ctx *c)
             continue;
         if (qb_ctrl_exists(c, t, a.controller))
             continue;
+        if (qb_is_hot(c, QB_HOT_DISK, i))
+            return qb_fail(c, &dk->src, "the domain has no %s controller %u for this disk, "
+                           "and qlaunch does not hot-plug controllers",
+                           dom_ctrl_type_to_string(t), a.controller);
         if (t == DOM_CTRL_IDE && (c->q35 || a.controller != 0))
             return qb_fail(c, &dk->src, c->q35 ? "q35 has no IDE bus; use bus='sata'"
                            : "IDE disks can only use the built-in controller 0 (hda-hdd)");
@@ -354,7 +358,7 @@ static int disk_guest_view(struct qb_ctx *c, const struct dom_disk *dk, int bus,
     return 0;
 }
 
-static int build_disk(struct qb_ctx *c, size_t i)
+int qb_build_disk(struct qb_ctx *c, size_t i)
 {
     const struct dom_disk *dk = &c->d->dev.disks[i];
     const struct qb_dev *x = qb_dev(c, QB_DEV_DISK, i);
@@ -364,7 +368,9 @@ static int build_disk(struct qb_ctx *c, size_t i)
         return r;
     struct drive_addr a;
     disk_drive_addr(dk, &a);
-    unsigned n = (unsigned)(c->d->dev.n_disks - i);
+    /* libvirt numbers the start's nodes down to 1; later ones count on (hot-plug) */
+    unsigned n = qb_is_hot(c, QB_HOT_DISK, i) ? c->hot->num
+                 : (unsigned)((c->hot ? c->hot->n_start[QB_HOT_DISK] : c->d->dev.n_disks) - i);
     bool cd = dk->device == DOM_DISKDEV_CDROM;
     bool ro = dk->readonly || cd;
     enum dom_disk_format fmt = dk->format ? dk->format : DOM_FMT_RAW;
@@ -546,6 +552,8 @@ static int build_disk(struct qb_ctx *c, size_t i)
     }
     free(c->r->disk_ids[i]);    /* a first (dry) pass named it already */
     c->r->disk_ids[i] = xstrdup(id);
+    if (qb_is_hot(c, QB_HOT_DISK, i))
+        c->r->hot_id = xstrdup(id);
     if (x->bootindex && bus != DOM_BUS_FDC)
         qj_uint(&j, "bootindex", x->bootindex);
     if ((r = disk_guest_view(c, dk, bus, cd, &j)) < 0) {
@@ -648,7 +656,7 @@ int qb_build_disks(struct qb_ctx *c)
                 return qb_fail(c, &dv->disks[i].src, "target dev '%s' is used twice",
                                dv->disks[i].dev);
         }
-        if ((r = build_disk(c, i)) < 0)
+        if ((r = qb_build_disk(c, i)) < 0)
             return r;
     }
     return 0;

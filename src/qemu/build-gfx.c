@@ -187,56 +187,66 @@ void qb_gfx_devices(struct qb_ctx *c)
 
 int qb_build_inputs(struct qb_ctx *c)
 {
+    int r;
+    for (size_t i = 0; i < c->d->dev.n_inputs; i++)
+        if ((r = qb_build_input(c, i)) < 0)
+            return r;
+    return 0;
+}
+
+int qb_build_input(struct qb_ctx *c, size_t i)
+{
     const struct dom_devices *dv = &c->d->dev;
     static const char *const usb_drv[DOM_INPUT_MAX] = {"usb-tablet", "usb-mouse", "usb-kbd"};
     static const char *const vio_drv[DOM_INPUT_MAX] = {"virtio-tablet-pci", "virtio-mouse-pci",
                                                        "virtio-keyboard-pci"};
-    for (size_t i = 0; i < dv->n_inputs; i++) {
-        const struct dom_input *in = &dv->inputs[i];
-        enum dom_input_bus bus = in->bus;
-        char id[32];
-        snprintf(id, sizeof(id), "input%zu", i);
-        struct qj j;
-        if (in->type == DOM_INPUT_EVDEV) {
-            /* libvirt's qemuBuildInputEvdevProps: only non-default settings */
-            qj_begin(&j);
-            qj_str(&j, "qom-type", "input-linux");
-            qj_str(&j, "id", id);
-            qj_str(&j, "evdev", in->evdev);
-            if (in->repeat == DOM_TRI_ON)
-                qj_bool(&j, "repeat", true);
-            if (in->grab == DOM_GRAB_ALL)
-                qj_bool(&j, "grab_all", true);
-            if (in->grab_toggle)
-                qj_str(&j, "grab-toggle", dom_grab_toggle_to_string(in->grab_toggle));
-            qb_opt(c, "-object", qj_end(&j));
-            continue;
-        }
-        if (in->type == DOM_INPUT_PASSTHROUGH) {
-            qj_begin(&j);
-            qj_str(&j, "driver", "virtio-input-host-pci");
-            qj_str(&j, "id", id);
-            qj_str(&j, "evdev", in->evdev);
-            qj_pci(c, &j, &qb_dev(c, QB_DEV_INPUT, i)->pci);
-            qb_device(c, &in->src, &j);
-            continue;
-        }
-        if (bus == DOM_INPUT_BUS_DEFAULT)
-            bus = in->type == DOM_INPUT_TABLET ? DOM_INPUT_BUS_USB : DOM_INPUT_BUS_PS2;
-        if (bus == DOM_INPUT_BUS_PS2)
-            continue;   /* i8042 is part of the pc/q35 machine */
+    const struct dom_input *in = &dv->inputs[i];
+    enum dom_input_bus bus = in->bus;
+    char id[32];
+    bool hot = qb_is_hot(c, QB_HOT_INPUT, i);
+    snprintf(id, sizeof(id), "input%zu", hot ? (size_t)c->hot->num : i);
+    if (hot)
+        c->r->hot_id = xstrdup(id);
+    struct qj j;
+    if (in->type == DOM_INPUT_EVDEV) {
+        /* libvirt's qemuBuildInputEvdevProps: only non-default settings */
         qj_begin(&j);
-        if (bus == DOM_INPUT_BUS_USB) {
-            qj_str(&j, "driver", usb_drv[in->type]);
-            qj_str(&j, "id", id);
-            qj_usb(c, &j, &qb_dev(c, QB_DEV_INPUT, i)->usb);
-        } else {
-            qj_str(&j, "driver", vio_drv[in->type]);
-            qj_str(&j, "id", id);
-            qj_pci(c, &j, &qb_dev(c, QB_DEV_INPUT, i)->pci);
-        }
-        qb_device(c, NULL, &j);
+        qj_str(&j, "qom-type", "input-linux");
+        qj_str(&j, "id", id);
+        qj_str(&j, "evdev", in->evdev);
+        if (in->repeat == DOM_TRI_ON)
+            qj_bool(&j, "repeat", true);
+        if (in->grab == DOM_GRAB_ALL)
+            qj_bool(&j, "grab_all", true);
+        if (in->grab_toggle)
+            qj_str(&j, "grab-toggle", dom_grab_toggle_to_string(in->grab_toggle));
+        qb_opt(c, "-object", qj_end(&j));
+        return 0;
     }
+    if (in->type == DOM_INPUT_PASSTHROUGH) {
+        qj_begin(&j);
+        qj_str(&j, "driver", "virtio-input-host-pci");
+        qj_str(&j, "id", id);
+        qj_str(&j, "evdev", in->evdev);
+        qj_pci(c, &j, &qb_dev(c, QB_DEV_INPUT, i)->pci);
+        qb_device(c, &in->src, &j);
+        return 0;
+    }
+    if (bus == DOM_INPUT_BUS_DEFAULT)
+        bus = in->type == DOM_INPUT_TABLET ? DOM_INPUT_BUS_USB : DOM_INPUT_BUS_PS2;
+    if (bus == DOM_INPUT_BUS_PS2)
+        return 0;   /* i8042 is part of the pc/q35 machine */
+    qj_begin(&j);
+    if (bus == DOM_INPUT_BUS_USB) {
+        qj_str(&j, "driver", usb_drv[in->type]);
+        qj_str(&j, "id", id);
+        qj_usb(c, &j, &qb_dev(c, QB_DEV_INPUT, i)->usb);
+    } else {
+        qj_str(&j, "driver", vio_drv[in->type]);
+        qj_str(&j, "id", id);
+        qj_pci(c, &j, &qb_dev(c, QB_DEV_INPUT, i)->pci);
+    }
+    qb_device(c, NULL, &j);
     return 0;
 }
 

@@ -136,7 +136,9 @@ static bool use_vhost(const struct qb_ctx *c, const struct dom_interface *n)
     if (!nic_is_virtio(n->model) || n->type == DOM_NET_USER
         || n->driver_name == DOM_NET_DRIVER_QEMU)
         return false;
-    return n->driver_name == DOM_NET_DRIVER_VHOST || c->o->vhost_net == QB_VHOST_USABLE;
+    /* A hot-plugged NIC gets its one tap fd through getfd, no vhost-net (check_hot). */
+    return n->driver_name == DOM_NET_DRIVER_VHOST ||
+           (c->o->vhost_net == QB_VHOST_USABLE && !c->hot);
 }
 
 /* "fd" or "fds" ("3:4:5", one per queue) for kind, as libvirt writes them. */
@@ -154,94 +156,106 @@ static void add_fds(struct qb_ctx *c, struct qj *j, const char *one, const char 
 
 int qb_build_nets(struct qb_ctx *c)
 {
-    const struct dom_devices *dv = &c->d->dev;
-    c->r->nics = xcalloc(dv->n_interfaces + 1, sizeof(*c->r->nics));
-    for (size_t i = 0; i < dv->n_interfaces; i++) {
-        const struct dom_interface *n = &dv->interfaces[i];
-        bool virtio = nic_is_virtio(n->model);
-        unsigned queues = n->queues > 1 ? n->queues : 1;
-        char hostid[32], id[32], mac[32], drv[48];
-        snprintf(hostid, sizeof(hostid), "hostnet%zu", i);
-        snprintf(id, sizeof(id), "net%zu", i);
-        c->r->nics[i] = (struct qb_nic){xstrdup(hostid), xstrdup(id),
-                                        n->link_state == DOM_LINK_DOWN};
-        c->r->n_nics = i + 1;
-        struct qj j;
-        qj_begin(&j);
-        if (n->type == DOM_NET_USER) {
-            qj_str(&j, "type", "user");
-        } else {
-            enum qb_fd_kind kind = n->type == DOM_NET_DIRECT ? QB_FD_MACVTAP : QB_FD_TAP;
-            char *what;
-            switch (n->type) {
-            case DOM_NET_BRIDGE:
-                what = xasprintf("tap for interface %zu on bridge '%s'%s", i, n->bridge,
-                                 n->vport_type ? " (virtualport)" : "");
-                break;
-            case DOM_NET_NETWORK:
-                what = xasprintf("tap for interface %zu on network '%s'", i, n->network);
-                break;
-            case DOM_NET_DIRECT:
-                what = xasprintf("macvtap for interface %zu on '%s'", i, n->source_dev);
-                break;
-            default:
-                what = xasprintf("tap for interface %zu (ethernet%s%s)", i,
-                                 n->target_dev ? " " : "", n->target_dev ? n->target_dev : "");
-                break;
-            }
-            qj_str(&j, "type", "tap");
-            add_fds(c, &j, "fd", "fds", kind, i, queues, what);
-            free(what);
-            if (use_vhost(c, n)) {
-                _cleanup_free_ char *vwhat = xasprintf("/dev/vhost-net for interface %zu", i);
-                qj_bool(&j, "vhost", true);
-                add_fds(c, &j, "vhostfd", "vhostfds", QB_FD_VHOST, i, queues, vwhat);
-            }
-        }
-        qj_str(&j, "id", hostid);
-        qb_opt(c, "-netdev", qj_end(&j));
+    int r;
+    for (size_t i = 0; i < c->d->dev.n_interfaces; i++)
+        if ((r = qb_build_net(c, i)) < 0)
+            return r;
+    return 0;
+}
 
-        if (n->mac) {
-            snprintf(mac, sizeof(mac), "%s", n->mac);
-        } else {
-            /* Deterministic, unlike libvirt's random one: derived from the UUID. */
-            const unsigned char *u = c->d->uuid;
-            snprintf(mac, sizeof(mac), "52:54:00:%02x:%02x:%02x", u[13],
-                     u[14], (unsigned)(u[15] + i) & 0xff);
-            qb_note(c, "interface %zu has no <mac>; using %s (derived from the UUID)", i, mac);
+int qb_build_net(struct qb_ctx *c, size_t i)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    if (!c->r->nics)
+        c->r->nics = xcalloc(dv->n_interfaces + 1, sizeof(*c->r->nics));
+    const struct dom_interface *n = &dv->interfaces[i];
+    bool virtio = nic_is_virtio(n->model);
+    unsigned queues = n->queues > 1 ? n->queues : 1;
+    bool hot = qb_is_hot(c, QB_HOT_NET, i);
+    char hostid[32], id[32], mac[32], drv[48];
+    size_t num = hot ? c->hot->num : i;
+    snprintf(hostid, sizeof(hostid), "hostnet%zu", num);
+    snprintf(id, sizeof(id), "net%zu", num);
+    c->r->nics[i] = (struct qb_nic){xstrdup(hostid), xstrdup(id),
+                                    n->link_state == DOM_LINK_DOWN};
+    c->r->n_nics = i + 1;
+    if (hot)
+        c->r->hot_id = xstrdup(id);
+    struct qj j;
+    qj_begin(&j);
+    if (n->type == DOM_NET_USER) {
+        qj_str(&j, "type", "user");
+    } else {
+        enum qb_fd_kind kind = n->type == DOM_NET_DIRECT ? QB_FD_MACVTAP : QB_FD_TAP;
+        char *what;
+        switch (n->type) {
+        case DOM_NET_BRIDGE:
+            what = xasprintf("tap for interface %zu on bridge '%s'%s", i, n->bridge,
+                             n->vport_type ? " (virtualport)" : "");
+            break;
+        case DOM_NET_NETWORK:
+            what = xasprintf("tap for interface %zu on network '%s'", i, n->network);
+            break;
+        case DOM_NET_DIRECT:
+            what = xasprintf("macvtap for interface %zu on '%s'", i, n->source_dev);
+            break;
+        default:
+            what = xasprintf("tap for interface %zu (ethernet%s%s)", i,
+                             n->target_dev ? " " : "", n->target_dev ? n->target_dev : "");
+            break;
         }
-        qj_begin(&j);
-        qj_str(&j, "driver", nic_driver(drv, sizeof(drv), n->model));
-        if (virtio) {
-            if (n->txmode)
-                qj_str(&j, "tx", n->txmode == DOM_TXMODE_IOTHREAD ? "bh" : "timer");
-            if (n->ioeventfd)
-                qj_bool(&j, "ioeventfd", n->ioeventfd == DOM_TRI_ON);
-            if (n->event_idx)
-                qj_bool(&j, "event_idx", n->event_idx == DOM_TRI_ON);
-            if (queues > 1) {
-                /* a vector per queue in each direction, one for config, one for control */
-                qj_bool(&j, "mq", true);
-                qj_uint(&j, "vectors", 2 * queues + 2);
-            }
-            if (n->rx_queue_size)
-                qj_uint(&j, "rx_queue_size", n->rx_queue_size);
-            if (n->tx_queue_size)
-                qj_uint(&j, "tx_queue_size", tx_queue_size(c, n, i));
-            if (n->mtu)
-                qj_uint(&j, "host_mtu", n->mtu);
+        qj_str(&j, "type", "tap");
+        add_fds(c, &j, "fd", "fds", kind, i, queues, what);
+        free(what);
+        if (use_vhost(c, n)) {
+            _cleanup_free_ char *vwhat = xasprintf("/dev/vhost-net for interface %zu", i);
+            qj_bool(&j, "vhost", true);
+            add_fds(c, &j, "vhostfd", "vhostfds", QB_FD_VHOST, i, queues, vwhat);
         }
-        qj_str(&j, "netdev", hostid);
-        qj_str(&j, "id", id);
-        qj_str(&j, "mac", mac);
-        const struct qb_dev *x = qb_dev(c, QB_DEV_NET, i);
-        qj_pci(c, &j, &x->pci);
-        if (x->bootindex)
-            qj_uint(&j, "bootindex", x->bootindex);
-        qj_rom(&j, n->rom_file, n->rom_bar, n->rom_enabled);
-        qb_device(c, &n->src, &j);
-        if (n->link_state == DOM_LINK_DOWN)
-            qb_note(c, "interface %zu: link is set down with QMP set_link before start", i);
     }
+    qj_str(&j, "id", hostid);
+    qb_opt(c, "-netdev", qj_end(&j));
+
+    if (n->mac) {
+        snprintf(mac, sizeof(mac), "%s", n->mac);
+    } else {
+        /* Deterministic, unlike libvirt's random one: derived from the UUID. */
+        const unsigned char *u = c->d->uuid;
+        snprintf(mac, sizeof(mac), "52:54:00:%02x:%02x:%02x", u[13],
+                 u[14], (unsigned)(u[15] + i) & 0xff);
+        qb_note(c, "interface %zu has no <mac>; using %s (derived from the UUID)", i, mac);
+    }
+    qj_begin(&j);
+    qj_str(&j, "driver", nic_driver(drv, sizeof(drv), n->model));
+    if (virtio) {
+        if (n->txmode)
+            qj_str(&j, "tx", n->txmode == DOM_TXMODE_IOTHREAD ? "bh" : "timer");
+        if (n->ioeventfd)
+            qj_bool(&j, "ioeventfd", n->ioeventfd == DOM_TRI_ON);
+        if (n->event_idx)
+            qj_bool(&j, "event_idx", n->event_idx == DOM_TRI_ON);
+        if (queues > 1) {
+            /* a vector per queue in each direction, one for config, one for control */
+            qj_bool(&j, "mq", true);
+            qj_uint(&j, "vectors", 2 * queues + 2);
+        }
+        if (n->rx_queue_size)
+            qj_uint(&j, "rx_queue_size", n->rx_queue_size);
+        if (n->tx_queue_size)
+            qj_uint(&j, "tx_queue_size", tx_queue_size(c, n, i));
+        if (n->mtu)
+            qj_uint(&j, "host_mtu", n->mtu);
+    }
+    qj_str(&j, "netdev", hostid);
+    qj_str(&j, "id", id);
+    qj_str(&j, "mac", mac);
+    const struct qb_dev *x = qb_dev(c, QB_DEV_NET, i);
+    qj_pci(c, &j, &x->pci);
+    if (x->bootindex)
+        qj_uint(&j, "bootindex", x->bootindex);
+    qj_rom(&j, n->rom_file, n->rom_bar, n->rom_enabled);
+    qb_device(c, &n->src, &j);
+    if (n->link_state == DOM_LINK_DOWN)
+        qb_note(c, "interface %zu: link is set down with QMP set_link before start", i);
     return 0;
 }

@@ -48,7 +48,7 @@ static void bus_set_model(struct qb_bus *b, enum dom_pci_model model)
     case DOM_PCI_ROOT:
     case DOM_PCI_BRIDGE:
     case DOM_PCIE_TO_PCI_BRIDGE:
-        b->flags = QB_PCI_AUTO | QB_PCI_DEV | QB_PCI_BRIDGE;
+        b->flags = QB_PCI_AUTO | QB_PCI_DEV | QB_PCI_BRIDGE | QB_PCI_HOTPLUG;
         break;
     case DOM_PCIE_ROOT:
         b->flags = QB_PCIE_DEV | QB_PCI_ROOT_PORT | QB_PCI_DMI;
@@ -59,7 +59,8 @@ static void bus_set_model(struct qb_bus *b, enum dom_pci_model model)
         break;
     case DOM_PCIE_ROOT_PORT:
     case DOM_PCIE_SWITCH_DOWNSTREAM_PORT:
-        b->flags = QB_PCI_AUTO | QB_PCIE_DEV | QB_PCI_UPSTREAM | QB_PCIE_TO_PCI;
+        b->flags = QB_PCI_AUTO | QB_PCIE_DEV | QB_PCI_UPSTREAM | QB_PCIE_TO_PCI |
+                   QB_PCI_HOTPLUG;
         b->min_slot = b->max_slot = 0;
         break;
     case DOM_PCIE_SWITCH_UPSTREAM_PORT:
@@ -75,6 +76,8 @@ static void bus_set_model(struct qb_bus *b, enum dom_pci_model model)
  * PCIe slot and vice versa; an automatic one needs a bus that allows auto-assignment. */
 static bool pci_compatible(unsigned bus, unsigned busf, unsigned devf, bool from_config)
 {
+    if ((devf & QB_PCI_HOTPLUG) && !(busf & QB_PCI_HOTPLUG))
+        return false;           /* pcie.0 and the DMI bridge take no hot-plugged device */
     if (devf & QB_PCI_INTEGRATED)
         return bus == 0;        /* libvirt: integrated endpoints (pvpanic-pci) on the root */
     if (from_config) {

@@ -102,6 +102,7 @@ struct qb_dev {
     bool chipset_or_auto;           /* that slot is taken: assign one right away */
     enum qb_usb_rank usb_rank;      /* QB_USB_NONE: not a USB device */
     unsigned bootindex;             /* 0: none */
+    bool hot;                       /* hot-plugged (qb_hotplug): addressed after the rest */
     struct qb_pci pci;              /* assigned */
     struct qb_usb usb;              /* assigned */
 };
@@ -158,6 +159,8 @@ struct qb_ctx {
     char audiodev_id[32];
     bool implicit_panic;
     bool caps_failed;           /* qb_device refused a device (c->err says which) */
+    const struct qb_hotplug *hot;   /* o->hotplug: one device of a running domain */
+    size_t hot_index;           /* the new device's index among its kind */
 };
 
 /* ---- helpers (build-util.c) ---- */
@@ -208,6 +211,9 @@ enum {
     QB_PCI_UPSTREAM = 1u << 3, QB_PCI_DOWNSTREAM = 1u << 4, QB_PCI_DMI = 1u << 5,
     QB_PCI_BRIDGE = 1u << 6, QB_PCIE_TO_PCI = 1u << 7, QB_PCI_TYPES = 0xffu,
     QB_PCI_AUTO = 1u << 8, QB_PCI_AGGREGATE = 1u << 9, QB_PCI_INTEGRATED = 1u << 10,
+    /* a bus: takes hot-plugged devices; a device: is hot-plugged (libvirt's
+     * VIR_PCI_CONNECT_HOTPLUGGABLE) */
+    QB_PCI_HOTPLUG = 1u << 11,
 };
 /* qemuDomainDeviceCalculatePCIConnectFlags: a conventional PCI device; one that wants a
  * PCIe slot on q35 (virtio, xhci, e1000e, bochs); a virtio device of model m (transitional
@@ -274,6 +280,12 @@ void qb_disk_order(const struct dom_disk *disks, size_t n, size_t *order);
 int qb_disk_controllers(struct qb_ctx *c);
 int qb_disk_devices(struct qb_ctx *c);
 int qb_build_disks(struct qb_ctx *c);
+/* Hot-plug: whether device index of a kind was hot-plugged (o->hotplug), and the one
+ * device's options (disk, interface, input: the families' emitters for index). */
+bool qb_is_hot(const struct qb_ctx *c, enum qb_hot_kind kind, size_t index);
+int qb_build_disk(struct qb_ctx *c, size_t i);
+int qb_build_net(struct qb_ctx *c, size_t i);
+int qb_build_input(struct qb_ctx *c, size_t i);
 void qb_net_devices(struct qb_ctx *c);              /* build-net.c */
 int qb_check_nets(struct qb_ctx *c);
 int qb_build_nets(struct qb_ctx *c);

@@ -11,6 +11,15 @@
 #include <uuid/uuid.h>
 
 QL_ENUM_IMPL(qb_fd_kind, QB_FD_KIND_MAX, "qmp", "tap", "macvtap", "vhost-net", "nvram-file")
+QL_ENUM_IMPL(qb_hot_kind, QB_HOT_KIND_MAX, "disk", "interface", "input")
+
+static const enum qb_dev_kind hot_dev_kind[QB_HOT_KIND_MAX] = {QB_DEV_DISK, QB_DEV_NET,
+                                                               QB_DEV_INPUT};
+
+bool qb_is_hot(const struct qb_ctx *c, enum qb_hot_kind kind, size_t index)
+{
+    return c->hot && index >= c->hot->n_start[kind];
+}
 
 static int check_domain(struct qb_ctx *c)
 {
@@ -63,7 +72,81 @@ static int prepare_devices(struct qb_ctx *c)
     qb_hostdev_devices(c);
     if ((r = qb_assign_boot_order(c)) < 0)
         return r;
+    for (enum qb_hot_kind k = 0; c->hot && k < QB_HOT_KIND_MAX; k++)
+        for (size_t i = c->hot->n_start[k]; i < c->dev_count[hot_dev_kind[k]]; i++) {
+            struct qb_dev *x = qb_dev(c, hot_dev_kind[k], i);
+            x->hot = true;
+            /* <os><boot dev> orders what the guest started with, not what came later */
+            x->bootindex = k == QB_HOT_DISK ? c->d->dev.disks[i].boot_order
+                           : k == QB_HOT_NET ? c->d->dev.interfaces[i].boot_order : 0;
+        }
     return qb_assign_addresses(c);
+}
+
+/* What QEMU (or qlaunch) cannot hot-plug, before anything is assigned. */
+static int check_hot(struct qb_ctx *c)
+{
+    const struct dom_devices *dv = &c->d->dev;
+    size_t i = c->hot_index;
+    switch (c->hot->kind) {
+    case QB_HOT_DISK: {
+        const struct dom_disk *dk = &dv->disks[i];
+        int bus = qb_disk_bus(dk);
+        if (bus != DOM_BUS_VIRTIO && bus != DOM_BUS_SCSI && bus != DOM_BUS_USB)
+            return qb_fail(c, &dk->src, "a disk on bus '%s' cannot be hot-plugged (QEMU "
+                           "hot-plugs virtio, scsi and usb disks)",
+                           dom_disk_bus_to_string(bus));
+        return 0;
+    }
+    case QB_HOT_NET:
+        if (dv->interfaces[i].driver_name == DOM_NET_DRIVER_VHOST)
+            return qb_fail(c, &dv->interfaces[i].src, "driver name='vhost' cannot be "
+                           "hot-plugged: qlaunch does not pass /dev/vhost-net to QEMU");
+        if (dv->interfaces[i].queues > 1)
+            return qb_fail(c, &dv->interfaces[i].src, "driver queues='%u' cannot be "
+                           "hot-plugged: qlaunch passes a hot-plugged NIC one tap queue",
+                           dv->interfaces[i].queues);
+        return 0;
+    case QB_HOT_INPUT: {
+        const struct dom_input *in = &dv->inputs[i];
+        if ((in->bus != DOM_INPUT_BUS_USB && in->bus != DOM_INPUT_BUS_VIRTIO) ||
+            in->type == DOM_INPUT_PASSTHROUGH || in->type == DOM_INPUT_EVDEV)
+            return qb_fail(c, &in->src, "only tablets, mice and keyboards on bus='usb' or "
+                           "'virtio' can be hot-plugged");
+        return 0;
+    }
+    default:
+        return qb_fail(c, NULL, "unknown hot-plug device kind");
+    }
+}
+
+/* Hot-plug: the new device's options, id and address. */
+static int build_hot(struct qb_ctx *c)
+{
+    size_t i = c->hot_index;
+    int r;
+    switch (c->hot->kind) {
+    case QB_HOT_DISK:
+        r = qb_build_disk(c, i);
+        break;
+    case QB_HOT_NET:
+        r = qb_build_net(c, i);
+        break;
+    default:
+        r = qb_build_input(c, i);
+        break;
+    }
+    if (r < 0)
+        return r;
+    const struct qb_dev *x = qb_dev(c, hot_dev_kind[c->hot->kind], i);
+    struct dom_addr *a = &c->r->hot_addr;
+    if (x->pci.set)
+        *a = (struct dom_addr){.type = DOM_ADDR_PCI, .bus = x->pci.bus, .slot = x->pci.slot,
+                               .function = x->pci.fn};
+    else if (x->usb.set)
+        *a = (struct dom_addr){.type = DOM_ADDR_USB, .bus = x->usb.bus,
+                               .usb_port = xstrdup(x->usb.port)};
+    return 0;
 }
 
 static int build(struct qb_ctx *c)
@@ -76,8 +159,11 @@ static int build(struct qb_ctx *c)
     c->implicit_panic = dom_on_crash(d) != DOM_LC_DESTROY && dv->n_panics == 0;
     if ((r = check_domain(c)) < 0 || (r = qb_check_gfx(c)) < 0 || (r = qb_check_nets(c)) < 0
         || (r = qb_check_misc(c)) < 0 || (r = qb_check_hostdevs(c)) < 0
+        || (c->hot && (r = check_hot(c)) < 0)
         || (r = prepare_devices(c)) < 0)
         return r;
+    if (c->hot)
+        return build_hot(c);
 
     argv_add(&c->r->argv, c->o->emulator ? c->o->emulator
                           : dv->emulator ? dv->emulator : QEMU_DEFAULT_EMULATOR);
@@ -145,17 +231,25 @@ int qb_build(const struct domain *d, const struct qb_options *o, struct qb_resul
      * qb_disk_order); the disks' contents stay d's. */
     struct domain dd = *d;
     struct dom_disk *disks = NULL;
+    size_t *xml_of = NULL, n_xml = d->dev.n_disks;     /* built disk -> XML disk */
     c.r = ret;
+    const struct qb_hotplug *hp = o->hotplug;
     if (d->dev.n_disks) {
         size_t *order = xcalloc(d->dev.n_disks, sizeof(*order));
         disks = xcalloc(d->dev.n_disks, sizeof(*disks));
-        qb_disk_order(d->dev.disks, d->dev.n_disks, order);
+        /* hot-plugged disks stay after the ones QEMU was started with, in their order */
+        size_t n_order = hp && hp->n_start[QB_HOT_DISK] < d->dev.n_disks
+                         ? hp->n_start[QB_HOT_DISK] : d->dev.n_disks;
+        qb_disk_order(d->dev.disks, n_order, order);
+        for (size_t i = n_order; i < d->dev.n_disks; i++)
+            order[i] = i;
         dd.dev.n_disks = 0;
+        xml_of = xcalloc(d->dev.n_disks, sizeof(*xml_of));
         for (size_t i = 0; i < d->dev.n_disks; i++) {
             struct dom_disk *k = &disks[dd.dev.n_disks];
             *k = d->dev.disks[order[i]];
-            dd.dev.n_disks++;
-            if (!o->disk_absent || !o->disk_absent[order[i]]
+            xml_of[dd.dev.n_disks++] = order[i];
+            if (hp || !o->disk_absent || !o->disk_absent[order[i]]
                 || k->startup_policy != DOM_STARTUP_OPTIONAL)
                 continue;
             /* libvirt's qemuDomainCheckRemoveOptionalDisk */
@@ -184,6 +278,7 @@ int qb_build(const struct domain *d, const struct qb_options *o, struct qb_resul
         if (!STREQ(o->accel, "kvm") && !STREQ(o->accel, "tcg")) {
             free(c.run_dir);
             free(disks);
+            free(xml_of);
             return ql_error_set(err, EINVAL, "accelerator '%s' is not known; use kvm or tcg",
                                 o->accel);
         }
@@ -194,11 +289,34 @@ int qb_build(const struct domain *d, const struct qb_options *o, struct qb_resul
     const char *m = d->os.machine;
     c.q35 = m && (strncmp(m, "q35", 3) == 0 || strncmp(m, "pc-q35", 6) == 0);
     c.root_bus = c.q35 ? "pcie.0" : "pci.0";
-    int r = build(&c);
+    int r = 0;
+    if (hp) {
+        size_t n = hp->kind == QB_HOT_DISK ? d->dev.n_disks
+                   : hp->kind == QB_HOT_NET ? d->dev.n_interfaces
+                   : hp->kind == QB_HOT_INPUT ? d->dev.n_inputs : 0;
+        if ((unsigned)hp->kind >= QB_HOT_KIND_MAX || n == 0 || n <= hp->n_start[hp->kind])
+            r = ql_error_set(err, EINVAL, "internal error: no %s to hot-plug",
+                             qb_hot_kind_to_string(hp->kind) ? qb_hot_kind_to_string(hp->kind)
+                                                             : "device");
+        c.hot = hp;
+        c.hot_index = n - 1;
+    }
+    if (r == 0)
+        r = build(&c);
     if (r == 0 && c.caps_failed)
         r = -EINVAL;
+    if (r == 0 && ret->disk_ids) {
+        /* the supervisor names disks in the XML's order */
+        char **ids = xcalloc(n_xml + 1, sizeof(*ids));
+        for (size_t i = 0; i < ret->n_disk_ids; i++)
+            ids[xml_of[i]] = ret->disk_ids[i];
+        free(ret->disk_ids);
+        ret->disk_ids = ids;
+        ret->n_disk_ids = n_xml;
+    }
     ctx_free(&c);
     free(disks);
+    free(xml_of);
     if (r < 0)
         qb_result_free(ret);
     return r;
@@ -237,5 +355,7 @@ void qb_result_free(struct qb_result *r)
     free(r->disk_ids);
     free(r->agent_chardev);
     free(r->agent_socket);
+    free(r->hot_id);
+    free(r->hot_addr.usb_port);
     memset(r, 0, sizeof(*r));
 }

@@ -17,6 +17,26 @@ struct qb_firmware {
     const char *descriptor;     /* the descriptor file, for a note; may be NULL */
 };
 
+/* Hot-plug (attach-device): the kinds of device qlaunch can add to a running domain. */
+enum qb_hot_kind { QB_HOT_DISK, QB_HOT_NET, QB_HOT_INPUT, QB_HOT_KIND_MAX };
+QL_ENUM_DECL(qb_hot_kind);     /* "disk", "interface", "input": their elements */
+
+/* With qb_options.hotplug, qb_build builds one device of a running domain instead of a
+ * command line. The domain holds, per kind, the devices QEMU was started with (its first
+ * n_start[kind]), then the ones hot-plugged since (each with the <address> it got), and
+ * last the new one. Everything QEMU was started with gets the addresses the start gave it
+ * (hot-plugged devices never take part in the start's passes, nor add controllers); the
+ * new device goes where its XML says or into the first free hot-pluggable slot (i440fx:
+ * pci.0 and bridges; q35: free pcie-root-ports, switch ports, pcie-to-pci bridges) or USB
+ * port. */
+struct qb_hotplug {
+    size_t n_start[QB_HOT_KIND_MAX];
+    enum qb_hot_kind kind;      /* the new device: the last of this kind */
+    /* Its number, chosen by the caller to be unique in the running QEMU: disk: its block
+     * nodes libvirt-NUM-storage/-format; interface: hostnetNUM/netNUM; input: inputNUM. */
+    unsigned num;
+};
+
 struct qb_options {
     const char *accel;      /* NULL: from <domain type>; "tcg" | "kvm" */
     const char *emulator;   /* NULL: <emulator>, else QEMU_DEFAULT_EMULATOR */
@@ -57,6 +77,8 @@ struct qb_options {
     /* Whether the host's /dev/vhost-net can be opened (host_vhost_net_usable). UNKNOWN, as
      * for `qlaunch validate`: only <driver name='vhost'> gets vhost-net. */
     enum qb_vhost { QB_VHOST_UNKNOWN, QB_VHOST_ABSENT, QB_VHOST_USABLE } vhost_net;
+    /* Not NULL: build one hot-plugged device (struct qb_hotplug); disk_absent is ignored. */
+    const struct qb_hotplug *hotplug;
 };
 
 enum qb_fd_kind {
@@ -137,6 +159,11 @@ struct qb_result {
      * supervisor connects to. NULL: no such channel, or one QEMU does not listen on. */
     char *agent_chardev;
     char *agent_socket;
+    /* Hot-plug (o->hotplug): the argv holds only the new device's options (-blockdev,
+     * -netdev, -device, without argv[0]); its -device id, and the address it got (PCI or
+     * USB, else type NONE), which the caller keeps for the builds after it. */
+    char *hot_id;
+    struct dom_addr hot_addr;
 };
 
 /* Whether a start must hold the graphics-port lock (a SPICE or VNC display with autoport

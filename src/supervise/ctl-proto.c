@@ -17,6 +17,7 @@ static const char *const cmd_names[CTL_CMD_MAX] = {
     "domblklist", "domiflist", "domblkstat", "domifstat", "dommemstat", "vcpuinfo",
     "change-media", "send-key", "screenshot", "setmem", "dumpxml",
     "agent-command", "domifaddr", "domfsfreeze", "domfsthaw",
+    "attach-device", "detach-device", "setvcpus",
 };
 
 /* The day-2 verbs' members: which commands take each, and which need it. */
@@ -30,7 +31,8 @@ static const struct field {
     long long max;              /* FIELD_INT: 0..max */
 } fields[] = {
     {"target", FIELD_STR, offsetof(struct ctl_request, target),
-     CMD_BIT(CTL_DOMBLKSTAT) | CMD_BIT(CTL_DOMIFSTAT) | CMD_BIT(CTL_CHANGE_MEDIA),
+     CMD_BIT(CTL_DOMBLKSTAT) | CMD_BIT(CTL_DOMIFSTAT) | CMD_BIT(CTL_CHANGE_MEDIA) |
+     CMD_BIT(CTL_DETACH_DEVICE),
      CMD_BIT(CTL_DOMIFSTAT) | CMD_BIT(CTL_CHANGE_MEDIA), 0},
     {"source", FIELD_STR, offsetof(struct ctl_request, source),
      CMD_BIT(CTL_CHANGE_MEDIA) | CMD_BIT(CTL_DOMIFADDR), 0, 0},
@@ -50,6 +52,15 @@ static const struct field {
      CMD_BIT(CTL_SHUTDOWN) | CMD_BIT(CTL_REBOOT), 0, 0},
     {"mountpoints", FIELD_STR, offsetof(struct ctl_request, mountpoints),
      CMD_BIT(CTL_DOMFSFREEZE), 0, 0},
+    {"xml", FIELD_STR, offsetof(struct ctl_request, xml),
+     CMD_BIT(CTL_ATTACH_DEVICE) | CMD_BIT(CTL_DETACH_DEVICE), CMD_BIT(CTL_ATTACH_DEVICE), 0},
+    {"type", FIELD_STR, offsetof(struct ctl_request, net_type), CMD_BIT(CTL_DETACH_DEVICE), 0,
+     0},
+    {"mac", FIELD_STR, offsetof(struct ctl_request, mac), CMD_BIT(CTL_DETACH_DEVICE), 0, 0},
+    {"wait", FIELD_INT, offsetof(struct ctl_request, wait_s), CMD_BIT(CTL_DETACH_DEVICE), 0,
+     3600},
+    {"count", FIELD_INT, offsetof(struct ctl_request, count), CMD_BIT(CTL_SETVCPUS),
+     CMD_BIT(CTL_SETVCPUS), 4096},
 };
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
 

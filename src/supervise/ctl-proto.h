@@ -13,7 +13,10 @@
  *            guest agent: "agent-command" "json":"COMMAND" ["timeout":SECONDS],
  *            "domifaddr" ["source":"agent"|"arp"|"lease"], "domfsfreeze" ["mountpoints":
  *            "M1\nM2"], "domfsthaw"; "shutdown" and "reboot" take ["mode":"acpi"|"agent"|
- *            "agent,acpi"]
+ *            "agent,acpi"];
+ *            "attach-device" "xml":DEVICE XML, "detach-device" with "xml":DEVICE XML, or
+ *            "target":DISK, or "type":INTERFACE TYPE ["mac":MAC], ["wait":SECONDS],
+ *            "setvcpus" "count":N
  *   reply    {"ok":true, ...} or {"ok":false,"error":"one sentence"}
  *            status: "status" holds the domain status (sup_status_to_json);
  *            qmp: "reply" holds QEMU's answer ({"return":...} or {"error":...});
@@ -55,6 +58,9 @@ enum ctl_cmd {
     CTL_DOMIFADDR,
     CTL_DOMFSFREEZE,
     CTL_DOMFSTHAW,
+    CTL_ATTACH_DEVICE,
+    CTL_DETACH_DEVICE,
+    CTL_SETVCPUS,
     CTL_CMD_MAX
 };
 const char *ctl_cmd_to_string(enum ctl_cmd c);     /* "status", ...; NULL when out of range */
@@ -78,6 +84,11 @@ struct ctl_request {
      * to wait for the agent in seconds, -1: the default). */
     char *mode;                 /* shutdown, reboot: "acpi", "agent" or "agent,acpi" */
     char *mountpoints;          /* domfsfreeze: mount points, newline-separated */
+    char *xml;                  /* attach-device, detach-device: one device's XML */
+    char *net_type;             /* detach-device: an interface of this type ("type") */
+    char *mac;                  /* detach-device: the interface with this MAC */
+    long long wait_s;           /* detach-device: how long the guest may take; 0: default */
+    long long count;            /* setvcpus */
 };
 #define CTL_REQUEST_INIT(c) {.cmd = (c), .timeout_s = -1}
 void ctl_request_clear(struct ctl_request *r);

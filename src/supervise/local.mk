@@ -9,7 +9,7 @@ libqlaunch_a_SOURCES += \
 	src/supervise/supervisor.c src/supervise/supervisor.h src/supervise/sup-priv.h \
 	src/supervise/sup-qemu.c src/supervise/sup-start.c src/supervise/sup-monitor.c \
 	src/supervise/sup-actions.c src/supervise/sup-ctl.c \
-	src/supervise/sup-day2.c src/supervise/sup-dumpxml.c \
+	src/supervise/sup-day2.c src/supervise/sup-hotplug.c src/supervise/sup-dumpxml.c \
 	src/supervise/agent-proto.c src/supervise/agent-proto.h src/supervise/sup-agent.c \
 	src/supervise/sup-hostdev.c
 # The control protocol, its client and the background start (used by the CLI verbs).

@@ -100,6 +100,15 @@ void sup_status_clear(struct sup_status *s)
     for (size_t i = 0; i < s->n_pci; i++)
         host_pci_binding_clear(&s->pci[i]);
     free(s->pci);
+    for (size_t i = 0; i < s->n_hotdevs; i++) {
+        free(s->hotdevs[i].kind);
+        free(s->hotdevs[i].xml);
+        free(s->hotdevs[i].qemu_id);
+    }
+    free(s->hotdevs);
+    for (size_t i = 0; i < s->n_hot_vcpus; i++)
+        free(s->hot_vcpus[i]);
+    free(s->hot_vcpus);
     free(s->name);
     free(s->xml_path);
     free(s->qemu_version);
@@ -216,6 +225,24 @@ json_object *sup_status_to_json(const struct sup_status *s)
         }
         json_object_object_add(o, "media", a);
         json_object_object_add(o, "media_seq", json_object_new_int64(s->media_seq));
+    }
+    if (s->n_hotdevs) {
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; i < s->n_hotdevs; i++) {
+            json_object *h = json_object_new_object();
+            add_str(h, "kind", s->hotdevs[i].kind);
+            add_str(h, "xml", s->hotdevs[i].xml);
+            add_str(h, "qemu_id", s->hotdevs[i].qemu_id);
+            json_object_object_add(h, "num", json_object_new_int64(s->hotdevs[i].num));
+            json_object_array_add(a, h);
+        }
+        json_object_object_add(o, "hotplugged", a);
+    }
+    if (s->n_hot_vcpus) {
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; i < s->n_hot_vcpus; i++)
+            json_object_array_add(a, json_object_new_string(s->hot_vcpus[i]));
+        json_object_object_add(o, "hot_vcpus", a);
     }
     return o;
 }
@@ -379,6 +406,36 @@ int sup_status_from_json(json_object *o, struct sup_status *ret, struct ql_error
             ret->media[ret->n_media++] = (struct sup_media){target, get_str(m, "source"),
                                                             (unsigned)node};
         }
+    }
+    a = ql_json_get(o, "hotplugged", json_type_array);
+    for (size_t i = 0, n = a ? json_object_array_length(a) : 0; i < n && i < SUP_MAX_HOTDEVS;
+         i++) {
+        json_object *h = json_object_array_get_idx(a, i);
+        int64_t num = ql_json_int64(h, "num", -1);
+        struct sup_hotdev d = {get_str(h, "kind"), get_str(h, "xml"), get_str(h, "qemu_id"),
+                               0};
+        if (!d.kind || !d.xml || !d.qemu_id || num < 0 || num > 1000000) {
+            free(d.kind);
+            free(d.xml);
+            free(d.qemu_id);
+            continue;
+        }
+        d.num = (unsigned)num;
+        if (!ret->hotdevs)
+            ret->hotdevs = xcalloc(n, sizeof(*ret->hotdevs));
+        ret->hotdevs[ret->n_hotdevs++] = d;
+    }
+    a = ql_json_get(o, "hot_vcpus", json_type_array);
+    for (size_t i = 0, n = a ? json_object_array_length(a) : 0; i < n && i < SUP_MAX_HOTVCPUS;
+         i++) {
+        json_object *e = json_object_array_get_idx(a, i);
+        const char *id = json_object_is_type(e, json_type_string) ? json_object_get_string(e)
+                                                                  : NULL;
+        if (!id)
+            continue;
+        if (!ret->hot_vcpus)
+            ret->hot_vcpus = xcalloc(n, sizeof(char *));
+        ret->hot_vcpus[ret->n_hot_vcpus++] = xstrdup(id);
     }
     int64_t seq = ql_json_int64(o, "media_seq", 0);
     ret->media_seq = seq > 0 && seq < 1000000 ? (unsigned)seq : 0;

@@ -71,6 +71,19 @@ struct sup_media {
     unsigned node;
 };
 
+/* A device hot-plugged into the running domain (attach-device): its XML with the address
+ * (and for a NIC the MAC) it got, what QEMU calls it and the number its names use
+ * (qb_hotplug.num). Its host side (tap, OVS port, files given to QEMU) is in nics and
+ * grants like the start's. A re-attached supervisor adds these to the domain it reads. */
+struct sup_hotdev {
+    char *kind;                 /* "disk", "interface", "input" (qb_hot_kind names) */
+    char *xml;
+    char *qemu_id;
+    unsigned num;
+};
+#define SUP_MAX_HOTDEVS 256
+#define SUP_MAX_HOTVCPUS 1024
+
 /* What is persisted in RUNDIR/state.json (written atomically). */
 struct sup_status {
     char *name;
@@ -115,6 +128,13 @@ struct sup_status {
      * the domain ends (supervise/helpers.h: sup_pci_restore). */
     struct host_pci_binding *pci;
     size_t n_pci;
+    /* attach-device: hot-plugged devices, in the order they were added (each kind after
+     * the start's devices of that kind); setvcpus: the vCPUs added with device_add (their
+     * ids "vcpuN"), which are the ones that can be taken away again. */
+    struct sup_hotdev *hotdevs;
+    size_t n_hotdevs;
+    char **hot_vcpus;
+    size_t n_hot_vcpus;
 };
 
 void sup_status_clear(struct sup_status *s);

@@ -448,7 +448,8 @@ static unsigned media_node(const struct sup *s, size_t i)
 {
     const struct dom_disk *dk = &s->dom->dev.disks[i];
     const struct sup_media *m = dk->dev ? media_of(s, dk->dev) : NULL;
-    return m ? m->node : (unsigned)(s->dom->dev.n_disks - i);
+    size_t n_start = s->n_start[QB_HOT_DISK];
+    return m ? m->node : i >= n_start ? sup_hotplug_disk_node(s, i) : (unsigned)(n_start - i);
 }
 
 static void media_record(struct sup *s, const char *target, const char *source, unsigned node)
@@ -475,7 +476,7 @@ static json_object *finish_change_media(struct job *j)
     return ctl_reply_ok();
 }
 
-static int media_grant(struct sup *s, const char *path, bool write, struct ql_error *err)
+int sup_grant_file(struct sup *s, const char *path, bool write, struct ql_error *err)
 {
     struct host_dac_file f = {.path = path, .write = write};
     return sup_dac_grant(s, &f, err);
@@ -524,7 +525,7 @@ static json_object *change_media(struct sup *s, struct sup_client *c, struct ctl
     if (!eject && req->source[0] != '/')
         return ctl_reply_error("the medium must be an absolute path: '%s'", req->source);
     struct ql_error err = QL_ERROR_INIT;
-    if (!eject && media_grant(s, req->source, !dk->readonly && dk->device == DOM_DISKDEV_FLOPPY,
+    if (!eject && sup_grant_file(s, req->source, !dk->readonly && dk->device == DOM_DISKDEV_FLOPPY,
                               &err) < 0) {
         json_object *o = ctl_reply_error("%s", ql_error_msg(&err));
         ql_error_clear(&err);
@@ -538,7 +539,7 @@ static json_object *change_media(struct sup *s, struct sup_client *c, struct ctl
     bool ro = dk->readonly || dk->device == DOM_DISKDEV_CDROM;
     bool fmt_layer = dk->format && dk->format != DOM_FMT_RAW;
     if (!eject) {
-        unsigned n = j->node = (unsigned)s->dom->dev.n_disks + ++s->st.media_seq;
+        unsigned n = j->node = (unsigned)s->n_start[QB_HOT_DISK] + ++s->st.media_seq;
         sup_write_state(s);
         json_object *a = json_object_new_object();
         snprintf(name, sizeof(name), "libvirt-%u-storage", n);
@@ -786,6 +787,11 @@ void sup_day2_request(struct sup *s, struct sup_client *c, struct ctl_request *r
         o = req->cmd == CTL_DOMIFLIST ? domiflist(s) : domifstat(s, req->target);
         sup_client_send(c, o);
         json_object_put(o);
+        return;
+    case CTL_ATTACH_DEVICE:
+    case CTL_DETACH_DEVICE:
+    case CTL_SETVCPUS:
+        sup_hotplug_request(s, c, req);
         return;
     default:
         if ((o = media_or_screen(s, c, req))) {

@@ -91,6 +91,21 @@ static void fill_devices(struct sup *s, xmlNode *devs)
     }
 }
 
+/* The hot-plugged devices, with the address they got, after the start's: fill_devices
+ * meets them in the running domain's order (each kind's start devices, then these). */
+static void add_hotplugged(struct sup *s, xmlDoc *doc, xmlNode *devs)
+{
+    for (size_t i = 0; devs && i < s->st.n_hotdevs; i++) {
+        const char *x = s->st.hotdevs[i].xml;
+        xmlDoc *d = xmlReadMemory(x, (int)strlen(x), "device.xml", NULL,
+                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+        xmlNode *r = d ? xmlDocGetRootElement(d) : NULL;
+        if (r)
+            xmlAddChild(devs, xmlDocCopyNode(r, doc, 1));
+        xmlFreeDoc(d);
+    }
+}
+
 char *sup_running_xml(struct sup *s, long long current_kib, struct ql_error *err)
 {
     _cleanup_free_ char *path = xasprintf("%s/domain.xml", s->paths.dir);
@@ -118,7 +133,8 @@ char *sup_running_xml(struct sup *s, long long current_kib, struct ql_error *err
         xmlNodeSetContent(cm, BAD_CAST buf);
         xmlSetProp(cm, BAD_CAST "unit", BAD_CAST "KiB");
     }
-    xmlNode *devs = child(root, "devices", false);
+    xmlNode *devs = child(root, "devices", !!s->st.n_hotdevs);
+    add_hotplugged(s, doc, devs);
     if (devs)
         fill_devices(s, devs);
     xmlChar *out = NULL;

@@ -120,6 +120,9 @@ static void on_qmp_event(struct qmp_conn *c, const struct qmp_event *ev, void *o
         sup_log(s, "QMP event BLOCK_IO_ERROR device=%s", ev->u.block_io_error.device);
         sup_broadcast(s, "block-io-error", ev->u.block_io_error.device);
         break;
+    case QMP_EVENT_DEVICE_DELETED:
+        sup_hotplug_device_deleted(s, ev->u.device_deleted.device);
+        break;
     case QMP_EVENT_UNKNOWN:
         on_unknown_event(s, ev);
         break;

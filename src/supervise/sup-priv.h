@@ -49,6 +49,7 @@ enum sup_timer {
     TM_SHUTDOWN,            /* shutdown --timeout: destroy when the guest ignored it */
     TM_CLIENTS,             /* idle control clients */
     TM_AGENT,               /* the guest agent did not answer in time */
+    TM_HOTPLUG,             /* detach: the guest did not release the device in time */
     TM_MAX
 };
 
@@ -130,6 +131,13 @@ struct sup {
     unsigned restart_cap, restart_window;   /* from create, kept across re-attach */
     bool media_busy;        /* a change-media is being carried out */
     struct sup_agent *agent;    /* the guest agent's connection and queue (sup-agent.c) */
+    /* hot-plug (sup-hotplug.c): the devices of each kind QEMU was started with (the
+     * domain's first ones; the rest were hot-plugged), one operation at a time, and the
+     * detach waiting for DEVICE_DELETED */
+    size_t n_start[QB_HOT_KIND_MAX];
+    bool hot_busy;
+    char *detach_id;        /* the device; NULL: hot-plugged vCPUs */
+    unsigned detach_left, detach_wait_s, detach_client;
 };
 
 /* supervisor.c */
@@ -224,5 +232,19 @@ void sup_agent_io(struct sup *s, short revents);
 void sup_agent_timeout(struct sup *s);
 /* QEMU is gone: the exchanges in progress and queued end, the connection is closed. */
 void sup_agent_close(struct sup *s);
+/* Makes path accessible to QEMU's user as the start does (recorded in the state's grants
+ * before the owner changes, so the end of the domain gives it back). */
+int sup_grant_file(struct sup *s, const char *path, bool write, struct ql_error *err);
+
+/* sup-hotplug.c: attach-device, detach-device, setvcpus (req is the caller's); the
+ * DEVICE_DELETED event and the detach timer; on re-attach, the hot-plugged devices of the
+ * state back into the domain (before anything uses its devices) and QEMU's names of them
+ * (after the start's); the block node number of a hot-plugged disk i. */
+void sup_hotplug_request(struct sup *s, struct sup_client *c, struct ctl_request *req);
+void sup_hotplug_device_deleted(struct sup *s, const char *id);
+void sup_hotplug_timeout(struct sup *s);
+void sup_hotplug_restore(struct sup *s);
+void sup_hotplug_names(struct sup *s);
+unsigned sup_hotplug_disk_node(const struct sup *s, size_t i);
 /* sup-dumpxml.c: the running definition (current_kib > 0: the balloon's current memory). */
 char *sup_running_xml(struct sup *s, long long current_kib, struct ql_error *err);

@@ -445,6 +445,7 @@ void sup_on_qmp_ready(struct sup *s)
 int sup_start(struct sup *s, struct ql_error *err)
 {
     int r;
+    sup_hotplug_restore(s);     /* nothing hot-plugged yet: counts the start's devices */
     if ((r = sup_prepare_host(s, err)) < 0)
         return r;
     _cleanup_close_ int lfd = sup_bind_unix(s->paths.qmp, 1, err);
@@ -513,12 +514,18 @@ static void reattach_names(struct sup *s)
      * the names and paths are the ones QEMU was started with. */
     _cleanup_(sup_build_prep_free) struct sup_build_prep prep = {0};
     struct ql_error err = QL_ERROR_INIT;
-    if (sup_build_prepare(s->dom, s->cfg->base, s->cfg->accel, s->cfg->emulator, 0, &prep,
+    /* what QEMU was started with: the devices hot-plugged since are named after it */
+    struct domain start = *s->dom;
+    start.dev.n_disks = s->n_start[QB_HOT_DISK];
+    start.dev.n_interfaces = s->n_start[QB_HOT_NET];
+    start.dev.n_inputs = s->n_start[QB_HOT_INPUT];
+    if (sup_build_prepare(&start, s->cfg->base, s->cfg->accel, s->cfg->emulator, 0, &prep,
                           &err) < 0 ||
-        qb_build(s->dom, &prep.o, &s->build, &err) < 0) {
+        qb_build(&start, &prep.o, &s->build, &err) < 0) {
         sup_log(s, "cannot name QEMU's devices again: %s", ql_error_msg(&err));
         ql_error_clear(&err);
     }
+    sup_hotplug_names(s);
     s->dac = prep.dac;
     memset(&prep.dac, 0, sizeof(prep.dac));
     host_dac_load_groups(&s->dac);
@@ -541,6 +548,15 @@ int sup_reattach(struct sup *s, struct ql_error *err)
     s->st.console_pty = old.console_pty ? xstrdup(old.console_pty) : NULL;
     s->st.qemu_version = old.qemu_version ? xstrdup(old.qemu_version) : NULL;
     s->reboot_requested = old.reboot_pending;
+    /* Hot-plugged devices and vCPUs: back into the domain before its devices are used. */
+    s->st.hotdevs = old.hotdevs;
+    s->st.n_hotdevs = old.n_hotdevs;
+    s->st.hot_vcpus = old.hot_vcpus;
+    s->st.n_hot_vcpus = old.n_hot_vcpus;
+    old.hotdevs = NULL;
+    old.hot_vcpus = NULL;
+    old.n_hotdevs = old.n_hot_vcpus = 0;
+    sup_hotplug_restore(s);
     /* The taps live as long as QEMU holds them; OVS ports need removing when it ends. */
     s->n_nics = s->st.n_nics = old.n_nics;
     s->nics = xcalloc(old.n_nics ? old.n_nics : 1, sizeof(*s->nics));

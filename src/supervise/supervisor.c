@@ -240,6 +240,9 @@ static void run_timers(struct sup *s)
         case TM_AGENT:
             sup_agent_timeout(s);
             break;
+        case TM_HOTPLUG:
+            sup_hotplug_timeout(s);
+            break;
         case TM_MAX:
             break;
         }
@@ -546,6 +549,7 @@ out:
     free(s->nics);
     free(s->log_path);
     free(s->dump_path);
+    free(s->detach_id);
     qb_result_free(&s->build);
     host_dac_free(&s->dac);
     sup_status_clear(&s->st);

@@ -33,7 +33,8 @@ usage() {
 # is tried on it below).
 verbs="validate argv create start list dominfo domdisplay domstate shutdown reboot destroy
        suspend resume console qmp events domblklist domiflist domblkstat domifstat dommemstat
-       vcpuinfo dumpxml change-media send-key screenshot setmem
+       vcpuinfo dumpxml change-media send-key screenshot setmem attach-device detach-device
+       attach-disk detach-disk attach-interface detach-interface setvcpus
        define undefine autostart edit"
 operands() {
     case $1 in
@@ -44,6 +45,11 @@ operands() {
     change-media) echo "vm1 hdc $T/dom.xml" ;;
     send-key) echo "vm1 KEY_A" ;;
     setmem) echo "vm1 1G" ;;
+    attach-device|detach-device) echo "vm1 $T/dom.xml" ;;
+    attach-disk) echo "vm1 $T/dom.xml vdb" ;;
+    detach-disk) echo "vm1 vdb" ;;
+    attach-interface|detach-interface) echo "vm1 user" ;;
+    setvcpus) echo "vm1 2" ;;
     *) echo vm1 ;;
     esac
 }
@@ -69,6 +75,15 @@ own_options() {
     change-media) echo "--eject --insert --update --force --live --current --run-dir --log-dir" ;;
     send-key) echo "--codeset --holdtime --run-dir --log-dir" ;;
     setmem) echo "--live --current --run-dir --log-dir" ;;
+    attach-device|setvcpus) echo "--live --current --config --persistent --run-dir --log-dir" ;;
+    detach-device|detach-disk) echo "--live --current --config --persistent --timeout
+                                     --run-dir --log-dir" ;;
+    detach-interface) echo "--live --current --config --persistent --timeout --mac --run-dir
+                            --log-dir" ;;
+    attach-disk) echo "--live --current --config --persistent --targetbus --subdriver --mode
+                       --cache --type --run-dir --log-dir" ;;
+    attach-interface) echo "--live --current --config --persistent --model --mac --target
+                            --run-dir --log-dir" ;;
     *) echo "--run-dir --log-dir" ;;
     esac
 }
@@ -76,11 +91,13 @@ all_options="--json --no-emulator --accel --emulator --run-dir --log-dir --foreg
              --restart-cap --restart-window --qmp-log --all --reason --timeout --graceful --count
              --details --eject --insert --update --force --codeset --holdtime --live --current
              --persistent --transient --autostart --name --nvram --tpm --disable --inactive --quiet
-             --all-autostart"
+             --all-autostart --config --targetbus --subdriver --mode --cache --type --model
+             --mac --target"
 takes_arg() {
     case $1 in
     --accel|--emulator|--run-dir|--log-dir|--dump-dir|--restart-cap|--restart-window|\
-    --timeout|--count|--codeset|--holdtime) return 0 ;;
+    --timeout|--count|--codeset|--holdtime|--targetbus|--subdriver|--mode|--cache|--type|\
+    --model|--mac|--target) return 0 ;;
     esac
     return 1
 }
@@ -117,7 +134,10 @@ for v in $verbs; do
     validate) usage validate ;;
     qmp) usage qmp; usage qmp vm1; usage qmp vm1 '{}' extra ;;
     domblkstat|screenshot) usage "$v"; usage "$v" vm1 a b ;;
-    domifstat|setmem) usage "$v"; usage "$v" vm1; usage "$v" $ops extra ;;
+    domifstat|setmem|attach-device|detach-device|detach-disk|setvcpus|detach-interface)
+        usage "$v"; usage "$v" vm1; usage "$v" $ops extra ;;
+    attach-disk) usage "$v"; usage "$v" vm1 a; usage "$v" $ops extra ;;
+    attach-interface) usage "$v"; usage "$v" vm1 user a b ;;
     change-media) usage "$v"; usage "$v" vm1; usage "$v" $ops extra ;;
     send-key) usage "$v"; usage "$v" vm1 ;;
     *) usage "$v"; usage "$v" $ops extra ;;

@@ -21,28 +21,10 @@ ql_domain_xml "$T/dom.xml" "guest.action=sleep guest.watch=1 guest.keys=1" "
     <serial type='file'><source path='$T/serial.log'/><target port='0'/></serial>
     <graphics type='vnc' autoport='yes' listen='127.0.0.1'/>
     <memballoon model='virtio'/>"
-# wait_for PATTERN [FILE] [SECONDS]: until FILE (the serial log) has a line matching PATTERN.
-wait_for() {
-    end=$(($(date +%s) + ${3:-90}))
-    until grep -q -- "$1" "${2:-$T/serial.log}" 2>/dev/null; do
-        [ "$(date +%s)" -lt "$end" ] || fail "no '$1' within ${3:-90} s"
-        sleep 0.2
-    done
-}
 ql() { timeout 60 "$QLAUNCH" "$@"; }
-# wait_watch PATTERN: until the guest's latest GUEST-WATCH report matches PATTERN.
-wait_watch() {
-    end=$(($(date +%s) + 60))
-    until grep "GUEST-WATCH" "$T/serial.log" | tail -1 | grep -q -- "$1"; do
-        [ "$(date +%s)" -lt "$end" ] ||
-            fail "the guest did not report '$1': $(grep GUEST-WATCH "$T/serial.log" | tail -3)"
-        sleep 0.2
-    done
-}
-
 ql create "$T/dom.xml" >"$T/out" 2>&1 || fail "create: $(cat "$T/out")"
-wait_for GUEST-READY
-wait_watch "sr0:2048"     # the 1 MiB CD in 512-byte sectors
+ql_wait_for GUEST-READY
+ql_wait_watch "sr0:2048"     # the 1 MiB CD in 512-byte sectors
 
 # qemu_medium QDEV FILE RO: QEMU's drive QDEV holds FILE (read-only RO), its tray closed.
 qemu_medium() {
@@ -93,7 +75,7 @@ ql change-media "$NAME" hdc --eject >"$T/out" 2>&1 && fail "eject of an empty dr
 ql change-media "$NAME" vda "$T/cd2.iso" --insert >"$T/out" 2>&1 && fail "change-media on a disk succeeded"
 ql change-media "$NAME" hdc "$T/cd2.iso" --insert >"$T/out" 2>&1 || fail "insert: $(cat "$T/out")"
 qemu_medium ide0-1-0 "$T/cd2.iso" True
-wait_watch "sr0:4096"     # the guest sees the 2 MiB medium
+ql_wait_watch "sr0:4096"     # the guest sees the 2 MiB medium
 [ "$(stat -c %U "$T/cd2.iso")" = qlaunch-qemu ] || fail "cd2.iso was not given to QEMU's user"
 ql change-media "$NAME" hdc "$T/cd1.iso" --insert >"$T/out" 2>&1 && fail "insert into a full drive succeeded"
 ql change-media "$NAME" hdc "$T/cd1.iso" --update >"$T/out" 2>&1 || fail "update: $(cat "$T/out")"
@@ -111,7 +93,7 @@ grep -q "source file=\"$T/cd2.iso\"" "$T/live.xml" || fail "dumpxml media: $(cat
 # the re-attached supervisor knows the nodes it made: another change works
 ql change-media "$NAME" hdc "$T/cd1.iso" --update >"$T/out" 2>&1 || fail "update after re-attach: $(cat "$T/out")"
 ql domblklist "$NAME" | grep -q "^ hdc  *$T/cd1.iso$" || fail "after update: $(ql domblklist "$NAME")"
-wait_watch "sr0:2048"
+ql_wait_watch "sr0:2048"
 # the replaced media's block nodes are gone, as libvirt removes them
 ql qmp "$NAME" '{"execute":"query-named-block-nodes"}' >"$T/nodes" 2>&1 || fail "nodes: $(cat "$T/nodes")"
 n=$(grep -o '"node-name": *"libvirt-[0-9]*-storage"' "$T/nodes" | sort -u | wc -l)

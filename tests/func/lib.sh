@@ -47,3 +47,20 @@ ql_domain_xml() {
 </domain>
 XML
 }
+# ql_wait_for PATTERN [FILE] [SECONDS]: until FILE (the serial log) has a line matching PATTERN.
+ql_wait_for() {
+    end=$(($(date +%s) + ${3:-90}))
+    until grep -q -- "$1" "${2:-$T/serial.log}" 2>/dev/null; do
+        [ "$(date +%s)" -lt "$end" ] || fail "no '$1' within ${3:-90} s"
+        sleep 0.2
+    done
+}
+# ql_wait_watch PATTERN: until the guest's latest GUEST-WATCH report (guest.watch=1) matches.
+ql_wait_watch() {
+    end=$(($(date +%s) + 90))
+    until grep "GUEST-WATCH" "$T/serial.log" | tail -1 | grep -q -- "$1"; do
+        [ "$(date +%s)" -lt "$end" ] ||
+            fail "the guest did not report '$1': $(grep GUEST-WATCH "$T/serial.log" | tail -3)"
+        sleep 0.2
+    done
+}

@@ -10,6 +10,7 @@ unit_tests += tests/unit/test-ctl-proto
 unit_tests += tests/unit/test-firmware
 unit_tests += tests/unit/test-helpers
 unit_tests += tests/unit/test-host-net
+unit_tests += tests/unit/test-hotplug
 unit_tests += tests/unit/test-log
 unit_tests += tests/unit/test-parse-devices
 unit_tests += tests/unit/test-parse-general
