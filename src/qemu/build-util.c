@@ -93,6 +93,15 @@ int qb_device(struct qb_ctx *c, const struct dom_src *src, char *json_taken)
         if (r < 0)
             c->caps_failed = true;
     }
+    if (c->override_used) {
+        /* after the check: what <qemu:override> sets is the user's, unchecked */
+        _cleanup_json_ json_object *o = json_tokener_parse(json_taken);
+        if (o && qb_override_device(c, o) > 0) {
+            free(json_taken);
+            json_taken = xstrdup(json_object_to_json_string_ext(
+                o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        }
+    }
     qb_opt(c, "-device", json_taken);
     return r;
 }

@@ -15,5 +15,7 @@ libqlaunch_a_SOURCES += \
 	src/qemu/build-chr.c \
 	src/qemu/build-gfx.c \
 	src/qemu/build-misc.c \
+	src/qemu/build-fs.c \
+	src/qemu/build-passthrough.c \
 	src/qemu/render.c
 qlaunch_SOURCES += src/cmd-argv.c
