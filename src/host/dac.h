@@ -51,6 +51,8 @@ struct host_dac_file {
     bool write;
     bool create;
     bool dir;           /* QEMU creates a socket here: it needs write on this directory */
+    bool share;         /* a <filesystem> directory QEMU or virtiofsd (as QEMU's user) serves:
+                         * it must read and search it; never given to it, refused instead */
     const struct dom_src *src;  /* the element, for messages */
 };
 size_t host_dac_files(const struct domain *d, const char *nvram_path,

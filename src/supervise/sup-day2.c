@@ -479,7 +479,7 @@ static json_object *finish_change_media(struct job *j)
  * before the owner changes, so the end of the domain gives it back). */
 static int media_grant(struct sup *s, const char *path, bool write, struct ql_error *err)
 {
-    struct host_dac_file f = {path, write, false, false, NULL};
+    struct host_dac_file f = {.path = path, .write = write};
     struct host_dac_grant g = {0};
     int r = host_dac_check_file(&s->dac, &f, &g, err);
     if (r < 0 || !g.path)
