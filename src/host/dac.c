@@ -191,7 +191,7 @@ static void add_file(struct host_dac_file **v, size_t *n, const char *path, bool
     if (!path || !*path)
         return;
     *v = xrealloc(*v, (*n + 1) * sizeof(**v));
-    (*v)[(*n)++] = (struct host_dac_file){path, write, create, dir, false, src};
+    (*v)[(*n)++] = (struct host_dac_file){path, write, create, dir, HOST_DAC_NO_SHARE, src};
 }
 
 size_t host_dac_files(const struct domain *d, const char *nvram_path,
@@ -241,7 +241,8 @@ size_t host_dac_files(const struct domain *d, const char *nvram_path,
         add_file(&v, &n, f->socket, true, false, false, &f->src);
         add_file(&v, &n, f->source, false, false, false, &f->src);
         if (f->source && *f->source)
-            v[n - 1].share = true;
+            v[n - 1].share = f->driver == DOM_FS_VIRTIOFS ? HOST_DAC_SHARE_VIRTIOFS
+                                                          : HOST_DAC_SHARE_9P;
     }
     *ret = v;
     return n;
@@ -302,8 +303,11 @@ static char *dir_of(const char *path)
 static int check_share(const struct host_dac *dac, const struct host_dac_file *f,
                        struct ql_error *err)
 {
+    struct host_dac nogroups = *dac;
+    if (f->share == HOST_DAC_SHARE_VIRTIOFS)
+        nogroups.n_groups = 0;      /* virtiofsd drops them */
     struct as_qemu a;
-    int r = as_qemu_enter(dac, &a);
+    int r = as_qemu_enter(&nogroups, &a);
     if (r < 0)
         return ql_error_errno(err, -r, "cannot take the groups of user '%s'", dac->user);
     int ok = faccessat(AT_FDCWD, f->path, R_OK | X_OK, AT_EACCESS);

@@ -51,8 +51,10 @@ struct host_dac_file {
     bool write;
     bool create;
     bool dir;           /* QEMU creates a socket here: it needs write on this directory */
-    bool share;         /* a <filesystem> directory QEMU or virtiofsd (as QEMU's user) serves:
-                         * it must read and search it; never given to it, refused instead */
+    /* A <filesystem> directory QEMU (9p) or virtiofsd (as QEMU's user, without its
+     * supplementary groups) serves: it must read and search it; never given to it,
+     * refused instead. */
+    enum host_dac_share { HOST_DAC_NO_SHARE, HOST_DAC_SHARE_9P, HOST_DAC_SHARE_VIRTIOFS } share;
     const struct dom_src *src;  /* the element, for messages */
 };
 size_t host_dac_files(const struct domain *d, const char *nvram_path,

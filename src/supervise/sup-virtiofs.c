@@ -6,7 +6,9 @@
  * virtiofsd runs as QEMU's user, like everything else of the domain. The C virtiofsd of
  * QEMU 7.2 must be root for its sandbox (unshare of mount/pid/net namespaces, or chroot),
  * so it gets a user namespace of its own in which it is root: its capabilities count only
- * there, and on the host it reads and writes the share as QEMU's user. What the guest
+ * there, and on the host it reads and writes the share as QEMU's user (without its
+ * supplementary groups: virtiofsd drops them itself, which its namespace, where groups
+ * cannot be changed, only allows when there are none). What the guest
  * creates belongs to that user; files of other host users look like nobody's to the
  * guest, and changing their owner fails, as with 9p's accessmode='squash'. */
 #include "config.h"
@@ -128,9 +130,11 @@ static int start_one(struct sup *s, const struct qb_virtiofs *vf, const char *fo
         return ql_error_errno(err, errno, "cannot give '%s' to user '%s'", vf->socket,
                               s->dac.user);
     char **argv = virtiofsd_argv(binary, f);
+    struct host_dac dac = s->dac;
+    dac.n_groups = 0;
     struct sup_helper_spec spec = {
         .name = "virtiofsd", .argv = argv, .fds = &lfd, .n_fds = 1, .out_fd = s->log_fd,
-        .dac = &s->dac, .socket = vf->socket, .userns = true};
+        .dac = &dac, .socket = vf->socket, .userns = true};
     int r = sup_helper_spawn(&s->st, &spec, record_state, s, err);
     free_argv(argv);
     if (r < 0)
@@ -154,6 +158,12 @@ int sup_prepare_virtiofs(struct sup *s, struct ql_error *err)
         return ql_error_set_at(err, EPERM, where, first->src.line, "virtiofsd runs as QEMU's "
                                "user in a user namespace of its own, and %s; allow it, or "
                                "share the directory over 9p (<driver type='path'/>)", problem);
+    if (!s->dac.drop && getgroups(0, NULL) > 0)
+        return ql_error_set_at(err, EPERM, where, first->src.line, "virtiofsd drops "
+                               "supplementary groups, which a user namespace made by an "
+                               "unprivileged user cannot do, and this user has some; start "
+                               "the domain as root (virtiofsd then runs as QEMU's user), or "
+                               "share the directory over 9p (<driver type='path'/>)");
     _cleanup_free_ char *found = NULL, *searched = NULL;
     for (size_t i = 0; i < b->n_virtiofs; i++) {
         const struct dom_fs *f = &s->dom->dev.fss[b->virtiofs[i].fs_index];
