@@ -31,6 +31,8 @@ static void print_json(const struct qb_result *r)
         json_object_array_add(a, json_object_new_string(r->argv.v[i]));
     puts(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN |
                                                JSON_C_TO_STRING_NOSLASHESCAPE));
+    for (size_t i = 0; i < r->n_env; i++)
+        fprintf(stderr, "# env %s\n", r->env[i]);
     for (size_t i = 0; i < r->n_fds; i++) {
         const struct qb_fd *f = &r->fds[i];
         if (f->fd >= 0)

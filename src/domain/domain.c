@@ -146,6 +146,17 @@ QL_ENUM_IMPL(dom_tpm_version, DOM_TPM_VERSION_MAX, NULL, "1.2", "2.0")
 QL_ENUM_IMPL(dom_hostdev_type, DOM_HOSTDEV_MAX, "pci", "usb")
 QL_ENUM_IMPL(dom_usb_guest_reset, DOM_USB_RESET_MAX, NULL, "off", "uninitialized", "on")
 QL_ENUM_IMPL(dom_tpm_pcr_bank, DOM_TPM_PCR_MAX, "sha1", "sha256", "sha384", "sha512")
+QL_ENUM_IMPL(dom_fs_type, DOM_FS_TYPE_MAX, NULL, "mount", "block", "file", "template", "ram",
+             "bind", "volume")
+QL_ENUM_IMPL(dom_fs_driver, DOM_FS_DRIVER_MAX, "default", "path", "handle", "loop", "nbd",
+             "ploop", "virtiofs")
+QL_ENUM_IMPL(dom_fs_access, DOM_FS_ACCESS_MAX, NULL, "passthrough", "mapped", "squash")
+QL_ENUM_IMPL(dom_fs_wrpolicy, DOM_FS_WRPOLICY_MAX, NULL, "immediate")
+QL_ENUM_IMPL(dom_fs_multidevs, DOM_FS_MULTIDEVS_MAX, "default", "remap", "forbid", "warn")
+QL_ENUM_IMPL(dom_fs_cache, DOM_FS_CACHE_MAX, "default", "none", "always")
+QL_ENUM_IMPL(dom_fs_sandbox, DOM_FS_SANDBOX_MAX, NULL, "namespace", "chroot")
+QL_ENUM_IMPL(dom_qemu_prop_type, DOM_QPROP_MAX, "string", "signed", "unsigned", "bool",
+             "remove")
 QL_ENUM_IMPL(dom_watchdog_model, DOM_WATCHDOG_MAX, NULL, "i6300esb", "ib700", "itco")
 QL_ENUM_IMPL(dom_watchdog_action, DOM_WDACT_MAX, NULL, "reset", "shutdown", "poweroff", "pause",
              "none", "dump", "inject-nmi")
@@ -292,6 +303,36 @@ void dom_smbios_clear(struct dom_smbios *s)
     free(s->oem);
     free_src(&s->src);
     memset(s, 0, sizeof(*s));
+}
+
+static void free_qemu_ns(struct dom_qemu_ns *q)
+{
+    for (size_t i = 0; i < q->n_args; i++)
+        free(q->args[i]);
+    free(q->args);
+    for (size_t i = 0; i < q->n_envs; i++) {
+        free(q->envs[i].name);
+        free(q->envs[i].value);
+        free_src(&q->envs[i].src);
+    }
+    free(q->envs);
+    for (size_t i = 0; i < q->n_overrides; i++) {
+        struct dom_qemu_override *o = &q->overrides[i];
+        for (size_t k = 0; k < o->n_props; k++) {
+            free(o->props[k].name);
+            free(o->props[k].value);
+            free_src(&o->props[k].src);
+        }
+        free(o->props);
+        free(o->alias);
+        free_src(&o->src);
+    }
+    free(q->overrides);
+    for (size_t i = 0; i < q->n_caps; i++) {
+        free(q->caps[i].name);
+        free_src(&q->caps[i].src);
+    }
+    free(q->caps);
 }
 
 void domain_free(struct domain *d)
@@ -452,8 +493,19 @@ void domain_free(struct domain *d)
         free_src(&v->hostdevs[i].src);
     }
     free(v->hostdevs);
+    for (size_t i = 0; i < v->n_fss; i++) {
+        struct dom_fs *f = &v->fss[i];
+        free(f->source);
+        free(f->socket);
+        free(f->target);
+        free(f->binary);
+        free_addr(&f->addr);
+        free_src(&f->src);
+    }
+    free(v->fss);
     free_addr(&v->memballoon.addr);
     free_src(&v->memballoon.src);
+    free_qemu_ns(&d->qemu);
 
     free(d->source_file);
     free(d);

@@ -932,6 +932,53 @@ struct dom_hostdev {
     struct dom_src src;
 };
 
+/* <filesystem>: a host directory shared with the guest, over virtio-9p (QEMU's own fsdev)
+ * or virtio-fs (one virtiofsd per share, started by the supervisor). */
+enum dom_fs_type { DOM_FS_TYPE_DEFAULT, DOM_FS_MOUNT, DOM_FS_BLOCK, DOM_FS_FILE,
+                   DOM_FS_TEMPLATE, DOM_FS_RAM, DOM_FS_BIND, DOM_FS_VOLUME, DOM_FS_TYPE_MAX };
+QL_ENUM_DECL(dom_fs_type);
+enum dom_fs_driver { DOM_FS_DRIVER_DEFAULT, DOM_FS_PATH, DOM_FS_HANDLE, DOM_FS_LOOP,
+                     DOM_FS_NBD, DOM_FS_PLOOP, DOM_FS_VIRTIOFS, DOM_FS_DRIVER_MAX };
+QL_ENUM_DECL(dom_fs_driver);
+enum dom_fs_access { DOM_FS_ACCESS_DEFAULT, DOM_FS_PASSTHROUGH, DOM_FS_MAPPED, DOM_FS_SQUASH,
+                     DOM_FS_ACCESS_MAX };
+QL_ENUM_DECL(dom_fs_access);
+enum dom_fs_wrpolicy { DOM_FS_WRPOLICY_DEFAULT, DOM_FS_WRPOLICY_IMMEDIATE, DOM_FS_WRPOLICY_MAX };
+QL_ENUM_DECL(dom_fs_wrpolicy);
+enum dom_fs_multidevs { DOM_FS_MULTIDEVS_DEFAULT, DOM_FS_MULTIDEVS_REMAP,
+                        DOM_FS_MULTIDEVS_FORBID, DOM_FS_MULTIDEVS_WARN, DOM_FS_MULTIDEVS_MAX };
+QL_ENUM_DECL(dom_fs_multidevs);
+/* virtiofs <binary><cache mode>, <sandbox mode> */
+enum dom_fs_cache { DOM_FS_CACHE_DEFAULT, DOM_FS_CACHE_NONE, DOM_FS_CACHE_ALWAYS,
+                    DOM_FS_CACHE_MAX };
+QL_ENUM_DECL(dom_fs_cache);
+enum dom_fs_sandbox { DOM_FS_SANDBOX_DEFAULT, DOM_FS_SANDBOX_NAMESPACE, DOM_FS_SANDBOX_CHROOT,
+                      DOM_FS_SANDBOX_MAX };
+QL_ENUM_DECL(dom_fs_sandbox);
+
+struct dom_fs {
+    enum dom_fs_type type;              /* DEFAULT: mount */
+    enum dom_fs_driver driver;          /* DEFAULT: path (9p) */
+    enum dom_fs_access access;          /* DEFAULT: passthrough */
+    enum dom_virtio_model model;
+    enum dom_fs_wrpolicy wrpolicy;
+    enum dom_fs_multidevs multidevs;
+    unsigned fmode, dmode;              /* 9p mapped: modes of created files; 0: not given */
+    char *source;                       /* <source dir> */
+    char *socket;                       /* virtiofs <source socket>: a virtiofsd run by others */
+    char *target;                       /* <target dir>: the mount tag */
+    bool readonly;
+    unsigned queue;                     /* virtiofs <driver queue>; 0: QEMU's default */
+    char *binary;                       /* virtiofs <binary path>; NULL: looked up */
+    enum dom_tristate xattr, posix_lock, flock;
+    enum dom_fs_cache cache;
+    enum dom_fs_sandbox sandbox;
+    int thread_pool;                    /* <thread_pool size>; -1: not given */
+    unsigned long long openfiles;       /* <openfiles max>; 0: not given */
+    struct dom_addr addr;
+    struct dom_src src;
+};
+
 struct dom_hub {
     enum dom_usb_bus type;
     struct dom_addr addr;
@@ -959,7 +1006,42 @@ struct dom_devices {
     DOM_VEC(struct dom_hub, hubs);
     DOM_VEC(struct dom_tpm, tpms);
     DOM_VEC(struct dom_hostdev, hostdevs);
+    DOM_VEC(struct dom_fs, fss);
     struct dom_memballoon memballoon;
+};
+
+/* libvirt's QEMU namespace (http://libvirt.org/schemas/domain/qemu/1.0): unchecked
+ * pass-through of arguments, environment and device properties, and capability changes. */
+struct dom_qemu_env {
+    char *name, *value;                 /* value NULL: set empty */
+    struct dom_src src;
+};
+enum dom_qemu_prop_type { DOM_QPROP_STRING, DOM_QPROP_SIGNED, DOM_QPROP_UNSIGNED,
+                          DOM_QPROP_BOOL, DOM_QPROP_REMOVE, DOM_QPROP_MAX };
+QL_ENUM_DECL(dom_qemu_prop_type);
+struct dom_qemu_prop {
+    char *name, *value;
+    enum dom_qemu_prop_type type;
+    struct dom_src src;
+};
+/* <qemu:override><qemu:device alias><qemu:frontend><qemu:property .../> */
+struct dom_qemu_override {
+    char *alias;
+    DOM_VEC(struct dom_qemu_prop, props);
+    struct dom_src src;
+};
+struct dom_qemu_cap {
+    char *name;
+    bool add;                           /* <qemu:add>, else <qemu:del> */
+    struct dom_src src;
+};
+struct dom_qemu_ns {
+    char **args;                        /* <qemu:commandline><qemu:arg value> */
+    size_t n_args;
+    int args_line;                      /* the first <qemu:commandline>'s line */
+    DOM_VEC(struct dom_qemu_env, envs);
+    DOM_VEC(struct dom_qemu_override, overrides);
+    DOM_VEC(struct dom_qemu_cap, caps);
 };
 
 enum dom_vcpu_placement { DOM_PLACEMENT_DEFAULT, DOM_PLACEMENT_STATIC, DOM_PLACEMENT_MAX };
@@ -1005,6 +1087,7 @@ struct domain {
     enum dom_tristate pm_suspend_to_mem, pm_suspend_to_disk;
 
     struct dom_devices dev;
+    struct dom_qemu_ns qemu;
 
     char *source_file;          /* the file it was read from, for messages */
     /* Lines of domain-level elements, for validation messages (0: absent). */

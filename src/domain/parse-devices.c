@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -1267,6 +1268,78 @@ static void parse_hostdev(struct px *p, xmlNode *n)
         parse_hostdev_usb(p, src, x);
 }
 
+/* An octal file mode attribute (fmode='0644'): 0 when absent. */
+static unsigned attr_mode(struct px *p, xmlNode *n, const char *attr)
+{
+    const char *v = px_attr(n, attr);
+    if (!v)
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long m = strtoul(v, &end, 8);
+    if (errno || *end || end == v || m == 0 || m > 0777) {
+        px_err(p, n, attr, "invalid mode '%s' (octal, 1 to 0777)", v);
+        return 0;
+    }
+    return (unsigned)m;
+}
+
+/* <filesystem type accessmode model fmode dmode multidevs>: <driver type wrpolicy queue>,
+ * <source dir|socket>, <target dir>, <readonly/>, and virtiofsd's settings (<binary path
+ * xattr> with <cache mode>, <sandbox mode>, <lock posix flock>, <thread_pool size>;
+ * <openfiles max>). What qlaunch cannot do with them is the builder's to refuse. */
+static void parse_filesystem(struct px *p, xmlNode *n)
+{
+    struct dom_devices *v = &p->dom->dev;
+    struct dom_fs *x = VEC_PUSH(v->fss, v->n_fss);
+    x->thread_pool = -1;
+    dev_common(p, n, &x->src, &x->addr);
+    PX_ENUM(p, n, "type", &dom_fs_type_enum, "filesystem type", x->type);
+    PX_ENUM(p, n, "accessmode", &dom_fs_access_enum, "access mode", x->access);
+    PX_ENUM(p, n, "model", &dom_virtio_model_enum, "filesystem model", x->model);
+    PX_ENUM(p, n, "multidevs", &dom_fs_multidevs_enum, "multidevs", x->multidevs);
+    x->fmode = attr_mode(p, n, "fmode");
+    x->dmode = attr_mode(p, n, "dmode");
+    xmlNode *c;
+    if ((c = px_child(p, n, "driver"))) {
+        PX_ENUM(p, c, "type", &dom_fs_driver_enum, "filesystem driver", x->driver);
+        PX_ENUM(p, c, "wrpolicy", &dom_fs_wrpolicy_enum, "write policy", x->wrpolicy);
+        if (px_attr_uint(p, c, "queue", &x->queue) > 0 && (x->queue == 0 || x->queue > 1024))
+            px_err(p, c, "queue", "must be 1 to 1024");
+    }
+    if ((c = px_child(p, n, "source"))) {
+        x->source = px_attr_dup(c, "dir");
+        x->socket = px_attr_dup(c, "socket");
+        if (x->source && x->socket)
+            px_err(p, c, NULL, "<source> takes dir or socket, not both");
+        if (!x->source && !x->socket)
+            px_err(p, c, NULL, "<source> needs a dir attribute (or, for virtiofs, socket)");
+    }
+    if ((c = px_child(p, n, "target")))
+        x->target = attr_req(p, c, "dir");
+    else
+        px_err(p, n, NULL, "a <filesystem> needs a <target dir> (the guest's mount tag)");
+    x->readonly = px_child(p, n, "readonly") != NULL;
+    if ((c = px_child(p, n, "binary"))) {
+        x->binary = px_attr_dup(c, "path");
+        px_attr_tristate(p, c, "xattr", &x->xattr);
+        xmlNode *b;
+        if ((b = px_child(p, c, "cache")))
+            PX_ENUM(p, b, "mode", &dom_fs_cache_enum, "cache mode", x->cache);
+        if ((b = px_child(p, c, "sandbox")))
+            PX_ENUM(p, b, "mode", &dom_fs_sandbox_enum, "sandbox mode", x->sandbox);
+        if ((b = px_child(p, c, "lock"))) {
+            px_attr_tristate(p, b, "posix", &x->posix_lock);
+            px_attr_tristate(p, b, "flock", &x->flock);
+        }
+        if ((b = px_child(p, c, "thread_pool")))
+            attr_int_unset(p, b, "size", &x->thread_pool);
+    }
+    if ((c = px_child(p, n, "openfiles")) && px_attr_ull(p, c, "max", &x->openfiles) > 0
+        && x->openfiles == 0)
+        px_err(p, c, "max", "must be at least 1");
+}
+
 static void parse_emulator(struct px *p, xmlNode *n)
 {
     struct dom_devices *v = &p->dom->dev;
@@ -1308,6 +1381,7 @@ static const struct {
     {"hub", parse_hub},
     {"tpm", parse_tpm},
     {"hostdev", parse_hostdev},
+    {"filesystem", parse_filesystem},
 };
 
 void px_parse_devices(struct px *p, xmlNode *devices)

@@ -368,6 +368,7 @@ int dom_parse_memory(const char *xml, size_t len, const char *filename,
     xmlNode *devices = px_child(&p, root, "devices");
     if (devices)
         px_parse_devices(&p, devices);
+    px_parse_qemu_ns(&p, root);
     px_report_unconsumed(&p, root);
     if (diags->n_errors == errors_before)
         dom_validate(d, diags);

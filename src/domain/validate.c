@@ -130,7 +130,7 @@ static size_t collect_addrs(const struct domain *d, struct addr_ref **ret)
     const struct dom_devices *v = &d->dev;
     size_t n = v->n_disks + v->n_controllers + v->n_interfaces + v->n_inputs + v->n_videos +
                v->n_sounds + v->n_chrs + v->n_redirdevs + v->n_rngs + v->n_watchdogs +
-               v->n_panics + v->n_tpms + 1;
+               v->n_panics + v->n_tpms + v->n_fss + 1;
     struct addr_ref *r = xcalloc(n, sizeof(*r));
     size_t k = 0;
 #define ADD(vec, cnt)                                                                        \
@@ -148,6 +148,7 @@ static size_t collect_addrs(const struct domain *d, struct addr_ref **ret)
     ADD(v->watchdogs, v->n_watchdogs)
     ADD(v->panics, v->n_panics)
     ADD(v->tpms, v->n_tpms)
+    ADD(v->fss, v->n_fss)
 #undef ADD
     if (v->memballoon.present)
         r[k++] = (struct addr_ref){&v->memballoon.addr, &v->memballoon.src};

@@ -88,6 +88,7 @@ void px_parse_general(struct px *p, xmlNode *root);
 void px_parse_cpu(struct px *p, xmlNode *root);
 void px_parse_os(struct px *p, xmlNode *root);
 void px_parse_devices(struct px *p, xmlNode *devices);
+void px_parse_qemu_ns(struct px *p, xmlNode *root);
 void px_parse_address(struct px *p, xmlNode *parent, struct dom_addr *a);
 void px_parse_chr_source(struct px *p, xmlNode *dev, enum dom_chr_type type,
                          struct dom_chr_source *s);

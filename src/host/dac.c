@@ -207,7 +207,7 @@ static void add_file_at(struct host_dac_file **v, size_t *n, const char *path, b
     if (!path || !*path)
         return;
     *v = xrealloc(*v, (*n + 1) * sizeof(**v));
-    (*v)[(*n)++] = (struct host_dac_file){path, write, create, dir, where, line};
+    (*v)[(*n)++] = (struct host_dac_file){path, write, create, dir, where, line, HOST_DAC_NO_SHARE};
 }
 
 static void add_file(struct host_dac_file **v, size_t *n, const char *path, bool write,
@@ -256,6 +256,15 @@ size_t host_dac_files(const struct domain *d, const char *nvram_path,
             break;
         }
         add_file(&v, &n, s->log_file, true, true, false, &c->src);
+    }
+    for (size_t i = 0; i < d->dev.n_fss; i++) {
+        const struct dom_fs *f = &d->dev.fss[i];
+        /* a virtiofsd run by others: QEMU connects to its socket */
+        add_file(&v, &n, f->socket, true, false, false, &f->src);
+        add_file(&v, &n, f->source, false, false, false, &f->src);
+        if (f->source && *f->source)
+            v[n - 1].share = f->driver == DOM_FS_VIRTIOFS ? HOST_DAC_SHARE_VIRTIOFS
+                                                          : HOST_DAC_SHARE_9P;
     }
     *ret = v;
     return n;
@@ -311,12 +320,50 @@ static char *dir_of(const char *path)
     return slash && slash != path ? xstrndup(path, (size_t)(slash - path)) : xstrdup("/");
 }
 
+/* A shared directory is the user's data: QEMU's user gets at it through its permissions
+ * (other, a group, an ACL) or the start is refused; qlaunch changes nothing there. */
+static int check_share(const struct host_dac *dac, const struct host_dac_file *f,
+                       struct ql_error *err)
+{
+    struct host_dac nogroups = *dac;
+    if (f->share == HOST_DAC_SHARE_VIRTIOFS)
+        nogroups.n_groups = 0;      /* virtiofsd drops them */
+    struct as_qemu a;
+    int r = as_qemu_enter(&nogroups, &a);
+    if (r < 0)
+        return ql_error_errno(err, -r, "cannot take the groups of user '%s'", dac->user);
+    int ok = faccessat(AT_FDCWD, f->path, R_OK | X_OK, AT_EACCESS);
+    int e = errno;
+    _cleanup_free_ char *blocked = ok < 0 ? blocked_dir(f->path) : NULL;
+    as_qemu_leave(&a);
+    if (ok == 0)
+        return 0;
+    if (blocked)
+        return ql_error_set_at(err, EACCES, f->where, f->line,
+                               "the shared directory '%s' is out of reach of user '%s', which "
+                               "serves it (QEMU for 9p, virtiofsd for virtiofs): it may not "
+                               "search '%s'; grant it (chmod o+x, or setfacl -m u:%s:x) or "
+                               "name another user in a DAC <seclabel>", f->path, dac->user,
+                               blocked, dac->user);
+    if (e == ENOENT)
+        return ql_error_set_at(err, ENOENT, f->where, f->line,
+                               "the shared directory '%s' does not exist", f->path);
+    return ql_error_set_at(err, e, f->where, f->line,
+                           "the shared directory '%s' is out of reach of user '%s', which "
+                           "serves it (QEMU for 9p, virtiofsd for virtiofs): %s; grant it "
+                           "read and search (chmod o+rx, or setfacl -m u:%s:rx) or name "
+                           "another user in a DAC <seclabel>", f->path, dac->user,
+                           strerror(e), dac->user);
+}
+
 int host_dac_check_file(const struct host_dac *dac, const struct host_dac_file *f,
                         struct host_dac_grant *need, struct ql_error *err)
 {
     memset(need, 0, sizeof(*need));
     if (!dac->drop || f->path[0] != '/')
         return 0;
+    if (f->share)
+        return check_share(dac, f, err);
     _cleanup_free_ char *target = f->dir ? dir_of(f->path) : xstrdup(f->path);
     int mode = f->dir ? W_OK | X_OK : f->write ? R_OK | W_OK : R_OK;
     struct as_qemu a;

@@ -53,6 +53,10 @@ struct host_dac_file {
     bool dir;           /* QEMU creates a socket here: it needs write on this directory */
     const char *where;  /* the element, for messages ("os/kernel", "devices/disk[1]") */
     int line;           /* its line, 0: not known */
+    /* A <filesystem> directory QEMU (9p) or virtiofsd (as QEMU's user, without its
+     * supplementary groups) serves: it must read and search it; never given to it,
+     * refused instead. */
+    enum host_dac_share { HOST_DAC_NO_SHARE, HOST_DAC_SHARE_9P, HOST_DAC_SHARE_VIRTIOFS } share;
 };
 size_t host_dac_files(const struct domain *d, const char *nvram_path,
                       struct host_dac_file **ret);

@@ -1,6 +1,7 @@
 /* Firmware descriptors and NVRAM files; see firmware.h. */
 #include "config.h"
 #include "host/firmware.h"
+#include "host/interop.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/json.h"
@@ -130,110 +131,9 @@ static bool fw_desc_matches(const struct domain *d, const struct fw_desc *f)
     return true;
 }
 
-/* The search directories, first wins. */
-static size_t fw_dirs(char ***ret)
-{
-    char **v = NULL;
-    size_t n = 0;
-    const char *env = getenv("QLAUNCH_FIRMWARE_DIRS");
-    if (env && *env) {
-        _cleanup_free_ char *copy = xstrdup(env);
-        char *save = NULL;
-        for (char *t = strtok_r(copy, ":", &save); t; t = strtok_r(NULL, ":", &save)) {
-            v = xrealloc(v, (n + 1) * sizeof(*v));
-            v[n++] = xstrdup(t);
-        }
-    } else {
-        v = xcalloc(3, sizeof(*v));
-        if (geteuid() != 0) {
-            const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-            if (xdg && *xdg)
-                v[n++] = xasprintf("%s/qemu/firmware", xdg);
-            else if (home && *home)
-                v[n++] = xasprintf("%s/.config/qemu/firmware", home);
-        }
-        v[n++] = xstrdup("/etc/qemu/firmware");
-        v[n++] = xstrdup("/usr/share/qemu/firmware");
-    }
-    *ret = v;
-    return n;
-}
-
-static void free_strv(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
-static int cmp_name(const void *a, const void *b)
-{
-    const char *const *x = a, *const *y = b;
-    const char *bx = strrchr(*x, '/'), *by = strrchr(*y, '/');
-    return strcmp(bx ? bx + 1 : *x, by ? by + 1 : *y);
-}
-
-/* Descriptor paths after QEMU's merge rules, sorted by file name. */
 static int fw_list(char ***ret, size_t *ret_n, char **ret_dirs_text, struct ql_error *err)
 {
-    char **dirs = NULL;
-    size_t nd = fw_dirs(&dirs);
-    char **paths = NULL, **names = NULL;
-    size_t n = 0;
-    struct strbuf dt = STRBUF_INIT;
-    int r = 0;
-    for (size_t i = 0; i < nd; i++) {
-        sb_addf(&dt, "%s%s", i ? ", " : "", dirs[i]);
-        DIR *dir = opendir(dirs[i]);
-        if (!dir)
-            continue;
-        struct dirent *e;
-        while ((e = readdir(dir))) {
-            size_t l = strlen(e->d_name);
-            if (e->d_name[0] == '.' || l < 6 || !STREQ(e->d_name + l - 5, ".json"))
-                continue;
-            bool seen = false;
-            for (size_t k = 0; k < n && !seen; k++)
-                seen = STREQ(names[k], e->d_name);
-            if (seen)
-                continue;
-            if (n == HOST_FIRMWARE_MAX_DESCRIPTORS) {
-                r = ql_error_set(err, E2BIG, "more than %d firmware descriptors in %s",
-                                 HOST_FIRMWARE_MAX_DESCRIPTORS, sb_str(&dt));
-                break;
-            }
-            paths = xrealloc(paths, (n + 1) * sizeof(*paths));
-            names = xrealloc(names, (n + 1) * sizeof(*names));
-            paths[n] = xasprintf("%s/%s", dirs[i], e->d_name);
-            names[n++] = xstrdup(e->d_name);
-        }
-        closedir(dir);
-        if (r < 0)
-            break;
-    }
-    free_strv(dirs, nd);
-    free_strv(names, n);
-    if (r < 0) {
-        free_strv(paths, n);
-        sb_free(&dt);
-        return r;
-    }
-    /* An empty file masks the descriptor of that name in later directories. */
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        struct stat st;
-        if (stat(paths[i], &st) == 0 && st.st_size == 0)
-            free(paths[i]);
-        else
-            paths[k++] = paths[i];
-    }
-    n = k;
-    if (n)
-        qsort(paths, n, sizeof(*paths), cmp_name);
-    *ret = paths;
-    *ret_n = n;
-    *ret_dirs_text = sb_steal(&dt);
-    return 0;
+    return host_interop_list("firmware", "QLAUNCH_FIRMWARE_DIRS", ret, ret_n, ret_dirs_text, err);
 }
 
 char *host_firmware_vars_template(const char *loader)
@@ -254,7 +154,7 @@ char *host_firmware_vars_template(const char *loader)
             ql_error_clear(&e);
             fw_desc_clear(&f);
         }
-        free_strv(paths, n);
+        host_interop_free(paths, n);
     }
     ql_error_clear(&e);
     if (found)
@@ -338,7 +238,7 @@ int host_firmware_resolve(const struct domain *d, struct host_firmware *ret,
         }
         fw_desc_clear(&f);
     }
-    free_strv(paths, n);
+    host_interop_free(paths, n);
     if (r < 0) {
         host_firmware_free(ret);
         return r;

@@ -24,7 +24,6 @@
 #include "domain/domain.h"
 #include "util/error.h"
 
-#define HOST_FIRMWARE_MAX_DESCRIPTORS 256
 #define HOST_FIRMWARE_DESCRIPTOR_MAX (64 * 1024)   /* bytes per descriptor file */
 
 /* What the host says about the domain's firmware; strings are owned. */

@@ -5,6 +5,7 @@ libqlaunch_a_SOURCES += src/host/net.h src/host/net-priv.h \
 	src/host/nic.c \
 	src/host/ports.c src/host/ports.h \
 	src/host/firmware.c src/host/firmware.h \
+	src/host/interop.c src/host/interop.h \
 	src/host/dac.c src/host/dac.h \
 	src/host/vfio.c src/host/vfio.h \
 	src/host/qemucaps.c src/host/qemucaps.h

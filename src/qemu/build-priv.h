@@ -67,14 +67,15 @@ struct qb_ctrl {
 enum qb_dev_kind {
     QB_DEV_DISK, QB_DEV_NET, QB_DEV_SOUND, QB_DEV_VIDEO, QB_DEV_INPUT, QB_DEV_CHR, QB_DEV_RNG,
     QB_DEV_WATCHDOG, QB_DEV_PANIC, QB_DEV_BALLOON, QB_DEV_REDIRDEV, QB_DEV_HUB, QB_DEV_HOSTDEV,
+    QB_DEV_FS,
     QB_DEV_KIND_MAX
 };
 
 /* libvirt's order for devices without a PCI address (qemuDomainAssignDevicePCISlots):
- * PCI controllers by index, NICs, sound, the other controllers, then the rest. */
+ * PCI controllers by index, filesystems, NICs, sound, the other controllers, then the rest. */
 enum qb_pci_rank {
-    QB_RANK_PCI_CTRL, QB_RANK_NET, QB_RANK_SOUND, QB_RANK_CTRL, QB_RANK_DISK, QB_RANK_HOSTDEV,
-    QB_RANK_BALLOON,
+    QB_RANK_PCI_CTRL, QB_RANK_FS, QB_RANK_NET, QB_RANK_SOUND, QB_RANK_CTRL, QB_RANK_DISK,
+    QB_RANK_HOSTDEV, QB_RANK_BALLOON,
     QB_RANK_RNG, QB_RANK_WATCHDOG, QB_RANK_VIDEO, QB_RANK_INPUT, QB_RANK_SERIAL, QB_RANK_PANIC,
     QB_RANK_MAX
 };
@@ -161,6 +162,8 @@ struct qb_ctx {
     bool caps_failed;           /* qb_device refused a device (c->err says which) */
     const struct qb_hotplug *hot;   /* o->hotplug: one device of a running domain */
     size_t hot_index;           /* the new device's index among its kind */
+    bool *override_used;        /* per <qemu:override> device: an id matched its alias */
+    bool no_sandbox;            /* <qemu:del capability='seccomp-sandbox'/> */
 };
 
 /* ---- helpers (build-util.c) ---- */
@@ -314,6 +317,14 @@ int qb_build_hubs(struct qb_ctx *c);
 void qb_hostdev_devices(struct qb_ctx *c);          /* build-hostdev.c */
 int qb_check_hostdevs(struct qb_ctx *c);
 int qb_build_hostdevs(struct qb_ctx *c);
+int qb_check_fs(struct qb_ctx *c);                  /* build-fs.c */
+void qb_fs_devices(struct qb_ctx *c);
+int qb_build_fs(struct qb_ctx *c);
+/* build-passthrough.c: <qemu:capabilities> checks; <qemu:override> applied to one -device
+ * object (its "id" is the alias); <qemu:commandline> arguments and environment. */
+int qb_check_passthrough(struct qb_ctx *c);
+int qb_override_device(struct qb_ctx *c, json_object *dev);
+int qb_add_passthrough(struct qb_ctx *c);
 
 /* ---- the machine (build-machine.c), the CPU and memory (build-cpu.c) ----
  * Each adds its options; build.c calls them in the order of the command line. */

@@ -95,6 +95,9 @@ int qb_device(struct qb_ctx *c, const struct dom_src *src, struct qj *j)
         if (r < 0)
             c->caps_failed = true;
     }
+    /* after the check: what <qemu:override> sets is the user's, unchecked */
+    if (c->override_used)
+        qb_override_device(c, j->o);
     qb_opt(c, "-device", qj_end(j));
     return r;
 }

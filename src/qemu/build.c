@@ -52,6 +52,7 @@ static void ctx_free(struct qb_ctx *c)
     free(c->gfx_socket[1]);
     free(c->ctrls);
     free(c->devs);
+    free(c->override_used);
     qb_usb_free(c);
 }
 
@@ -65,6 +66,7 @@ static int prepare_devices(struct qb_ctx *c)
         || (r = qb_ctrls_check(c)) < 0 || (r = qb_disk_devices(c)) < 0)
         return r;
     qb_net_devices(c);
+    qb_fs_devices(c);
     qb_gfx_devices(c);
     qb_chr_devices(c);
     qb_misc_devices(c);
@@ -159,6 +161,7 @@ static int build(struct qb_ctx *c)
     c->implicit_panic = dom_on_crash(d) != DOM_LC_DESTROY && dv->n_panics == 0;
     if ((r = check_domain(c)) < 0 || (r = qb_check_gfx(c)) < 0 || (r = qb_check_nets(c)) < 0
         || (r = qb_check_misc(c)) < 0 || (r = qb_check_hostdevs(c)) < 0
+        || (r = qb_check_fs(c)) < 0 || (r = qb_check_passthrough(c)) < 0
         || (c->hot && (r = check_hot(c)) < 0)
         || (r = prepare_devices(c)) < 0)
         return r;
@@ -199,7 +202,7 @@ static int build(struct qb_ctx *c)
     if ((r = qb_add_boot(c)) < 0 || (r = qb_add_pcihole64(c)) < 0)
         return r;
     if ((r = qb_build_controllers(c)) < 0 || (r = qb_build_hubs(c)) < 0
-        || (r = qb_build_disks(c)) < 0
+        || (r = qb_build_disks(c)) < 0 || (r = qb_build_fs(c)) < 0
         || (r = qb_build_nets(c)) < 0 || (r = qb_build_chrs(c)) < 0
         || (r = qb_build_tpms(c)) < 0 || (r = qb_build_inputs(c)) < 0 || (r = qb_build_audio(c)) < 0
         || (r = qb_build_graphics(c)) < 0 || (r = qb_build_videos(c)) < 0
@@ -217,9 +220,10 @@ static int build(struct qb_ctx *c)
     /* libvirt's default hardening (qemu.conf seccomp_sandbox=1): QEMU may not run
      * obsolete syscalls, change its privileges, fork/exec, or change scheduling and
      * affinity itself (the supervisor pins threads from outside). */
-    qb_opt(c, "-sandbox", xstrdup("on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
-                                  "resourcecontrol=deny"));
-    return 0;
+    if (!c->no_sandbox)
+        qb_opt(c, "-sandbox", xstrdup("on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
+                                      "resourcecontrol=deny"));
+    return qb_add_passthrough(c);
 }
 
 int qb_build(const struct domain *d, const struct qb_options *o, struct qb_result *ret,
@@ -340,6 +344,13 @@ void qb_result_free(struct qb_result *r)
     free(r->nvram_template);
     free(r->tpm_socket);
     free(r->tpm_device);
+    for (size_t i = 0; i < r->n_virtiofs; i++)
+        free(r->virtiofs[i].socket);
+    free(r->virtiofs);
+    for (size_t i = 0; i < r->n_env; i++)
+        free(r->env[i]);
+    free(r->env);
+    free(r->passthrough);
     for (size_t i = 0; i < r->n_nics; i++) {
         free(r->nics[i].netdev_id);
         free(r->nics[i].device_id);

@@ -132,6 +132,20 @@ struct qb_result {
      * starts swtpm before QEMU (NULL: none). Passthrough: the host's TPM device. */
     char *tpm_socket;
     char *tpm_device;
+    /* <filesystem><driver type='virtiofs'> with a <source dir>: per share, the socket QEMU
+     * connects to, on which the launcher starts virtiofsd (fs_index: the filesystem's
+     * index in the XML) before QEMU. */
+    struct qb_virtiofs {
+        size_t fs_index;
+        char *socket;
+    } *virtiofs;
+    size_t n_virtiofs;
+    /* <qemu:env>: "NAME=value" for QEMU's environment, in the XML's order. */
+    char **env;
+    size_t n_env;
+    /* The domain uses <qemu:commandline>/<qemu:override>: a warning the launcher logs
+     * (also among the notes); NULL: it does not. */
+    char *passthrough;
 
     /* The names the builder gave, so that nothing outside src/qemu derives QEMU ids by
      * convention. */

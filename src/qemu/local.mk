@@ -16,5 +16,7 @@ libqlaunch_a_SOURCES += \
 	src/qemu/build-gfx.c \
 	src/qemu/build-misc.c \
 	src/qemu/build-hostdev.c \
+	src/qemu/build-fs.c \
+	src/qemu/build-passthrough.c \
 	src/qemu/render.c
 qlaunch_SOURCES += src/cmd-argv.c

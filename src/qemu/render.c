@@ -3,8 +3,17 @@
 #include "qemu/build.h"
 #include "util/strbuf.h"
 
+#include <string.h>
+
 void qb_result_render(struct strbuf *sb, const struct qb_result *r)
 {
+    /* <qemu:env> first, as libvirt's .args files show the environment */
+    for (size_t i = 0; i < r->n_env; i++) {
+        const char *eq = strchr(r->env[i], '=');
+        sb_addf(sb, "%.*s=", (int)(eq - r->env[i]), r->env[i]);
+        sb_add_shell_quoted(sb, eq + 1);
+        sb_add(sb, " \\\n");
+    }
     argv_render_shell(sb, &r->argv, true);
     sb_addc(sb, '\n');
     for (size_t i = 0; i < r->n_fds; i++) {

@@ -13,11 +13,54 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+/* Writes "0 ID 1" (root in the namespace is id outside) to a /proc/self map file, or
+ * "deny" for setgroups (id ~0u). Async-signal-safe. */
+static bool write_map(const char *file, unsigned id)
+{
+    char buf[32], digits[12];
+    size_t n = 0, nd = 0;
+    if (id == ~0u) {
+        memcpy(buf, "deny", 4);
+        n = 4;
+    } else {
+        do {
+            digits[nd++] = (char)('0' + id % 10);
+            id /= 10;
+        } while (id);
+        buf[n++] = '0';
+        buf[n++] = ' ';
+        while (nd)
+            buf[n++] = digits[--nd];
+        memcpy(buf + n, " 1", 2);
+        n += 2;
+    }
+    int fd = open(file, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    bool ok = write(fd, buf, n) == (ssize_t)n;
+    close(fd);
+    return ok;
+}
+
+/* The child's own user namespace: after the drop it is an unprivileged process, which may
+ * map only its own ids (and must give up setgroups first). Async-signal-safe. */
+static bool enter_userns(void)
+{
+    unsigned uid = (unsigned)geteuid(), gid = (unsigned)getegid();
+    /* The drop made it non-dumpable, which leaves /proc/self's files to root. */
+    if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0 || unshare(CLONE_NEWUSER) < 0)
+        return false;
+    return write_map("/proc/self/setgroups", ~0u) && write_map("/proc/self/uid_map", uid)
+           && write_map("/proc/self/gid_map", gid);
+}
 
 /* In the child: fds in place (3.. from spec->fds, 0 /dev/null, 1 and 2 out_fd), every other
  * fd closed, the user dropped, then exec. Async-signal-safe; never returns. */
@@ -46,6 +89,11 @@ static __attribute__((noreturn)) void child_exec(const struct sup_helper_spec *s
                     spec->dac->user, strerror(-r));
             _exit(127);
         }
+    }
+    if (spec->userns && !enter_userns()) {
+        dprintf(2, "qlaunch: cannot give %s a user namespace: %s\n", spec->name,
+                strerror(errno));
+        _exit(127);
     }
     execv(spec->argv[0], spec->argv);
     dprintf(2, "qlaunch: cannot execute '%s': %s\n", spec->argv[0], strerror(errno));

@@ -20,6 +20,10 @@ struct sup_helper_spec {
     const struct host_dac *dac; /* run as QEMU's user when dac->drop */
     const char *socket;         /* removed when it is stopped (may be NULL) */
     const char *remove_dir;     /* removed with its files when it is stopped (may be NULL) */
+    /* Runs in a user namespace of its own, as its root mapped to the user it runs as: a
+     * helper that must be root for its sandbox (virtiofsd) gets capabilities that only
+     * count inside, and on the host stays that user. */
+    bool userns;
 };
 
 /* Forks the helper and records it in st->helpers; record(ctx) must then write the state

@@ -5,6 +5,7 @@ libqlaunch_a_SOURCES += \
 	src/supervise/rundir.c src/supervise/rundir.h \
 	src/supervise/probe.c src/supervise/probe.h \
 	src/supervise/helpers.c src/supervise/helpers.h src/supervise/sup-swtpm.c \
+	src/supervise/sup-virtiofs.c \
 	src/supervise/prepare.c src/supervise/prepare.h \
 	src/supervise/supervisor.c src/supervise/supervisor.h src/supervise/sup-priv.h \
 	src/supervise/sup-qemu.c src/supervise/sup-start.c src/supervise/sup-monitor.c \

@@ -6,6 +6,7 @@
  *   sup-actions.c  carrying out policy decisions: restart, coredump, destroy
  *   sup-ctl.c      the control socket: clients, requests, event stream
  *   sup-swtpm.c    <tpm> on the host: swtpm as a helper process (helpers.h)
+ *   sup-virtiofs.c <filesystem> virtiofs on the host: virtiofsd per share (helpers.h)
  *   sup-day2.c     the day-2 verbs (inspection, media, keys, screenshots, balloon)
  *   sup-dumpxml.c  the running domain's XML
  *   sup-agent.c    the guest agent's channel and the verbs that use it
@@ -175,6 +176,8 @@ void sup_release_ports_lock(struct sup *s);
  * and the stop of every helper process (helpers.h) when the domain ends. */
 int sup_prepare_tpm(struct sup *s, struct ql_error *err);
 void sup_stop_helpers(struct sup *s);
+/* sup-virtiofs.c: a virtiofsd per virtiofs share, as QEMU's user (before QEMU starts). */
+int sup_prepare_virtiofs(struct sup *s, struct ql_error *err);
 
 /* sup-start.c */
 void sup_on_qmp_ready(struct sup *s);

@@ -286,6 +286,8 @@ int sup_prepare_host(struct sup *s, struct ql_error *err)
     if ((r = qb_build(s->dom, &prep.o, &s->build, err)) < 0)
         return r;
     sup_trace(s, "build");
+    if (s->build.passthrough)
+        sup_log(s, "warning: %s", s->build.passthrough);
     if ((r = prepare_nvram(s, prep.o.nvram_dir, err)) < 0)
         return r;
     if ((r = prepare_dac(s, prep.qemu_dir, err)) < 0)
@@ -325,7 +327,8 @@ int sup_prepare_host(struct sup *s, struct ql_error *err)
         s->st.nic_taps[i] = xstrdup(s->nics[i].tap_name);
         s->st.nic_ovs[i] = xstrdup(s->nics[i].ovs_bridge);
     }
-    if ((r = sup_prepare_tpm(s, err)) < 0 || (r = sup_prepare_hostdevs(s, err)) < 0)
+    if ((r = sup_prepare_tpm(s, err)) < 0 || (r = sup_prepare_hostdevs(s, err)) < 0 ||
+        (r = sup_prepare_virtiofs(s, err)) < 0)
         return r;
     sup_trace(s, "host-ready");
     return 0;
@@ -444,6 +447,30 @@ static int open_identity_lock(struct sup *s, struct ql_error *err)
     return fd;
 }
 
+/* QEMU's environment: the supervisor's with <qemu:env> set over it (built before the fork:
+ * the child only execs). */
+static char **qemu_environ(const struct qb_result *b)
+{
+    extern char **environ;
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **v = xcalloc(n + b->n_env + 1, sizeof(*v));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *eq = strchr(environ[i], '=');
+        size_t nl = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
+        bool replaced = false;
+        for (size_t e = 0; e < b->n_env && !replaced; e++)
+            replaced = strncmp(b->env[e], environ[i], nl) == 0 && b->env[e][nl] == '=';
+        if (!replaced)
+            v[k++] = environ[i];
+    }
+    for (size_t e = 0; e < b->n_env; e++)
+        v[k++] = b->env[e];
+    return v;
+}
+
 int sup_spawn_qemu(struct sup *s, int qmp_listen_fd, struct ql_error *err)
 {
     struct fdmap map[MAX_FDMAP];
@@ -465,6 +492,7 @@ int sup_spawn_qemu(struct sup *s, int qmp_listen_fd, struct ql_error *err)
     cpu_set_t pmask;
     bool pin = process_mask(s->dom, &pmask);
     struct rlimit vfio_lock = vfio_memlock(s->dom);
+    _cleanup_free_ char **envp = qemu_environ(&s->build);
     sup_trace(s, "fork");
     pid_t pid = fork();
     if (pid < 0) {
@@ -518,7 +546,7 @@ int sup_spawn_qemu(struct sup *s, int qmp_listen_fd, struct ql_error *err)
                     strerror(-dr));
             _exit(127);
         }
-        execv(s->build.argv.v[0], s->build.argv.v);
+        execve(s->build.argv.v[0], s->build.argv.v, envp);
         dprintf(2, "qlaunch: cannot execute '%s': %s\n", s->build.argv.v[0], strerror(errno));
         _exit(127);
     }

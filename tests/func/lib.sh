@@ -2,8 +2,9 @@
 # it builds (or reuses) the test guest, makes a private run/log directory, names the
 # domain, and cleans everything up on exit. Tests may define ql_extra_cleanup.
 : "${QLAUNCH:?}" "${top_builddir:?}" "${top_srcdir:?}" "${QL_TAG:?}"
-GUEST="$top_builddir/tests/guest/out"
-sh "$top_srcdir/tests/guest/build-guest.sh" "$GUEST" >/dev/null || { echo "guest build failed"; exit 1; }
+# QL_GUEST_FLAVOUR=generic: the guest on Debian's generic kernel (9p), in its own directory.
+GUEST="$top_builddir/tests/guest/out${QL_GUEST_FLAVOUR:+-$QL_GUEST_FLAVOUR}"
+QL_GUEST_FLAVOUR=${QL_GUEST_FLAVOUR:-} sh "$top_srcdir/tests/guest/build-guest.sh" "$GUEST" >/dev/null || { echo "guest build failed"; exit 1; }
 T=$(mktemp -d "/tmp/ql-$QL_TAG.XXXXXX")
 . "$top_srcdir/tests/func/access.sh"
 export QLAUNCH_RUN_DIR="$T/run" QLAUNCH_LOG_DIR="$T/log"

@@ -27,6 +27,7 @@ func_tests += tests/func/reattach-state.sh
 func_tests += tests/func/full-rundir.sh
 func_tests += tests/func/private-dirs.sh
 func_tests += tests/func/tpm.sh
+func_tests += tests/func/fs.sh
 func_tests += tests/func/day2.sh
 func_tests += tests/func/hotplug.sh
 func_tests += tests/func/persistent.sh

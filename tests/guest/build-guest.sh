@@ -2,10 +2,12 @@
 # build-guest.sh OUTDIR: build the tiny qlaunch test guest from Debian packages.
 #
 # Produces OUTDIR/vmlinuz (Debian cloud kernel) and OUTDIR/initramfs.gz
-# (static busybox + tests/guest/init + a few virtio/pvpanic/button modules), and
+# (static busybox + tests/guest/init + a few virtio/pvpanic/button/virtiofs modules), and
 # OUTDIR/initramfs-agent.gz: the same plus Debian's qemu-guest-agent with its
 # shared libraries (a second cpio archive appended, which the kernel unpacks
 # over the first), for guest.agent=1.
+# QL_GUEST_FLAVOUR=generic builds it from Debian's generic kernel instead (larger; the
+# cloud kernel has no 9p), with the 9p modules too.
 # Cached: nothing is done while both outputs are newer than this script and
 # the init file. Everything is built in OUTDIR/.build.XXXXXX and renamed into
 # place at the end, so an interrupted build never leaves half-written outputs.
@@ -22,7 +24,14 @@ INIT=$HERE/init
 MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
 virtio_blk failover net_failover virtio_net virtio_balloon virtio_console
 pvpanic pvpanic-mmio pvpanic-pci button evdev
-scsi_common scsi_mod libata ata_piix cdrom sr_mod"
+scsi_common scsi_mod libata ata_piix cdrom sr_mod fuse virtiofs"
+FLAVOUR=${QL_GUEST_FLAVOUR:-cloud}
+case $FLAVOUR in
+cloud)   KMETA=linux-image-cloud-amd64 ;;
+generic) KMETA=linux-image-amd64
+         MODULES="$MODULES netfs fscache 9pnet 9pnet_virtio 9p" ;;
+*)       echo "build-guest: unknown QL_GUEST_FLAVOUR '$FLAVOUR' (cloud, generic)" >&2; exit 2 ;;
+esac
 
 log() { echo "build-guest: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -55,7 +64,7 @@ cd "$TMP"
 
 # Resolve the versioned kernel package from the metapackage, download both.
 fetch() {
-    kpkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+    kpkg=$(apt-cache depends "$KMETA" 2>/dev/null |
            sed -n 's/^ *Depends: *\(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1)
     [ -n "$kpkg" ] || return 1
     rm -f ./*.deb
@@ -66,8 +75,7 @@ fetch() {
 if ! fetch; then
     log "download failed; running apt-get update and retrying"
     apt-get -q update >&2 || die "apt-get update failed"
-    fetch || die "cannot download linux-image-cloud-amd64's kernel / busybox-static /" \
-                 "qemu-guest-agent"
+    fetch || die "cannot download $KMETA's kernel / busybox-static / qemu-guest-agent"
 fi
 log "using $kpkg"
 

@@ -2002,13 +2002,17 @@ static void test_no_silent_drops(void **state)
     expect_one_error("<domain type='kvm' "
                      "xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n"
                      "<name>t</name>\n<os><type>hvm</type></os>\n" MEM
-                     "<qemu:commandline>\n<qemu:arg value='-S'/>\n</qemu:commandline>\n" TAIL,
-                     "qemu:commandline: unsupported element <qemu:commandline> (line 5)");
-    /* The namespace declared on the element itself. */
-    expect_one_error(HEAD MEM "<qemu:commandline "
-                     "xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
+                     "<qemu:deprecation behavior='omit'/>\n" TAIL,
+                     "qemu:deprecation: unsupported element <qemu:deprecation> (line 5)");
+    /* libvirt's element names in another namespace are not libvirt's. */
+    expect_one_error(HEAD MEM "<qemu:commandline xmlns:qemu='urn:not-libvirt'>"
                      "<qemu:arg value='-S'/></qemu:commandline>\n" TAIL,
                      "qemu:commandline: unsupported element <qemu:commandline> (line 5)");
+    /* An unknown child of a known QEMU namespace element. */
+    expect_one_error(HEAD MEM "<qemu:commandline "
+                     "xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
+                     "<qemu:arg value='-S'/><qemu:argh/></qemu:commandline>\n" TAIL,
+                     "qemu:commandline/qemu:argh: unsupported element <qemu:argh> (line 5)");
     /* A namespaced element that shadows a known name is not the known element. */
     expect_one_error(HEAD MEM "<x:vcpu xmlns:x='urn:x'>4</x:vcpu>\n" TAIL,
                      "x:vcpu: unsupported element <x:vcpu> (line 5)");

@@ -49,6 +49,30 @@ class Skip(Exception):
     pass
 
 
+VIRTIOFSD = "/usr/lib/qemu/virtiofsd"
+
+
+def start_virtiofsd(sock, tmp):
+    """virtiofsd (QEMU 7.2's, Debian's path) sharing an empty directory on the socket QEMU
+    connects to; the socket is bound here and passed, as the supervisor does."""
+    if not os.access(VIRTIOFSD, os.X_OK):
+        raise Skip("needs %s (qemu-system-common)" % VIRTIOFSD)
+    share = tempfile.mkdtemp(dir=tmp)
+    os.makedirs(os.path.dirname(sock), exist_ok=True)
+    ls = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    ls.bind(sock)
+    ls.listen(1)
+    cmd = [VIRTIOFSD, "--fd=%d" % ls.fileno(), "-o", "source=%s,sandbox=chroot" % share]
+    if os.geteuid() != 0:
+        cmd = ["unshare", "--user", "--map-root-user"] + cmd
+    log = open(os.path.join(tmp, "virtiofsd.log"), "w")
+    d = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                         pass_fds=(ls.fileno(),), start_new_session=True)
+    ls.close()
+    log.close()
+    return d
+
+
 def open_tap(queues=1):
     """One tap with `queues` queues (IFF_MULTI_QUEUE when more than one): a list of fds."""
     TUNSETIFF = 0x400454CA
@@ -151,7 +175,11 @@ def run_case(qlaunch, xml, tmp):
         if a == "-initrd" and v.startswith(root):
             with open(v, "wb") as f:
                 f.write(b"\0" * 4096)
+    env = dict(os.environ)
     for line in out.stderr.splitlines():
+        if line.startswith("# env "):
+            k, _, v = line[6:].partition("=")
+            env[k] = v
         m = re.match(r"# file \(nvram-file\): NVRAM (.*), copied from (.*) when it", line)
         if m:
             dst = m.group(1).replace(PREFIX, root)
@@ -170,6 +198,16 @@ def run_case(qlaunch, xml, tmp):
         if not os.path.exists(fn):
             fmt = fmt_of.get(n["node-name"], "raw")
             subprocess.run(["qemu-img", "create", "-q", "-f", fmt, fn, "16M"], check=True)
+    # 9p shares: the directory QEMU opens. virtiofs: a virtiofsd on each socket, as the
+    # supervisor starts it.
+    daemons = []
+    for i, a in enumerate(argv[:-1]):
+        v = argv[i + 1]
+        if a == "-fsdev":
+            path = re.search(r",path=((?:[^,]|,,)*)", v).group(1).replace(",,", ",")
+            os.makedirs(path, exist_ok=True)
+        if a == "-chardev" and ",id=chr-vu-" in v:
+            daemons.append(start_virtiofsd(v.split("path=", 1)[1].replace(",,", ","), tmp))
     # fds: QMP socket at 3, taps after.
     fds = {}
     qmp_path = os.path.join(tmp, "run", "qmp.sock")
@@ -197,7 +235,8 @@ def run_case(qlaunch, xml, tmp):
     argv[0] = EMULATOR
     errlog = open(os.path.join(tmp, "qemu.err"), "w+")
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=errlog, stderr=errlog,
-                            preexec_fn=preexec, pass_fds=tuple(fds), start_new_session=True)
+                            preexec_fn=preexec, pass_fds=tuple(fds), start_new_session=True,
+                            env=env)
     for t in tap_fds:
         os.close(t)
     try:
@@ -232,6 +271,10 @@ def run_case(qlaunch, xml, tmp):
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        for d in daemons:
+            if d.poll() is None:
+                d.kill()
+            d.wait()
         lsock.close()
         errlog.close()
 
