@@ -62,6 +62,8 @@ struct qmp_conn {
     size_t woff;
     struct strbuf held;         /* user commands queued until negotiation is done */
     bool write_failed;
+    int pass_fd;                /* qmp_send_fd: sent with the byte at wbuf offset pass_at */
+    size_t pass_at;
 
     struct qmp_pending *pending, **pending_tail;
     size_t npending;
@@ -95,6 +97,8 @@ static void conn_destroy(struct qmp_conn *conn)
 {
     if (conn->fd >= 0)
         close(conn->fd);
+    if (conn->pass_fd >= 0)
+        close(conn->pass_fd);
     json_tokener_free(conn->tok);
     free(conn->rbuf);
     sb_free(&conn->wbuf);
@@ -125,6 +129,7 @@ struct qmp_conn *qmp_conn_new_fd(int fd, const struct qmp_callbacks *cb, void *o
 {
     struct qmp_conn *conn = xcalloc(1, sizeof(*conn));
     conn->fd = fd;
+    conn->pass_fd = -1;
     int fl = fcntl(fd, F_GETFL);
     if (fl >= 0)
         (void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
@@ -347,11 +352,41 @@ void qmp_conn_free(struct qmp_conn *conn)
 
 /* ---- output ---- */
 
+/* Writes from woff, the fd to pass (if any) with the first byte of its command: the bytes
+ * before it go in a write of their own. */
+static ssize_t write_some(struct qmp_conn *conn)
+{
+    size_t len = conn->wbuf.len - conn->woff;
+    if (conn->pass_fd < 0 || conn->woff > conn->pass_at)
+        return send(conn->fd, conn->wbuf.s + conn->woff, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (conn->woff < conn->pass_at)
+        return send(conn->fd, conn->wbuf.s + conn->woff, conn->pass_at - conn->woff,
+                    MSG_NOSIGNAL | MSG_DONTWAIT);
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof(u));
+    struct iovec iov = {conn->wbuf.s + conn->woff, len};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                        .msg_controllen = sizeof(u.buf)};
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &conn->pass_fd, sizeof(int));
+    ssize_t n = sendmsg(conn->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+        close(conn->pass_fd);
+        conn->pass_fd = -1;
+    }
+    return n;
+}
+
 static int flush_output(struct qmp_conn *conn, struct ql_error *err)
 {
     while (conn->wbuf.len > conn->woff && !conn->write_failed) {
-        ssize_t n = send(conn->fd, conn->wbuf.s + conn->woff, conn->wbuf.len - conn->woff,
-                         MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t n = write_some(conn);
         if (n < 0 && errno == ENOTSOCK)
             n = write(conn->fd, conn->wbuf.s + conn->woff, conn->wbuf.len - conn->woff);
         if (n < 0) {
@@ -436,6 +471,27 @@ int qmp_send(struct qmp_conn *conn, const char *command, json_object *args, qmp_
         json_object_object_add(msg, "arguments", json_object_get(args));
     int r = send_message(conn, msg, command, false, cb, opaque, ret_id, err);
     json_object_put(msg);
+    return r;
+}
+
+int qmp_send_fd(struct qmp_conn *conn, const char *command, json_object *args, int fd,
+                qmp_reply_cb cb, void *opaque, uint64_t *ret_id, struct ql_error *err)
+{
+    if (conn_alive(conn) && conn->state != QMP_CONN_READY)
+        return ql_error_set(err, EAGAIN, "cannot pass a file to QEMU before QMP is ready");
+    if (conn->pass_fd >= 0)
+        return ql_error_set(err, EBUSY, "another file is being passed to QEMU");
+    int dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (dup < 0)
+        return ql_error_errno(err, errno, "cannot pass a file to QEMU");
+    /* Set before the command is queued: queueing writes at once. */
+    conn->pass_fd = dup;
+    conn->pass_at = conn->wbuf.len;
+    int r = qmp_send(conn, command, args, cb, opaque, ret_id, err);
+    if (r < 0 && conn->pass_fd >= 0) {
+        close(conn->pass_fd);
+        conn->pass_fd = -1;
+    }
     return r;
 }
 

@@ -286,6 +286,10 @@ int qmp_conn_on_writable(struct qmp_conn *conn, struct ql_error *err);
  * Fails only when the connection is already closed or broken, or output is over the cap. */
 int qmp_send(struct qmp_conn *conn, const char *command, json_object *args, qmp_reply_cb cb,
              void *opaque, uint64_t *ret_id, struct ql_error *err);
+/* qmp_send with fd (duplicated; the caller keeps its own) passed along with the command
+ * (SCM_RIGHTS), for getfd and add-fd. Only once QMP is ready; one file at a time. */
+int qmp_send_fd(struct qmp_conn *conn, const char *command, json_object *args, int fd,
+                qmp_reply_cb cb, void *opaque, uint64_t *ret_id, struct ql_error *err);
 /* Queues raw JSON text: an object with a string "execute" (and optional "arguments");
  * any "id" in it is replaced by the library's own. */
 int qmp_send_raw(struct qmp_conn *conn, const char *json_text, qmp_reply_cb cb, void *opaque,

@@ -9,7 +9,9 @@
  *            "dommemstat", "vcpuinfo", "dumpxml", "screenshot",
  *            "change-media" "target":DEV, "action":"eject"|"insert"|"update",
  *            ["source":FILE], ["force":BOOL], "send-key" "keys":"K1 K2...",
- *            ["codeset":NAME], ["holdtime":MS], "setmem" "size":KIB
+ *            ["codeset":NAME], ["holdtime":MS], "setmem" "size":KIB,
+ *            "snapshot-create" "snapshot":NAME ["description":TEXT], "snapshot-revert" and
+ *            "snapshot-delete" "snapshot":NAME, "save" "file":ABSOLUTE-PATH
  *   reply    {"ok":true, ...} or {"ok":false,"error":"one sentence"}
  *            status: "status" holds the domain status (sup_status_to_json);
  *            qmp: "reply" holds QEMU's answer ({"return":...} or {"error":...});
@@ -47,6 +49,10 @@ enum ctl_cmd {
     CTL_SCREENSHOT,
     CTL_SETMEM,
     CTL_DUMPXML,
+    CTL_SNAPSHOT_CREATE,
+    CTL_SNAPSHOT_REVERT,
+    CTL_SNAPSHOT_DELETE,
+    CTL_SAVE,
     CTL_CMD_MAX
 };
 const char *ctl_cmd_to_string(enum ctl_cmd c);     /* "status", ...; NULL when out of range */
@@ -66,6 +72,9 @@ struct ctl_request {
     bool details, force;
     long long holdtime_ms;      /* send-key */
     long long size_kib;         /* setmem */
+    char *snapshot;             /* snapshot-*: the snapshot's name */
+    char *description;          /* snapshot-create */
+    char *file;                 /* save: the file (absolute) */
 };
 #define CTL_REQUEST_INIT(c) {.cmd = (c), .timeout_s = -1}
 void ctl_request_clear(struct ctl_request *r);

@@ -1,5 +1,6 @@
 libqlaunch_a_SOURCES += \
 	src/supervise/state.c src/supervise/state.h \
+	src/supervise/snapshot.c src/supervise/snapshot.h \
 	src/supervise/policy.c src/supervise/policy.h
 libqlaunch_a_SOURCES += \
 	src/supervise/rundir.c src/supervise/rundir.h \
@@ -9,7 +10,7 @@ libqlaunch_a_SOURCES += \
 	src/supervise/supervisor.c src/supervise/supervisor.h src/supervise/sup-priv.h \
 	src/supervise/sup-qemu.c src/supervise/sup-start.c src/supervise/sup-monitor.c \
 	src/supervise/sup-actions.c src/supervise/sup-ctl.c \
-	src/supervise/sup-day2.c src/supervise/sup-dumpxml.c
+	src/supervise/sup-day2.c src/supervise/sup-dumpxml.c src/supervise/sup-snapshot.c
 # The control protocol, its client and the background start (used by the CLI verbs).
 libqlaunch_a_SOURCES += \
 	src/supervise/ctl-proto.c src/supervise/ctl-proto.h \

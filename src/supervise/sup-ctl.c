@@ -277,6 +277,12 @@ static void handle_command(struct sup *s, struct sup_client *c, const char *line
         case CTL_QMP:
             qmp_for_client(s, c, NULL, NULL, req.json);
             break;
+        case CTL_SNAPSHOT_CREATE:
+        case CTL_SNAPSHOT_REVERT:
+        case CTL_SNAPSHOT_DELETE:
+        case CTL_SAVE:
+            sup_snapshot_request(s, c, &req);
+            break;
         default:
             sup_day2_request(s, c, &req);
             break;

@@ -8,6 +8,7 @@
  *   sup-swtpm.c    <tpm> on the host: swtpm as a helper process (helpers.h)
  *   sup-day2.c     the day-2 verbs (inspection, media, keys, screenshots, balloon)
  *   sup-dumpxml.c  the running domain's XML
+ *   sup-snapshot.c internal snapshots and save (QEMU jobs, migration to a file), restore
  * Everything runs on one thread and one poll loop; nothing in here may block. */
 #pragma once
 #include <json-c/json.h>
@@ -126,6 +127,12 @@ struct sup {
     int exit_code;
     unsigned restart_cap, restart_window;   /* from create, kept across re-attach */
     bool media_busy;        /* a change-media is being carried out */
+    struct sup_snapop *snap;    /* the snapshot operation or save in progress */
+    bool restoring;         /* restore: QEMU loads the save file before the setup */
+    bool restore_running;   /* and then runs (else it stays paused) */
+    bool incoming_done;
+    int incoming_fd;        /* the save file, for QEMU (-incoming defer, fd:N) */
+    int incoming_num;
 };
 
 /* supervisor.c */
@@ -199,5 +206,19 @@ struct ctl_request;
 void sup_day2_request(struct sup *s, struct sup_client *c, struct ctl_request *req);
 /* The file in disk i now (change-media's, else the XML's); NULL: empty. */
 const char *sup_disk_source(const struct sup *s, size_t i);
+/* query-block's (or query-blockstats') entry for disk i in list, or NULL. */
+json_object *sup_block_entry(const struct sup *s, json_object *list, size_t i);
+
+/* sup-snapshot.c: snapshot-create/-revert/-delete and save (req is read, not taken); the
+ * QMP events that end them (JOB_STATUS_CHANGE, MIGRATION); restore's steps of the start. */
+void sup_snapshot_request(struct sup *s, struct sup_client *c, struct ctl_request *req);
+void sup_snapshot_event(struct sup *s, const struct qmp_event *ev);
+bool sup_snapshot_busy(const struct sup *s);
+void sup_snapshot_cleanup(struct sup *s);
+int sup_restore_prepare(struct sup *s, struct ql_error *err);
+void sup_restore_begin(struct sup *s);
+/* sup-start.c: the saved state is loaded: the setup continues. */
+void sup_restore_loaded(struct sup *s);
+
 /* sup-dumpxml.c: the running definition (current_kib > 0: the balloon's current memory). */
 char *sup_running_xml(struct sup *s, long long current_kib, struct ql_error *err);
