@@ -280,7 +280,9 @@ static void start_job(struct sup_snapop *op)
     op_run(op, job_started);
 }
 
-static void set_current(struct sup *s, const char *name, const char *keep_parent_of)
+/* Marks name current (change false: the current one stays). After a delete (deleted not
+ * NULL), name is the deleted snapshot's parent: its children move up to it, as in libvirt. */
+static void set_current(struct sup *s, bool change, const char *name, const char *deleted)
 {
     struct snap_meta *v;
     size_t n;
@@ -291,20 +293,14 @@ static void set_current(struct sup *s, const char *name, const char *keep_parent
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        bool cur = name && strcmp(v[i].name, name) == 0;
-        bool reparent = keep_parent_of && v[i].parent && strcmp(v[i].parent, keep_parent_of) == 0;
+        bool cur = change ? name && strcmp(v[i].name, name) == 0 : v[i].current;
+        bool reparent = deleted && v[i].parent && strcmp(v[i].parent, deleted) == 0;
         if (cur == v[i].current && !reparent)
             continue;
         v[i].current = cur;
         if (reparent) {
-            /* a deleted snapshot's children move up to its parent, as in libvirt */
-            struct snap_meta gone;
             free(v[i].parent);
-            v[i].parent = NULL;
-            if (snap_meta_read(s->st.name, keep_parent_of, &gone, NULL) == 0) {
-                v[i].parent = gone.parent ? xstrdup(gone.parent) : NULL;
-                snap_meta_clear(&gone);
-            }
+            v[i].parent = name ? xstrdup(name) : NULL;
         }
         if (snap_meta_write(&v[i], &err) < 0) {
             sup_log(s, "snapshot metadata: %s", ql_error_msg(&err));
@@ -337,12 +333,12 @@ static void job_succeeded(struct sup_snapop *op)
             ql_error_clear(&err);
             return;
         }
-        set_current(s, op->meta.name, NULL);
+        set_current(s, true, op->meta.name, NULL);
         sup_broadcast(s, "snapshot-created", op->meta.name);
         op_end(op, ctl_reply_ok());
         return;
     case CTL_SNAPSHOT_REVERT:
-        set_current(s, op->meta.name, NULL);
+        set_current(s, true, op->meta.name, NULL);
         /* snapshot-load leaves the guest running only if it ran before: the snapshot's own
          * state decides, as virsh snapshot-revert does. */
         if (op->meta.running != op->was_running)
@@ -355,7 +351,7 @@ static void job_succeeded(struct sup_snapop *op)
             ql_error_clear(&err);
             return;
         }
-        set_current(s, op->meta.current ? op->meta.parent : NULL, op->meta.name);
+        set_current(s, op->meta.current, op->meta.parent, op->meta.name);
         sup_broadcast(s, "snapshot-deleted", op->meta.name);
         op_end(op, ctl_reply_ok());
         return;
@@ -400,7 +396,7 @@ static void save_completed(struct sup_snapop *op)
     op->tmp = NULL;
     sup_log(s, "domain state saved to %s", op->file);
     sup_broadcast(s, "saved", op->file);
-    s->destroy_requested = true;
+    /* Not destroy_requested: the policy would record "destroyed" over "saved". */
     s->final_set = true;
     s->final_state = SUP_STATE_SHUTOFF;
     s->final_reason = SUP_REASON_SAVED;
