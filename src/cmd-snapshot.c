@@ -52,6 +52,15 @@ static int check_domain_name(const char *name)
     return why ? cli_fail("%s", why) : 0;
 }
 
+/* The snapshots of cli's NAME: 0, or the exit status after saying why not. */
+static int load_snapshots(const struct cli *cli, struct snap_meta **ret, size_t *ret_n)
+{
+    if (check_domain_name(cli->operands[0]))
+        return CLI_EXIT_FAILURE;
+    struct ql_error err = QL_ERROR_INIT;
+    return snap_meta_list(cli->operands[0], ret, ret_n, &err) < 0 ? cli_fail_err(&err) : 0;
+}
+
 /* The snapshot a verb is about: SNAP, or the current one with --current. */
 static int pick_snapshot(struct cli *cli, bool current, char **ret)
 {
@@ -65,13 +74,11 @@ static int pick_snapshot(struct cli *cli, bool current, char **ret)
         *ret = xstrdup(cli->operands[1]);
         return 0;
     }
-    if (check_domain_name(cli->operands[0]))
-        return CLI_EXIT_FAILURE;
     struct snap_meta *v;
     size_t n;
-    struct ql_error err = QL_ERROR_INIT;
-    if (snap_meta_list(cli->operands[0], &v, &n, &err) < 0)
-        return cli_fail_err(&err);
+    int r = load_snapshots(cli, &v, &n);
+    if (r)
+        return r;
     for (size_t i = 0; i < n; i++)
         if (v[i].current)
             *ret = xstrdup(v[i].name);
@@ -215,13 +222,11 @@ int cmd_snapshot_list(int argc, char **argv)
     unsigned flags;
     if (cli_parse(&cli, &list_verb, argc, argv, &flags) < 0)
         return cli.status;
-    if (check_domain_name(cli.operands[0]))
-        return CLI_EXIT_FAILURE;
     struct snap_meta *v;
     size_t n;
-    struct ql_error err = QL_ERROR_INIT;
-    if (snap_meta_list(cli.operands[0], &v, &n, &err) < 0)
-        return cli_fail_err(&err);
+    int r = load_snapshots(&cli, &v, &n);
+    if (r)
+        return r;
     if (flags & CLI_FLAG(OPT_JSON)) {
         json_object *a = json_object_new_array();
         for (size_t i = 0; i < n; i++)
@@ -264,16 +269,11 @@ int cmd_snapshot_info(int argc, char **argv)
     if (cli_parse(&cli, &info_verb, argc, argv, &flags) < 0)
         return cli.status;
     _cleanup_free_ char *snap = NULL;
-    int r = pick_snapshot(&cli, flags & CLI_FLAG(OPT_CURRENT), &snap);
-    if (r)
-        return r;
-    if (check_domain_name(cli.operands[0]))
-        return CLI_EXIT_FAILURE;
     struct snap_meta *v;
     size_t n;
-    struct ql_error err = QL_ERROR_INIT;
-    if (snap_meta_list(cli.operands[0], &v, &n, &err) < 0)
-        return cli_fail_err(&err);
+    int r = pick_snapshot(&cli, flags & CLI_FLAG(OPT_CURRENT), &snap);
+    if (r || (r = load_snapshots(&cli, &v, &n)))
+        return r;
     json_object *o = NULL;
     for (size_t i = 0; i < n && !o; i++)
         if (strcmp(v[i].name, snap) == 0)

@@ -142,6 +142,18 @@ static int get_snap_name(json_object *v, const char *path, const char *key, char
     return why ? ql_error_set(err, EBADMSG, "%s: \"%s\": %s", path, key, why) : 0;
 }
 
+/* "state": "running" or "paused". */
+static int get_run_state(json_object *v, const char *path, bool *ret_running,
+                         struct ql_error *err)
+{
+    const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+    if (strcmp(s, "running") != 0 && strcmp(s, "paused") != 0)
+        return ql_error_set(err, EBADMSG, "%s: \"state\" must be \"running\" or \"paused\"",
+                            path);
+    *ret_running = strcmp(s, "running") == 0;
+    return 0;
+}
+
 /* A disk target: what <target dev> may be, short. */
 static int get_target(json_object *v, const char *path, const char *key, char **ret,
                       struct ql_error *err)
@@ -188,14 +200,8 @@ static int meta_member(struct snap_meta *m, const char *path, const char *key, j
         return 0;
     }
     if (strcmp(key, "state") == 0) {
-        const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v)
-                                                                 : "";
-        if (strcmp(s, "running") != 0 && strcmp(s, "paused") != 0)
-            return ql_error_set(err, EBADMSG, "%s: \"state\" must be \"running\" or "
-                                "\"paused\"", path);
-        m->running = strcmp(s, "running") == 0;
         *ret_state = true;
-        return 0;
+        return get_run_state(v, path, &m->running, err);
     }
     if (strcmp(key, "disks") == 0) {
         size_t n = json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 0;
@@ -431,14 +437,8 @@ static int header_member(struct save_header *h, const char *key, json_object *v,
         return 0;
     }
     if (strcmp(key, "state") == 0) {
-        const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v)
-                                                                 : "";
-        if (strcmp(s, "running") != 0 && strcmp(s, "paused") != 0)
-            return ql_error_set(err, EBADMSG, "%s: \"state\" must be \"running\" or "
-                                "\"paused\"", path);
-        h->running = strcmp(s, "running") == 0;
         *seen |= 8;
-        return 0;
+        return get_run_state(v, path, &h->running, err);
     }
     return ql_error_set(err, EBADMSG, "%s: unknown member \"%s\"", path, key);
 }

@@ -109,11 +109,13 @@ static void on_qmp_event(struct qmp_conn *c, const struct qmp_event *ev, void *o
         break;
     case QMP_EVENT_STOP:
         /* A snapshot or save pauses the guest for a while; it sets the state itself. */
-        if (!sup_snapshot_busy(s) && !s->in_shutdown && !s->guest_crashed && s->st.state == SUP_STATE_RUNNING)
+        if (!sup_snapshot_busy(s) && !s->in_shutdown && !s->guest_crashed &&
+            s->st.state == SUP_STATE_RUNNING)
             sup_set_state(s, SUP_STATE_PAUSED, SUP_REASON_UNKNOWN);
         break;
     case QMP_EVENT_RESUME:
-        if (!sup_snapshot_busy(s) && s->st.state == SUP_STATE_PAUSED && s->st.reason != SUP_REASON_STARTING_UP)
+        if (!sup_snapshot_busy(s) && s->st.state == SUP_STATE_PAUSED &&
+            s->st.reason != SUP_REASON_STARTING_UP)
             sup_set_state(s, SUP_STATE_RUNNING, SUP_REASON_UNPAUSED);
         break;
     case QMP_EVENT_POWERDOWN:
@@ -213,6 +215,7 @@ void sup_qmp_handle_loss(struct sup *s)
     s->qmp_lost = false;
     qmp_conn_free(s->qmp);
     s->qmp = NULL;
+    sup_snapshot_monitor_lost(s);
     switch (s->phase) {
     case PH_STARTING:
         /* Most likely QEMU refused an option and is exiting: its exit (pidfd) gives the

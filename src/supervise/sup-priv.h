@@ -215,6 +215,7 @@ void sup_snapshot_request(struct sup *s, struct sup_client *c, struct ctl_reques
 void sup_snapshot_event(struct sup *s, const struct qmp_event *ev);
 bool sup_snapshot_busy(const struct sup *s);
 void sup_snapshot_cleanup(struct sup *s);
+void sup_snapshot_monitor_lost(struct sup *s);
 int sup_restore_prepare(struct sup *s, struct ql_error *err);
 void sup_restore_begin(struct sup *s);
 /* sup-start.c: the saved state is loaded: the setup continues. */

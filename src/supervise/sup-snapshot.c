@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,7 +92,8 @@ static void op_end(struct sup_snapop *op, json_object *reply)
     op_free(op);
 }
 
-static void op_fail(struct sup_snapop *op, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void op_fail(struct sup_snapop *op, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void op_fail(struct sup_snapop *op, const char *fmt, ...)
 {
     struct strbuf sb = STRBUF_INIT;
@@ -595,6 +597,15 @@ void sup_snapshot_event(struct sup *s, const struct qmp_event *ev)
         return;
     op_add(op, "query-jobs", NULL, false);
     op_run(op, job_concluded);
+}
+
+void sup_snapshot_monitor_lost(struct sup *s)
+{
+    /* Commands in flight fail by themselves; an operation waiting for QEMU's event would
+     * wait forever (the event went with the connection). */
+    if (s->snap && s->snap->n == 0)
+        op_fail(s->snap, "the connection to QEMU's monitor was lost during the %s; its outcome "
+                "is unknown (see snapshot-list and the log)", ctl_cmd_to_string(s->snap->cmd));
 }
 
 void sup_snapshot_cleanup(struct sup *s)
