@@ -109,6 +109,13 @@ n=$(count)
 [ "$(grep -ac GUEST-BOOTED "$T/serial.log")" = 1 ] || fail "the guest booted again: $(grep -a GUEST-BOOTED "$T/serial.log")"
 ql snapshot-list "$NAME" | grep -q "^ s2 " || fail "snapshots after restore: $(ql snapshot-list "$NAME")"
 echo "ok save restore ($ns -> $n)"
+# restore --paused: the guest stays where it was until resume
+ql save "$NAME" "$T/saved.img" >"$T/out" 2>&1 || fail "second save (over the first file): $(cat "$T/out")"
+ql restore --paused "$T/saved.img" >"$T/out" 2>&1 || fail "restore --paused: $(cat "$T/out")"
+ql domstate "$NAME" | grep -qx paused || fail "state after restore --paused: $(ql domstate "$NAME")"
+ql resume "$NAME" >/dev/null 2>&1 || fail "resume after restore --paused"
+ql domstate "$NAME" | grep -qx running || fail "state after resume: $(ql domstate "$NAME")"
+echo "ok restore --paused"
 ql destroy "$NAME" >/dev/null 2>&1
 
 # --- a raw disk cannot hold a snapshot ------------------------------------------------
