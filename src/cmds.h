@@ -43,6 +43,13 @@ int cmd_qemu_agent_command(int argc, char **argv);
 int cmd_domifaddr(int argc, char **argv);
 int cmd_domfsfreeze(int argc, char **argv);
 int cmd_domfsthaw(int argc, char **argv);
+int cmd_snapshot_create_as(int argc, char **argv);
+int cmd_snapshot_list(int argc, char **argv);
+int cmd_snapshot_info(int argc, char **argv);
+int cmd_snapshot_revert(int argc, char **argv);
+int cmd_snapshot_delete(int argc, char **argv);
+int cmd_save(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 
 /* The day-2 verbs' request to the supervisor of cli's NAME (req is cleared): the reply to
  * put, with its CTL_RESULT member in *ret_result (if not NULL; NULL when it has none), or

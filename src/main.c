@@ -55,6 +55,14 @@ static const struct verb verbs[] = {
     {"undefine", cmd_undefine, "remove a definition (--nvram, --tpm: and its NVRAM, TPM state)"},
     {"autostart", cmd_autostart, "start a defined domain at boot (--disable: not any more)"},
     {"edit", cmd_edit, "edit a definition with $EDITOR; it is validated before it is stored"},
+    {"snapshot-create-as", cmd_snapshot_create_as, "take an internal snapshot (disks and VM "
+     "state)"},
+    {"snapshot-list", cmd_snapshot_list, "list a domain's snapshots"},
+    {"snapshot-info", cmd_snapshot_info, "show a snapshot's details"},
+    {"snapshot-revert", cmd_snapshot_revert, "bring the domain back to a snapshot"},
+    {"snapshot-delete", cmd_snapshot_delete, "delete a snapshot"},
+    {"save", cmd_save, "save the domain's state to a file and stop it"},
+    {"restore", cmd_restore, "start a domain from a file written by save"},
 };
 
 const char *qlaunch_verb_summary(const char *verb)

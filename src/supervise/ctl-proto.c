@@ -18,11 +18,14 @@ static const char *const cmd_names[CTL_CMD_MAX] = {
     "change-media", "send-key", "screenshot", "setmem", "dumpxml",
     "agent-command", "domifaddr", "domfsfreeze", "domfsthaw",
     "attach-device", "detach-device", "setvcpus",
+    "snapshot-create", "snapshot-revert", "snapshot-delete", "save",
 };
 
 /* The day-2 verbs' members: which commands take each, and which need it. */
 enum field_type { FIELD_STR, FIELD_BOOL, FIELD_INT };
 #define CMD_BIT(c) (1u << (c))
+#define SNAPSHOT_CMDS (CMD_BIT(CTL_SNAPSHOT_CREATE) | CMD_BIT(CTL_SNAPSHOT_REVERT) | \
+                       CMD_BIT(CTL_SNAPSHOT_DELETE))
 static const struct field {
     const char *key;
     enum field_type type;
@@ -61,6 +64,12 @@ static const struct field {
      3600},
     {"count", FIELD_INT, offsetof(struct ctl_request, count), CMD_BIT(CTL_SETVCPUS),
      CMD_BIT(CTL_SETVCPUS), 4096},
+    {"snapshot", FIELD_STR, offsetof(struct ctl_request, snapshot), SNAPSHOT_CMDS,
+     SNAPSHOT_CMDS, 0},
+    {"description", FIELD_STR, offsetof(struct ctl_request, description),
+     CMD_BIT(CTL_SNAPSHOT_CREATE), 0, 0},
+    {"file", FIELD_STR, offsetof(struct ctl_request, file), CMD_BIT(CTL_SAVE), CMD_BIT(CTL_SAVE),
+     0},
 };
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
 

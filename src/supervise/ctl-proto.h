@@ -16,7 +16,9 @@
  *            "agent,acpi"];
  *            "attach-device" "xml":DEVICE XML, "detach-device" with "xml":DEVICE XML, or
  *            "target":DISK, or "type":INTERFACE TYPE ["mac":MAC], ["wait":SECONDS],
- *            "setvcpus" "count":N
+ *            "setvcpus" "count":N,
+ *            "snapshot-create" "snapshot":NAME ["description":TEXT], "snapshot-revert" and
+ *            "snapshot-delete" "snapshot":NAME, "save" "file":ABSOLUTE-PATH
  *   reply    {"ok":true, ...} or {"ok":false,"error":"one sentence"}
  *            status: "status" holds the domain status (sup_status_to_json);
  *            qmp: "reply" holds QEMU's answer ({"return":...} or {"error":...});
@@ -61,6 +63,10 @@ enum ctl_cmd {
     CTL_ATTACH_DEVICE,
     CTL_DETACH_DEVICE,
     CTL_SETVCPUS,
+    CTL_SNAPSHOT_CREATE,
+    CTL_SNAPSHOT_REVERT,
+    CTL_SNAPSHOT_DELETE,
+    CTL_SAVE,
     CTL_CMD_MAX
 };
 const char *ctl_cmd_to_string(enum ctl_cmd c);     /* "status", ...; NULL when out of range */
@@ -89,6 +95,9 @@ struct ctl_request {
     char *mac;                  /* detach-device: the interface with this MAC */
     long long wait_s;           /* detach-device: how long the guest may take; 0: default */
     long long count;            /* setvcpus */
+    char *snapshot;             /* snapshot-*: the snapshot's name */
+    char *description;          /* snapshot-create */
+    char *file;                 /* save: the file (absolute) */
 };
 #define CTL_REQUEST_INIT(c) {.cmd = (c), .timeout_s = -1}
 void ctl_request_clear(struct ctl_request *r);

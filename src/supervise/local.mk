@@ -1,5 +1,6 @@
 libqlaunch_a_SOURCES += \
 	src/supervise/state.c src/supervise/state.h \
+	src/supervise/snapshot.c src/supervise/snapshot.h \
 	src/supervise/policy.c src/supervise/policy.h
 libqlaunch_a_SOURCES += \
 	src/supervise/rundir.c src/supervise/rundir.h \
@@ -12,7 +13,7 @@ libqlaunch_a_SOURCES += \
 	src/supervise/sup-actions.c src/supervise/sup-ctl.c \
 	src/supervise/sup-day2.c src/supervise/sup-hotplug.c src/supervise/sup-dumpxml.c \
 	src/supervise/agent-proto.c src/supervise/agent-proto.h src/supervise/sup-agent.c \
-	src/supervise/sup-hostdev.c
+	src/supervise/sup-hostdev.c src/supervise/sup-snapshot.c
 # The control protocol, its client and the background start (used by the CLI verbs).
 libqlaunch_a_SOURCES += \
 	src/supervise/ctl-proto.c src/supervise/ctl-proto.h \

@@ -18,8 +18,10 @@ const char *sup_default_dir(enum sup_dir which)
     static const char *const root_dirs[SUP_DIR_MAX] = {SUP_DEFAULT_BASE, "/var/log/qlaunch",
                                                        "/var/lib/qlaunch/dump",
                                                        "/var/lib/qlaunch/nvram",
-                                                       "/var/lib/qlaunch/swtpm"};
-    static const char *const user_sub[SUP_DIR_MAX] = {NULL, "log", "dump", "nvram", "swtpm"};
+                                                       "/var/lib/qlaunch/swtpm",
+                                                       "/var/lib/qlaunch/snapshot"};
+    static const char *const user_sub[SUP_DIR_MAX] = {NULL, "log", "dump", "nvram", "swtpm",
+                                                      "snapshot"};
     if (which < 0 || which >= SUP_DIR_MAX)
         return NULL;
     if (geteuid() == 0)

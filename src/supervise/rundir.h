@@ -28,12 +28,12 @@ void sup_paths_free(struct sup_paths *p);
 const char *sup_base_dir(const char *base_opt);
 
 /* Defaults when neither an option nor QLAUNCH_*_DIR says: system paths for root
- * (/run/qlaunch, /var/log/qlaunch, /var/lib/qlaunch/{dump,nvram,swtpm}), per-user
+ * (/run/qlaunch, /var/log/qlaunch, /var/lib/qlaunch/{dump,nvram,swtpm,snapshot}), per-user
  * ones otherwise, as libvirt's session mode ($XDG_RUNTIME_DIR/qlaunch,
- * $XDG_STATE_HOME/qlaunch/{log,dump,nvram,swtpm}, HOME/.local/state/qlaunch/..., else
+ * $XDG_STATE_HOME/qlaunch/{log,dump,nvram,swtpm,snapshot}, HOME/.local/state/qlaunch/..., else
  * /tmp/qlaunch-UID-state/...; callers check them with sup_private_dir). */
 enum sup_dir { SUP_DIR_RUN, SUP_DIR_LOG, SUP_DIR_DUMP, SUP_DIR_NVRAM, SUP_DIR_SWTPM,
-               SUP_DIR_MAX };
+               SUP_DIR_SNAPSHOT, SUP_DIR_MAX };
 const char *sup_default_dir(enum sup_dir which);
 /* Where NVRAM files without a path in the XML live (NAME_VARS.fd): QLAUNCH_NVRAM_DIR or
  * the default. Unlike the run directory it outlives the domain. */

@@ -21,6 +21,7 @@ static const char *const state_ids[SUP_STATE_MAX] = {
 static const char *const reason_names[SUP_REASON_MAX] = {
     "unknown", "booted", "unpaused", "restarted", "crash-restarted", "user", "starting up",
     "panicked", "shutdown", "destroyed", "crashed", "failed", "restart-limit", "ioerror",
+    "saved", "restored", "from snapshot",
 };
 
 const char *sup_state_to_string(int v)

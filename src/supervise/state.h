@@ -36,6 +36,9 @@ enum sup_reason {
     SUP_REASON_FAILED,          /* shutoff: QEMU could not be started */
     SUP_REASON_RESTART_LIMIT,   /* crashed: too many restarts */
     SUP_REASON_IOERROR,         /* paused */
+    SUP_REASON_SAVED,           /* shutoff: save wrote its state to a file */
+    SUP_REASON_RESTORED,        /* running: restore started it from a save file */
+    SUP_REASON_FROM_SNAPSHOT,   /* running / paused: snapshot-revert */
     SUP_REASON_MAX
 };
 const char *sup_reason_to_string(int v);

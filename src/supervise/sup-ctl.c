@@ -291,6 +291,12 @@ static void handle_command(struct sup *s, struct sup_client *c, const char *line
         case CTL_DOMFSTHAW:
             sup_agent_request(s, c, &req);
             break;
+        case CTL_SNAPSHOT_CREATE:
+        case CTL_SNAPSHOT_REVERT:
+        case CTL_SNAPSHOT_DELETE:
+        case CTL_SAVE:
+            sup_snapshot_request(s, c, &req);
+            break;
         default:
             sup_day2_request(s, c, &req);
             break;

@@ -802,3 +802,8 @@ void sup_day2_request(struct sup *s, struct sup_client *c, struct ctl_request *r
     }
     job_run(j);
 }
+
+json_object *sup_block_entry(const struct sup *s, json_object *list, size_t i)
+{
+    return block_entry(s, list, i);
+}

@@ -65,6 +65,8 @@ static void on_unknown_event(struct sup *s, const struct qmp_event *ev)
         if (ev->data && json_object_object_get_ex(ev->data, "error", &v))
             error = json_object_get_string(v);
         sup_dump_completed(s, error);
+    } else if (strcmp(ev->name, "JOB_STATUS_CHANGE") == 0 || strcmp(ev->name, "MIGRATION") == 0) {
+        sup_snapshot_event(s, ev);
     }
 }
 
@@ -106,11 +108,14 @@ static void on_qmp_event(struct qmp_conn *c, const struct qmp_event *ev, void *o
         sup_apply_policy(s, SUP_EV_GUEST_PANIC);
         break;
     case QMP_EVENT_STOP:
-        if (!s->in_shutdown && !s->guest_crashed && s->st.state == SUP_STATE_RUNNING)
+        /* A snapshot or save pauses the guest for a while; it sets the state itself. */
+        if (!sup_snapshot_busy(s) && !s->in_shutdown && !s->guest_crashed &&
+            s->st.state == SUP_STATE_RUNNING)
             sup_set_state(s, SUP_STATE_PAUSED, SUP_REASON_UNKNOWN);
         break;
     case QMP_EVENT_RESUME:
-        if (s->st.state == SUP_STATE_PAUSED && s->st.reason != SUP_REASON_STARTING_UP)
+        if (!sup_snapshot_busy(s) && s->st.state == SUP_STATE_PAUSED &&
+            s->st.reason != SUP_REASON_STARTING_UP)
             sup_set_state(s, SUP_STATE_RUNNING, SUP_REASON_UNPAUSED);
         break;
     case QMP_EVENT_POWERDOWN:
@@ -213,6 +218,7 @@ void sup_qmp_handle_loss(struct sup *s)
     s->qmp_lost = false;
     qmp_conn_free(s->qmp);
     s->qmp = NULL;
+    sup_snapshot_monitor_lost(s);
     switch (s->phase) {
     case PH_STARTING:
         /* Most likely QEMU refused an option and is exiting: its exit (pidfd) gives the

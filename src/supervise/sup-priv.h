@@ -10,6 +10,7 @@
  *   sup-day2.c     the day-2 verbs (inspection, media, keys, screenshots, balloon)
  *   sup-dumpxml.c  the running domain's XML
  *   sup-agent.c    the guest agent's channel and the verbs that use it
+ *   sup-snapshot.c internal snapshots and save (QEMU jobs, migration to a file), restore
  * Everything runs on one thread and one poll loop; nothing in here may block. */
 #pragma once
 #include <json-c/json.h>
@@ -139,6 +140,12 @@ struct sup {
     bool hot_busy;
     char *detach_id;        /* the device; NULL: hot-plugged vCPUs */
     unsigned detach_left, detach_wait_s, detach_client;
+    struct sup_snapop *snap;    /* the snapshot operation or save in progress */
+    bool restoring;         /* restore: QEMU loads the save file before the setup */
+    bool restore_running;   /* and then runs (else it stays paused) */
+    bool incoming_done;
+    int incoming_fd;        /* the save file, for QEMU (-incoming defer, fd:N) */
+    int incoming_num;
 };
 
 /* supervisor.c */
@@ -249,5 +256,20 @@ void sup_hotplug_timeout(struct sup *s);
 void sup_hotplug_restore(struct sup *s);
 void sup_hotplug_names(struct sup *s);
 unsigned sup_hotplug_disk_node(const struct sup *s, size_t i);
+/* query-block's (or query-blockstats') entry for disk i in list, or NULL. */
+json_object *sup_block_entry(const struct sup *s, json_object *list, size_t i);
+
+/* sup-snapshot.c: snapshot-create/-revert/-delete and save (req is read, not taken); the
+ * QMP events that end them (JOB_STATUS_CHANGE, MIGRATION); restore's steps of the start. */
+void sup_snapshot_request(struct sup *s, struct sup_client *c, struct ctl_request *req);
+void sup_snapshot_event(struct sup *s, const struct qmp_event *ev);
+bool sup_snapshot_busy(const struct sup *s);
+void sup_snapshot_cleanup(struct sup *s);
+void sup_snapshot_monitor_lost(struct sup *s);
+int sup_restore_prepare(struct sup *s, struct ql_error *err);
+void sup_restore_begin(struct sup *s);
+/* sup-start.c: the saved state is loaded: the setup continues. */
+void sup_restore_loaded(struct sup *s);
+
 /* sup-dumpxml.c: the running definition (current_kib > 0: the balloon's current memory). */
 char *sup_running_xml(struct sup *s, long long current_kib, struct ql_error *err);

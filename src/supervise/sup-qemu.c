@@ -486,6 +486,10 @@ int sup_spawn_qemu(struct sup *s, int qmp_listen_fd, struct ql_error *err)
         if (map[i].dst > maxdst)
             maxdst = map[i].dst;
     map[n++] = (struct fdmap){idlock, maxdst + 1};
+    if (s->incoming_fd >= 0) {      /* restore: the save file (-incoming defer, fd:N) */
+        s->incoming_num = maxdst + 2;
+        map[n++] = (struct fdmap){s->incoming_fd, s->incoming_num};
+    }
     int gate[2];
     if (pipe2(gate, O_CLOEXEC) < 0)
         return ql_error_set(err, errno, "cannot create a pipe: %s", strerror(errno));

@@ -74,6 +74,25 @@ static void setup_failed(struct sup *s, const char *what, const struct qmp_reply
     ql_error_clear(&e);
 }
 
+/* The domain runs (or, restored from a paused save, stays paused): the start is over. */
+static void start_done(struct sup *s, bool running)
+{
+    s->phase = PH_RUNNING;
+    s->timers[TM_START] = 0;
+    s->st.boots = 1;
+    s->st.state = running ? SUP_STATE_RUNNING : SUP_STATE_PAUSED;
+    s->st.reason = s->restoring ? (running ? SUP_REASON_RESTORED : SUP_REASON_USER)
+                                : SUP_REASON_BOOTED;
+    sup_write_state(s);
+    sup_trace(s, "state-running");
+    sup_log(s, "domain '%s' is running (QEMU pid %ld)", s->dom->name, (long)s->qemu_pid);
+    char ok[64];
+    snprintf(ok, sizeof(ok), "OK %ld", (long)s->qemu_pid);
+    sup_ready(s, ok);
+    sup_trace(s, "released");
+    sup_broadcast(s, "started", NULL);
+}
+
 static void on_start_cont(struct qmp_conn *c, const struct qmp_reply *r, void *opaque)
 {
     (void)c;
@@ -85,19 +104,7 @@ static void on_start_cont(struct qmp_conn *c, const struct qmp_reply *r, void *o
         return;
     }
     sup_trace(s, "cont");
-    s->phase = PH_RUNNING;
-    s->timers[TM_START] = 0;
-    s->st.boots = 1;
-    s->st.state = SUP_STATE_RUNNING;
-    s->st.reason = SUP_REASON_BOOTED;
-    sup_write_state(s);
-    sup_trace(s, "state-running");
-    sup_log(s, "domain '%s' is running (QEMU pid %ld)", s->dom->name, (long)s->qemu_pid);
-    char ok[64];
-    snprintf(ok, sizeof(ok), "OK %ld", (long)s->qemu_pid);
-    sup_ready(s, ok);
-    sup_trace(s, "released");
-    sup_broadcast(s, "started", NULL);
+    start_done(s, true);
 }
 
 static void setup_step_done(struct sup *s)
@@ -106,6 +113,10 @@ static void setup_step_done(struct sup *s)
         s->setup_outstanding--;
     if (s->setup_outstanding || s->phase != PH_STARTING)
         return;
+    if (s->restoring && !s->restore_running) {
+        start_done(s, false);
+        return;
+    }
     struct ql_error err = QL_ERROR_INIT;
     if (qmp_send(s->qmp, "cont", NULL, on_start_cont, s, NULL, &err) < 0) {
         sup_start_failed(s, &err);
@@ -372,6 +383,10 @@ static void start_setup(struct sup *s)
     const struct qmp_version *ver = qmp_conn_version(s->qmp);
     if (ver && !s->st.qemu_version)
         s->st.qemu_version = xasprintf("%d.%d.%d", ver->major, ver->minor, ver->micro);
+    if (s->restoring && !s->incoming_done) {
+        sup_restore_begin(s);   /* then sup_restore_loaded */
+        return;
+    }
     s->setup_outstanding = 1;   /* held until everything is queued */
     setup_send(s, "query-chardev", NULL, on_chardevs);
     queue_displays(s);
@@ -419,6 +434,18 @@ static void on_reattach_status(struct qmp_conn *c, const struct qmp_reply *r, vo
     sup_broadcast(s, "started", NULL);
 }
 
+void sup_restore_loaded(struct sup *s)
+{
+    if (s->incoming_done)
+        return;
+    s->incoming_done = true;
+    close(s->incoming_fd);
+    s->incoming_fd = -1;
+    sup_trace(s, "restored");
+    sup_log(s, "the saved state is loaded");
+    start_setup(s);
+}
+
 /* QMP is (again) in command mode. */
 void sup_on_qmp_ready(struct sup *s)
 {
@@ -447,6 +474,8 @@ int sup_start(struct sup *s, struct ql_error *err)
     int r;
     sup_hotplug_restore(s);     /* nothing hot-plugged yet: counts the start's devices */
     if ((r = sup_prepare_host(s, err)) < 0)
+        return r;
+    if (s->cfg->restore_path && (r = sup_restore_prepare(s, err)) < 0)
         return r;
     _cleanup_close_ int lfd = sup_bind_unix(s->paths.qmp, 1, err);
     if (lfd < 0)

@@ -349,6 +349,10 @@ static void teardown(struct sup *s)
     }
     sup_stop_helpers(s);    /* after QEMU: it may still talk to them until it is gone */
     sup_agent_close(s);
+    sup_snapshot_cleanup(s);
+    if (s->incoming_fd >= 0)
+        close(s->incoming_fd);
+    s->incoming_fd = -1;
     qmp_conn_free(s->qmp);
     s->qmp = NULL;
     if (s->transcript)
@@ -366,6 +370,9 @@ static int copy_xml(struct sup *s, struct ql_error *err)
     _cleanup_free_ char *xml = NULL;
     size_t xml_len = 0;
     _cleanup_free_ char *copy = xasprintf("%s/domain.xml", s->paths.dir);
+    if (s->cfg->restore_xml)
+        return ql_write_file_atomic(copy, s->cfg->restore_xml, strlen(s->cfg->restore_xml),
+                                    0600, err);
     int r = ql_read_file(s->cfg->xml_path, DOM_XML_MAX_BYTES, &xml, &xml_len, err);
     if (r < 0)
         return r;
@@ -508,6 +515,7 @@ int sup_main(const struct sup_config *cfg)
     s->restart_cap = cfg->restart_cap;
     s->restart_window = cfg->restart_window_s;
     s->log_fd = s->sigfd = s->ctl_fd = s->pidfd = s->lock_fd = s->ports_lock_fd = -1;
+    s->incoming_fd = -1;
     for (int i = 0; i < SUP_MAX_CLIENTS; i++)
         s->clients[i].fd = -1;
     int ret = SUP_EXIT_FAILED;

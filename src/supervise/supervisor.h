@@ -21,6 +21,11 @@ struct sup_config {
     bool foreground;
     bool qmp_log;               /* write the QMP transcript (secrets redacted) to the log */
     bool quiet;                 /* foreground: only warnings and errors on stderr */
+    /* restore: the save file QEMU loads its state from, the domain XML it holds (what the
+     * run directory keeps), and the state after it: 0 the file's, 1 running, -1 paused. */
+    const char *restore_path;
+    const char *restore_xml;
+    int restore_state;
 };
 
 #define SUP_DEFAULT_RESTART_CAP 5

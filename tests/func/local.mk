@@ -35,6 +35,8 @@ func_tests += tests/func/install.sh
 func_tests += tests/func/init-scripts.sh
 func_tests += tests/func/hostdev.sh
 func_tests += tests/func/net-multiqueue.sh
+func_tests += tests/func/snapshot.sh
+func_tests += tests/func/snapshot-qemu10.sh
 TESTS += $(func_tests)
 EXTRA_DIST += $(func_tests) tests/func/lib.sh tests/func/access.sh tests/func/qmp-fault.py
 

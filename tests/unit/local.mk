@@ -15,6 +15,7 @@ unit_tests += tests/unit/test-log
 unit_tests += tests/unit/test-parse-devices
 unit_tests += tests/unit/test-parse-general
 unit_tests += tests/unit/test-policy
+unit_tests += tests/unit/test-snapshot
 unit_tests += tests/unit/test-state
 unit_tests += tests/unit/test-host-facts
 unit_tests += tests/unit/test-store

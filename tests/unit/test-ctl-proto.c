@@ -170,6 +170,28 @@ static void test_day2_requests(void **state)
     assert_null(out.target);
     ctl_request_clear(&out);
 
+    /* snapshots and save: their members, required and refused where they do not belong */
+    struct ctl_request sn = CTL_REQUEST_INIT(CTL_SNAPSHOT_CREATE);
+    sn.snapshot = "s1";
+    sn.description = "before \"it\"";
+    line = ctl_request_format(&sn);
+    assert_int_equal(parse(line, &out, &err), 0);
+    assert_int_equal(out.cmd, CTL_SNAPSHOT_CREATE);
+    assert_string_equal(out.snapshot, "s1");
+    assert_string_equal(out.description, "before \"it\"");
+    ctl_request_clear(&out);
+    free(line);
+    assert_int_equal(parse("{\"cmd\":\"save\",\"file\":\"/x/y\"}", &out, &err), 0);
+    assert_string_equal(out.file, "/x/y");
+    ctl_request_clear(&out);
+    assert_true(parse("{\"cmd\":\"snapshot-revert\"}", &out, &err) < 0);
+    ql_error_clear(&err);
+    assert_true(parse("{\"cmd\":\"save\"}", &out, &err) < 0);
+    ql_error_clear(&err);
+    assert_true(parse("{\"cmd\":\"snapshot-delete\",\"snapshot\":\"s\",\"description\":\"d\"}",
+                      &out, &err) < 0);
+    ql_error_clear(&err);
+
     refused_str("{\"cmd\":\"domifstat\"}", "needs \"target\"");
     refused_str("{\"cmd\":\"change-media\",\"target\":\"hdc\"}", "needs \"action\"");
     refused_str("{\"cmd\":\"setmem\"}", "needs \"size\"");
