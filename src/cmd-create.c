@@ -11,6 +11,7 @@
 #include "supervise/supervisor.h"
 #include "store/store.h"
 #include "util/cleanup.h"
+#include "util/fileio.h"
 #include "util/trace.h"
 #include "util/strbuf.h"
 
@@ -183,7 +184,16 @@ static int start_file(struct cli *cli, struct sup_config cfg, const char *file, 
     /* Parse here too, so that bad XML is reported with every problem, not just one. */
     struct dom_diags g = {0};
     struct domain *d = NULL;
-    if (dom_parse_file(xml, &d, &g) < 0) {
+    _cleanup_free_ char *text = NULL;
+    size_t text_len = 0;
+    struct ql_error rerr = QL_ERROR_INIT;
+    /* Read here, not through dom_parse_file: the supervisor keeps these bytes as the run
+     * directory's domain.xml rather than read a file that may have changed meanwhile. */
+    if (ql_read_file(xml, DOM_XML_MAX_BYTES, &text, &text_len, &rerr) < 0) {
+        dom_diags_add_error(&g, DOM_DIAG_ERROR, &rerr);
+        ql_error_clear(&rerr);
+    }
+    if (g.n_errors || dom_parse_memory(text, text_len, xml, &d, &g) < 0) {
         print_diags(stderr, file, &g);
         dom_diags_free(&g);
         return CLI_EXIT_FAILURE;
@@ -203,6 +213,8 @@ static int start_file(struct cli *cli, struct sup_config cfg, const char *file, 
     int r;
     cfg.xml_path = xml;
     cfg.dom = dom;
+    cfg.xml_text = text;
+    cfg.xml_len = text_len;
     cfg.base = cli->run_dir;
     cfg.log_dir = cli->log_dir;
     if (cfg.foreground)

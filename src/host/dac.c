@@ -1,6 +1,7 @@
 #include "config.h"
 #include "host/dac.h"
 #include "util/cleanup.h"
+#include "util/fileio.h"
 #include "util/strbuf.h"
 
 #include <ctype.h>
@@ -9,6 +10,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
@@ -28,6 +30,66 @@ static int plus_id(const char *s, unsigned long *ret)
     return 0;
 }
 
+/* The local user and group databases, read whole and cut in place: fgetpwent/fgetgrent
+ * make an lseek for every line (about a hundred system calls on a small host). */
+#define ETC_DB_MAX (4 * 1024 * 1024)
+
+/* The next line of *p split at ':' into at most n fields (the rest of the line stays in the
+ * last one); the number of fields, 0 at the end. */
+static int etc_next(char **p, char **f, int n)
+{
+    while (**p == '\n')
+        (*p)++;
+    if (!**p)
+        return 0;
+    char *line = *p, *nl = strchr(line, '\n');
+    if (nl) {
+        *nl = '\0';
+        *p = nl + 1;
+    } else {
+        *p = line + strlen(line);
+    }
+    int k = 0;
+    f[k++] = line;
+    for (char *c = line; k < n && (c = strchr(c, ':')); c++) {
+        *c = '\0';
+        f[k++] = c + 1;
+    }
+    return k;
+}
+
+static bool etc_id(const char *s, unsigned long *ret)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || v > UINT32_MAX - 1 || !isdigit((unsigned char)s[0]))
+        return false;
+    *ret = v;
+    return true;
+}
+
+/* user's uid and primary gid from /etc/passwd: 0, or -1 when it has no such line. */
+static int local_passwd(const char *user, uid_t *uid, gid_t *gid)
+{
+    _cleanup_free_ char *db = NULL;
+    struct ql_error err = QL_ERROR_INIT;
+    int r = ql_read_file("/etc/passwd", ETC_DB_MAX, &db, NULL, &err);
+    ql_error_clear(&err);
+    if (r < 0)
+        return -1;
+    char *f[5], *p = db;
+    for (int n; (n = etc_next(&p, f, 5));) {
+        unsigned long u, g;
+        if (n >= 4 && STREQ(f[0], user) && etc_id(f[2], &u) && etc_id(f[3], &g)) {
+            *uid = (uid_t)u;
+            *gid = (gid_t)g;
+            return 0;
+        }
+    }
+    return -1;
+}
+
 /* "+UID" or a user name; gid: the user's primary group. */
 static int lookup_user(const char *s, uid_t *uid, gid_t *gid, bool *named)
 {
@@ -45,19 +107,8 @@ static int lookup_user(const char *s, uid_t *uid, gid_t *gid, bool *named)
      * getpwnam of a process reads nsswitch.conf and sets up the name services, which costs
      * `argv` more than the lookup. Other users through the name services. */
     *named = true;
-    FILE *f = fopen("/etc/passwd", "re");
-    if (f) {
-        struct passwd *pw;
-        while ((pw = fgetpwent(f)) && !STREQ(pw->pw_name, s))
-            ;
-        if (pw) {
-            *uid = pw->pw_uid;
-            *gid = pw->pw_gid;
-        }
-        fclose(f);
-        if (pw)
-            return 0;
-    }
+    if (local_passwd(s, uid, gid) == 0)
+        return 0;
     struct passwd *pw = getpwnam(s);
     if (!pw)
         return -ENOENT;
@@ -142,29 +193,31 @@ int host_dac_resolve(const struct domain *d, struct host_dac *dac, struct ql_err
  * local one (the name services then decide). */
 static int local_groups(const char *user, gid_t gid, gid_t **ret)
 {
-    FILE *f = fopen("/etc/passwd", "re");
-    bool local = false;
-    if (f) {
-        for (struct passwd *pw; !local && (pw = fgetpwent(f));)
-            local = STREQ(pw->pw_name, user);
-        fclose(f);
-    }
-    if (!local || !(f = fopen("/etc/group", "re")))
+    uid_t u;
+    gid_t g;
+    _cleanup_free_ char *db = NULL;
+    struct ql_error err = QL_ERROR_INIT;
+    if (local_passwd(user, &u, &g) < 0 ||
+        ql_read_file("/etc/group", ETC_DB_MAX, &db, NULL, &err) < 0) {
+        ql_error_clear(&err);
         return -1;
+    }
     gid_t *v = xcalloc(1, sizeof(gid_t));
     int n = 0;
     v[n++] = gid;
-    for (struct group *gr; (gr = fgetgrent(f));) {
-        if (gr->gr_gid == gid)
+    char *f[4], *p = db;
+    for (int k; (k = etc_next(&p, f, 4));) {
+        unsigned long id;
+        if (k < 4 || !etc_id(f[2], &id) || (gid_t)id == gid)
             continue;
-        for (char **m = gr->gr_mem; m && *m; m++)
-            if (STREQ(*m, user)) {
+        char *save = NULL;
+        for (char *m = strtok_r(f[3], ",", &save); m; m = strtok_r(NULL, ",", &save))
+            if (STREQ(m, user)) {
                 v = xrealloc(v, (size_t)(n + 1) * sizeof(gid_t));
-                v[n++] = gr->gr_gid;
+                v[n++] = (gid_t)id;
                 break;
             }
     }
-    fclose(f);
     *ret = v;
     return n;
 }

@@ -256,7 +256,7 @@ int sup_status_write(const char *path, const struct sup_status *s, struct ql_err
     struct strbuf sb = STRBUF_INIT;
     sb_add(&sb, text);
     sb_addc(&sb, '\n');
-    int r = ql_write_file_atomic(path, sb.s, sb.len, 0600, err);
+    int r = ql_write_file_runtime(path, sb.s, sb.len, 0600, err);
     sb_free(&sb);
     json_object_put(o);
     return r;

@@ -371,12 +371,15 @@ static int copy_xml(struct sup *s, struct ql_error *err)
     size_t xml_len = 0;
     _cleanup_free_ char *copy = xasprintf("%s/domain.xml", s->paths.dir);
     if (s->cfg->restore_xml)
-        return ql_write_file_atomic(copy, s->cfg->restore_xml, strlen(s->cfg->restore_xml),
-                                    0600, err);
+        return ql_write_file_runtime(copy, s->cfg->restore_xml, strlen(s->cfg->restore_xml),
+                                     0600, err);
+    /* The bytes the domain was parsed from: the file may have changed since. */
+    if (s->cfg->xml_text)
+        return ql_write_file_runtime(copy, s->cfg->xml_text, s->cfg->xml_len, 0600, err);
     int r = ql_read_file(s->cfg->xml_path, DOM_XML_MAX_BYTES, &xml, &xml_len, err);
     if (r < 0)
         return r;
-    return ql_write_file_atomic(copy, xml, xml_len, 0600, err);
+    return ql_write_file_runtime(copy, xml, xml_len, 0600, err);
 }
 
 static int load_domain(struct sup *s, struct dom_diags *diags, struct ql_error *err)

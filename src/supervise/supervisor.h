@@ -9,6 +9,9 @@ struct domain;
 struct sup_config {
     const char *xml_path;       /* absolute path of the domain XML */
     struct domain *dom;         /* already parsed from xml_path (the caller frees it), or NULL */
+    const char *xml_text;       /* the bytes dom was parsed from (kept as the run directory's
+                                 * domain.xml), or NULL: xml_path is read */
+    size_t xml_len;
     const char *base;           /* run-dir base, NULL: QLAUNCH_RUN_DIR or /run/qlaunch */
     const char *log_dir;        /* NULL: QLAUNCH_LOG_DIR or /var/log/qlaunch */
     const char *dump_dir;       /* NULL: QLAUNCH_DUMP_DIR or /var/lib/qlaunch/dump */

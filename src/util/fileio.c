@@ -4,6 +4,7 @@
 #include "util/strbuf.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -51,8 +52,8 @@ int ql_read_file(const char *path, size_t max, char **ret_data, size_t *ret_len,
     return 0;
 }
 
-int ql_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
-                         struct ql_error *err)
+static int write_replace(const char *path, const void *data, size_t len, mode_t mode,
+                         bool durable, struct ql_error *err)
 {
     _cleanup_free_ char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
@@ -73,10 +74,12 @@ int ql_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
         p += w;
         left -= (size_t)w;
     }
-    if (fchmod(fd, mode) < 0 || fsync(fd) < 0 || close(fd) < 0) {
-        int e = errno;
+    int fe = fchmod(fd, mode) < 0 || (durable && fsync(fd) < 0) ? errno : 0;
+    if (close(fd) < 0 && !fe)
+        fe = errno;
+    if (fe) {
         unlink(tmp);
-        return ql_error_errno(err, e, "cannot finish '%s'", tmp);
+        return ql_error_errno(err, fe, "cannot finish '%s'", tmp);
     }
     if (rename(tmp, path) < 0) {
         int e = errno;
@@ -84,4 +87,16 @@ int ql_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
         return ql_error_errno(err, e, "cannot rename '%s' to '%s'", tmp, path);
     }
     return 0;
+}
+
+int ql_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                         struct ql_error *err)
+{
+    return write_replace(path, data, len, mode, true, err);
+}
+
+int ql_write_file_runtime(const char *path, const void *data, size_t len, mode_t mode,
+                          struct ql_error *err)
+{
+    return write_replace(path, data, len, mode, false, err);
 }

@@ -68,7 +68,9 @@ own_options() {
     dominfo) echo "--json --run-dir --log-dir" ;;
     domdisplay) echo "--all --run-dir --log-dir" ;;
     domstate) echo "--reason --json --run-dir --log-dir" ;;
-    shutdown|events) echo "--timeout $([ "$1" = events ] && echo --count) --run-dir --log-dir" ;;
+    shutdown|events) echo "--timeout $([ "$1" = events ] && echo --count)
+                          $([ "$1" = shutdown ] && echo --mode) --run-dir --log-dir" ;;
+    reboot) echo "--mode --run-dir --log-dir" ;;
     destroy) echo "--graceful --run-dir --log-dir" ;;
     domblklist) echo "--details --json --run-dir --log-dir" ;;
     domiflist|domblkstat|domifstat|dommemstat|vcpuinfo) echo "--json --run-dir --log-dir" ;;
