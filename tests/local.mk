@@ -1,5 +1,6 @@
 # Tests. Each test directory registers its own tests in its local.mk; this file only holds
 # what they share. tests/README.md: the kinds of test, the drivers, how to add one.
+EXTRA_DIST += tests/realworld
 EXTRA_DIST += tests/README.md tests/cmocka-tap.sh tests/conformance.sh tests/conformance.py \
 	tests/argvcompare.py
 

@@ -279,6 +279,7 @@ struct dom_os {
     enum dom_tristate bootmenu;
     int bootmenu_timeout;       /* ms, -1 unset */
     int bios_reboot_timeout;    /* ms, -1 unset */
+    enum dom_tristate bios_useserial;   /* SeaBIOS output on the serial port */
     enum dom_smbios_mode smbios_mode;
 };
 

@@ -458,8 +458,14 @@ static void parse_virtualport(struct px *p, xmlNode *n, struct dom_interface *x)
 
 static void parse_interface_source(struct px *p, xmlNode *n, struct dom_interface *x)
 {
-    if (x->type != DOM_NET_BRIDGE && x->type != DOM_NET_NETWORK && x->type != DOM_NET_DIRECT)
-        return;     /* a <source> on user/ethernet is left for the unsupported report */
+    if (x->type != DOM_NET_BRIDGE && x->type != DOM_NET_NETWORK && x->type != DOM_NET_DIRECT) {
+        /* KubeVirt writes an empty <source/> on its ethernet taps: nothing to honour. A
+         * <source> with content (addresses, routes) is left for the unsupported report. */
+        xmlNode *s = px_next(n, NULL, "source");
+        if (s && !s->properties && !xmlFirstElementChild(s))
+            px_child(p, n, "source");
+        return;
+    }
     xmlNode *src = px_child(p, n, "source");
     const char *tname = dom_net_type_to_string(x->type);
     /* The running form (virsh dumpxml of a started <interface type='network'>) shows the
@@ -610,6 +616,14 @@ static void parse_interface(struct px *p, xmlNode *n)
     xmlNode *link = px_child(p, n, "link");
     if (link)
         PX_ENUM(p, link, "state", &dom_link_state_enum, "value", x->link_state);
+    /* oVirt writes an empty <bandwidth/> on every NIC: no limit, nothing to do. Limits are
+     * traffic shaping on the host, which qlaunch does not set up. */
+    xmlNode *bw = px_child(p, n, "bandwidth");
+    if (bw && xmlFirstElementChild(bw)) {
+        px_err(p, bw, NULL, "bandwidth limits (<inbound>/<outbound>) are not supported by "
+               "qlaunch; shape the guest's tap on the host (tc) and remove them");
+        px_ignore(bw);
+    }
 
     parse_boot(p, n, &x->boot_order);
     parse_rom(p, n, &x->rom_file, &x->rom_bar, &x->rom_enabled);

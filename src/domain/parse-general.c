@@ -278,6 +278,10 @@ static void parse_cputune(struct px *p, xmlNode *root)
         t->has_shares = !errno && isdigit((unsigned char)*s) && !*end;
         if (!t->has_shares)
             px_err(p, n, NULL, "invalid value '%s'", s);
+        else    /* a relative weight: it changes nothing while the host's CPUs are not busy */
+            px_note(p, n, NULL, "CPU weight %llu is not applied: qlaunch does not manage "
+                    "cgroups; set CPUWeight= on the systemd unit that runs 'qlaunch create "
+                    "--foreground' to weigh this guest against others", t->shares);
     }
     if ((n = px_child(p, ct, "period"))) {
         _cleanup_free_ char *s = px_text(n);
@@ -1295,10 +1299,12 @@ void px_parse_os(struct px *p, xmlNode *root)
         }
     }
     xmlNode *bios = px_child(p, os, "bios");
-    if (bios)
+    if (bios) {
         if (px_attr_int(p, bios, "rebootTimeout", &o->bios_reboot_timeout) > 0
             && (o->bios_reboot_timeout < -1 || o->bios_reboot_timeout > 65535))
             px_err(p, bios, "rebootTimeout", "must be -1 (no reboot) or 0 to 65535 ms");
+        px_attr_tristate(p, bios, "useserial", &o->bios_useserial);
+    }
     xmlNode *sm = px_child(p, os, "smbios");
     if (sm) {
         o->smbios_line = (int)xmlGetLineNo(sm);

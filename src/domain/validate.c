@@ -84,10 +84,10 @@ static void vcpu_rules(struct domain *d, struct dom_diags *g)
             px_err_src(g, &ip->src, "@iothread", "IOThread %u does not exist (see <iothreads> "
                        "and <iothreadids>)", ip->vcpu);
     }
-    if (d->cputune.has_shares || d->cputune.has_period || d->cputune.has_quota) {
-        px_err_src(g, &d->cputune.src, NULL, "CPU shares, period and quota need cgroups, which qlaunch does "
-                   "not manage; remove them, or set CPUWeight=/CPUQuota= on the systemd unit "
-                   "that runs 'qlaunch create --foreground'");
+    if (d->cputune.has_period || d->cputune.has_quota) {
+        px_err_src(g, &d->cputune.src, NULL, "CPU period and quota need cgroups, which qlaunch "
+                   "does not manage; remove them, or set CPUQuota= on the systemd unit that "
+                   "runs 'qlaunch create --foreground'");
     }
     if (c->n_cells) {
         unsigned long long total = 0;

@@ -83,6 +83,10 @@ int qb_add_machine(struct qb_ctx *c)
         sb_add(&sb, f[DOM_FEAT_PS2] == DOM_TRI_ON ? ",i8042=on" : ",i8042=off");
     bool dump = d->mem_dump_core_set && d->mem_dump_core;
     sb_add(&sb, dump ? ",dump-guest-core=on" : ",dump-guest-core=off");
+    /* <bios useserial='yes'>: SeaBIOS prints on the first serial port. QEMU 7.2 deprecates
+     * the sga option ROM for this and 10.0 no longer has it. */
+    if (c->d->os.bios_useserial == DOM_TRI_ON)
+        sb_add(&sb, ",graphics=off");
     sb_add(&sb, f[DOM_FEAT_ACPI] == DOM_TRI_ON ? ",acpi=on" : ",acpi=off");
     if (f[DOM_FEAT_VMPORT] != DOM_TRI_DEFAULT)
         sb_add(&sb, f[DOM_FEAT_VMPORT] == DOM_TRI_ON ? ",vmport=on" : ",vmport=off");

@@ -20,6 +20,7 @@ func_tests += tests/func/sup-death.sh
 func_tests += tests/func/host-ovs.sh
 func_tests += tests/func/host-macvtap.sh
 func_tests += tests/func/qemu-accept.tap
+func_tests += tests/func/realworld.tap
 func_tests += tests/func/lifecycle.tap
 func_tests += tests/func/lifecycle-qemu10.tap
 func_tests += tests/func/dac.sh

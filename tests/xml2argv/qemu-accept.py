@@ -24,6 +24,18 @@ import tempfile
 import time
 
 PREFIX = "/var/lib/qlaunch-test/"
+# Host directories the argv names that this harness moves into its temp dir (PREFIX to the
+# temp root itself, every other one to a subdirectory named after it), and the accelerator
+# `qlaunch argv` builds for (None: the XML's own <domain type>). tests/realworld/check.py
+# sets both for XML as the real tools write it.
+PREFIXES = [PREFIX]
+ACCEL = "tcg"
+
+
+def relocate(value, root):
+    for p in PREFIXES:
+        value = value.replace(p, root if p == PREFIX else root + p.strip("/").replace("/", "_") + "/")
+    return value
 EMULATOR = os.environ.get("QEMU", "/usr/bin/qemu-system-x86_64")
 TIMEOUT = float(os.environ.get("QLAUNCH_ACCEPT_TIMEOUT", "30"))
 
@@ -70,6 +82,26 @@ def start_virtiofsd(sock, tmp):
                          pass_fds=(ls.fileno(),), start_new_session=True)
     ls.close()
     log.close()
+    return d
+
+
+def start_swtpm(sock, tmp, tpm2):
+    """swtpm on the socket QEMU's TPM chardev connects to, as the supervisor starts it."""
+    if not shutil.which("swtpm"):
+        raise Skip("needs swtpm")
+    state = tempfile.mkdtemp(dir=tmp)
+    os.makedirs(os.path.dirname(sock), exist_ok=True)
+    cmd = ["swtpm", "socket", "--tpmstate", "dir=" + state,
+           "--ctrl", "type=unixio,path=" + sock, "--terminate"] + (["--tpm2"] if tpm2 else [])
+    log = open(os.path.join(tmp, "swtpm.log"), "w")
+    d = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                         start_new_session=True)
+    log.close()
+    deadline = time.time() + TIMEOUT
+    while not os.path.exists(sock):
+        if d.poll() is not None or time.time() > deadline:
+            raise RuntimeError("swtpm did not start")
+        time.sleep(0.01)
     return d
 
 
@@ -145,7 +177,8 @@ def run_case(qlaunch, xml, tmp):
     # message matching REGEX because the host lacks what the case needs (huge pages).
     host_dep = re.search(r"qemu-accept: host-dependent \(([^;]*); QEMU may fail with: "
                          r"(.*?)\) -->", text)
-    out = subprocess.run([qlaunch, "argv", "--json", "--accel", "tcg", "--emulator", EMULATOR,
+    accel = ["--accel", ACCEL] if ACCEL else []
+    out = subprocess.run([qlaunch, "argv", "--json"] + accel + ["--emulator", EMULATOR,
                           "--run-dir", os.path.join(tmp, "run"), xml],
                          capture_output=True, text=True, timeout=10)
     if out.returncode != 0:
@@ -158,7 +191,7 @@ def run_case(qlaunch, xml, tmp):
     argv = json.loads(out.stdout)
     root = os.path.join(tmp, "root") + "/"
     os.makedirs(os.path.join(tmp, "run"), exist_ok=True)
-    argv = [a.replace(PREFIX, root) for a in argv]
+    argv = [relocate(a, root) for a in argv]
     # The directories of QEMU's own sockets and memory files (RUNDIR/qemu/ when root runs
     # QEMU as qlaunch-qemu): the launcher makes them, so does this harness.
     run = os.path.join(tmp, "run") + "/"
@@ -185,7 +218,7 @@ def run_case(qlaunch, xml, tmp):
             env[k] = v
         m = re.match(r"# file \(nvram-file\): NVRAM (.*), copied from (.*) when it", line)
         if m:
-            dst = m.group(1).replace(PREFIX, root)
+            dst = relocate(m.group(1), root)
             os.makedirs(os.path.dirname(dst), exist_ok=True)
             shutil.copyfile(m.group(2), dst)
 
@@ -194,6 +227,8 @@ def run_case(qlaunch, xml, tmp):
     nodes = [json.loads(argv[i + 1]) for i, a in enumerate(argv[:-1]) if a == "-blockdev"]
     fmt_of = {n["file"]: n["driver"] for n in nodes if isinstance(n.get("file"), str)}
     for n in nodes:
+        if n.get("driver") == "host_device":
+            raise Skip("needs the host block device %s" % n.get("filename"))
         fn = n.get("filename")
         if n.get("driver") != "file" or not fn or not fn.startswith(root):
             continue
@@ -211,6 +246,10 @@ def run_case(qlaunch, xml, tmp):
             os.makedirs(path, exist_ok=True)
         if a == "-chardev" and ",id=chr-vu-" in v:
             daemons.append(start_virtiofsd(v.split("path=", 1)[1].replace(",,", ","), tmp))
+        if a == "-chardev" and v.startswith("socket,id=chrtpm,"):
+            tpm12 = re.search(r"""version=["']1\.2["']""", text)
+            daemons.append(start_swtpm(v.split("path=", 1)[1].split(",")[0].replace(",,", ","),
+                                       tmp, not tpm12))
     # fds: QMP socket at 3, taps after.
     fds = {}
     qmp_path = os.path.join(tmp, "run", "qmp.sock")
@@ -325,6 +364,25 @@ def check(q, argv):
         raise RuntimeError("%d anonymous devices expected, %d found" % (n_anon, anon))
 
 
+def tap_case(i, name, qlaunch, xml):
+    """Runs one case in a temp dir and prints its TAP line; False when it failed."""
+    tmp = tempfile.mkdtemp(prefix="qla-")
+    try:
+        print("ok %d - %s: %s" % (i, name, run_case(qlaunch, xml, tmp)))
+        return True
+    except Skip as e:
+        print("ok %d - %s # SKIP %s" % (i, name, e))
+        return True
+    except Exception as e:  # noqa: BLE001 (any failure is the case's result)
+        print("not ok %d - %s" % (i, name))
+        for line in str(e).splitlines():
+            print("# " + line)
+        return False
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        sys.stdout.flush()
+
+
 def main():
     """Prints TAP: one result per case and QEMU, a skipped case as 'ok N - NAME # SKIP why'.
     $QEMUS (colon-separated) names every QEMU to run the cases on; default $QEMU."""
@@ -347,20 +405,7 @@ def main():
         for xml in cases:
             i += 1
             name = os.path.basename(xml)[:-4] + ("" if len(emulators) == 1 else " @" + tag)
-            tmp = tempfile.mkdtemp(prefix="qla-")
-            try:
-                res = run_case(qlaunch, xml, tmp)
-                print("ok %d - %s: %s" % (i, name, res))
-            except Skip as e:
-                print("ok %d - %s # SKIP %s" % (i, name, e))
-            except Exception as e:
-                failed += 1
-                print("not ok %d - %s" % (i, name))
-                for line in str(e).splitlines():
-                    print("# " + line)
-            finally:
-                shutil.rmtree(tmp, ignore_errors=True)
-            sys.stdout.flush()
+            failed += not tap_case(i, name, qlaunch, xml)
     return 1 if failed else 0
 
 
