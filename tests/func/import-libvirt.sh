@@ -70,6 +70,7 @@ sub("    <input type='mouse'",
 sys.stdout.write(s)
 PY
 } > "$L/etc/libvirt/qemu/$NAME.xml" || fail "making the domain XML"
+chmod 600 "$L/etc/libvirt/qemu/$NAME.xml"    # as libvirt writes it
 {
     lv_header net-edit default
     cat <<'XML'
@@ -88,7 +89,7 @@ PY
 XML
 } > "$L/etc/libvirt/qemu/networks/default.xml"
 pool() {
-    cat > "$L/etc/libvirt/storage/$1.xml" <<XML
+    { lv_header pool-edit "$1"; cat <<XML
 <pool type='$2'>
   <name>$1</name>
   <capacity unit='bytes'>0</capacity>
@@ -101,6 +102,7 @@ pool() {
   </target>
 </pool>
 XML
+    } > "$L/etc/libvirt/storage/$1.xml"
 }
 pool default dir /var/lib/libvirt/images
 pool san iscsi /dev/disk/by-path
