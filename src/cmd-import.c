@@ -239,6 +239,9 @@ static void import_nvram(struct imp *im, xmlNode *root)
         add_copy(im, src, dst, 0600, 0700);
         im->nvram = true;
         argv_addf(&im->actions, "copy NVRAM %s -> %s (mode 0600)", src, dst);
+    } else if (nv && exists(dst)) {
+        argv_addf(&im->warnings, "NVRAM: libvirt has not created %s, and qlaunch already has "
+                  "%s: the domain will start with that file's UEFI variables", src, dst);
     } else if (nv) {
         argv_addf(&im->lost, "NVRAM: libvirt has not created %s (the domain never ran with "
                   "it): qlaunch creates %s from the template at the first start", src, dst);
