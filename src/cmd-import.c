@@ -420,8 +420,15 @@ static int import_tpm(struct imp *im, const struct domain *d)
     if (!dir) {
         if (errno != ENOENT)
             return cli_fail("cannot read libvirt's TPM state %s: %s", src, strerror(errno));
-        argv_addf(&im->lost, "TPM: libvirt has no state in %s (the domain never ran with its "
-                  "TPM): the first start under qlaunch manufactures a new TPM", src);
+        _cleanup_free_ char *other = xasprintf("%s/var/lib/libvirt/swtpm/%s/%s", im->root,
+                                               uuid, STREQ(sub, "tpm2") ? "tpm1.2" : "tpm2");
+        if (exists(other))
+            argv_addf(&im->lost, "TPM: libvirt's state is %s, of another TPM version than the "
+                      "definition's <backend version> (%s): not copied; the first start under "
+                      "qlaunch manufactures a new TPM", other, STREQ(sub, "tpm2") ? "2.0" : "1.2");
+        else
+            argv_addf(&im->lost, "TPM: libvirt has no state in %s (the domain never ran with "
+                      "its TPM): the first start under qlaunch manufactures a new TPM", src);
         return 0;
     }
     struct argv names = ARGV_INIT;
