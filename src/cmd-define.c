@@ -27,18 +27,17 @@ static void domain_freep_(struct domain **d)
     domain_free(*d);
 }
 
-/* Validates file as `validate` does and stores it as its domain's definition. expect_name:
- * the name it must keep (edit), or NULL. A domain defined already keeps its UUID, as in
- * libvirt. Prints the problems; returns the exit status (0: the name in *ret_name). */
-static int define_file(const char *file, const char *expect_name, char **ret_name)
+int define_file(const char *file, const char *label, const char *expect_name, char **ret_name)
 {
     struct dom_diags g = {0};
     struct domain *d0 = NULL;
     int r = validate_file(file, true, &d0, &g);
-    print_diags(stderr, file, &g);
+    if (!label)
+        label = file;
+    print_diags(stderr, label, &g);
     dom_diags_free(&g);
     if (r < 0)
-        return cli_fail("'%s' is not a valid domain definition; nothing was stored", file);
+        return cli_fail("'%s' is not a valid domain definition; nothing was stored", label);
     _cleanup_(domain_freep_) struct domain *d = d0;
     if (expect_name && strcmp(d->name, expect_name) != 0)
         return cli_fail("the edited XML names the domain '%s', not '%s'; rename by defining "
@@ -77,7 +76,7 @@ int cmd_define(int argc, char **argv)
     if (cli_parse(&cli, &define_verb, argc, argv, NULL) < 0)
         return cli.status;
     _cleanup_free_ char *name = NULL;
-    int r = define_file(cli.operands[0], NULL, &name);
+    int r = define_file(cli.operands[0], NULL, NULL, &name);
     if (r == 0)
         printf("Domain '%s' defined from %s\n", name, cli.operands[0]);
     return r;
@@ -202,14 +201,8 @@ static const struct cli_opt autostart_opts[] = {
 };
 static const struct cli_verb autostart_verb = {"NAME", 1, 1, 0, autostart_opts};
 
-int cmd_autostart(int argc, char **argv)
+int autostart_set(const char *name, bool on)
 {
-    struct cli cli;
-    unsigned flags;
-    if (cli_parse(&cli, &autostart_verb, argc, argv, &flags) < 0)
-        return cli.status;
-    const char *name = cli.operands[0];
-    bool on = !(flags & CLI_FLAG(OPT_DISABLE));
     _cleanup_free_ char *path = defined_path(name);
     if (!path)
         return CLI_EXIT_FAILURE;
@@ -228,6 +221,15 @@ int cmd_autostart(int argc, char **argv)
     printf(on ? "Domain '%s' marked as autostarted\n" : "Domain '%s' unmarked as autostarted\n",
            name);
     return 0;
+}
+
+int cmd_autostart(int argc, char **argv)
+{
+    struct cli cli;
+    unsigned flags;
+    if (cli_parse(&cli, &autostart_verb, argc, argv, &flags) < 0)
+        return cli.status;
+    return autostart_set(cli.operands[0], !(flags & CLI_FLAG(OPT_DISABLE)));
 }
 
 static const struct cli_verb edit_verb = {"NAME", 1, 1, 0, NULL};
@@ -281,7 +283,7 @@ int cmd_edit(int argc, char **argv)
         return 0;
     }
     _cleanup_free_ char *defined = NULL;
-    if (define_file(tmp, name, &defined) != 0) {
+    if (define_file(tmp, NULL, name, &defined) != 0) {
         fprintf(stderr, "qlaunch: the definition of '%s' is unchanged; the edited copy is "
                 "kept in %s\n", name, tmp);
         return CLI_EXIT_FAILURE;

@@ -50,6 +50,7 @@ int cmd_snapshot_revert(int argc, char **argv);
 int cmd_snapshot_delete(int argc, char **argv);
 int cmd_save(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
+int cmd_import_libvirt(int argc, char **argv);
 
 /* The day-2 verbs' request to the supervisor of cli's NAME (req is cleared): the reply to
  * put, with its CTL_RESULT member in *ret_result (if not NULL; NULL when it has none), or
@@ -83,3 +84,12 @@ struct domain;
 #include <stdbool.h>
 int validate_file(const char *file, bool use_emulator, struct domain **ret,
                   struct dom_diags *g);
+
+/* Validates file as `validate` does and stores it as its domain's definition (define, edit,
+ * import-libvirt). label: the file's name in messages (NULL: file). expect_name: the name
+ * it must keep (edit), or NULL. A domain defined already keeps its UUID, as in libvirt.
+ * Prints the problems; returns the exit status (0: the name in *ret_name). */
+int define_file(const char *file, const char *label, const char *expect_name, char **ret_name);
+/* `qlaunch autostart [--disable] NAME` for a defined domain: prints what it did; returns the
+ * exit status. */
+int autostart_set(const char *name, bool on);

@@ -63,6 +63,8 @@ static const struct verb verbs[] = {
     {"snapshot-delete", cmd_snapshot_delete, "delete a snapshot"},
     {"save", cmd_save, "save the domain's state to a file and stop it"},
     {"restore", cmd_restore, "start a domain from a file written by save"},
+    {"import-libvirt", cmd_import_libvirt, "take a domain over from libvirt: its definition, "
+     "NVRAM and TPM state"},
 };
 
 const char *qlaunch_verb_summary(const char *verb)
