@@ -24,6 +24,7 @@
 enum {
     OPT_FOREGROUND = CLI_OPT_FIRST, OPT_CONSOLE, OPT_ACCEL, OPT_EMULATOR, OPT_DUMP_DIR,
     OPT_RESTART_CAP, OPT_RESTART_WINDOW, OPT_QMP_LOG, OPT_QUIET, OPT_ALL_AUTOSTART,
+    OPT_STOP_TIMEOUT,
 };
 
 /* create's options; start takes them too, and --all-autostart. */
@@ -38,6 +39,8 @@ enum {
      "default 5)"}, \
     {"restart-window", "S", OPT_RESTART_WINDOW, "the window of --restart-cap, in seconds " \
      "(default 60)"}, \
+    {"stop-timeout", "S", OPT_STOP_TIMEOUT, "on SIGTERM, SIGINT or SIGHUP the supervisor powers " \
+     "the guest off and destroys it after S seconds (default 30; 0: destroy at once)"}, \
     {"qmp-log", NULL, OPT_QMP_LOG, "write the QMP transcript (secrets redacted) to the log"}, \
     {"quiet", NULL, OPT_QUIET, "print nothing when the domain starts; with --foreground, only " \
      "warnings and errors on standard error (the log keeps every line)"},
@@ -102,7 +105,8 @@ static int create_or_start(int argc, char **argv, bool start)
     struct cli cli;
     cli_init(&cli, start ? &start_verb : &create_verb, argc, argv);
     struct sup_config cfg = {.restart_cap = SUP_DEFAULT_RESTART_CAP,
-                             .restart_window_s = SUP_DEFAULT_RESTART_WINDOW, .ready_fd = -1};
+                             .restart_window_s = SUP_DEFAULT_RESTART_WINDOW, .ready_fd = -1,
+                             .stop_timeout_s = SUP_DEFAULT_STOP_TIMEOUT};
     bool console = false, all_autostart = false;
     const char *arg;
     long n;
@@ -120,6 +124,11 @@ static int create_or_start(int argc, char **argv, bool start)
             if (strcmp(arg, "tcg") != 0 && strcmp(arg, "kvm") != 0)
                 return cli_usage_error(&cli, "--accel takes 'tcg' or 'kvm', not '%s'", arg);
             cfg.accel = arg;
+            break;
+        case OPT_STOP_TIMEOUT:
+            if (cli_number(&cli, "stop-timeout", arg, CTL_MAX_TIMEOUT_S, &n) < 0)
+                return cli.status;
+            cfg.stop_timeout_s = (unsigned)n;
             break;
         case OPT_RESTART_CAP:
         case OPT_RESTART_WINDOW:

@@ -275,7 +275,18 @@ static void on_signal(struct sup *s)
             sup_qemu_exited(s);
         } else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT ||
                    si.ssi_signo == SIGHUP) {
-            /* Stopping the supervisor stops the domain, as `systemctl stop` expects. */
+            /* Stopping the supervisor stops the domain, as `systemctl stop`, a job
+             * scheduler or a container runtime expect: gracefully when the guest can
+             * still power itself off, else (or at a second signal) at once. */
+            unsigned t = s->cfg->stop_timeout_s;
+            if (t && !s->stop_requested && !s->destroy_requested && s->phase == PH_RUNNING &&
+                s->qmp && sup_qemu_alive(s) && s->st.state == SUP_STATE_RUNNING) {
+                sup_log(s, "received signal %u: powering the guest off", si.ssi_signo);
+                s->stop_requested = true;
+                s->timers[TM_RESTART] = 0;
+                sup_shutdown_deadline(s, (int)t);
+                continue;
+            }
             sup_log(s, "received signal %u: destroying the domain", si.ssi_signo);
             s->destroy_requested = true;
             sup_begin_destroy(s, false);
