@@ -20,7 +20,6 @@ struct sup_config {
     const char *reattach_name;  /* re-attach to this running domain instead of starting */
     bool foreground;
     bool qmp_log;               /* write the QMP transcript (secrets redacted) to the log */
-    bool quiet;                 /* foreground: only warnings and errors on stderr */
     /* SIGTERM, SIGINT, SIGHUP: power the guest off (ACPI) and destroy it when it has not
      * gone after this many seconds; 0: destroy at once. A second signal destroys. */
     unsigned stop_timeout_s;

@@ -81,8 +81,15 @@ fg_wait 30
 grep -q "did not power off in time" "$T/fg.err" || fail "no timeout message: $(cat "$T/fg.err")"
 echo "ok the stop timeout destroys a guest that ignores the power button"
 
-# 3. A second signal does not wait for the timeout.
+# 3. A second signal does not wait for the timeout. On the way: --verbose says which
+# request went to the supervisor (timestamped outside the journal), --quiet confirms nothing.
 fg_start "$T/noacpi.xml" --stop-timeout 300
+"$QLAUNCH" suspend --verbose "$NAME" > "$T/v.out" 2> "$T/v.err" || fail "suspend: $(cat "$T/v.err")"
+grep -q "^20[0-9-]* [0-9:]* qlaunch\[[0-9]*\]: request 'suspend' to the supervisor of '$NAME': ok ([0-9]* ms)$" \
+    "$T/v.err" || fail "suspend --verbose logged: $(cat "$T/v.err")"
+grep -qx "Domain '$NAME' suspended" "$T/v.out" || fail "suspend --verbose said: $(cat "$T/v.out")"
+[ -z "$("$QLAUNCH" resume --quiet "$NAME" 2>&1)" ] || fail "resume --quiet printed something"
+[ "$("$QLAUNCH" domstate "$NAME")" = running ] || fail "not running after resume --quiet"
 kill -TERM "$SUP"
 sleep 1
 [ "$("$QLAUNCH" domstate "$NAME")" = running ] || fail "the domain ended at once on SIGTERM"
