@@ -80,11 +80,13 @@ void ql_debug(const char *fmt, ...)
 {
     if (verbosity < QL_LOG_VERBOSE)
         return;
-    struct strbuf sb = STRBUF_INIT;
+    char *msg;
     va_list ap;
     va_start(ap, fmt);
-    sb_vaddf(&sb, fmt, ap);
+    int r = vasprintf(&msg, fmt, ap);
     va_end(ap);
-    ql_log_line(QL_LOG_DEBUG, sb_str(&sb));
-    sb_free(&sb);
+    if (r < 0)
+        return;     /* out of memory: a debug line is not worth failing for */
+    ql_log_line(QL_LOG_DEBUG, msg);
+    free(msg);
 }
