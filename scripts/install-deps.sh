@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install the Debian 12 packages qlaunch needs to build, test and run guests (clang and its
-# runtime libraries build the libFuzzer harnesses: make fuzz), and create the system user
+# runtime libraries build the libFuzzer harnesses: make fuzz; ansible-core and python3-yaml
+# check the fleet examples: tests/func/fleet.sh), and create the system user
 # QEMU runs as when root starts a domain (qlaunch-qemu, in group kvm when there is one).
 # Idempotent; run as root. Set QLAUNCH_SKIP_APT=1 to skip the packages (managed elsewhere).
 set -eu
@@ -8,7 +9,8 @@ PKGS="build-essential autoconf automake libtool pkg-config
       libxml2-dev uuid-dev libjson-c-dev libcmocka-dev
       qemu-system-x86 qemu-utils ovmf iproute2 python3 ca-certificates
       openvswitch-switch util-linux swtpm swtpm-tools
-      clang libclang-rt-dev"
+      clang libclang-rt-dev
+      ansible-core python3-yaml"
 if [ "$(id -u)" != 0 ]; then
     echo "install-deps: must run as root (apt-get install, useradd)" >&2
     exit 1

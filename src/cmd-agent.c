@@ -178,9 +178,9 @@ static const struct cli_verb thaw_verb = CLI_DOMAIN_VERB(thaw_opts);
 static void print_count(json_object *res, const struct show *sh)
 {
     if (sh->cmd == CTL_DOMFSTHAW)
-        printf("Thawed %lld filesystem(s)\n", (long long)ql_json_int64(res, "thawed", 0));
+        cli_done("Thawed %lld filesystem(s)", (long long)ql_json_int64(res, "thawed", 0));
     else
-        printf("Froze %lld filesystem(s)\n", (long long)ql_json_int64(res, "frozen", 0));
+        cli_done("Froze %lld filesystem(s)", (long long)ql_json_int64(res, "frozen", 0));
 }
 
 static int freeze_thaw(int argc, char **argv, enum ctl_cmd cmd)

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_RUN_DIR = 1, OPT_LOG_DIR, OPT_HELP = 'h' };
+enum { OPT_RUN_DIR = 1, OPT_LOG_DIR, OPT_QUIET, OPT_VERBOSE, OPT_HELP = 'h' };
 
 static const struct cli_opt common_opts[] = {
     {"run-dir", "DIR", OPT_RUN_DIR, "the directory of the domains' run directories "
@@ -21,6 +21,10 @@ static const struct cli_opt common_opts[] = {
     {"log-dir", "DIR", OPT_LOG_DIR, "where a supervisor this command starts (or re-attaches) "
      "writes NAME.log (default: $QLAUNCH_LOG_DIR, else /var/log/qlaunch as root, "
      "$XDG_STATE_HOME/qlaunch/log)"},
+    {"quiet", NULL, OPT_QUIET, "print no confirmation; on standard error only warnings and "
+     "errors (a foreground supervisor's log file keeps every line)"},
+    {"verbose", NULL, OPT_VERBOSE, "also say on standard error what the command does (debug "
+     "lines: directories, requests to the supervisor)"},
     {"help", NULL, OPT_HELP, "show this help and exit"},
 };
 
@@ -34,7 +38,8 @@ static size_t verb_opts(const struct cli_verb *v, const struct cli_opt **ret)
         ret[n++] = &common_opts[0];
     if (v->common & CLI_LOG_DIR)
         ret[n++] = &common_opts[1];
-    ret[n++] = &common_opts[2];
+    for (size_t i = 2; i < sizeof(common_opts) / sizeof(common_opts[0]); i++)
+        ret[n++] = &common_opts[i];
     return n;
 }
 
@@ -66,7 +71,7 @@ static void add_wrapped(struct strbuf *sb, size_t *col, size_t indent, const cha
 
 static void print_usage(FILE *f, const struct cli *c, bool full)
 {
-    const struct cli_opt *o[CLI_MAX_OPTS + 3];
+    const struct cli_opt *o[CLI_MAX_OPTS + CLI_COMMON_OPTS];
     size_t n = verb_opts(c->verb, o);
     struct strbuf sb = STRBUF_INIT;
     sb_addf(&sb, "Usage: qlaunch %s", c->name);
@@ -116,7 +121,7 @@ void cli_init(struct cli *c, const struct cli_verb *v, int argc, char **argv)
     c->name = argv[0];
     c->argc = argc;
     c->argv = argv;
-    const struct cli_opt *o[CLI_MAX_OPTS + 3];
+    const struct cli_opt *o[CLI_MAX_OPTS + CLI_COMMON_OPTS];
     size_t n = verb_opts(v, o);
     for (size_t i = 0; i < n; i++)
         c->lo[i] = (struct option){o[i]->name, o[i]->arg ? required_argument : no_argument,
@@ -181,6 +186,10 @@ int cli_next(struct cli *c, const char **ret_arg)
         return cli_next(c, ret_arg);
     case OPT_LOG_DIR:
         c->log_dir = optarg;
+        return cli_next(c, ret_arg);
+    case OPT_QUIET:
+    case OPT_VERBOSE:
+        ql_log_set_verbosity(opt == OPT_QUIET ? QL_LOG_QUIET : QL_LOG_VERBOSE);
         return cli_next(c, ret_arg);
     case OPT_HELP:
         print_usage(stdout, c, true);
@@ -264,6 +273,17 @@ int cli_fail(const char *fmt, ...)
     fputc('\n', stderr);
     va_end(ap);
     return CLI_EXIT_FAILURE;
+}
+
+void cli_done(const char *fmt, ...)
+{
+    if (ql_log_verbosity() == QL_LOG_QUIET)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
 }
 
 int cli_fail_err(struct ql_error *err)

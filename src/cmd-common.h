@@ -19,7 +19,8 @@ struct cli_opt {
 };
 
 /* Options only the verbs that use them take: the run directories (every verb on domains)
- * and the log directory (where a started or re-attaching supervisor logs). */
+ * and the log directory (where a started or re-attaching supervisor logs). Every verb takes
+ * --quiet, --verbose (the process's verbosity, util/log.h) and --help. */
 enum { CLI_RUN_DIR = 1 << 0, CLI_LOG_DIR = 1 << 1 };
 
 struct cli_verb {
@@ -33,6 +34,7 @@ struct cli_verb {
 #define CLI_DOMAIN_VERB(opts) {"NAME", 1, 1, CLI_RUN_DIR | CLI_LOG_DIR, (opts)}
 
 #define CLI_MAX_OPTS 24
+#define CLI_COMMON_OPTS 5       /* --run-dir, --log-dir, --quiet, --verbose, --help */
 struct cli {
     const struct cli_verb *verb;
     const char *name;           /* the verb as typed: "create" or "start" */
@@ -42,7 +44,7 @@ struct cli {
     char **operands;            /* after cli_next returned 0 */
     int n_operands;
     int status;                 /* the exit status after cli_next returned -1 */
-    struct option lo[CLI_MAX_OPTS + 4];
+    struct option lo[CLI_MAX_OPTS + CLI_COMMON_OPTS + 1];
 };
 
 void cli_init(struct cli *c, const struct cli_verb *v, int argc, char **argv);
@@ -66,6 +68,8 @@ struct ctl_target cli_target(const struct cli *c, const char *name);
  * and QEMU are both gone (both SIGKILLed, say) is stale: this removes it. */
 bool cli_domain_runs(const struct cli *c, const char *name);
 
+/* A confirmation ("Domain 'x' destroyed"): one line on stdout, none under --quiet. */
+void cli_done(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A run-time failure: prints "qlaunch: MESSAGE"; returns CLI_EXIT_FAILURE. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same with a library error, which is cleared. */

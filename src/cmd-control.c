@@ -31,7 +31,7 @@ static int control(struct cli *cli, const struct ctl_request *req, const char *d
     json_object_put(rep);
     if (destroy)
         ctl_wait_gone(&t, 10000, NULL);
-    printf("Domain '%s' %s\n", name, done);
+    cli_done("Domain '%s' %s", name, done);
     return 0;
 }
 
@@ -151,9 +151,9 @@ int cmd_shutdown(int argc, char **argv)
             sup_paths_free(&p);
         }
         if (destroyed)
-            printf("Domain '%s' destroyed\n", name);
+            cli_done("Domain '%s' destroyed", name);
         else
-            printf("Domain '%s' is shut off\n", name);
+            cli_done("Domain '%s' is shut off", name);
         return 0;
     }
     fprintf(stderr, "qlaunch: domain '%s' did not shut down within %d s; destroying it\n",
@@ -163,13 +163,13 @@ int cmd_shutdown(int argc, char **argv)
         /* It may have ended meanwhile, on its own or by its supervisor's deadline. */
         if (ctl_wait_gone(&t, SUP_DESTROY_GRACE_MS + 5000, NULL) == 0) {
             ql_error_clear(&err);
-            printf("Domain '%s' destroyed\n", name);
+            cli_done("Domain '%s' destroyed", name);
             return 0;
         }
         return cli_fail_err(&err);
     }
     json_object_put(rep);
     ctl_wait_gone(&t, 10000, NULL);
-    printf("Domain '%s' destroyed\n", name);
+    cli_done("Domain '%s' destroyed", name);
     return 0;
 }

@@ -12,6 +12,7 @@
 #include "store/store.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
+#include "util/log.h"
 #include "util/trace.h"
 #include "util/strbuf.h"
 
@@ -24,7 +25,8 @@
 
 enum {
     OPT_FOREGROUND = CLI_OPT_FIRST, OPT_CONSOLE, OPT_ACCEL, OPT_EMULATOR, OPT_DUMP_DIR,
-    OPT_RESTART_CAP, OPT_RESTART_WINDOW, OPT_QMP_LOG, OPT_QUIET, OPT_ALL_AUTOSTART,
+    OPT_RESTART_CAP, OPT_RESTART_WINDOW, OPT_QMP_LOG, OPT_ALL_AUTOSTART,
+    OPT_STOP_TIMEOUT,
 };
 
 /* create's options; start takes them too, and --all-autostart. */
@@ -39,9 +41,9 @@ enum {
      "default 5)"}, \
     {"restart-window", "S", OPT_RESTART_WINDOW, "the window of --restart-cap, in seconds " \
      "(default 60)"}, \
-    {"qmp-log", NULL, OPT_QMP_LOG, "write the QMP transcript (secrets redacted) to the log"}, \
-    {"quiet", NULL, OPT_QUIET, "print nothing when the domain starts; with --foreground, only " \
-     "warnings and errors on standard error (the log keeps every line)"},
+    {"stop-timeout", "S", OPT_STOP_TIMEOUT, "on SIGTERM, SIGINT or SIGHUP the supervisor powers " \
+     "the guest off and destroys it after S seconds (default 30; 0: destroy at once)"}, \
+    {"qmp-log", NULL, OPT_QMP_LOG, "write the QMP transcript (secrets redacted) to the log"},
 
 static const struct cli_opt create_opts[] = {
     CREATE_OPTS
@@ -84,7 +86,7 @@ static int start_autostart(struct cli *cli, const struct sup_config *cfg)
         if (!store_autostart(NULL, names[i]))
             continue;
         if (cli_domain_runs(cli, names[i])) {
-            printf("Domain '%s' is already running\n", names[i]);
+            cli_done("Domain '%s' is already running", names[i]);
             continue;
         }
         _cleanup_free_ char *path = store_path(NULL, names[i], &err);
@@ -103,7 +105,8 @@ static int create_or_start(int argc, char **argv, bool start)
     struct cli cli;
     cli_init(&cli, start ? &start_verb : &create_verb, argc, argv);
     struct sup_config cfg = {.restart_cap = SUP_DEFAULT_RESTART_CAP,
-                             .restart_window_s = SUP_DEFAULT_RESTART_WINDOW, .ready_fd = -1};
+                             .restart_window_s = SUP_DEFAULT_RESTART_WINDOW, .ready_fd = -1,
+                             .stop_timeout_s = SUP_DEFAULT_STOP_TIMEOUT};
     bool console = false, all_autostart = false;
     const char *arg;
     long n;
@@ -114,13 +117,17 @@ static int create_or_start(int argc, char **argv, bool start)
         case OPT_CONSOLE: console = true; break;
         case OPT_ALL_AUTOSTART: all_autostart = true; break;
         case OPT_QMP_LOG: cfg.qmp_log = true; break;
-        case OPT_QUIET: cfg.quiet = true; break;
         case OPT_EMULATOR: cfg.emulator = arg; break;
         case OPT_DUMP_DIR: cfg.dump_dir = arg; break;
         case OPT_ACCEL:
             if (strcmp(arg, "tcg") != 0 && strcmp(arg, "kvm") != 0)
                 return cli_usage_error(&cli, "--accel takes 'tcg' or 'kvm', not '%s'", arg);
             cfg.accel = arg;
+            break;
+        case OPT_STOP_TIMEOUT:
+            if (cli_number(&cli, "stop-timeout", arg, CTL_MAX_TIMEOUT_S, &n) < 0)
+                return cli.status;
+            cfg.stop_timeout_s = (unsigned)n;
             break;
         case OPT_RESTART_CAP:
         case OPT_RESTART_WINDOW:
@@ -217,6 +224,8 @@ static int start_file(struct cli *cli, struct sup_config cfg, const char *file, 
     cfg.xml_len = text_len;
     cfg.base = cli->run_dir;
     cfg.log_dir = cli->log_dir;
+    ql_debug("starting '%s' from %s (log %s/%s.log)%s", name, xml, sup_log_dir(cli->log_dir),
+             name, cfg.foreground ? " in the foreground" : "");
     if (cfg.foreground)
         return sup_main(&cfg);
     pid_t qemu_pid;
@@ -229,10 +238,10 @@ static int start_file(struct cli *cli, struct sup_config cfg, const char *file, 
     if (r < 0)
         return cli_fail_err(&err);
     ql_trace("client-released");
-    if (!cfg.quiet && defined)
-        printf("Domain '%s' started (QEMU pid %ld)\n", name, (long)qemu_pid);
-    else if (!cfg.quiet)
-        printf("Domain '%s' created from %s (QEMU pid %ld)\n", name, file, (long)qemu_pid);
+    if (defined)
+        cli_done("Domain '%s' started (QEMU pid %ld)", name, (long)qemu_pid);
+    else
+        cli_done("Domain '%s' created from %s (QEMU pid %ld)", name, file, (long)qemu_pid);
     fflush(stdout);
     if (console)
         return console_attach(&t);

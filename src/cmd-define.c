@@ -9,6 +9,7 @@
 #include "supervise/ctl-client.h"
 #include "supervise/rundir.h"
 #include "util/cleanup.h"
+#include "util/log.h"
 #include "util/fileio.h"
 #include "util/strbuf.h"
 
@@ -78,7 +79,7 @@ int cmd_define(int argc, char **argv)
     _cleanup_free_ char *name = NULL;
     int r = define_file(cli.operands[0], NULL, NULL, &name);
     if (r == 0)
-        printf("Domain '%s' defined from %s\n", name, cli.operands[0]);
+        cli_done("Domain '%s' defined from %s", name, cli.operands[0]);
     return r;
 }
 
@@ -167,7 +168,7 @@ int cmd_undefine(int argc, char **argv)
     if (tpm && access(tpm, F_OK) == 0)
         return cli_fail("domain '%s' has been undefined, but its TPM state '%s' could not be "
                         "removed", name, tpm);
-    printf("Domain '%s' has been undefined%s\n", name,
+    cli_done("Domain '%s' has been undefined%s", name,
            running ? " (it keeps running as a transient domain)" : "");
     return 0;
 }
@@ -210,16 +211,23 @@ int autostart_set(const char *name, bool on)
     if (store_set_autostart(NULL, name, on, &err) < 0)
         return cli_fail_err(&err);
     /* Under systemd the boot start is the unit's (it reads the stored definition); the
-     * link above serves 'qlaunch start --all-autostart' on other init systems. */
-    if (geteuid() == 0 && systemd_booted()) {
+     * link above serves 'qlaunch start --all-autostart' on other init systems. An image
+     * being built (or a test) names its root: systemctl --root works without systemd. */
+    const char *root = getenv("QLAUNCH_SYSTEMD_ROOT");
+    bool offline = root && *root;
+    if (offline || (geteuid() == 0 && systemd_booted())) {
         _cleanup_free_ char *unit = xasprintf("qlaunch@%s.service", name);
-        char *const sc[] = {"systemctl", on ? "enable" : "disable", "--quiet", unit, NULL};
+        _cleanup_free_ char *root_opt = offline ? xasprintf("--root=%s", root) : NULL;
+        char *const sc[] = {"systemctl", "--quiet", on ? "enable" : "disable", unit, root_opt,
+                            NULL};
+        ql_debug("running systemctl %s %s%s%s", sc[2], unit, offline ? " " : "",
+                 offline ? root_opt : "");
         if (run_wait(sc) != 0)
             return cli_fail("'systemctl %s %s' failed; the domain is %s for 'qlaunch start "
-                            "--all-autostart' only", sc[1], unit, on ? "marked" : "unmarked");
+                            "--all-autostart' only", sc[2], unit, on ? "marked" : "unmarked");
     }
-    printf(on ? "Domain '%s' marked as autostarted\n" : "Domain '%s' unmarked as autostarted\n",
-           name);
+    cli_done(on ? "Domain '%s' marked as autostarted" : "Domain '%s' unmarked as autostarted",
+             name);
     return 0;
 }
 
@@ -279,7 +287,7 @@ int cmd_edit(int argc, char **argv)
     }
     if (len == old_len && memcmp(edited, old, len) == 0) {
         unlink(tmp);
-        printf("Domain '%s' XML configuration not changed.\n", name);
+        cli_done("Domain '%s' XML configuration not changed.", name);
         return 0;
     }
     _cleanup_free_ char *defined = NULL;
@@ -289,6 +297,6 @@ int cmd_edit(int argc, char **argv)
         return CLI_EXIT_FAILURE;
     }
     unlink(tmp);
-    printf("Domain '%s' XML configuration edited.\n", name);
+    cli_done("Domain '%s' XML configuration edited.", name);
     return 0;
 }

@@ -29,7 +29,7 @@ int day2_simple(struct cli *cli, struct ctl_request *req, const char *done)
         return status;
     json_object_put(rep);
     if (done)
-        puts(done);
+        cli_done("%s", done);
     return 0;
 }
 
@@ -177,7 +177,7 @@ int cmd_screenshot(int argc, char **argv)
     const char *src = ql_json_str(res, "file", NULL);
     status = src ? copy_out(src, file) : cli_fail("the supervisor named no screenshot file");
     if (status == 0)
-        printf("Screenshot saved to %s, with type of %s\n", file,
+        cli_done("Screenshot saved to %s, with type of %s", file,
                ql_json_str(res, "mime", "image/png"));
     json_object_put(rep);
     return status;

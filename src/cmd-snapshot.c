@@ -42,7 +42,7 @@ static int call(struct cli *cli, struct ctl_request *req, const char *done)
         return cli_fail_err(&err);
     json_object_put(rep);
     if (done)
-        puts(done);
+        cli_done("%s", done);
     return 0;
 }
 
@@ -391,6 +391,6 @@ int cmd_restore(int argc, char **argv)
     }
     if (r < 0)
         return cli_fail_err(&err);
-    printf("Domain restored from %s\n", file);
+    cli_done("Domain restored from %s", file);
     return 0;
 }

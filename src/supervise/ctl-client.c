@@ -7,6 +7,7 @@
 #include "supervise/spawn.h"
 #include "supervise/supervisor.h"
 #include "util/cleanup.h"
+#include "util/log.h"
 #include "util/time.h"
 
 #include <errno.h>
@@ -161,6 +162,7 @@ int ctl_open(const struct ctl_target *t, struct ctl_conn *ret, struct ql_error *
     struct ql_error e2 = QL_ERROR_INIT;
     int fd = connect_unix(p.ctl, &e2);
     if (fd >= 0) {
+        ql_debug("connected to the supervisor of '%s' (%s)", t->name, p.ctl);
         ret->fd = fd;
         return 0;
     }
@@ -206,6 +208,7 @@ static int send_all(int fd, const char *s, size_t len, struct ql_error *err)
 static int request(const struct ctl_target *t, struct ctl_conn *c, const struct ctl_request *req,
                    int timeout_ms, json_object **ret_reply, struct ql_error *err)
 {
+    int64_t t0 = ql_mono_ms();
     _cleanup_free_ char *line = ctl_request_format(req);
     int r = send_all(c->fd, line, strlen(line), err);
     if (r < 0) {
@@ -221,6 +224,8 @@ static int request(const struct ctl_target *t, struct ctl_conn *c, const struct 
     r = ctl_reply_parse(rep, strlen(rep), ret_reply, err);
     if (r < 0 && r != -EREMOTEIO)
         ql_error_prefix(err, "domain '%s'", t->name);
+    ql_debug("request '%s' to the supervisor of '%s': %s (%lld ms)", ctl_cmd_to_string(req->cmd),
+             t->name, r < 0 ? ql_error_msg(err) : "ok", (long long)(ql_mono_ms() - t0));
     return r;
 }
 

@@ -64,6 +64,10 @@ struct sup_decision sup_policy_decide(const struct sup_policy_input *in)
     if (in->destroy_requested)
         return mk(SUP_ACT_DESTROY, SUP_STATE_SHUTOFF, SUP_REASON_DESTROYED);
 
+    if (in->stop_requested &&
+        (in->event == SUP_EV_GUEST_POWEROFF || in->event == SUP_EV_GUEST_REBOOT))
+        return mk(SUP_ACT_DESTROY, SUP_STATE_SHUTOFF, SUP_REASON_SHUTDOWN);
+
     switch (in->event) {
     case SUP_EV_GUEST_POWEROFF:
         /* qlaunch reboot is a fake reboot, as in libvirt: power off, then reset + cont. */

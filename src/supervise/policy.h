@@ -39,6 +39,8 @@ struct sup_policy_input {
     unsigned restart_cap;       /* max restarts inside the window (0: unlimited) */
     unsigned recent_resets;     /* in-place guest resets inside the window */
     unsigned reset_cap;         /* max guest resets inside the window (0: unlimited) */
+    bool stop_requested;        /* the supervisor was signalled to stop: a guest power-off
+                                 * ends the domain whatever on_poweroff/on_reboot say */
 };
 /* Guest reboots are cheap and normal; a reset loop is not: resets get this many times the
  * restart budget before the domain is stopped as crashed (restart-limit). */

@@ -339,6 +339,7 @@ void sup_apply_policy(struct sup *s, enum sup_event ev)
         .restart_cap = s->restart_cap,
         .recent_resets = recent(s, &s->resets),
         .reset_cap = s->restart_cap * SUP_RESET_LOOP_FACTOR,
+        .stop_requested = s->stop_requested,
     };
     struct sup_decision d = sup_policy_decide(&in);
     sup_log(s, "policy: %s -> %s", sup_event_to_string(ev), sup_action_to_string(d.action));

@@ -209,20 +209,27 @@ static void do_destroy(struct sup *s, struct sup_client *c, bool graceful)
     s->timers[graceful ? TM_GRACEFUL : TM_KILL] = ql_mono_ms() + SUP_DESTROY_GRACE_MS;
 }
 
-static void do_shutdown(struct sup *s, struct sup_client *c, int timeout_s)
+void sup_shutdown_deadline(struct sup *s, int timeout_s)
 {
     s->st.shutdown_pending = true;
     sup_write_state(s);
-    if (timeout_s < 0) {
-        qmp_for_client(s, c, "system_powerdown", NULL, NULL);
-        return;
-    }
-    /* With a deadline the supervisor owns it: the client may leave, and a QEMU that does
-     * not even answer (stopped, hung) is destroyed on time all the same. */
+    /* The supervisor owns the deadline: the client may leave, and a QEMU that does not
+     * even answer (stopped, hung) is destroyed on time all the same. */
     sup_qmp_fire(s, "system_powerdown", NULL);
     s->timers[TM_SHUTDOWN] = ql_mono_ms() + (int64_t)timeout_s * 1000;
     sup_log(s, "shutdown requested, destroying in %d s unless the guest powers off", timeout_s);
-    reply_ok(c);
+}
+
+static void do_shutdown(struct sup *s, struct sup_client *c, int timeout_s)
+{
+    if (timeout_s >= 0) {
+        sup_shutdown_deadline(s, timeout_s);
+        reply_ok(c);
+        return;
+    }
+    s->st.shutdown_pending = true;
+    sup_write_state(s);
+    qmp_for_client(s, c, "system_powerdown", NULL, NULL);
 }
 
 void sup_ctl_power(struct sup *s, struct sup_client *c, enum ctl_cmd cmd, int timeout_s)

@@ -123,6 +123,7 @@ struct sup {
     char *dump_path;
 
     bool shutdown_seen, guest_crashed, destroy_requested, reboot_requested;
+    bool stop_requested;    /* signalled: powering the guest off, then destroy (stop_timeout) */
     bool in_shutdown;       /* SHUTDOWN seen: the STOP that follows is not a user pause */
     bool final_set;
     enum sup_state final_state;
@@ -222,6 +223,9 @@ void sup_ctl_graceful_failed(struct sup *s);
 void sup_ctl_finish(struct sup *s);
 /* shutdown (ACPI power button, destroy after timeout_s unless -1) or reboot for client c. */
 void sup_ctl_power(struct sup *s, struct sup_client *c, enum ctl_cmd cmd, int timeout_s);
+/* ACPI power-off with a deadline the supervisor keeps: destroyed after timeout_s seconds
+ * unless the guest has powered off (shutdown --timeout, and a stop signal). */
+void sup_shutdown_deadline(struct sup *s, int timeout_s);
 void sup_client_close(struct sup_client *c);
 void sup_client_send(struct sup_client *c, json_object *o);
 struct sup_client *sup_client_by_id(struct sup *s, unsigned id);

@@ -69,28 +69,17 @@ const char *sup_dump_dir(const char *opt)
 
 void sup_log(struct sup *s, const char *fmt, ...)
 {
-    struct strbuf msg = STRBUF_INIT, sb = STRBUF_INIT;
+    struct strbuf msg = STRBUF_INIT;
     va_list ap;
     va_start(ap, fmt);
     sb_vaddf(&msg, fmt, ap);
     va_end(ap);
-    time_t t = time(NULL);
-    struct tm tm;
-    char ts[32];
-    localtime_r(&t, &tm);
-    strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
-    sb_addf(&sb, "%s qlaunch[%ld]: %s\n", ts, (long)getpid(), sb_str(&msg));
-    if (s->log_fd >= 0 && write(s->log_fd, sb.s, sb.len) < 0) {
+    _cleanup_free_ char *line = ql_log_stamped(sb_str(&msg));
+    if (s->log_fd >= 0 && write(s->log_fd, line, strlen(line)) < 0) {
         /* nothing better to do: the log is the place errors go */
     }
-    /* The journal stamps and attributes each line itself; it takes the priority. */
-    int prio = ql_log_priority(sb_str(&msg));
-    bool show = s->cfg->foreground && (!s->cfg->quiet || prio <= QL_LOG_WARNING);
-    if (show && ql_log_journal())
-        fprintf(stderr, "<%d>%s\n", prio, sb_str(&msg));
-    else if (show)
-        fputs(sb.s, stderr);
-    sb_free(&sb);
+    if (s->cfg->foreground)
+        ql_log_line(ql_log_priority(sb_str(&msg)), sb_str(&msg));
     sb_free(&msg);
 }
 
@@ -275,7 +264,18 @@ static void on_signal(struct sup *s)
             sup_qemu_exited(s);
         } else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT ||
                    si.ssi_signo == SIGHUP) {
-            /* Stopping the supervisor stops the domain, as `systemctl stop` expects. */
+            /* Stopping the supervisor stops the domain, as `systemctl stop`, a job
+             * scheduler or a container runtime expect: gracefully when the guest can
+             * still power itself off, else (or at a second signal) at once. */
+            unsigned t = s->cfg->stop_timeout_s;
+            if (t && !s->stop_requested && !s->destroy_requested && s->phase == PH_RUNNING &&
+                s->qmp && sup_qemu_alive(s) && s->st.state == SUP_STATE_RUNNING) {
+                sup_log(s, "received signal %u: powering the guest off", si.ssi_signo);
+                s->stop_requested = true;
+                s->timers[TM_RESTART] = 0;
+                sup_shutdown_deadline(s, (int)t);
+                continue;
+            }
             sup_log(s, "received signal %u: destroying the domain", si.ssi_signo);
             s->destroy_requested = true;
             sup_begin_destroy(s, false);
@@ -464,7 +464,7 @@ static void fail(struct sup *s, struct ql_error *err, bool created_dir)
     if (s->log_fd >= 0)
         sup_log(s, "error: %s", ql_error_msg(err));
     else if (cfg->foreground)
-        fprintf(stderr, "%sqlaunch: %s\n", ql_log_journal() ? "<3>" : "", ql_error_msg(err));
+        ql_log_line(QL_LOG_ERR, ql_error_msg(err));
     for (int i = 0; i < SUP_MAX_CLIENTS; i++)
         sup_client_close(&s->clients[i]);
     if (cfg->reattach_name) {

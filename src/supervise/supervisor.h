@@ -23,7 +23,9 @@ struct sup_config {
     const char *reattach_name;  /* re-attach to this running domain instead of starting */
     bool foreground;
     bool qmp_log;               /* write the QMP transcript (secrets redacted) to the log */
-    bool quiet;                 /* foreground: only warnings and errors on stderr */
+    /* SIGTERM, SIGINT, SIGHUP: power the guest off (ACPI) and destroy it when it has not
+     * gone after this many seconds; 0: destroy at once. A second signal destroys. */
+    unsigned stop_timeout_s;
     /* restore: the save file QEMU loads its state from, the domain XML it holds (what the
      * run directory keeps), and the state after it: 0 the file's, 1 running, -1 paused. */
     const char *restore_path;
@@ -35,6 +37,7 @@ struct sup_config {
 #define SUP_DEFAULT_RESTART_WINDOW 60
 #define SUP_DESTROY_GRACE_MS 10000
 #define SUP_QMP_TIMEOUT_MS 30000
+#define SUP_DEFAULT_STOP_TIMEOUT 30
 
 /* Exit statuses of a foreground supervisor: how the domain ended. */
 enum sup_exit {

@@ -58,7 +58,7 @@ own_options() {
     validate) echo "--json --no-emulator" ;;
     argv) echo "--accel --emulator --json --run-dir" ;;
     create|start) echo "--foreground --console --accel --emulator --dump-dir --restart-cap
-                       --restart-window --qmp-log --quiet --run-dir --log-dir
+                       --restart-window --stop-timeout --qmp-log --run-dir --log-dir
                        $([ "$1" = start ] && echo --all-autostart)" ;;
     list) echo "--all --persistent --transient --autostart --name --json --run-dir --log-dir" ;;
     define|edit) echo "" ;;
@@ -68,8 +68,8 @@ own_options() {
     dominfo) echo "--json --run-dir --log-dir" ;;
     domdisplay) echo "--all --run-dir --log-dir" ;;
     domstate) echo "--reason --json --run-dir --log-dir" ;;
-    shutdown|events) echo "--timeout $([ "$1" = events ] && echo --count)
-                          $([ "$1" = shutdown ] && echo --mode) --run-dir --log-dir" ;;
+    shutdown|events) echo "--timeout $([ "$1" = events ] && echo --count || echo --mode) --run-dir
+                          --log-dir" ;;
     reboot) echo "--mode --run-dir --log-dir" ;;
     destroy) echo "--graceful --run-dir --log-dir" ;;
     domblklist) echo "--details --json --run-dir --log-dir" ;;
@@ -92,12 +92,12 @@ own_options() {
 all_options="--json --no-emulator --accel --emulator --run-dir --log-dir --foreground --console --dump-dir
              --restart-cap --restart-window --qmp-log --all --reason --timeout --graceful --count
              --details --eject --insert --update --force --codeset --holdtime --live --current
-             --persistent --transient --autostart --name --nvram --tpm --disable --inactive --quiet
+             --persistent --transient --autostart --name --nvram --tpm --disable --inactive --stop-timeout
              --all-autostart --config --targetbus --subdriver --mode --cache --type --model
              --mac --target"
 takes_arg() {
     case $1 in
-    --accel|--emulator|--run-dir|--log-dir|--dump-dir|--restart-cap|--restart-window|\
+    --accel|--emulator|--run-dir|--log-dir|--dump-dir|--restart-cap|--restart-window|--stop-timeout|\
     --timeout|--count|--codeset|--holdtime|--targetbus|--subdriver|--mode|--cache|--type|\
     --model|--mac|--target) return 0 ;;
     esac
@@ -110,7 +110,8 @@ for v in $verbs; do
     for h in --help -h; do
         run 0 "$v" "$h" || continue
         grep -q "^Usage: qlaunch $v" "$T/out" || bad "$v $h: no usage: $(head -2 "$T/out")"
-        for o in $(own_options "$v") --help; do
+        # --quiet and --verbose: every verb's
+        for o in $(own_options "$v") --quiet --verbose --help; do
             grep -q -- "$o" "$T/out" || bad "$v $h does not describe $o"
         done
     done
@@ -157,6 +158,7 @@ usage create --accel xen "$T/dom.xml"
 usage argv --accel xen "$T/dom.xml"
 usage create --restart-cap -1 "$T/dom.xml"
 usage create --restart-window 1x "$T/dom.xml"
+usage start --stop-timeout -1 vm1
 usage create --console --foreground "$T/dom.xml"
 usage start --all-autostart vm1
 usage start --all-autostart --foreground

@@ -2,8 +2,11 @@
 # make install DESTDIR=...: the installed tree, file by file (binary, man page, systemd
 # template unit with configure's paths, tmpfiles.d entry, bash completion, definition
 # directories); the unit passes systemd-analyze verify; the tmpfiles entry creates the run
-# directory; the completion completes verbs, options and domain names; make uninstall
-# leaves no file behind.
+# directory; the completion completes verbs, options and domain names; autostart enables
+# the installed unit without a running systemd (QLAUNCH_SYSTEMD_ROOT, as an image build does)
+# with the very link `systemctl --root` makes, logging its step under --verbose with a
+# timestamp, or a <7> priority and none under JOURNAL_STREAM; make uninstall leaves no file
+# behind.
 set -u
 : "${QLAUNCH:?}" "${top_builddir:?}" "${top_srcdir:?}"
 T=$(mktemp -d /tmp/ql-install.XXXXXX)
@@ -73,6 +76,52 @@ if command -v bash > /dev/null; then
     [ "$(comp qlaunch start vm)" = "vm-one " ] || fail "name completion: '$(comp qlaunch start vm)'"
     [ "$(comp qlaunch --run-dir /x autostart --disable v)" = "vm-one " ] ||
         fail "name after options: '$(comp qlaunch --run-dir /x autostart --disable v)'"
+fi
+
+# autostart in an image being built: QLAUNCH_SYSTEMD_ROOT=$D enables qlaunch@NAME.service
+# in the installed tree with systemctl --root, exactly as systemctl itself would.
+if command -v systemctl > /dev/null; then
+    export QLAUNCH_DOMAIN_DIR="$T/defs-auto"
+    ql="$D$bindir/qlaunch"
+    printf "<domain type='qemu'><name>vm-auto</name><memory unit='MiB'>64</memory>%s</domain>\n" \
+        "<os><type arch='x86_64' machine='pc'>hvm</type></os>" > "$T/vm-auto.xml"
+    "$ql" define --quiet "$T/vm-auto.xml" > "$T/out" 2>&1 || fail "define: $(cat "$T/out")"
+    [ -s "$T/out" ] && fail "define --quiet printed: $(cat "$T/out")"
+    QLAUNCH_SYSTEMD_ROOT="$D" "$ql" autostart --verbose vm-auto > "$T/out" 2> "$T/err" ||
+        fail "autostart with QLAUNCH_SYSTEMD_ROOT: $(cat "$T/err")"
+    grep -qx "Domain 'vm-auto' marked as autostarted" "$T/out" || fail "autostart said: $(cat "$T/out")"
+    wants=etc/systemd/system/multi-user.target.wants
+    [ "$(readlink "$D/$wants/qlaunch@vm-auto.service")" = "$unitdir/qlaunch@.service" ] ||
+        fail "autostart made no link to the unit: $(find "$D/etc" -type l -exec ls -l {} +)"
+    # what systemctl --root makes of the same unit in a tree of its own
+    mkdir -p "$T/ref$unitdir" && cp "$unit" "$T/ref$unitdir/"
+    systemctl --root="$T/ref" --quiet enable qlaunch@vm-auto.service || fail "systemctl --root enable"
+    links() { (cd "$1" && find . -type l -printf '%p -> %l\n' | sort); }
+    [ "$(links "$D/etc")" = "$(links "$T/ref/etc")" ] ||
+        fail "autostart's links differ from systemctl's: $(links "$D/etc") / $(links "$T/ref/etc")"
+    [ "$(systemctl --root="$D" is-enabled qlaunch@vm-auto.service)" = enabled ] ||
+        fail "systemctl --root does not see the unit enabled"
+    # --verbose: the step, with a timestamp outside the journal
+    grep -q "^20[0-9-]* [0-9:]* qlaunch\[[0-9]*\]: running systemctl enable qlaunch@vm-auto.service --root=$D\$" "$T/err" ||
+        fail "autostart --verbose: $(cat "$T/err")"
+    # --disable, under the journal: <7> and no timestamp; --quiet prints nothing
+    : > "$T/journal"
+    QLAUNCH_SYSTEMD_ROOT="$D" JOURNAL_STREAM=$(stat -c %d:%i "$T/journal") \
+        "$ql" autostart --disable --verbose vm-auto 2>> "$T/journal" > "$T/out" ||
+        fail "autostart --disable: $(cat "$T/journal")"
+    grep -qx "<7>running systemctl disable qlaunch@vm-auto.service --root=$D" "$T/journal" ||
+        fail "the journal's debug line: $(cat "$T/journal")"
+    [ -e "$D/$wants/qlaunch@vm-auto.service" ] && fail "autostart --disable left the link"
+    QLAUNCH_SYSTEMD_ROOT="$D" "$ql" autostart --quiet vm-auto > "$T/out" 2>&1 || fail "autostart --quiet"
+    [ -s "$T/out" ] && fail "autostart --quiet printed: $(cat "$T/out")"
+    # without --verbose no debug line; an error under the journal is <3>
+    QLAUNCH_SYSTEMD_ROOT="$D" "$ql" autostart --disable vm-auto > /dev/null 2> "$T/err"
+    [ -s "$T/err" ] && fail "autostart without --verbose logged: $(cat "$T/err")"
+    JOURNAL_STREAM=$(stat -c %d:%i "$T/journal") "$ql" autostart --verbose no-such-vm 2>> "$T/journal" &&
+        fail "autostart of an undefined domain succeeded"
+    grep -q "^<3>qlaunch: .*no-such-vm" "$T/journal" || fail "the journal's error line: $(cat "$T/journal")"
+    rm -rf "$D/etc/systemd"
+    unset QLAUNCH_DOMAIN_DIR
 fi
 
 $MAKE -s -C "$top_builddir" uninstall DESTDIR="$D" > "$T/log" 2>&1 || { cat "$T/log"; fail "make uninstall"; }

@@ -33,6 +33,7 @@ func_tests += tests/func/day2.sh
 func_tests += tests/func/hotplug.sh
 func_tests += tests/func/persistent.sh
 func_tests += tests/func/install.sh
+func_tests += tests/func/fleet.sh
 func_tests += tests/func/init-scripts.sh
 func_tests += tests/func/hostdev.sh
 func_tests += tests/func/net-multiqueue.sh
@@ -40,7 +41,8 @@ func_tests += tests/func/snapshot.sh
 func_tests += tests/func/snapshot-qemu10.sh
 func_tests += tests/func/import-libvirt.sh
 TESTS += $(func_tests)
-EXTRA_DIST += $(func_tests) tests/func/lib.sh tests/func/access.sh tests/func/qmp-fault.py
+EXTRA_DIST += $(func_tests) tests/func/lib.sh tests/func/access.sh tests/func/qmp-fault.py \
+	tests/func/fleet-check.py
 
 # Built for host-ovs.sh only; exits 77 (skip) when run without arguments. Needs root and
 # openvswitch-switch (a private ovsdb-server/ovs-vswitchd in a namespace).

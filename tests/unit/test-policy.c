@@ -141,6 +141,28 @@ static void test_reset_loop(void **state)
     assert_int_equal(sup_policy_decide(&in).action, SUP_ACT_NONE);
 }
 
+/* A stop signal (a scheduler's SIGTERM) powers the guest off for good: neither
+ * on_poweroff=restart nor qlaunch reboot brings it back, and a reboot=shutdown ends it too;
+ * a panic still follows on_crash. */
+static void test_stop_requested(void **state)
+{
+    (void)state;
+    struct sup_policy_input in = {.event = SUP_EV_GUEST_POWEROFF, .on_poweroff = R,
+                                  .on_reboot = R, .on_crash = R, .reboot_requested = true,
+                                  .stop_requested = true};
+    struct sup_decision d = sup_policy_decide(&in);
+    assert_int_equal(d.action, SUP_ACT_DESTROY);
+    assert_int_equal(d.state, SUP_STATE_SHUTOFF);
+    assert_int_equal(d.reason, SUP_REASON_SHUTDOWN);
+    in.event = SUP_EV_GUEST_REBOOT;
+    assert_int_equal(sup_policy_decide(&in).action, SUP_ACT_DESTROY);
+    in.event = SUP_EV_GUEST_PANIC;
+    assert_int_equal(sup_policy_decide(&in).action, SUP_ACT_RESTART);
+    in.stop_requested = false;
+    in.event = SUP_EV_GUEST_POWEROFF;
+    assert_int_equal(sup_policy_decide(&in).action, SUP_ACT_RESTART);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -158,6 +180,7 @@ int main(void)
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_reset_loop),
+        cmocka_unit_test(test_stop_requested),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
