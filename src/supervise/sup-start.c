@@ -588,6 +588,10 @@ int sup_reattach(struct sup *s, struct ql_error *err)
     old.hotdevs = NULL;
     old.hot_vcpus = NULL;
     old.n_hotdevs = old.n_hot_vcpus = 0;
+    s->st.removed = old.removed;
+    s->st.n_removed = old.n_removed;
+    old.removed = NULL;
+    old.n_removed = 0;
     sup_hotplug_restore(s);
     /* The taps live as long as QEMU holds them; OVS ports need removing when it ends. */
     s->n_nics = s->st.n_nics = old.n_nics;
