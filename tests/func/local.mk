@@ -31,6 +31,7 @@ func_tests += tests/func/fs.sh
 func_tests += tests/func/day2.sh
 func_tests += tests/func/hotplug.sh
 func_tests += tests/func/hotplug-bridge.sh
+func_tests += tests/func/detach-refuse.sh
 func_tests += tests/func/persistent.sh
 func_tests += tests/func/install.sh
 func_tests += tests/func/init-scripts.sh
