@@ -192,43 +192,12 @@ static int disk_by_target(const struct sup *s, const char *dev)
 /* The disks a new snapshot holds (into m), or why it cannot be made. */
 static int snapshot_disks(struct sup *s, struct snap_meta *m, struct ql_error *err)
 {
-    if (s->build.nvram_path)
-        return ql_error_set(err, ENOTSUP, "internal snapshots of a VM with pflash based "
-                            "firmware require QCOW2 nvram format (the NVRAM '%s' is raw)",
-                            s->build.nvram_path);
-    m->disks = xcalloc(s->dom->dev.n_disks + 1, sizeof(char *));
-    for (size_t i = 0; i < s->dom->dev.n_disks; i++) {
-        const struct dom_disk *dk = &s->dom->dev.disks[i];
-        const char *src = sup_disk_source(s, i);
-        /* As libvirt: these are not part of a snapshot unless asked for. */
-        if (dk->snapshot == DOM_DISK_SNAPSHOT_NO || !dk->dev ||
-            (dk->snapshot != DOM_DISK_SNAPSHOT_INTERNAL &&
-             (dk->readonly || dk->device == DOM_DISKDEV_CDROM || !src)))
-            continue;
-        if (dk->snapshot == DOM_DISK_SNAPSHOT_EXTERNAL || dk->snapshot == DOM_DISK_SNAPSHOT_MANUAL)
-            return ql_error_set(err, ENOTSUP, "disk '%s' asks for a %s snapshot "
-                                "(snapshot='%s'); qlaunch makes internal snapshots only: "
-                                "mixing internal and external targets for a snapshot is not "
-                                "supported", dk->dev, dom_disk_snapshot_to_string(dk->snapshot),
-                                dom_disk_snapshot_to_string(dk->snapshot));
-        if (dk->readonly || dk->device == DOM_DISKDEV_CDROM || !src)
-            return ql_error_set(err, ENOTSUP, "disk '%s' cannot hold an internal snapshot: it "
-                                "is %s", dk->dev, src ? "read-only" : "empty");
-        if (dk->type == DOM_DISK_NETWORK || dk->format != DOM_FMT_QCOW2)
-            return ql_error_set(err, ENOTSUP, "internal snapshot for disk %s unsupported for "
-                                "storage type %s (only qcow2 images hold internal snapshots; "
-                                "<disk snapshot='no'> leaves a disk out)", dk->dev,
-                                dk->type == DOM_DISK_NETWORK
-                                    ? "network"
-                                    : dom_disk_format_to_string(dk->format ? dk->format
-                                                                           : DOM_FMT_RAW));
-        m->disks[m->n_disks++] = xstrdup(dk->dev);
-    }
-    if (!m->n_disks)
-        return ql_error_set(err, ENOTSUP, "domain '%s' has no writable qcow2 disk to hold an "
-                            "internal snapshot", s->st.name);
-    m->vmstate = xstrdup(m->disks[0]);
-    return 0;
+    const char **src = xcalloc(s->dom->dev.n_disks + 1, sizeof(*src));
+    for (size_t i = 0; i < s->dom->dev.n_disks; i++)
+        src[i] = sup_disk_source(s, i);
+    int r = snap_select_disks(s->dom, src, s->build.nvram_path, m, err);
+    free(src);
+    return r;
 }
 
 /* The node name QEMU has for each of the snapshot's disks now (query-block's answer). */
@@ -248,7 +217,7 @@ static json_object *snapshot_nodes(struct sup_snapop *op, const char **ret_vmsta
             return NULL;
         }
         json_object_array_add(a, json_object_new_string(node));
-        if (strcmp(op->meta.disks[k], op->meta.vmstate) == 0)
+        if (op->meta.vmstate && strcmp(op->meta.disks[k], op->meta.vmstate) == 0)
             *ret_vmstate = json_object_get_string(json_object_array_get_idx(a, k));
     }
     return a;
@@ -282,34 +251,12 @@ static void start_job(struct sup_snapop *op)
     op_run(op, job_started);
 }
 
-/* Marks name current (change false: the current one stays). After a delete (deleted not
- * NULL), name is the deleted snapshot's parent: its children move up to it, as in libvirt. */
 static void set_current(struct sup *s, bool change, const char *name, const char *deleted)
 {
-    struct snap_meta *v;
-    size_t n;
     struct ql_error err = QL_ERROR_INIT;
-    if (snap_meta_list(s->st.name, &v, &n, &err) < 0) {
+    if (snap_meta_set_current(s->st.name, change, name, deleted, &err) < 0)
         sup_log(s, "snapshot metadata: %s", ql_error_msg(&err));
-        ql_error_clear(&err);
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        bool cur = change ? name && strcmp(v[i].name, name) == 0 : v[i].current;
-        bool reparent = deleted && v[i].parent && strcmp(v[i].parent, deleted) == 0;
-        if (cur == v[i].current && !reparent)
-            continue;
-        v[i].current = cur;
-        if (reparent) {
-            free(v[i].parent);
-            v[i].parent = name ? xstrdup(name) : NULL;
-        }
-        if (snap_meta_write(&v[i], &err) < 0) {
-            sup_log(s, "snapshot metadata: %s", ql_error_msg(&err));
-            ql_error_clear(&err);
-        }
-    }
-    snap_meta_list_free(v, n);
+    ql_error_clear(&err);
 }
 
 static void revert_state_done(struct sup_snapop *op)
@@ -512,6 +459,10 @@ static json_object *start_op(struct sup *s, struct sup_snapop *op, struct ctl_re
         }
     } else {
         r = snap_meta_read(s->st.name, req->snapshot, &op->meta, &err);
+        if (r == 0 && op->meta.shutoff && req->cmd == CTL_SNAPSHOT_REVERT)
+            r = ql_error_set(&err, ENOTSUP, "snapshot '%s' was made of the shut-off domain and "
+                             "holds no VM state: revert it while the domain is shut off",
+                             op->meta.name);
         for (size_t k = 0; r == 0 && k < op->meta.n_disks; k++)
             if (disk_by_target(s, op->meta.disks[k]) < 0)
                 r = ql_error_set(&err, ENOENT, "the snapshot '%s' holds disk '%s', which the "
