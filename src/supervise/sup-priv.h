@@ -161,6 +161,7 @@ struct sup {
     bool incoming_done;
     int incoming_fd;        /* the save file, for QEMU (-incoming defer, fd:N) */
     int incoming_num;
+    bool save_interrupted;  /* re-attach: the dead supervisor's save file was removed */
 };
 
 /* supervisor.c */
@@ -295,6 +296,9 @@ void sup_snapshot_cleanup(struct sup *s);
 void sup_snapshot_monitor_lost(struct sup *s);
 int sup_restore_prepare(struct sup *s, struct ql_error *err);
 void sup_restore_begin(struct sup *s);
+/* Re-attach, QMP ready: an interrupted save's migration is cancelled, concluded QEMU jobs
+ * are dismissed. */
+void sup_snapshot_reattached(struct sup *s);
 /* sup-start.c: the saved state is loaded: the setup continues. */
 void sup_restore_loaded(struct sup *s);
 

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #define OP_MAX_STEPS 6
@@ -56,6 +57,44 @@ struct sup_snapop {
     bool migrating;
 };
 
+/* The temporary save file is recorded in the state before it exists, so that whoever finds
+ * the save interrupted (a re-attached supervisor, the CLI's recovery) removes it. */
+static void save_tmp_forget(struct sup *s)
+{
+    if (!s->st.save_tmp)
+        return;
+    free(s->st.save_tmp);
+    s->st.save_tmp = NULL;
+    sup_write_state(s);
+}
+
+/* Creates op->file's temporary FILE.XXXXXX (private), recorded first. */
+static int save_tmp_create(struct sup *s, struct sup_snapop *op)
+{
+    static const char set[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    int e = EEXIST;
+    for (int tries = 0; tries < 16 && e == EEXIST; tries++) {
+        unsigned char b[6];
+        char suffix[sizeof(b) + 1];
+        if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+            continue;
+        for (size_t i = 0; i < sizeof(b); i++)
+            suffix[i] = set[b[i] % (sizeof(set) - 1)];
+        suffix[sizeof(b)] = '\0';
+        free(s->st.save_tmp);
+        s->st.save_tmp = xasprintf("%s.%s", op->file, suffix);
+        sup_write_state(s);
+        op->fd = open(s->st.save_tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (op->fd >= 0) {
+            op->tmp = xstrdup(s->st.save_tmp);
+            return 0;
+        }
+        e = errno;
+    }
+    save_tmp_forget(s);
+    return -e;
+}
+
 static void op_free(struct sup_snapop *op)
 {
     for (size_t i = 0; i < op->n; i++)
@@ -67,6 +106,8 @@ static void op_free(struct sup_snapop *op)
     if (op->tmp)
         unlink(op->tmp);
     free(op->tmp);
+    if (op->file)
+        save_tmp_forget(op->s);
     free(op->file);
     free(op);
 }
@@ -388,13 +429,9 @@ static json_object *start_save(struct sup *s, struct sup_snapop *op, const char 
     /* Made beside the file, private, and renamed into place only once complete: a failed
      * save leaves nothing, never a half-written image under the name. */
     op->file = xstrdup(file);
-    op->tmp = xasprintf("%s.XXXXXX", file);
-    op->fd = mkostemp(op->tmp, O_CLOEXEC);
-    if (op->fd < 0) {
-        free(op->tmp);
-        op->tmp = NULL;
-        return ctl_reply_error("cannot create '%s': %s", file, strerror(errno));
-    }
+    int r = save_tmp_create(s, op);
+    if (r < 0)
+        return ctl_reply_error("cannot create '%s': %s", file, strerror(-r));
     struct save_header h = {.name = s->st.name, .uuid = s->st.uuid, .xml = xml,
                             .running = op->was_running, .saved_at = time(NULL),
                             .qemu_version = s->st.qemu_version};
@@ -629,4 +666,37 @@ void sup_restore_begin(struct sup *s)
         ql_error_clear(&err);
     }
     json_object_put(a);
+}
+
+/* Re-attach: a save whose supervisor was killed leaves QEMU migrating into a file that is
+ * gone (sup_reattach removed it): the migration is cancelled. QEMU jobs that concluded
+ * while nobody watched are dismissed (their outcome had nobody to hear it). */
+static void on_reattach_jobs(struct qmp_conn *c, const struct qmp_reply *r, void *opaque)
+{
+    (void)c;
+    struct sup *s = opaque;
+    size_t n = !r->error && json_object_is_type(r->ret, json_type_array)
+                   ? json_object_array_length(r->ret) : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *j = json_object_array_get_idx(r->ret, i);
+        const char *id = ql_json_str(j, "id", "");
+        if (strcmp(ql_json_str(j, "status", ""), "concluded") != 0)
+            continue;
+        sup_log(s, "QEMU job %s concluded while no supervisor watched: dismissed", id);
+        sup_qmp_fire(s, "job-dismiss", args_new("id", json_object_new_string(id)));
+    }
+}
+
+void sup_snapshot_reattached(struct sup *s)
+{
+    struct ql_error err = QL_ERROR_INIT;
+    if (s->save_interrupted) {
+        sup_log(s, "a save was interrupted: its migration is cancelled (the guest stays "
+                "paused)");
+        sup_qmp_fire(s, "migrate_cancel", NULL);
+        s->save_interrupted = false;
+    }
+    if (s->qmp && qmp_send(s->qmp, "query-jobs", NULL, on_reattach_jobs, s, NULL, &err) < 0)
+        sup_log(s, "query-jobs: %s", ql_error_msg(&err));
+    ql_error_clear(&err);
 }

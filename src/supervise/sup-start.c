@@ -426,6 +426,7 @@ static void on_reattach_status(struct qmp_conn *c, const struct qmp_reply *r, vo
     sup_reconcile(s, r->ret);
     if (!first)
         return;
+    sup_snapshot_reattached(s);
     sup_write_state(s);
     /* A domain that ended while nobody watched (a guest power-off with on_poweroff
      * destroy) is being stopped now: the verb waits for its outcome (NAME.last) instead of
@@ -588,6 +589,12 @@ int sup_reattach(struct sup *s, struct ql_error *err)
     old.hotdevs = NULL;
     old.hot_vcpus = NULL;
     old.n_hotdevs = old.n_hot_vcpus = 0;
+    if (old.save_tmp) {
+        /* its supervisor died during a save: the half-written file goes */
+        if (unlink(old.save_tmp) == 0 || errno == ENOENT)
+            sup_log(s, "removed '%s', the file of an interrupted save", old.save_tmp);
+        s->save_interrupted = true;
+    }
     s->st.removed = old.removed;
     s->st.n_removed = old.n_removed;
     old.removed = NULL;

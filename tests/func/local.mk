@@ -40,6 +40,7 @@ func_tests += tests/func/net-multiqueue.sh
 func_tests += tests/func/snapshot.sh
 func_tests += tests/func/snapshot-qemu10.sh
 func_tests += tests/func/snapshot-offline.sh
+func_tests += tests/func/save-kill.sh
 TESTS += $(func_tests)
 EXTRA_DIST += $(func_tests) tests/func/lib.sh tests/func/access.sh tests/func/qmp-fault.py
 
