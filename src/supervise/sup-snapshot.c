@@ -603,6 +603,9 @@ void sup_snapshot_cleanup(struct sup *s)
     struct sup_snapop *op = s->snap;
     s->snap = NULL;
     op->has_client = false;
+    /* the end of the supervisor: the file goes (op_free), the state is not written again */
+    free(s->st.save_tmp);
+    s->st.save_tmp = NULL;
     op_free(op);
 }
 
