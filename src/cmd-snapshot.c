@@ -10,6 +10,8 @@
 #include "supervise/snapshot.h"
 #include "supervise/spawn.h"
 #include "supervise/supervisor.h"
+#include "host/net-priv.h"      /* host_run_checked */
+#include "store/store.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 #include "util/strbuf.h"
@@ -30,13 +32,17 @@
 enum { OPT_JSON = CLI_OPT_FIRST, OPT_CURRENT, OPT_PAUSED, OPT_RUNNING, OPT_NAME,
        OPT_DESCRIPTION };
 
-/* Sends req to cli's NAME's supervisor; prints done (if any) on success. */
+static int offline(struct cli *cli, struct ctl_request *req, struct ql_error *err);
+
+/* Sends req to cli's NAME's supervisor (a snapshot of a shut-off domain is made with
+ * qemu-img instead); prints done (if any) on success. */
 static int call(struct cli *cli, struct ctl_request *req, const char *done)
 {
     struct ctl_target t = cli_target(cli, cli->operands[0]);
     struct ql_error err = QL_ERROR_INIT;
-    json_object *rep;
-    int r = ctl_call(&t, req, SNAP_CTL_TIMEOUT_MS, &rep, &err);
+    json_object *rep = NULL;
+    bool off = req->cmd != CTL_SAVE && !cli_domain_runs(cli, cli->operands[0]);
+    int r = off ? offline(cli, req, &err) : ctl_call(&t, req, SNAP_CTL_TIMEOUT_MS, &rep, &err);
     ctl_request_clear(req);
     if (r < 0)
         return cli_fail_err(&err);
@@ -124,6 +130,109 @@ int cmd_snapshot_create_as(int argc, char **argv)
     return call(&cli, &req, done);
 }
 
+/* ---- a shut-off domain: qemu-img on its disks, as libvirt for an inactive domain ---- */
+
+/* qemu-img beside the domain's emulator, else the one on PATH. */
+static char *qemu_img(const struct domain *d)
+{
+    const char *emu = d->dev.emulator ? d->dev.emulator : QEMU_DEFAULT_EMULATOR;
+    const char *slash = strrchr(emu, '/');
+    char *p = slash ? xasprintf("%.*s/qemu-img", (int)(slash - emu), emu) : NULL;
+    if (p && access(p, X_OK) == 0)
+        return p;
+    free(p);
+    return xstrdup("qemu-img");
+}
+
+/* Runs qemu-img snapshot OP TAG on the image of each of m's disks in d. */
+static int img_snapshot(const struct domain *d, const struct snap_meta *m, const char *op,
+                        struct ql_error *err)
+{
+    _cleanup_free_ char *img = qemu_img(d);
+    for (size_t k = 0; k < m->n_disks; k++) {
+        const struct dom_disk *dk = NULL;
+        for (size_t i = 0; i < d->dev.n_disks && !dk; i++)
+            if (d->dev.disks[i].dev && strcmp(d->dev.disks[i].dev, m->disks[k]) == 0)
+                dk = &d->dev.disks[i];
+        if (!dk || !dk->source)
+            return ql_error_set(err, ENOENT, "the snapshot '%s' holds disk '%s', which the "
+                                "domain no longer has", m->name, m->disks[k]);
+        char *argv[] = {img, (char *)"snapshot", (char *)op, m->name, dk->source, NULL};
+        _cleanup_free_ char *what = xasprintf("qemu-img snapshot %s on '%s'", op, dk->source);
+        int r = host_run_checked(argv, NULL, SNAP_CTL_TIMEOUT_MS, what, err);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+/* snapshot-create-as (disk-only, state shutoff), -revert, -delete of a shut-off domain: its
+ * stored definition names the disks. */
+static int offline(struct cli *cli, struct ctl_request *req, struct ql_error *err)
+{
+    const char *name = cli->operands[0];
+    _cleanup_free_ char *path = store_path(NULL, name, err);
+    if (!path)
+        return -EINVAL;
+    if (!store_defined(NULL, name))
+        return ql_error_set(err, ENOENT, "domain '%s' is not running and not defined (in %s)",
+                            name, store_dir(NULL));
+    struct dom_diags g = {0};
+    struct domain *d = NULL;
+    int r = dom_parse_file(path, &d, &g);
+    dom_diags_free(&g);
+    if (r < 0)
+        return ql_error_set(err, EINVAL, "the definition of '%s' (%s) does not parse", name,
+                            path);
+    struct snap_meta m = {0};
+    if (req->cmd == CTL_SNAPSHOT_CREATE) {
+        _cleanup_free_ char *why = snap_name_error(req->snapshot);
+        struct snap_meta *v = NULL;
+        size_t n = 0;
+        r = why ? ql_error_set(err, EINVAL, "%s", why) : snap_meta_list(name, &v, &n, err);
+        for (size_t i = 0; r == 0 && i < n; i++) {
+            if (strcmp(v[i].name, req->snapshot) == 0)
+                r = ql_error_set(err, EEXIST, "domain snapshot '%s' already exists",
+                                 req->snapshot);
+            if (v[i].current)
+                m.parent = xstrdup(v[i].name);
+        }
+        if (r == 0)
+            snap_meta_list_free(v, n);
+        const char **src = xcalloc(d->dev.n_disks + 1, sizeof(*src));
+        for (size_t i = 0; i < d->dev.n_disks; i++)
+            src[i] = d->dev.disks[i].source;
+        /* NVRAM: a pflash loader keeps it in a raw file */
+        const char *nvram = d->os.loader && d->os.loader_type == DOM_LOADER_PFLASH
+                                ? (d->os.nvram ? d->os.nvram : "its NVRAM") : NULL;
+        if (r == 0 && (r = snap_select_disks(d, src, nvram, &m, err)) == 0) {
+            free(m.vmstate);
+            m.vmstate = NULL;
+            m.name = xstrdup(req->snapshot);
+            m.domain = xstrdup(name);
+            m.description = req->description ? xstrdup(req->description) : NULL;
+            m.creation_time = time(NULL);
+            m.shutoff = m.current = true;
+            r = img_snapshot(d, &m, "-c", err);
+        }
+        free(src);
+        if (r == 0 && (r = snap_meta_write(&m, err)) == 0)
+            r = snap_meta_set_current(name, true, m.name, NULL, err);
+    } else if ((r = snap_meta_read(name, req->snapshot, &m, err)) == 0) {
+        bool revert = req->cmd == CTL_SNAPSHOT_REVERT;
+        if ((r = img_snapshot(d, &m, revert ? "-a" : "-d", err)) == 0 && revert)
+            r = snap_meta_set_current(name, true, m.name, NULL, err);
+        else if (r == 0 && (r = snap_meta_remove(name, m.name, err)) == 0)
+            r = snap_meta_set_current(name, m.current, m.parent, m.name, err);
+        if (r == 0 && revert && !m.shutoff)
+            fprintf(stderr, "note: domain '%s' is shut off: its disks are reverted, the "
+                    "snapshot's VM state is not loaded\n", name);
+    }
+    snap_meta_clear(&m);
+    domain_free(d);
+    return r;
+}
+
 /* ---- snapshot-revert, snapshot-delete ---- */
 
 static const struct cli_opt pick_opts[] = {
@@ -176,8 +285,7 @@ static json_object *meta_json(const struct snap_meta *m, const struct snap_meta 
     json_object_object_add(o, "name", json_object_new_string(m->name));
     json_object_object_add(o, "domain", json_object_new_string(m->domain));
     json_object_object_add(o, "creation_time", json_object_new_int64(m->creation_time));
-    json_object_object_add(o, "state", json_object_new_string(m->running ? "running"
-                                                                           : "paused"));
+    json_object_object_add(o, "state", json_object_new_string(snap_meta_state(m)));
     json_object_object_add(o, "current", json_object_new_boolean(m->current));
     json_object_object_add(o, "location", json_object_new_string("internal"));
     json_object_object_add(o, "parent", m->parent ? json_object_new_string(m->parent) : NULL);
@@ -206,7 +314,7 @@ static json_object *meta_json(const struct snap_meta *m, const struct snap_meta 
     for (size_t i = 0; i < m->n_disks; i++)
         json_object_array_add(d, json_object_new_string(m->disks[i]));
     json_object_object_add(o, "disks", d);
-    json_object_object_add(o, "vmstate", json_object_new_string(m->vmstate));
+    json_object_object_add(o, "vmstate", m->vmstate ? json_object_new_string(m->vmstate) : NULL);
     return o;
 }
 
@@ -247,8 +355,7 @@ int cmd_snapshot_list(int argc, char **argv)
     for (size_t i = 0; i < n; i++) {
         char t[64];
         format_time(v[i].creation_time, t, sizeof(t));
-        printf(" %-*s   %-25s   %s\n", (int)w, v[i].name, t, v[i].running ? "running"
-                                                                          : "paused");
+        printf(" %-*s   %-25s   %s\n", (int)w, v[i].name, t, snap_meta_state(&v[i]));
     }
     putchar('\n');
     snap_meta_list_free(v, n);

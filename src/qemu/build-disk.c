@@ -548,10 +548,12 @@ int qb_build_disk(struct qb_ctx *c, size_t i)
     qj_str(&j, "id", id);
     if (!c->r->disk_ids) {
         c->r->disk_ids = xcalloc(c->d->dev.n_disks + 1, sizeof(char *));
+        c->r->disk_nodes = xcalloc(c->d->dev.n_disks + 1, sizeof(unsigned));
         c->r->n_disk_ids = c->d->dev.n_disks;
     }
     free(c->r->disk_ids[i]);    /* a first (dry) pass named it already */
     c->r->disk_ids[i] = xstrdup(id);
+    c->r->disk_nodes[i] = n;
     if (qb_is_hot(c, QB_HOT_DISK, i))
         c->r->hot_id = xstrdup(id);
     if (x->bootindex && bus != DOM_BUS_FDC)

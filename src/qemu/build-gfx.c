@@ -247,6 +247,12 @@ int qb_build_input(struct qb_ctx *c, size_t i)
         qj_pci(c, &j, &qb_dev(c, QB_DEV_INPUT, i)->pci);
     }
     qb_device(c, NULL, &j);
+    if (!c->r->input_ids) {
+        c->r->input_ids = xcalloc(dv->n_inputs + 1, sizeof(char *));
+        c->r->n_input_ids = dv->n_inputs;
+    }
+    free(c->r->input_ids[i]);
+    c->r->input_ids[i] = xstrdup(id);
     return 0;
 }
 

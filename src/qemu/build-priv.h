@@ -278,7 +278,6 @@ void qj_usb(struct qb_ctx *c, struct qj *j, const struct qb_usb *u);
  * qb_*_devices: add the family's devices to the device list (and the controllers they
  * need); qb_check_*: what QEMU cannot do, before anything is emitted; qb_build_*: the
  * options. */
-int qb_disk_bus(const struct dom_disk *dk);        /* build-disk.c: effective dom_disk_bus */
 void qb_disk_order(const struct dom_disk *disks, size_t n, size_t *order);
 int qb_disk_controllers(struct qb_ctx *c);
 int qb_disk_devices(struct qb_ctx *c);

@@ -312,10 +312,15 @@ int qb_build(const struct domain *d, const struct qb_options *o, struct qb_resul
     if (r == 0 && ret->disk_ids) {
         /* the supervisor names disks in the XML's order */
         char **ids = xcalloc(n_xml + 1, sizeof(*ids));
-        for (size_t i = 0; i < ret->n_disk_ids; i++)
+        unsigned *nodes = xcalloc(n_xml + 1, sizeof(*nodes));
+        for (size_t i = 0; i < ret->n_disk_ids; i++) {
             ids[xml_of[i]] = ret->disk_ids[i];
+            nodes[xml_of[i]] = ret->disk_nodes[i];
+        }
         free(ret->disk_ids);
+        free(ret->disk_nodes);
         ret->disk_ids = ids;
+        ret->disk_nodes = nodes;
         ret->n_disk_ids = n_xml;
     }
     ctx_free(&c);
@@ -364,6 +369,10 @@ void qb_result_free(struct qb_result *r)
     for (size_t i = 0; i < r->n_disk_ids; i++)
         free(r->disk_ids[i]);
     free(r->disk_ids);
+    free(r->disk_nodes);
+    for (size_t i = 0; i < r->n_input_ids; i++)
+        free(r->input_ids[i]);
+    free(r->input_ids);
     free(r->agent_chardev);
     free(r->agent_socket);
     free(r->hot_id);

@@ -168,6 +168,13 @@ struct qb_result {
      * supervisor maps targets to QEMU's devices with it (domblklist, change-media). */
     char **disk_ids;
     size_t n_disk_ids;
+    /* Per <disk>, as disk_ids: the number N of its block nodes libvirt-N-storage and
+     * libvirt-N-format (0: not built). */
+    unsigned *disk_nodes;
+    /* Per <input>, in the XML's order: the -device id ("input0"); NULL for one that is no
+     * -device (PS/2, part of the machine; evdev, an -object). */
+    char **input_ids;
+    size_t n_input_ids;
     /* The guest agent's channel (<channel type='unix'> with <target type='virtio'
      * name='org.qemu.guest_agent.0'/>, QEMU listening): its -chardev id and the socket the
      * supervisor connects to. NULL: no such channel, or one QEMU does not listen on. */
@@ -192,6 +199,8 @@ bool qb_graphics_autoport(const struct domain *d, const struct qb_options *o,
 int qb_build(const struct domain *d, const struct qb_options *o, struct qb_result *ret,
              struct ql_error *err);
 void qb_result_free(struct qb_result *r);
+/* The bus a disk is on: its target@bus, else what its target name implies (dom_disk_bus). */
+int qb_disk_bus(const struct dom_disk *dk);
 
 struct strbuf;
 /* The result as `qlaunch argv` prints it: the command line with one option a line

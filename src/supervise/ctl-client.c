@@ -130,6 +130,8 @@ static int recover(const struct ctl_target *t, const struct sup_paths *p, struct
                 host_dac_restore(&st.grants[k], st.qemu_uid);
             sup_helpers_stop(&st, NULL, NULL);  /* swtpm and its socket */
             sup_pci_restore(&st, NULL, NULL);   /* functions bound to vfio-pci go back */
+            if (st.save_tmp)                    /* an interrupted save's file */
+                unlink(st.save_tmp);
             st.state = SUP_STATE_SHUTOFF;
             st.reason = SUP_REASON_CRASHED;
             st.qemu_pid = 0;

@@ -78,7 +78,7 @@ char *snap_meta_format(const struct snap_meta *m)
     add_str(o, "description", m->description);
     add_str(o, "parent", m->parent);
     json_object_object_add(o, "creation_time", json_object_new_int64(m->creation_time));
-    add_str(o, "state", m->running ? "running" : "paused");
+    add_str(o, "state", snap_meta_state(m));
     json_object_object_add(o, "current", json_object_new_boolean(m->current));
     add_str(o, "vmstate", m->vmstate);
     json_object *a = json_object_new_array();
@@ -201,7 +201,9 @@ static int meta_member(struct snap_meta *m, const char *path, const char *key, j
     }
     if (strcmp(key, "state") == 0) {
         *ret_state = true;
-        return get_run_state(v, path, &m->running, err);
+        m->shutoff = json_object_is_type(v, json_type_string) &&
+                     strcmp(json_object_get_string(v), "shutoff") == 0;
+        return m->shutoff ? 0 : get_run_state(v, path, &m->running, err);
     }
     if (strcmp(key, "disks") == 0) {
         size_t n = json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 0;
@@ -234,11 +236,15 @@ int snap_meta_parse(const char *text, const char *path, struct snap_meta *ret,
             break;
     }
     json_object_put(o);
-    if (r == 0 && (!ret->name || !ret->domain || !ret->vmstate || !ret->n_disks || !state))
+    if (r == 0 && (!ret->name || !ret->domain || (!ret->vmstate && !ret->shutoff) ||
+                   !ret->n_disks || !state))
         r = ql_error_set(err, EBADMSG, "%s: a snapshot needs \"name\", \"domain\", \"state\", "
-                         "\"vmstate\" and \"disks\"", path);
-    bool found = false;
-    for (size_t i = 0; r == 0 && i < ret->n_disks; i++)
+                         "\"vmstate\" (unless shut off) and \"disks\"", path);
+    if (r == 0 && ret->shutoff && ret->vmstate)
+        r = ql_error_set(err, EBADMSG, "%s: a snapshot of a shut-off domain has no VM state",
+                         path);
+    bool found = ret->shutoff;
+    for (size_t i = 0; r == 0 && !found && i < ret->n_disks; i++)
         found |= strcmp(ret->disks[i], ret->vmstate) == 0;
     if (r == 0 && !found)
         r = ql_error_set(err, EBADMSG, "%s: the VM state disk '%s' is not one of the "
@@ -513,4 +519,78 @@ int save_header_read(int fd, const char *path, struct save_header *ret, struct q
             return r;
         }
     }
+}
+
+const char *snap_meta_state(const struct snap_meta *m)
+{
+    return m->shutoff ? "shutoff" : m->running ? "running" : "paused";
+}
+
+int snap_meta_set_current(const char *domain, bool change, const char *name,
+                          const char *deleted, struct ql_error *err)
+{
+    struct snap_meta *v;
+    size_t n;
+    int r = snap_meta_list(domain, &v, &n, err);
+    for (size_t i = 0; r == 0 && i < n; i++) {
+        bool cur = change ? name && strcmp(v[i].name, name) == 0 : v[i].current;
+        bool reparent = deleted && v[i].parent && strcmp(v[i].parent, deleted) == 0;
+        if (cur == v[i].current && !reparent)
+            continue;
+        v[i].current = cur;
+        if (reparent) {
+            free(v[i].parent);
+            v[i].parent = name ? xstrdup(name) : NULL;
+        }
+        struct ql_error e = QL_ERROR_INIT;
+        if (snap_meta_write(&v[i], &e) < 0) {
+            ql_error_clear(err);
+            *err = e;
+        }
+    }
+    if (r == 0)
+        snap_meta_list_free(v, n);
+    return r < 0 ? r : err->msg ? -EIO : 0;
+}
+
+int snap_select_disks(const struct domain *d, const char *const *source, const char *nvram,
+                      struct snap_meta *m, struct ql_error *err)
+{
+    if (nvram)
+        return ql_error_set(err, ENOTSUP, "internal snapshots of a VM with pflash based "
+                            "firmware require QCOW2 nvram format (the NVRAM '%s' is raw)",
+                            nvram);
+    m->disks = xcalloc(d->dev.n_disks + 1, sizeof(char *));
+    for (size_t i = 0; i < d->dev.n_disks; i++) {
+        const struct dom_disk *dk = &d->dev.disks[i];
+        const char *src = source[i];
+        /* As libvirt: these are not part of a snapshot unless asked for. */
+        if (dk->snapshot == DOM_DISK_SNAPSHOT_NO || !dk->dev ||
+            (dk->snapshot != DOM_DISK_SNAPSHOT_INTERNAL &&
+             (dk->readonly || dk->device == DOM_DISKDEV_CDROM || !src)))
+            continue;
+        if (dk->snapshot == DOM_DISK_SNAPSHOT_EXTERNAL || dk->snapshot == DOM_DISK_SNAPSHOT_MANUAL)
+            return ql_error_set(err, ENOTSUP, "disk '%s' asks for a %s snapshot "
+                                "(snapshot='%s'); qlaunch makes internal snapshots only: "
+                                "mixing internal and external targets for a snapshot is not "
+                                "supported", dk->dev, dom_disk_snapshot_to_string(dk->snapshot),
+                                dom_disk_snapshot_to_string(dk->snapshot));
+        if (dk->readonly || dk->device == DOM_DISKDEV_CDROM || !src)
+            return ql_error_set(err, ENOTSUP, "disk '%s' cannot hold an internal snapshot: it "
+                                "is %s", dk->dev, src ? "read-only" : "empty");
+        if (dk->type == DOM_DISK_NETWORK || dk->format != DOM_FMT_QCOW2)
+            return ql_error_set(err, ENOTSUP, "internal snapshot for disk %s unsupported for "
+                                "storage type %s (only qcow2 images hold internal snapshots; "
+                                "<disk snapshot='no'> leaves a disk out)", dk->dev,
+                                dk->type == DOM_DISK_NETWORK
+                                    ? "network"
+                                    : dom_disk_format_to_string(dk->format ? dk->format
+                                                                           : DOM_FMT_RAW));
+        m->disks[m->n_disks++] = xstrdup(dk->dev);
+    }
+    if (!m->n_disks)
+        return ql_error_set(err, ENOTSUP, "domain '%s' has no writable qcow2 disk to hold an "
+                            "internal snapshot", d->name);
+    m->vmstate = xstrdup(m->disks[0]);
+    return 0;
 }

@@ -29,9 +29,10 @@ struct snap_meta {
     char *description;          /* NULL: none */
     char *parent;               /* the current snapshot when this one was made; NULL: none */
     int64_t creation_time;      /* unix seconds */
-    bool running;               /* the guest ran (else it was paused) */
+    bool running;               /* the guest ran (else it was paused or shut off) */
+    bool shutoff;               /* made of a shut-off domain: disks only, no VM state */
     bool current;
-    char *vmstate;              /* the disk target holding the VM state */
+    char *vmstate;              /* the disk target holding the VM state; NULL: shutoff */
     char **disks;               /* the targets of the disks in the snapshot */
     size_t n_disks;
     char *qemu_version;         /* NULL: unknown */
@@ -61,6 +62,20 @@ int snap_meta_remove(const char *domain, const char *name, struct ql_error *err)
 int snap_meta_list(const char *domain, struct snap_meta **ret, size_t *ret_n,
                    struct ql_error *err);
 void snap_meta_list_free(struct snap_meta *v, size_t n);
+/* "running", "paused" or "shutoff", as virsh names a snapshot's state. */
+const char *snap_meta_state(const struct snap_meta *m);
+/* Marks name current (change false: the current one stays). After a delete (deleted not
+ * NULL), name is the deleted snapshot's parent: its children move up to it, as in libvirt.
+ * Every file is tried; err has the last failure. */
+int snap_meta_set_current(const char *domain, bool change, const char *name,
+                          const char *deleted, struct ql_error *err);
+
+struct domain;
+/* The disks a new snapshot of d holds (targets into m->disks, the first one m->vmstate), as
+ * libvirt chooses them: source[i] is disk i's image now (NULL: empty); nvram the domain's
+ * raw NVRAM file (NULL: none), which refuses internal snapshots. */
+int snap_select_disks(const struct domain *d, const char *const *source, const char *nvram,
+                      struct snap_meta *m, struct ql_error *err);
 
 /* ---- save files ---- */
 

@@ -110,6 +110,12 @@ void sup_status_clear(struct sup_status *s)
     for (size_t i = 0; i < s->n_hot_vcpus; i++)
         free(s->hot_vcpus[i]);
     free(s->hot_vcpus);
+    for (size_t i = 0; i < s->n_removed; i++) {
+        free(s->removed[i].kind);
+        free(s->removed[i].qemu_id);
+    }
+    free(s->removed);
+    free(s->save_tmp);
     free(s->name);
     free(s->xml_path);
     free(s->qemu_version);
@@ -245,6 +251,18 @@ json_object *sup_status_to_json(const struct sup_status *s)
             json_object_array_add(a, json_object_new_string(s->hot_vcpus[i]));
         json_object_object_add(o, "hot_vcpus", a);
     }
+    if (s->n_removed) {
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; i < s->n_removed; i++) {
+            json_object *h = json_object_new_object();
+            add_str(h, "kind", s->removed[i].kind);
+            json_object_object_add(h, "index", json_object_new_int64(s->removed[i].index));
+            add_str(h, "qemu_id", s->removed[i].qemu_id);
+            json_object_array_add(a, h);
+        }
+        json_object_object_add(o, "removed_devices", a);
+    }
+    add_str(o, "save_tmp", s->save_tmp);
     return o;
 }
 
@@ -438,6 +456,23 @@ int sup_status_from_json(json_object *o, struct sup_status *ret, struct ql_error
             ret->hot_vcpus = xcalloc(n, sizeof(char *));
         ret->hot_vcpus[ret->n_hot_vcpus++] = xstrdup(id);
     }
+    a = ql_json_get(o, "removed_devices", json_type_array);
+    for (size_t i = 0, n = a ? json_object_array_length(a) : 0; i < n && i < SUP_MAX_HOTDEVS;
+         i++) {
+        json_object *h = json_object_array_get_idx(a, i);
+        int64_t index = ql_json_int64(h, "index", -1);
+        struct sup_removed d = {get_str(h, "kind"), 0, get_str(h, "qemu_id")};
+        if (!d.kind || !d.qemu_id || index < 0 || index > 1000000) {
+            free(d.kind);
+            free(d.qemu_id);
+            continue;
+        }
+        d.index = (unsigned)index;
+        if (!ret->removed)
+            ret->removed = xcalloc(n, sizeof(*ret->removed));
+        ret->removed[ret->n_removed++] = d;
+    }
+    ret->save_tmp = get_str(o, "save_tmp");
     int64_t seq = ql_json_int64(o, "media_seq", 0);
     ret->media_seq = seq > 0 && seq < 1000000 ? (unsigned)seq : 0;
     a = ql_json_get(o, "displays", json_type_array);

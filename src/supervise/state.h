@@ -85,6 +85,14 @@ struct sup_hotdev {
     unsigned num;
 };
 #define SUP_MAX_HOTDEVS 256
+/* A device QEMU was started with that detach-device removed: its kind, its index among the
+ * start's devices of that kind (the XML's order) and what QEMU called it. A re-attached
+ * supervisor takes it out of the domain it reads. */
+struct sup_removed {
+    char *kind;                 /* qb_hot_kind names */
+    unsigned index;
+    char *qemu_id;
+};
 #define SUP_MAX_HOTVCPUS 1024
 
 /* What is persisted in RUNDIR/state.json (written atomically). */
@@ -138,6 +146,12 @@ struct sup_status {
     size_t n_hotdevs;
     char **hot_vcpus;
     size_t n_hot_vcpus;
+    /* detach-device of devices QEMU was started with (struct sup_removed) */
+    struct sup_removed *removed;
+    size_t n_removed;
+    /* save: the temporary file QEMU writes the state to (FILE.XXXXXX), recorded before it
+     * exists so that whoever finds the save interrupted removes it; NULL: none */
+    char *save_tmp;
 };
 
 void sup_status_clear(struct sup_status *s);

@@ -444,12 +444,12 @@ const char *sup_disk_source(const struct sup *s, size_t i)
 
 /* The block node names of disk i's medium ("libvirt-N-storage", "libvirt-N-format"), as
  * the builder names them; media inserted later count on from the disks' numbers. */
-static unsigned media_node(const struct sup *s, size_t i)
+unsigned sup_disk_node(const struct sup *s, size_t i)
 {
     const struct dom_disk *dk = &s->dom->dev.disks[i];
     const struct sup_media *m = dk->dev ? media_of(s, dk->dev) : NULL;
-    size_t n_start = s->n_start[QB_HOT_DISK];
-    return m ? m->node : i >= n_start ? sup_hotplug_disk_node(s, i) : (unsigned)(n_start - i);
+    return m ? m->node : i < s->build.n_disk_ids && s->build.disk_nodes ? s->build.disk_nodes[i]
+                                                                          : 0;
 }
 
 static void media_record(struct sup *s, const char *target, const char *source, unsigned node)
@@ -532,7 +532,7 @@ static json_object *change_media(struct sup *s, struct sup_client *c, struct ctl
         return o;
     }
     const char *id = s->build.disk_ids[i];
-    unsigned old = media_node(s, (size_t)i);
+    unsigned old = sup_disk_node(s, (size_t)i);
     struct job *j = job_new(s, c, req, finish_change_media);
     s->media_busy = true;
     char name[64];

@@ -1,6 +1,7 @@
 /* dumpxml: the XML a domain was started from (the run directory's copy), with the values
  * only the running domain knows filled in, as libvirt's live XML has them: graphics ports,
- * the console's pty, tap names, current media and the balloon's current memory. */
+ * the console's pty, tap names, current media, the balloon's current memory, the vCPUs
+ * online and the devices attached and detached since the start. */
 #include "config.h"
 #include "domain/parse.h"
 #include "supervise/sup-priv.h"
@@ -91,6 +92,34 @@ static void fill_devices(struct sup *s, xmlNode *devs)
     }
 }
 
+/* The devices QEMU was started with that were detached since are not in it any more. */
+static void drop_removed(struct sup *s, xmlNode *devs)
+{
+    size_t seen[QB_HOT_KIND_MAX] = {0};
+    xmlNode *next;
+    for (xmlNode *n = next_elem(devs->children, NULL); n; n = next) {
+        next = next_elem(n->next, NULL);
+        int k = qb_hot_kind_from_string((const char *)n->name);
+        if (k >= 0 && sup_hotplug_gone(s, (enum qb_hot_kind)k, seen[k]++)) {
+            xmlUnlinkNode(n);
+            xmlFreeNode(n);
+        }
+    }
+}
+
+/* <vcpu current>: the vCPUs QEMU started with and those setvcpus added since. */
+static void set_vcpus(struct sup *s, xmlNode *root)
+{
+    xmlNode *v = child(root, "vcpu", false);
+    if (!v || !s->st.n_hot_vcpus)
+        return;
+    unsigned live = dom_vcpus_online(s->dom) + (unsigned)s->st.n_hot_vcpus;
+    if (live < s->dom->vcpus)
+        set_int(v, "current", live);
+    else
+        xmlUnsetProp(v, BAD_CAST "current");
+}
+
 /* The hot-plugged devices, with the address they got, after the start's: fill_devices
  * meets them in the running domain's order (each kind's start devices, then these). */
 static void add_hotplugged(struct sup *s, xmlDoc *doc, xmlNode *devs)
@@ -133,7 +162,10 @@ char *sup_running_xml(struct sup *s, long long current_kib, struct ql_error *err
         xmlNodeSetContent(cm, BAD_CAST buf);
         xmlSetProp(cm, BAD_CAST "unit", BAD_CAST "KiB");
     }
+    set_vcpus(s, root);
     xmlNode *devs = child(root, "devices", !!s->st.n_hotdevs);
+    if (devs)
+        drop_removed(s, devs);
     add_hotplugged(s, doc, devs);
     if (devs)
         fill_devices(s, devs);

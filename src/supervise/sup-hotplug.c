@@ -7,6 +7,10 @@
  * start and recorded in the state before QEMU uses them; the device itself is recorded
  * (struct sup_hotdev) so that a re-attached supervisor knows it.
  *
+ * Devices QEMU was started with can be detached too, where QEMU can unplug them: one
+ * removed is recorded in the state (struct sup_removed) and kept aside for the builder
+ * (struct sup_gone), which must see what QEMU was started with.
+ *
  * Detaching waits for the guest: device_del is answered at once, the device goes when
  * QEMU sends DEVICE_DELETED. The wait is a timer on the poll loop; meanwhile every other
  * request is served. A device the guest does not release in time stays attached (and is
@@ -28,7 +32,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#define HP_MAX_STEPS 8
+#define HP_MAX_STEPS 10
 #define HP_DETACH_WAIT_S 10     /* the guest's time to release a device, by default */
 
 struct hp_op;
@@ -50,6 +54,8 @@ struct hp_op {
     enum qb_hot_kind kind;
     size_t index;               /* the device in s->dom */
     unsigned want;              /* setvcpus: the count asked for */
+    unsigned wait_s;            /* detach: the guest's time to release the device */
+    char *id;                   /* detach: QEMU's name of the device */
 };
 
 static void hp_reply(struct sup *s, unsigned client, json_object *o)
@@ -97,6 +103,7 @@ static void op_free(struct hp_op *op)
         json_object_put(op->steps[i].args);
         json_object_put(op->steps[i].ret);
     }
+    free(op->id);
     free(op);
 }
 
@@ -168,6 +175,37 @@ static size_t n_of(const struct sup *s, enum qb_hot_kind k)
     return k == QB_HOT_DISK ? v->n_disks : k == QB_HOT_NET ? v->n_interfaces : v->n_inputs;
 }
 
+static size_t n_gone_of(const struct sup *s, enum qb_hot_kind k)
+{
+    size_t n = 0;
+    for (size_t g = 0; g < s->n_gone; g++)
+        n += s->gone[g].kind == k;
+    return n;
+}
+
+/* How many of the running domain's devices of kind k QEMU was started with (its first). */
+static size_t n_live_start(const struct sup *s, enum qb_hot_kind k)
+{
+    return s->n_start[k] - n_gone_of(s, k);
+}
+
+static const struct sup_gone *gone_at(const struct sup *s, enum qb_hot_kind k, size_t index)
+{
+    for (size_t g = 0; g < s->n_gone; g++)
+        if (s->gone[g].kind == k && s->gone[g].index == index)
+            return &s->gone[g];
+    return NULL;
+}
+
+/* The index among the start's devices of kind k of the running domain's device i. */
+static size_t start_index(const struct sup *s, enum qb_hot_kind k, size_t i)
+{
+    size_t o = 0;
+    for (;; o++)
+        if (!gone_at(s, k, o) && i-- == 0)
+            return o;
+}
+
 /* Moves device 0 of kind k from src's lists to the end of the running domain's. */
 static size_t device_append(struct sup *s, struct domain *src, enum qb_hot_kind k)
 {
@@ -193,28 +231,47 @@ static size_t device_append(struct sup *s, struct domain *src, enum qb_hot_kind 
 
 #define VEC_REMOVE(vec, n, i) memmove(&(vec)[i], &(vec)[(i) + 1], (--(n) - (i)) * sizeof(*(vec)))
 
+/* Takes QEMU's names of device i of kind k out of the builder's result the supervisor
+ * keeps (in the running domain's order). */
+static void names_remove(struct qb_result *b, enum qb_hot_kind k, size_t i)
+{
+    if (k == QB_HOT_DISK && i < b->n_disk_ids) {
+        size_t n = b->n_disk_ids;
+        free(b->disk_ids[i]);
+        VEC_REMOVE(b->disk_ids, b->n_disk_ids, i);
+        if (b->disk_nodes)
+            VEC_REMOVE(b->disk_nodes, n, i);
+    } else if (k == QB_HOT_NET && i < b->n_nics) {
+        free(b->nics[i].netdev_id);
+        free(b->nics[i].device_id);
+        VEC_REMOVE(b->nics, b->n_nics, i);
+    } else if (k == QB_HOT_INPUT && i < b->n_input_ids) {
+        free(b->input_ids[i]);
+        VEC_REMOVE(b->input_ids, b->n_input_ids, i);
+    }
+}
+
 /* Removes device i of kind k from the running domain, with what the supervisor keeps per
- * device (QEMU's names, the NIC's host side, which must have been torn down). */
-static void device_remove(struct sup *s, enum qb_hot_kind k, size_t i)
+ * device (QEMU's names, the NIC's host side, which must have been torn down). The device
+ * itself goes to keep when given (a start device, for the builder), else it is freed. */
+static void device_remove(struct sup *s, enum qb_hot_kind k, size_t i, struct sup_gone *keep)
 {
     struct dom_devices *v = &s->dom->dev;
+    names_remove(&s->build, k, i);
     switch (k) {
     case QB_HOT_DISK:
-        dom_disk_clear(&v->disks[i]);
+        if (keep)
+            keep->u.disk = v->disks[i];
+        else
+            dom_disk_clear(&v->disks[i]);
         VEC_REMOVE(v->disks, v->n_disks, i);
-        if (i < s->build.n_disk_ids) {
-            free(s->build.disk_ids[i]);
-            VEC_REMOVE(s->build.disk_ids, s->build.n_disk_ids, i);
-        }
         break;
     case QB_HOT_NET:
-        dom_interface_clear(&v->interfaces[i]);
+        if (keep)
+            keep->u.nic = v->interfaces[i];
+        else
+            dom_interface_clear(&v->interfaces[i]);
         VEC_REMOVE(v->interfaces, v->n_interfaces, i);
-        if (i < s->build.n_nics) {
-            free(s->build.nics[i].netdev_id);
-            free(s->build.nics[i].device_id);
-            VEC_REMOVE(s->build.nics, s->build.n_nics, i);
-        }
         if (i < s->n_nics) {
             host_nic_teardown(&s->nics[i]);
             VEC_REMOVE(s->nics, s->n_nics, i);
@@ -228,7 +285,10 @@ static void device_remove(struct sup *s, enum qb_hot_kind k, size_t i)
         }
         break;
     default:
-        dom_input_clear(&v->inputs[i]);
+        if (keep)
+            keep->u.input = v->inputs[i];
+        else
+            dom_input_clear(&v->inputs[i]);
         VEC_REMOVE(v->inputs, v->n_inputs, i);
         break;
     }
@@ -237,8 +297,9 @@ static void device_remove(struct sup *s, enum qb_hot_kind k, size_t i)
 /* The QEMU names of device i of kind k (hot-plugged devices: from their record). */
 static const char *device_id(const struct sup *s, enum qb_hot_kind k, size_t i)
 {
-    if (i >= s->n_start[k]) {
-        size_t nth = i - s->n_start[k];
+    size_t n_start = n_live_start(s, k);
+    if (i >= n_start) {
+        size_t nth = i - n_start;
         for (size_t h = 0; h < s->st.n_hotdevs; h++)
             if (qb_hot_kind_from_string(s->st.hotdevs[h].kind) == (int)k && nth-- == 0)
                 return s->st.hotdevs[h].qemu_id;
@@ -248,7 +309,7 @@ static const char *device_id(const struct sup *s, enum qb_hot_kind k, size_t i)
         return i < s->build.n_disk_ids ? s->build.disk_ids[i] : NULL;
     if (k == QB_HOT_NET)
         return i < s->build.n_nics ? s->build.nics[i].device_id : NULL;
-    return NULL;
+    return i < s->build.n_input_ids ? s->build.input_ids[i] : NULL;
 }
 
 static struct sup_hotdev *hotdev_by_id(struct sup *s, const char *id)
@@ -270,7 +331,7 @@ static bool hotdev_place(const struct sup *s, const struct sup_hotdev *hd, enum 
     for (const struct sup_hotdev *h = s->st.hotdevs; h < hd; h++)
         nth += qb_hot_kind_from_string(h->kind) == kv;
     *k = (enum qb_hot_kind)kv;
-    *ret_i = s->n_start[kv] + nth;
+    *ret_i = n_live_start(s, *k) + nth;
     return *ret_i < n_of(s, *k);
 }
 
@@ -362,6 +423,26 @@ static struct domain *parse_device(const char *xml, enum qb_hot_kind *ret_kind, 
 
 /* ---- attach ---- */
 
+/* QEMU's names of the running domain's device i of kind k, the last one, in s->build. */
+static void names_add(struct sup *s, enum qb_hot_kind k, size_t i, const char *netdev_id,
+                      const char *id, unsigned num)
+{
+    struct qb_result *b = &s->build;
+    if (k == QB_HOT_DISK && i == b->n_disk_ids) {
+        b->disk_ids = xrealloc(b->disk_ids, (i + 2) * sizeof(char *));
+        b->disk_ids[i] = xstrdup(id);
+        b->disk_ids[i + 1] = NULL;
+        b->disk_nodes = xrealloc(b->disk_nodes, (i + 1) * sizeof(unsigned));
+        b->disk_nodes[i] = num;
+        b->n_disk_ids = i + 1;
+    } else if (k == QB_HOT_NET && i == b->n_nics) {
+        b->nics = xrealloc(b->nics, (i + 1) * sizeof(*b->nics));
+        b->nics[i] = (struct qb_nic){netdev_id ? xstrdup(netdev_id)
+                                               : xasprintf("hostnet%u", num), xstrdup(id), false};
+        b->n_nics = i + 1;
+    }
+}
+
 static unsigned next_num(struct sup *s, enum qb_hot_kind k)
 {
     /* One counter for block nodes and device names made after the start (change-media's
@@ -433,7 +514,7 @@ static void attach_undo(struct hp_op *op)
     struct sup_hotdev *hd = hotdev_by_id(s, id);
     if (op->kind == QB_HOT_DISK)
         disk_ungrant(s, op->index);
-    device_remove(s, op->kind, op->index);
+    device_remove(s, op->kind, op->index, NULL);
     if (hd)
         hotdev_forget(s, hd);
     sup_write_state(s);
@@ -515,19 +596,65 @@ static int attach_host(struct sup *s, enum qb_hot_kind k, size_t i, struct ql_er
     return 0;
 }
 
+/* A device array of kind k as the builder sees it: the start's (those detached since back
+ * in their places), then with_hot the hot-plugged ones. The devices are shallow copies. */
+static void *view_merge(const struct sup *s, enum qb_hot_kind k, const void *live,
+                        size_t n_live, size_t size, bool with_hot, size_t *ret_n)
+{
+    size_t n_start = s->n_start[k];
+    size_t n = n_start + (with_hot ? n_live - n_live_start(s, k) : 0);
+    char *out = xcalloc(n ? n : 1, size);
+    size_t next = 0;
+    for (size_t o = 0; o < n; o++) {
+        const struct sup_gone *g = o < n_start ? gone_at(s, k, o) : NULL;
+        memcpy(out + o * size, g ? (const void *)&g->u : (const char *)live + size * next++,
+               size);
+    }
+    *ret_n = n;
+    return out;
+}
+
+static void build_view(const struct sup *s, bool with_hot, struct domain *ret)
+{
+    const struct dom_devices *v = &s->dom->dev;
+    *ret = *s->dom;
+    ret->dev.disks = view_merge(s, QB_HOT_DISK, v->disks, v->n_disks, sizeof(*v->disks),
+                                with_hot, &ret->dev.n_disks);
+    ret->dev.interfaces = view_merge(s, QB_HOT_NET, v->interfaces, v->n_interfaces,
+                                     sizeof(*v->interfaces), with_hot, &ret->dev.n_interfaces);
+    ret->dev.inputs = view_merge(s, QB_HOT_INPUT, v->inputs, v->n_inputs, sizeof(*v->inputs),
+                                 with_hot, &ret->dev.n_inputs);
+}
+
+void sup_hotplug_start_view(const struct sup *s, struct domain *ret)
+{
+    build_view(s, false, ret);
+}
+
+void sup_hotplug_view_free(struct domain *v)
+{
+    free(v->dev.disks);
+    free(v->dev.interfaces);
+    free(v->dev.inputs);
+}
+
 /* The builder's view: the running domain with the new device last of its kind. */
 static int attach_build(struct sup *s, enum qb_hot_kind k, unsigned num, struct qb_result *b,
                         struct ql_error *err)
 {
     _cleanup_(sup_build_prep_free) struct sup_build_prep prep = {0};
-    int r = sup_build_prepare(s->dom, s->cfg->base, s->cfg->accel, s->cfg->emulator, 0, &prep,
+    struct domain view;
+    build_view(s, true, &view);
+    int r = sup_build_prepare(&view, s->cfg->base, s->cfg->accel, s->cfg->emulator, 0, &prep,
                               err);
-    if (r < 0)
-        return r;
-    struct qb_hotplug hp = {.kind = k, .num = num};
-    memcpy(hp.n_start, s->n_start, sizeof(hp.n_start));
-    prep.o.hotplug = &hp;
-    return qb_build(s->dom, &prep.o, b, err);
+    if (r == 0) {
+        struct qb_hotplug hp = {.kind = k, .num = num};
+        memcpy(hp.n_start, s->n_start, sizeof(hp.n_start));
+        prep.o.hotplug = &hp;
+        r = qb_build(&view, &prep.o, b, err);
+    }
+    sup_hotplug_view_free(&view);
+    return r;
 }
 
 static json_object *attach(struct sup *s, struct sup_client *c, const char *xml)
@@ -552,7 +679,7 @@ static json_object *attach(struct sup *s, struct sup_client *c, const char *xml)
     op->index = i;
     op->undo = attach_undo;
     if (attach_build(s, k, num, &b, &err) < 0) {
-        device_remove(s, k, i);
+        device_remove(s, k, i, NULL);
         goto fail;
     }
     /* Recorded before anything exists on the host or in QEMU: a supervisor killed now
@@ -561,17 +688,10 @@ static json_object *attach(struct sup *s, struct sup_client *c, const char *xml)
                             device_xml_fill(xml, mac, &b.hot_addr), xstrdup(b.hot_id), num};
     s->st.hotdevs = xrealloc(s->st.hotdevs, (s->st.n_hotdevs + 1) * sizeof(*s->st.hotdevs));
     s->st.hotdevs[s->st.n_hotdevs++] = hd;
-    if (k == QB_HOT_DISK) {
-        s->build.disk_ids = xrealloc(s->build.disk_ids, (i + 2) * sizeof(char *));
-        s->build.disk_ids[i] = xstrdup(b.hot_id);
-        s->build.disk_ids[i + 1] = NULL;
-        s->build.n_disk_ids = i + 1;
-    } else if (k == QB_HOT_NET) {
-        s->build.nics = xrealloc(s->build.nics, (i + 1) * sizeof(*s->build.nics));
-        s->build.nics[i] = (struct qb_nic){xstrdup(b.nics[i].netdev_id),
-                                           xstrdup(b.nics[i].device_id), false};
-        s->build.n_nics = i + 1;
-    }
+    if (k == QB_HOT_NET && b.n_nics)
+        names_add(s, k, i, b.nics[b.n_nics - 1].netdev_id, b.hot_id, num);
+    else
+        names_add(s, k, i, NULL, b.hot_id, num);
     sup_write_state(s);
     if (attach_host(s, k, i, &err) < 0 || attach_steps(op, &b, &err) < 0) {
         attach_undo(op);
@@ -655,10 +775,6 @@ static json_object *find_in(struct sup *s, struct ctl_request *req, struct domai
         return ctl_reply_error("Domain has %zu %ss%s; say which one to detach%s", matches,
                                qb_hot_kind_to_string(*k), type ? " of that type" : "",
                                *k == QB_HOT_NET ? " with --mac" : "");
-    if (found < s->n_start[*k])
-        return ctl_reply_error("%s %s was part of the domain when QEMU started; qlaunch "
-                               "detaches hot-plugged devices only", qb_hot_kind_to_string(*k),
-                               *k == QB_HOT_DISK ? target : device_id(s, *k, found));
     *ret_i = found;
     return NULL;
 }
@@ -684,6 +800,27 @@ static void disk_ungrant(struct sup *s, size_t i)
         }
 }
 
+/* What QEMU has of device i of kind k beside the device (block nodes, the netdev) goes,
+ * and the files given to QEMU's user for it go back. */
+static void backends_del(struct sup *s, enum qb_hot_kind k, size_t i)
+{
+    char name[64];
+    if (k == QB_HOT_DISK) {
+        const struct dom_disk *dk = &s->dom->dev.disks[i];
+        unsigned node = sup_disk_node(s, i);
+        if (node && dk->format && dk->format != DOM_FMT_RAW) {
+            snprintf(name, sizeof(name), "libvirt-%u-format", node);
+            sup_qmp_fire(s, "blockdev-del", args_id("node-name", name));
+        }
+        snprintf(name, sizeof(name), "libvirt-%u-storage", node);
+        if (node && (sup_disk_source(s, i) || dk->type == DOM_DISK_NETWORK))
+            sup_qmp_fire(s, "blockdev-del", args_id("node-name", name));
+        disk_ungrant(s, i);
+    } else if (k == QB_HOT_NET && i < s->build.n_nics) {
+        sup_qmp_fire(s, "netdev_del", args_id("id", s->build.nics[i].netdev_id));
+    }
+}
+
 /* QEMU removed a hot-plugged device (DEVICE_DELETED): its backend, host side and record
  * go too. Returns whether id was one. */
 static bool hot_removed(struct sup *s, const char *id)
@@ -693,26 +830,51 @@ static bool hot_removed(struct sup *s, const char *id)
     size_t i;
     if (!hd || !hotdev_place(s, hd, &k, &i))
         return false;
-    char name[64];
-    if (k == QB_HOT_DISK) {
-        const struct dom_disk *dk = &s->dom->dev.disks[i];
-        if (dk->format && dk->format != DOM_FMT_RAW) {
-            snprintf(name, sizeof(name), "libvirt-%u-format", hd->num);
-            sup_qmp_fire(s, "blockdev-del", args_id("node-name", name));
-        }
-        snprintf(name, sizeof(name), "libvirt-%u-storage", hd->num);
-        if (dk->source || dk->type == DOM_DISK_NETWORK)
-            sup_qmp_fire(s, "blockdev-del", args_id("node-name", name));
-        disk_ungrant(s, i);
-    } else if (k == QB_HOT_NET && i < s->build.n_nics) {
-        sup_qmp_fire(s, "netdev_del", args_id("id", s->build.nics[i].netdev_id));
-    }
+    backends_del(s, k, i);
     sup_log(s, "detached %s %s", hd->kind, id);
     sup_broadcast(s, "device-removed", id);
-    device_remove(s, k, i);
+    device_remove(s, k, i, NULL);
     hotdev_forget(s, hd);
     sup_write_state(s);
     return true;
+}
+
+/* Takes the running domain's start device i of kind k out, keeping it for the builder. */
+static void gone_add(struct sup *s, enum qb_hot_kind k, size_t i)
+{
+    size_t index = start_index(s, k, i);
+    s->gone = xrealloc(s->gone, (s->n_gone + 1) * sizeof(*s->gone));
+    struct sup_gone *g = &s->gone[s->n_gone++];
+    memset(g, 0, sizeof(*g));
+    g->kind = k;
+    g->index = index;
+    device_remove(s, k, i, g);
+}
+
+/* QEMU removed a device it was started with (DEVICE_DELETED): its backend and host side
+ * go, the state records it. Returns whether id was one. */
+static bool start_removed(struct sup *s, const char *id)
+{
+    for (enum qb_hot_kind k = 0; k < QB_HOT_KIND_MAX; k++)
+        for (size_t i = 0; i < n_live_start(s, k); i++) {
+            const char *d = device_id(s, k, i);
+            if (!d || strcmp(d, id) != 0)
+                continue;
+            if (s->st.n_removed >= SUP_MAX_HOTDEVS)
+                return false;
+            backends_del(s, k, i);
+            sup_log(s, "detached %s %s (a device QEMU was started with)",
+                    qb_hot_kind_to_string(k), id);
+            sup_broadcast(s, "device-removed", id);
+            s->st.removed = xrealloc(s->st.removed,
+                                     (s->st.n_removed + 1) * sizeof(*s->st.removed));
+            s->st.removed[s->st.n_removed++] = (struct sup_removed){
+                xstrdup(qb_hot_kind_to_string(k)), (unsigned)start_index(s, k, i), xstrdup(id)};
+            gone_add(s, k, i);
+            sup_write_state(s);
+            return true;
+        }
+    return false;
 }
 
 /* The answer waits for DEVICE_DELETED or the timer (sup_hotplug_*). */
@@ -741,6 +903,73 @@ static void detach_wait(struct sup *s, unsigned client, const char *id, unsigned
     s->timers[TM_HOTPLUG] = ql_mono_ms() + (int64_t)wait_s * 1000;
 }
 
+/* Why QEMU cannot unplug device i of kind k, whatever its address; NULL: it can. */
+static char *not_unpluggable(const struct sup *s, enum qb_hot_kind k, size_t i)
+{
+    if (k == QB_HOT_DISK) {
+        const struct dom_disk *dk = &s->dom->dev.disks[i];
+        int bus = qb_disk_bus(dk);
+        if (bus != DOM_BUS_VIRTIO && bus != DOM_BUS_SCSI && bus != DOM_BUS_USB)
+            return xasprintf("disk %s is on bus '%s', which QEMU cannot unplug (it unplugs "
+                             "virtio, scsi and usb disks)", dk->dev ? dk->dev : "",
+                             dom_disk_bus_to_string(bus));
+    }
+    if (k == QB_HOT_INPUT && !device_id(s, k, i))
+        return xstrdup("this input device is part of the machine (PS/2) or no -device "
+                       "(evdev): QEMU cannot unplug it");
+    return NULL;
+}
+
+/* device_del, the answer waiting for DEVICE_DELETED (client's reply outstanding). */
+static void detach_send(struct sup *s, unsigned client, const char *id, unsigned wait_s)
+{
+    struct hp_op *op = op_chain(s, client, detach_sent);
+    op->undo = detach_undo;
+    detach_wait(s, client, id, 1, wait_s);
+    op_add(op, "device_del", args_id("id", id), -1);
+    op_run(op);
+}
+
+/* query-pci's entry of the device QEMU calls id when it sits on the root bus (bus 0's own
+ * devices, not those behind bridges and ports), else NULL. */
+static json_object *on_root_bus(json_object *buses, const char *id)
+{
+    size_t n = json_object_is_type(buses, json_type_array) ? json_object_array_length(buses) : 0;
+    for (size_t b = 0; b < n; b++) {
+        json_object *bus = json_object_array_get_idx(buses, b);
+        json_object *devs = ql_json_get(bus, "devices", json_type_array);
+        if (ql_json_int64(bus, "bus", -1) != 0 || !devs)
+            continue;
+        for (size_t d = 0; d < json_object_array_length(devs); d++) {
+            json_object *e = json_object_array_get_idx(devs, d);
+            if (strcmp(ql_json_str(e, "qdev_id", ""), id) == 0)
+                return e;
+        }
+    }
+    return NULL;
+}
+
+/* q35: the device's place is known; one on pcie.0 itself cannot be unplugged. */
+static json_object *detach_pci_checked(struct hp_op *op)
+{
+    struct sup *s = op->s;
+    const char *id = op->id;
+    json_object *e = on_root_bus(op->steps[0].ret, id);
+    if (e)
+        return ctl_reply_error("%s is on pcie.0 (slot %lld): a q35 machine cannot unplug a "
+                               "device on its root bus, only one behind a pcie-root-port or "
+                               "a bridge (give it such an <address> in the domain XML)", id,
+                               (long long)ql_json_int64(e, "slot", -1));
+    detach_send(s, op->client, id, op->wait_s);
+    return NULL;
+}
+
+static bool machine_q35(const struct domain *d)
+{
+    const char *m = d->os.machine;
+    return m && (strncmp(m, "q35", 3) == 0 || strncmp(m, "pc-q35", 6) == 0);
+}
+
 static json_object *detach(struct sup *s, struct sup_client *c, struct ctl_request *req)
 {
     enum qb_hot_kind k = QB_HOT_DISK;
@@ -748,13 +977,22 @@ static json_object *detach(struct sup *s, struct sup_client *c, struct ctl_reque
     json_object *o = detach_find(s, req, &k, &i);
     if (o)
         return o;
+    _cleanup_free_ char *why = not_unpluggable(s, k, i);
+    if (why)
+        return ctl_reply_error("%s", why);
     const char *id = device_id(s, k, i);
     if (!id)
         return ctl_reply_error("the supervisor does not know QEMU's name of this device");
-    struct hp_op *op = op_new(s, c, detach_sent);
-    op->undo = detach_undo;
-    detach_wait(s, c->id, id, 1, req->wait_s ? (unsigned)req->wait_s : HP_DETACH_WAIT_S);
-    op_add(op, "device_del", args_id("id", id), -1);
+    unsigned wait_s = req->wait_s ? (unsigned)req->wait_s : HP_DETACH_WAIT_S;
+    if (!machine_q35(s->dom)) {     /* i440fx: pci.0 and its bridges hot-plug (ACPI) */
+        c->busy++;
+        detach_send(s, c->id, id, wait_s);
+        return NULL;
+    }
+    struct hp_op *op = op_new(s, c, detach_pci_checked);
+    op->wait_s = wait_s;
+    op->id = xstrdup(id);
+    op_add(op, "query-pci", NULL, -1);
     op_run(op);
     return NULL;
 }
@@ -788,10 +1026,29 @@ static int64_t vcpu_order(const struct domain *d, json_object *e)
            (prop(e, "thread-id") < 0 ? 0 : prop(e, "thread-id"));
 }
 
+/* The new vCPUs' threads get the domain's <vcpupin>/<vcpu cpuset>, as the start's do. */
+static void vcpus_pin(struct sup *s, json_object *cpus, const struct hp_op *op)
+{
+    size_t n = json_object_is_type(cpus, json_type_array) ? json_object_array_length(cpus) : 0;
+    for (size_t c = 0; c < n; c++) {
+        json_object *e = json_object_array_get_idx(cpus, c);
+        const char *path = ql_json_str(e, "qom-path", "");
+        const char *last = strrchr(path, '/');
+        bool added = false;
+        for (size_t i = 1; last && i + 1 < op->n; i++)
+            added |= strcmp(last + 1, ql_json_str(op->steps[i].args, "id", "")) == 0;
+        struct ql_error err = QL_ERROR_INIT;
+        if (added && sup_pin_vcpu(s, e, &err) < 0)
+            sup_log(s, "%s", ql_error_msg(&err));
+        ql_error_clear(&err);
+    }
+}
+
 static json_object *vcpus_added(struct hp_op *op)
 {
     struct sup *s = op->s;
-    for (size_t i = 1; i < op->n; i++) {
+    vcpus_pin(s, op->steps[op->n - 1].ret, op);
+    for (size_t i = 1; i + 1 < op->n; i++) {
         const char *id = ql_json_str(op->steps[i].args, "id", NULL);
         bool known = false;
         for (size_t k = 0; k < s->st.n_hot_vcpus; k++)
@@ -845,8 +1102,8 @@ static json_object *vcpus_listed(struct hp_op *op)
     size_t add = op->want - present;
     if (add > n_absent)
         return ctl_reply_error("QEMU offers %zu more vCPUs, not %zu", n_absent, add);
-    if (add + 1 > HP_MAX_STEPS)
-        return ctl_reply_error("at most %d vCPUs can be added at once", HP_MAX_STEPS - 1);
+    if (add + 2 > HP_MAX_STEPS)
+        return ctl_reply_error("at most %d vCPUs can be added at once", HP_MAX_STEPS - 2);
     /* lowest first, as libvirt adds them */
     for (size_t a = 0; a < n_absent; a++)
         for (size_t b = a + 1; b < n_absent; b++)
@@ -872,6 +1129,7 @@ static json_object *vcpus_listed(struct hp_op *op)
         }
         op_add(addop, "device_add", args, -1);
     }
+    op_add(addop, "query-cpus-fast", NULL, -1);     /* last: the new vCPUs' threads */
     op_run(addop);
     return NULL;
 }
@@ -892,11 +1150,25 @@ static json_object *setvcpus(struct sup *s, struct sup_client *c, struct ctl_req
 
 /* ---- entry points ---- */
 
-unsigned sup_hotplug_disk_node(const struct sup *s, size_t i)
+bool sup_hotplug_gone(const struct sup *s, enum qb_hot_kind k, size_t index)
 {
-    const char *id = device_id(s, QB_HOT_DISK, i);
-    const struct sup_hotdev *hd = hotdev_by_id((struct sup *)s, id);
-    return hd ? hd->num : 0;
+    return gone_at(s, k, index) != NULL;
+}
+
+void sup_hotplug_free(struct sup *s)
+{
+    for (size_t g = 0; g < s->n_gone; g++) {
+        struct sup_gone *x = &s->gone[g];
+        if (x->kind == QB_HOT_DISK)
+            dom_disk_clear(&x->u.disk);
+        else if (x->kind == QB_HOT_NET)
+            dom_interface_clear(&x->u.nic);
+        else
+            dom_input_clear(&x->u.input);
+    }
+    free(s->gone);
+    s->gone = NULL;
+    s->n_gone = 0;
 }
 
 void sup_hotplug_request(struct sup *s, struct sup_client *c, struct ctl_request *req)
@@ -940,7 +1212,7 @@ void sup_hotplug_device_deleted(struct sup *s, const char *id)
         vcpu = strcmp(s->st.hot_vcpus[i], id) == 0;
     if (vcpu)
         vcpu_forget(s, id);
-    else if (!hot_removed(s, id))
+    else if (!hot_removed(s, id) && !start_removed(s, id))
         return;
     bool waited = s->timers[TM_HOTPLUG] && (vcpu ? !s->detach_id
                                                  : s->detach_id && strcmp(s->detach_id, id) == 0);
@@ -962,6 +1234,25 @@ void sup_hotplug_restore(struct sup *s)
 {
     for (enum qb_hot_kind k = 0; k < QB_HOT_KIND_MAX; k++)
         s->n_start[k] = n_of(s, k);
+    /* the start's devices detached since: out of the domain (in start order, so that
+     * each record's index finds its device) */
+    for (size_t r = 0; r < s->st.n_removed;) {
+        const struct sup_removed *rm = &s->st.removed[r];
+        int k = qb_hot_kind_from_string(rm->kind);
+        if (k < 0 || rm->index >= s->n_start[k] || gone_at(s, (enum qb_hot_kind)k, rm->index)) {
+            sup_log(s, "removed device %s in the state is not one of the domain's: forgotten",
+                    rm->qemu_id);
+            free(s->st.removed[r].kind);
+            free(s->st.removed[r].qemu_id);
+            VEC_REMOVE(s->st.removed, s->st.n_removed, r);
+            continue;
+        }
+        size_t i = rm->index;
+        for (size_t g = 0; g < s->n_gone; g++)
+            i -= s->gone[g].kind == (enum qb_hot_kind)k && s->gone[g].index < rm->index;
+        gone_add(s, (enum qb_hot_kind)k, i);
+        r++;
+    }
     for (size_t h = 0; h < s->st.n_hotdevs;) {
         struct sup_hotdev *hd = &s->st.hotdevs[h];
         enum qb_hot_kind k;
@@ -983,22 +1274,16 @@ void sup_hotplug_restore(struct sup *s)
 /* Re-attach: QEMU's names of the hot-plugged devices, after the start's (reattach_names). */
 void sup_hotplug_names(struct sup *s)
 {
+    /* the build of what QEMU was started with named the devices detached since, too */
+    for (enum qb_hot_kind k = 0; k < QB_HOT_KIND_MAX; k++)
+        for (size_t o = s->n_start[k]; o-- > 0;)
+            if (gone_at(s, k, o))
+                names_remove(&s->build, k, o);
     for (size_t h = 0; h < s->st.n_hotdevs; h++) {
         struct sup_hotdev *hd = &s->st.hotdevs[h];
         enum qb_hot_kind k;
         size_t i;
-        if (!hotdev_place(s, hd, &k, &i))
-            continue;
-        if (k == QB_HOT_DISK && i == s->build.n_disk_ids) {
-            s->build.disk_ids = xrealloc(s->build.disk_ids, (i + 2) * sizeof(char *));
-            s->build.disk_ids[i] = xstrdup(hd->qemu_id);
-            s->build.disk_ids[i + 1] = NULL;
-            s->build.n_disk_ids = i + 1;
-        } else if (k == QB_HOT_NET && i == s->build.n_nics) {
-            s->build.nics = xrealloc(s->build.nics, (i + 1) * sizeof(*s->build.nics));
-            s->build.nics[i] = (struct qb_nic){xasprintf("hostnet%u", hd->num),
-                                               xstrdup(hd->qemu_id), false};
-            s->build.n_nics = i + 1;
-        }
+        if (hotdev_place(s, hd, &k, &i))
+            names_add(s, k, i, NULL, hd->qemu_id, hd->num);
     }
 }

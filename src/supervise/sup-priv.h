@@ -81,6 +81,19 @@ struct sup_client {
     struct strbuf in;
 };
 
+/* A device QEMU was started with that detach-device removed (state: sup_removed): out of
+ * the running domain, kept for the builder, which must see everything QEMU started with
+ * to give the others (and new devices) the names and addresses they have. */
+struct sup_gone {
+    enum qb_hot_kind kind;
+    size_t index;               /* among the start's devices of its kind */
+    union {
+        struct dom_disk disk;
+        struct dom_interface nic;
+        struct dom_input input;
+    } u;
+};
+
 struct sup {
     const struct sup_config *cfg;
     struct domain *dom;
@@ -141,12 +154,15 @@ struct sup {
     bool hot_busy;
     char *detach_id;        /* the device; NULL: hot-plugged vCPUs */
     unsigned detach_left, detach_wait_s, detach_client;
+    struct sup_gone *gone;  /* start devices detached since */
+    size_t n_gone;
     struct sup_snapop *snap;    /* the snapshot operation or save in progress */
     bool restoring;         /* restore: QEMU loads the save file before the setup */
     bool restore_running;   /* and then runs (else it stays paused) */
     bool incoming_done;
     int incoming_fd;        /* the save file, for QEMU (-incoming defer, fd:N) */
     int incoming_num;
+    bool save_interrupted;  /* re-attach: the dead supervisor's save file was removed */
 };
 
 /* supervisor.c */
@@ -188,6 +204,8 @@ void sup_stop_helpers(struct sup *s);
 int sup_prepare_virtiofs(struct sup *s, struct ql_error *err);
 
 /* sup-start.c */
+/* Pins the thread of a vCPU (an entry of query-cpus-fast) as <vcpupin>/<vcpu cpuset> say. */
+int sup_pin_vcpu(struct sup *s, json_object *cpu, struct ql_error *err);
 void sup_on_qmp_ready(struct sup *s);
 int sup_start(struct sup *s, struct ql_error *err);
 int sup_reattach(struct sup *s, struct ql_error *err);
@@ -235,6 +253,9 @@ struct ctl_request;
 void sup_day2_request(struct sup *s, struct sup_client *c, struct ctl_request *req);
 /* The file in disk i now (change-media's, else the XML's); NULL: empty. */
 const char *sup_disk_source(const struct sup *s, size_t i);
+/* The number N of disk i's block nodes libvirt-N-storage/-format now (change-media's
+ * medium, else the builder's). */
+unsigned sup_disk_node(const struct sup *s, size_t i);
 /* sup-agent.c: the guest agent. The verbs that use it (agent-command, domifaddr,
  * domfsfreeze, domfsthaw), answered when the agent has; req stays the caller's. */
 void sup_agent_request(struct sup *s, struct sup_client *c, struct ctl_request *req);
@@ -259,7 +280,14 @@ void sup_hotplug_device_deleted(struct sup *s, const char *id);
 void sup_hotplug_timeout(struct sup *s);
 void sup_hotplug_restore(struct sup *s);
 void sup_hotplug_names(struct sup *s);
-unsigned sup_hotplug_disk_node(const struct sup *s, size_t i);
+/* The domain QEMU was started with (the running one's start devices with those detached
+ * since put back, and without hot-plugged ones), for a build that names them; its arrays
+ * are the caller's to free (sup_hotplug_view_free), the devices stay s->dom's. */
+void sup_hotplug_start_view(const struct sup *s, struct domain *ret);
+void sup_hotplug_view_free(struct domain *v);
+void sup_hotplug_free(struct sup *s);
+/* Whether the start's device index (of its kind, in the XML) was detached since. */
+bool sup_hotplug_gone(const struct sup *s, enum qb_hot_kind k, size_t index);
 /* query-block's (or query-blockstats') entry for disk i in list, or NULL. */
 json_object *sup_block_entry(const struct sup *s, json_object *list, size_t i);
 
@@ -272,6 +300,9 @@ void sup_snapshot_cleanup(struct sup *s);
 void sup_snapshot_monitor_lost(struct sup *s);
 int sup_restore_prepare(struct sup *s, struct ql_error *err);
 void sup_restore_begin(struct sup *s);
+/* Re-attach, QMP ready: an interrupted save's migration is cancelled, concluded QEMU jobs
+ * are dismissed. */
+void sup_snapshot_reattached(struct sup *s);
 /* sup-start.c: the saved state is loaded: the setup continues. */
 void sup_restore_loaded(struct sup *s);
 

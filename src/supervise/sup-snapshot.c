@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #define OP_MAX_STEPS 6
@@ -56,6 +57,44 @@ struct sup_snapop {
     bool migrating;
 };
 
+/* The temporary save file is recorded in the state before it exists, so that whoever finds
+ * the save interrupted (a re-attached supervisor, the CLI's recovery) removes it. */
+static void save_tmp_forget(struct sup *s)
+{
+    if (!s->st.save_tmp)
+        return;
+    free(s->st.save_tmp);
+    s->st.save_tmp = NULL;
+    sup_write_state(s);
+}
+
+/* Creates op->file's temporary FILE.XXXXXX (private), recorded first. */
+static int save_tmp_create(struct sup *s, struct sup_snapop *op)
+{
+    static const char set[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    int e = EEXIST;
+    for (int tries = 0; tries < 16 && e == EEXIST; tries++) {
+        unsigned char b[6];
+        char suffix[sizeof(b) + 1];
+        if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+            continue;
+        for (size_t i = 0; i < sizeof(b); i++)
+            suffix[i] = set[b[i] % (sizeof(set) - 1)];
+        suffix[sizeof(b)] = '\0';
+        free(s->st.save_tmp);
+        s->st.save_tmp = xasprintf("%s.%s", op->file, suffix);
+        sup_write_state(s);
+        op->fd = open(s->st.save_tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (op->fd >= 0) {
+            op->tmp = xstrdup(s->st.save_tmp);
+            return 0;
+        }
+        e = errno;
+    }
+    save_tmp_forget(s);
+    return -e;
+}
+
 static void op_free(struct sup_snapop *op)
 {
     for (size_t i = 0; i < op->n; i++)
@@ -67,6 +106,8 @@ static void op_free(struct sup_snapop *op)
     if (op->tmp)
         unlink(op->tmp);
     free(op->tmp);
+    if (op->file)
+        save_tmp_forget(op->s);
     free(op->file);
     free(op);
 }
@@ -192,43 +233,12 @@ static int disk_by_target(const struct sup *s, const char *dev)
 /* The disks a new snapshot holds (into m), or why it cannot be made. */
 static int snapshot_disks(struct sup *s, struct snap_meta *m, struct ql_error *err)
 {
-    if (s->build.nvram_path)
-        return ql_error_set(err, ENOTSUP, "internal snapshots of a VM with pflash based "
-                            "firmware require QCOW2 nvram format (the NVRAM '%s' is raw)",
-                            s->build.nvram_path);
-    m->disks = xcalloc(s->dom->dev.n_disks + 1, sizeof(char *));
-    for (size_t i = 0; i < s->dom->dev.n_disks; i++) {
-        const struct dom_disk *dk = &s->dom->dev.disks[i];
-        const char *src = sup_disk_source(s, i);
-        /* As libvirt: these are not part of a snapshot unless asked for. */
-        if (dk->snapshot == DOM_DISK_SNAPSHOT_NO || !dk->dev ||
-            (dk->snapshot != DOM_DISK_SNAPSHOT_INTERNAL &&
-             (dk->readonly || dk->device == DOM_DISKDEV_CDROM || !src)))
-            continue;
-        if (dk->snapshot == DOM_DISK_SNAPSHOT_EXTERNAL || dk->snapshot == DOM_DISK_SNAPSHOT_MANUAL)
-            return ql_error_set(err, ENOTSUP, "disk '%s' asks for a %s snapshot "
-                                "(snapshot='%s'); qlaunch makes internal snapshots only: "
-                                "mixing internal and external targets for a snapshot is not "
-                                "supported", dk->dev, dom_disk_snapshot_to_string(dk->snapshot),
-                                dom_disk_snapshot_to_string(dk->snapshot));
-        if (dk->readonly || dk->device == DOM_DISKDEV_CDROM || !src)
-            return ql_error_set(err, ENOTSUP, "disk '%s' cannot hold an internal snapshot: it "
-                                "is %s", dk->dev, src ? "read-only" : "empty");
-        if (dk->type == DOM_DISK_NETWORK || dk->format != DOM_FMT_QCOW2)
-            return ql_error_set(err, ENOTSUP, "internal snapshot for disk %s unsupported for "
-                                "storage type %s (only qcow2 images hold internal snapshots; "
-                                "<disk snapshot='no'> leaves a disk out)", dk->dev,
-                                dk->type == DOM_DISK_NETWORK
-                                    ? "network"
-                                    : dom_disk_format_to_string(dk->format ? dk->format
-                                                                           : DOM_FMT_RAW));
-        m->disks[m->n_disks++] = xstrdup(dk->dev);
-    }
-    if (!m->n_disks)
-        return ql_error_set(err, ENOTSUP, "domain '%s' has no writable qcow2 disk to hold an "
-                            "internal snapshot", s->st.name);
-    m->vmstate = xstrdup(m->disks[0]);
-    return 0;
+    const char **src = xcalloc(s->dom->dev.n_disks + 1, sizeof(*src));
+    for (size_t i = 0; i < s->dom->dev.n_disks; i++)
+        src[i] = sup_disk_source(s, i);
+    int r = snap_select_disks(s->dom, src, s->build.nvram_path, m, err);
+    free(src);
+    return r;
 }
 
 /* The node name QEMU has for each of the snapshot's disks now (query-block's answer). */
@@ -248,7 +258,7 @@ static json_object *snapshot_nodes(struct sup_snapop *op, const char **ret_vmsta
             return NULL;
         }
         json_object_array_add(a, json_object_new_string(node));
-        if (strcmp(op->meta.disks[k], op->meta.vmstate) == 0)
+        if (op->meta.vmstate && strcmp(op->meta.disks[k], op->meta.vmstate) == 0)
             *ret_vmstate = json_object_get_string(json_object_array_get_idx(a, k));
     }
     return a;
@@ -282,34 +292,12 @@ static void start_job(struct sup_snapop *op)
     op_run(op, job_started);
 }
 
-/* Marks name current (change false: the current one stays). After a delete (deleted not
- * NULL), name is the deleted snapshot's parent: its children move up to it, as in libvirt. */
 static void set_current(struct sup *s, bool change, const char *name, const char *deleted)
 {
-    struct snap_meta *v;
-    size_t n;
     struct ql_error err = QL_ERROR_INIT;
-    if (snap_meta_list(s->st.name, &v, &n, &err) < 0) {
+    if (snap_meta_set_current(s->st.name, change, name, deleted, &err) < 0)
         sup_log(s, "snapshot metadata: %s", ql_error_msg(&err));
-        ql_error_clear(&err);
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        bool cur = change ? name && strcmp(v[i].name, name) == 0 : v[i].current;
-        bool reparent = deleted && v[i].parent && strcmp(v[i].parent, deleted) == 0;
-        if (cur == v[i].current && !reparent)
-            continue;
-        v[i].current = cur;
-        if (reparent) {
-            free(v[i].parent);
-            v[i].parent = name ? xstrdup(name) : NULL;
-        }
-        if (snap_meta_write(&v[i], &err) < 0) {
-            sup_log(s, "snapshot metadata: %s", ql_error_msg(&err));
-            ql_error_clear(&err);
-        }
-    }
-    snap_meta_list_free(v, n);
+    ql_error_clear(&err);
 }
 
 static void revert_state_done(struct sup_snapop *op)
@@ -441,13 +429,9 @@ static json_object *start_save(struct sup *s, struct sup_snapop *op, const char 
     /* Made beside the file, private, and renamed into place only once complete: a failed
      * save leaves nothing, never a half-written image under the name. */
     op->file = xstrdup(file);
-    op->tmp = xasprintf("%s.XXXXXX", file);
-    op->fd = mkostemp(op->tmp, O_CLOEXEC);
-    if (op->fd < 0) {
-        free(op->tmp);
-        op->tmp = NULL;
-        return ctl_reply_error("cannot create '%s': %s", file, strerror(errno));
-    }
+    int r = save_tmp_create(s, op);
+    if (r < 0)
+        return ctl_reply_error("cannot create '%s': %s", file, strerror(-r));
     struct save_header h = {.name = s->st.name, .uuid = s->st.uuid, .xml = xml,
                             .running = op->was_running, .saved_at = time(NULL),
                             .qemu_version = s->st.qemu_version};
@@ -512,6 +496,10 @@ static json_object *start_op(struct sup *s, struct sup_snapop *op, struct ctl_re
         }
     } else {
         r = snap_meta_read(s->st.name, req->snapshot, &op->meta, &err);
+        if (r == 0 && op->meta.shutoff && req->cmd == CTL_SNAPSHOT_REVERT)
+            r = ql_error_set(&err, ENOTSUP, "snapshot '%s' was made of the shut-off domain and "
+                             "holds no VM state: revert it while the domain is shut off",
+                             op->meta.name);
         for (size_t k = 0; r == 0 && k < op->meta.n_disks; k++)
             if (disk_by_target(s, op->meta.disks[k]) < 0)
                 r = ql_error_set(&err, ENOENT, "the snapshot '%s' holds disk '%s', which the "
@@ -615,6 +603,9 @@ void sup_snapshot_cleanup(struct sup *s)
     struct sup_snapop *op = s->snap;
     s->snap = NULL;
     op->has_client = false;
+    /* the end of the supervisor: the file goes (op_free), the state is not written again */
+    free(s->st.save_tmp);
+    s->st.save_tmp = NULL;
     op_free(op);
 }
 
@@ -678,4 +669,37 @@ void sup_restore_begin(struct sup *s)
         ql_error_clear(&err);
     }
     json_object_put(a);
+}
+
+/* Re-attach: a save whose supervisor was killed leaves QEMU migrating into a file that is
+ * gone (sup_reattach removed it): the migration is cancelled. QEMU jobs that concluded
+ * while nobody watched are dismissed (their outcome had nobody to hear it). */
+static void on_reattach_jobs(struct qmp_conn *c, const struct qmp_reply *r, void *opaque)
+{
+    (void)c;
+    struct sup *s = opaque;
+    size_t n = !r->error && json_object_is_type(r->ret, json_type_array)
+                   ? json_object_array_length(r->ret) : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *j = json_object_array_get_idx(r->ret, i);
+        const char *id = ql_json_str(j, "id", "");
+        if (strcmp(ql_json_str(j, "status", ""), "concluded") != 0)
+            continue;
+        sup_log(s, "QEMU job %s concluded while no supervisor watched: dismissed", id);
+        sup_qmp_fire(s, "job-dismiss", args_new("id", json_object_new_string(id)));
+    }
+}
+
+void sup_snapshot_reattached(struct sup *s)
+{
+    struct ql_error err = QL_ERROR_INIT;
+    if (s->save_interrupted) {
+        sup_log(s, "a save was interrupted: its migration is cancelled (the guest stays "
+                "paused)");
+        sup_qmp_fire(s, "migrate_cancel", NULL);
+        s->save_interrupted = false;
+    }
+    if (s->qmp && qmp_send(s->qmp, "query-jobs", NULL, on_reattach_jobs, s, NULL, &err) < 0)
+        sup_log(s, "query-jobs: %s", ql_error_msg(&err));
+    ql_error_clear(&err);
 }

@@ -300,38 +300,42 @@ static bool step_failed(struct sup *s, const struct qmp_reply *r)
     return true;
 }
 
+int sup_pin_vcpu(struct sup *s, json_object *e, struct ql_error *err)
+{
+    const struct domain *d = s->dom;
+    unsigned idx = (unsigned)ql_json_int(e, "cpu-index", 0);
+    pid_t tid = (pid_t)ql_json_int(e, "thread-id", 0);
+    const char *cs = d->vcpu_cpuset;
+    for (size_t k = 0; k < d->cputune.n_vcpupins; k++)
+        if (d->cputune.vcpupins[k].vcpu == idx)
+            cs = d->cputune.vcpupins[k].cpuset;
+    if (!tid || (!cs && !d->cputune.emulatorpin))
+        return 0;   /* inherits the process mask already */
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(getpid(), sizeof(set), &set) < 0)
+        CPU_ZERO(&set);
+    if (cs && dom_cpuset_to_mask(cs, &set) < 0)
+        return 0;
+    if (sched_setaffinity(tid, sizeof(set), &set) < 0)
+        return ql_error_errno(err, errno, "cannot pin vCPU %u (thread %ld) to CPUs '%s'", idx,
+                              (long)tid, cs ? cs : "all");
+    sup_log(s, "vCPU %u (thread %ld) pinned to CPUs %s", idx, (long)tid, cs ? cs : "all");
+    return 0;
+}
+
 static void on_vcpus(struct qmp_conn *c, const struct qmp_reply *r, void *opaque)
 {
     (void)c;
     struct sup *s = opaque;
-    const struct domain *d = s->dom;
     if (step_failed(s, r))
         return;
-    cpu_set_t all;
-    CPU_ZERO(&all);
-    if (sched_getaffinity(getpid(), sizeof(all), &all) < 0)
-        CPU_ZERO(&all);
     size_t n = json_object_is_type(r->ret, json_type_array) ? json_object_array_length(r->ret) : 0;
     for (size_t i = 0; i < n && s->phase == PH_STARTING; i++) {
-        json_object *e = json_object_array_get_idx(r->ret, i);
-        unsigned idx = (unsigned)ql_json_int(e, "cpu-index", 0);
-        pid_t tid = (pid_t)ql_json_int(e, "thread-id", 0);
-        if (!tid)
-            continue;
-        const char *cs = d->vcpu_cpuset;
-        for (size_t k = 0; k < d->cputune.n_vcpupins; k++)
-            if (d->cputune.vcpupins[k].vcpu == idx)
-                cs = d->cputune.vcpupins[k].cpuset;
-        if (!cs && !d->cputune.emulatorpin)
-            continue;   /* inherits the process mask already */
-        cpu_set_t set = all;
-        if (cs && dom_cpuset_to_mask(cs, &set) < 0)
-            continue;
-        if (sched_setaffinity(tid, sizeof(set), &set) < 0)
-            pin_failed(s, errno, "vCPU", idx, (long)tid, cs);
-        else
-            sup_log(s, "vCPU %u (thread %ld) pinned to CPUs %s", idx, (long)tid,
-                    cs ? cs : "all");
+        struct ql_error err = QL_ERROR_INIT;
+        if (sup_pin_vcpu(s, json_object_array_get_idx(r->ret, i), &err) < 0)
+            sup_start_failed(s, &err);
+        ql_error_clear(&err);
     }
     setup_step_done(s);
 }
@@ -422,6 +426,7 @@ static void on_reattach_status(struct qmp_conn *c, const struct qmp_reply *r, vo
     sup_reconcile(s, r->ret);
     if (!first)
         return;
+    sup_snapshot_reattached(s);
     sup_write_state(s);
     /* A domain that ended while nobody watched (a guest power-off with on_poweroff
      * destroy) is being stopped now: the verb waits for its outcome (NAME.last) instead of
@@ -544,16 +549,15 @@ static void reattach_names(struct sup *s)
     _cleanup_(sup_build_prep_free) struct sup_build_prep prep = {0};
     struct ql_error err = QL_ERROR_INIT;
     /* what QEMU was started with: the devices hot-plugged since are named after it */
-    struct domain start = *s->dom;
-    start.dev.n_disks = s->n_start[QB_HOT_DISK];
-    start.dev.n_interfaces = s->n_start[QB_HOT_NET];
-    start.dev.n_inputs = s->n_start[QB_HOT_INPUT];
+    struct domain start;
+    sup_hotplug_start_view(s, &start);
     if (sup_build_prepare(&start, s->cfg->base, s->cfg->accel, s->cfg->emulator, 0, &prep,
                           &err) < 0 ||
         qb_build(&start, &prep.o, &s->build, &err) < 0) {
         sup_log(s, "cannot name QEMU's devices again: %s", ql_error_msg(&err));
         ql_error_clear(&err);
     }
+    sup_hotplug_view_free(&start);
     sup_hotplug_names(s);
     s->dac = prep.dac;
     memset(&prep.dac, 0, sizeof(prep.dac));
@@ -585,6 +589,16 @@ int sup_reattach(struct sup *s, struct ql_error *err)
     old.hotdevs = NULL;
     old.hot_vcpus = NULL;
     old.n_hotdevs = old.n_hot_vcpus = 0;
+    if (old.save_tmp) {
+        /* its supervisor died during a save: the half-written file goes */
+        if (unlink(old.save_tmp) == 0 || errno == ENOENT)
+            sup_log(s, "removed '%s', the file of an interrupted save", old.save_tmp);
+        s->save_interrupted = true;
+    }
+    s->st.removed = old.removed;
+    s->st.n_removed = old.n_removed;
+    old.removed = NULL;
+    old.n_removed = 0;
     sup_hotplug_restore(s);
     /* The taps live as long as QEMU holds them; OVS ports need removing when it ends. */
     s->n_nics = s->st.n_nics = old.n_nics;

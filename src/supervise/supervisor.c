@@ -561,6 +561,7 @@ out:
     free(s->log_path);
     free(s->dump_path);
     free(s->detach_id);
+    sup_hotplug_free(s);
     qb_result_free(&s->build);
     host_dac_free(&s->dac);
     sup_status_clear(&s->st);

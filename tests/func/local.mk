@@ -31,6 +31,8 @@ func_tests += tests/func/tpm.sh
 func_tests += tests/func/fs.sh
 func_tests += tests/func/day2.sh
 func_tests += tests/func/hotplug.sh
+func_tests += tests/func/hotplug-bridge.sh
+func_tests += tests/func/detach-refuse.sh
 func_tests += tests/func/persistent.sh
 func_tests += tests/func/install.sh
 func_tests += tests/func/fleet.sh
@@ -40,6 +42,8 @@ func_tests += tests/func/net-multiqueue.sh
 func_tests += tests/func/snapshot.sh
 func_tests += tests/func/snapshot-qemu10.sh
 func_tests += tests/func/import-libvirt.sh
+func_tests += tests/func/snapshot-offline.sh
+func_tests += tests/func/save-kill.sh
 TESTS += $(func_tests)
 EXTRA_DIST += $(func_tests) tests/func/lib.sh tests/func/access.sh tests/func/qmp-fault.py \
 	tests/func/fleet-check.py

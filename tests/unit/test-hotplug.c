@@ -253,6 +253,9 @@ static void test_state_roundtrip(void **state)
                                                      xstrdup("<interface/>"), xstrdup("net5"), 5};
     st.hot_vcpus = xcalloc(1, sizeof(char *));
     st.hot_vcpus[st.n_hot_vcpus++] = xstrdup("vcpu1");
+    st.removed = xcalloc(1, sizeof(*st.removed));
+    st.removed[st.n_removed++] = (struct sup_removed){xstrdup("input"), 2, xstrdup("input2")};
+    st.save_tmp = xstrdup("/var/tmp/x.sav.Ab12Cd");
     json_object *o = sup_status_to_json(&st);
     struct sup_status back;
     struct ql_error err = QL_ERROR_INIT;
@@ -264,13 +267,20 @@ static void test_state_roundtrip(void **state)
     assert_int_equal(back.hotdevs[1].num, 5);
     assert_int_equal(back.n_hot_vcpus, 1);
     assert_string_equal(back.hot_vcpus[0], "vcpu1");
+    assert_int_equal(back.n_removed, 1);
+    assert_string_equal(back.removed[0].kind, "input");
+    assert_int_equal(back.removed[0].index, 2);
+    assert_string_equal(back.removed[0].qemu_id, "input2");
+    assert_string_equal(back.save_tmp, "/var/tmp/x.sav.Ab12Cd");
     json_object_put(o);
     sup_status_clear(&back);
     /* an entry that cannot be acted on is dropped, not half-read */
     o = json_tokener_parse("{\"name\":\"hp\",\"hotplugged\":[{\"kind\":\"disk\",\"num\":1},"
                            "{\"kind\":\"disk\",\"xml\":\"<disk/>\",\"qemu_id\":\"x\",\"num\":2}],"
-                           "\"hot_vcpus\":[3,\"vcpu2\"]}");
+                           "\"hot_vcpus\":[3,\"vcpu2\"],\"removed_devices\":[{\"kind\":\"disk\","
+                           "\"index\":-1,\"qemu_id\":\"a\"},{\"kind\":\"disk\",\"index\":0}]}");
     assert_int_equal(sup_status_from_json(o, &back, &err), 0);
+    assert_int_equal(back.n_removed, 0);
     assert_int_equal(back.n_hotdevs, 1);
     assert_string_equal(back.hotdevs[0].qemu_id, "x");
     assert_int_equal(back.n_hot_vcpus, 1);
