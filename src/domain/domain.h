@@ -1094,6 +1094,7 @@ struct domain {
     int lc_line[3];             /* on_poweroff, on_reboot, on_crash */
     int mem_line[3];            /* memory, currentMemory, maxMemory */
     int vcpu_line;
+    int name_line, uuid_line, genid_line, pm_line;
 };
 
 void domain_free(struct domain *d);

@@ -757,6 +757,7 @@ void px_parse_general(struct px *p, xmlNode *root)
     px_attr_int(p, root, "id", &d->id);   /* informational, as in virsh dumpxml */
 
     if ((n = px_child(p, root, "name"))) {
+        d->name_line = (int)xmlGetLineNo(n);
         d->name = px_text(n);
         name_ok(p, n, d->name);
     } else {
@@ -764,6 +765,7 @@ void px_parse_general(struct px *p, xmlNode *root)
     }
 
     if ((n = px_child(p, root, "uuid"))) {
+        d->uuid_line = (int)xmlGetLineNo(n);
         _cleanup_free_ char *u = px_text(n);
         /* An empty <uuid/> (vagrant-libvirt writes one) asks for a generated UUID, as a
          * missing <uuid> does in libvirt (virDomainDefParseIDs). */
@@ -781,6 +783,7 @@ void px_parse_general(struct px *p, xmlNode *root)
     /* <genid>: the VM generation ID (-device vmgenid). Empty means "generate one", which
      * validate derives from the UUID (libvirt picks a random one and stores it). */
     if ((n = px_child(p, root, "genid"))) {
+        d->genid_line = (int)xmlGetLineNo(n);
         _cleanup_free_ char *g = px_text(n);
         d->has_genid = true;
         if (!*g)
@@ -876,6 +879,7 @@ void px_parse_general(struct px *p, xmlNode *root)
     d->on_crash = lifecycle_elem(p, root, "on_crash", &d->lc_line[2]);
 
     if ((n = px_child(p, root, "pm"))) {
+        d->pm_line = (int)xmlGetLineNo(n);
         px_attr_tristate(p, px_child(p, n, "suspend-to-mem"), "enabled", &d->pm_suspend_to_mem);
         px_attr_tristate(p, px_child(p, n, "suspend-to-disk"), "enabled",
                          &d->pm_suspend_to_disk);
