@@ -10,7 +10,8 @@
  * element of els: outcome "options" (became lists them), "ignored" (by design), "refused"
  * (message: the error), "supervisor" (honoured outside the command line: message says
  * how), "part" (read as part of the element message names), "accepted" (no option of
- * its own) or "unbuilt" (the domain was refused elsewhere). r: the build with o->explain (NULL when the domain was refused). */
+ * its own) or "unbuilt" (the domain was refused elsewhere). r: the build with o->explain
+ * (NULL when the domain was refused). */
 json_object *explain_elements(const struct dom_elems *els, const struct qb_result *r,
                               const struct dom_diags *g);
 /* The readable form: "PATH (line N)" then indented "-> OPTION VALUE" lines or the outcome. */

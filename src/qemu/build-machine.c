@@ -270,10 +270,10 @@ void qb_add_uuid(struct qb_ctx *c)
     const unsigned char *u = c->d->uuid;
     if (!c->d->has_uuid)
         return;     /* qlaunch's name-based UUID is not passed, as libvirt's random one is */
-    qb_opt(c, QB_AT("uuid", c->d->uuid_line, NULL), "-uuid", xasprintf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-                                 "%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3], u[4],
-                                 u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
-                                 u[14], u[15]));
+    qb_opt(c, QB_AT("uuid", c->d->uuid_line, NULL), "-uuid",
+           xasprintf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                     u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
+                     u[12], u[13], u[14], u[15]));
 }
 
 void qb_add_monitor(struct qb_ctx *c)

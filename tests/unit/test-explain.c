@@ -193,7 +193,8 @@ static void test_recording(void **state)
     /* the disk: storage from <source>, format from <driver type>, the device with its
      * serial and the boot index <os><boot> gave it */
     assert_from(&find(&r, "-blockdev", "rec.qcow2")->from, "devices/disk", 8, "<source>");
-    assert_from(&find(&r, "-blockdev", "\"driver\":\"qcow2\"")->from, "devices/disk", 8, "driver@type");
+    assert_from(&find(&r, "-blockdev", "\"driver\":\"qcow2\"")->from, "devices/disk", 8,
+                "driver@type");
     const struct qb_explain *dk = find(&r, "-device", "ide-hd");
     assert_from(&dk->from, "devices/disk", 8, NULL);
     assert_null(dk->from.why);
