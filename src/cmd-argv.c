@@ -1,5 +1,6 @@
-/* qlaunch argv [--accel tcg|kvm] [--emulator PATH] [--run-dir DIR] [--json] FILE
- * Prints the QEMU command line for a domain, one option per line, shell-quoted. */
+/* qlaunch argv [--accel tcg|kvm] [--emulator PATH] [--run-dir DIR] [--json] [--explain] FILE
+ * Prints the QEMU command line for a domain, one option per line, shell-quoted; with
+ * --explain, each option with the XML element (or qlaunch's reason) it comes from. */
 #include "config.h"
 #include "cmd-common.h"
 #include "cmds.h"
@@ -45,11 +46,13 @@ static void print_json(const struct qb_result *r)
         fprintf(stderr, "# note: %s\n", r->notes[i]);
 }
 
-enum { OPT_ACCEL = CLI_OPT_FIRST, OPT_EMULATOR, OPT_JSON };
+enum { OPT_ACCEL = CLI_OPT_FIRST, OPT_EMULATOR, OPT_JSON, OPT_EXPLAIN };
 static const struct cli_opt argv_opts[] = {
     {"accel", "tcg|kvm", OPT_ACCEL, "build for this accelerator whatever the XML says"},
     {"emulator", "PATH", OPT_EMULATOR, "name this QEMU instead of the XML's <emulator>"},
     {"json", NULL, OPT_JSON, "print a JSON array (the descriptors go to stderr)"},
+    {"explain", NULL, OPT_EXPLAIN, "show where each option comes from: the XML element and "
+     "line, or why qlaunch adds it"},
     {NULL, NULL, 0, NULL},
 };
 static const struct cli_verb argv_verb = {"FILE", 1, 1, CLI_RUN_DIR, argv_opts};
@@ -61,7 +64,7 @@ int cmd_argv(int argc, char **argv)
     struct cli cli;
     cli_init(&cli, &argv_verb, argc, argv);
     const char *accel = NULL, *emulator = NULL;
-    bool json = false;
+    bool json = false, explain = false;
     const char *arg;
     int c;
     while ((c = cli_next(&cli, &arg)) > 0) {
@@ -73,6 +76,7 @@ int cmd_argv(int argc, char **argv)
             break;
         case OPT_EMULATOR: emulator = arg; break;
         case OPT_JSON: json = true; break;
+        case OPT_EXPLAIN: explain = true; break;
         }
     }
     if (c < 0)
@@ -92,8 +96,9 @@ int cmd_argv(int argc, char **argv)
     struct qb_result res;
     struct ql_error err = QL_ERROR_INIT;
     _cleanup_(sup_build_prep_free) struct sup_build_prep prep = {0};
-    if (sup_build_prepare(d, cli.run_dir, accel, emulator, SUP_PREP_SHOW, &prep, &err) < 0 ||
-        qb_build(d, &prep.o, &res, &err) < 0) {
+    int pr = sup_build_prepare(d, cli.run_dir, accel, emulator, SUP_PREP_SHOW, &prep, &err);
+    prep.o.explain = explain;
+    if (pr < 0 || qb_build(d, &prep.o, &res, &err) < 0) {
         fprintf(stderr, "%s: error: %s\n", file, ql_error_msg(&err));
         ql_error_clear(&err);
         domain_free(d);
@@ -116,10 +121,20 @@ int cmd_argv(int argc, char **argv)
         res.notes = xrealloc(res.notes, (res.n_notes + 1) * sizeof(*res.notes));
         res.notes[res.n_notes++] = xasprintf("a start would fail: %s", prep.dac_problem);
     }
-    if (json)
+    if (explain && json) {
+        _cleanup_json_ json_object *a = qb_explain_json(&res);
+        puts(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY |
+                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
+    } else if (explain) {
+        struct strbuf sb = STRBUF_INIT;
+        qb_explain_render(&sb, &res);
+        fwrite(sb.s, 1, sb.len, stdout);
+        sb_free(&sb);
+    } else if (json) {
         print_json(&res);
-    else
+    } else {
         print_shell(&res);
+    }
     qb_result_free(&res);
     domain_free(d);
     return 0;

@@ -1,6 +1,7 @@
-/* qlaunch validate [--json] FILE... */
+/* qlaunch validate [--json] [--explain] FILE... */
 #include "config.h"
 #include "cmd-common.h"
+#include "cmd-explain.h"
 #include "host/qemucaps.h"
 #include "cmds.h"
 #include "domain/parse.h"
@@ -46,9 +47,10 @@ static char *run_dir_check(const struct domain *d, struct dom_diags *g)
 /* What the parser accepts but the command-line builder cannot map is an error too: validate
  * answers "can qlaunch run this?". The builder's error carries the place it is about. */
 static void builder_check(const struct domain *d, const char *run_dir, bool use_emulator,
-                          struct dom_diags *g)
+                          struct dom_diags *g, struct qb_result *keep)
 {
-    struct qb_options o = {.qmp_fd = 3, .first_fd = 4, .run_dir = run_dir};
+    /* keep: the result with every option's origin (validate --explain) */
+    struct qb_options o = {.qmp_fd = 3, .first_fd = 4, .run_dir = run_dir, .explain = !!keep};
     struct qb_result res = {0};
     struct ql_error err = QL_ERROR_INIT;
     /* The emulator the domain names (or the default), when it is on this host: what it
@@ -64,24 +66,30 @@ static void builder_check(const struct domain *d, const char *run_dir, bool use_
         o.caps = caps;
     }
     if (qb_build(d, &o, &res, &err) == 0) {
-        qb_result_free(&res);
+        if (keep)
+            *keep = res;
+        else
+            qb_result_free(&res);
         return;
     }
     dom_diags_add_error(g, DOM_DIAG_ERROR, &err);
     ql_error_clear(&err);
 }
 
-int validate_file(const char *file, bool use_emulator, struct domain **ret,
-                  struct dom_diags *g)
+/* validate_file; with els and res (validate --explain), also the document's elements and
+ * the build with every option's origin (res is zeroed when the build fails). */
+static int validate_explained(const char *file, bool use_emulator, struct domain **ret,
+                              struct dom_diags *g, struct dom_elems *els,
+                              struct qb_result *res)
 {
     struct domain *d = NULL;
     *ret = NULL;
-    int r = dom_parse_file(file, &d, g);
+    int r = dom_parse_file_elems(file, &d, g, els);
     if (r < 0)
         return r;
     _cleanup_free_ char *run_dir = run_dir_check(d, g);
     if (run_dir)
-        builder_check(d, run_dir, use_emulator, g);
+        builder_check(d, run_dir, use_emulator, g, res);
     if (g->n_errors) {
         domain_free(d);
         return -EINVAL;
@@ -90,11 +98,19 @@ int validate_file(const char *file, bool use_emulator, struct domain **ret,
     return 0;
 }
 
-enum { OPT_JSON = CLI_OPT_FIRST, OPT_NO_EMULATOR };
+int validate_file(const char *file, bool use_emulator, struct domain **ret,
+                  struct dom_diags *g)
+{
+    return validate_explained(file, use_emulator, ret, g, NULL, NULL);
+}
+
+enum { OPT_JSON = CLI_OPT_FIRST, OPT_NO_EMULATOR, OPT_EXPLAIN };
 static const struct cli_opt validate_opts[] = {
     {"json", NULL, OPT_JSON, "print the diagnostics as JSON"},
     {"no-emulator", NULL, OPT_NO_EMULATOR, "check the XML alone, not against the emulator's "
      "capabilities"},
+    {"explain", NULL, OPT_EXPLAIN, "list each element with the options it became, or why it "
+     "has none (ignored by design, refused, honoured by the supervisor)"},
     {NULL, NULL, 0, NULL},
 };
 static const struct cli_verb validate_verb = {"FILE...", 1, -1, 0, validate_opts};
@@ -107,14 +123,21 @@ int cmd_validate(int argc, char **argv)
         return cli.status;
     bool json = flags & CLI_FLAG(OPT_JSON);
     bool use_emulator = !(flags & CLI_FLAG(OPT_NO_EMULATOR));
+    bool explain = flags & CLI_FLAG(OPT_EXPLAIN);
     bool all_ok = true;
     json_object *jfiles = json_object_new_array();
     for (int i = 0; i < cli.n_operands; i++) {
         const char *file = cli.operands[i];
         struct dom_diags g = {0};
         struct domain *d = NULL;
-        bool ok = validate_file(file, use_emulator, &d, &g) == 0;
+        struct dom_elems els = {0};
+        struct qb_result res = {0};
+        bool ok = validate_explained(file, use_emulator, &d, &g, explain ? &els : NULL,
+                                     explain ? &res : NULL) == 0;
         all_ok = all_ok && ok;
+        json_object *jels = explain ? explain_elements(&els, ok ? &res : NULL, &g) : NULL;
+        dom_elems_free(&els);
+        qb_result_free(&res);
         if (json) {
             json_object *jf = json_object_new_object();
             json_object_object_add(jf, "file", json_object_new_string(file));
@@ -132,9 +155,15 @@ int cmd_validate(int argc, char **argv)
             json_object_object_add(jf, "diagnostics", jd);
             if (g.n_omitted)
                 json_object_object_add(jf, "omitted", json_object_new_uint64(g.n_omitted));
+            if (jels)
+                json_object_object_add(jf, "elements", jels);
             json_object_array_add(jfiles, jf);
         } else {
             print_diags(ok ? stdout : stderr, file, &g);
+            if (jels) {
+                explain_elements_print(stdout, jels);
+                json_object_put(jels);
+            }
             if (ok)
                 printf("%s: ok\n", file);
             else

@@ -260,7 +260,7 @@ struct dom_os {
     struct dom_src src;         /* <os>, for messages about its children */
     /* Lines of children, for messages after parsing (0: absent) */
     int smbios_line, machine_line, kernel_line, initrd_line, cmdline_line, dtb_line;
-    int loader_line, boot_line, nvram_line;
+    int loader_line, boot_line, nvram_line, bios_line;
     enum dom_os_type type;
     enum dom_arch arch;         /* DEFAULT: not given (the host's, x86_64) */
     char *machine;              /* NULL when absent or empty */
@@ -1095,6 +1095,7 @@ struct domain {
     int lc_line[3];             /* on_poweroff, on_reboot, on_crash */
     int mem_line[3];            /* memory, currentMemory, maxMemory */
     int vcpu_line;
+    int name_line, uuid_line, genid_line, pm_line;
 };
 
 void domain_free(struct domain *d);

@@ -761,6 +761,7 @@ void px_parse_general(struct px *p, xmlNode *root)
     px_attr_int(p, root, "id", &d->id);   /* informational, as in virsh dumpxml */
 
     if ((n = px_child(p, root, "name"))) {
+        d->name_line = (int)xmlGetLineNo(n);
         d->name = px_text(n);
         name_ok(p, n, d->name);
     } else {
@@ -768,6 +769,7 @@ void px_parse_general(struct px *p, xmlNode *root)
     }
 
     if ((n = px_child(p, root, "uuid"))) {
+        d->uuid_line = (int)xmlGetLineNo(n);
         _cleanup_free_ char *u = px_text(n);
         /* An empty <uuid/> (vagrant-libvirt writes one) asks for a generated UUID, as a
          * missing <uuid> does in libvirt (virDomainDefParseIDs). */
@@ -785,6 +787,7 @@ void px_parse_general(struct px *p, xmlNode *root)
     /* <genid>: the VM generation ID (-device vmgenid). Empty means "generate one", which
      * validate derives from the UUID (libvirt picks a random one and stores it). */
     if ((n = px_child(p, root, "genid"))) {
+        d->genid_line = (int)xmlGetLineNo(n);
         _cleanup_free_ char *g = px_text(n);
         d->has_genid = true;
         if (!*g)
@@ -880,6 +883,7 @@ void px_parse_general(struct px *p, xmlNode *root)
     d->on_crash = lifecycle_elem(p, root, "on_crash", &d->lc_line[2]);
 
     if ((n = px_child(p, root, "pm"))) {
+        d->pm_line = (int)xmlGetLineNo(n);
         px_attr_tristate(p, px_child(p, n, "suspend-to-mem"), "enabled", &d->pm_suspend_to_mem);
         px_attr_tristate(p, px_child(p, n, "suspend-to-disk"), "enabled",
                          &d->pm_suspend_to_disk);
@@ -1300,6 +1304,7 @@ void px_parse_os(struct px *p, xmlNode *root)
     }
     xmlNode *bios = px_child(p, os, "bios");
     if (bios) {
+        o->bios_line = (int)xmlGetLineNo(bios);
         if (px_attr_int(p, bios, "rebootTimeout", &o->bios_reboot_timeout) > 0
             && (o->bios_reboot_timeout < -1 || o->bios_reboot_timeout > 65535))
             px_err(p, bios, "rebootTimeout", "must be -1 (no reboot) or 0 to 65535 ms");

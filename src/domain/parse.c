@@ -347,8 +347,8 @@ fail:
     return -EINVAL;
 }
 
-int dom_parse_memory(const char *xml, size_t len, const char *filename,
-                     struct domain **ret, struct dom_diags *diags)
+static int parse_memory(const char *xml, size_t len, const char *filename,
+                        struct domain **ret, struct dom_diags *diags, struct dom_elems *elems)
 {
     *ret = NULL;
     xmlDocPtr doc;
@@ -372,6 +372,8 @@ int dom_parse_memory(const char *xml, size_t len, const char *filename,
     px_report_unconsumed(&p, root);
     if (diags->n_errors == errors_before)
         dom_validate(d, diags);
+    if (elems)
+        px_collect_elems(root, elems);
     if (diags->n_errors != errors_before) {
         domain_free(d);
         goto out;
@@ -381,6 +383,20 @@ int dom_parse_memory(const char *xml, size_t len, const char *filename,
 out:
     xmlFreeDoc(doc);
     return r;
+}
+
+int dom_parse_memory(const char *xml, size_t len, const char *filename,
+                     struct domain **ret, struct dom_diags *diags)
+{
+    return parse_memory(xml, len, filename, ret, diags, NULL);
+}
+
+void dom_elems_free(struct dom_elems *e)
+{
+    for (size_t i = 0; i < e->n; i++)
+        free(e->v[i].path);
+    free(e->v);
+    memset(e, 0, sizeof(*e));
 }
 
 int dom_parse_device(const char *xml, size_t len, const char *filename, struct domain **ret,
@@ -422,6 +438,12 @@ int dom_parse_device(const char *xml, size_t len, const char *filename, struct d
 
 int dom_parse_file(const char *path, struct domain **ret, struct dom_diags *diags)
 {
+    return dom_parse_file_elems(path, ret, diags, NULL);
+}
+
+int dom_parse_file_elems(const char *path, struct domain **ret, struct dom_diags *diags,
+                         struct dom_elems *elems)
+{
     _cleanup_free_ char *data = NULL;
     size_t len = 0;
     struct ql_error err = QL_ERROR_INIT;
@@ -432,5 +454,5 @@ int dom_parse_file(const char *path, struct domain **ret, struct dom_diags *diag
         ql_error_clear(&err);
         return -code;
     }
-    return dom_parse_memory(data, len, path, ret, diags);
+    return parse_memory(data, len, path, ret, diags, elems);
 }

@@ -69,6 +69,23 @@ const char *dom_path_component_error(const char *s);
 int dom_parse_memory(const char *xml, size_t len, const char *filename,
                      struct domain **ret, struct dom_diags *diags);
 int dom_parse_file(const char *path, struct domain **ret, struct dom_diags *diags);
+
+/* One element of the document as the parser saw it (`validate --explain`). */
+struct dom_elem {
+    char *path;                 /* as in messages: "devices/disk[2]/target"; "domain" */
+    int line;
+    int depth;                  /* 0: <domain>, 1: its children, ... */
+    bool ignored;               /* ignored by design (it or an ancestor: <metadata>, ...) */
+};
+struct dom_elems {
+    struct dom_elem *v;
+    size_t n;
+};
+void dom_elems_free(struct dom_elems *e);
+/* dom_parse_file that also lists the document's elements in *elems (when it could be
+ * loaded as XML: also when the domain is refused). */
+int dom_parse_file_elems(const char *path, struct domain **ret, struct dom_diags *diags,
+                         struct dom_elems *elems);
 /* Parses the XML of one device, as attach-device and detach-device take it (<disk>,
  * <interface>, <input>, ... as root): by the parser of <devices>, with the same checks
  * and limits; locations read "disk/target@bus". 0 and *ret, a domain whose dev holds

@@ -19,7 +19,8 @@
  * <vcpupin> or unknown elements is quadratic. */
 #define PX_USED 1u
 #define PX_REPEATED 2u
-#define PX_IDX_SHIFT 2
+#define PX_IGNORED 4u           /* the top of a subtree px_ignore() consumed */
+#define PX_IDX_SHIFT 3
 
 static uintptr_t priv(const xmlNode *n)
 {
@@ -42,17 +43,42 @@ bool px_used(const xmlNode *n)
     return n && (priv(n) & PX_USED);
 }
 
-void px_ignore(xmlNode *n)
+static void ignore_tree(xmlNode *n)
 {
-    if (!n)
-        return;
     px_use(n);
     if (n->type == XML_ELEMENT_NODE) {
         for (xmlAttr *a = n->properties; a; a = a->next)
             px_use((xmlNode *)a);
     }
     for (xmlNode *c = n->children; c; c = c->next)
-        px_ignore(c);
+        ignore_tree(c);
+}
+
+void px_ignore(xmlNode *n)
+{
+    if (!n)
+        return;
+    ignore_tree(n);
+    set_priv(n, priv(n) | PX_IGNORED);
+}
+
+static void collect(xmlNode *n, int depth, bool ignored, struct dom_elems *out)
+{
+    for (xmlNode *c = n->children; c && depth <= DOM_XML_MAX_DEPTH; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        bool ign = ignored || (priv(c) & PX_IGNORED);
+        out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
+        out->v[out->n++] = (struct dom_elem){px_path(c), (int)xmlGetLineNo(c), depth, ign};
+        collect(c, depth + 1, ign, out);
+    }
+}
+
+void px_collect_elems(xmlNode *root, struct dom_elems *out)
+{
+    out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
+    out->v[out->n++] = (struct dom_elem){xstrdup("domain"), (int)xmlGetLineNo(root), 0, false};
+    collect(root, 1, false, out);
 }
 
 static bool is_elem(const xmlNode *n, const char *name)
@@ -79,7 +105,7 @@ static void index_siblings(xmlNode *c)
     uintptr_t total = 0;
     for (xmlNode *s = c->parent->children; s; s = s->next)
         if (same_name(s, c))
-            set_priv(s, (priv(s) & PX_USED) | (++total << PX_IDX_SHIFT));
+            set_priv(s, (priv(s) & (PX_USED | PX_IGNORED)) | (++total << PX_IDX_SHIFT));
     for (xmlNode *s = c->parent->children; s && total > 1; s = s->next)
         if (same_name(s, c))
             set_priv(s, priv(s) | PX_REPEATED);

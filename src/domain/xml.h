@@ -92,5 +92,7 @@ void px_parse_qemu_ns(struct px *p, xmlNode *root);
 void px_parse_address(struct px *p, xmlNode *parent, struct dom_addr *a);
 void px_parse_chr_source(struct px *p, xmlNode *dev, enum dom_chr_type type,
                          struct dom_chr_source *s);
+/* Every element below root (root itself first, as "domain"), in document order. */
+void px_collect_elems(xmlNode *root, struct dom_elems *out);
 /* Final walk: reports every element/attribute/text not consumed. */
 void px_report_unconsumed(struct px *p, xmlNode *root);

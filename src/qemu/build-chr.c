@@ -55,7 +55,9 @@ int qb_chr_controllers(struct qb_ctx *c)
             continue;
         if (idx != 0)
             return qb_fail(c, &ch->src, "virtio-serial controller %u does not exist", idx);
-        qb_ctrl_need(c, DOM_CTRL_VIRTIO_SERIAL, 0);
+        qb_ctrl_need(c, DOM_CTRL_VIRTIO_SERIAL, 0,
+                     QB_FOR(&ch->src, "implicit virtio-serial controller for a virtio "
+                            "channel or console, as libvirt adds"));
     }
     return 0;
 }
@@ -281,7 +283,7 @@ static int build_serial(struct qb_ctx *c, size_t i, unsigned n, const struct dom
         free(qj_end(&j));
         return qb_fail(c, &ch->src, "serial target '%s' is not supported", serial_name(ch));
     }
-    qb_device(c, &ch->src, &j);
+    qb_device(c, QB_SRC(&ch->src), &j);
     return 0;
 }
 
@@ -374,7 +376,7 @@ int qb_build_chrs(struct qb_ctx *c)
                 snprintf(dev_id, sizeof(dev_id), "serial%u", n);
                 if ((r = qb_chr_backend(c, &ch->source, chr_id, NULL, &ch->src, &backend)) < 0)
                     return r;
-                qb_opt(c, "-chardev", steal_pointer(&backend));
+                qb_opt(c, QB_SRC(&ch->src), "-chardev", steal_pointer(&backend));
                 note_console(c, ch, chr_id);
                 if ((r = build_serial(c, i, n, ch, chr_id, dev_id)) < 0)
                     return r;
@@ -392,17 +394,19 @@ int qb_build_chrs(struct qb_ctx *c)
                 if ((r = qb_chr_backend(c, &ch->source, chr_id, "parallel", &ch->src,
                                         &backend)) < 0)
                     return r;
-                qb_opt(c, "-chardev", steal_pointer(&backend));
+                qb_opt(c, QB_SRC(&ch->src), "-chardev", steal_pointer(&backend));
                 qj_begin(&j);
                 qj_str(&j, "driver", "isa-parallel");
                 qj_str(&j, "chardev", chr_id);
                 qj_str(&j, "id", dev_id);
                 /* QEMU numbers parallel ports in creation order; the target port is
                  * given only where it differs (libvirt never sets it). */
-                if (ch->target_port >= 0 && (unsigned)ch->target_port != n)
+                if (ch->target_port >= 0 && (unsigned)ch->target_port != n) {
                     qj_int(&j, "index", ch->target_port);
+                    qb_prop(c, "index", QB_ATTR(&ch->src, "target@port"));
+                }
                 qb_isa_addr(&j, &ch->addr);
-                qb_device(c, &ch->src, &j);
+                qb_device(c, QB_SRC(&ch->src), &j);
                 break;
             }
             case DOM_CHR_CHANNEL: {
@@ -438,7 +442,7 @@ int qb_build_chrs(struct qb_ctx *c)
                 }
                 if ((r = qb_chr_backend(c, &s, chr_id, "vdagent", &ch->src, &backend)) < 0)
                     return r;
-                qb_opt(c, "-chardev", steal_pointer(&backend));
+                qb_opt(c, QB_SRC(&ch->src), "-chardev", steal_pointer(&backend));
                 note_agent(c, &s, name, chr_id);
                 char bus[48];
                 const struct qb_ctrl *ct = qb_ctrl_find(c, DOM_CTRL_VIRTIO_SERIAL, vc);
@@ -451,7 +455,7 @@ int qb_build_chrs(struct qb_ctx *c)
                 qj_str(&j, "id", dev_id);
                 if (name)
                     qj_str(&j, "name", name);
-                qb_device(c, &ch->src, &j);
+                qb_device(c, QB_SRC(&ch->src), &j);
                 break;
             }
             case DOM_CHR_CONSOLE: {
@@ -467,7 +471,7 @@ int qb_build_chrs(struct qb_ctx *c)
                         if ((r = qb_chr_backend(c, &ch->source, chr_id, NULL, &ch->src,
                                                 &backend)) < 0)
                             return r;
-                        qb_opt(c, "-chardev", steal_pointer(&backend));
+                        qb_opt(c, QB_SRC(&ch->src), "-chardev", steal_pointer(&backend));
                         note_console(c, ch, chr_id);
                         if ((r = build_serial(c, i, 0, ch, chr_id, dev_id)) < 0)
                             return r;
@@ -481,7 +485,7 @@ int qb_build_chrs(struct qb_ctx *c)
                 if ((r = qb_chr_backend(c, &ch->source, chr_id, "vdagent", &ch->src,
                                         &backend)) < 0)
                     return r;
-                qb_opt(c, "-chardev", steal_pointer(&backend));
+                qb_opt(c, QB_SRC(&ch->src), "-chardev", steal_pointer(&backend));
                 note_console(c, ch, chr_id);
                 unsigned vc, vb, vp;
                 if ((r = vs_address(c, &vs, ch, &vc, &vb, &vp, true)) < 0)
@@ -495,7 +499,7 @@ int qb_build_chrs(struct qb_ctx *c)
                 qj_uint(&j, "nr", vp);
                 qj_str(&j, "chardev", chr_id);
                 qj_str(&j, "id", dev_id);
-                qb_device(c, &ch->src, &j);
+                qb_device(c, QB_SRC(&ch->src), &j);
                 break;
             }
             default:
@@ -521,16 +525,18 @@ int qb_build_redirdevs(struct qb_ctx *c)
         char *backend = NULL;
         if ((r = qb_chr_backend(c, &rd->source, chr_id, "usbredir", &rd->src, &backend)) < 0)
             return r;
-        qb_opt(c, "-chardev", backend);
+        qb_opt(c, QB_SRC(&rd->src), "-chardev", backend);
         struct qj j;
         qj_begin(&j);
         qj_str(&j, "driver", "usb-redir");
         qj_str(&j, "chardev", chr_id);
         qj_str(&j, "id", id);
         qj_usb(c, &j, &qb_dev(c, QB_DEV_REDIRDEV, i)->usb);
-        if (rd->boot_order)
+        if (rd->boot_order) {
             qj_uint(&j, "bootindex", rd->boot_order);
-        qb_device(c, &rd->src, &j);
+            qb_prop(c, "bootindex", QB_ATTR(&rd->src, "boot@order"));
+        }
+        qb_device(c, QB_SRC(&rd->src), &j);
     }
     return 0;
 }

@@ -72,6 +72,7 @@ int qb_add_cpu(struct qb_ctx *c)
                            cpu->vendor);
         }
         sb_addf(&props, ",vendor=%s", v);
+        qb_prop(c, "vendor", QB_ATTR(&cpu->src, "<vendor>"));
     }
     for (size_t i = 0; i < cpu->n_features; i++) {
         const struct dom_cpu_feature *f = &cpu->features[i];
@@ -83,14 +84,21 @@ int qb_add_cpu(struct qb_ctx *c)
                            f->name ? f->name : "");
         }
         sb_addf(&props, ",%s=%s", f->name, cpu_feature_value(f->policy));
+        qb_prop(c, f->name, QB_ATTR(&cpu->src, "feature@policy"));
     }
     const enum dom_tristate *ft = d->features.f;
-    if (ft[DOM_FEAT_PMU] != DOM_TRI_DEFAULT)
+    if (ft[DOM_FEAT_PMU] != DOM_TRI_DEFAULT) {
         sb_addf(&props, ",pmu=%s", ft[DOM_FEAT_PMU] == DOM_TRI_ON ? "on" : "off");
-    if (ft[DOM_FEAT_PVSPINLOCK] != DOM_TRI_DEFAULT)
+        qb_prop(c, "pmu", qb_feature(c, DOM_FEAT_PMU, NULL));
+    }
+    if (ft[DOM_FEAT_PVSPINLOCK] != DOM_TRI_DEFAULT) {
         sb_addf(&props, ",kvm-pv-unhalt=%s", ft[DOM_FEAT_PVSPINLOCK] == DOM_TRI_ON ? "on" : "off");
-    if (ft[DOM_FEAT_KVM_HIDDEN] == DOM_TRI_ON)
+        qb_prop(c, "kvm-pv-unhalt", qb_feature(c, DOM_FEAT_PVSPINLOCK, NULL));
+    }
+    if (ft[DOM_FEAT_KVM_HIDDEN] == DOM_TRI_ON) {
         sb_add(&props, ",kvm=off");
+        qb_prop(c, "kvm", qb_feature(c, DOM_FEAT_KVM_HIDDEN, NULL));
+    }
     /* libvirt (qemuBuildCpuCommandLine) writes only the non-default state of each: the
      * hints are off and PV IPIs on by default. They are KVM paravirtual interfaces, which
      * TCG does not provide, so under TCG they are refused rather than dropped. */
@@ -113,18 +121,27 @@ int qb_add_cpu(struct qb_ctx *c)
                                                                                   : "off");
         }
         sb_addf(&props, ",%s", kvmf[i].prop);
+        qb_prop(c, kvmf[i].prop, qb_feature(c, kvmf[i].f, NULL));
     }
-    if (d->features.apic_eoi != DOM_TRI_DEFAULT)
+    if (d->features.apic_eoi != DOM_TRI_DEFAULT) {
         sb_addf(&props, ",kvm-pv-eoi=%s", d->features.apic_eoi == DOM_TRI_ON ? "on" : "off");
+        qb_prop(c, "kvm-pv-eoi", QB_AT("features/apic", d->features.lines[DOM_FEAT_APIC],
+                                       "eoi"));
+    }
     for (size_t i = 0; i < d->clock.n_timers; i++) {
         const struct dom_timer *t = &d->clock.timers[i];
+        const char *prop = NULL;
         if (t->name == DOM_TIMER_KVMCLOCK && t->present != DOM_TRI_DEFAULT)
-            sb_addf(&props, ",kvmclock=%s", t->present == DOM_TRI_ON ? "on" : "off");
+            sb_addf(&props, ",%s=%s", prop = "kvmclock", t->present == DOM_TRI_ON ? "on" : "off");
         else if (t->name == DOM_TIMER_HYPERVCLOCK && t->present != DOM_TRI_DEFAULT)
-            sb_addf(&props, ",hv-time=%s", t->present == DOM_TRI_ON ? "on" : "off");
+            sb_addf(&props, ",%s=%s", prop = "hv-time", t->present == DOM_TRI_ON ? "on" : "off");
         else if (t->name == DOM_TIMER_TSC && t->frequency)
-            sb_addf(&props, ",tsc-frequency=%llu", t->frequency);
+            sb_addf(&props, ",%s=%llu", prop = "tsc-frequency", t->frequency);
+        if (prop)
+            qb_prop(c, prop, QB_AT("clock/timer", t->line, t->frequency ? "frequency"
+                                                                        : "present"));
     }
+    struct qb_from hvf = QB_AT("features/hyperv", d->features.line, NULL);
     /* libvirt's qemuBuildCpuCommandLine: features that are on, as NAME=on (retries in
      * hex), then their sub-features; passthrough last */
     for (size_t i = 0; i < d->features.n_hyperv; i++) {
@@ -143,6 +160,7 @@ int qb_add_cpu(struct qb_ctx *c)
                 sb_addc(&props, *p == '_' ? '-' : *p);
             sb_add(&props, "=on");
         }
+        qb_prop(c, dom_hyperv_feat_to_string(h->name), hvf);
         const char *base = h->name == DOM_HV_STIMER ? "stimer" : "tlbflush";
         if (h->direct == DOM_TRI_ON)
             sb_addf(&props, ",hv-%s-direct=on", base);
@@ -150,14 +168,20 @@ int qb_add_cpu(struct qb_ctx *c)
             sb_add(&props, ",hv-tlbflush-ext=on");
     }
     for (size_t i = 0; i < d->dev.n_panics; i++)
-        if (d->dev.panics[i].model == DOM_PANIC_HYPERV)
+        if (d->dev.panics[i].model == DOM_PANIC_HYPERV) {
             sb_add(&props, ",hv-crash");    /* <panic model='hyperv'>, libvirt's spelling */
-    if (d->features.hyperv_passthrough)
+            qb_prop(c, "hv-crash", QB_SRC(&d->dev.panics[i].src));
+        }
+    if (d->features.hyperv_passthrough) {
         sb_add(&props, ",hv-passthrough=on");
+        qb_prop(c, "hv-passthrough", hvf);
+    }
     /* <cache mode>, as libvirt: QEMU's l3-cache (an emulated L3 in CPUID) and
      * host-cache-info (the host's cache topology), each turned off where the mode excludes
      * it; host-cache-info only exists on the host and max CPUs */
     enum dom_cpu_cache_mode cm = cpu->cache_mode;
+    if (cm)
+        qb_prop(c, "cache", QB_ATTR(&cpu->src, "cache@mode"));
     bool host_cpu = cpu->mode == DOM_CPU_MODE_HOST_PASSTHROUGH || cpu->mode == DOM_CPU_MODE_MAXIMUM;
     if (cm == DOM_CPU_CACHE_EMULATE)
         sb_add(&props, ",l3-cache=on");
@@ -176,7 +200,8 @@ int qb_add_cpu(struct qb_ctx *c)
     if (props.len)
         sb_add(&sb, sb_str(&props));
     sb_free(&props);
-    qb_opt(c, "-cpu", sb_steal(&sb));
+    qb_opt(c, model ? QB_SRC(&cpu->src) : QB_WHY("QEMU's default model, for the features the "
+                                                "XML turns on or off"), "-cpu", sb_steal(&sb));
     return 0;
 }
 
@@ -218,7 +243,8 @@ bool qb_main_ram_backend(const struct qb_ctx *c)
 /* One memory backend object: memory-backend-memfd for source memfd, -file for huge pages,
  * source file or an explicit access mode (as libvirt), else -ram. */
 static int memory_backend(struct qb_ctx *c, const char *id, unsigned long long bytes,
-                          unsigned cell, enum dom_mem_access cell_access, bool main_ram)
+                          unsigned cell, enum dom_mem_access cell_access, bool main_ram,
+                          struct qb_from from)
 {
     const struct dom_mem_backing *mb = &c->d->mem_backing;
     const struct dom_src *src = &mb->src;
@@ -270,7 +296,7 @@ static int memory_backend(struct qb_ctx *c, const char *id, unsigned long long b
                        "(QEMU only uses them to preallocate)");
     }
     qj_uint(&j, "size", bytes);
-    qb_opt(c, "-object", qj_end(&j));
+    qb_opt(c, from, "-object", qj_end(&j));
     return 0;
 }
 
@@ -292,17 +318,22 @@ int qb_add_memory_smp(struct qb_ctx *c)
         return qb_fail(c, &msrc, "memory size is 0");
     if (d->max_memory_kib) {
         unsigned long long mx = (d->max_memory_kib + 1023) / 1024 * 1024;
-        qb_opt(c, "-m", xasprintf("size=%lluk,slots=%u,maxmem=%lluk", kib, d->max_memory_slots,
-                                  mx));
+        qb_prop(c, "slots", QB_AT("maxMemory", d->mem_line[2], "slots"));
+        qb_prop(c, "maxmem", QB_AT("maxMemory", d->mem_line[2], NULL));
+        qb_opt(c, QB_SRC(&msrc), "-m", xasprintf("size=%lluk,slots=%u,maxmem=%lluk", kib,
+                                                 d->max_memory_slots, mx));
     } else {
-        qb_opt(c, "-m", xasprintf("size=%lluk", kib));
+        qb_opt(c, d->cpu.n_cells ? QB_FOR(&d->cpu.numa_src, "the sum of the NUMA cells")
+                                 : QB_SRC(&msrc), "-m", xasprintf("size=%lluk", kib));
     }
     int r;
     if (qb_main_ram_backend(c)
-        && (r = memory_backend(c, "pc.ram", kib * 1024, 0, DOM_MEM_ACCESS_DEFAULT, true)) < 0)
+        && (r = memory_backend(c, "pc.ram", kib * 1024, 0, DOM_MEM_ACCESS_DEFAULT, true,
+                               QB_SRC(&d->mem_backing.src))) < 0)
         return r;
     if (d->mem_backing.locked)
-        qb_opt(c, "-overcommit", xstrdup("mem-lock=on"));
+        qb_opt(c, QB_ATTR(&d->mem_backing.src, "<locked>"), "-overcommit",
+               xstrdup("mem-lock=on"));
 
     unsigned max = d->vcpus ? d->vcpus : 1;
     unsigned cur = dom_vcpus_online(d);
@@ -311,8 +342,10 @@ int qb_add_memory_smp(struct qb_ctx *c)
     const struct dom_cpu *cpu = &d->cpu;
     struct strbuf sb = STRBUF_INIT;
     sb_addf(&sb, "%u", cur);
-    if (cur < max)
+    if (cur < max) {
         sb_addf(&sb, ",maxcpus=%u", max);
+        qb_prop(c, "maxcpus", QB_SRC(&vsrc));
+    }
     if (cpu->sockets || cpu->cores || cpu->threads || cpu->dies) {
         if (cpu->clusters > 1) {
             sb_free(&sb);
@@ -328,10 +361,13 @@ int qb_add_memory_smp(struct qb_ctx *c)
                            co, th, (unsigned long long)s * di * co * th, max);
         }
         sb_addf(&sb, ",sockets=%u,dies=%u,cores=%u,threads=%u", s, di, co, th);
+        qb_prop(c, "sockets", QB_SRC(&cpu->topo_src));
     } else {
         sb_addf(&sb, ",sockets=%u,cores=1,threads=1", max);
+        qb_prop(c, "sockets", QB_WHY("libvirt's default topology: one socket per vCPU"));
     }
-    qb_opt(c, "-smp", sb_steal(&sb));
+    qb_opt(c, d->vcpus_current ? QB_ATTR(&vsrc, "current") : QB_SRC(&vsrc), "-smp",
+           sb_steal(&sb));
 
     /* IOThreads, in libvirt's order and naming; the supervisor pins them by these ids */
     char iot[32];
@@ -340,7 +376,7 @@ int qb_add_memory_smp(struct qb_ctx *c)
         qj_begin(&j);
         qj_str(&j, "qom-type", "iothread");
         qj_str(&j, "id", qb_iothread_id(iot, sizeof(iot), d->iothreads[i].id));
-        qb_opt(c, "-object", qj_end(&j));
+        qb_opt(c, QB_SRC(&d->iothreads[i].src), "-object", qj_end(&j));
     }
     const struct dom_cputune *tune = &d->cputune;
     c->r->iothreadpin_ids = xcalloc(tune->n_iothreadpins + 1, sizeof(char *));
@@ -354,7 +390,8 @@ int qb_add_memory_smp(struct qb_ctx *c)
         char id[32];
         snprintf(id, sizeof(id), "ram-node%u", cell->id);
         if ((r = memory_backend(c, id, (cell->memory_kib + 1023) / 1024 * 1024 * 1024ull,
-                                cell->id, cell->mem_access, false)) < 0) {
+                                cell->id, cell->mem_access, false,
+                                QB_FOR(&cpu->numa_src, "the memory of a NUMA cell"))) < 0) {
             sb_free(&sb);
             return r;
         }
@@ -378,7 +415,7 @@ int qb_add_memory_smp(struct qb_ctx *c)
             }
         }
         sb_addf(&sb, ",memdev=%s", id);
-        qb_opt(c, "-numa", sb_steal(&sb));
+        qb_opt(c, QB_SRC(&cpu->numa_src), "-numa", sb_steal(&sb));
     }
     return 0;
 }

@@ -239,12 +239,22 @@ static int check_controller(struct qb_ctx *c, struct qb_ctrl *ct)
 void qb_ctrls_from_xml(struct qb_ctx *c)
 {
     const struct dom_devices *dv = &c->d->dev;
-    for (size_t i = 0; i < dv->n_controllers; i++)
-        ctrl_push(c)->c = dv->controllers[i];
-    qb_ctrl_need(c, DOM_CTRL_USB, 0);
+    for (size_t i = 0; i < dv->n_controllers; i++) {
+        struct qb_ctrl *ct = ctrl_push(c);
+        ct->c = dv->controllers[i];
+        ct->from = QB_SRC(&dv->controllers[i].src);
+    }
+    /* libvirt adds USB controller 0 to every pc and q35 domain; name what uses it */
+    struct qb_from why = QB_WHY("libvirt's default: every pc and q35 domain has a USB "
+                                "controller");
+    for (size_t i = dv->n_inputs; i-- > 0;)
+        if (dv->inputs[i].bus == DOM_INPUT_BUS_USB)
+            why = QB_FOR(&dv->inputs[i].src, "implicit USB controller for <input bus='usb'> "
+                         "(libvirt adds one to every pc and q35 domain)");
+    qb_ctrl_need(c, DOM_CTRL_USB, 0, why);
 }
 
-void qb_ctrl_need(struct qb_ctx *c, enum dom_ctrl_type t, unsigned index)
+void qb_ctrl_need(struct qb_ctx *c, enum dom_ctrl_type t, unsigned index, struct qb_from why)
 {
     if (qb_ctrl_exists(c, t, index))
         return;
@@ -252,6 +262,7 @@ void qb_ctrl_need(struct qb_ctx *c, enum dom_ctrl_type t, unsigned index)
     ct->c.type = t;
     ct->c.index = index;
     ct->implicit = true;
+    ct->from = why;
 }
 
 int qb_ctrls_check(struct qb_ctx *c)
@@ -332,6 +343,8 @@ void qb_ctrl_add_pci(struct qb_ctx *c, unsigned index, enum dom_pci_model model)
     ct->c.index = index;
     ct->c.model.pci = model;
     ct->implicit = true;
+    ct->from = QB_WHY("implicit PCI controller: libvirt adds the buses the devices' addresses "
+                      "need");
     ctrl_set_id(c, ct);
 }
 
@@ -361,7 +374,7 @@ static int build_controller(struct qb_ctx *c, const struct qb_ctrl *ct)
         }
         qj_str(&j, "id", ct->id);
         qj_pci(c, &j, &ct->pci);
-        qb_device(c, &ct->c.src, &j);
+        qb_device(c, ct->from, &j);
         return 0;
     case DOM_CTRL_USB: {
         const char *driver = usb_models[k->model.usb].driver;
@@ -378,11 +391,13 @@ static int build_controller(struct qb_ctx *c, const struct qb_ctrl *ct)
             if (k->ports > 0) {
                 qj_int(&j, "p2", k->ports);
                 qj_int(&j, "p3", k->ports);
+                qb_prop(c, "p2", QB_ATTR(&k->src, "ports"));
+                qb_prop(c, "p3", QB_ATTR(&k->src, "ports"));
             }
             qj_str(&j, "id", ct->id);
         }
         qj_pci(c, &j, &ct->pci);
-        qb_device(c, &ct->c.src, &j);
+        qb_device(c, ct->from, &j);
         return 0;
     }
     case DOM_CTRL_SCSI:
@@ -390,12 +405,15 @@ static int build_controller(struct qb_ctx *c, const struct qb_ctrl *ct)
         qj_str(&j, "driver", scsi_drivers[k->model.scsi]);
         if (k->iothread) {  /* validate: virtio-scsi models only */
             qj_str(&j, "iothread", qb_iothread_id(buf, sizeof(buf), k->iothread));
+            qb_prop(c, "iothread", QB_ATTR(&k->src, "driver@iothread"));
         }
-        if (k->queues)      /* check_controller: virtio-scsi models only */
+        if (k->queues) {    /* check_controller: virtio-scsi models only */
             qj_uint(&j, "num_queues", k->queues);
+            qb_prop(c, "num_queues", QB_ATTR(&k->src, "driver@queues"));
+        }
         qj_str(&j, "id", ct->id);
         qj_pci(c, &j, &ct->pci);
-        qb_device(c, &ct->c.src, &j);
+        qb_device(c, ct->from, &j);
         return 0;
     case DOM_CTRL_SATA:
         if (c->q35 && k->index == 0)
@@ -404,7 +422,7 @@ static int build_controller(struct qb_ctx *c, const struct qb_ctrl *ct)
         qj_str(&j, "driver", "ahci");
         qj_str(&j, "id", ct->id);
         qj_pci(c, &j, &ct->pci);
-        qb_device(c, &ct->c.src, &j);
+        qb_device(c, ct->from, &j);
         return 0;
     case DOM_CTRL_VIRTIO_SERIAL:
         qj_begin(&j);
@@ -416,7 +434,7 @@ static int build_controller(struct qb_ctx *c, const struct qb_ctrl *ct)
         if (k->vectors >= 0)
             qj_int(&j, "vectors", k->vectors);
         qj_pci(c, &j, &ct->pci);
-        qb_device(c, &ct->c.src, &j);
+        qb_device(c, ct->from, &j);
         return 0;
     default:
         return 0;

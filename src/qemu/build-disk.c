@@ -127,7 +127,8 @@ int qb_disk_controllers(struct qb_ctx *c)
         if (t == DOM_CTRL_IDE && (c->q35 || a.controller != 0))
             return qb_fail(c, &dk->src, c->q35 ? "q35 has no IDE bus; use bus='sata'"
                            : "IDE disks can only use the built-in controller 0 (hda-hdd)");
-        qb_ctrl_need(c, t, a.controller);
+        qb_ctrl_need(c, t, a.controller,
+                     QB_FOR(&dk->src, "implicit controller for the disk's bus, as libvirt adds"));
     }
     return 0;
 }
@@ -415,7 +416,7 @@ int qb_build_disk(struct qb_ctx *c, size_t i)
         if (dk->io && dk->type != DOM_DISK_NETWORK)
             qj_str(&j, "aio", dom_disk_io_to_string(dk->io));
         add_cache(&j, cm);
-        qb_opt(c, "-blockdev", qj_end(&j));
+        qb_opt(c, QB_ATTR(&dk->src, "<source>"), "-blockdev", qj_end(&j));
         if (fmt_layer) {
             qj_begin(&j);
             qj_str(&j, "node-name", format);
@@ -427,7 +428,7 @@ int qb_build_disk(struct qb_ctx *c, size_t i)
             add_cache(&j, cm);
             qj_str(&j, "driver", dom_disk_format_to_string(fmt));   /* QEMU's names */
             qj_str(&j, "file", storage);
-            qb_opt(c, "-blockdev", qj_end(&j));
+            qb_opt(c, QB_ATTR(&dk->src, "driver@type"), "-blockdev", qj_end(&j));
         }
         /* driver@copy_on_read: libvirt's filter node on top, named after the target */
         if (dk->copy_on_read == DOM_TRI_ON) {
@@ -440,7 +441,7 @@ int qb_build_disk(struct qb_ctx *c, size_t i)
             qj_str(&j, "node-name", cor);
             qj_str(&j, "file", top);
             qj_str(&j, "discard", "unmap");
-            qb_opt(c, "-blockdev", qj_end(&j));
+            qb_opt(c, QB_ATTR(&dk->src, "driver@copy_on_read"), "-blockdev", qj_end(&j));
             top = cor;
         }
     }
@@ -556,22 +557,33 @@ int qb_build_disk(struct qb_ctx *c, size_t i)
     c->r->disk_nodes[i] = n;
     if (qb_is_hot(c, QB_HOT_DISK, i))
         c->r->hot_id = xstrdup(id);
-    if (x->bootindex && bus != DOM_BUS_FDC)
+    if (x->bootindex && bus != DOM_BUS_FDC) {
         qj_uint(&j, "bootindex", x->bootindex);
+        qb_prop(c, "bootindex", qb_boot_from(c, &dk->src, dk->boot_order));
+    }
     if ((r = disk_guest_view(c, dk, bus, cd, &j)) < 0) {
         free(qj_end(&j));
         return r;
     }
     /* libvirt sets write-cache from the cache mode even on an empty drive (QEMU applies
      * it to the empty block backend, and to media inserted later) */
-    if (cm && dk->device != DOM_DISKDEV_LUN)
+    if (cm && dk->device != DOM_DISKDEV_LUN) {
         qj_str(&j, "write-cache", cm->write_cache ? "on" : "off");
-    if (dk->removable != DOM_TRI_DEFAULT)   /* check_disk: usb-storage or scsi-hd only */
+        qb_prop(c, "write-cache", dk->cache ? QB_ATTR(&dk->src, "driver@cache")
+                : QB_FOR(&dk->src, "a writable shareable disk gets cache='none', as libvirt"));
+    }
+    if (dk->removable != DOM_TRI_DEFAULT) { /* check_disk: usb-storage or scsi-hd only */
         qj_bool(&j, "removable", dk->removable == DOM_TRI_ON);
-    if (dk->shareable)
+        qb_prop(c, "removable", QB_ATTR(&dk->src, "target@removable"));
+    }
+    if (dk->shareable) {
         qj_bool(&j, "share-rw", true);
-    if (dk->serial)
+        qb_prop(c, "share-rw", QB_ATTR(&dk->src, "<shareable>"));
+    }
+    if (dk->serial) {
         qj_str(&j, "serial", dk->serial);
+        qb_prop(c, "serial", QB_ATTR(&dk->src, "<serial>"));
+    }
     if (dk->wwn) {
         char *end;
         errno = 0;
@@ -581,21 +593,31 @@ int qb_build_disk(struct qb_ctx *c, size_t i)
             return qb_fail(c, &dk->src, "wwn '%s' is not 16 hex digits", dk->wwn);
         }
         qj_uint(&j, "wwn", wwn);
+        qb_prop(c, "wwn", QB_ATTR(&dk->src, "<wwn>"));
     }
-    if (dk->vendor)
+    if (dk->vendor) {
         qj_str(&j, "vendor", dk->vendor);
-    if (dk->product)
+        qb_prop(c, "vendor", QB_ATTR(&dk->src, "<vendor>"));
+    }
+    if (dk->product) {
         qj_str(&j, "product", dk->product);
+        qb_prop(c, "product", QB_ATTR(&dk->src, "<product>"));
+    }
     /* QEMU's names are libvirt's but enospace, which is enospc and for writes only */
     enum dom_error_policy ep = dk->error_policy;
-    if (ep)
+    if (ep) {
         qj_str(&j, "werror", ep == DOM_ERRPOL_ENOSPACE ? "enospc"
                              : dom_error_policy_to_string(ep));
-    if (dk->rerror_policy)
+        qb_prop(c, "werror", QB_ATTR(&dk->src, "driver@error_policy"));
+    }
+    if (dk->rerror_policy) {
         qj_str(&j, "rerror", dom_error_policy_to_string(dk->rerror_policy));
-    else if (ep && ep != DOM_ERRPOL_ENOSPACE)
+        qb_prop(c, "rerror", QB_ATTR(&dk->src, "driver@rerror_policy"));
+    } else if (ep && ep != DOM_ERRPOL_ENOSPACE) {
         qj_str(&j, "rerror", dom_error_policy_to_string(ep));
-    qb_device(c, &dk->src, &j);
+        qb_prop(c, "rerror", QB_ATTR(&dk->src, "driver@error_policy"));
+    }
+    qb_device(c, QB_SRC(&dk->src), &j);
     return 0;
 }
 
@@ -605,7 +627,7 @@ int qb_build_disk(struct qb_ctx *c, size_t i)
 static int build_fdc(struct qb_ctx *c)
 {
     const struct dom_devices *dv = &c->d->dev;
-    bool any = false;
+    const struct dom_disk *any = NULL, *boot_dk[2] = {NULL, NULL};
     unsigned boot[2] = {0, 0};
     for (size_t i = 0; i < dv->n_disks; i++) {
         const struct dom_disk *dk = &dv->disks[i];
@@ -624,7 +646,8 @@ static int build_fdc(struct qb_ctx *c)
                 return qb_fail(c, &dk->src, "floppy unit %u is already used by %s", a.unit,
                                dv->disks[k].dev ? dv->disks[k].dev : "another floppy");
         }
-        any = true;
+        any = dk;
+        boot_dk[a.unit] = dk;
         boot[a.unit] = qb_dev(c, QB_DEV_DISK, i)->bootindex;
     }
     if (!any)
@@ -633,16 +656,20 @@ static int build_fdc(struct qb_ctx *c)
         struct qj j;
         qj_begin(&j);
         qj_str(&j, "driver", "isa-fdc");
-        if (boot[0])
-            qj_uint(&j, "bootindexA", boot[0]);
-        if (boot[1])
-            qj_uint(&j, "bootindexB", boot[1]);
-        qb_device(c, NULL, &j);
+        for (unsigned u = 0; u < 2; u++)
+            if (boot[u]) {
+                qj_uint(&j, u ? "bootindexB" : "bootindexA", boot[u]);
+                qb_prop(c, u ? "bootindexB" : "bootindexA",
+                        qb_boot_from(c, &boot_dk[u]->src, boot_dk[u]->boot_order));
+            }
+        qb_device(c, QB_FOR(&any->src, "the floppy controller q35 lacks (libvirt adds it for "
+                            "floppy disks)"), &j);
         return 0;
     }
     for (unsigned u = 0; u < 2; u++)
         if (boot[u])
-            qb_opt(c, "-global", xasprintf("isa-fdc.bootindex%c=%u", 'A' + u, boot[u]));
+            qb_opt(c, qb_boot_from(c, &boot_dk[u]->src, boot_dk[u]->boot_order), "-global",
+                   xasprintf("isa-fdc.bootindex%c=%u", 'A' + u, boot[u]));
     return 0;
 }
 

@@ -199,7 +199,7 @@ int qb_build_fs(struct qb_ctx *c)
             struct strbuf sb = STRBUF_INIT;
             sb_addf(&sb, "socket,id=chr-vu-%s,path=", id);
             sb_add_comma_escaped(&sb, sock);
-            qb_opt(c, "-chardev", sb_steal(&sb));
+            qb_opt(c, QB_SRC(&f->src), "-chardev", sb_steal(&sb));
             qj_begin(&j);
             qj_str(&j, "driver", "vhost-user-fs-pci");
             qj_str(&j, "id", id);
@@ -210,7 +210,7 @@ int qb_build_fs(struct qb_ctx *c)
                 qj_uint(&j, "queue-size", f->queue);
             qj_str(&j, "tag", f->target);
         } else {
-            qb_opt(c, "-fsdev", fsdev_opts(f, id));
+            qb_opt(c, QB_SRC(&f->src), "-fsdev", fsdev_opts(f, id));
             char fsdev[40];
             snprintf(fsdev, sizeof(fsdev), "fsdev-%s", id);
             qj_begin(&j);
@@ -220,7 +220,7 @@ int qb_build_fs(struct qb_ctx *c)
             qj_str(&j, "mount_tag", f->target);
         }
         qj_pci(c, &j, &qb_dev(c, QB_DEV_FS, i)->pci);
-        qb_device(c, &f->src, &j);
+        qb_device(c, QB_SRC(&f->src), &j);
     }
     return 0;
 }

@@ -220,7 +220,7 @@ int qb_build_input(struct qb_ctx *c, size_t i)
             qj_bool(&j, "grab_all", true);
         if (in->grab_toggle)
             qj_str(&j, "grab-toggle", dom_grab_toggle_to_string(in->grab_toggle));
-        qb_opt(c, "-object", qj_end(&j));
+        qb_opt(c, QB_SRC(&in->src), "-object", qj_end(&j));
         return 0;
     }
     if (in->type == DOM_INPUT_PASSTHROUGH) {
@@ -229,7 +229,7 @@ int qb_build_input(struct qb_ctx *c, size_t i)
         qj_str(&j, "id", id);
         qj_str(&j, "evdev", in->evdev);
         qj_pci(c, &j, &qb_dev(c, QB_DEV_INPUT, i)->pci);
-        qb_device(c, &in->src, &j);
+        qb_device(c, QB_SRC(&in->src), &j);
         return 0;
     }
     if (bus == DOM_INPUT_BUS_DEFAULT)
@@ -246,7 +246,7 @@ int qb_build_input(struct qb_ctx *c, size_t i)
         qj_str(&j, "id", id);
         qj_pci(c, &j, &qb_dev(c, QB_DEV_INPUT, i)->pci);
     }
-    qb_device(c, NULL, &j);
+    qb_device(c, QB_SRC(&in->src), &j);
     if (!c->r->input_ids) {
         c->r->input_ids = xcalloc(dv->n_inputs + 1, sizeof(char *));
         c->r->n_input_ids = dv->n_inputs;
@@ -270,7 +270,12 @@ int qb_build_audio(struct qb_ctx *c)
     qj_begin(&j);
     qj_str(&j, "id", c->audiodev_id);
     qj_str(&j, "driver", drv);
-    qb_opt(c, "-audiodev", qj_end(&j));
+    qb_opt(c, dv->n_audios ? QB_SRC(&dv->audios[0].src)
+              : QB_WHY(c->has_spice ? "the audio backend of the sound devices: SPICE's, as "
+                                      "libvirt picks with SPICE graphics"
+                                    : "the audio backend of the sound devices: none, as "
+                                      "libvirt picks without SPICE graphics"),
+           "-audiodev", qj_end(&j));
     return 0;
 }
 
@@ -451,6 +456,11 @@ static int build_spice(struct qb_ctx *c, const struct dom_graphics *g)
              * is 127.0.0.1, used whenever the listen has no address. */
             sb_addf(&sb, "port=%d,addr=", port);
             sb_add_comma_escaped(&sb, addr ? addr : GFX_DEFAULT_LISTEN);
+            qb_prop(c, "port", autoport ? QB_FOR(&g->src, "autoport: the launcher picks a "
+                                                 "free port at start")
+                                        : QB_ATTR(&g->src, "port"));
+            qb_prop(c, "addr", addr ? QB_ATTR(&g->src, "listen")
+                    : QB_WHY("libvirt's default listen address (qemu.conf spice_listen)"));
             add_display(c, g, addr ? addr : GFX_DEFAULT_LISTEN,
                         autoport && c->o->spice_port <= 0 ? 0 : port, autoport, NULL);
         } else {
@@ -468,13 +478,16 @@ static int build_spice(struct qb_ctx *c, const struct dom_graphics *g)
                     dom_spice_channel_name_to_string(g->channels[i].name));
     if (g->mouse_mode)
         sb_addf(&sb, ",agent-mouse=%s", g->mouse_mode == DOM_SPICE_MOUSE_CLIENT ? "on" : "off");
-    if (!g->passwd)
+    if (!g->passwd) {
         sb_add(&sb, ",disable-ticketing=on");
-    else
+        qb_prop(c, "disable-ticketing", QB_FOR(&g->src, "no passwd: no ticket to ask for"));
+    } else
         password_note(c, g, "SPICE");
     /* QEMU takes libvirt's compression and streaming names as they are */
-    if (g->image_compression)
+    if (g->image_compression) {
         sb_addf(&sb, ",image-compression=%s", dom_spice_image_to_string(g->image_compression));
+        qb_prop(c, "image-compression", QB_ATTR(&g->src, "image@compression"));
+    }
     if (g->jpeg_compression)
         sb_addf(&sb, ",jpeg-wan-compression=%s",
                 dom_spice_wan_to_string(g->jpeg_compression));
@@ -491,7 +504,8 @@ static int build_spice(struct qb_ctx *c, const struct dom_graphics *g)
     if (g->filetransfer == DOM_TRI_OFF)
         sb_add(&sb, ",disable-agent-file-xfer=on");
     sb_add(&sb, ",seamless-migration=on");
-    qb_opt(c, "-spice", sb_steal(&sb));
+    qb_prop(c, "seamless-migration", QB_WHY("libvirt's default"));
+    qb_opt(c, QB_SRC(&g->src), "-spice", sb_steal(&sb));
     return 0;
 }
 
@@ -544,7 +558,7 @@ static int build_vnc(struct qb_ctx *c, const struct dom_graphics *g)
         password_note(c, g, "VNC");
     }
     sb_addf(&sb, ",audiodev=%s", c->audiodev_id);
-    qb_opt(c, "-vnc", sb_steal(&sb));
+    qb_opt(c, QB_SRC(&g->src), "-vnc", sb_steal(&sb));
     return 0;
 }
 
@@ -570,7 +584,7 @@ int qb_build_graphics(struct qb_ctx *c)
     if (keymap) {
         if (strspn(keymap, "abcdefghijklmnopqrstuvwxyz-_") != strlen(keymap))
             return qb_fail(c, &dv->graphics[0].src, "keymap '%s' is not valid", keymap);
-        qb_opt(c, "-k", xstrdup(keymap));
+        qb_opt(c, QB_ATTR(&dv->graphics[0].src, "keymap"), "-k", xstrdup(keymap));
     }
     return 0;
 }
@@ -625,7 +639,9 @@ static int build_video(struct qb_ctx *c, const struct dom_video *v, size_t i, bo
         return 0;
     }
     qj_pci(c, &j, pci);
-    qb_device(c, &v->src, &j);
+    qb_device(c, v->src.path ? QB_SRC(&v->src)
+                             : QB_FOR(&c->d->dev.graphics[0].src, "graphics without <video>: "
+                                      "a cirrus adapter, as libvirt adds"), &j);
     return 0;
 }
 
@@ -672,7 +688,7 @@ int qb_build_sounds(struct qb_ctx *c)
             qj_str(&j, "driver", m == DOM_SOUND_ICH6 ? "intel-hda" : "ich9-intel-hda");
             qj_str(&j, "id", id);
             qj_pci(c, &j, &qb_dev(c, QB_DEV_SOUND, i)->pci);
-            qb_device(c, &s->src, &j);
+            qb_device(c, QB_SRC(&s->src), &j);
             size_t n = s->n_codecs ? s->n_codecs : 1;
             for (size_t k = 0; k < n; k++) {
                 enum dom_sound_codec codec = s->n_codecs ? s->codecs[k] : DOM_CODEC_DUPLEX;
@@ -687,7 +703,7 @@ int qb_build_sounds(struct qb_ctx *c)
                 qj_str(&j, "bus", bus);
                 qj_uint(&j, "cad", k);
                 qj_str(&j, "audiodev", c->audiodev_id);
-                qb_device(c, &s->src, &j);
+                qb_device(c, QB_SRC(&s->src), &j);
             }
             continue;
         }
@@ -711,7 +727,7 @@ int qb_build_sounds(struct qb_ctx *c)
             qj_usb(c, &j, &qb_dev(c, QB_DEV_SOUND, i)->usb);
             break;
         }
-        qb_device(c, &s->src, &j);
+        qb_device(c, QB_SRC(&s->src), &j);
     }
     return 0;
 }

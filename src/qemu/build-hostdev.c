@@ -79,7 +79,7 @@ static void build_pci(struct qb_ctx *c, const struct dom_hostdev *h, const struc
         qj_uint(&j, "bootindex", h->boot_order);
     qj_pci(c, &j, &x->pci);
     qj_rom(&j, h->rom_file, h->rom_bar, h->rom_enabled);
-    qb_device(c, &h->src, &j);
+    qb_device(c, QB_SRC(&h->src), &j);
 }
 
 static void build_usb(struct qb_ctx *c, const struct dom_hostdev *h, const struct qb_dev *x,
@@ -104,7 +104,7 @@ static void build_usb(struct qb_ctx *c, const struct dom_hostdev *h, const struc
     if (h->boot_order)
         qj_uint(&j, "bootindex", h->boot_order);
     qj_usb(c, &j, &x->usb);
-    qb_device(c, &h->src, &j);
+    qb_device(c, QB_SRC(&h->src), &j);
 }
 
 int qb_build_hostdevs(struct qb_ctx *c)

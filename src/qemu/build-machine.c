@@ -15,7 +15,7 @@ void qb_add_name(struct qb_ctx *c)
     sb_add(&sb, "guest=");
     sb_add_comma_escaped(&sb, c->d->name);
     sb_add(&sb, ",debug-threads=on");
-    qb_opt(c, "-name", sb_steal(&sb));
+    qb_opt(c, QB_AT("name", c->d->name_line, NULL), "-name", sb_steal(&sb));
 }
 
 /* The firmware as QEMU will run it: the XML's <loader>, or what <os firmware='efi'> was
@@ -52,6 +52,13 @@ static void fw_effective(const struct qb_ctx *c, struct fw_eff *e)
     }
 }
 
+/* The firmware: <loader>, or <os firmware='efi'> resolved on the host. */
+static struct qb_from loader_from(const struct qb_ctx *c)
+{
+    const struct dom_os *os = &c->d->os;
+    return os->loader ? QB_AT("os/loader", os->loader_line, NULL) : QB_ATTR(&os->src, "firmware");
+}
+
 int qb_add_machine(struct qb_ctx *c)
 {
     const struct domain *d = c->d;
@@ -77,44 +84,75 @@ int qb_add_machine(struct qb_ctx *c)
     }
     sb_add(&sb, m);
     sb_add(&sb, ",usb=off");
+    qb_prop(c, "usb", QB_WHY("libvirt's default: USB controllers are -device options"));
     const enum dom_tristate *f = d->features.f;
     /* <ps2 state>: the i8042 PS/2 controller (QEMU 7.0+ machine property, as libvirt) */
-    if (f[DOM_FEAT_PS2] != DOM_TRI_DEFAULT)
+    if (f[DOM_FEAT_PS2] != DOM_TRI_DEFAULT) {
         sb_add(&sb, f[DOM_FEAT_PS2] == DOM_TRI_ON ? ",i8042=on" : ",i8042=off");
+        qb_prop(c, "i8042", qb_feature(c, DOM_FEAT_PS2, NULL));
+    }
     bool dump = d->mem_dump_core_set && d->mem_dump_core;
     sb_add(&sb, dump ? ",dump-guest-core=on" : ",dump-guest-core=off");
     /* <bios useserial='yes'>: SeaBIOS prints on the first serial port. QEMU 7.2 deprecates
      * the sga option ROM for this and 10.0 no longer has it. */
-    if (c->d->os.bios_useserial == DOM_TRI_ON)
+    if (c->d->os.bios_useserial == DOM_TRI_ON) {
         sb_add(&sb, ",graphics=off");
+        qb_prop(c, "graphics", QB_AT("os/bios", c->d->os.bios_line, "useserial"));
+    }
+    qb_prop(c, "dump-guest-core", d->mem_dump_core_set
+            ? QB_AT("memory", d->mem_line[0], "dumpCore")
+            : QB_WHY("libvirt's default (qemu.conf dump_guest_core=0)"));
     sb_add(&sb, f[DOM_FEAT_ACPI] == DOM_TRI_ON ? ",acpi=on" : ",acpi=off");
-    if (f[DOM_FEAT_VMPORT] != DOM_TRI_DEFAULT)
+    qb_prop(c, "acpi", qb_feature(c, DOM_FEAT_ACPI, "no <acpi/> in <features>"));
+    if (f[DOM_FEAT_VMPORT] != DOM_TRI_DEFAULT) {
         sb_add(&sb, f[DOM_FEAT_VMPORT] == DOM_TRI_ON ? ",vmport=on" : ",vmport=off");
+        qb_prop(c, "vmport", qb_feature(c, DOM_FEAT_VMPORT, NULL));
+    }
     struct fw_eff fe;
     fw_effective(c, &fe);
     bool secure = fe.secure;
-    if (f[DOM_FEAT_SMM] != DOM_TRI_DEFAULT || secure)
+    if (f[DOM_FEAT_SMM] != DOM_TRI_DEFAULT || secure) {
         sb_add(&sb, f[DOM_FEAT_SMM] == DOM_TRI_OFF && !secure ? ",smm=off" : ",smm=on");
+        qb_prop(c, "smm", f[DOM_FEAT_SMM] == DOM_TRI_ON || !secure
+                ? qb_feature(c, DOM_FEAT_SMM, NULL)
+                : QB_WHY("secure boot: only SMM code may write the firmware's flash"));
+    }
     for (size_t i = 0; i < d->clock.n_timers; i++) {
         const struct dom_timer *t = &d->clock.timers[i];
-        if (t->name == DOM_TIMER_HPET && t->present != DOM_TRI_DEFAULT)
+        if (t->name == DOM_TIMER_HPET && t->present != DOM_TRI_DEFAULT) {
             sb_add(&sb, t->present == DOM_TRI_ON ? ",hpet=on" : ",hpet=off");
+            qb_prop(c, "hpet", QB_AT("clock/timer", t->line, "present"));
+        }
     }
     if (fe.loader && fe.pflash) {
         sb_add(&sb, ",pflash0=libvirt-pflash0-format");
         sb_add(&sb, ",pflash1=libvirt-pflash1-format");
+        struct qb_from fw = loader_from(c);
+        qb_prop(c, "pflash0", fw);
+        qb_prop(c, "pflash1", fw);
     }
-    if (d->mem_backing.nosharepages)
+    if (d->mem_backing.nosharepages) {
         sb_add(&sb, ",mem-merge=off");
-    if (qb_main_ram_backend(c))
+        qb_prop(c, "mem-merge", QB_ATTR(&d->mem_backing.src, "<nosharepages>"));
+    }
+    if (qb_main_ram_backend(c)) {
         sb_add(&sb, ",memory-backend=pc.ram");
+        qb_prop(c, "memory-backend", d->mem_backing.present
+                ? QB_FOR(&d->mem_backing.src, "the guest RAM is a memory backend of its own")
+                : QB_WHY("the guest RAM is a memory backend of its own (NUMA, hugepages)"));
+    }
     for (size_t i = 0; i < d->dev.n_sounds; i++)
-        if (d->dev.sounds[i].model == DOM_SOUND_PCSPK)
+        if (d->dev.sounds[i].model == DOM_SOUND_PCSPK) {
             sb_addf(&sb, ",pcspk-audiodev=%s", c->audiodev_id);
-    qb_opt(c, "-machine", sb_steal(&sb));
+            qb_prop(c, "pcspk-audiodev", QB_SRC(&d->dev.sounds[i].src));
+        }
+    qb_opt(c, d->os.machine ? QB_AT("os/type", d->os.machine_line, "machine")
+                            : QB_WHY("libvirt's default machine type: the XML names none"),
+           "-machine", sb_steal(&sb));
     /* Secure boot: only SMM code may write the flash (libvirt's spelling). */
     if (secure && fe.loader && fe.pflash)
-        qb_opt(c, "-global", xstrdup("driver=cfi.pflash01,property=secure,value=on"));
+        qb_opt(c, QB_WHY("secure boot: only SMM code may write the firmware's flash"),
+               "-global", xstrdup("driver=cfi.pflash01,property=secure,value=on"));
     return 0;
 }
 
@@ -123,7 +161,8 @@ int qb_add_accel(struct qb_ctx *c)
 {
     const struct dom_features *f = &c->d->features;
     if (f->f[DOM_FEAT_KVM_DIRTY_RING] != DOM_TRI_ON) {
-        qb_opt(c, "-accel", xstrdup(c->kvm ? "kvm" : "tcg"));
+        qb_opt(c, c->o->accel ? QB_WHY("the accelerator the command line names (--accel)")
+                  : QB_AT("domain", 0, "type"), "-accel", xstrdup(c->kvm ? "kvm" : "tcg"));
         return 0;
     }
     if (!c->kvm) {
@@ -132,7 +171,8 @@ int qb_add_accel(struct qb_ctx *c)
         return qb_fail(c, &fsrc, "<kvm><dirty-ring state='on'/> is a KVM feature and needs "
                        "KVM; it has no effect with TCG, remove it or run with --accel kvm");
     }
-    qb_opt(c, "-accel", xasprintf("kvm,dirty-ring-size=%u", f->kvm_dirty_ring_size));
+    qb_opt(c, qb_feature(c, DOM_FEAT_KVM_DIRTY_RING, NULL), "-accel",
+           xasprintf("kvm,dirty-ring-size=%u", f->kvm_dirty_ring_size));
     return 0;
 }
 
@@ -162,7 +202,7 @@ int qb_add_firmware(struct qb_ctx *c)
     if (!e.pflash) {
         if (os->nvram)
             return qb_fail(c, &src, "<nvram> needs <loader type='pflash'>");
-        qb_opt(c, "-bios", xstrdup(e.loader));
+        qb_opt(c, loader_from(c), "-bios", xstrdup(e.loader));
         return 0;
     }
     if (os->loader_readonly == DOM_TRI_OFF)
@@ -197,6 +237,10 @@ int qb_add_firmware(struct qb_ctx *c)
         qb_add_fd(c, QB_FILE_NVRAM, 0,
                   xasprintf("NVRAM %s, copied from the loader's VARS template when it does not "
                             "exist", nvram));
+    struct qb_from lf = loader_from(c);
+    struct qb_from nf = os->nvram ? QB_AT("os/nvram", os->nvram_line, NULL)
+                        : QB_FOR(&os->src, "the NVRAM file of a pflash loader (libvirt's "
+                                 "nvram_dir/NAME_VARS.fd)");
     struct qj j;
     qj_begin(&j);
     qj_str(&j, "driver", "file");
@@ -204,26 +248,26 @@ int qb_add_firmware(struct qb_ctx *c)
     qj_str(&j, "node-name", "libvirt-pflash0-storage");
     qj_bool(&j, "auto-read-only", true);
     qj_str(&j, "discard", "unmap");
-    qb_opt(c, "-blockdev", qj_end(&j));
+    qb_opt(c, lf, "-blockdev", qj_end(&j));
     qj_begin(&j);
     qj_str(&j, "node-name", "libvirt-pflash0-format");
     qj_bool(&j, "read-only", true);
     qj_str(&j, "driver", "raw");
     qj_str(&j, "file", "libvirt-pflash0-storage");
-    qb_opt(c, "-blockdev", qj_end(&j));
+    qb_opt(c, lf, "-blockdev", qj_end(&j));
     qj_begin(&j);
     qj_str(&j, "driver", "file");
     qj_str(&j, "filename", nvram);
     qj_str(&j, "node-name", "libvirt-pflash1-storage");
     qj_bool(&j, "auto-read-only", true);
     qj_str(&j, "discard", "unmap");
-    qb_opt(c, "-blockdev", qj_end(&j));
+    qb_opt(c, nf, "-blockdev", qj_end(&j));
     qj_begin(&j);
     qj_str(&j, "node-name", "libvirt-pflash1-format");
     qj_bool(&j, "read-only", false);
     qj_str(&j, "driver", "raw");
     qj_str(&j, "file", "libvirt-pflash1-storage");
-    qb_opt(c, "-blockdev", qj_end(&j));
+    qb_opt(c, nf, "-blockdev", qj_end(&j));
     return 0;
 }
 
@@ -231,11 +275,11 @@ void qb_add_uuid(struct qb_ctx *c)
 {
     const unsigned char *u = c->d->uuid;
     if (!c->d->has_uuid)
-        return;
-    qb_opt(c, "-uuid", xasprintf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-                                 "%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3], u[4],
-                                 u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
-                                 u[14], u[15]));
+        return;     /* qlaunch's name-based UUID is not passed, as libvirt's random one is */
+    qb_opt(c, QB_AT("uuid", c->d->uuid_line, NULL), "-uuid",
+           xasprintf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                     u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
+                     u[12], u[13], u[14], u[15]));
 }
 
 void qb_add_monitor(struct qb_ctx *c)
@@ -244,8 +288,9 @@ void qb_add_monitor(struct qb_ctx *c)
     c->r->fds = xrealloc(c->r->fds, (c->r->n_fds + 1) * sizeof(*c->r->fds));
     c->r->fds[c->r->n_fds++] = (struct qb_fd){fd, QB_FD_QMP, 0,
         xasprintf("QMP monitor: listening unix socket %s/qmp.sock", c->run_dir)};
-    qb_opt(c, "-chardev", xasprintf("socket,id=charmonitor,fd=%d,server=on,wait=off", fd));
-    qb_opt(c, "-mon", xstrdup("chardev=charmonitor,id=monitor,mode=control"));
+    struct qb_from mon = QB_WHY("the QMP monitor the supervisor drives QEMU with");
+    qb_opt(c, mon, "-chardev", xasprintf("socket,id=charmonitor,fd=%d,server=on,wait=off", fd));
+    qb_opt(c, mon, "-mon", xstrdup("chardev=charmonitor,id=monitor,mode=control"));
 }
 
 int qb_add_clock(struct qb_ctx *c)
@@ -292,6 +337,7 @@ int qb_add_clock(struct qb_ctx *c)
                        "TZ in its environment); use localtime or utc");
     }
     const char *pit_policy = NULL;
+    int pit_line = 0;
     for (size_t i = 0; i < ck->n_timers; i++) {
         const struct dom_timer *t = &ck->timers[i];
         const char *n = dom_timer_name_to_string(t->name);
@@ -318,11 +364,15 @@ int qb_add_clock(struct qb_ctx *c)
             else if (t->present == DOM_TRI_OFF)
                 refuse = "the rtc timer cannot be removed on x86";
             if (t->track == DOM_TRACK_GUEST || t->track == DOM_TRACK_WALL
-                || t->track == DOM_TRACK_REALTIME)
+                || t->track == DOM_TRACK_REALTIME) {
                 sb_addf(&sb, ",clock=%s", t->track == DOM_TRACK_GUEST ? "vm"
                                           : t->track == DOM_TRACK_WALL ? "host" : "rt");
-            if (t->tickpolicy == DOM_TICK_CATCHUP)
+                qb_prop(c, "clock", QB_AT("clock/timer", t->line, "track"));
+            }
+            if (t->tickpolicy == DOM_TICK_CATCHUP) {
                 sb_add(&sb, ",driftfix=slew");
+                qb_prop(c, "driftfix", QB_AT("clock/timer", t->line, "tickpolicy"));
+            }
             break;
         case DOM_TIMER_PIT:
             /* As libvirt: delay and discard are kvm-pit's lost_tick_policy, catchup is
@@ -332,8 +382,10 @@ int qb_add_clock(struct qb_ctx *c)
                          "catchup or discard";
             else if (t->present == DOM_TRI_OFF)
                 refuse = "the pit timer cannot be removed on x86";
-            else if (t->tickpolicy && t->tickpolicy != DOM_TICK_CATCHUP)
+            else if (t->tickpolicy && t->tickpolicy != DOM_TICK_CATCHUP) {
                 pit_policy = dom_tickpolicy_to_string(t->tickpolicy);
+                pit_line = t->line;
+            }
             break;
         case DOM_TIMER_HPET:
         case DOM_TIMER_KVMCLOCK:
@@ -352,10 +404,12 @@ int qb_add_clock(struct qb_ctx *c)
             return qb_fail(c, &src, "%s", refuse);
         }
     }
-    qb_opt(c, "-rtc", sb_steal(&sb));
+    qb_opt(c, ck->line ? QB_AT("clock", ck->line, "offset")
+                       : QB_WHY("libvirt's default clock: offset='utc'"), "-rtc", sb_steal(&sb));
     if (pit_policy) {
         if (c->kvm)
-            qb_opt(c, "-global", xasprintf("kvm-pit.lost_tick_policy=%s", pit_policy));
+            qb_opt(c, QB_AT("clock/timer", pit_line, "tickpolicy"), "-global",
+                   xasprintf("kvm-pit.lost_tick_policy=%s", pit_policy));
         else
             qb_note(c, "pit tickpolicy='%s' only applies to the KVM in-kernel PIT; the "
                     "TCG PIT always delays", pit_policy);
@@ -366,11 +420,20 @@ int qb_add_clock(struct qb_ctx *c)
 void qb_add_lifecycle(struct qb_ctx *c)
 {
     struct strbuf sb = STRBUF_INIT;
-    qb_opt(c, "-no-shutdown", NULL);
-    if (dom_on_reboot(c->d) == DOM_LC_DESTROY)
+    const struct domain *d = c->d;
+    qb_opt(c, QB_WHY("a guest shutdown stops QEMU, which stays for the supervisor's "
+                     "on_poweroff policy"), "-no-shutdown", NULL);
+    struct qb_from from = QB_WHY("the supervisor applies the lifecycle policies");
+    if (dom_on_reboot(c->d) == DOM_LC_DESTROY) {
         sb_add(&sb, "reboot=shutdown");
-    if (c->d->dev.n_panics || c->implicit_panic)
+        from = QB_AT("on_reboot", d->lc_line[1], NULL);
+        qb_prop(c, "reboot", d->lc_line[1] ? from : QB_WHY("libvirt's default on_reboot"));
+    }
+    if (c->d->dev.n_panics || c->implicit_panic) {
         sb_addf(&sb, "%spanic=pause", sb.len ? "," : "");
+        qb_prop(c, "panic", d->lc_line[2] ? QB_AT("on_crash", d->lc_line[2], NULL)
+                : QB_WHY("the supervisor applies on_crash when the guest panics"));
+    }
     for (size_t i = 0; i < c->d->dev.n_watchdogs; i++) {
         enum dom_watchdog_action a = c->d->dev.watchdogs[i].action;
         if (a == DOM_WDACT_DEFAULT || a == DOM_WDACT_RESET)
@@ -378,23 +441,33 @@ void qb_add_lifecycle(struct qb_ctx *c)
         /* QEMU's names are libvirt's, but dump: QEMU pauses and the supervisor dumps */
         sb_addf(&sb, "%swatchdog=%s", sb.len ? "," : "",
                 dom_watchdog_action_to_string(a == DOM_WDACT_DUMP ? DOM_WDACT_PAUSE : a));
+        qb_prop(c, "watchdog", QB_ATTR(&c->d->dev.watchdogs[i].src, "action"));
         break;
     }
     if (sb.len)
-        qb_opt(c, "-action", sb_steal(&sb));
+        qb_opt(c, from, "-action", sb_steal(&sb));
     sb_free(&sb);
     enum dom_tristate s3 = c->d->pm_suspend_to_mem, s4 = c->d->pm_suspend_to_disk;
     const char *pm = c->q35 ? "ICH9-LPC" : "PIIX4_PM";
     if (s3 != DOM_TRI_DEFAULT)
-        qb_opt(c, "-global", xasprintf("%s.disable_s3=%d", pm, s3 == DOM_TRI_OFF));
+        qb_opt(c, QB_AT("pm", d->pm_line, "suspend-to-mem@enabled"), "-global",
+               xasprintf("%s.disable_s3=%d", pm, s3 == DOM_TRI_OFF));
     if (s4 != DOM_TRI_DEFAULT)
-        qb_opt(c, "-global", xasprintf("%s.disable_s4=%d", pm, s4 == DOM_TRI_OFF));
+        qb_opt(c, QB_AT("pm", d->pm_line, "suspend-to-disk@enabled"), "-global",
+               xasprintf("%s.disable_s4=%d", pm, s4 == DOM_TRI_OFF));
 }
 
 int qb_add_boot(struct qb_ctx *c)
 {
     const struct dom_os *os = &c->d->os;
     struct strbuf sb = STRBUF_INIT;
+    const struct dom_src *osrc = &os->src;
+    if (os->bootmenu != DOM_TRI_DEFAULT)
+        qb_prop(c, "menu", QB_ATTR(osrc, "bootmenu@enable"));
+    if (os->bootmenu == DOM_TRI_ON && os->bootmenu_timeout >= 0)
+        qb_prop(c, "splash-time", QB_ATTR(osrc, "bootmenu@timeout"));
+    if (os->bios_reboot_timeout >= 0)
+        qb_prop(c, "reboot-timeout", QB_ATTR(osrc, "bios@rebootTimeout"));
     if (os->bootmenu == DOM_TRI_ON) {
         sb_add(&sb, "menu=on,");
         if (os->bootmenu_timeout >= 0)
@@ -405,20 +478,21 @@ int qb_add_boot(struct qb_ctx *c)
     if (os->bios_reboot_timeout >= 0)      /* -1 (unset or libvirt's "never") is QEMU's default */
         sb_addf(&sb, "reboot-timeout=%d,", os->bios_reboot_timeout);
     sb_add(&sb, "strict=on");
-    qb_opt(c, "-boot", sb_steal(&sb));
+    qb_opt(c, QB_WHY("libvirt's default: boot order as bootindex properties of the devices"),
+           "-boot", sb_steal(&sb));
     if (os->kernel)
-        qb_opt(c, "-kernel", xstrdup(os->kernel));
+        qb_opt(c, QB_AT("os/kernel", os->kernel_line, NULL), "-kernel", xstrdup(os->kernel));
     if (os->initrd) {
         const struct dom_src isrc = {(char *)"os/initrd", os->initrd_line};
         if (!os->kernel)
             return qb_fail(c, &isrc, "<initrd> needs a <kernel>");
-        qb_opt(c, "-initrd", xstrdup(os->initrd));
+        qb_opt(c, QB_SRC(&isrc), "-initrd", xstrdup(os->initrd));
     }
     if (os->cmdline) {
         const struct dom_src csrc = {(char *)"os/cmdline", os->cmdline_line};
         if (!os->kernel)
             return qb_fail(c, &csrc, "<cmdline> needs a <kernel>");
-        qb_opt(c, "-append", xstrdup(os->cmdline));
+        qb_opt(c, QB_SRC(&csrc), "-append", xstrdup(os->cmdline));
     }
     const struct dom_src dsrc = {(char *)"os/dtb", os->dtb_line};
     if (os->dtb)
@@ -427,7 +501,8 @@ int qb_add_boot(struct qb_ctx *c)
 }
 
 /* One -smbios type=N option of the fields given (none: no option). */
-static void smbios_table(struct qb_ctx *c, const struct dom_smbios *s, int t, bool skip_uuid)
+static void smbios_table(struct qb_ctx *c, const struct dom_smbios *s, int t, bool skip_uuid,
+                         struct qb_from from)
 {
     struct strbuf sb = STRBUF_INIT;
     sb_addf(&sb, "type=%d", t);
@@ -441,7 +516,7 @@ static void smbios_table(struct qb_ctx *c, const struct dom_smbios *s, int t, bo
         any = true;
     }
     if (any)
-        qb_opt(c, "-smbios", sb_steal(&sb));
+        qb_opt(c, from, "-smbios", sb_steal(&sb));
     sb_free(&sb);
 }
 
@@ -467,8 +542,9 @@ int qb_add_sysinfo(struct qb_ctx *c)
     if (d->has_sysinfo && os->smbios_mode != DOM_SMBIOS_SYSINFO)
         qb_note(c, "<sysinfo type='smbios'> (line %d) is not used: it needs <os><smbios "
                 "mode='sysinfo'/>, as in libvirt", d->sysinfo.src.line);
+    struct qb_from from = host ? QB_SRC(&src) : QB_SRC(&d->sysinfo.src);
     for (int t = 0; s && t < DOM_SMBIOS_TABLE_MAX; t++)
-        smbios_table(c, s, t, host);
+        smbios_table(c, s, t, host, from);
     if (s && s->n_oem) {
         struct strbuf sb = STRBUF_INIT;
         sb_add(&sb, "type=11");
@@ -476,7 +552,7 @@ int qb_add_sysinfo(struct qb_ctx *c)
             sb_add(&sb, ",value=");
             sb_add_comma_escaped(&sb, s->oem[i]);
         }
-        qb_opt(c, "-smbios", sb_steal(&sb));
+        qb_opt(c, from, "-smbios", sb_steal(&sb));
     }
     for (size_t i = 0; i < d->n_fwcfgs; i++) {
         const struct dom_fwcfg *f = &d->fwcfgs[i];
@@ -485,9 +561,15 @@ int qb_add_sysinfo(struct qb_ctx *c)
         sb_add_comma_escaped(&sb, f->name);
         sb_add(&sb, f->value ? ",string=" : ",file=");
         sb_add_comma_escaped(&sb, f->value ? f->value : f->file);
-        qb_opt(c, "-fw_cfg", sb_steal(&sb));
+        qb_opt(c, QB_SRC(&f->src), "-fw_cfg", sb_steal(&sb));
     }
     return 0;
+}
+
+struct qb_from qb_boot_from(const struct qb_ctx *c, const struct dom_src *src,
+                            unsigned boot_order)
+{
+    return boot_order ? QB_ATTR(src, "boot@order") : QB_AT("os/boot", c->d->os.boot_line, "dev");
 }
 
 /* <os><boot dev=...> becomes per-device bootindex (libvirt: position in the list + 1). */
@@ -564,7 +646,8 @@ int qb_add_pcihole64(struct qb_ctx *c)
         if (!host)
             return qb_fail(c, &k->src, "<pcihole64> is only for the root PCI controller "
                            "(pci-root on pc, pcie-root on q35)");
-        qb_opt(c, "-global", xasprintf("%s.pci-hole64-size=%lluK", host, k->pcihole64_kib));
+        qb_opt(c, QB_ATTR(&k->src, "<pcihole64>"), "-global",
+               xasprintf("%s.pci-hole64-size=%lluK", host, k->pcihole64_kib));
     }
     return 0;
 }

@@ -116,7 +116,7 @@ int qb_build_watchdogs(struct qb_ctx *c)
         if (w->model == DOM_WATCHDOG_ITCO) {
             /* built into ICH9: let its second timeout reset the guest (QEMU's default
              * noreboot=on only logs), so the action applies */
-            qb_opt(c, "-global", xstrdup("ICH9-LPC.noreboot=off"));
+            qb_opt(c, QB_SRC(&w->src), "-global", xstrdup("ICH9-LPC.noreboot=off"));
             itco = true;
             continue;
         }
@@ -128,11 +128,12 @@ int qb_build_watchdogs(struct qb_ctx *c)
         qj_str(&j, "id", id);
         if (w->model == DOM_WATCHDOG_I6300ESB)
             qj_pci(c, &j, &qb_dev(c, QB_DEV_WATCHDOG, i)->pci);
-        qb_device(c, &w->src, &j);
+        qb_device(c, QB_SRC(&w->src), &j);
     }
     /* libvirt adds <watchdog model='itco'/> to every q35 domain: the iTCO is always there */
     if (c->q35 && !itco)
-        qb_opt(c, "-global", xstrdup("ICH9-LPC.noreboot=off"));
+        qb_opt(c, QB_WHY("libvirt adds <watchdog model='itco'/> to every q35 domain"),
+               "-global", xstrdup("ICH9-LPC.noreboot=off"));
     return 0;
 }
 
@@ -148,12 +149,18 @@ int qb_build_balloon(struct qb_ctx *c)
                                           balloon_virtio_model(b)));
     qj_str(&j, "id", "balloon0");
     c->r->balloon_path = xstrdup("/machine/peripheral/balloon0");  /* QOM: peripheral/ID */
-    if (b->autodeflate != DOM_TRI_DEFAULT)
+    if (b->autodeflate != DOM_TRI_DEFAULT) {
         qj_bool(&j, "deflate-on-oom", b->autodeflate == DOM_TRI_ON);
-    if (b->free_page_reporting != DOM_TRI_DEFAULT)
+        qb_prop(c, "deflate-on-oom", QB_ATTR(&b->src, "autodeflate"));
+    }
+    if (b->free_page_reporting != DOM_TRI_DEFAULT) {
         qj_bool(&j, "free-page-reporting", b->free_page_reporting == DOM_TRI_ON);
+        qb_prop(c, "free-page-reporting", QB_ATTR(&b->src, "freePageReporting"));
+    }
     qj_pci(c, &j, &qb_dev(c, QB_DEV_BALLOON, 0)->pci);
-    qb_device(c, &b->src, &j);
+    qb_device(c, b->present ? QB_SRC(&b->src)
+                            : QB_WHY("libvirt's default: a virtio memballoon when the XML has "
+                                     "no <memballoon>"), &j);
     if (b->stats_period > 0)
         qb_note(c, "memballoon stats period %d s is set with QMP qom-set after start",
                 b->stats_period);
@@ -177,7 +184,7 @@ int qb_build_rngs(struct qb_ctx *c)
             snprintf(chr, sizeof(chr), "charrng%zu", i);
             if ((r = qb_chr_backend(c, &rn->egd, chr, NULL, &rn->src, &backend)) < 0)
                 return r;
-            qb_opt(c, "-chardev", backend);
+            qb_opt(c, QB_SRC(&rn->src), "-chardev", backend);
             qj_begin(&j);
             qj_str(&j, "qom-type", "rng-egd");
             qj_str(&j, "id", obj);
@@ -198,7 +205,7 @@ int qb_build_rngs(struct qb_ctx *c)
             qj_str(&j, "filename", rn->backend_path ? rn->backend_path : "/dev/random");
             break;
         }
-        qb_opt(c, "-object", qj_end(&j));
+        qb_opt(c, QB_ATTR(&rn->src, "<backend>"), "-object", qj_end(&j));
         qj_begin(&j);
         qj_str(&j, "driver", qb_virtio_driver(drv, sizeof(drv), "virtio-rng-pci", rn->model));
         qj_str(&j, "rng", obj);
@@ -206,11 +213,19 @@ int qb_build_rngs(struct qb_ctx *c)
         if (rn->rate_bytes) {
             qj_uint(&j, "max-bytes", rn->rate_bytes);
             qj_uint(&j, "period", rn->rate_period ? rn->rate_period : 1000);
+            qb_prop(c, "max-bytes", QB_ATTR(&rn->src, "rate@bytes"));
         }
         qj_pci(c, &j, &qb_dev(c, QB_DEV_RNG, i)->pci);
-        qb_device(c, &rn->src, &j);
+        qb_device(c, QB_SRC(&rn->src), &j);
     }
     return 0;
+}
+
+/* A panic device qlaunch adds so that on_crash sees guest panics. */
+static struct qb_from panic_from(const struct qb_ctx *c)
+{
+    return (struct qb_from){"on_crash", c->d->lc_line[2], NULL,
+                            "a panic device, so that on_crash can see guest panics"};
 }
 
 int qb_build_panics(struct qb_ctx *c)
@@ -231,7 +246,7 @@ int qb_build_panics(struct qb_ctx *c)
             if (p->addr.type == DOM_ADDR_ISA && p->addr.has_iobase)
                 qj_uint(&j, "ioport", p->addr.iobase);
         }
-        qb_device(c, &p->src, &j);
+        qb_device(c, p->implicit ? panic_from(c) : QB_SRC(&p->src), &j);
         if (p->implicit)
             qb_note(c, "a %s device is added so that on_crash='%s' can see guest panics",
                     pci ? "pvpanic-pci" : "pvpanic",
@@ -240,7 +255,7 @@ int qb_build_panics(struct qb_ctx *c)
     if (c->implicit_panic) {
         qj_begin(&j);
         qj_str(&j, "driver", "pvpanic");
-        qb_device(c, NULL, &j);
+        qb_device(c, panic_from(c), &j);
         qb_note(c, "a pvpanic device is added so that on_crash='%s' can see guest panics",
                 dom_lifecycle_to_string(dom_on_crash(c->d)));
     }
@@ -269,14 +284,17 @@ int qb_build_tpms(struct qb_ctx *c)
                                   "a shorter run directory (--run-dir)", &sock);
             if (r < 0)
                 return r;
-            qb_opt(c, "-chardev", opt_with_path("socket,id=chrtpm,path=", sock));
-            qb_opt(c, "-tpmdev", xstrdup("emulator,id=tpm-tpm0,chardev=chrtpm"));
+            qb_opt(c, QB_FOR(&t->src, "swtpm's socket: the supervisor starts swtpm before QEMU"),
+                   "-chardev", opt_with_path("socket,id=chrtpm,path=", sock));
+            qb_opt(c, QB_ATTR(&t->src, "<backend>"), "-tpmdev",
+                   xstrdup("emulator,id=tpm-tpm0,chardev=chrtpm"));
             free(c->r->tpm_socket);
             c->r->tpm_socket = sock;
         } else {
             /* QEMU finds the device's cancel file in sysfs itself. */
             const char *path = t->device_path ? t->device_path : "/dev/tpm0";
-            qb_opt(c, "-tpmdev", opt_with_path("passthrough,id=tpm-tpm0,path=", path));
+            qb_opt(c, QB_ATTR(&t->src, "<backend>"), "-tpmdev",
+                   opt_with_path("passthrough,id=tpm-tpm0,path=", path));
             free(c->r->tpm_device);
             c->r->tpm_device = xstrdup(path);
         }
@@ -285,7 +303,7 @@ int qb_build_tpms(struct qb_ctx *c)
         qj_str(&j, "driver", dom_tpm_model_to_string(t->model ? t->model : DOM_TPM_TIS));
         qj_str(&j, "tpmdev", "tpm-tpm0");
         qj_str(&j, "id", "tpm0");
-        qb_device(c, &t->src, &j);
+        qb_device(c, QB_SRC(&t->src), &j);
     }
     return 0;
 }
@@ -311,7 +329,9 @@ int qb_build_hubs(struct qb_ctx *c)
         qj_str(&j, "driver", "usb-hub");
         qj_str(&j, "id", id);
         qj_usb(c, &j, &qb_dev(c, QB_DEV_HUB, i)->usb);
-        qb_device(c, qb_dev(c, QB_DEV_HUB, i)->src, &j);
+        const struct dom_src *src = qb_dev(c, QB_DEV_HUB, i)->src;
+        qb_device(c, src ? QB_SRC(src) : QB_WHY("a USB hub libvirt adds when the USB devices "
+                                                "outnumber the controllers' ports"), &j);
     }
     return 0;
 }

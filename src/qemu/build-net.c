@@ -214,7 +214,7 @@ int qb_build_net(struct qb_ctx *c, size_t i)
         }
     }
     qj_str(&j, "id", hostid);
-    qb_opt(c, "-netdev", qj_end(&j));
+    qb_opt(c, QB_SRC(&n->src), "-netdev", qj_end(&j));
 
     if (n->mac) {
         snprintf(mac, sizeof(mac), "%s", n->mac);
@@ -228,8 +228,10 @@ int qb_build_net(struct qb_ctx *c, size_t i)
     qj_begin(&j);
     qj_str(&j, "driver", nic_driver(drv, sizeof(drv), n->model));
     if (virtio) {
-        if (n->txmode)
+        if (n->txmode) {
             qj_str(&j, "tx", n->txmode == DOM_TXMODE_IOTHREAD ? "bh" : "timer");
+            qb_prop(c, "tx", QB_ATTR(&n->src, "driver@txmode"));
+        }
         if (n->ioeventfd)
             qj_bool(&j, "ioeventfd", n->ioeventfd == DOM_TRI_ON);
         if (n->event_idx)
@@ -238,23 +240,36 @@ int qb_build_net(struct qb_ctx *c, size_t i)
             /* a vector per queue in each direction, one for config, one for control */
             qj_bool(&j, "mq", true);
             qj_uint(&j, "vectors", 2 * queues + 2);
+            qb_prop(c, "mq", QB_ATTR(&n->src, "driver@queues"));
+            qb_prop(c, "vectors", QB_ATTR(&n->src, "driver@queues"));
         }
-        if (n->rx_queue_size)
+        if (n->rx_queue_size) {
             qj_uint(&j, "rx_queue_size", n->rx_queue_size);
-        if (n->tx_queue_size)
+            qb_prop(c, "rx_queue_size", QB_ATTR(&n->src, "driver@rx_queue_size"));
+        }
+        if (n->tx_queue_size) {
             qj_uint(&j, "tx_queue_size", tx_queue_size(c, n, i));
-        if (n->mtu)
+            qb_prop(c, "tx_queue_size", QB_ATTR(&n->src, "driver@tx_queue_size"));
+        }
+        if (n->mtu) {
             qj_uint(&j, "host_mtu", n->mtu);
+            qb_prop(c, "host_mtu", QB_ATTR(&n->src, "mtu@size"));
+        }
     }
     qj_str(&j, "netdev", hostid);
     qj_str(&j, "id", id);
     qj_str(&j, "mac", mac);
+    qb_prop(c, "mac", n->mac ? QB_ATTR(&n->src, "mac@address")
+                             : QB_WHY("no <mac>: derived from the UUID (libvirt picks a random "
+                                      "one)"));
     const struct qb_dev *x = qb_dev(c, QB_DEV_NET, i);
     qj_pci(c, &j, &x->pci);
-    if (x->bootindex)
+    if (x->bootindex) {
         qj_uint(&j, "bootindex", x->bootindex);
+        qb_prop(c, "bootindex", qb_boot_from(c, &n->src, n->boot_order));
+    }
     qj_rom(&j, n->rom_file, n->rom_bar, n->rom_enabled);
-    qb_device(c, &n->src, &j);
+    qb_device(c, QB_SRC(&n->src), &j);
     if (n->link_state == DOM_LINK_DOWN)
         qb_note(c, "interface %zu: link is set down with QMP set_link before start", i);
     return 0;

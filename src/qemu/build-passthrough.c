@@ -99,8 +99,10 @@ int qb_override_device(struct qb_ctx *c, json_object *dev)
             continue;
         c->override_used[i] = true;
         hit = 1;
-        for (size_t k = 0; k < o->n_props; k++)
+        for (size_t k = 0; k < o->n_props; k++) {
             set_prop(dev, &o->props[k]);
+            qb_prop(c, o->props[k].name, QB_SRC(&o->props[k].src));
+        }
     }
     return hit;
 }
@@ -114,7 +116,7 @@ int qb_add_passthrough(struct qb_ctx *c)
                            "'%s' (the -device ids `qlaunch argv` prints are the aliases)",
                            q->overrides[i].alias);
     for (size_t i = 0; i < q->n_args; i++)
-        argv_add(&c->r->argv, q->args[i]);
+        qb_arg(c, QB_AT("qemu:commandline", q->args_line, NULL), q->args[i]);
     struct qb_result *r = c->r;
     r->env = xcalloc(q->n_envs ? q->n_envs : 1, sizeof(*r->env));
     for (size_t i = 0; i < q->n_envs; i++)

@@ -28,6 +28,29 @@
 
 struct qb_ctx;
 
+/* Where an option or property comes from, as the builder passes it (by value, pointing at
+ * the domain's strings and static text; qb_opt copies it only when o->explain asks):
+ *   QB_SRC(&dev->src)            the element (every parsed device has its dom_src)
+ *   QB_ATTR(&dev->src, "bus")    one attribute of it ("target@bus": of a child)
+ *   QB_AT("features/smm", line, NULL)   an element known by path and line only
+ *   QB_WHY("libvirt default")    qlaunch adds it on its own, for this reason
+ *   QB_FOR(&in->src, "implicit USB controller for <input bus='usb'>")
+ *                                qlaunch adds it on its own because of that element
+ * A new option passes one of these as the argument after c: qb_opt(c, QB_SRC(&x->src),
+ * "-chardev", v), qb_device(c, QB_SRC(&x->src), &j). tests/unit/test-explain fails for an
+ * option of any golden case without an origin. */
+struct qb_from {
+    const char *path;
+    int line;
+    const char *attr;
+    const char *why;
+};
+#define QB_SRC(s) ((struct qb_from){(s)->path, (s)->line, NULL, NULL})
+#define QB_ATTR(s, a) ((struct qb_from){(s)->path, (s)->line, (a), NULL})
+#define QB_AT(p, l, a) ((struct qb_from){(p), (l), (a), NULL})
+#define QB_WHY(w) ((struct qb_from){NULL, 0, NULL, (w)})
+#define QB_FOR(s, w) ((struct qb_from){(s)->path, (s)->line, NULL, (w)})
+
 /* A PCI address as it will be emitted. */
 struct qb_pci {
     bool set;
@@ -54,6 +77,7 @@ struct qb_usb_hub {
 struct qb_ctrl {
     struct dom_controller c;
     bool implicit;
+    struct qb_from from;        /* the XML's, or why qlaunch adds it (argv --explain) */
     struct qb_pci pci;          /* assigned by the address pass */
     char id[32];                /* QEMU id: "usb", "usb1", "scsi0", "virtio-serial0", "pci.1" */
     unsigned usb_ports;         /* USB root ports this controller provides */
@@ -164,6 +188,9 @@ struct qb_ctx {
     size_t hot_index;           /* the new device's index among its kind */
     bool *override_used;        /* per <qemu:override> device: an id matched its alias */
     bool no_sandbox;            /* <qemu:del capability='seccomp-sandbox'/> */
+    /* o->explain: properties recorded by qb_prop for the next option */
+    struct qb_explain_prop *props;
+    size_t n_props;
 };
 
 /* ---- helpers (build-util.c) ---- */
@@ -171,13 +198,29 @@ struct qb_ctx {
 int qb_fail(struct qb_ctx *c, const struct dom_src *src, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void qb_note(struct qb_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void qb_opt(struct qb_ctx *c, const char *opt, char *value_taken);
+/* Adds opt (and value, when not NULL) to the argv; from: where it comes from. */
+void qb_opt(struct qb_ctx *c, struct qb_from from, const char *opt, char *value_taken);
+/* Adds the arguments of <qemu:commandline> and the like: one option of one argument. */
+void qb_arg(struct qb_ctx *c, struct qb_from from, const char *arg);
+/* Records that property (or suboption) name of the next option comes from from, when it
+ * differs from the option's own origin (argv --explain); free otherwise. */
+void qb_prop_record(struct qb_ctx *c, const char *name, struct qb_from from);
+/* <features><f>, or why_absent when the XML has no such element (and why_absent is set). */
+struct qb_from qb_feature(const struct qb_ctx *c, enum dom_feature f, const char *why_absent);
+void qb_origin_free(struct qb_origin *o);
+void qb_explain_props_free(struct qb_explain_prop *p, size_t n);
+static inline void qb_prop(struct qb_ctx *c, const char *name, struct qb_from from)
+{
+    if (c->o->explain)
+        qb_prop_record(c, name, from);
+}
 /* -device JSON: with capabilities (o->caps), a driver or property the emulator lacks is an
- * error about src (c->caps_failed makes qb_build fail even when the caller goes on). */
+ * error about from's element (c->caps_failed makes qb_build fail even when the caller goes
+ * on). */
 struct qj;
 /* Adds -device from j (begun, filled; qb_device ends it), after checking its driver and
  * properties against the emulator's capabilities. */
-int qb_device(struct qb_ctx *c, const struct dom_src *src, struct qj *j);
+int qb_device(struct qb_ctx *c, struct qb_from from, struct qj *j);
 int qb_add_fd(struct qb_ctx *c, enum qb_fd_kind kind, size_t dev_index, char *what_taken);
 /* The QEMU id of IOThread id ("iothread2", libvirt's naming). */
 const char *qb_iothread_id(char *buf, size_t len, unsigned id);
@@ -247,8 +290,9 @@ void qj_pci(struct qb_ctx *c, struct qj *j, const struct qb_pci *p);
 /* ---- controllers (build-ctrl.c) ---- */
 /* The XML's controllers and the USB controller libvirt always adds. */
 void qb_ctrls_from_xml(struct qb_ctx *c);
-/* A controller a device needs: added (implicit) when the XML has none of type and index. */
-void qb_ctrl_need(struct qb_ctx *c, enum dom_ctrl_type t, unsigned index);
+/* A controller a device needs: added (implicit) when the XML has none of type and index;
+ * why: the reason, and the element that needs it (argv --explain). */
+void qb_ctrl_need(struct qb_ctx *c, enum dom_ctrl_type t, unsigned index, struct qb_from why);
 bool qb_ctrl_exists(const struct qb_ctx *c, enum dom_ctrl_type t, unsigned index);
 /* Checks every controller and names it; fills in libvirt's default models. */
 int qb_ctrls_check(struct qb_ctx *c);
@@ -341,6 +385,9 @@ int qb_add_sysinfo(struct qb_ctx *c);
 int qb_add_pcihole64(struct qb_ctx *c);
 /* <os><boot dev> and per-device <boot order> as bootindex on the disks and NICs. */
 int qb_assign_boot_order(struct qb_ctx *c);
+/* Where a device's boot index comes from: its <boot order> (boot_order), else <os><boot>. */
+struct qb_from qb_boot_from(const struct qb_ctx *c, const struct dom_src *src,
+                            unsigned boot_order);
 int qb_add_cpu(struct qb_ctx *c);
 int qb_add_memory_smp(struct qb_ctx *c);
 /* The guest RAM needs a memory backend of its own (-machine memory-backend=pc.ram). */

@@ -57,11 +57,73 @@ void qb_note(struct qb_ctx *c, const char *fmt, ...)
     c->r->notes[c->r->n_notes++] = sb_steal(&sb);
 }
 
-void qb_opt(struct qb_ctx *c, const char *opt, char *value_taken)
+struct qb_from qb_feature(const struct qb_ctx *c, enum dom_feature f, const char *why_absent)
 {
+    static const char *const paths[DOM_FEAT_MAX] = {
+        "features/acpi", "features/apic", "features/pae", "features/hap", "features/pmu",
+        "features/vmport", "features/smm", "features/pvspinlock", "features/vmcoreinfo",
+        "features/ps2", "features/kvm/hidden", "features/kvm/hint-dedicated",
+        "features/kvm/poll-control", "features/kvm/pv-ipi", "features/kvm/dirty-ring"};
+    int line = c->d->features.lines[f];
+    if (!line && why_absent)
+        return QB_WHY(why_absent);
+    return QB_AT(paths[f], line, NULL);
+}
+
+static struct qb_origin origin_dup(struct qb_from f)
+{
+    return (struct qb_origin){f.path ? xstrdup(f.path) : NULL, f.line,
+                              f.attr ? xstrdup(f.attr) : NULL, f.why ? xstrdup(f.why) : NULL};
+}
+
+/* The option about to be added at argv index arg takes the pending properties. */
+static void explain_add(struct qb_ctx *c, struct qb_from from, size_t n_args)
+{
+    struct qb_result *r = c->r;
+    r->explain = xrealloc(r->explain, (r->n_explain + 1) * sizeof(*r->explain));
+    r->explain[r->n_explain++] = (struct qb_explain){
+        .arg = r->argv.n, .n_args = n_args, .from = origin_dup(from),
+        .props = c->props, .n_props = c->n_props};
+    c->props = NULL;
+    c->n_props = 0;
+}
+
+void qb_prop_record(struct qb_ctx *c, const char *name, struct qb_from from)
+{
+    c->props = xrealloc(c->props, (c->n_props + 1) * sizeof(*c->props));
+    c->props[c->n_props++] = (struct qb_explain_prop){xstrdup(name), origin_dup(from)};
+}
+
+void qb_opt(struct qb_ctx *c, struct qb_from from, const char *opt, char *value_taken)
+{
+    if (c->o->explain)
+        explain_add(c, from, value_taken ? 2 : 1);
     argv_add(&c->r->argv, opt);
     if (value_taken)
         argv_take(&c->r->argv, value_taken);
+}
+
+void qb_arg(struct qb_ctx *c, struct qb_from from, const char *arg)
+{
+    if (c->o->explain)
+        explain_add(c, from, 1);
+    argv_add(&c->r->argv, arg);
+}
+
+void qb_origin_free(struct qb_origin *o)
+{
+    free(o->path);
+    free(o->attr);
+    free(o->why);
+}
+
+void qb_explain_props_free(struct qb_explain_prop *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(p[i].name);
+        qb_origin_free(&p[i].from);
+    }
+    free(p);
 }
 
 /* Members of a -device object that are not qdev properties of the driver. */
@@ -70,9 +132,10 @@ static bool not_a_property(const char *k)
     return STREQ(k, "driver") || STREQ(k, "id") || STREQ(k, "bus");
 }
 
-int qb_device(struct qb_ctx *c, const struct dom_src *src, struct qj *j)
+int qb_device(struct qb_ctx *c, struct qb_from from, struct qj *j)
 {
     const struct qemu_caps *caps = c->o->caps;
+    const struct dom_src at = {(char *)from.path, from.line}, *src = from.path ? &at : NULL;
     int r = 0;
     if (caps) {
         /* Checked on the object being written: no second parse of the text. */
@@ -98,7 +161,7 @@ int qb_device(struct qb_ctx *c, const struct dom_src *src, struct qj *j)
     /* after the check: what <qemu:override> sets is the user's, unchecked */
     if (c->override_used)
         qb_override_device(c, j->o);
-    qb_opt(c, "-device", qj_end(j));
+    qb_opt(c, from, "-device", qj_end(j));
     return r;
 }
 

@@ -53,6 +53,7 @@ static void ctx_free(struct qb_ctx *c)
     free(c->ctrls);
     free(c->devs);
     free(c->override_used);
+    qb_explain_props_free(c->props, c->n_props);
     qb_usb_free(c);
 }
 
@@ -168,10 +169,15 @@ static int build(struct qb_ctx *c)
     if (c->hot)
         return build_hot(c);
 
-    argv_add(&c->r->argv, c->o->emulator ? c->o->emulator
-                          : dv->emulator ? dv->emulator : QEMU_DEFAULT_EMULATOR);
+    if (c->o->emulator)
+        qb_arg(c, QB_WHY("the emulator the command line names (--emulator)"), c->o->emulator);
+    else if (dv->emulator)
+        qb_arg(c, QB_AT("devices/emulator", dv->emulator_line, NULL), dv->emulator);
+    else
+        qb_arg(c, QB_WHY("default emulator: the XML has no <emulator>"), QEMU_DEFAULT_EMULATOR);
     qb_add_name(c);
-    qb_opt(c, "-S", NULL);
+    qb_opt(c, QB_WHY("start paused: the supervisor sets up the guest over QMP, then 'cont'"),
+           "-S", NULL);
     if ((r = qb_add_firmware(c)) < 0 || (r = qb_add_machine(c)) < 0
         || (r = qb_add_accel(c)) < 0 || (r = qb_add_cpu(c)) < 0
         || (r = qb_add_memory_smp(c)) < 0)
@@ -187,14 +193,17 @@ static int build(struct qb_ctx *c)
         qj_str(&j, "driver", "vmgenid");
         qj_str(&j, "guid", g);
         qj_str(&j, "id", "vmgenid0");
-        qb_device(c, NULL, &j);
+        qb_device(c, QB_AT("genid", d->genid_line, NULL), &j);
     }
     if ((r = qb_add_sysinfo(c)) < 0)
         return r;
     if (dv->n_graphics == 0)
-        qb_opt(c, "-display", xstrdup("none"));
-    qb_opt(c, "-no-user-config", NULL);
-    qb_opt(c, "-nodefaults", NULL);
+        qb_opt(c, QB_WHY("no <graphics>: no display (libvirt's default)"), "-display",
+               xstrdup("none"));
+    qb_opt(c, QB_WHY("no QEMU configuration files of the host (libvirt's default)"),
+           "-no-user-config", NULL);
+    qb_opt(c, QB_WHY("no default devices: every device is one the XML gives or libvirt adds"),
+           "-nodefaults", NULL);
     qb_add_monitor(c);
     if ((r = qb_add_clock(c)) < 0)
         return r;
@@ -215,13 +224,15 @@ static int build(struct qb_ctx *c)
         struct qj j;
         qj_begin(&j);
         qj_str(&j, "driver", "vmcoreinfo");
-        qb_device(c, NULL, &j);
+        qb_device(c, QB_AT("features/vmcoreinfo", d->features.lines[DOM_FEAT_VMCOREINFO], NULL),
+                  &j);
     }
     /* libvirt's default hardening (qemu.conf seccomp_sandbox=1): QEMU may not run
      * obsolete syscalls, change its privileges, fork/exec, or change scheduling and
      * affinity itself (the supervisor pins threads from outside). */
     if (!c->no_sandbox)
-        qb_opt(c, "-sandbox", xstrdup("on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
+        qb_opt(c, QB_WHY("libvirt's default hardening (qemu.conf seccomp_sandbox=1)"),
+               "-sandbox", xstrdup("on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
                                       "resourcecontrol=deny"));
     return qb_add_passthrough(c);
 }
@@ -377,5 +388,10 @@ void qb_result_free(struct qb_result *r)
     free(r->agent_socket);
     free(r->hot_id);
     free(r->hot_addr.usb_port);
+    for (size_t i = 0; i < r->n_explain; i++) {
+        qb_origin_free(&r->explain[i].from);
+        qb_explain_props_free(r->explain[i].props, r->explain[i].n_props);
+    }
+    free(r->explain);
     memset(r, 0, sizeof(*r));
 }

@@ -79,6 +79,33 @@ struct qb_options {
     enum qb_vhost { QB_VHOST_UNKNOWN, QB_VHOST_ABSENT, QB_VHOST_USABLE } vhost_net;
     /* Not NULL: build one hot-plugged device (struct qb_hotplug); disk_absent is ignored. */
     const struct qb_hotplug *hotplug;
+    /* Record where every option comes from (qb_result.explain), for `argv --explain` and
+     * `validate --explain`. Off, the build records nothing and costs nothing more. */
+    bool explain;
+};
+
+/* Where an option (or one property of it) comes from: an element of the XML (its path as
+ * in error messages, its line, and the attribute or "child@attribute" when one attribute
+ * gave it), or a reason qlaunch adds it on its own (why; path then names the element that
+ * made it necessary, when one did). Owned copies: the result outlives nothing. */
+struct qb_origin {
+    char *path;                 /* "devices/disk[1]"; NULL: no element */
+    int line;                   /* 0: unknown */
+    char *attr;                 /* "bus", "target@bus"; NULL: the element as a whole */
+    char *why;                  /* NULL: the XML asks for it */
+};
+
+/* One option of the argv and where it came from. */
+struct qb_explain {
+    size_t arg;                 /* its index in argv */
+    size_t n_args;              /* 1: a flag (-S) or a <qemu:arg>; 2: option and value */
+    struct qb_origin from;
+    /* properties (-device members, -machine/-cpu suboptions) with their own origin */
+    struct qb_explain_prop {
+        char *name;
+        struct qb_origin from;
+    } *props;
+    size_t n_props;
 };
 
 enum qb_fd_kind {
@@ -185,6 +212,9 @@ struct qb_result {
      * USB, else type NONE), which the caller keeps for the builds after it. */
     char *hot_id;
     struct dom_addr hot_addr;
+    /* With o->explain: one entry per option, in argv order (argv[0] included). */
+    struct qb_explain *explain;
+    size_t n_explain;
 };
 
 /* Whether a start must hold the graphics-port lock (a SPICE or VNC display with autoport
@@ -207,3 +237,12 @@ struct strbuf;
  * (shell-quoted), then "# fd N (kind): what", "# file (kind): what" and "# note: text"
  * lines. */
 void qb_result_render(struct strbuf *sb, const struct qb_result *r);
+/* The result of a build with o->explain as `qlaunch argv --explain` prints it: each option
+ * (shell-quoted), then an indented "<- PATH (line N)" or "<- qlaunch: WHY", then its
+ * properties that have an origin of their own. */
+void qb_explain_render(struct strbuf *sb, const struct qb_result *r);
+/* The same as data: [{option, value, from:{path,line,attribute}|null, reason, properties}] */
+struct json_object;
+struct json_object *qb_explain_json(const struct qb_result *r);
+/* The JSON of one origin: {path,line,attribute} or null (reason is the caller's). */
+struct json_object *qb_origin_json(const struct qb_origin *o);

@@ -14,6 +14,7 @@ func_tests += tests/func/unprivileged.sh
 func_tests += tests/func/destroy-graceful.sh
 func_tests += tests/func/nvram.sh
 func_tests += tests/func/cli-options.sh
+func_tests += tests/func/explain.sh
 func_tests += tests/func/monitor-loss.tap
 func_tests += tests/func/dump-control.tap
 func_tests += tests/func/sup-death.sh

@@ -7,6 +7,7 @@ unit_tests += tests/unit/test-build-ids
 unit_tests += tests/unit/test-caps
 unit_tests += tests/unit/test-ctl-client
 unit_tests += tests/unit/test-ctl-proto
+unit_tests += tests/unit/test-explain
 unit_tests += tests/unit/test-firmware
 unit_tests += tests/unit/test-helpers
 unit_tests += tests/unit/test-host-net
