@@ -153,14 +153,14 @@ PY
 [ -z "$(ls "$T/run/$NAME/qemu/" | grep png)" ] || fail "the screenshot was left in QEMU's directory"
 # The guest reports its keyboard's events (guest.keys=1): code and press (1) / release (0).
 ql send-key "$NAME" KEY_A KEY_LEFTSHIFT >"$T/out" 2>&1 || fail "send-key: $(cat "$T/out")"
-wait_for "GUEST-KEY code=30 value=0"     # QEMU releases the keys in reverse order
+ql_wait_for "GUEST-KEY code=30 value=0"     # QEMU releases the keys in reverse order
 grep "GUEST-KEY" "$T/serial.log" | tr '\r\n' '  ' |
     grep -q "code=30 value=1 .*code=42 value=1 .*code=42 value=0 .*code=30 value=0" ||
     fail "the guest read other keys: $(grep GUEST-KEY "$T/serial.log")"
 ql send-key "$NAME" --codeset xt --holdtime 50 0x30 >"$T/out" 2>&1 || fail "send-key xt: $(cat "$T/out")"
-wait_for "GUEST-KEY code=48 value=0"     # xt 0x30 is KEY_B
+ql_wait_for "GUEST-KEY code=48 value=0"     # xt 0x30 is KEY_B
 ql send-key "$NAME" KEY_ENTER >"$T/out" 2>&1 || fail "send-key ENTER: $(cat "$T/out")"
-wait_for "GUEST-KEY code=28 value=0"
+ql_wait_for "GUEST-KEY code=28 value=0"
 ql send-key "$NAME" KEY_NOSUCH >"$T/out" 2>&1 && fail "send-key of an unknown key succeeded"
 grep -q "invalid keycode" "$T/out" || fail "send-key KEY_NOSUCH: $(cat "$T/out")"
 echo "ok screenshot send-key"
