@@ -83,6 +83,14 @@ fi
 if command -v systemctl > /dev/null; then
     export QLAUNCH_DOMAIN_DIR="$T/defs-auto"
     ql="$D$bindir/qlaunch"
+    # systemd looks for units only in its own directories: a build with another prefix
+    # (make distcheck's) is enabled from a copy in /etc/systemd/system, as an admin would.
+    sunit=$unitdir
+    case $unitdir in
+    /etc/systemd/system|/usr/lib/systemd/system|/lib/systemd/system|/usr/local/lib/systemd/system) ;;
+    *) sunit=/etc/systemd/system
+       mkdir -p "$D$sunit" && cp "$unit" "$D$sunit/" ;;
+    esac
     printf "<domain type='qemu'><name>vm-auto</name><memory unit='MiB'>64</memory>%s</domain>\n" \
         "<os><type arch='x86_64' machine='pc'>hvm</type></os>" > "$T/vm-auto.xml"
     "$ql" define --quiet "$T/vm-auto.xml" > "$T/out" 2>&1 || fail "define: $(cat "$T/out")"
@@ -91,13 +99,14 @@ if command -v systemctl > /dev/null; then
         fail "autostart with QLAUNCH_SYSTEMD_ROOT: $(cat "$T/err")"
     grep -qx "Domain 'vm-auto' marked as autostarted" "$T/out" || fail "autostart said: $(cat "$T/out")"
     wants=etc/systemd/system/multi-user.target.wants
-    [ "$(readlink "$D/$wants/qlaunch@vm-auto.service")" = "$unitdir/qlaunch@.service" ] ||
+    [ "$(readlink "$D/$wants/qlaunch@vm-auto.service")" = "$sunit/qlaunch@.service" ] ||
         fail "autostart made no link to the unit: $(find "$D/etc" -type l -exec ls -l {} +)"
     # what systemctl --root makes of the same unit in a tree of its own
-    mkdir -p "$T/ref$unitdir" && cp "$unit" "$T/ref$unitdir/"
+    mkdir -p "$T/ref$sunit" && cp "$unit" "$T/ref$sunit/"
     systemctl --root="$T/ref" --quiet enable qlaunch@vm-auto.service || fail "systemctl --root enable"
     links() { (cd "$1" && find . -type l -printf '%p -> %l\n' | sort); }
-    [ "$(links "$D/etc")" = "$(links "$T/ref/etc")" ] ||
+    [ "$(links "$D/etc/systemd/system/multi-user.target.wants")" = \
+      "$(links "$T/ref/etc/systemd/system/multi-user.target.wants")" ] ||
         fail "autostart's links differ from systemctl's: $(links "$D/etc") / $(links "$T/ref/etc")"
     [ "$(systemctl --root="$D" is-enabled qlaunch@vm-auto.service)" = enabled ] ||
         fail "systemctl --root does not see the unit enabled"
