@@ -29,9 +29,14 @@ static const char *env_or(const char *name, const char *def)
     return v && *v ? v : def;
 }
 
+const char *host_sysfs_root(void)
+{
+    return env_or(HOST_SYSFS_ENV, "/sys");
+}
+
 static char *dev_path(const char *addr, const char *file)
 {
-    return xasprintf("%s/bus/pci/devices/%s%s%s", env_or(HOST_SYSFS_ENV, "/sys"), addr,
+    return xasprintf("%s/bus/pci/devices/%s%s%s", host_sysfs_root(), addr,
                      file ? "/" : "", file ? file : "");
 }
 
@@ -79,7 +84,7 @@ static int sysfs_write(const char *path, const char *value, struct ql_error *err
 
 static bool driver_loaded(const char *driver)
 {
-    _cleanup_free_ char *dir = xasprintf("%s/bus/pci/drivers/%s", env_or(HOST_SYSFS_ENV, "/sys"),
+    _cleanup_free_ char *dir = xasprintf("%s/bus/pci/drivers/%s", host_sysfs_root(),
                                          driver);
     struct stat st;
     return stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
@@ -142,7 +147,7 @@ static bool wait_driver(const char *addr, const char *want)
 
 static char *probe_path(void)
 {
-    return xasprintf("%s/bus/pci/drivers_probe", env_or(HOST_SYSFS_ENV, "/sys"));
+    return xasprintf("%s/bus/pci/drivers_probe", host_sysfs_root());
 }
 
 int host_vfio_bind(const struct host_pci_binding *b, struct ql_error *err)

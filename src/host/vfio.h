@@ -19,6 +19,8 @@
 #define HOST_SYSFS_ENV "QLAUNCH_SYSFS_ROOT"
 #define HOST_VFIO_DEV_ENV "QLAUNCH_VFIO_DEV_DIR"
 #define HOST_VFIO_DRIVER "vfio-pci"
+/* $QLAUNCH_SYSFS_ROOT, or /sys: where every sysfs read starts (also the host's SMBIOS). */
+const char *host_sysfs_root(void);
 /* How long a probe may take to show the new driver (a deferred probe). */
 #define HOST_VFIO_PROBE_WAIT_MS 2000
 

@@ -1,5 +1,7 @@
 #include "config.h"
 #include "supervise/prepare.h"
+#include "host/dmi.h"
+#include "host/vfio.h"
 #include "supervise/rundir.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
@@ -10,7 +12,23 @@
 #include <string.h>
 #include <unistd.h>
 
-int sup_read_host_smbios(const char *dir, struct dom_smbios *ret, struct ql_error *err)
+/* The OEM strings of the host's raw table, when it is there and readable (root's only). */
+static int read_host_oem(const char *sysfs, struct dom_smbios *ret, struct ql_error *err)
+{
+    _cleanup_free_ char *path = xasprintf("%s/firmware/dmi/tables/DMI", sysfs);
+    _cleanup_free_ char *data = NULL;
+    size_t len = 0;
+    struct ql_error e = QL_ERROR_INIT;
+    if (ql_read_file(path, HOST_DMI_TABLE_MAX, &data, &len, &e) < 0) {
+        int r = e.code == ENOENT || e.code == EACCES
+                    ? 0 : ql_error_set(err, e.code, "%s", ql_error_msg(&e));
+        ql_error_clear(&e);
+        return r;
+    }
+    return host_dmi_oem_strings((const uint8_t *)data, len, &ret->oem, &ret->n_oem, err);
+}
+
+int sup_read_host_smbios(const char *sysfs, struct dom_smbios *ret, struct ql_error *err)
 {
     /* The sysfs file of each field of dom_smbios_fields, "" where the kernel has none or
      * it is not wanted (the host's UUID is never the guest's). */
@@ -30,7 +48,7 @@ int sup_read_host_smbios(const char *dir, struct dom_smbios *ret, struct ql_erro
         for (int k = 0; k < DOM_SMBIOS_MAX_FIELDS && files[t][k]; k++) {
             if (!*files[t][k])
                 continue;
-            _cleanup_free_ char *path = xasprintf("%s/%s", dir, files[t][k]);
+            _cleanup_free_ char *path = xasprintf("%s/class/dmi/id/%s", sysfs, files[t][k]);
             char *data = NULL;
             size_t len = 0;
             struct ql_error e = QL_ERROR_INIT;
@@ -48,10 +66,15 @@ int sup_read_host_smbios(const char *dir, struct dom_smbios *ret, struct ql_erro
             found++;
         }
     }
-    if (!found)
+    int r = read_host_oem(sysfs, ret, err);
+    if (r < 0) {
+        dom_smbios_clear(ret);
+        return r;
+    }
+    if (!found && !ret->n_oem)
         return ql_error_set(err, ENOENT, "<smbios mode='host'> needs the host's SMBIOS "
-                            "tables, but %s has none readable (a host without DMI, or a "
-                            "container)", dir);
+                            "tables, but %s/class/dmi/id has none readable (a host without "
+                            "DMI, or a container)", sysfs);
     return 0;
 }
 
@@ -114,7 +137,7 @@ int sup_build_prepare(const struct domain *d, const char *base, const char *acce
     }
     p->o.disk_absent = p->disk_absent;
     if (d->os.smbios_mode == DOM_SMBIOS_HOST) {
-        if ((r = sup_read_host_smbios(SUP_DMI_DIR, &p->host_smbios, err)) < 0) {
+        if ((r = sup_read_host_smbios(host_sysfs_root(), &p->host_smbios, err)) < 0) {
             ql_error_locate(err, "os/smbios@mode", d->os.smbios_line);
             goto fail;
         }

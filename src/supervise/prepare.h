@@ -39,8 +39,9 @@ int sup_build_prepare(const struct domain *d, const char *base, const char *acce
                       struct ql_error *err);
 void sup_build_prep_free(struct sup_build_prep *p);
 
-/* The host's SMBIOS fields for <smbios mode='host'>, as the kernel shows them in dir
- * (/sys/class/dmi/id): what is readable (serial numbers only by root), as libvirt's
- * dmidecode read, but the UUID. -ENOENT with a sentence (no place) when nothing is. */
-#define SUP_DMI_DIR "/sys/class/dmi/id"
-int sup_read_host_smbios(const char *dir, struct dom_smbios *ret, struct ql_error *err);
+/* The host's SMBIOS fields for <smbios mode='host'>, as the kernel shows them below sysfs
+ * (host_sysfs_root(): $QLAUNCH_SYSFS_ROOT or /sys): class/dmi/id, what is readable (serial
+ * numbers only by root), as libvirt's dmidecode read, but the UUID; and the OEM strings of
+ * the raw table firmware/dmi/tables/DMI (root's only). -ENOENT with a sentence (no place)
+ * when nothing is readable, -EINVAL for a malformed table. */
+int sup_read_host_smbios(const char *sysfs, struct dom_smbios *ret, struct ql_error *err);

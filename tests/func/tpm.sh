@@ -4,7 +4,8 @@
 # swtpm process or socket is left after destroy, after QEMU is killed, after a guest
 # poweroff, after the supervisor is killed (re-attach, then destroy), and after both die
 # (the CLI's recovery stops it); persistent_state='no' keeps the state in the run directory
-# only.
+# only. Started by root with swtpm's local CA, a new TPM has EK and platform certificates
+# (their NV indices, read from a copy of the state by a private swtpm).
 set -u
 [ -x /usr/bin/swtpm ] && [ -x /usr/bin/swtpm_setup ] \
     || { echo "SKIP: needs Debian's swtpm and swtpm-tools"; exit 77; }
@@ -39,6 +40,31 @@ boot() {  # boot WHAT [ENDS]: create, wait for the guest's device report, check 
     grep -q "GUEST-INFO.* tpm=tpm0:2" "$S" || fail "$1: the guest has no TPM 2.0: $(grep GUEST-INFO "$S")"
     [ -n "${2:-}" ] || [ -n "$(swtpms)" ] || fail "$1: no swtpm runs"
 }
+# nv_indices DIR INDEX...: "INDEX present|absent" for each NV index of the TPM state in DIR
+# (TPM2_NV_ReadPublic to a swtpm of our own on a copy).
+nv_indices() {
+    rm -rf "$T/nvcopy" && cp -r "$1" "$T/nvcopy" && shift
+    swtpm socket --tpm2 --tpmstate dir="$T/nvcopy" --server type=unixio,path="$T/nv.sock" \
+        --flags not-need-init,startup-clear 2>/dev/null &
+    _p=$!
+    wait_for 10 test -S "$T/nv.sock" || { kill "$_p"; return 1; }
+    python3 - "$T/nv.sock" "$@" <<'EOF'
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+for idx in sys.argv[2:]:
+    s.sendall(struct.pack(">HIII", 0x8001, 14, 0x169, int(idx, 16)))  # TPM2_NV_ReadPublic
+    hdr = b""
+    while len(hdr) < 10:
+        hdr += s.recv(10 - len(hdr))
+    tag, size, rc = struct.unpack(">HII", hdr)
+    rest = size - 10
+    while rest > 0:
+        rest -= len(s.recv(rest))
+    print(idx, "present" if rc == 0 else "absent")
+EOF
+    kill "$_p"; wait "$_p" 2>/dev/null; rm -rf "$T/nvcopy" "$T/nv.sock"
+}
 gone() {  # gone WHAT: nothing of swtpm is left
     wait_for 30 no_swtpm || fail "$1: swtpm left running: $(swtpms)"
     wait_for 30 no_socket || fail "$1: swtpm socket left: $(find "$T/run" -name swtpm.sock)"
@@ -56,6 +82,21 @@ if [ "$(id -u)" = 0 ] && [ -z "${QLAUNCH_QEMU_USER:-}" ]; then
 fi
 grep -Eq '"name": *"swtpm"' "$T/run/$NAME/state.json" || fail "swtpm is not in the state file"
 [ -f "$STATE/tpm2-00.permall" ] || fail "no TPM state in $STATE: $(ls -la "$STATE")"
+# EK certificates: RSA 2048 (0x01c00002) or ECC NIST P-384 (0x01c00016), as the profile
+# makes them; the platform certificate (0x01c08000).
+nv=$(nv_indices "$STATE" 0x01c00002 0x01c00016 0x01c08000) || fail "cannot read the TPM's NV: $nv"
+if [ "$(id -u)" = 0 ] && grep -q '^statedir' /etc/swtpm-localca.conf 2>/dev/null; then
+    grep -q "with EK and platform certificates, as " "$T/log/$NAME.log" \
+        || fail "no EK certificates: $(grep "TPM:" "$T/log/$NAME.log")"
+    echo "$nv" | grep -Eq "0x01c000(02|16) present" || fail "no EK certificate in the TPM: $nv"
+    echo "$nv" | grep -q "0x01c08000 present" || fail "no platform certificate in the TPM: $nv"
+    [ -z "$(find "$STATE" ! -user "$(ps -o user= -p "$qpid")")" ] \
+        || fail "TPM state files not QEMU's: $(ls -la "$STATE")"
+    echo "ok EK and platform certificates"
+else
+    grep -q "TPM: no EK certificate: " "$T/log/$NAME.log" || fail "no note on the certificates"
+    echo "$nv" | grep -q "0x01c00002 absent" || fail "an EK certificate without the CA: $nv"
+fi
 "$QLAUNCH" destroy "$NAME" > /dev/null || fail "destroy"
 gone "destroy"
 [ -f "$STATE/tpm2-00.permall" ] || fail "the TPM state did not survive destroy"
@@ -103,6 +144,7 @@ mkxml no
 rm -rf "$STATE"
 boot "transient state"
 [ -f "$T/run/$NAME/swtpm/tpm2-00.permall" ] || fail "no transient TPM state in the run directory"
+grep "TPM: creating the state in $T/run" "$T/log/$NAME.log" | tail -1
 [ ! -e "$STATE" ] || fail "persistent_state='no' wrote $STATE"
 "$QLAUNCH" destroy "$NAME" > /dev/null || fail "destroy (transient)"
 gone "transient state"

@@ -1,6 +1,6 @@
 /* What the pure builder takes from the host (sup_build_prepare) and the XML it serves:
  * <sysinfo> and <os><smbios mode> (the parser's checks, libvirt's; the host's SMBIOS read
- * from a fake /sys/class/dmi/id; the builder with the host's tables), and disks with
+ * from a fake sysfs tree, the raw table's OEM strings; the builder with the host's tables), and disks with
  * <source startupPolicy> whose file is missing. */
 #include "config.h"
 #include <setjmp.h>
@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "domain/parse.h"
+#include "host/dmi.h"
 #include "qemu/build.h"
 #include "supervise/prepare.h"
 #include "tests/testutil.h"
@@ -91,20 +92,141 @@ static void test_uuid_from_sysinfo(void **state)
     domain_free(d);
 }
 
-static char tdir[] = "/tmp/ql-dmi-XXXXXX";
+static char tdir[] = "/tmp/ql-dmi-XXXXXX";     /* a fake sysfs root */
+#define DMI_ID "class/dmi/id"
+#define DMI_TABLE "firmware/dmi/tables/DMI"
 
-static void put(const char *name, const char *text, mode_t mode)
+static void put_bytes(const char *name, const void *data, size_t len, mode_t mode)
 {
     char *p = xasprintf("%s/%s", tdir, name);
     FILE *f = fopen(p, "w");
     assert_non_null(f);
-    fputs(text, f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
     fclose(f);
     chmod(p, mode);
     free(p);
 }
 
-/* The host's tables from a fake sysfs directory, then built without the host's UUID. */
+static void put(const char *name, const char *text, mode_t mode)
+{
+    char *p = xasprintf(DMI_ID "/%s", name);
+    put_bytes(p, text, strlen(text), mode);
+    free(p);
+}
+
+static void mkdirs(const char *rel)
+{
+    char *p = xasprintf("%s/%s", tdir, rel);
+    for (char *s = p + strlen(tdir) + 1; (s = strchr(s, '/')); s++) {
+        *s = '\0';
+        mkdir(p, 0755);
+        *s = '/';
+    }
+    assert_int_equal(mkdir(p, 0755), 0);
+    free(p);
+}
+
+static void rmdirs(const char *rel)
+{
+    char *p = xasprintf("%s/%s", tdir, rel);
+    for (char *s; strlen(p) > strlen(tdir); *s = '\0') {
+        assert_int_equal(rmdir(p), 0);
+        s = strrchr(p, '/');
+    }
+    free(p);
+}
+
+/* A raw SMBIOS table as the firmware writes it: a type 0 without strings, a type 11 with
+ * two OEM strings (the second with a comma), a type 1 with one string, a second type 11,
+ * the end structure, then bytes past the end that are never read. */
+static const uint8_t table[] = {
+    0, 4, 0x00, 0x00, 0, 0,
+    11, 5, 0x01, 0x00, 2, 'o', 'e', 'm', '-', '1', 0, 'a', ',', 'b', 0, 0,
+    1, 5, 0x02, 0x00, 1, 'x', 0, 0,
+    11, 5, 0x03, 0x00, 1, 'l', 'a', 's', 't', 0, 0,
+    127, 4, 0xff, 0xff, 0, 0,
+    11, 5, 0x04, 0x00, 1, 'n', 'o', 0, 0,
+};
+
+/* Parses tbl, expecting the error text want (NULL: success with n strings). */
+static void expect_oem(const uint8_t *tbl, size_t len, const char *want, size_t n)
+{
+    char **oem = NULL;
+    size_t got = 0;
+    struct ql_error err = QL_ERROR_INIT;
+    int r = host_dmi_oem_strings(tbl, len, &oem, &got, &err);
+    if (want) {
+        assert_int_equal(r, -EINVAL);
+        assert_string_equal(ql_error_msg(&err), want);
+        ql_error_clear(&err);
+    } else {
+        assert_int_equal(r, 0);
+        assert_int_equal(got, n);
+    }
+    for (size_t i = 0; i < got; i++)
+        free(oem[i]);
+    free(oem);
+}
+
+/* The raw table parser: strings in order, and a precise refusal of each malformed table. */
+static void test_dmi_table(void **state)
+{
+    (void)state;
+    char **oem = NULL;
+    size_t n = 0;
+    struct ql_error err = QL_ERROR_INIT;
+    assert_int_equal(host_dmi_oem_strings(table, sizeof(table), &oem, &n, &err), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(oem[0], "oem-1");
+    assert_string_equal(oem[1], "a,b");
+    assert_string_equal(oem[2], "last");
+    for (size_t i = 0; i < n; i++)
+        free(oem[i]);
+    free(oem);
+
+    expect_oem(table, 0, NULL, 0);
+    expect_oem(table, 3, NULL, 0);      /* less than a header: nothing */
+    expect_oem(table, 5, "host SMBIOS table: the strings of the structure at byte 0 do not "
+               "end before the table does", 0);
+    expect_oem(table, 20, "host SMBIOS table: the strings of the structure at byte 6 do not "
+               "end before the table does", 0);
+    static const uint8_t short_len[] = {11, 3, 0, 0, 0, 0};
+    expect_oem(short_len, sizeof(short_len), "host SMBIOS table: the structure at byte 0 has "
+               "a formatted length of 3, outside the table of 6 bytes", 0);
+    static const uint8_t long_len[] = {11, 9, 0, 0, 1, 0, 0};
+    expect_oem(long_len, sizeof(long_len), "host SMBIOS table: the structure at byte 0 has "
+               "a formatted length of 9, outside the table of 7 bytes", 0);
+    static const uint8_t past[] = {0, 4, 0, 0, 0, 0, 11, 5, 0, 0, 2, 'a', 0, 0};
+    expect_oem(past, sizeof(past), "host SMBIOS table: the structure at byte 6 names OEM "
+               "string 2, past its strings", 0);
+    static const uint8_t none[] = {11, 5, 0, 0, 1, 0, 0};
+    expect_oem(none, sizeof(none), "host SMBIOS table: the structure at byte 0 names OEM "
+               "string 1, past its strings", 0);
+    static const uint8_t ctl[] = {11, 5, 0, 0, 1, 'a', '\n', 0, 0};
+    expect_oem(ctl, sizeof(ctl), "host SMBIOS table: OEM string 1 of the structure at byte 0 "
+               "has a control character", 0);
+    static const uint8_t zero[] = {11, 5, 0, 0, 0, 'a', 0, 0, 11, 4, 0, 0, 0, 0};
+    expect_oem(zero, sizeof(zero), NULL, 0);    /* a count of 0; a type 11 without one */
+    /* More strings than qlaunch keeps */
+    struct strbuf sb = STRBUF_INIT;
+    sb_addf(&sb, "%c%c%c%c%c", 11, 5, 0, 0, 255);
+    for (int i = 0; i < 255; i++)
+        sb_addf(&sb, "s%d%c", i, 0);
+    sb_addf(&sb, "%c", 0);
+    uint8_t *big = (uint8_t *)sb_steal(&sb);
+    size_t blen = 5 + 1;
+    for (int i = 0; i < 255; i++)
+        blen += (size_t)snprintf(NULL, 0, "s%d", i) + 1;
+    expect_oem(big, blen, NULL, 255);
+    uint8_t *two = xmalloc(2 * blen);
+    memcpy(two, big, blen);
+    memcpy(two + blen, big, blen);
+    expect_oem(two, 2 * blen, "host SMBIOS table: over 256 OEM strings", 0);
+    free(two);
+    free(big);
+}
+
+/* The host's tables from a fake sysfs tree, then built without the host's UUID. */
 static void test_host(void **state)
 {
     (void)state;
@@ -112,12 +234,14 @@ static void test_host(void **state)
     struct dom_smbios s;
     struct ql_error err = QL_ERROR_INIT;
     assert_int_equal(sup_read_host_smbios(tdir, &s, &err), -ENOENT);
-    char *want = xasprintf("<smbios mode='host'> needs the host's SMBIOS tables, but %s has "
-                           "none readable (a host without DMI, or a container)", tdir);
+    char *want = xasprintf("<smbios mode='host'> needs the host's SMBIOS tables, but "
+                           "%s/class/dmi/id has none readable (a host without DMI, or a "
+                           "container)", tdir);
     assert_string_equal(ql_error_msg(&err), want);
     free(want);
     ql_error_clear(&err);
 
+    mkdirs(DMI_ID);
     put("bios_vendor", "SeaBIOS\n", 0444);
     put("bios_date", "04/01/2014\n", 0444);
     put("sys_vendor", "ACME, Inc.\n", 0444);
@@ -128,6 +252,14 @@ static void test_host(void **state)
     assert_string_equal(s.f[DOM_SMBIOS_BIOS][0], "SeaBIOS");
     assert_null(s.f[DOM_SMBIOS_BASEBOARD][1]);
     assert_null(s.f[DOM_SMBIOS_SYSTEM][DOM_SMBIOS_UUID_FIELD]);     /* never read */
+    assert_int_equal(s.n_oem, 0);       /* no raw table */
+    dom_smbios_clear(&s);
+
+    /* The raw table's OEM strings, as type 11 */
+    mkdirs("firmware/dmi/tables");
+    put_bytes(DMI_TABLE, table, sizeof(table), 0400);
+    assert_int_equal(sup_read_host_smbios(tdir, &s, &err), 0);
+    assert_int_equal(s.n_oem, 3);
 
     struct domain *d = tu_domain(HEAD OS("host") TAIL);
     struct qb_options o = {.qmp_fd = 3, .first_fd = 4, .emulator = "/usr/bin/qemu-system-x86_64",
@@ -139,12 +271,33 @@ static void test_host(void **state)
     const char *a = sb_str(&sb);
     assert_non_null(strstr(a, "-smbios type=0,vendor=SeaBIOS,date=04/01/2014 \\\n"
                               "-smbios 'type=1,manufacturer=ACME,, Inc.' \\\n"
-                              "-smbios type=3,asset=A1 \\\n"));
+                              "-smbios type=3,asset=A1 \\\n"
+                              "-smbios type=11,value=oem-1,value=a,,b,value=last \\\n"));
     assert_null(strstr(a, "00000000-0000-0000-0000-000000000001"));
     assert_null(strstr(a, "type=2"));
     sb_free(&sb);
     qb_result_free(&r);
     domain_free(d);
+    dom_smbios_clear(&s);
+
+    /* A malformed table refuses the start; only the table, no sysfs fields: enough */
+    static const uint8_t bad[] = {11, 5, 0, 0, 2, 'a', 0, 0};
+    put_bytes(DMI_TABLE, bad, sizeof(bad), 0400);
+    assert_int_equal(sup_read_host_smbios(tdir, &s, &err), -EINVAL);
+    assert_string_equal(ql_error_msg(&err), "host SMBIOS table: the structure at byte 0 names "
+                        "OEM string 2, past its strings");
+    ql_error_clear(&err);
+    static const char *const files[] = {"bios_vendor", "bios_date", "sys_vendor",
+                                        "product_uuid", "board_name", "chassis_asset_tag"};
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        char *p = xasprintf("%s/" DMI_ID "/%s", tdir, files[i]);
+        unlink(p);
+        free(p);
+    }
+    put_bytes(DMI_TABLE, table, sizeof(table), 0400);
+    assert_int_equal(sup_read_host_smbios(tdir, &s, &err), 0);
+    assert_int_equal(s.n_oem, 3);
+    assert_null(s.f[DOM_SMBIOS_BIOS][0]);
     dom_smbios_clear(&s);
 
     /* mode='sysinfo' without <sysinfo type='smbios'>: refused at <smbios> */
@@ -155,13 +308,11 @@ static void test_host(void **state)
     ql_error_clear(&err);
     domain_free(d);
 
-    static const char *const files[] = {"bios_vendor", "bios_date", "sys_vendor",
-                                        "product_uuid", "board_name", "chassis_asset_tag"};
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        char *p = xasprintf("%s/%s", tdir, files[i]);
-        unlink(p);
-        free(p);
-    }
+    char *p = xasprintf("%s/" DMI_TABLE, tdir);
+    assert_int_equal(unlink(p), 0);
+    free(p);
+    rmdirs("firmware/dmi/tables");
+    rmdirs(DMI_ID);
     assert_int_equal(rmdir(tdir), 0);
 }
 
@@ -223,6 +374,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_uuid_from_sysinfo),
+        cmocka_unit_test(test_dmi_table),
         cmocka_unit_test(test_host),
         cmocka_unit_test(test_optional_disks),
     };
