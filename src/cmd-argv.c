@@ -10,6 +10,7 @@
 #include "util/cleanup.h"
 #include "util/json.h"
 #include "util/strbuf.h"
+#include "host/pool.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -90,6 +91,13 @@ int cmd_argv(int argc, char **argv)
     dom_diags_free(&g);
     if (r < 0)
         return 1;
+    struct ql_error perr = QL_ERROR_INIT;
+    if (host_pool_resolve_disks(d, &perr) < 0) {
+        fprintf(stderr, "%s: error: %s\n", file, ql_error_msg(&perr));
+        ql_error_clear(&perr);
+        domain_free(d);
+        return 1;
+    }
 
     /* The host facts exactly as a start prepares them: run directory, NVRAM directory,
      * network listen addresses, firmware. */

@@ -20,6 +20,7 @@
 #include "domain/parse.h"
 #include "domain/xml.h"
 #include "host/net.h"
+#include "host/pool.h"
 #include "store/store.h"
 #include "supervise/rundir.h"
 #include "util/argv.h"
@@ -63,6 +64,7 @@ struct imp {
     size_t n_copies;
     struct argv created;        /* files and directories made, for undo (in order) */
     bool nvram, tpm;            /* copies into qlaunch's NVRAM, TPM state directories */
+    bool unrunnable;            /* a pool volume it cannot name */
 };
 
 static void imp_free(struct imp *im)
@@ -267,59 +269,38 @@ static void import_filterrefs(struct imp *im, xmlNode *devices)
     }
 }
 
-/* <disk type='volume'><source pool volume>: qlaunch has no storage pools. A volume of a
- * pool whose volumes are files or block devices under its <target><path> (dir, fs, netfs,
- * logical) becomes that file or device; other pools are left for validation to refuse. */
+/* <disk type='volume'><source pool volume>: qlaunch reads the pool from libvirt's tree at
+ * start (host/pool.c), but the import names the volume's file or device directly so that the
+ * definition does not depend on libvirt's pool; a volume it cannot name refuses the import. */
 static void import_volumes(struct imp *im, xmlNode *devices)
 {
+    _cleanup_free_ char *dir = xasprintf("%s/etc/libvirt/storage", im->root);
     for (xmlNode *d = NULL; (d = next_child(devices, d, "disk"));) {
         xmlNode *src = child(d, "source");
         const char *pool = attr(src, "pool"), *vol = attr(src, "volume");
-        if (!STREQ_NULLABLE(attr(d, "type"), "volume") || !pool || !vol ||
-            dom_path_component_error(pool) || dom_path_component_error(vol))
+        if (!STREQ_NULLABLE(attr(d, "type"), "volume") || !pool || !vol)
             continue;
         _cleanup_free_ char *w = where(src, NULL);
-        _cleanup_free_ char *file = xasprintf("%s/etc/libvirt/storage/%s.xml", im->root, pool);
-        _cleanup_free_ char *xml = NULL;
-        size_t len = 0;
         struct ql_error err = QL_ERROR_INIT;
-        struct dom_diags g = {0};
-        xmlDocPtr doc = NULL;
-        if (ql_read_file(file, DOM_XML_MAX_BYTES, &xml, &len, &err) < 0 ||
-            px_load_xml(xml, len, "pool", "storage pool XML", &g, &doc) < 0) {
-            argv_addf(&im->lost, "%s: volume '%s' of storage pool '%s': the pool's definition "
-                      "%s cannot be read (%s)", w, vol, pool, file,
-                      err.code ? ql_error_msg(&err) : g.n ? g.v[0].msg : "invalid");
+        struct host_pool_volume v;
+        if (host_pool_volume_in(dir, pool, vol, &v, &err) < 0) {
+            argv_addf(&im->lost, "%s: %s", w, ql_error_msg(&err));
+            im->unrunnable = true;
             ql_error_clear(&err);
-            dom_diags_free(&g);
+            host_pool_volume_free(&v);
             continue;
         }
-        dom_diags_free(&g);
-        xmlNode *proot = xmlDocGetRootElement(doc);
-        const char *type = attr(proot, "type");
-        _cleanup_free_ char *dir = (char *)xmlNodeGetContent(child(child(proot, "target"),
-                                                                   "path"));
-        bool files = type && (STREQ(type, "dir") || STREQ(type, "fs") || STREQ(type, "netfs"));
-        bool blocks = type && STREQ(type, "logical");
-        if ((files || blocks) && dir && dir[0] == '/') {
-            _cleanup_free_ char *path = xasprintf("%s/%s", dir, vol);
-            argv_addf(&im->actions, "rewrite %s: volume '%s' of storage pool '%s' -> %s '%s'",
-                      w, vol, pool, files ? "file" : "block device", path);
-            argv_addf(&im->lost, "storage pool '%s' (%s, type '%s'): qlaunch has no storage "
-                      "pools; the disk names the volume's %s directly", pool, file, type,
-                      files ? "file" : "device");
-            xmlSetProp(d, BAD_CAST "type", BAD_CAST(files ? "file" : "block"));
-            xmlUnsetProp(src, BAD_CAST "pool");
-            xmlUnsetProp(src, BAD_CAST "volume");
-            xmlUnsetProp(src, BAD_CAST "mode");
-            xmlSetProp(src, BAD_CAST(files ? "file" : "dev"), BAD_CAST path);
-        } else {
-            argv_addf(&im->lost, "%s: volume '%s' of storage pool '%s' (type '%s'): qlaunch has "
-                      "no storage pools and cannot name such a volume; replace <source pool "
-                      "volume> by the volume's path or network source", w, vol, pool,
-                      type ? type : "?");
-        }
-        xmlFreeDoc(doc);
+        const char *what = v.block ? "block device" : "file";
+        argv_addf(&im->actions, "rewrite %s: volume '%s' of storage pool '%s' -> %s '%s'",
+                  w, vol, pool, what, v.path);
+        argv_addf(&im->lost, "storage pool '%s' (%s, type '%s'): the disk names the volume's "
+                  "%s directly", pool, v.pool_file, v.pool_type, what);
+        xmlSetProp(d, BAD_CAST "type", BAD_CAST(v.block ? "block" : "file"));
+        xmlUnsetProp(src, BAD_CAST "pool");
+        xmlUnsetProp(src, BAD_CAST "volume");
+        xmlUnsetProp(src, BAD_CAST "mode");
+        xmlSetProp(src, BAD_CAST(v.block ? "dev" : "file"), BAD_CAST v.path);
+        host_pool_volume_free(&v);
     }
 }
 
@@ -779,7 +760,7 @@ static int import(struct imp *im, bool dry_run, bool print_xml, bool autostart)
     _cleanup_(domain_freep_) struct domain *d = d0;
     print_diags(stderr, label, &g);
     dom_diags_free(&g);
-    if (r < 0) {
+    if (r < 0 || im->unrunnable) {
         print_list("Not carried over:", &im->lost);
         return cli_fail("%s is not a domain qlaunch can run; nothing was imported", file);
     }

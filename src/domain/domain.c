@@ -21,6 +21,8 @@ QL_ENUM_IMPL(dom_cpu_fallback, DOM_CPU_FALLBACK_MAX, NULL, "allow", "forbid")
 QL_ENUM_IMPL(dom_cpu_match, DOM_CPU_MATCH_MAX, NULL, "minimum", "exact", "strict")
 QL_ENUM_IMPL(dom_cpu_check, DOM_CPU_CHECK_MAX, NULL, "none", "partial", "full")
 QL_ENUM_IMPL(dom_mem_access, DOM_MEM_ACCESS_MAX, NULL, "shared", "private")
+QL_ENUM_IMPL(dom_numa_mode, DOM_NUMA_MODE_MAX, NULL, "strict", "preferred", "interleave",
+             "restrictive")
 QL_ENUM_IMPL(dom_mem_source, DOM_MEM_SOURCE_MAX, NULL, "anonymous", "file", "memfd")
 QL_ENUM_IMPL(dom_mem_allocation, DOM_MEM_ALLOC_MAX, NULL, "immediate", "ondemand")
 QL_ENUM_IMPL(dom_os_type, DOM_OS_TYPE_MAX, NULL, "hvm")
@@ -56,7 +58,7 @@ QL_ENUM_IMPL(dom_timer_name, DOM_TIMER_MAX, NULL, "platform", "pit", "rtc", "hpe
 QL_ENUM_IMPL(dom_tickpolicy, DOM_TICK_MAX, NULL, "delay", "catchup", "merge", "discard")
 QL_ENUM_IMPL(dom_timer_track, DOM_TRACK_MAX, NULL, "boot", "guest", "wall", "realtime")
 QL_ENUM_IMPL(dom_clock_basis, DOM_BASIS_MAX, NULL, "utc", "localtime")
-QL_ENUM_IMPL(dom_disk_type, DOM_DISK_MAX, "file", "block", "network")
+QL_ENUM_IMPL(dom_disk_type, DOM_DISK_MAX, "file", "block", "network", "volume")
 QL_ENUM_IMPL(dom_disk_device, DOM_DISKDEV_MAX, "disk", "cdrom", "floppy", "lun")
 QL_ENUM_IMPL(dom_disk_bus, DOM_BUS_MAX, NULL, "virtio", "ide", "sata", "scsi", "usb", "fdc")
 QL_ENUM_IMPL(dom_disk_driver, DOM_DISK_DRIVER_MAX, NULL, "qemu")
@@ -230,6 +232,7 @@ static void free_chr_source(struct dom_chr_source *s)
 void dom_disk_clear(struct dom_disk *x)
 {
     free(x->source);
+    free(x->pool);
     for (size_t i = 0; i < x->n_hosts; i++) {
         free(x->hosts[i].name);
         free(x->hosts[i].socket);
@@ -356,6 +359,13 @@ void domain_free(struct domain *d)
     }
     free(d->cputune.iothreadpins);
     free_src(&d->cputune.src);
+    free(d->numatune.nodeset);
+    free_src(&d->numatune.src);
+    for (size_t i = 0; i < d->numatune.n_memnodes; i++) {
+        free(d->numatune.memnodes[i].nodeset);
+        free_src(&d->numatune.memnodes[i].src);
+    }
+    free(d->numatune.memnodes);
 
     struct dom_mem_backing *mb = &d->mem_backing;
     for (size_t i = 0; i < mb->n_pages; i++) {

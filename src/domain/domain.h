@@ -160,6 +160,25 @@ struct dom_cpu {
     struct dom_src topo_src, numa_src;
 };
 
+/* <numatune>: <memory mode nodeset> and per guest cell <memnode cellid mode nodeset> */
+enum dom_numa_mode { DOM_NUMA_MODE_DEFAULT, DOM_NUMA_STRICT, DOM_NUMA_PREFERRED,
+                     DOM_NUMA_INTERLEAVE, DOM_NUMA_RESTRICTIVE, DOM_NUMA_MODE_MAX };
+QL_ENUM_DECL(dom_numa_mode);
+struct dom_memnode {
+    unsigned cellid;
+    enum dom_numa_mode mode;    /* DEFAULT: strict */
+    char *nodeset;              /* host NUMA nodes, cpuset syntax */
+    struct dom_src src;
+};
+struct dom_numatune {
+    bool present;               /* <numatune><memory> given */
+    enum dom_numa_mode mode;    /* DEFAULT: strict */
+    char *nodeset;
+    struct dom_src src;         /* the <memory> element */
+    struct dom_memnode *memnodes;
+    size_t n_memnodes;
+};
+
 struct dom_vcpupin {
     unsigned vcpu;
     char *cpuset;
@@ -377,7 +396,9 @@ struct dom_clock {
 };
 
 /* ---- devices ---- */
-enum dom_disk_type { DOM_DISK_FILE, DOM_DISK_BLOCK, DOM_DISK_NETWORK, DOM_DISK_MAX };
+/* VOLUME: a storage pool's volume, made FILE or BLOCK by host_pool_resolve_disks */
+enum dom_disk_type { DOM_DISK_FILE, DOM_DISK_BLOCK, DOM_DISK_NETWORK, DOM_DISK_VOLUME,
+                     DOM_DISK_MAX };
 QL_ENUM_DECL(dom_disk_type);
 enum dom_disk_device { DOM_DISKDEV_DISK, DOM_DISKDEV_CDROM, DOM_DISKDEV_FLOPPY, DOM_DISKDEV_LUN,
                        DOM_DISKDEV_MAX };
@@ -459,7 +480,8 @@ struct dom_disk {
     enum dom_detect_zeroes detect_zeroes;
     enum dom_error_policy error_policy, rerror_policy;
     unsigned queues;
-    char *source;               /* file path / block dev path / network volume name */
+    char *source;               /* file path / block dev path / network or pool volume name */
+    char *pool;                 /* type='volume': <source pool> */
     enum dom_startup_policy startup_policy;
     enum dom_disk_snapshot snapshot;
     enum dom_disk_protocol protocol;    /* network disks */
@@ -1074,6 +1096,7 @@ struct domain {
     char *vcpu_cpuset;
     struct dom_cputune cputune;
     bool has_cputune;
+    struct dom_numatune numatune;
     struct dom_cpu cpu;
 
     struct dom_os os;

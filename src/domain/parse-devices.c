@@ -203,6 +203,15 @@ static void parse_disk_source(struct px *p, xmlNode *src, struct dom_disk *x)
                 px_err(p, h, NULL, "<host> needs a name or socket attribute");
         }
         break;
+    case DOM_DISK_VOLUME:
+        /* resolved through the pool's definition when the domain is built for this host
+         * (host_pool_resolve_disks); mode= only matters for iSCSI pools, refused there */
+        x->pool = px_attr_dup(src, "pool");
+        x->source = px_attr_dup(src, "volume");
+        px_attr(src, "mode");
+        if (!x->pool || !x->source)
+            px_err(p, src, NULL, "a volume disk needs <source pool=... volume=...>");
+        break;
     case DOM_DISK_MAX:
         break;
     }
@@ -258,7 +267,7 @@ static void parse_disk(struct px *p, xmlNode *n)
     xmlNode *src = px_child(p, n, "source");
     if (src)
         parse_disk_source(p, src, x);
-    if (!x->source && x->type != DOM_DISK_NETWORK &&
+    if (!x->source && x->type != DOM_DISK_NETWORK && x->type != DOM_DISK_VOLUME &&
         (x->device == DOM_DISKDEV_DISK || x->device == DOM_DISKDEV_LUN))
         px_err(p, n, NULL, "a %s needs a <source %s=...>; only cdrom and floppy may be empty",
                dom_disk_device_to_string(x->device), x->type == DOM_DISK_FILE ? "file" : "dev");

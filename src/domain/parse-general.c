@@ -259,6 +259,62 @@ static void name_ok(struct px *p, xmlNode *n, const char *name)
         px_err(p, n, NULL, "%s", why);
 }
 
+/* ---- numatune ---- */
+
+static char *numa_nodeset(struct px *p, xmlNode *n)
+{
+    char *s = px_attr_dup(n, "nodeset");
+    const char *why;
+    if (s && dom_parse_cpuset(s, NULL, &why) < 0)
+        px_err(p, n, "nodeset", "invalid host NUMA nodeset '%s': %s", s, why);
+    return s;
+}
+
+/* Host NUMA placement of guest memory (libvirt's qemuBuildMemoryBackendProps and
+ * qemuProcessSetupEmulator): checked against the host's nodes and applied at start. */
+static void parse_numatune(struct px *p, xmlNode *root)
+{
+    xmlNode *nt = px_child(p, root, "numatune");
+    if (!nt)
+        return;
+    struct dom_numatune *t = &p->dom->numatune;
+    xmlNode *m = px_child(p, nt, "memory");
+    if (m) {
+        t->present = true;
+        px_src(&t->src, m);
+        PX_ENUM(p, m, "mode", &dom_numa_mode_enum, "value", t->mode);
+        t->nodeset = numa_nodeset(p, m);
+        const char *pl = px_attr(m, "placement");
+        if (pl && STREQ(pl, "auto"))
+            px_err(p, m, "placement", "placement='auto' asks numad for a nodeset, which "
+                   "qlaunch does not run; give nodeset='...' (placement='static')");
+        else if (pl && !STREQ(pl, "static"))
+            px_err(p, m, "placement", "unknown placement '%s' (static or auto)", pl);
+        else if (!t->nodeset)
+            px_err(p, m, NULL, "<memory> needs a nodeset (placement='static')");
+    }
+    size_t n = px_count(nt, "memnode");
+    if (n > DOM_MAX_DEVICES) {
+        px_err(p, nt, NULL, "%zu <memnode> elements exceed the limit of %d", n,
+               DOM_MAX_DEVICES);
+        return;
+    }
+    t->memnodes = xcalloc(n ? n : 1, sizeof(*t->memnodes));
+    for (xmlNode *e = NULL; (e = px_next(nt, e, "memnode"));) {
+        struct dom_memnode *x = &t->memnodes[t->n_memnodes++];
+        px_src(&x->src, e);
+        if (px_attr_uint(p, e, "cellid", &x->cellid) == 0)
+            px_err(p, e, NULL, "<memnode> needs a cellid");
+        PX_ENUM(p, e, "mode", &dom_numa_mode_enum, "value", x->mode);
+        x->nodeset = numa_nodeset(p, e);
+        if (!x->nodeset)
+            px_err(p, e, NULL, "<memnode> needs a nodeset");
+        for (size_t k = 0; k + 1 < t->n_memnodes; k++)
+            if (t->memnodes[k].cellid == x->cellid)
+                px_err(p, e, "cellid", "a second <memnode> for cell %u", x->cellid);
+    }
+}
+
 static void parse_cputune(struct px *p, xmlNode *root)
 {
     xmlNode *ct = px_child(p, root, "cputune");
@@ -875,6 +931,7 @@ void px_parse_general(struct px *p, xmlNode *root)
         px_ignore(n);
     }
     parse_cputune(p, root);
+    parse_numatune(p, root);
     parse_memory_backing(p, root);
     parse_iothreads(p, root);
 

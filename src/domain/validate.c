@@ -97,6 +97,16 @@ static void vcpu_rules(struct domain *d, struct dom_diags *g)
             px_err_src(g, &c->numa_src, NULL, "NUMA cells add up to %llu KiB but <memory> is "
                        "%llu KiB", total, d->memory_kib);
     }
+    /* libvirt (virDomainNumatuneParseXML): a memnode names a guest cell */
+    for (size_t i = 0; i < d->numatune.n_memnodes; i++) {
+        const struct dom_memnode *m = &d->numatune.memnodes[i];
+        bool found = false;
+        for (size_t k = 0; k < c->n_cells && !found; k++)
+            found = c->cells[k].id == m->cellid;
+        if (!found)
+            px_err_src(g, &m->src, "@cellid", "<memnode cellid='%u'> names no guest NUMA cell "
+                       "(<cpu><numa><cell id>)", m->cellid);
+    }
 }
 
 static void memory_rules(struct domain *d, struct dom_diags *g)

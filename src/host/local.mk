@@ -9,4 +9,5 @@ libqlaunch_a_SOURCES += src/host/net.h src/host/net-priv.h \
 	src/host/dac.c src/host/dac.h \
 	src/host/vfio.c src/host/vfio.h \
 	src/host/dmi.c src/host/dmi.h \
+	src/host/pool.c src/host/pool.h src/host/numa.c src/host/numa.h \
 	src/host/qemucaps.c src/host/qemucaps.h

@@ -240,6 +240,34 @@ bool qb_main_ram_backend(const struct qb_ctx *c)
            || mb->allocation == DOM_MEM_ALLOC_IMMEDIATE;
 }
 
+/* <numatune> of one guest cell, as libvirt (qemuBuildMemoryBackendProps): the cell's
+ * <memnode>, else <memory>, as host-nodes and policy. libvirt leaves 'restrictive' to
+ * cgroups' cpuset.mems; qlaunch manages no cgroups and binds the cell's memory instead. */
+static void numa_policy(struct qb_ctx *c, unsigned cell, struct qj *j)
+{
+    static const char *const policy[DOM_NUMA_MODE_MAX] = {
+        [DOM_NUMA_MODE_DEFAULT] = "bind", [DOM_NUMA_STRICT] = "bind",
+        [DOM_NUMA_PREFERRED] = "preferred", [DOM_NUMA_INTERLEAVE] = "interleave",
+        [DOM_NUMA_RESTRICTIVE] = "bind"};
+    const struct dom_numatune *t = &c->d->numatune;
+    const char *nodeset = t->present ? t->nodeset : NULL;
+    enum dom_numa_mode mode = t->mode;
+    for (size_t i = 0; i < t->n_memnodes; i++)
+        if (t->memnodes[i].cellid == cell) {
+            nodeset = t->memnodes[i].nodeset;
+            mode = t->memnodes[i].mode;
+        }
+    cpu_set_t set;
+    if (!nodeset || dom_cpuset_to_mask(nodeset, &set) < 0)
+        return;
+    json_object *nodes = json_object_new_array();
+    for (int n = 0; n < CPU_SETSIZE; n++)
+        if (CPU_ISSET(n, &set))
+            json_object_array_add(nodes, json_object_new_int(n));
+    json_object_object_add(j->o, "host-nodes", nodes);
+    qj_str(j, "policy", policy[mode]);
+}
+
 /* One memory backend object: memory-backend-memfd for source memfd, -file for huge pages,
  * source file or an explicit access mode (as libvirt), else -ram. */
 static int memory_backend(struct qb_ctx *c, const char *id, unsigned long long bytes,
@@ -296,6 +324,8 @@ static int memory_backend(struct qb_ctx *c, const char *id, unsigned long long b
                        "(QEMU only uses them to preallocate)");
     }
     qj_uint(&j, "size", bytes);
+    if (!main_ram)
+        numa_policy(c, cell, &j);
     qb_opt(c, from, "-object", qj_end(&j));
     return 0;
 }
@@ -326,6 +356,12 @@ int qb_add_memory_smp(struct qb_ctx *c)
         qb_opt(c, d->cpu.n_cells ? QB_FOR(&d->cpu.numa_src, "the sum of the NUMA cells")
                                  : QB_SRC(&msrc), "-m", xasprintf("size=%lluk", kib));
     }
+    const struct dom_numatune *nt = &d->numatune;
+    if (nt->present && !d->cpu.n_cells)
+        qb_note(c, "numatune: QEMU's memory policy is %s on host NUMA nodes %s (set_mempolicy "
+                "before exec; libvirt uses cgroups' cpuset.mems)",
+                nt->mode == DOM_NUMA_PREFERRED ? "preferred" : nt->mode == DOM_NUMA_INTERLEAVE
+                ? "interleave" : "bind", nt->nodeset);
     int r;
     if (qb_main_ram_backend(c)
         && (r = memory_backend(c, "pc.ram", kib * 1024, 0, DOM_MEM_ACCESS_DEFAULT, true,

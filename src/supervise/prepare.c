@@ -6,6 +6,7 @@
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/strbuf.h"
+#include "host/numa.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -136,6 +137,9 @@ int sup_build_prepare(const struct domain *d, const char *base, const char *acce
                             && errno == ENOENT;
     }
     p->o.disk_absent = p->disk_absent;
+    /* <numatune> nodesets name nodes this host has */
+    if ((r = host_numa_check(d, HOST_NUMA_NODE_DIR, err)) < 0)
+        goto fail;
     if (d->os.smbios_mode == DOM_SMBIOS_HOST) {
         if ((r = sup_read_host_smbios(host_sysfs_root(), &p->host_smbios, err)) < 0) {
             ql_error_locate(err, "os/smbios@mode", d->os.smbios_line);

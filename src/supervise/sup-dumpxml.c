@@ -53,8 +53,8 @@ static void fill_devices(struct sup *s, xmlNode *devs)
         const char *name = (const char *)n->name;
         if (strcmp(name, "disk") == 0 && disk < s->dom->dev.n_disks) {
             const struct dom_disk *dk = &s->dom->dev.disks[disk++];
-            if (dk->type != DOM_DISK_FILE && dk->type != DOM_DISK_BLOCK)
-                continue;
+            if (dk->pool || (dk->type != DOM_DISK_FILE && dk->type != DOM_DISK_BLOCK))
+                continue;       /* a pool volume stays <source pool volume>, as libvirt's */
             const char *src = sup_disk_source(s, disk - 1);
             xmlNode *sn = child(n, "source", src != NULL);
             if (sn && src)

@@ -21,6 +21,7 @@
 #include "supervise/sup-priv.h"
 #include "util/cleanup.h"
 #include "util/json.h"
+#include "host/pool.h"
 
 #include <errno.h>
 #include <libxml/parser.h>
@@ -406,6 +407,13 @@ static struct domain *parse_device(const char *xml, enum qb_hot_kind *ret_kind, 
         return NULL;
     }
     dom_diags_free(&diags);
+    struct ql_error err = QL_ERROR_INIT;
+    if (host_pool_resolve_disks(d, &err) < 0) {
+        *ret_msg = xstrdup(ql_error_msg(&err));
+        ql_error_clear(&err);
+        domain_free(d);
+        return NULL;
+    }
     const struct dom_devices *v = &d->dev;
     if (v->n_disks)
         *ret_kind = QB_HOT_DISK;

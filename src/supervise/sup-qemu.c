@@ -8,6 +8,7 @@
 #include "domain/parse.h"
 #include "supervise/sup-priv.h"
 #include "util/cleanup.h"
+#include "host/numa.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -495,6 +496,11 @@ int sup_spawn_qemu(struct sup *s, int qmp_listen_fd, struct ql_error *err)
         return ql_error_set(err, errno, "cannot create a pipe: %s", strerror(errno));
     cpu_set_t pmask;
     bool pin = process_mask(s->dom, &pmask);
+    /* <numatune> without guest cells: libvirt restricts QEMU with cgroups' cpuset.mems;
+     * qlaunch gives QEMU's process the memory policy before exec (inherited by its threads) */
+    unsigned long nmask[HOST_NUMA_MAX_NODES / (8 * sizeof(long))];
+    int nmode = 0;
+    bool npol = host_numa_process_policy(s->dom, &nmode, nmask);
     struct rlimit vfio_lock = vfio_memlock(s->dom);
     _cleanup_free_ char **envp = qemu_environ(&s->build);
     sup_trace(s, "fork");
@@ -530,6 +536,11 @@ int sup_spawn_qemu(struct sup *s, int qmp_listen_fd, struct ql_error *err)
         if (s->dom->mem_backing.locked && setrlimit(RLIMIT_MEMLOCK, &unlimited) < 0) {
             dprintf(s->log_fd, "qlaunch: cannot lift RLIMIT_MEMLOCK for <locked/>: %s\n",
                     strerror(errno));
+            _exit(127);
+        }
+        if (npol && syscall(SYS_set_mempolicy, nmode, nmask, HOST_NUMA_MAX_NODES + 1) < 0) {
+            dprintf(s->log_fd, "qlaunch: cannot set QEMU's NUMA memory policy for "
+                    "<numatune>: %s\n", strerror(errno));
             _exit(127);
         }
         if (pin && sched_setaffinity(0, sizeof(pmask), &pmask) < 0) {

@@ -10,6 +10,7 @@
 #include "util/fileio.h"
 #include "util/log.h"
 #include "util/trace.h"
+#include "host/pool.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -384,13 +385,12 @@ static int copy_xml(struct sup *s, struct ql_error *err)
 
 static int load_domain(struct sup *s, struct dom_diags *diags, struct ql_error *err)
 {
-    if (s->cfg->dom) {
-        /* Parsed by the CLI before it forked this supervisor: parse once. */
+    /* Parsed by the CLI before it forked this supervisor: parse once. Pool volumes become
+     * the files and devices they are on this host. */
+    if (s->cfg->dom)
         s->dom = s->cfg->dom;
-        return 0;
-    }
-    if (dom_parse_file(s->cfg->xml_path, &s->dom, diags) == 0)
-        return 0;
+    if (s->dom || dom_parse_file(s->cfg->xml_path, &s->dom, diags) == 0)
+        return host_pool_resolve_disks(s->dom, err);
     const struct dom_diag *first = diags->n ? &diags->v[0] : NULL;
     for (size_t i = 0; i < diags->n; i++)
         if (diags->v[i].level == DOM_DIAG_ERROR) {

@@ -95,6 +95,9 @@ def read_expect(corpus):
 
 def main():
     qlaunch, corpus = sys.argv[1], sys.argv[2]
+    # The storage pools the corpus's <disk type='volume'> name ('default', as libvirt's
+    # `virsh pool-dumpxml default` prints it): qlaunch reads them from this directory.
+    os.environ["QLAUNCH_POOL_DIR"] = os.path.join(corpus, "pools")
     exp = read_expect(corpus)
     names = sorted(f for f in os.listdir(corpus) if f.endswith(".xml"))
     qemu_ok = os.access(QEMU, os.X_OK) and shutil.which("qemu-img")

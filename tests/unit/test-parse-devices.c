@@ -458,9 +458,11 @@ static void test_disk_errors(void **state)
                "<source file='/a'/><target dev='vda'/></disk>",
                "devices/disk/driver@iothread: Disk iothread '1' not defined in iothreadid "
                "(line 2)");
-    fails_with("\n<disk type='volume'><source pool='p' volume='v'/><target dev='vda'/></disk>",
-               "devices/disk@type: unsupported disk type 'volume' (qlaunch supports: file, "
-               "block, network) (line 2)");
+    fails_with("\n<disk type='volume'><source volume='v'/><target dev='vda'/></disk>",
+               "devices/disk/source: a volume disk needs <source pool=... volume=...> (line 2)");
+    fails_with("\n<disk type='dir'><source dir='/x'/><target dev='vda'/></disk>",
+               "devices/disk@type: unsupported disk type 'dir' (qlaunch supports: file, "
+               "block, network, volume) (line 2)");
     fails_with("\n<disk type='file' device='disk'><target dev='vda'/></disk>",
                "devices/disk: a disk needs a <source file=...>; only cdrom and floppy may be "
                "empty (line 2)");

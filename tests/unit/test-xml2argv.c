@@ -6,6 +6,8 @@
  * which must give NAME.args too, and of QEMU 10.0, which must give NAME.qemu-10.0.args where
  * that file exists (the argv differs between the versions), else NAME.args. */
 #include "config.h"
+#include "host/numa.h"
+#include "host/pool.h"
 #include "domain/parse.h"
 #include "qemu/build.h"
 #include "qemu/caps.h"
@@ -39,6 +41,24 @@ static char *render(const char *path, const struct qemu_caps *caps)
         return sb_steal(&sb);
     }
     dom_diags_free(&g);
+    struct ql_error perr = QL_ERROR_INIT;
+    /* a host with NUMA node 0 only, as tests/xml2argv/numa-nodes says */
+    _cleanup_free_ char *nodes = tu_srcdir_path("tests/xml2argv/numa-nodes");
+    if (host_pool_resolve_disks(d, &perr) < 0 || host_numa_check(d, nodes, &perr) < 0) {
+        /* the pools' directory differs between build trees */
+        const char *msg = ql_error_msg(&perr), *dir = getenv("QLAUNCH_POOL_DIR"), *at;
+        sb_add(&sb, "host error: ");
+        while ((at = strstr(msg, dir)) || (at = strstr(msg, nodes))) {
+            bool pool = strncmp(at, dir, strlen(dir)) == 0;
+            sb_addf(&sb, "%.*s%s", (int)(at - msg), msg, pool ? "$QLAUNCH_POOL_DIR"
+                                                              : "/sys/devices/system/node");
+            msg = at + strlen(pool ? dir : nodes);
+        }
+        sb_addf(&sb, "%s\n", msg);
+        ql_error_clear(&perr);
+        domain_free(d);
+        return sb_steal(&sb);
+    }
     struct qb_options o = {.qmp_fd = 3, .first_fd = 4, .caps = caps};
     if (!d->dev.emulator)
         o.emulator = "/usr/bin/qemu-system-x86_64";
@@ -128,6 +148,9 @@ int main(void)
 {
     bool regen = getenv("QLAUNCH_REGENERATE") && *getenv("QLAUNCH_REGENERATE") == '1';
     _cleanup_free_ char *dir = tu_srcdir_path("tests/xml2argv");
+    /* <disk type='volume'> cases name the pools defined there */
+    _cleanup_free_ char *pools = tu_srcdir_path("tests/xml2argv/pools");
+    setenv("QLAUNCH_POOL_DIR", pools, 1);
     _cleanup_(qemu_caps_freep) struct qemu_caps *caps72 = load_caps("tests/caps/qemu-7.2.json");
     _cleanup_(qemu_caps_freep) struct qemu_caps *caps10 = load_caps("tests/caps/qemu-10.0.json");
     struct dirent **list;

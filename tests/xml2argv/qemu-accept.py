@@ -37,6 +37,9 @@ def relocate(value, root):
         value = value.replace(p, root if p == PREFIX else root + p.strip("/").replace("/", "_") + "/")
     return value
 EMULATOR = os.environ.get("QEMU", "/usr/bin/qemu-system-x86_64")
+# <disk type='volume'> cases name the pools defined there (as tests/unit/test-xml2argv)
+os.environ.setdefault("QLAUNCH_POOL_DIR", os.path.join(os.path.dirname(os.path.abspath(
+    __file__)), "pools"))
 TIMEOUT = float(os.environ.get("QLAUNCH_ACCEPT_TIMEOUT", "30"))
 
 
