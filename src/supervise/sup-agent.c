@@ -86,17 +86,6 @@ static json_object *reply_result(json_object *result)
     return o;
 }
 
-static void send_to(struct sup *s, unsigned client, json_object *o)
-{
-    struct sup_client *c = sup_client_by_id(s, client);
-    if (c) {
-        if (c->busy)
-            c->busy--;
-        c->last_active = ql_mono_ms();
-        sup_client_send(c, o);
-    }
-    json_object_put(o);
-}
 
 static void disconnect(struct sup_agent *a)
 {
@@ -119,16 +108,13 @@ static void finish(struct sup *s, json_object *value, const char *err)
     a->phase = AG_IDLE;
     s->timers[TM_AGENT] = 0;
     if (err && q->acpi_fallback && sup_qemu_alive(s) && sup_qmp_ready(s)) {
-        struct sup_client *c = sup_client_by_id(s, q->client);
+        struct sup_client *c = sup_client_done(s, q->client);
         sup_log(s, "the guest agent could not %s the guest (%s): using ACPI",
                 q->cmd == CTL_REBOOT ? "reboot" : "shut down", err);
-        if (c) {
-            if (c->busy)
-                c->busy--;
+        if (c)
             sup_ctl_power(s, c, q->cmd, q->shutdown_timeout_s);
-        }
     } else {
-        send_to(s, q->client, q->done(s, q, value, err));
+        sup_client_reply(s, q->client, q->done(s, q, value, err));
     }
     req_free(q);
     start_next(s);

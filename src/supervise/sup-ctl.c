@@ -68,6 +68,25 @@ struct sup_client *sup_client_by_id(struct sup *s, unsigned id)
     return NULL;
 }
 
+struct sup_client *sup_client_done(struct sup *s, unsigned id)
+{
+    struct sup_client *c = sup_client_by_id(s, id);
+    if (c) {
+        if (c->busy)
+            c->busy--;
+        c->last_active = ql_mono_ms();
+    }
+    return c;
+}
+
+void sup_client_reply(struct sup *s, unsigned id, json_object *reply)
+{
+    struct sup_client *c = sup_client_done(s, id);
+    if (c)
+        sup_client_send(c, reply);
+    json_object_put(reply);
+}
+
 json_object *sup_status_json(struct sup *s)
 {
     json_object *o = json_object_new_object();
@@ -139,7 +158,7 @@ static void on_qmp_cmd_reply(struct qmp_conn *conn, const struct qmp_reply *r, v
     (void)conn;
     struct client_ref *ref = opaque;
     struct sup *s = ref->s;
-    struct sup_client *c = sup_client_by_id(s, ref->id);
+    struct sup_client *c = sup_client_done(s, ref->id);
     if (r->error == 0 && ref->pause_on_success && s->st.state != SUP_STATE_SHUTOFF) {
         s->st.state = SUP_STATE_RUNNING;     /* the STOP event may have said "unknown" */
         sup_set_state(s, SUP_STATE_PAUSED, SUP_REASON_USER);
@@ -147,9 +166,6 @@ static void on_qmp_cmd_reply(struct qmp_conn *conn, const struct qmp_reply *r, v
     free(ref);
     if (!c)
         return;
-    if (c->busy)
-        c->busy--;
-    c->last_active = ql_mono_ms();
     json_object *o = json_object_new_object();
     if (r->error == 0 || r->error == -EREMOTEIO) {
         json_object_object_add(o, "ok", json_object_new_boolean(1));

@@ -80,14 +80,7 @@ static void job_free(struct job *j)
 /* Answers the client (when it is still there) and frees the job. */
 static void job_end(struct job *j, json_object *reply)
 {
-    struct sup_client *c = sup_client_by_id(j->s, j->client);
-    if (c) {
-        if (c->busy)
-            c->busy--;
-        c->last_active = ql_mono_ms();
-        sup_client_send(c, reply);
-    }
-    json_object_put(reply);
+    sup_client_reply(j->s, j->client, reply);
     job_free(j);
 }
 

@@ -59,17 +59,6 @@ struct hp_op {
     char *id;                   /* detach: QEMU's name of the device */
 };
 
-static void hp_reply(struct sup *s, unsigned client, json_object *o)
-{
-    struct sup_client *c = sup_client_by_id(s, client);
-    if (c) {
-        if (c->busy)
-            c->busy--;
-        c->last_active = ql_mono_ms();
-        sup_client_send(c, o);
-    }
-    json_object_put(o);
-}
 
 /* An operation for client (id), who has a reply outstanding already when chained. */
 static struct hp_op *op_chain(struct sup *s, unsigned client, hp_done_fn done)
@@ -114,7 +103,7 @@ static void op_end(struct hp_op *op, json_object *reply)
     struct sup *s = op->s;
     if (reply) {
         s->hot_busy = false;
-        hp_reply(s, op->client, reply);
+        sup_client_reply(s, op->client, reply);
     }
     op_free(op);
 }
@@ -1205,7 +1194,7 @@ static void detach_end(struct sup *s, json_object *reply)
     s->detach_left = 0;
     s->hot_busy = false;
     if (s->detach_client)
-        hp_reply(s, s->detach_client, reply);
+        sup_client_reply(s, s->detach_client, reply);
     else
         json_object_put(reply);
     s->detach_client = 0;

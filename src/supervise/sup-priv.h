@@ -247,6 +247,10 @@ void sup_shutdown_deadline(struct sup *s, int timeout_s);
 void sup_client_close(struct sup_client *c);
 void sup_client_send(struct sup_client *c, json_object *o);
 struct sup_client *sup_client_by_id(struct sup *s, unsigned id);
+/* A deferred request of client id is answered: the client, no longer busy with it (NULL:
+ * it went away meanwhile). sup_client_reply sends reply (consumed) to it if it is there. */
+struct sup_client *sup_client_done(struct sup *s, unsigned id);
+void sup_client_reply(struct sup *s, unsigned id, json_object *reply);
 
 /* sup-day2.c: the day-2 verbs (domblklist ... setmem); req is taken over. */
 struct ctl_request;

@@ -117,11 +117,8 @@ static void op_free(struct sup_snapop *op)
 static void op_end(struct sup_snapop *op, json_object *reply)
 {
     struct sup *s = op->s;
-    struct sup_client *c = op->has_client ? sup_client_by_id(s, op->client) : NULL;
+    struct sup_client *c = op->has_client ? sup_client_done(s, op->client) : NULL;
     if (c) {
-        if (c->busy)
-            c->busy--;
-        c->last_active = ql_mono_ms();
         if (reply)
             sup_client_send(c, reply);
         else
