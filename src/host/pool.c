@@ -30,6 +30,8 @@ static int pool_from_doc(xmlDocPtr doc, const char *file, const char *pool, cons
     const char *type = px_attr(root, "type");
     ret->pool_type = xstrdup(type ? type : "");
     _cleanup_free_ char *name = px_text(px_next(root, NULL, "name"));
+    if (!name)
+        return ql_error_set(err, EINVAL, "storage pool '%s': %s has no <name>", pool, file);
     if (!STREQ(name, pool))
         return ql_error_set(err, EINVAL, "storage pool '%s': %s defines pool '%s', not '%s'",
                             pool, file, name, pool);
@@ -41,6 +43,9 @@ static int pool_from_doc(xmlDocPtr doc, const char *file, const char *pool, cons
                             "give the volume's path or network source instead", vol, pool,
                             file, type ? type : "");
     _cleanup_free_ char *dir = px_text(px_next(px_next(root, NULL, "target"), NULL, "path"));
+    if (!dir)
+        return ql_error_set(err, EINVAL, "volume '%s' of storage pool '%s' (%s): the pool has "
+                            "no <target><path>", vol, pool, file);
     size_t n = strlen(dir);
     while (n > 1 && dir[n - 1] == '/')
         dir[--n] = '\0';
