@@ -72,16 +72,21 @@ int host_pool_volume_in(const char *dir, const char *pool, const char *vol,
     int r = ql_read_file(ret->pool_file, DOM_XML_MAX_BYTES, &xml, &len, err);
     if (r < 0)
         return r;
+    return host_pool_volume_parse(xml, len, ret->pool_file, pool, vol, ret, err);
+}
+
+int host_pool_volume_parse(const char *xml, size_t len, const char *file, const char *pool,
+                           const char *vol, struct host_pool_volume *ret, struct ql_error *err)
+{
     struct dom_diags g = {0};
     xmlDocPtr doc = NULL;
     if (px_load_xml(xml, len, "pool", "storage pool XML", &g, &doc) < 0) {
         _cleanup_free_ char *msg = g.n ? dom_diag_format(&g.v[0]) : xstrdup("invalid");
         dom_diags_free(&g);
-        return ql_error_set(err, EINVAL, "storage pool '%s': %s: %s", pool, ret->pool_file,
-                            msg);
+        return ql_error_set(err, EINVAL, "storage pool '%s': %s: %s", pool, file, msg);
     }
     dom_diags_free(&g);
-    r = pool_from_doc(doc, ret->pool_file, pool, vol, ret, err);
+    int r = pool_from_doc(doc, file, pool, vol, ret, err);
     xmlFreeDoc(doc);
     return r;
 }

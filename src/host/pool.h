@@ -23,6 +23,10 @@ struct host_pool_volume {
  * or block devices under the pool's <target><path> (dir, fs, netfs, logical). */
 int host_pool_volume_in(const char *dir, const char *pool, const char *vol,
                         struct host_pool_volume *ret, struct ql_error *err);
+/* The volume VOL of pool POOL from the definition's text (len bytes, untrusted; file names it
+ * in messages); ret must be zeroed or filled by host_pool_volume_in. */
+int host_pool_volume_parse(const char *xml, size_t len, const char *file, const char *pool,
+                           const char *vol, struct host_pool_volume *ret, struct ql_error *err);
 /* The same through $QLAUNCH_POOL_DIR, HOST_POOL_DIR_QLAUNCH, HOST_POOL_DIR_LIBVIRT. */
 int host_pool_volume(const char *pool, const char *vol, struct host_pool_volume *ret,
                      struct ql_error *err);

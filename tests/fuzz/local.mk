@@ -5,7 +5,7 @@
 #
 # To add a harness: write tests/fuzz/fuzz-NAME.c (LLVMFuzzerTestOneInput), add NAME below,
 # and give it seeds (tests/fuzz/seeds/NAME/ for a few hand ones, make-seeds.py for the rest).
-FUZZ_TARGETS = domain network qmp state firmware ctl caps agent snapshot dmi
+FUZZ_TARGETS = domain network qmp state firmware ctl caps agent snapshot dmi pool
 FUZZ_SECONDS = 60
 FUZZ_CC = clang
 FUZZ_DIR = build-fuzz

@@ -18,6 +18,7 @@ bin=$fuzzdir/fuzz-$name
 case $name in
 domain)   dict=xml.dict  max_len=65536 ;;
 network)  dict=xml.dict  max_len=16384 ;;
+pool)     dict=xml.dict  max_len=16384 ;;
 qmp)      dict=json.dict max_len=65536 ;;
 caps)     dict=json.dict max_len=65536 ;;
 *)        dict=json.dict max_len=16384 ;;
